@@ -1,0 +1,191 @@
+//! The product manager's side: sign-in and the NPS dashboard.
+
+use crate::domain::Role;
+use crate::error::AppError;
+use crate::nps::Summary;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Overview {
+    pub organisations: Vec<OrganisationOverview>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OrganisationOverview {
+    pub name: String,
+    pub role: Role,
+    pub sites: Vec<SiteOverview>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SiteOverview {
+    pub name: String,
+    pub site_key: String,
+    /// Band counts only: the browser derives NPS and its interval with the same core.
+    pub summary: Summary,
+}
+
+#[server(prefix = "/fn", endpoint = "sign_in")]
+pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
+    crate::auth::sign_in(&email, password).await?;
+    leptos_axum::redirect("/dashboard");
+    Ok(())
+}
+
+#[server(prefix = "/fn", endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    crate::auth::sign_out().await?;
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+#[server(prefix = "/fn", endpoint = "dashboard_overview")]
+pub async fn dashboard_overview() -> Result<Overview, AppError> {
+    let member = match crate::auth::require_member().await {
+        Err(AppError::Unauthorized) => {
+            leptos_axum::redirect("/login");
+            return Err(AppError::Unauthorized);
+        }
+        other => other?,
+    };
+    let store = crate::auth::store()?;
+    let mut organisations = Vec::new();
+    for membership in member.memberships {
+        let mut sites = Vec::new();
+        for site in store.sites(membership.org_id).await? {
+            let counts = store
+                .score_counts(
+                    membership.org_id,
+                    site.id,
+                    crate::store::TimeRange::all_time(),
+                )
+                .await?;
+            sites.push(SiteOverview {
+                name: site.name,
+                site_key: site.site_key,
+                summary: counts.summary(),
+            });
+        }
+        organisations.push(OrganisationOverview {
+            name: membership.org_name,
+            role: membership.role,
+            sites,
+        });
+    }
+    Ok(Overview { organisations })
+}
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let sign_in = ServerAction::<SignIn>::new();
+    let error = move || match sign_in.value().get() {
+        Some(Err(e)) => Some(e.to_string()),
+        _ => None,
+    };
+    view! {
+        <Title text="Sign in · Farewell" />
+        <main class="page narrow">
+            <h1>"Sign in"</h1>
+            <ActionForm action=sign_in attr:class="stack">
+                <label for="email">"E-mail"</label>
+                <input id="email" type="email" name="email" autocomplete="username" required />
+                <label for="password">"Password"</label>
+                <input
+                    id="password"
+                    type="password"
+                    name="password"
+                    autocomplete="current-password"
+                    required
+                />
+                {move || error().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+                <button type="submit" disabled=move || sign_in.pending().get()>"Sign in"</button>
+            </ActionForm>
+        </main>
+    }
+}
+
+#[component]
+pub fn DashboardPage() -> impl IntoView {
+    let overview = Resource::new(|| (), |_| dashboard_overview());
+    let sign_out = ServerAction::<SignOut>::new();
+    view! {
+        <Title text="Dashboard · Farewell" />
+        <main class="page">
+            <header class="topbar">
+                <h1>"Dashboard"</h1>
+                <ActionForm action=sign_out>
+                    <button type="submit" class="link">"Sign out"</button>
+                </ActionForm>
+            </header>
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match overview.await {
+                        Ok(overview) => view! { <OverviewView overview /> }.into_any(),
+                        Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </main>
+    }
+}
+
+#[component]
+fn OverviewView(overview: Overview) -> impl IntoView {
+    overview
+        .organisations
+        .into_iter()
+        .map(|org| {
+            view! {
+                <section class="organisation">
+                    <h2>{org.name}" "<small>"(" {org.role.as_str()} ")"</small></h2>
+                    {org.sites.into_iter().map(|site| view! { <SiteCard site /> }).collect_view()}
+                </section>
+            }
+        })
+        .collect_view()
+}
+
+/// Formats an NPS with its sign, as NPS is usually written: +30, −12, 0.
+pub fn signed(value: f64) -> String {
+    let rounded = value.round();
+    if rounded > 0.0 {
+        format!("+{rounded:.0}")
+    } else if rounded < 0.0 {
+        format!("−{:.0}", -rounded)
+    } else {
+        "0".to_string()
+    }
+}
+
+#[component]
+fn SiteCard(site: SiteOverview) -> impl IntoView {
+    let s = site.summary;
+    let body = match (s.nps(), s.adjusted_wald_ci95()) {
+        (Some(nps), Some(ci)) => view! {
+            <p class="nps"><span class="nps-value" data-nps=format!("{nps:.4}")>{signed(nps)}</span>" NPS"</p>
+            <p class="ci">
+                "95 % interval (adjusted Wald): "
+                <span class="ci-lo">{format!("{:.1}", ci.lo)}</span>
+                " to "
+                <span class="ci-hi">{format!("{:.1}", ci.hi)}</span>
+            </p>
+            <dl class="counts">
+                <dt>"Answers"</dt><dd class="n">{s.n()}</dd>
+                <dt>"Promoters"</dt><dd class="promoters">{s.promoters}</dd>
+                <dt>"Passives"</dt><dd class="passives">{s.passives}</dd>
+                <dt>"Detractors"</dt><dd class="detractors">{s.detractors}</dd>
+            </dl>
+        }
+        .into_any(),
+        _ => view! { <p class="empty">"No answers yet."</p><dl class="counts"><dt>"Answers"</dt><dd class="n">"0"</dd></dl> }.into_any(),
+    };
+    view! {
+        <article class="site-card" data-site-key=site.site_key.clone()>
+            <h3>{site.name}</h3>
+            <p class="hint">"Survey link: "<a href=format!("/s/{}", site.site_key)>{format!("/s/{}", site.site_key)}</a></p>
+            {body}
+        </article>
+    }
+}

@@ -1,0 +1,144 @@
+use super::FieldError;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A sign-in e-mail address, trimmed and lower-cased so that one person has one account.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(field: &str, raw: &str) -> Result<Email, FieldError> {
+        let email = raw.trim().to_lowercase();
+        let valid = email.len() <= 254
+            && !super::has_control_chars(&email, false)
+            && !email.contains(char::is_whitespace)
+            && matches!(email.split_once('@'), Some((local, domain))
+                if !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
+                    && !domain.ends_with('.') && !domain.contains('@'));
+        if valid {
+            Ok(Email(email))
+        } else {
+            Err(FieldError::new(field, "must be an e-mail address"))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A new password: long enough to resist guessing, short enough not to be a hashing DoS.
+/// Its `Debug` never shows the secret.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    pub const MIN_CHARS: usize = 10;
+    pub const MAX_CHARS: usize = 256;
+
+    pub fn parse(field: &str, raw: &str) -> Result<Password, FieldError> {
+        let chars = raw.chars().count();
+        if chars < Self::MIN_CHARS {
+            Err(FieldError::new(
+                field,
+                format!("must be at least {} characters", Self::MIN_CHARS),
+            ))
+        } else if chars > Self::MAX_CHARS {
+            Err(FieldError::new(
+                field,
+                format!("must be at most {} characters", Self::MAX_CHARS),
+            ))
+        } else {
+            Ok(Password(raw.to_owned()))
+        }
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(…)")
+    }
+}
+
+/// What a member of an organisation may do there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Owner,
+    Admin,
+    Viewer,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Admin => "admin",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Role> {
+        match raw {
+            "owner" => Some(Role::Owner),
+            "admin" => Some(Role::Admin),
+            "viewer" => Some(Role::Viewer),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn emails_are_normalised_and_checked() {
+        assert_eq!(
+            Email::parse("email", "  Ann@Example.COM ")
+                .unwrap()
+                .as_str(),
+            "ann@example.com"
+        );
+        for bad in [
+            "",
+            "ann",
+            "ann@",
+            "@example.com",
+            "ann@example",
+            "a b@example.com",
+            "a@b@c.com",
+            "ann@.com",
+        ] {
+            assert!(Email::parse("email", bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn password_debug_hides_the_secret() {
+        let p = Password::parse("password", "correct horse battery").unwrap();
+        assert!(!format!("{p:?}").contains("horse"));
+        assert!(Password::parse("password", "short").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn parsed_emails_are_stable(raw in "\\PC{0,40}") {
+            if let Ok(e) = Email::parse("email", &raw) {
+                prop_assert_eq!(Email::parse("email", e.as_str()).unwrap(), e.clone());
+                prop_assert!(e.as_str().contains('@'));
+            }
+        }
+    }
+}

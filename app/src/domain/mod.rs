@@ -1,0 +1,35 @@
+//! Domain types built only by parsing, shared by the browser and the server. Everything that
+//! crosses into Farewell (the ingest API, the survey form, the CLI) is turned into these first.
+
+mod account;
+mod response;
+
+pub use account::{Email, Password, Role};
+pub use response::{
+    BrowserFamily, ChoiceKey, Comment, ConsentChoices, Country, DeviceClass, Language, NewResponse,
+    PagePath, UsageContext, COMMENT_MAX_CHARS, IMPROVEMENT_PROGRAM,
+};
+
+use serde::{Deserialize, Serialize};
+
+/// Why one input field was refused: what the 422 answers and what a form shows beside a field.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{field}: {reason}")]
+pub struct FieldError {
+    pub field: String,
+    pub reason: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        FieldError {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+fn has_control_chars(s: &str, allow_newlines: bool) -> bool {
+    s.chars()
+        .any(|c| c.is_control() && !(allow_newlines && (c == '\n' || c == '\r' || c == '\t')))
+}

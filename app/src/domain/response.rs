@@ -1,0 +1,410 @@
+use super::{has_control_chars, FieldError};
+use crate::nps::Score;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+pub const COMMENT_MAX_CHARS: usize = 2000;
+const PATH_MAX_CHARS: usize = 512;
+const MAX_CHOICES: usize = 16;
+
+/// The consent choice every answer is collected under: taking part in the improvement program.
+pub const IMPROVEMENT_PROGRAM: &str = "improvement_program";
+
+/// A visitor's free-text comment: trimmed, non-empty, at most 2000 characters.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Comment(String);
+
+impl Comment {
+    /// Blank input means "no comment", not an error.
+    pub fn parse(field: &str, raw: &str) -> Result<Option<Comment>, FieldError> {
+        let text = raw.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        if text.chars().count() > COMMENT_MAX_CHARS {
+            return Err(FieldError::new(
+                field,
+                format!("must be at most {COMMENT_MAX_CHARS} characters"),
+            ));
+        }
+        if has_control_chars(text, true) {
+            return Err(FieldError::new(
+                field,
+                "must not contain control characters",
+            ));
+        }
+        Ok(Some(Comment(text.to_owned())))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A BCP 47 language tag such as `fi` or `en-GB`, normalised (language lower, region upper).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Language(String);
+
+impl Language {
+    pub fn parse(field: &str, raw: &str) -> Result<Language, FieldError> {
+        let invalid = || FieldError::new(field, "must be a language tag such as en or fi-FI");
+        if raw.is_empty() || raw.len() > 35 {
+            return Err(invalid());
+        }
+        let mut parts = raw.split('-');
+        let primary = parts.next().unwrap_or_default();
+        if !(2..=3).contains(&primary.len()) || !primary.bytes().all(|b| b.is_ascii_alphabetic()) {
+            return Err(invalid());
+        }
+        let mut tag = primary.to_ascii_lowercase();
+        for part in parts {
+            if part.is_empty() || part.len() > 8 || !part.bytes().all(|b| b.is_ascii_alphanumeric())
+            {
+                return Err(invalid());
+            }
+            tag.push('-');
+            if part.len() == 2 {
+                tag.push_str(&part.to_ascii_uppercase());
+            } else {
+                tag.push_str(part);
+            }
+        }
+        Ok(Language(tag))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The path of the page an answer came from, never its query string or fragment (they can
+/// carry personal data: search terms, tokens, e-mail addresses). A full URL is cut to its path.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PagePath(String);
+
+impl PagePath {
+    pub fn parse(field: &str, raw: &str) -> Result<PagePath, FieldError> {
+        let without_query = raw.split(['?', '#']).next().unwrap_or_default();
+        let path = match without_query.split_once("://") {
+            Some((scheme, rest)) if !scheme.is_empty() && !scheme.contains('/') => {
+                rest.find('/').map_or("/", |at| &rest[at..])
+            }
+            _ => without_query,
+        };
+        if !path.starts_with('/') {
+            return Err(FieldError::new(field, "must be a path starting with /"));
+        }
+        if path.chars().count() > PATH_MAX_CHARS || has_control_chars(path, false) {
+            return Err(FieldError::new(
+                field,
+                format!("must be at most {PATH_MAX_CHARS} printable characters"),
+            ));
+        }
+        Ok(PagePath(path.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+macro_rules! closed_set {
+    ($(#[$doc:meta])* $name:ident, $reason:literal, { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "lowercase")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
+                match raw {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err(FieldError::new(field, $reason)),
+                }
+            }
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+    };
+}
+
+closed_set!(
+    /// The kind of device, never its model or screen size.
+    DeviceClass, "must be one of desktop, mobile, tablet, other",
+    { Desktop => "desktop", Mobile => "mobile", Tablet => "tablet", Other => "other" }
+);
+
+closed_set!(
+    /// The browser family, never its version or the raw user agent.
+    BrowserFamily, "must be one of chrome, edge, firefox, safari, opera, samsung, other",
+    { Chrome => "chrome", Edge => "edge", Firefox => "firefox", Safari => "safari",
+      Opera => "opera", Samsung => "samsung", Other => "other" }
+);
+
+impl DeviceClass {
+    /// Classifies a User-Agent string; the string itself is never stored.
+    pub fn from_user_agent(ua: &str) -> DeviceClass {
+        if ua.contains("iPad") || ua.contains("Tablet") {
+            DeviceClass::Tablet
+        } else if ua.contains("Mobi") || ua.contains("iPhone") || ua.contains("Android") {
+            DeviceClass::Mobile
+        } else if ua.contains("Mozilla/") {
+            DeviceClass::Desktop
+        } else {
+            DeviceClass::Other
+        }
+    }
+}
+
+impl BrowserFamily {
+    pub fn from_user_agent(ua: &str) -> BrowserFamily {
+        // Order matters: Edge, Opera and Samsung Internet also say "Chrome"; Chrome says "Safari".
+        if ua.contains("Edg/") {
+            BrowserFamily::Edge
+        } else if ua.contains("OPR/") {
+            BrowserFamily::Opera
+        } else if ua.contains("SamsungBrowser/") {
+            BrowserFamily::Samsung
+        } else if ua.contains("Firefox/") {
+            BrowserFamily::Firefox
+        } else if ua.contains("Chrome/") || ua.contains("Chromium/") || ua.contains("CriOS/") {
+            BrowserFamily::Chrome
+        } else if ua.contains("Safari/") {
+            BrowserFamily::Safari
+        } else {
+            BrowserFamily::Other
+        }
+    }
+}
+
+/// An ISO 3166-1 alpha-2 country code, only ever taken from a trusted proxy's header.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Country(String);
+
+impl Country {
+    pub fn parse(raw: &str) -> Option<Country> {
+        let code = raw.trim();
+        (code.len() == 2 && code.bytes().all(|b| b.is_ascii_alphabetic()))
+            .then(|| Country(code.to_ascii_uppercase()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The name of one consent choice shown to the visitor, e.g. `improvement_program`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ChoiceKey(String);
+
+impl ChoiceKey {
+    pub fn parse(field: &str, raw: &str) -> Result<ChoiceKey, FieldError> {
+        let valid = (1..=40).contains(&raw.len())
+            && raw.starts_with(|c: char| c.is_ascii_lowercase())
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if valid {
+            Ok(ChoiceKey(raw.to_owned()))
+        } else {
+            Err(FieldError::new(
+                field,
+                "choice names are 1–40 characters of a–z, 0–9 and _, starting with a letter",
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The consent choices that were shown (the keys) and what the visitor chose (the values).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentChoices(BTreeMap<ChoiceKey, bool>);
+
+impl ConsentChoices {
+    pub fn parse<'a>(
+        field: &str,
+        raw: impl IntoIterator<Item = (&'a str, bool)>,
+    ) -> Result<ConsentChoices, FieldError> {
+        let mut choices = BTreeMap::new();
+        for (key, granted) in raw {
+            choices.insert(ChoiceKey::parse(field, key)?, granted);
+            if choices.len() > MAX_CHOICES {
+                return Err(FieldError::new(
+                    field,
+                    format!("at most {MAX_CHOICES} choices"),
+                ));
+            }
+        }
+        Ok(ConsentChoices(choices))
+    }
+
+    /// The choice the survey itself shows: answering means taking part.
+    pub fn improvement_program() -> ConsentChoices {
+        let mut choices = BTreeMap::new();
+        choices.insert(ChoiceKey(IMPROVEMENT_PROGRAM.to_owned()), true);
+        ConsentChoices(choices)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn granted(&self, key: &str) -> Option<bool> {
+        self.0
+            .iter()
+            .find(|(k, _)| k.as_str() == key)
+            .map(|(_, granted)| *granted)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, bool)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), *v))
+    }
+}
+
+/// How the answer was given, never what the visitor was reading: no query strings, no IP
+/// address, no page content.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageContext {
+    pub page_path: Option<PagePath>,
+    pub device: Option<DeviceClass>,
+    pub browser: Option<BrowserFamily>,
+    pub country: Option<Country>,
+}
+
+/// One answer as it arrives, fully parsed, before the server resolves its site, survey and notice.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NewResponse {
+    /// Generated on the visitor's device, so a retried submission is recognised.
+    pub id: Uuid,
+    pub site_key: String,
+    pub survey: Option<Uuid>,
+    pub score: Score,
+    pub comment: Option<Comment>,
+    pub language: Option<Language>,
+    /// The notice version the visitor saw; `None` means the site's current one.
+    pub notice_version: Option<u32>,
+    pub choices: ConsentChoices,
+    pub context: UsageContext,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn page_paths_lose_query_and_fragment() {
+        let cases = [
+            ("/pricing?email=ann@example.com", "/pricing"),
+            ("/a/b#section", "/a/b"),
+            ("https://shop.example/cart?id=1#x", "/cart"),
+            ("https://shop.example", "/"),
+            ("https://shop.example?q=secret", "/"),
+            ("/", "/"),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(
+                PagePath::parse("path", raw).unwrap().as_str(),
+                want,
+                "{raw}"
+            );
+        }
+        assert!(PagePath::parse("path", "pricing").is_err());
+        assert!(PagePath::parse("path", "/a\u{0}b").is_err());
+        assert!(PagePath::parse("path", &format!("/{}", "a".repeat(600))).is_err());
+    }
+
+    #[test]
+    fn comments_are_trimmed_and_limited() {
+        assert_eq!(Comment::parse("comment", "   ").unwrap(), None);
+        assert_eq!(
+            Comment::parse("comment", " Great\nsite ")
+                .unwrap()
+                .unwrap()
+                .as_str(),
+            "Great\nsite"
+        );
+        let at_limit = "ä".repeat(COMMENT_MAX_CHARS);
+        assert!(Comment::parse("comment", &at_limit).unwrap().is_some());
+        let err = Comment::parse("comment", &format!("{at_limit}x")).unwrap_err();
+        assert_eq!(err.field, "comment");
+        assert!(Comment::parse("comment", "bell\u{7}").is_err());
+    }
+
+    #[test]
+    fn language_tags_are_normalised() {
+        assert_eq!(Language::parse("language", "fi").unwrap().as_str(), "fi");
+        assert_eq!(
+            Language::parse("language", "EN-gb").unwrap().as_str(),
+            "en-GB"
+        );
+        assert_eq!(
+            Language::parse("language", "zh-Hant-TW").unwrap().as_str(),
+            "zh-Hant-TW"
+        );
+        for bad in ["", "e", "english", "en_GB", "en-", "1a", "en-toolongsubtag"] {
+            assert!(Language::parse("language", bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn user_agents_map_to_families_and_classes() {
+        let chrome_android = "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36";
+        assert_eq!(
+            DeviceClass::from_user_agent(chrome_android),
+            DeviceClass::Mobile
+        );
+        assert_eq!(
+            BrowserFamily::from_user_agent(chrome_android),
+            BrowserFamily::Chrome
+        );
+        let edge =
+            "Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 Chrome/126.0 Safari/537.36 Edg/126.0";
+        assert_eq!(BrowserFamily::from_user_agent(edge), BrowserFamily::Edge);
+        assert_eq!(DeviceClass::from_user_agent(edge), DeviceClass::Desktop);
+        let ipad = "Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Safari/604.1";
+        assert_eq!(DeviceClass::from_user_agent(ipad), DeviceClass::Tablet);
+        assert_eq!(BrowserFamily::from_user_agent(ipad), BrowserFamily::Safari);
+        assert_eq!(DeviceClass::from_user_agent("curl/8.0"), DeviceClass::Other);
+    }
+
+    #[test]
+    fn consent_choices_are_bounded_and_named() {
+        let ok = ConsentChoices::parse(
+            "consent.choices",
+            [("improvement_program", true), ("contact", false)],
+        )
+        .unwrap();
+        assert_eq!(ok.granted("contact"), Some(false));
+        assert!(ConsentChoices::parse("consent.choices", [("Bad Key", true)]).is_err());
+        let many: Vec<String> = (0..17).map(|i| format!("c{i}")).collect();
+        assert!(
+            ConsentChoices::parse("consent.choices", many.iter().map(|k| (k.as_str(), true)))
+                .is_err()
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn parsed_paths_never_hold_a_query_or_fragment(raw in "\\PC{0,80}") {
+            if let Ok(p) = PagePath::parse("path", &raw) {
+                prop_assert!(!p.as_str().contains('?') && !p.as_str().contains('#'));
+                prop_assert!(p.as_str().starts_with('/'));
+            }
+        }
+
+        #[test]
+        fn parsed_comments_respect_the_limit(raw in "\\PC{0,2100}") {
+            if let Ok(Some(c)) = Comment::parse("comment", &raw) {
+                prop_assert!(c.as_str().chars().count() <= COMMENT_MAX_CHARS);
+                prop_assert_eq!(c.as_str().trim(), c.as_str());
+            }
+        }
+    }
+}

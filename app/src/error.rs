@@ -1,0 +1,60 @@
+//! The typed error every server function returns. It crosses to the browser as JSON, so it
+//! carries only what a visitor or member may see: internal failures are logged on the server
+//! and arrive as the opaque `Internal`.
+
+use crate::domain::FieldError;
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("Please sign in.")]
+    Unauthorized,
+    #[error("You do not have access to this.")]
+    Forbidden,
+    #[error("Not found.")]
+    NotFound,
+    #[error("{0}")]
+    Invalid(FieldError),
+    #[error("Too many attempts. Please wait a minute and try again.")]
+    Throttled,
+    #[error("Something went wrong on our side. Please try again.")]
+    Internal,
+    /// The request never reached the function, or its reply could not be read.
+    #[error("Could not reach Farewell: {0}")]
+    Transport(String),
+}
+
+impl AppError {
+    pub fn invalid(field: &str, reason: &str) -> AppError {
+        AppError::Invalid(FieldError::new(field, reason))
+    }
+}
+
+impl From<FieldError> for AppError {
+    fn from(e: FieldError) -> Self {
+        AppError::Invalid(e)
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(reason) | ServerFnErrorErr::MissingArg(reason) => {
+                AppError::Invalid(FieldError::new("form", reason))
+            }
+            other => AppError::Transport(other.to_string()),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<crate::store::StoreError> for AppError {
+    fn from(e: crate::store::StoreError) -> Self {
+        tracing::error!(error = %e, "store failure in a server function");
+        AppError::Internal
+    }
+}

@@ -1,0 +1,127 @@
+//! The one path by which an answer is stored, whoever delivers it: the ingest API, the hosted
+//! survey's form, or (later) the widget's queue. Parsing happens before this; here the site,
+//! survey and notice are resolved and the response written exactly once.
+
+use crate::domain::{
+    BrowserFamily, ConsentChoices, Country, DeviceClass, FieldError, NewResponse, UsageContext,
+};
+use crate::store::{InsertOutcome, Store, StoreError, StoredResponse};
+use chrono::{DateTime, Utc};
+use http::HeaderMap;
+
+/// Server settings the ingest paths read from context.
+#[derive(Clone, Debug, Default)]
+pub struct IngestSettings {
+    /// The header a trusted reverse proxy puts the visitor's country in, if any.
+    pub country_header: Option<String>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Recorded {
+    Created,
+    /// This id was already stored: a retry. Nothing new was written.
+    AlreadyStored,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("{0}")]
+    Invalid(FieldError),
+    #[error("this response id is already used by another site")]
+    IdTaken,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<FieldError> for IngestError {
+    fn from(e: FieldError) -> Self {
+        IngestError::Invalid(e)
+    }
+}
+
+pub async fn record_response(
+    store: &dyn Store,
+    answer: NewResponse,
+    received_at: DateTime<Utc>,
+) -> Result<Recorded, IngestError> {
+    let site = store
+        .public_site(&answer.site_key)
+        .await?
+        .ok_or_else(|| FieldError::new("site", "is not a known site key"))?;
+    let survey = match answer.survey {
+        Some(id) => store
+            .survey_of_site(site.site.id, id)
+            .await?
+            .ok_or_else(|| FieldError::new("survey", "is not a survey of this site"))?,
+        None => site
+            .default_survey
+            .ok_or_else(|| FieldError::new("survey", "this site has no survey yet"))?,
+    };
+    let notice = match answer.notice_version {
+        Some(version) => store
+            .notice_version(site.site.org_id, version)
+            .await?
+            .ok_or_else(|| {
+                FieldError::new(
+                    "consent.notice_version",
+                    "is not a published notice version",
+                )
+            })?,
+        None => site.current_notice.ok_or_else(|| {
+            FieldError::new("consent", "this site has no published privacy notice")
+        })?,
+    };
+    let choices = if answer.choices.is_empty() {
+        ConsentChoices::improvement_program()
+    } else {
+        answer.choices
+    };
+    let row = StoredResponse {
+        id: answer.id,
+        org_id: site.site.org_id,
+        site_id: site.site.id,
+        survey_id: survey.id,
+        score: answer.score,
+        comment: answer.comment.map(|c| c.as_str().to_owned()),
+        language: answer.language.map(|l| l.as_str().to_owned()),
+        received_at,
+        notice_id: notice.id,
+        choices,
+        context: answer.context,
+    };
+    match store.insert_response(&row).await? {
+        InsertOutcome::Inserted => Ok(Recorded::Created),
+        InsertOutcome::Duplicate => Ok(Recorded::AlreadyStored),
+        InsertOutcome::IdTaken => Err(IngestError::IdTaken),
+    }
+}
+
+/// Fills what the client did not say from the request itself: device class and browser family
+/// from the User-Agent (which is then dropped), country only from a trusted proxy's header.
+pub fn complete_context(
+    mut context: UsageContext,
+    headers: &HeaderMap,
+    country_header: Option<&str>,
+) -> UsageContext {
+    let user_agent = headers
+        .get(http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    context
+        .device
+        .get_or_insert_with(|| DeviceClass::from_user_agent(user_agent));
+    context
+        .browser
+        .get_or_insert_with(|| BrowserFamily::from_user_agent(user_agent));
+    context.country = country_header
+        .and_then(|name| headers.get(name))
+        .and_then(|v| v.to_str().ok())
+        .and_then(Country::parse);
+    context
+}
+
+/// Now, cut to whole milliseconds so every backend stores and compares the same instant.
+pub fn received_now() -> DateTime<Utc> {
+    let now = Utc::now();
+    DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now)
+}

@@ -1,0 +1,94 @@
+//! Farewell's web application: the pages a browser renders (server-side, then hydrated) and the
+//! server functions behind them. The NPS core and the domain types are pure and compile for the
+//! browser too; everything under `ssr` runs only on the server.
+
+pub mod dashboard;
+pub mod domain;
+pub mod error;
+pub mod notice;
+pub mod nps;
+pub mod survey;
+
+#[cfg(feature = "ssr")]
+pub mod auth;
+#[cfg(feature = "ssr")]
+pub mod ingest;
+#[cfg(feature = "ssr")]
+pub mod store;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path, SsrMode,
+};
+
+/// The HTML document around every page.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    mark_hydrated();
+    // Async SSR everywhere: pages are complete HTML before any script runs, so every page works
+    // with JavaScript off and a server function can still answer with a redirect.
+    view! {
+        <Stylesheet id="leptos" href="/pkg/farewell.css" />
+        <Title text="Farewell" />
+        <Router>
+            <Routes fallback=|| view! { <main class="page"><h1>"Not found"</h1></main> }>
+                <Route path=path!("/") view=Home />
+                <Route path=path!("/s/:site_key") view=survey::SurveyPage ssr=SsrMode::Async />
+                <Route path=path!("/s/:site_key/thanks") view=survey::ThanksPage />
+                <Route path=path!("/notice/:id") view=notice::NoticePage ssr=SsrMode::Async />
+                <Route path=path!("/login") view=dashboard::LoginPage />
+                <Route path=path!("/dashboard") view=dashboard::DashboardPage ssr=SsrMode::Async />
+            </Routes>
+        </Router>
+    }
+}
+
+/// Sets `data-hydrated` on `<body>` once the browser has taken over the page. Effects never run
+/// on the server, so its presence proves hydration (the end-to-end tests wait for it).
+fn mark_hydrated() {
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+}
+
+/// Marks the HTTP response of a server-rendered page as 404 (a no-op in the browser).
+pub fn not_found_status() {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+}
+
+#[component]
+fn Home() -> impl IntoView {
+    view! {
+        <main class="page">
+            <h1>"Farewell"</h1>
+            <p>"Exit surveys and Net Promoter Score dashboards that respect your visitors."</p>
+            <p><a href="/dashboard">"Open the dashboard"</a></p>
+        </main>
+    }
+}

@@ -1,0 +1,64 @@
+//! The public page of one privacy notice version, linked from every survey.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NoticeView {
+    pub version: u32,
+    pub language: String,
+    pub body: String,
+    pub content_hash: String,
+    pub published_at: String,
+}
+
+#[server(prefix = "/fn", endpoint = "load_notice")]
+pub async fn load_notice(id: String) -> Result<NoticeView, AppError> {
+    let id = uuid::Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    let notice = crate::auth::store()?
+        .notice_by_id(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(NoticeView {
+        version: notice.version,
+        language: notice.language,
+        body: notice.body,
+        content_hash: notice.content_hash,
+        published_at: notice.published_at.format("%Y-%m-%d").to_string(),
+    })
+}
+
+#[component]
+pub fn NoticePage() -> impl IntoView {
+    let params = use_params_map();
+    let notice = Resource::new(
+        move || params.read().get("id").unwrap_or_default(),
+        load_notice,
+    );
+    view! {
+        <Title text="Privacy notice · Farewell" />
+        <main class="page narrow">
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match notice.await {
+                        Ok(n) => view! {
+                            <h1>{format!("Privacy notice, version {}", n.version)}</h1>
+                            <p class="hint">
+                                {format!("Published {} · language {} · SHA-256 ", n.published_at, n.language)}
+                                <code>{n.content_hash}</code>
+                            </p>
+                            <div class="notice-body" lang=n.language>{n.body}</div>
+                        }.into_any(),
+                        Err(_) => {
+                            crate::not_found_status();
+                            view! { <h1>"Notice not found"</h1> }.into_any()
+                        }
+                    }
+                })}
+            </Suspense>
+        </main>
+    }
+}

@@ -1,0 +1,194 @@
+//! The storage trait the server functions and HTTP handlers call through. The server crate
+//! implements it once per backend (SQLite, PostgreSQL) and provides it as context, so nothing in
+//! `app` names a database. Every read of tenant data takes the organisation first: scoping is
+//! the store's job, not the caller's memory.
+
+use crate::domain::{ConsentChoices, Email, Role, UsageContext};
+use crate::nps::{Score, ScoreCounts};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use uuid::Uuid;
+
+pub type SharedStore = Arc<dyn Store>;
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique constraint refused the write; the string names what was taken.
+    #[error("{0} is already taken")]
+    Conflict(&'static str),
+    #[error("storage failure: {0}")]
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Organisation {
+    pub id: Uuid,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Site {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub name: String,
+    /// Public: it is in every embed snippet.
+    pub site_key: String,
+    pub allowed_origins: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Survey {
+    pub id: Uuid,
+    pub site_id: Uuid,
+    pub name: String,
+    pub product_name: String,
+}
+
+/// One published version of an organisation's privacy notice. Immutable once written: the
+/// databases refuse updates and deletes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NoticeVersion {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub version: u32,
+    pub language: String,
+    pub body: String,
+    /// SHA-256 of the body, hex: proof of exactly which text a respondent was shown.
+    pub content_hash: String,
+    pub published_at: DateTime<Utc>,
+}
+
+/// What a visitor-facing request needs to know about a site, found by its public key.
+#[derive(Clone, Debug)]
+pub struct PublicSite {
+    pub site: Site,
+    pub default_survey: Option<Survey>,
+    pub current_notice: Option<NoticeVersion>,
+}
+
+/// A response ready to be written: every reference resolved, every field parsed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredResponse {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub site_id: Uuid,
+    pub survey_id: Uuid,
+    pub score: Score,
+    pub comment: Option<String>,
+    pub language: Option<String>,
+    pub received_at: DateTime<Utc>,
+    pub notice_id: Uuid,
+    pub choices: ConsentChoices,
+    pub context: UsageContext,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InsertOutcome {
+    Inserted,
+    /// The same id was already stored for the same site: a retry, nothing written.
+    Duplicate,
+    /// The id belongs to a response of another site.
+    IdTaken,
+}
+
+#[derive(Clone, Debug)]
+pub struct UserCredentials {
+    pub user_id: Uuid,
+    pub email: Email,
+    pub password_hash: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Membership {
+    pub org_id: Uuid,
+    pub org_name: String,
+    pub role: Role,
+}
+
+/// Half-open `[from, to)` range of received times.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TimeRange {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+}
+
+impl TimeRange {
+    /// From 1970 to the year 10000: wide enough for any answer, narrow enough for every backend.
+    pub fn all_time() -> TimeRange {
+        TimeRange {
+            from: DateTime::<Utc>::UNIX_EPOCH,
+            to: DateTime::from_timestamp(253_402_300_800, 0).expect("year 10000 is representable"),
+        }
+    }
+}
+
+/// A stored browser session; the key is the SHA-256 of the session id, never the id itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub data: String,
+    /// Unix seconds.
+    pub expires_at: i64,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Which backend this is, for logs and tests.
+    fn backend(&self) -> &'static str;
+
+    // ---- provisioning (CLI and, later, administration) ----
+    async fn create_organisation(&self, name: &str) -> StoreResult<Organisation>;
+    async fn create_user(&self, email: &Email, password_hash: &str) -> StoreResult<Uuid>;
+    async fn add_member(&self, org: Uuid, user: Uuid, role: Role) -> StoreResult<()>;
+    async fn create_site(
+        &self,
+        org: Uuid,
+        name: &str,
+        allowed_origins: &[String],
+    ) -> StoreResult<Site>;
+    async fn create_survey(
+        &self,
+        org: Uuid,
+        site: Uuid,
+        name: &str,
+        product_name: &str,
+    ) -> StoreResult<Survey>;
+    /// Appends the next version of the organisation's notice.
+    async fn publish_notice(
+        &self,
+        org: Uuid,
+        language: &str,
+        body: &str,
+    ) -> StoreResult<NoticeVersion>;
+    async fn create_api_token(&self, org: Uuid, name: &str, token_hash: &str) -> StoreResult<()>;
+
+    // ---- visitor side: found by public keys ----
+    async fn public_site(&self, site_key: &str) -> StoreResult<Option<PublicSite>>;
+    async fn survey_of_site(&self, site: Uuid, survey: Uuid) -> StoreResult<Option<Survey>>;
+    async fn notice_version(&self, org: Uuid, version: u32) -> StoreResult<Option<NoticeVersion>>;
+    /// Notices are public text, linked from every survey.
+    async fn notice_by_id(&self, id: Uuid) -> StoreResult<Option<NoticeVersion>>;
+    async fn insert_response(&self, response: &StoredResponse) -> StoreResult<InsertOutcome>;
+
+    // ---- sign-in ----
+    async fn credentials(&self, email: &Email) -> StoreResult<Option<UserCredentials>>;
+    async fn memberships(&self, user: Uuid) -> StoreResult<Vec<Membership>>;
+    async fn organisation_for_token(&self, token_hash: &str) -> StoreResult<Option<Uuid>>;
+
+    // ---- tenant reads, always scoped by organisation ----
+    async fn sites(&self, org: Uuid) -> StoreResult<Vec<Site>>;
+    async fn site_by_key(&self, org: Uuid, site_key: &str) -> StoreResult<Option<Site>>;
+    async fn score_counts(
+        &self,
+        org: Uuid,
+        site: Uuid,
+        range: TimeRange,
+    ) -> StoreResult<ScoreCounts>;
+
+    // ---- sessions ----
+    async fn load_session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>>;
+    async fn save_session(&self, id_hash: &str, record: &SessionRecord) -> StoreResult<()>;
+    async fn delete_session(&self, id_hash: &str) -> StoreResult<()>;
+    async fn delete_expired_sessions(&self, now_unix: i64) -> StoreResult<u64>;
+}

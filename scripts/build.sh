@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Builds the server binary and the browser bundle into target/site, the way cargo-leptos would,
+# with tools that install in minutes (see README: "Why a script and not cargo-leptos").
+# Usage: scripts/build.sh [--release]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+profile_flag=
+[ "${1:-}" = "--release" ] && profile_flag=--release
+
+site=target/site
+pkg=$site/pkg
+wasm_out=target/wasm32-unknown-unknown/wasm-release/frontend.wasm
+
+echo "build: server"
+cargo build --quiet -p server $profile_flag
+
+echo "build: browser bundle (wasm)"
+if [ -f target/.wasm-via-debian ]; then
+  RUSTC_BOOTSTRAP=1 RUSTC=/usr/bin/rustc /usr/bin/cargo build --quiet -p frontend --lib \
+    --target wasm32-unknown-unknown --profile wasm-release -Zbuild-std=std,panic_abort
+else
+  cargo build --quiet -p frontend --lib --target wasm32-unknown-unknown --profile wasm-release
+fi
+
+mkdir -p "$pkg"
+wasm-bindgen --target web --no-typescript --out-dir "$pkg" --out-name farewell "$wasm_out"
+end2end/node_modules/.bin/wasm-opt -Oz \
+  --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  --enable-mutable-globals --enable-reference-types --enable-multivalue \
+  "$pkg/farewell_bg.wasm" -o "$pkg/farewell_bg.wasm"
+cp style/main.css "$pkg/farewell.css"
+if [ -d public ]; then cp -r public/. "$site/"; fi
+
+raw=$(stat -c %s "$pkg/farewell_bg.wasm")
+gz=$(gzip -9 -c "$pkg/farewell_bg.wasm" | wc -c)
+echo "build: done; wasm ${raw} bytes, ${gz} gzipped"

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Builds and runs Farewell on http://127.0.0.1:3000 with an embedded SQLite file (farewell.db).
+# The first run also creates a demo organisation and prints how to sign in.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap.sh build
+scripts/build.sh
+
+export DATABASE_URL=${DATABASE_URL:-sqlite://farewell.db}
+export LEPTOS_SITE_ROOT=target/site
+bin=target/debug/farewell
+if [ "$DATABASE_URL" = sqlite://farewell.db ] && [ ! -f farewell.db ]; then
+  "$bin" demo --password "${FAREWELL_DEMO_PASSWORD:-farewell-demo}" --responses 120 > target/demo.txt
+fi
+cat <<MSG
+
+  Farewell is starting on http://127.0.0.1:3000
+
+  Dashboard:  http://127.0.0.1:3000/dashboard
+$(sed -n 's/^  Sign in: */  Sign in:    /p; s/^  Survey: *\(.*\)/  Survey:     http:\/\/127.0.0.1:3000\1/p; s/^  API token: */  API token:  /p' target/demo.txt 2>/dev/null)
+
+MSG
+exec "$bin" serve

@@ -1,0 +1,91 @@
+//! Command line and environment. Secrets (the database URL may hold a password) are never
+//! logged: only the backend's name is.
+
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "farewell", version, about = "Exit surveys and NPS dashboards")]
+pub struct Cli {
+    /// Where the data lives: sqlite://FILE (embedded, the default) or postgres://…
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://farewell.db",
+        global = true,
+        hide_env_values = true
+    )]
+    pub database_url: String,
+
+    #[command(flatten)]
+    pub serve: ServeArgs,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the app (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create a demo organisation with a site, survey, notice, admin and API token.
+    Demo(DemoArgs),
+    /// Create an organisation and its owner.
+    CreateAdmin(CreateAdminArgs),
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(
+        long,
+        env = "FAREWELL_ADDR",
+        default_value = "127.0.0.1:3000",
+        global = true
+    )]
+    pub addr: SocketAddr,
+
+    /// Folder with the built browser files (pkg/farewell.js, .wasm, .css).
+    #[arg(
+        long,
+        env = "LEPTOS_SITE_ROOT",
+        default_value = "target/site",
+        global = true
+    )]
+    pub site_root: PathBuf,
+
+    /// Mark cookies `Secure`: set this when Farewell is served over TLS (behind a proxy).
+    #[arg(long, env = "FAREWELL_SECURE_COOKIES", global = true)]
+    pub secure_cookies: bool,
+
+    /// Header in which a trusted reverse proxy passes the visitor's country (e.g. CF-IPCountry).
+    /// Unset, no country is recorded.
+    #[arg(long, env = "FAREWELL_COUNTRY_HEADER", global = true)]
+    pub country_header: Option<String>,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct DemoArgs {
+    /// The demo admin's password; a random one is generated and printed if not given.
+    #[arg(long, env = "FAREWELL_DEMO_PASSWORD", hide_env_values = true)]
+    pub password: Option<String>,
+    /// Also store this many generated answers, spread over the last 90 days.
+    #[arg(long, default_value_t = 0)]
+    pub responses: u32,
+    /// Print the result as JSON (for scripts and tests).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct CreateAdminArgs {
+    #[arg(long)]
+    pub organisation: String,
+    #[arg(long)]
+    pub email: String,
+    #[arg(long, env = "FAREWELL_ADMIN_PASSWORD", hide_env_values = true)]
+    pub password: String,
+}

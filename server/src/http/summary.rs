@@ -1,0 +1,116 @@
+//! `GET /api/v1/sites/{site_key}/summary`: NPS figures for an API token's organisation.
+
+use super::error::ApiError;
+use app::domain::FieldError;
+use app::store::{SharedStore, TimeRange};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap};
+use axum::Json;
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RangeQuery {
+    /// Inclusive start: an RFC 3339 instant or a date (its UTC midnight).
+    pub from: Option<String>,
+    /// Exclusive end as an instant; a date includes that whole day (UTC).
+    pub to: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+pub struct SummaryBody {
+    pub n: u64,
+    pub promoters: u64,
+    pub passives: u64,
+    pub detractors: u64,
+    /// −100…100; null without answers.
+    pub nps: Option<f64>,
+    pub se: Option<f64>,
+    /// Adjusted Wald 95 % interval on the −100…100 scale.
+    pub ci95: Option<[f64; 2]>,
+}
+
+/// The organisation an `Authorization: Bearer` API token belongs to.
+pub async fn organisation_of_token(
+    store: &SharedStore,
+    headers: &HeaderMap,
+) -> Result<Uuid, ApiError> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| t.starts_with(crate::tokens::API_TOKEN_PREFIX))
+        .ok_or(ApiError::Unauthorized)?;
+    store
+        .organisation_for_token(&crate::tokens::sha256_hex(token.as_bytes()))
+        .await?
+        .ok_or(ApiError::Unauthorized)
+}
+
+fn parse_bound(field: &str, raw: &str, end: bool) -> Result<DateTime<Utc>, FieldError> {
+    if let Ok(instant) = DateTime::parse_from_rfc3339(raw) {
+        return Ok(instant.with_timezone(&Utc));
+    }
+    let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .map_err(|_| FieldError::new(field, "must be a date (YYYY-MM-DD) or an RFC 3339 time"))?;
+    let date = if end {
+        date.checked_add_days(Days::new(1))
+            .ok_or_else(|| FieldError::new(field, "is out of range"))?
+    } else {
+        date
+    };
+    Ok(date
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight exists")
+        .and_utc())
+}
+
+pub fn parse_range(query: &RangeQuery) -> Result<TimeRange, FieldError> {
+    let all = TimeRange::all_time();
+    let from = query
+        .from
+        .as_deref()
+        .map(|f| parse_bound("from", f, false))
+        .transpose()?
+        .unwrap_or(all.from);
+    let to = query
+        .to
+        .as_deref()
+        .map(|t| parse_bound("to", t, true))
+        .transpose()?
+        .unwrap_or(all.to);
+    if from > to {
+        return Err(FieldError::new("to", "must not be before from"));
+    }
+    Ok(TimeRange { from, to })
+}
+
+pub async fn site_summary(
+    State(store): State<SharedStore>,
+    headers: HeaderMap,
+    Path(site_key): Path<String>,
+    query: Result<Query<RangeQuery>, QueryRejection>,
+) -> Result<Json<SummaryBody>, ApiError> {
+    let org = organisation_of_token(&store, &headers).await?;
+    let Query(query) = query.map_err(|e| FieldError::new("query", e.body_text()))?;
+    let range = parse_range(&query)?;
+    // Another organisation's site is simply not found: no hint that it exists.
+    let site = store
+        .site_by_key(org, &site_key)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let summary = store.score_counts(org, site.id, range).await?.summary();
+    Ok(Json(SummaryBody {
+        n: summary.n(),
+        promoters: summary.promoters,
+        passives: summary.passives,
+        detractors: summary.detractors,
+        nps: summary.nps(),
+        se: summary.standard_error(),
+        ci95: summary.adjusted_wald_ci95().map(|i| [i.lo, i.hi]),
+    }))
+}

@@ -1,0 +1,11 @@
+//! The `farewell` server: configuration, storage backends, the HTTP edge that is not Leptos
+//! pages, sessions, and start-up. `main.rs` only dispatches the command line.
+
+pub mod config;
+pub mod http;
+pub mod provision;
+pub mod sessions;
+pub mod startup;
+pub mod store;
+pub mod telemetry;
+pub mod tokens;

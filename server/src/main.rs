@@ -1,0 +1,39 @@
+use clap::Parser;
+use farewell::config::{Cli, Command};
+use farewell::{provision, startup::Application, store, telemetry};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    telemetry::init("info,sqlx=warn,tower_sessions=warn");
+    let store = store::connect(&cli.database_url).await?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let app = Application::build(&cli.serve, store).await?;
+            tracing::info!(port = app.port(), "Farewell is listening");
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate => tracing::info!("migrations applied"),
+        Command::Demo(args) => {
+            let created = provision::demo(&store, args.password, args.responses).await?;
+            if args.json {
+                println!("{}", serde_json::to_string(&created)?);
+            } else {
+                println!("Demo organisation created.");
+                println!("  Sign in:    {} / {}", created.email, created.password);
+                println!("  Survey:     /s/{}", created.site_key);
+                println!("  API token:  {}", created.api_token);
+            }
+        }
+        Command::CreateAdmin(args) => {
+            let (org, _) =
+                provision::create_admin(&store, &args.organisation, &args.email, &args.password)
+                    .await?;
+            println!(
+                "Created organisation {} ({}) with owner {}",
+                org.name, org.id, args.email
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,90 @@
+//! Browser sessions for members, kept in the same database through the `Store` trait, so they
+//! survive restarts and are shared by every app server on one PostgreSQL.
+
+use app::store::{SessionRecord, SharedStore};
+use async_trait::async_trait;
+use std::time::Duration;
+use time::OffsetDateTime;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{self, SessionStore};
+
+#[derive(Clone)]
+pub struct DatabaseSessions {
+    store: SharedStore,
+}
+
+impl std::fmt::Debug for DatabaseSessions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseSessions").finish_non_exhaustive()
+    }
+}
+
+impl DatabaseSessions {
+    pub fn new(store: SharedStore) -> Self {
+        DatabaseSessions { store }
+    }
+
+    /// Deletes expired sessions every `period` until the process ends.
+    pub fn spawn_cleanup(&self, period: Duration) {
+        let store = self.store.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(period);
+            loop {
+                tick.tick().await;
+                let now = OffsetDateTime::now_utc().unix_timestamp();
+                match store.delete_expired_sessions(now).await {
+                    Ok(n) if n > 0 => tracing::debug!(deleted = n, "expired sessions removed"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
+                }
+            }
+        });
+    }
+}
+
+/// The key a session is stored under: a digest, so the table holds no usable session id.
+fn key(id: &Id) -> String {
+    crate::tokens::sha256_hex(id.to_string().as_bytes())
+}
+
+fn backend(e: impl std::fmt::Display) -> session_store::Error {
+    session_store::Error::Backend(e.to_string())
+}
+
+#[async_trait]
+impl SessionStore for DatabaseSessions {
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        let data = serde_json::to_string(&record.data)
+            .map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        let stored = SessionRecord {
+            data,
+            expires_at: record.expiry_date.unix_timestamp(),
+        };
+        self.store
+            .save_session(&key(&record.id), &stored)
+            .await
+            .map_err(backend)
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        let Some(stored) = self.store.load_session(&key(id)).await.map_err(backend)? else {
+            return Ok(None);
+        };
+        let expiry_date =
+            OffsetDateTime::from_unix_timestamp(stored.expires_at).map_err(backend)?;
+        if expiry_date <= OffsetDateTime::now_utc() {
+            return Ok(None);
+        }
+        let data = serde_json::from_str(&stored.data)
+            .map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        Ok(Some(Record {
+            id: *id,
+            data,
+            expiry_date,
+        }))
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        self.store.delete_session(&key(id)).await.map_err(backend)
+    }
+}

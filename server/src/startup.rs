@@ -1,0 +1,144 @@
+//! Builds the whole application (pages, server functions, API, sessions, static files) from
+//! settings and a store, and runs it until a shutdown signal.
+
+use crate::config::ServeArgs;
+use crate::sessions::DatabaseSessions;
+use app::ingest::IngestSettings;
+use app::store::SharedStore;
+use app::{shell, App};
+use axum::extract::{FromRef, MatchedPath};
+use axum::http::Request;
+use axum::Router;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+/// Everything a handler may need, handed out piecewise through `FromRef`.
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub store: SharedStore,
+    pub ingest: IngestSettings,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+impl FromRef<AppState> for SharedStore {
+    fn from_ref(state: &AppState) -> Self {
+        state.store.clone()
+    }
+}
+
+impl FromRef<AppState> for IngestSettings {
+    fn from_ref(state: &AppState) -> Self {
+        state.ingest.clone()
+    }
+}
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+}
+
+/// Members are signed out after this long without a request.
+const SESSION_IDLE: time::Duration = time::Duration::hours(12);
+
+impl Application {
+    pub async fn build(settings: &ServeArgs, store: SharedStore) -> anyhow::Result<Application> {
+        let listener = TcpListener::bind(settings.addr).await?;
+        let leptos_options = LeptosOptions::builder()
+            .output_name("farewell")
+            .site_root(settings.site_root.to_string_lossy().into_owned())
+            .site_pkg_dir("pkg")
+            .site_addr(listener.local_addr()?)
+            .build();
+        let state = AppState {
+            leptos_options: leptos_options.clone(),
+            store: store.clone(),
+            ingest: IngestSettings {
+                country_header: settings.country_header.clone(),
+            },
+        };
+        let sessions = DatabaseSessions::new(store);
+        sessions.spawn_cleanup(Duration::from_secs(3600));
+        let session_layer = SessionManagerLayer::new(sessions)
+            .with_name("farewell_session")
+            .with_http_only(true)
+            .with_same_site(SameSite::Lax)
+            .with_secure(settings.secure_cookies)
+            .with_expiry(Expiry::OnInactivity(SESSION_IDLE));
+
+        // Server functions and pages see the same store and settings through context.
+        let context = {
+            let state = state.clone();
+            move || {
+                provide_context(state.store.clone());
+                provide_context(state.ingest.clone());
+            }
+        };
+        let routes = generate_route_list(App);
+        let router = Router::new()
+            .merge(crate::http::router())
+            .leptos_routes_with_context(&state, routes, context.clone(), {
+                let options = leptos_options.clone();
+                move || shell(options.clone())
+            })
+            .fallback(leptos_axum::file_and_error_handler_with_context::<
+                AppState,
+                _,
+            >(context, shell))
+            .layer(session_layer)
+            .layer(
+                TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                    // The matched route, never the raw URI: query strings can carry personal data.
+                    let route = req
+                        .extensions()
+                        .get::<MatchedPath>()
+                        .map(MatchedPath::as_str);
+                    tracing::info_span!("request", method = %req.method(), route)
+                }),
+            )
+            .with_state(state);
+        Ok(Application { listener, router })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

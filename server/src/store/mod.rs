@@ -1,0 +1,65 @@
+//! The storage backends behind `app::store::Store`, one module each. Which one runs is decided
+//! once, at start-up, by the database URL's scheme.
+
+mod postgres;
+mod sqlite;
+
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+use anyhow::{bail, Context};
+use app::nps::{Score, ScoreCounts};
+use app::store::{SharedStore, StoreError, StoreResult};
+use std::sync::Arc;
+
+/// Connects to the database the URL names and brings its schema up to date.
+pub async fn connect(database_url: &str) -> anyhow::Result<SharedStore> {
+    let scheme = database_url.split(':').next().unwrap_or_default();
+    let store: SharedStore = match scheme {
+        "sqlite" => Arc::new(
+            SqliteStore::connect(database_url)
+                .await
+                .context("opening SQLite")?,
+        ),
+        "postgres" | "postgresql" => Arc::new(
+            PostgresStore::connect(database_url)
+                .await
+                .context("connecting to PostgreSQL")?,
+        ),
+        other => bail!("unsupported database URL scheme {other:?}: use sqlite:// or postgres://"),
+    };
+    tracing::info!(backend = store.backend(), "storage ready");
+    Ok(store)
+}
+
+/// SHA-256 of a notice's text: what a consent record points at.
+fn content_hash(body: &str) -> String {
+    crate::tokens::sha256_hex(body.as_bytes())
+}
+
+fn new_site_key() -> String {
+    // 80 random bits: public, but not guessable from another site's key.
+    format!("st_{}", crate::tokens::random_hex(10))
+}
+
+/// Maps a driver error, turning unique-constraint violations into `Conflict(what)`.
+fn map_err(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
+    move |e| match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(what),
+        _ => StoreError::Backend(Box::new(e)),
+    }
+}
+
+fn backend(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
+    StoreError::Backend(Box::new(e))
+}
+
+/// Folds `(score, count)` rows into counts, refusing a score the schema should have refused.
+fn counts_from_rows(rows: Vec<(i64, i64)>) -> StoreResult<ScoreCounts> {
+    let mut counts = ScoreCounts::default();
+    for (score, count) in rows {
+        let score = Score::try_from(score).map_err(backend)?;
+        counts.add_many(score, count as u64);
+    }
+    Ok(counts)
+}

@@ -1,0 +1,497 @@
+//! The embedded backend: one SQLite file in WAL mode.
+
+use super::{backend, content_hash, counts_from_rows, map_err, new_site_key};
+use app::domain::{Email, Role};
+use app::nps::ScoreCounts;
+use app::store::*;
+use async_trait::async_trait;
+use chrono::Utc;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::{Row, SqlitePool};
+use std::str::FromStr;
+use std::time::Duration;
+use uuid::Uuid;
+
+#[derive(Clone, Debug)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    pub async fn connect(url: &str) -> Result<SqliteStore, sqlx::Error> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // NORMAL is durable in WAL mode across application crashes; only an OS crash or power
+            // loss can drop the last commits.
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("../migrations/sqlite").run(&pool).await?;
+        Ok(SqliteStore { pool })
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+fn site_from_row(row: &SqliteRow) -> Result<Site, sqlx::Error> {
+    let origins: String = row.try_get("allowed_origins")?;
+    Ok(Site {
+        id: row.try_get("id")?,
+        org_id: row.try_get("org_id")?,
+        name: row.try_get("name")?,
+        site_key: row.try_get("site_key")?,
+        allowed_origins: serde_json::from_str(&origins).unwrap_or_default(),
+    })
+}
+
+fn survey_from_row(row: &SqliteRow) -> Result<Survey, sqlx::Error> {
+    Ok(Survey {
+        id: row.try_get("id")?,
+        site_id: row.try_get("site_id")?,
+        name: row.try_get("name")?,
+        product_name: row.try_get("product_name")?,
+    })
+}
+
+fn notice_from_row(row: &SqliteRow) -> Result<NoticeVersion, sqlx::Error> {
+    Ok(NoticeVersion {
+        id: row.try_get("id")?,
+        org_id: row.try_get("org_id")?,
+        version: row.try_get::<i64, _>("version")? as u32,
+        language: row.try_get("language")?,
+        body: row.try_get("body")?,
+        content_hash: row.try_get("content_hash")?,
+        published_at: row.try_get("published_at")?,
+    })
+}
+
+const SITE_COLUMNS: &str = "id, org_id, name, site_key, allowed_origins";
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn create_organisation(&self, name: &str) -> StoreResult<Organisation> {
+        let org = Organisation {
+            id: Uuid::new_v4(),
+            name: name.to_owned(),
+        };
+        sqlx::query("INSERT INTO organisations (id, name, created_at) VALUES (?, ?, ?)")
+            .bind(org.id)
+            .bind(&org.name)
+            .bind(Utc::now())
+            .execute(&self.pool)
+            .await
+            .map_err(map_err("organisation"))?;
+        Ok(org)
+    }
+
+    async fn create_user(&self, email: &Email, password_hash: &str) -> StoreResult<Uuid> {
+        let id = Uuid::new_v4();
+        sqlx::query("INSERT INTO users (id, email, password_hash, created_at) VALUES (?, ?, ?, ?)")
+            .bind(id)
+            .bind(email.as_str())
+            .bind(password_hash)
+            .bind(Utc::now())
+            .execute(&self.pool)
+            .await
+            .map_err(map_err("email"))?;
+        Ok(id)
+    }
+
+    async fn add_member(&self, org: Uuid, user: Uuid, role: Role) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(org)
+        .bind(user)
+        .bind(role.as_str())
+        .bind(Utc::now())
+        .execute(&self.pool)
+        .await
+        .map_err(map_err("membership"))?;
+        Ok(())
+    }
+
+    async fn create_site(
+        &self,
+        org: Uuid,
+        name: &str,
+        allowed_origins: &[String],
+    ) -> StoreResult<Site> {
+        let site = Site {
+            id: Uuid::new_v4(),
+            org_id: org,
+            name: name.to_owned(),
+            site_key: new_site_key(),
+            allowed_origins: allowed_origins.to_vec(),
+        };
+        sqlx::query(
+            "INSERT INTO sites (id, org_id, name, site_key, allowed_origins, created_at)
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(site.id)
+        .bind(org)
+        .bind(&site.name)
+        .bind(&site.site_key)
+        .bind(serde_json::to_string(&site.allowed_origins).map_err(backend)?)
+        .bind(Utc::now())
+        .execute(&self.pool)
+        .await
+        .map_err(map_err("site key"))?;
+        Ok(site)
+    }
+
+    async fn create_survey(
+        &self,
+        org: Uuid,
+        site: Uuid,
+        name: &str,
+        product_name: &str,
+    ) -> StoreResult<Survey> {
+        let survey = Survey {
+            id: Uuid::new_v4(),
+            site_id: site,
+            name: name.to_owned(),
+            product_name: product_name.to_owned(),
+        };
+        // The INSERT … SELECT writes nothing unless the site belongs to the organisation.
+        let written = sqlx::query(
+            "INSERT INTO surveys (id, org_id, site_id, name, product_name, created_at)
+             SELECT ?, org_id, id, ?, ?, ? FROM sites WHERE id = ? AND org_id = ?",
+        )
+        .bind(survey.id)
+        .bind(&survey.name)
+        .bind(&survey.product_name)
+        .bind(Utc::now())
+        .bind(site)
+        .bind(org)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err("survey"))?;
+        if written.rows_affected() == 0 {
+            return Err(backend(sqlx::Error::RowNotFound));
+        }
+        Ok(survey)
+    }
+
+    async fn publish_notice(
+        &self,
+        org: Uuid,
+        language: &str,
+        body: &str,
+    ) -> StoreResult<NoticeVersion> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let latest: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM privacy_notices WHERE org_id = ?")
+                .bind(org)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(backend)?;
+        let notice = NoticeVersion {
+            id: Uuid::new_v4(),
+            org_id: org,
+            version: latest.unwrap_or(0) as u32 + 1,
+            language: language.to_owned(),
+            body: body.to_owned(),
+            content_hash: content_hash(body),
+            published_at: app::ingest::received_now(),
+        };
+        sqlx::query(
+            "INSERT INTO privacy_notices (id, org_id, version, language, body, content_hash, published_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(notice.id)
+        .bind(org)
+        .bind(i64::from(notice.version))
+        .bind(&notice.language)
+        .bind(&notice.body)
+        .bind(&notice.content_hash)
+        .bind(notice.published_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err("notice version"))?;
+        tx.commit().await.map_err(backend)?;
+        Ok(notice)
+    }
+
+    async fn create_api_token(&self, org: Uuid, name: &str, token_hash: &str) -> StoreResult<()> {
+        sqlx::query("INSERT INTO api_tokens (id, org_id, name, token_hash, created_at) VALUES (?, ?, ?, ?, ?)")
+            .bind(Uuid::new_v4())
+            .bind(org)
+            .bind(name)
+            .bind(token_hash)
+            .bind(Utc::now())
+            .execute(&self.pool)
+            .await
+            .map_err(map_err("token"))?;
+        Ok(())
+    }
+
+    async fn public_site(&self, site_key: &str) -> StoreResult<Option<PublicSite>> {
+        let Some(row) = sqlx::query(&format!(
+            "SELECT {SITE_COLUMNS} FROM sites WHERE site_key = ?"
+        ))
+        .bind(site_key)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?
+        else {
+            return Ok(None);
+        };
+        let site = site_from_row(&row).map_err(backend)?;
+        let default_survey = sqlx::query(
+            "SELECT id, site_id, name, product_name FROM surveys
+             WHERE site_id = ? ORDER BY created_at, id LIMIT 1",
+        )
+        .bind(site.id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?
+        .map(|r| survey_from_row(&r))
+        .transpose()
+        .map_err(backend)?;
+        let current_notice = sqlx::query(
+            "SELECT * FROM privacy_notices WHERE org_id = ? ORDER BY version DESC LIMIT 1",
+        )
+        .bind(site.org_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?
+        .map(|r| notice_from_row(&r))
+        .transpose()
+        .map_err(backend)?;
+        Ok(Some(PublicSite {
+            site,
+            default_survey,
+            current_notice,
+        }))
+    }
+
+    async fn survey_of_site(&self, site: Uuid, survey: Uuid) -> StoreResult<Option<Survey>> {
+        sqlx::query(
+            "SELECT id, site_id, name, product_name FROM surveys WHERE id = ? AND site_id = ?",
+        )
+        .bind(survey)
+        .bind(site)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?
+        .map(|r| survey_from_row(&r))
+        .transpose()
+        .map_err(backend)
+    }
+
+    async fn notice_version(&self, org: Uuid, version: u32) -> StoreResult<Option<NoticeVersion>> {
+        sqlx::query("SELECT * FROM privacy_notices WHERE org_id = ? AND version = ?")
+            .bind(org)
+            .bind(i64::from(version))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?
+            .map(|r| notice_from_row(&r))
+            .transpose()
+            .map_err(backend)
+    }
+
+    async fn notice_by_id(&self, id: Uuid) -> StoreResult<Option<NoticeVersion>> {
+        sqlx::query("SELECT * FROM privacy_notices WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?
+            .map(|r| notice_from_row(&r))
+            .transpose()
+            .map_err(backend)
+    }
+
+    async fn insert_response(&self, r: &StoredResponse) -> StoreResult<InsertOutcome> {
+        let written = sqlx::query(
+            "INSERT INTO responses (id, org_id, site_id, survey_id, score, comment, language,
+                 received_at, notice_id, consent_choices, page_path, device_class, browser_family, country)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(r.id)
+        .bind(r.org_id)
+        .bind(r.site_id)
+        .bind(r.survey_id)
+        .bind(i64::from(r.score.value()))
+        .bind(r.comment.as_deref())
+        .bind(r.language.as_deref())
+        .bind(r.received_at.timestamp_millis())
+        .bind(r.notice_id)
+        .bind(serde_json::to_string(&r.choices).map_err(backend)?)
+        .bind(r.context.page_path.as_ref().map(|p| p.as_str()))
+        .bind(r.context.device.map(|d| d.as_str()))
+        .bind(r.context.browser.map(|b| b.as_str()))
+        .bind(r.context.country.as_ref().map(|c| c.as_str()))
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        if written.rows_affected() == 1 {
+            return Ok(InsertOutcome::Inserted);
+        }
+        let stored_site: Option<Uuid> =
+            sqlx::query_scalar("SELECT site_id FROM responses WHERE id = ?")
+                .bind(r.id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend)?;
+        Ok(match stored_site {
+            Some(site) if site == r.site_id => InsertOutcome::Duplicate,
+            _ => InsertOutcome::IdTaken,
+        })
+    }
+
+    async fn credentials(&self, email: &Email) -> StoreResult<Option<UserCredentials>> {
+        let row = sqlx::query("SELECT id, email, password_hash FROM users WHERE email = ?")
+            .bind(email.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.map(|row| {
+            Ok(UserCredentials {
+                user_id: row.try_get("id").map_err(backend)?,
+                email: email.clone(),
+                password_hash: row.try_get("password_hash").map_err(backend)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn memberships(&self, user: Uuid) -> StoreResult<Vec<Membership>> {
+        let rows = sqlx::query(
+            "SELECT m.org_id, o.name, m.role FROM memberships m
+             JOIN organisations o ON o.id = m.org_id
+             WHERE m.user_id = ? ORDER BY o.name, o.id",
+        )
+        .bind(user)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter()
+            .map(|row| {
+                let role: String = row.try_get("role").map_err(backend)?;
+                Ok(Membership {
+                    org_id: row.try_get("org_id").map_err(backend)?,
+                    org_name: row.try_get("name").map_err(backend)?,
+                    role: Role::parse(&role).ok_or_else(|| {
+                        backend(sqlx::Error::Decode(format!("role {role}").into()))
+                    })?,
+                })
+            })
+            .collect()
+    }
+
+    async fn organisation_for_token(&self, token_hash: &str) -> StoreResult<Option<Uuid>> {
+        sqlx::query_scalar(
+            "SELECT org_id FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)
+    }
+
+    async fn sites(&self, org: Uuid) -> StoreResult<Vec<Site>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {SITE_COLUMNS} FROM sites WHERE org_id = ? ORDER BY name, id"
+        ))
+        .bind(org)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter()
+            .map(|r| site_from_row(r).map_err(backend))
+            .collect()
+    }
+
+    async fn site_by_key(&self, org: Uuid, site_key: &str) -> StoreResult<Option<Site>> {
+        sqlx::query(&format!(
+            "SELECT {SITE_COLUMNS} FROM sites WHERE org_id = ? AND site_key = ?"
+        ))
+        .bind(org)
+        .bind(site_key)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?
+        .map(|r| site_from_row(&r))
+        .transpose()
+        .map_err(backend)
+    }
+
+    async fn score_counts(
+        &self,
+        org: Uuid,
+        site: Uuid,
+        range: TimeRange,
+    ) -> StoreResult<ScoreCounts> {
+        let rows: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT score, COUNT(*) FROM responses
+             WHERE org_id = ? AND site_id = ? AND received_at >= ? AND received_at < ?
+             GROUP BY score",
+        )
+        .bind(org)
+        .bind(site)
+        .bind(range.from.timestamp_millis())
+        .bind(range.to.timestamp_millis())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        counts_from_rows(rows)
+    }
+
+    async fn load_session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>> {
+        let row: Option<(String, i64)> =
+            sqlx::query_as("SELECT data, expires_at FROM sessions WHERE id_hash = ?")
+                .bind(id_hash)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend)?;
+        Ok(row.map(|(data, expires_at)| SessionRecord { data, expires_at }))
+    }
+
+    async fn save_session(&self, id_hash: &str, record: &SessionRecord) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO sessions (id_hash, data, expires_at) VALUES (?, ?, ?)
+             ON CONFLICT (id_hash) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
+        )
+        .bind(id_hash)
+        .bind(&record.data)
+        .bind(record.expires_at)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE id_hash = ?")
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn delete_expired_sessions(&self, now_unix: i64) -> StoreResult<u64> {
+        let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= ?")
+            .bind(now_unix)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(done.rows_affected())
+    }
+}

@@ -1,0 +1,149 @@
+use crate::both_backends;
+use crate::helpers::{new_client, spawn_app_on, TestApp, PASSWORD};
+use serde_json::json;
+use uuid::Uuid;
+
+both_backends!(the_dashboard_needs_a_sign_in, |app: TestApp| async move {
+    let response = app.get("/dashboard").await;
+    assert_eq!(response.status(), 302);
+    assert_eq!(response.headers()["location"], "/login");
+    // The server function behind it refuses too, whoever calls it.
+    let direct = app
+        .client
+        .post(app.url("/fn/dashboard_overview"))
+        .send()
+        .await
+        .unwrap();
+    assert!(!direct.status().is_success());
+    assert!(direct.text().await.unwrap().contains("Unauthorized"));
+});
+
+both_backends!(
+    a_wrong_password_does_not_sign_in,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        let response = app.sign_in(&demo.email, "not the password").await;
+        assert_ne!(
+            response
+                .headers()
+                .get("location")
+                .map(|l| l.to_str().unwrap()),
+            Some("/dashboard")
+        );
+        assert_eq!(app.get("/dashboard").await.status(), 302);
+        let unknown = app.sign_in("nobody@example.com", PASSWORD).await;
+        assert_ne!(
+            unknown
+                .headers()
+                .get("location")
+                .map(|l| l.to_str().unwrap()),
+            Some("/dashboard")
+        );
+    }
+);
+
+both_backends!(
+    a_member_sees_their_sites_figures,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        for score in [10, 9, 3] {
+            app.post_response(
+                &json!({"id": Uuid::new_v4(), "site": demo.site_key, "score": score}),
+            )
+            .await;
+        }
+        let response = app.sign_in(&demo.email, PASSWORD).await;
+        assert_eq!(response.status(), 302);
+        assert_eq!(response.headers()["location"], "/dashboard");
+        let cookie = response.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+            "{cookie}"
+        );
+
+        let page = app.get("/dashboard").await;
+        assert_eq!(page.status(), 200);
+        let html = page.text().await.unwrap();
+        assert!(html.contains(&demo.site_key));
+        // 2 promoters, 1 detractor: NPS +33, n 3.
+        assert!(html.contains(r#"<dd class="n">3</dd>"#), "{html}");
+        assert!(html.contains(">+33<"), "{html}");
+        assert!(
+            html.contains(r#"<dd class="promoters">2</dd>"#)
+                && html.contains(r#"<dd class="detractors">1</dd>"#)
+        );
+    }
+);
+
+both_backends!(
+    a_member_never_sees_another_organisations_sites,
+    |app: TestApp| async move {
+        let mine = app.seed().await;
+        let theirs = app.seed().await;
+        app.post_response(&json!({"id": Uuid::new_v4(), "site": theirs.site_key, "score": 0}))
+            .await;
+        app.sign_in(&mine.email, PASSWORD).await;
+        let html = app.get("/dashboard").await.text().await.unwrap();
+        assert!(html.contains(&mine.site_key));
+        assert!(
+            !html.contains(&theirs.site_key),
+            "another organisation's site leaked"
+        );
+        assert!(!html.contains(&theirs.organisation));
+        let data = app
+            .client
+            .post(app.url("/fn/dashboard_overview"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            data.contains(&mine.site_key) && !data.contains(&theirs.site_key),
+            "{data}"
+        );
+    }
+);
+
+both_backends!(signing_out_ends_the_session, |app: TestApp| async move {
+    let demo = app.seed().await;
+    app.sign_in(&demo.email, PASSWORD).await;
+    assert_eq!(app.get("/dashboard").await.status(), 200);
+    let out = app
+        .client
+        .post(app.url("/fn/sign_out"))
+        .header("Accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.headers()["location"], "/login");
+    assert_eq!(app.get("/dashboard").await.status(), 302);
+});
+
+both_backends!(
+    a_session_is_valid_on_every_app_server_of_the_database,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        let response = app.sign_in(&demo.email, PASSWORD).await;
+        let cookie = response.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
+        let second = spawn_app_on(app.database_url.clone(), None).await;
+        let page = new_client()
+            .get(second.url("/dashboard"))
+            .header("Cookie", cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), 200);
+        assert!(page.text().await.unwrap().contains(&demo.site_key));
+    }
+);

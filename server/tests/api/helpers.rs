@@ -1,0 +1,224 @@
+use app::store::SharedStore;
+use farewell::config::ServeArgs;
+use farewell::provision::{self, DemoCreated};
+use farewell::startup::Application;
+use reqwest::redirect::Policy;
+use serde_json::Value;
+use sqlx::Connection;
+use std::time::Duration;
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs one async test body against each backend: `both_backends!(name, |app| async move {…})`.
+#[macro_export]
+macro_rules! both_backends {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $crate::helpers::spawn_app($crate::helpers::Backend::Sqlite).await;
+                ($body)(app).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let app = $crate::helpers::spawn_app($crate::helpers::Backend::Postgres).await;
+                ($body)(app).await;
+            }
+        }
+    };
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub store: SharedStore,
+    pub database_url: String,
+    /// Keeps cookies like a browser, and does not follow redirects so tests can see them.
+    pub client: reqwest::Client,
+    _sqlite_dir: Option<tempfile::TempDir>,
+}
+
+fn init_logs() {
+    if std::env::var("TEST_LOG").is_ok() {
+        farewell::telemetry::init("debug");
+    }
+}
+
+pub async fn fresh_database(backend: Backend) -> (String, Option<tempfile::TempDir>) {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            (
+                format!("sqlite://{}/farewell.db", dir.path().display()),
+                Some(dir),
+            )
+        }
+        Backend::Postgres => {
+            let cluster = tokio::task::spawn_blocking(crate::pg_cluster::cluster)
+                .await
+                .unwrap();
+            let name = format!("test_{}", uuid::Uuid::new_v4().simple());
+            let mut attempts = 0;
+            let mut admin = loop {
+                match sqlx::PgConnection::connect(&cluster.url("postgres")).await {
+                    Ok(conn) => break conn,
+                    Err(e) if attempts < 100 => {
+                        attempts += 1;
+                        let _ = e;
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                    Err(e) => panic!("cannot reach the test cluster: {e}"),
+                }
+            };
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut admin)
+                .await
+                .unwrap();
+            (cluster.url(&name), None)
+        }
+    }
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    let (database_url, dir) = fresh_database(backend).await;
+    spawn_app_on(database_url, dir).await
+}
+
+/// Starts another app server on an existing database (for multi-instance tests).
+pub async fn spawn_app_on(database_url: String, sqlite_dir: Option<tempfile::TempDir>) -> TestApp {
+    init_logs();
+    let store = farewell::store::connect(&database_url)
+        .await
+        .expect("store");
+    let settings = ServeArgs {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        site_root: std::env::temp_dir().join("farewell-test-site"),
+        secure_cookies: false,
+        country_header: Some("x-test-country".into()),
+    };
+    let app = Application::build(&settings, store.clone())
+        .await
+        .expect("build app");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        store,
+        database_url,
+        client: new_client(),
+        _sqlite_dir: sqlite_dir,
+    }
+}
+
+pub fn new_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap()
+}
+
+impl TestApp {
+    /// A demo organisation (site, survey, notice v1, admin, API token), no answers.
+    pub async fn seed(&self) -> DemoCreated {
+        self.seed_with(0).await
+    }
+
+    pub async fn seed_with(&self, responses: u32) -> DemoCreated {
+        provision::demo_named(
+            &self.store,
+            &format!("Org {}", uuid::Uuid::new_v4().simple()),
+            &format!("{}@example.com", uuid::Uuid::new_v4().simple()),
+            Some(PASSWORD.into()),
+            responses,
+        )
+        .await
+        .expect("seed")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// A page load as a browser makes it (browsers ask for text/html).
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .header("Accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+            .send()
+            .await
+            .expect("GET")
+    }
+
+    pub async fn post_response(&self, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url("/api/v1/responses"))
+            .header(
+                "User-Agent",
+                "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/126.0 Safari/537.36",
+            )
+            .json(body)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    pub async fn summary(
+        &self,
+        site_key: &str,
+        token: Option<&str>,
+        query: &str,
+    ) -> reqwest::Response {
+        let mut req = self
+            .client
+            .get(self.url(&format!("/api/v1/sites/{site_key}/summary{query}")));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        req.send().await.expect("GET summary")
+    }
+
+    /// Signs in through the sign-in form the way a browser without JavaScript does.
+    pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
+        self.client
+            .post(self.url("/fn/sign_in"))
+            .header("Accept", "text/html")
+            .header("Referer", self.url("/login"))
+            .form(&[("email", email), ("password", password)])
+            .send()
+            .await
+            .expect("sign in")
+    }
+
+    /// Opens a raw connection for checks below the store (schema guards, stored columns).
+    pub async fn raw_sqlite(&self) -> sqlx::SqliteConnection {
+        sqlx::SqliteConnection::connect(&self.database_url)
+            .await
+            .unwrap()
+    }
+
+    pub async fn raw_postgres(&self) -> sqlx::PgConnection {
+        sqlx::PgConnection::connect(&self.database_url)
+            .await
+            .unwrap()
+    }
+
+    pub fn backend(&self) -> Backend {
+        if self.database_url.starts_with("sqlite") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        }
+    }
+}
+
+pub async fn json(response: reqwest::Response) -> Value {
+    response.json().await.expect("JSON body")
+}

@@ -1,0 +1,12 @@
+//! Integration tests: the whole app on port 0, against a fresh SQLite file and a fresh database
+//! in a PostgreSQL cluster the harness starts itself. One binary, so it is linked once.
+
+mod helpers;
+mod pg_cluster;
+
+mod dashboard;
+mod health;
+mod ingest;
+mod notices;
+mod summary;
+mod survey_page;

@@ -1,0 +1,79 @@
+use crate::both_backends;
+use crate::helpers::{Backend, TestApp};
+
+both_backends!(
+    published_notice_versions_cannot_be_changed_or_deleted,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        let v2 = app
+            .store
+            .publish_notice(demo.organisation_id, "en", "Second text")
+            .await
+            .unwrap();
+        assert_eq!(v2.version, 2);
+        assert_eq!(
+            v2.content_hash,
+            farewell::tokens::sha256_hex(b"Second text")
+        );
+        let attempts = [
+            "UPDATE privacy_notices SET body = 'rewritten'",
+            "DELETE FROM privacy_notices",
+        ];
+        for sql in attempts {
+            let refused = match app.backend() {
+                Backend::Sqlite => sqlx::query(sql)
+                    .execute(&mut app.raw_sqlite().await)
+                    .await
+                    .err(),
+                Backend::Postgres => sqlx::query(sql)
+                    .execute(&mut app.raw_postgres().await)
+                    .await
+                    .err(),
+            };
+            let message = refused
+                .unwrap_or_else(|| panic!("{sql} was allowed"))
+                .to_string();
+            assert!(message.contains("immutable"), "{message}");
+        }
+        let still = app
+            .store
+            .notice_version(demo.organisation_id, 2)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(still.body, "Second text");
+        if app.backend() == Backend::Postgres {
+            let truncate = sqlx::query("TRUNCATE privacy_notices CASCADE")
+                .execute(&mut app.raw_postgres().await)
+                .await;
+            assert!(truncate.is_err(), "TRUNCATE was allowed");
+        }
+    }
+);
+
+both_backends!(
+    the_notice_page_shows_the_exact_text_and_hash,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        let notice = app
+            .store
+            .public_site(&demo.site_key)
+            .await
+            .unwrap()
+            .unwrap()
+            .current_notice
+            .unwrap();
+        let response = app.get(&format!("/notice/{}", notice.id)).await;
+        assert_eq!(response.status(), 200);
+        let html = response.text().await.unwrap();
+        assert!(html.contains("Privacy notice, version 1"), "{html}");
+        assert!(html.contains(&notice.content_hash));
+        assert!(html.contains("We never store your IP address"));
+        assert_eq!(
+            app.get(&format!("/notice/{}", uuid::Uuid::new_v4()))
+                .await
+                .status(),
+            404
+        );
+    }
+);

@@ -1,0 +1,144 @@
+use crate::both_backends;
+use crate::helpers::TestApp;
+use crate::ingest::{count_responses, stored};
+
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in form"))
+        + marker.len();
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+both_backends!(
+    the_survey_page_is_complete_html,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        let response = app.get(&format!("/s/{}", demo.site_key)).await;
+        assert_eq!(response.status(), 200);
+        let html = response.text().await.unwrap();
+        assert!(html.contains("How was your experience?"));
+        assert!(
+            html.contains("How likely are you to recommend Demo shop to a friend or colleague?")
+        );
+        assert!(html.contains(r#"role="radiogroup""#));
+        assert_eq!(html.matches(r#"type="radio" name="score""#).count(), 11);
+        assert!(
+            html.contains(r#"aria-label="0 — not likely""#)
+                && html.contains(r#"aria-label="10 — extremely likely""#)
+        );
+        let notice = app
+            .store
+            .public_site(&demo.site_key)
+            .await
+            .unwrap()
+            .unwrap()
+            .current_notice
+            .unwrap();
+        assert!(
+            html.contains(&format!("/notice/{}", notice.id)),
+            "links the notice version shown"
+        );
+        assert!(
+            html.contains(r#"<form action="/fn/submit_answer" method="post""#),
+            "works without JavaScript"
+        );
+        assert!(html.contains("/pkg/farewell.js") && html.contains("/pkg/farewell.css"));
+        // Every render mints a new response id.
+        let again = app
+            .get(&format!("/s/{}", demo.site_key))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert_ne!(hidden(&html, "id"), hidden(&again, "id"));
+    }
+);
+
+both_backends!(an_unknown_site_key_is_404, |app: TestApp| async move {
+    let response = app.get("/s/st_doesnotexist").await;
+    assert_eq!(response.status(), 404);
+    assert!(response.text().await.unwrap().contains("Survey not found"));
+});
+
+both_backends!(
+    the_plain_form_post_stores_once_then_thanks,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        let page = app
+            .get(&format!("/s/{}", demo.site_key))
+            .await
+            .text()
+            .await
+            .unwrap();
+        let form = [
+            ("site_key", hidden(&page, "site_key")),
+            ("survey_id", hidden(&page, "survey_id")),
+            ("id", hidden(&page, "id")),
+            ("notice_version", hidden(&page, "notice_version")),
+            ("score", "6".to_string()),
+            ("comment", "Slow search".to_string()),
+        ];
+        for _ in 0..2 {
+            // What a browser with JavaScript off sends for the form; the second is a resubmission.
+            let response = app
+                .client
+                .post(app.url("/fn/submit_answer"))
+                .header("Accept", "text/html,application/xhtml+xml")
+                .header("Referer", app.url(&format!("/s/{}", demo.site_key)))
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 302);
+            assert_eq!(
+                response.headers()["location"],
+                format!("/s/{}/thanks", demo.site_key)
+            );
+        }
+        assert_eq!(count_responses(&app).await, 1);
+        let row = stored(&app, hidden(&page, "id").parse().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(
+            (row.score, row.comment.as_deref(), row.notice_version),
+            (6, Some("Slow search"), 1)
+        );
+        let thanks = app
+            .get(&format!("/s/{}/thanks", demo.site_key))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(thanks.contains("Thank you!"));
+    }
+);
+
+both_backends!(
+    a_form_without_a_score_is_refused,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        let page = app
+            .get(&format!("/s/{}", demo.site_key))
+            .await
+            .text()
+            .await
+            .unwrap();
+        let response = app
+            .client
+            .post(app.url("/fn/submit_answer"))
+            .form(&[
+                ("site_key", hidden(&page, "site_key")),
+                ("survey_id", hidden(&page, "survey_id")),
+                ("id", hidden(&page, "id")),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert!(!response.status().is_success());
+        let body = response.text().await.unwrap();
+        assert!(body.contains("score"), "{body}");
+        assert_eq!(count_responses(&app).await, 0);
+    }
+);
