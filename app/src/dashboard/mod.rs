@@ -147,6 +147,16 @@ fn OverviewView(overview: Overview) -> impl IntoView {
         .collect_view()
 }
 
+/// One decimal with a true minus sign, for interval ends: −12.5.
+pub fn one_decimal(value: f64) -> String {
+    let text = format!("{value:.1}");
+    match text.strip_prefix('-') {
+        Some(rest) if rest != "0.0" => format!("−{rest}"),
+        Some(rest) => rest.to_string(),
+        None => text,
+    }
+}
+
 /// Formats an NPS with its sign, as NPS is usually written: +30, −12, 0.
 pub fn signed(value: f64) -> String {
     let rounded = value.round();
@@ -167,9 +177,9 @@ fn SiteCard(site: SiteOverview) -> impl IntoView {
             <p class="nps"><span class="nps-value" data-nps=format!("{nps:.4}")>{signed(nps)}</span>" NPS"</p>
             <p class="ci">
                 "95 % interval (adjusted Wald): "
-                <span class="ci-lo">{format!("{:.1}", ci.lo)}</span>
+                <span class="ci-lo">{one_decimal(ci.lo)}</span>
                 " to "
-                <span class="ci-hi">{format!("{:.1}", ci.hi)}</span>
+                <span class="ci-hi">{one_decimal(ci.hi)}</span>
             </p>
             <dl class="counts">
                 <dt>"Answers"</dt><dd class="n">{s.n()}</dd>
@@ -187,5 +197,21 @@ fn SiteCard(site: SiteOverview) -> impl IntoView {
             <p class="hint">"Survey link: "<a href=format!("/s/{}", site.site_key)>{format!("/s/{}", site.site_key)}</a></p>
             {body}
         </article>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn figures_are_written_with_true_signs() {
+        assert_eq!(signed(33.3), "+33");
+        assert_eq!(signed(-12.6), "−13");
+        assert_eq!(signed(0.4), "0");
+        assert_eq!(signed(-0.4), "0");
+        assert_eq!(one_decimal(-73.25), "−73.2");
+        assert_eq!(one_decimal(-0.04), "0.0");
+        assert_eq!(one_decimal(5.0), "5.0");
     }
 }

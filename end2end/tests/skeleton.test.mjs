@@ -1,0 +1,90 @@
+// The walking skeleton in a real browser: answer the survey with JavaScript on (hydrated, in
+// place) and off (plain form post), then sign in and see both answers on the dashboard.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startFarewell, launchBrowser, watchErrors, summary, screenshots, PASSWORD } from './support.mjs';
+
+let app;
+let browser;
+
+before(async () => {
+  app = await startFarewell();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await app?.stop();
+});
+
+test('the survey hydrates and submits in place with JavaScript on', async () => {
+  const context = await browser.newContext({ viewport: { width: 800, height: 900 } });
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  const url = `${app.base}/s/${app.demo.site_key}`;
+  await page.goto(url);
+  await page.waitForSelector('body[data-hydrated="true"]', { timeout: 20_000 });
+  await page.evaluate(() => { window.__sameDocument = true; });
+  await page.screenshot({ path: join(screenshots, 'survey-js.png'), fullPage: true });
+
+  await page.getByRole('radio', { name: '10 — extremely likely' }).check();
+  await page.getByLabel('Anything you would like to tell us? (optional)').fill('Fast and friendly');
+  // The character counter only moves when the page is hydrated.
+  assert.equal(await page.locator('.comment-count').textContent(), '17');
+  await page.getByRole('button', { name: 'Send' }).click();
+  await page.getByRole('heading', { name: 'Thank you!' }).waitFor();
+  await page.screenshot({ path: join(screenshots, 'survey-thanks-js.png'), fullPage: true });
+
+  assert.equal(page.url(), url, 'thanks are shown in place');
+  assert.equal(await page.evaluate(() => window.__sameDocument), true, 'no page load happened');
+  const figures = await summary(app);
+  assert.equal(figures.n, 1);
+  assert.equal(figures.promoters, 1);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('the survey works with JavaScript off', async () => {
+  const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 390, height: 844 } });
+  const page = await context.newPage();
+  await page.goto(`${app.base}/s/${app.demo.site_key}`);
+  assert.equal(await page.locator('body[data-hydrated]').count(), 0, 'nothing ran in the page');
+  await page.screenshot({ path: join(screenshots, 'survey-nojs-phone.png'), fullPage: true });
+  await page.locator('label.scale-option', { hasText: /^3$/ }).click();
+  await page.getByRole('button', { name: 'Send' }).click();
+  await page.waitForURL(`${app.base}/s/${app.demo.site_key}/thanks`);
+  await page.getByRole('heading', { name: 'Thank you!' }).waitFor();
+  await page.screenshot({ path: join(screenshots, 'survey-thanks-nojs.png'), fullPage: true });
+  const figures = await summary(app);
+  assert.equal(figures.n, 2);
+  assert.equal(figures.detractors, 1);
+  await context.close();
+});
+
+test('a member signs in and sees the answers counted on the dashboard', async () => {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await page.goto(`${app.base}/dashboard`);
+  await page.waitForURL(`${app.base}/login`);
+  await page.waitForSelector('body[data-hydrated="true"]');
+  await page.screenshot({ path: join(screenshots, 'login.png') });
+
+  await page.getByLabel('E-mail').fill(app.demo.email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${app.base}/dashboard`);
+  const card = page.locator(`[data-site-key="${app.demo.site_key}"]`);
+  await card.waitFor();
+  assert.equal(await card.locator('.n').textContent(), '2');
+  assert.equal(await card.locator('.promoters').textContent(), '1');
+  assert.equal(await card.locator('.detractors').textContent(), '1');
+  assert.equal(await card.locator('.nps-value').textContent(), '0');
+  await page.screenshot({ path: join(screenshots, 'dashboard.png'), fullPage: true });
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForURL(`${app.base}/login`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
