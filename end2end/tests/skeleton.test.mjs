@@ -27,6 +27,12 @@ test('the survey hydrates and submits in place with JavaScript on', async () => 
   await page.waitForSelector('body[data-hydrated="true"]', { timeout: 20_000 });
   await page.evaluate(() => { window.__sameDocument = true; });
   await page.screenshot({ path: join(screenshots, 'survey-js.png'), fullPage: true });
+  // The notice link opens the exact version the answer was stored under.
+  const [notice] = await Promise.all([context.waitForEvent('page'), page.getByRole('link', { name: /privacy notice/ }).click()]);
+  await notice.waitForLoadState();
+  await notice.getByRole('heading', { name: 'Privacy notice, version 1' }).waitFor();
+  await notice.screenshot({ path: join(screenshots, 'notice.png'), fullPage: true });
+  await notice.close();
 
   await page.getByRole('radio', { name: '10 — extremely likely' }).check();
   await page.getByLabel('Anything you would like to tell us? (optional)').fill('Fast and friendly');
