@@ -3,11 +3,15 @@
 //! survey and notice are resolved and the response written exactly once.
 
 use crate::domain::{
-    BrowserFamily, ConsentChoices, Country, DeviceClass, FieldError, NewResponse, UsageContext,
+    BrowserFamily, ConsentChoices, Country, DeviceClass, FieldError, ImpressionKind, NewResponse,
+    ResponseAmendment, Trigger, UsageContext, CONTACT,
 };
-use crate::store::{InsertOutcome, Store, StoreError, StoredResponse};
+use crate::store::{
+    Impression, InsertOutcome, PublicSite, ResponseSink, Store, StoreError, StoredResponse,
+};
 use chrono::{DateTime, Utc};
 use http::HeaderMap;
+use uuid::Uuid;
 
 /// Server settings the ingest paths read from context.
 #[derive(Clone, Debug, Default)]
@@ -29,6 +33,10 @@ pub enum IngestError {
     Invalid(FieldError),
     #[error("this response id is already used by another site")]
     IdTaken,
+    #[error("this visitor has left the improvement program")]
+    OptedOut,
+    #[error("no such response for this site")]
+    UnknownResponse,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -39,15 +47,25 @@ impl From<FieldError> for IngestError {
     }
 }
 
+pub async fn find_site(store: &dyn Store, site_key: &str) -> Result<PublicSite, IngestError> {
+    Ok(store
+        .public_site(site_key)
+        .await?
+        .ok_or_else(|| FieldError::new("site", "is not a known site key"))?)
+}
+
 pub async fn record_response(
     store: &dyn Store,
+    sink: &dyn ResponseSink,
     answer: NewResponse,
     received_at: DateTime<Utc>,
 ) -> Result<Recorded, IngestError> {
-    let site = store
-        .public_site(&answer.site_key)
-        .await?
-        .ok_or_else(|| FieldError::new("site", "is not a known site key"))?;
+    let site = find_site(store, &answer.site_key).await?;
+    if let Some(respondent) = answer.respondent {
+        if store.is_opted_out(site.site.id, respondent).await? {
+            return Err(IngestError::OptedOut);
+        }
+    }
     let survey = match answer.survey {
         Some(id) => store
             .survey_of_site(site.site.id, id)
@@ -76,6 +94,13 @@ pub async fn record_response(
     } else {
         answer.choices
     };
+    if answer.contact_email.is_some() && choices.granted(CONTACT) != Some(true) {
+        return Err(FieldError::new(
+            "contact_email",
+            "may only be sent with the consent choice contact: true",
+        )
+        .into());
+    }
     let row = StoredResponse {
         id: answer.id,
         org_id: site.site.org_id,
@@ -88,12 +113,82 @@ pub async fn record_response(
         notice_id: notice.id,
         choices,
         context: answer.context,
+        respondent_id: answer.respondent,
+        contact_email: answer.contact_email.map(|e| e.as_str().to_owned()),
     };
-    match store.insert_response(&row).await? {
+    match sink.insert(row).await? {
         InsertOutcome::Inserted => Ok(Recorded::Created),
         InsertOutcome::Duplicate => Ok(Recorded::AlreadyStored),
         InsertOutcome::IdTaken => Err(IngestError::IdTaken),
     }
+}
+
+/// Adds the comment, contact e-mail or a changed score to an answer already stored.
+pub async fn amend_response(
+    store: &dyn Store,
+    site_key: &str,
+    id: Uuid,
+    amendment: &ResponseAmendment,
+    at: DateTime<Utc>,
+) -> Result<(), IngestError> {
+    if amendment.is_empty() {
+        return Err(FieldError::new("body", "names nothing to change").into());
+    }
+    let site = find_site(store, site_key).await?;
+    if store
+        .amend_response(site.site.id, id, amendment, at)
+        .await?
+    {
+        Ok(())
+    } else {
+        Err(IngestError::UnknownResponse)
+    }
+}
+
+/// One widget event before its site is resolved.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewImpression {
+    pub id: Uuid,
+    pub survey: Option<Uuid>,
+    pub kind: ImpressionKind,
+    pub trigger: Option<Trigger>,
+}
+
+pub async fn record_impressions(
+    store: &dyn Store,
+    site_key: &str,
+    events: Vec<NewImpression>,
+    at: DateTime<Utc>,
+) -> Result<(), IngestError> {
+    let site = find_site(store, site_key).await?;
+    let mut batch = Vec::with_capacity(events.len());
+    for event in events {
+        let survey = match event.survey {
+            Some(id) => {
+                store
+                    .survey_of_site(site.site.id, id)
+                    .await?
+                    .ok_or_else(|| FieldError::new("survey", "is not a survey of this site"))?
+                    .id
+            }
+            None => {
+                site.default_survey
+                    .as_ref()
+                    .ok_or_else(|| FieldError::new("survey", "this site has no survey yet"))?
+                    .id
+            }
+        };
+        batch.push(Impression {
+            id: event.id,
+            org_id: site.site.org_id,
+            site_id: site.site.id,
+            survey_id: survey,
+            kind: event.kind,
+            trigger: event.trigger,
+            at,
+        });
+    }
+    Ok(store.insert_impressions(&batch).await?)
 }
 
 /// Fills what the client did not say from the request itself: device class and browser family

@@ -5,6 +5,7 @@
 pub mod dashboard;
 pub mod domain;
 pub mod error;
+pub mod i18n;
 pub mod notice;
 pub mod nps;
 pub mod survey;

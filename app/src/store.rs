@@ -3,7 +3,10 @@
 //! `app` names a database. Every read of tenant data takes the organisation first: scoping is
 //! the store's job, not the caller's memory.
 
-use crate::domain::{ConsentChoices, Email, Role, UsageContext};
+use crate::domain::{
+    ConsentChoices, Email, ImpressionKind, ResponseAmendment, Role, SurveySettings, Trigger,
+    UsageContext,
+};
 use crate::nps::{Score, ScoreCounts};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -38,12 +41,13 @@ pub struct Site {
     pub allowed_origins: Vec<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Survey {
     pub id: Uuid,
     pub site_id: Uuid,
     pub name: String,
     pub product_name: String,
+    pub settings: SurveySettings,
 }
 
 /// One published version of an organisation's privacy notice. Immutable once written: the
@@ -82,6 +86,21 @@ pub struct StoredResponse {
     pub notice_id: Uuid,
     pub choices: ConsentChoices,
     pub context: UsageContext,
+    pub respondent_id: Option<Uuid>,
+    pub contact_email: Option<String>,
+}
+
+/// One survey event from the widget, for the response funnel.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Impression {
+    /// Generated on the device, so a retried event counts once.
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub site_id: Uuid,
+    pub survey_id: Uuid,
+    pub kind: ImpressionKind,
+    pub trigger: Option<Trigger>,
+    pub at: DateTime<Utc>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -169,7 +188,34 @@ pub trait Store: Send + Sync + 'static {
     async fn notice_version(&self, org: Uuid, version: u32) -> StoreResult<Option<NoticeVersion>>;
     /// Notices are public text, linked from every survey.
     async fn notice_by_id(&self, id: Uuid) -> StoreResult<Option<NoticeVersion>>;
-    async fn insert_response(&self, response: &StoredResponse) -> StoreResult<InsertOutcome>;
+    /// Writes a batch in one transaction (group commit); one outcome per response, in order.
+    async fn insert_responses(&self, batch: &[StoredResponse]) -> StoreResult<Vec<InsertOutcome>>;
+    /// Adds later parts to a stored answer of this site; `false` if there is no such answer.
+    async fn amend_response(
+        &self,
+        site: Uuid,
+        id: Uuid,
+        amendment: &ResponseAmendment,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    async fn site_surveys(&self, site: Uuid) -> StoreResult<Vec<Survey>>;
+    async fn update_survey_settings(
+        &self,
+        org: Uuid,
+        survey: Uuid,
+        settings: &SurveySettings,
+    ) -> StoreResult<bool>;
+    /// Records events; ids already stored are skipped.
+    async fn insert_impressions(&self, batch: &[Impression]) -> StoreResult<()>;
+    /// Records a respondent leaving (`true`) or rejoining the improvement program.
+    async fn set_opted_out(
+        &self,
+        site: Uuid,
+        respondent: Uuid,
+        opted_out: bool,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    async fn is_opted_out(&self, site: Uuid, respondent: Uuid) -> StoreResult<bool>;
 
     // ---- sign-in ----
     async fn credentials(&self, email: &Email) -> StoreResult<Option<UserCredentials>>;
@@ -185,10 +231,43 @@ pub trait Store: Send + Sync + 'static {
         site: Uuid,
         range: TimeRange,
     ) -> StoreResult<ScoreCounts>;
+    /// How many impressions of each kind: (shown, dismissed, answered).
+    async fn impression_counts(
+        &self,
+        org: Uuid,
+        site: Uuid,
+        range: TimeRange,
+    ) -> StoreResult<(u64, u64, u64)>;
 
     // ---- sessions ----
     async fn load_session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>>;
     async fn save_session(&self, id_hash: &str, record: &SessionRecord) -> StoreResult<()>;
     async fn delete_session(&self, id_hash: &str) -> StoreResult<()>;
     async fn delete_expired_sessions(&self, now_unix: i64) -> StoreResult<u64>;
+}
+
+/// Where resolved answers are written. The store itself is one (a batch of one); the server's
+/// group-commit queue is another, batching concurrent answers into one transaction.
+#[async_trait]
+pub trait ResponseSink: Send + Sync + 'static {
+    async fn insert(&self, response: StoredResponse) -> StoreResult<InsertOutcome>;
+}
+
+pub type SharedSink = Arc<dyn ResponseSink>;
+
+/// Writes straight to a store, one transaction per answer (CLI, tests).
+pub struct Direct(pub SharedStore);
+
+#[async_trait]
+impl ResponseSink for Direct {
+    async fn insert(&self, response: StoredResponse) -> StoreResult<InsertOutcome> {
+        let outcomes = self
+            .0
+            .insert_responses(std::slice::from_ref(&response))
+            .await?;
+        outcomes
+            .into_iter()
+            .next()
+            .ok_or_else(|| StoreError::Backend("a batch of one had no outcome".into()))
+    }
 }

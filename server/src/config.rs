@@ -65,6 +65,37 @@ pub struct ServeArgs {
     /// Unset, no country is recorded.
     #[arg(long, env = "FAREWELL_COUNTRY_HEADER", global = true)]
     pub country_header: Option<String>,
+
+    /// Visitor API requests per second allowed per site (bursts of five seconds' worth).
+    #[arg(
+        long,
+        env = "FAREWELL_SITE_RATE",
+        default_value_t = 200.0,
+        global = true
+    )]
+    pub site_rate: f64,
+
+    /// Visitor API requests per second allowed per client (address + user agent).
+    #[arg(
+        long,
+        env = "FAREWELL_CLIENT_RATE",
+        default_value_t = 1.0,
+        global = true
+    )]
+    pub client_rate: f64,
+
+    /// How many requests a client may send at once before its rate applies.
+    #[arg(
+        long,
+        env = "FAREWELL_CLIENT_BURST",
+        default_value_t = 30.0,
+        global = true
+    )]
+    pub client_burst: f64,
+
+    /// Take the client address from X-Forwarded-For: set only behind a proxy that sets it.
+    #[arg(long, env = "FAREWELL_TRUST_FORWARDED_FOR", global = true)]
+    pub trust_forwarded_for: bool,
 }
 
 #[derive(Clone, Debug, Args)]

@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod http;
+pub mod ingest_queue;
 pub mod provision;
 pub mod sessions;
 pub mod startup;

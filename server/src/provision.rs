@@ -7,7 +7,7 @@ use app::domain::{
 };
 use app::ingest::record_response;
 use app::nps::Score;
-use app::store::{Organisation, SharedStore, Site};
+use app::store::{Direct, Organisation, SharedStore, Site};
 use chrono::{Duration, Utc};
 use serde::Serialize;
 use uuid::Uuid;
@@ -102,6 +102,7 @@ async fn generate_answers(store: &SharedStore, site_key: &str, count: u32) -> an
     };
     let paths = ["/", "/pricing", "/checkout", "/blog/launch"];
     let now = Utc::now();
+    let sink = Direct(store.clone());
     for _ in 0..count {
         // Skewed toward the upper half of the scale, as real NPS answers are.
         let score = Score::try_from(
@@ -127,9 +128,11 @@ async fn generate_answers(store: &SharedStore, site_key: &str, count: u32) -> an
             notice_version: None,
             choices: ConsentChoices::improvement_program(),
             context,
+            respondent: Some(Uuid::new_v4()),
+            contact_email: None,
         };
         let received = now - Duration::minutes(i64::from(next() % (90 * 24 * 60)));
-        record_response(store.as_ref(), answer, received).await?;
+        record_response(store.as_ref(), &sink, answer, received).await?;
     }
     Ok(())
 }

@@ -2,17 +2,24 @@
 //! settings and a store, and runs it until a shutdown signal.
 
 use crate::config::ServeArgs;
+use crate::http::ingest::Ingest;
+use crate::http::rate_limit::{IngestLimits, Rate, RateLimiter};
+use crate::http::visitor::VisitorGate;
+use crate::ingest_queue::GroupCommit;
 use crate::sessions::DatabaseSessions;
 use app::ingest::IngestSettings;
-use app::store::SharedStore;
+use app::store::{SharedSink, SharedStore};
 use app::{shell, App};
 use axum::extract::{FromRef, MatchedPath};
 use axum::http::Request;
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -22,7 +29,7 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub store: SharedStore,
-    pub ingest: IngestSettings,
+    pub ingest: Ingest,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -37,7 +44,7 @@ impl FromRef<AppState> for SharedStore {
     }
 }
 
-impl FromRef<AppState> for IngestSettings {
+impl FromRef<AppState> for Ingest {
     fn from_ref(state: &AppState) -> Self {
         state.ingest.clone()
     }
@@ -46,6 +53,8 @@ impl FromRef<AppState> for IngestSettings {
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    /// The group-commit writer; awaited at shutdown so queued answers are written.
+    writer: JoinHandle<()>,
 }
 
 /// Members are signed out after this long without a request.
@@ -60,11 +69,30 @@ impl Application {
             .site_pkg_dir("pkg")
             .site_addr(listener.local_addr()?)
             .build();
+        let (queue, writer) = GroupCommit::start(store.clone());
+        let sink: SharedSink = Arc::new(queue);
         let state = AppState {
             leptos_options: leptos_options.clone(),
             store: store.clone(),
-            ingest: IngestSettings {
-                country_header: settings.country_header.clone(),
+            ingest: Ingest {
+                store: store.clone(),
+                sink,
+                settings: IngestSettings {
+                    country_header: settings.country_header.clone(),
+                },
+                gate: Arc::new(VisitorGate {
+                    limits: IngestLimits {
+                        per_site: RateLimiter::new(Rate {
+                            per_second: settings.site_rate,
+                            burst: settings.site_rate * 5.0,
+                        }),
+                        per_client: RateLimiter::new(Rate {
+                            per_second: settings.client_rate,
+                            burst: settings.client_burst,
+                        }),
+                    },
+                    trust_forwarded_for: settings.trust_forwarded_for,
+                }),
             },
         };
         let sessions = DatabaseSessions::new(store);
@@ -81,7 +109,8 @@ impl Application {
             let state = state.clone();
             move || {
                 provide_context(state.store.clone());
-                provide_context(state.ingest.clone());
+                provide_context(state.ingest.sink.clone());
+                provide_context(state.ingest.settings.clone());
             }
         };
         let routes = generate_route_list(App);
@@ -107,17 +136,29 @@ impl Application {
                 }),
             )
             .with_state(state);
-        Ok(Application { listener, router })
+        Ok(Application {
+            listener,
+            router,
+            writer,
+        })
     }
 
     pub fn port(&self) -> u16 {
         self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
     }
 
+    /// Serves until SIGINT/SIGTERM, finishes the requests in flight, then writes every answer
+    /// still in the ingest queue before returning.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router)
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown_signal())
-            .await
+            .await?;
+        let _ = self.writer.await;
+        tracing::info!("ingest queue drained");
+        Ok(())
     }
 }
 

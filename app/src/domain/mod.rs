@@ -3,12 +3,15 @@
 
 mod account;
 mod response;
+mod survey;
 
 pub use account::{Email, Password, Role};
 pub use response::{
-    BrowserFamily, ChoiceKey, Comment, ConsentChoices, Country, DeviceClass, Language, NewResponse,
-    PagePath, UsageContext, COMMENT_MAX_CHARS, IMPROVEMENT_PROGRAM,
+    BrowserFamily, ChoiceKey, Comment, ConsentChoices, Country, DeviceClass, ImpressionKind,
+    Language, NewResponse, PagePath, ReferrerOrigin, ResponseAmendment, Trigger, UsageContext,
+    COMMENT_MAX_CHARS, CONTACT, IMPROVEMENT_PROGRAM,
 };
+pub use survey::{ButtonPosition, SurveySettings, Triggers};
 
 use serde::{Deserialize, Serialize};
 

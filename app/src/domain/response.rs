@@ -10,6 +10,8 @@ const MAX_CHOICES: usize = 16;
 
 /// The consent choice every answer is collected under: taking part in the improvement program.
 pub const IMPROVEMENT_PROGRAM: &str = "improvement_program";
+/// The consent choice under which a contact e-mail may be kept.
+pub const CONTACT: &str = "contact";
 
 /// A visitor's free-text comment: trimmed, non-empty, at most 2000 characters.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,6 +131,59 @@ macro_rules! closed_set {
             }
         }
     };
+}
+
+closed_set!(
+    /// What made the survey appear.
+    Trigger, "must be one of armed_exit, exit_intent, mobile_return, time_on_site, pages_viewed, api, hosted",
+    { ArmedExit => "armed_exit", ExitIntent => "exit_intent", MobileReturn => "mobile_return",
+      TimeOnSite => "time_on_site", PagesViewed => "pages_viewed", Api => "api", Hosted => "hosted" }
+);
+
+closed_set!(
+    /// What the visitor did with a survey that was shown.
+    ImpressionKind, "must be one of shown, dismissed, answered",
+    { Shown => "shown", Dismissed => "dismissed", Answered => "answered" }
+);
+
+/// Where the visitor came from, cut to its origin (`https://search.example`): never a path or
+/// query, which can carry search terms.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReferrerOrigin(String);
+
+impl ReferrerOrigin {
+    pub fn parse(field: &str, raw: &str) -> Result<Option<ReferrerOrigin>, FieldError> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Ok(None);
+        }
+        let invalid = || FieldError::new(field, "must be an http(s) URL or origin");
+        let (scheme, rest) = raw.split_once("://").ok_or_else(invalid)?;
+        let scheme = scheme.to_ascii_lowercase();
+        if scheme != "http" && scheme != "https" {
+            return Err(invalid());
+        }
+        let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        // Drop any user:password@ part.
+        let host = host
+            .rsplit('@')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let valid_host = !host.is_empty()
+            && host.len() <= 255
+            && host.bytes().all(|b| {
+                b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']')
+            });
+        if !valid_host {
+            return Err(invalid());
+        }
+        Ok(Some(ReferrerOrigin(format!("{scheme}://{host}"))))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 closed_set!(
@@ -272,6 +327,8 @@ impl ConsentChoices {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UsageContext {
     pub page_path: Option<PagePath>,
+    pub referrer: Option<ReferrerOrigin>,
+    pub trigger: Option<Trigger>,
     pub device: Option<DeviceClass>,
     pub browser: Option<BrowserFamily>,
     pub country: Option<Country>,
@@ -291,6 +348,26 @@ pub struct NewResponse {
     pub notice_version: Option<u32>,
     pub choices: ConsentChoices,
     pub context: UsageContext,
+    /// The anonymous id the widget keeps in this browser for this site; lets the visitor see,
+    /// download or delete their own answers, and lets an opt-out stop collection.
+    pub respondent: Option<Uuid>,
+    /// Left only when the visitor ticked "you may contact me" (consent choice `contact`).
+    pub contact_email: Option<super::Email>,
+}
+
+/// Later parts of an answer already stored by id: the widget stores the score the moment it is
+/// chosen, then adds the comment and contact details to the same response.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ResponseAmendment {
+    pub score: Option<Score>,
+    pub comment: Option<Comment>,
+    pub contact_email: Option<super::Email>,
+}
+
+impl ResponseAmendment {
+    pub fn is_empty(&self) -> bool {
+        self.score.is_none() && self.comment.is_none() && self.contact_email.is_none()
+    }
 }
 
 #[cfg(test)]
@@ -318,6 +395,33 @@ mod tests {
         assert!(PagePath::parse("path", "pricing").is_err());
         assert!(PagePath::parse("path", "/a\u{0}b").is_err());
         assert!(PagePath::parse("path", &format!("/{}", "a".repeat(600))).is_err());
+    }
+
+    #[test]
+    fn referrers_keep_only_their_origin() {
+        let cases = [
+            (
+                "https://www.google.com/search?q=my+name",
+                Some("https://www.google.com"),
+            ),
+            (
+                "http://User:pw@Example.COM:8080/path",
+                Some("http://example.com:8080"),
+            ),
+            ("", None),
+        ];
+        for (raw, want) in cases {
+            let got = ReferrerOrigin::parse("referrer", raw).unwrap();
+            assert_eq!(got.as_ref().map(ReferrerOrigin::as_str), want, "{raw}");
+        }
+        for bad in [
+            "android-app://com.x",
+            "javascript:alert(1)",
+            "https://",
+            "https://a b",
+        ] {
+            assert!(ReferrerOrigin::parse("referrer", bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

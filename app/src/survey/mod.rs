@@ -82,16 +82,32 @@ pub async fn submit_answer(
         notice_version,
         choices: ConsentChoices::improvement_program(),
         context: ingest::complete_context(
-            UsageContext::default(),
+            UsageContext {
+                trigger: Some(crate::domain::Trigger::Hosted),
+                ..UsageContext::default()
+            },
             &headers,
             settings.country_header.as_deref(),
         ),
+        respondent: None,
+        contact_email: None,
     };
     let store = crate::auth::store()?;
-    match ingest::record_response(store.as_ref(), answer, ingest::received_now()).await {
+    let sink = use_context::<crate::store::SharedSink>().ok_or(AppError::Internal)?;
+    match ingest::record_response(
+        store.as_ref(),
+        sink.as_ref(),
+        answer,
+        ingest::received_now(),
+    )
+    .await
+    {
         Ok(_) => {}
         Err(IngestError::Invalid(e)) => return Err(AppError::Invalid(e)),
         Err(IngestError::IdTaken) => return Err(AppError::invalid("id", "is already used")),
+        Err(IngestError::OptedOut | IngestError::UnknownResponse) => {
+            return Err(AppError::Forbidden)
+        }
         Err(IngestError::Store(e)) => return Err(e.into()),
     }
     // A plain form post (JavaScript off) moves on to the thank-you page; the hydrated page

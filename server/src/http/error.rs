@@ -20,6 +20,12 @@ pub enum ApiError {
     PayloadTooLarge { limit: usize },
     #[error("{0}")]
     Conflict(String),
+    #[error("too many requests")]
+    Throttled { retry_after_secs: u64 },
+    #[error("this origin is not registered for the site")]
+    OriginNotAllowed,
+    #[error("this visitor has left the improvement program")]
+    OptedOut,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -59,6 +65,18 @@ impl IntoResponse for ApiError {
                 StatusCode::CONFLICT,
                 json!({"error": "conflict", "message": message}),
             ),
+            ApiError::Throttled { retry_after_secs } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                json!({"error": "throttled", "retry_after": retry_after_secs}),
+            ),
+            ApiError::OriginNotAllowed => (
+                StatusCode::FORBIDDEN,
+                json!({"error": "origin_not_allowed", "message": "add this origin to the site's allowed origins"}),
+            ),
+            ApiError::OptedOut => (
+                StatusCode::FORBIDDEN,
+                json!({"error": "opted_out", "message": "this visitor has left the improvement program"}),
+            ),
             ApiError::Internal(e) => {
                 tracing::error!(error = ?e, "internal error");
                 (
@@ -68,6 +86,11 @@ impl IntoResponse for ApiError {
             }
         };
         let mut response = (status, Json(body)).into_response();
+        if let ApiError::Throttled { retry_after_secs } = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        }
         if status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()

@@ -2,32 +2,45 @@
 //! it to `app::ingest::record_response`, map the outcome: 201 stored, 200 already stored.
 
 use super::error::ApiError;
+use super::visitor::{with_cors, VisitorGate};
 use app::domain::{
-    BrowserFamily, Comment, ConsentChoices, DeviceClass, FieldError, Language, NewResponse,
-    PagePath, UsageContext,
+    BrowserFamily, Comment, ConsentChoices, DeviceClass, Email, FieldError, ImpressionKind,
+    Language, NewResponse, PagePath, ReferrerOrigin, ResponseAmendment, Trigger, UsageContext,
 };
-use app::ingest::{self, IngestError, IngestSettings, Recorded};
+use app::ingest::{self, IngestError, IngestSettings, NewImpression, Recorded};
 use app::nps::Score;
-use app::store::SharedStore;
+use app::store::{SharedSink, SharedStore};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::Extension;
 use axum::Json;
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{json, Value};
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
 use uuid::Uuid;
 use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
 /// A response is a few hundred bytes; 8 KiB leaves room for a full comment in any script.
 pub const BODY_LIMIT: usize = 8 * 1024;
+/// A widget's queue flush: a few answers, their amendments and events.
+pub const BATCH_BODY_LIMIT: usize = 32 * 1024;
+const BATCH_MAX_ITEMS: usize = 40;
+/// An answer given faster than this after the survey appeared is a bot's.
+const MIN_HUMAN_MILLIS: u64 = 800;
 
 #[derive(Debug, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct ResponseDto {
     pub id: Uuid,
-    #[validate(length(min = 1, max = 64))]
+    /// Required here; inside a batch it defaults to the batch's site.
+    #[serde(default)]
+    #[validate(length(max = 64))]
     pub site: String,
     pub survey: Option<Uuid>,
     pub score: i64,
@@ -38,6 +51,14 @@ pub struct ResponseDto {
     pub consent: Option<ConsentDto>,
     #[validate(nested)]
     pub context: Option<ContextDto>,
+    /// The anonymous id the widget keeps for this site in this browser.
+    pub respondent: Option<Uuid>,
+    #[validate(length(max = 254))]
+    pub contact_email: Option<String>,
+    /// Honeypot: a field people never see and bots fill in. Must be empty.
+    pub hp: Option<String>,
+    /// Milliseconds from the survey appearing to this answer.
+    pub elapsed_ms: Option<u64>,
 }
 
 #[derive(Debug, Deserialize, Validate)]
@@ -56,13 +77,59 @@ pub struct ConsentDto {
 pub struct ContextDto {
     #[validate(length(max = 2048))]
     pub path: Option<String>,
+    #[validate(length(max = 2048))]
+    pub referrer: Option<String>,
     pub device: Option<String>,
     pub browser: Option<String>,
+    pub trigger: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct AmendmentDto {
+    pub id: Uuid,
+    pub score: Option<i64>,
+    pub comment: Option<String>,
+    #[validate(length(max = 254))]
+    pub contact_email: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct ImpressionDto {
+    pub id: Uuid,
+    pub survey: Option<Uuid>,
+    pub kind: String,
+    pub trigger: Option<String>,
+}
+
+/// What the widget sends when it flushes its queue on the device.
+#[derive(Debug, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct BatchDto {
+    #[validate(length(min = 1, max = 64))]
+    pub site: String,
+    pub respondent: Option<Uuid>,
+    #[serde(default)]
+    #[validate(nested)]
+    pub responses: Vec<ResponseDto>,
+    #[serde(default)]
+    #[validate(nested)]
+    pub amendments: Vec<AmendmentDto>,
+    #[serde(default)]
+    #[validate(nested)]
+    pub impressions: Vec<ImpressionDto>,
+    /// `true`: the visitor left the improvement program (after this batch's items, which were
+    /// queued before); `false`: they rejoined.
+    pub opt_out: Option<bool>,
 }
 
 impl ResponseDto {
     /// Wire → domain. Every field that fails says which and why.
     pub fn parse(self) -> Result<NewResponse, FieldError> {
+        if self.site.is_empty() {
+            return Err(FieldError::new("site", "is required"));
+        }
         let score =
             Score::try_from(self.score).map_err(|e| FieldError::new("score", e.to_string()))?;
         let comment = match self.comment {
@@ -89,6 +156,14 @@ impl ResponseDto {
                     .path
                     .map(|p| PagePath::parse("context.path", &p))
                     .transpose()?,
+                referrer: match c.referrer {
+                    Some(r) => ReferrerOrigin::parse("context.referrer", &r)?,
+                    None => None,
+                },
+                trigger: c
+                    .trigger
+                    .map(|t| Trigger::parse("context.trigger", &t))
+                    .transpose()?,
                 device: c
                     .device
                     .map(|d| DeviceClass::parse("context.device", &d))
@@ -101,6 +176,11 @@ impl ResponseDto {
             },
             None => UsageContext::default(),
         };
+        let contact_email = self
+            .contact_email
+            .filter(|e| !e.trim().is_empty())
+            .map(|e| Email::parse("contact_email", &e))
+            .transpose()?;
         Ok(NewResponse {
             id: self.id,
             site_key: self.site,
@@ -111,22 +191,73 @@ impl ResponseDto {
             notice_version,
             choices,
             context,
+            respondent: self.respondent,
+            contact_email,
+        })
+    }
+
+    /// Whether a bot gave this answer: it filled the honeypot, or answered inhumanly fast.
+    fn looks_automated(&self) -> bool {
+        self.hp.as_deref().is_some_and(|hp| !hp.is_empty())
+            || self.elapsed_ms.is_some_and(|ms| ms < MIN_HUMAN_MILLIS)
+    }
+}
+
+impl AmendmentDto {
+    pub fn parse(self) -> Result<(Uuid, ResponseAmendment), FieldError> {
+        let score = self
+            .score
+            .map(|s| Score::try_from(s).map_err(|e| FieldError::new("score", e.to_string())))
+            .transpose()?;
+        let comment = match self.comment {
+            Some(text) => Comment::parse("comment", &text)?,
+            None => None,
+        };
+        let contact_email = self
+            .contact_email
+            .filter(|e| !e.trim().is_empty())
+            .map(|e| Email::parse("contact_email", &e))
+            .transpose()?;
+        Ok((
+            self.id,
+            ResponseAmendment {
+                score,
+                comment,
+                contact_email,
+            },
+        ))
+    }
+}
+
+impl ImpressionDto {
+    pub fn parse(self) -> Result<NewImpression, FieldError> {
+        Ok(NewImpression {
+            id: self.id,
+            survey: self.survey,
+            kind: ImpressionKind::parse("kind", &self.kind)?,
+            trigger: self
+                .trigger
+                .map(|t| Trigger::parse("trigger", &t))
+                .transpose()?,
         })
     }
 }
 
-/// Reads the body as the DTO: size first (413), then JSON shape (422 naming the field), then
-/// the validator's limits, then the domain parse.
-pub fn parse_body(body: Result<Bytes, BytesRejection>) -> Result<NewResponse, ApiError> {
+/// Reads a body as `T`: size first (413), then JSON shape (422 naming the field), then the
+/// validator's limits.
+pub fn read_dto<T: DeserializeOwned + Validate>(
+    body: Result<Bytes, BytesRejection>,
+    limit: usize,
+) -> Result<T, ApiError> {
     let body = body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::PayloadTooLarge { limit: BODY_LIMIT }
+            ApiError::PayloadTooLarge { limit }
         } else {
             ApiError::Invalid(FieldError::new("body", rejection.body_text()))
         }
     })?;
     let mut json = serde_json::Deserializer::from_slice(&body);
-    let dto: ResponseDto = serde_path_to_error::deserialize(&mut json).map_err(|e| {
+    let dto: T = serde_path_to_error::deserialize(&mut json).map_err(|e| {
         let path = e.path().to_string();
         let field = if path == "." {
             "body".to_string()
@@ -137,7 +268,12 @@ pub fn parse_body(body: Result<Bytes, BytesRejection>) -> Result<NewResponse, Ap
     })?;
     dto.validate()
         .map_err(|e| ApiError::Invalid(first_field_error(&e, "")))?;
-    Ok(dto.parse()?)
+    Ok(dto)
+}
+
+/// The single-answer body, parsed to the domain type (used by tests and fuzzing).
+pub fn parse_body(body: Result<Bytes, BytesRejection>) -> Result<NewResponse, ApiError> {
+    Ok(read_dto::<ResponseDto>(body, BODY_LIMIT)?.parse()?)
 }
 
 /// The first failing field of a (possibly nested) validation, as `outer.inner`.
@@ -157,6 +293,7 @@ fn first_field_error(errors: &ValidationErrors, prefix: &str) -> FieldError {
                     .map(
                         |e| match (e.code.as_ref(), e.params.get("max"), e.params.get("min")) {
                             ("length", Some(max), _) => format!("must be at most {max} long"),
+                            ("length", None, Some(min)) => format!("must be at least {min} long"),
                             ("range", _, Some(min)) => format!("must be at least {min}"),
                             (code, _, _) => format!("failed the {code} check"),
                         },
@@ -166,8 +303,8 @@ fn first_field_error(errors: &ValidationErrors, prefix: &str) -> FieldError {
             }
             ValidationErrorsKind::Struct(inner) => return first_field_error(inner, &path),
             ValidationErrorsKind::List(items) => {
-                if let Some((_, inner)) = items.iter().next() {
-                    return first_field_error(inner, &path);
+                if let Some((index, inner)) = items.iter().next() {
+                    return first_field_error(inner, &format!("{path}[{index}]"));
                 }
             }
         }
@@ -175,27 +312,204 @@ fn first_field_error(errors: &ValidationErrors, prefix: &str) -> FieldError {
     FieldError::new(prefix.to_string(), "is invalid")
 }
 
+fn ingest_error(e: IngestError) -> ApiError {
+    match e {
+        IngestError::Invalid(e) => ApiError::Invalid(e),
+        IngestError::IdTaken => ApiError::Conflict("this response id is already used".into()),
+        IngestError::OptedOut => ApiError::OptedOut,
+        IngestError::UnknownResponse => ApiError::NotFound,
+        IngestError::Store(e) => e.into(),
+    }
+}
+
+#[derive(Clone)]
+pub struct Ingest {
+    pub store: SharedStore,
+    pub sink: SharedSink,
+    pub settings: IngestSettings,
+    pub gate: Arc<VisitorGate>,
+}
+
 pub async fn post_response(
-    State(store): State<SharedStore>,
-    State(settings): State<IngestSettings>,
+    State(ingest): State<Ingest>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
-    let mut answer = parse_body(body)?;
-    answer.context =
-        ingest::complete_context(answer.context, &headers, settings.country_header.as_deref());
-    let id = answer.id;
-    match ingest::record_response(store.as_ref(), answer, ingest::received_now()).await {
-        Ok(Recorded::Created) => Ok((StatusCode::CREATED, Json(json!({"id": id, "stored": true})))),
-        Ok(Recorded::AlreadyStored) => {
-            Ok((StatusCode::OK, Json(json!({"id": id, "stored": false}))))
+) -> Result<Response, ApiError> {
+    let dto: ResponseDto = read_dto(body, BODY_LIMIT)?;
+    let site = ingest::find_site(ingest.store.as_ref(), &dto.site)
+        .await
+        .map_err(ingest_error)?;
+    let admitted = ingest
+        .gate
+        .admit(&site.site, &headers, peer.map(|Extension(p)| p), 1)?;
+    let origin = admitted.origin.clone();
+    let result = async {
+        if admitted.gpc {
+            return Err(ApiError::OptedOut);
         }
-        Err(IngestError::Invalid(e)) => Err(ApiError::Invalid(e)),
-        Err(IngestError::IdTaken) => Err(ApiError::Conflict(
-            "this response id is already used".into(),
-        )),
-        Err(IngestError::Store(e)) => Err(e.into()),
+        if dto.looks_automated() {
+            // Told "accepted" so the bot learns nothing; nothing is stored.
+            return Ok((
+                StatusCode::ACCEPTED,
+                Json(json!({"id": dto.id, "stored": false})),
+            ));
+        }
+        let mut answer = dto.parse()?;
+        let id = answer.id;
+        answer.context = ingest::complete_context(
+            answer.context,
+            &headers,
+            ingest.settings.country_header.as_deref(),
+        );
+        match ingest::record_response(
+            ingest.store.as_ref(),
+            ingest.sink.as_ref(),
+            answer,
+            ingest::received_now(),
+        )
+        .await
+        {
+            Ok(Recorded::Created) => {
+                Ok((StatusCode::CREATED, Json(json!({"id": id, "stored": true}))))
+            }
+            Ok(Recorded::AlreadyStored) => {
+                Ok((StatusCode::OK, Json(json!({"id": id, "stored": false}))))
+            }
+            Err(e) => Err(ingest_error(e)),
+        }
     }
+    .await;
+    Ok(with_cors(origin.as_ref(), result))
+}
+
+/// One item's outcome inside a batch answer.
+fn item_result(id: Uuid, outcome: Result<StatusCode, ApiError>) -> Value {
+    match outcome {
+        Ok(status) => json!({"id": id, "status": status.as_u16()}),
+        Err(ApiError::Invalid(e)) => {
+            json!({"id": id, "status": 422, "field": e.field, "reason": e.reason})
+        }
+        Err(ApiError::Conflict(m)) => json!({"id": id, "status": 409, "reason": m}),
+        Err(ApiError::NotFound) => json!({"id": id, "status": 404}),
+        Err(ApiError::OptedOut) => json!({"id": id, "status": 403, "reason": "opted_out"}),
+        Err(other) => {
+            tracing::error!(error = %other, "batch item failed");
+            json!({"id": id, "status": 500})
+        }
+    }
+}
+
+/// `POST /api/v1/batch`: the widget's queue, flushed. Items are stored one by one (each is
+/// idempotent by its id); an opt-out comes last, so what was queued before it is kept.
+pub async fn post_batch(
+    State(ingest): State<Ingest>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let batch: BatchDto = read_dto(body, BATCH_BODY_LIMIT)?;
+    let items = batch.responses.len() + batch.amendments.len() + batch.impressions.len();
+    if items > BATCH_MAX_ITEMS {
+        return Err(FieldError::new("body", format!("at most {BATCH_MAX_ITEMS} items")).into());
+    }
+    let site = ingest::find_site(ingest.store.as_ref(), &batch.site)
+        .await
+        .map_err(ingest_error)?;
+    let admitted = ingest
+        .gate
+        .admit(&site.site, &headers, peer.map(|Extension(p)| p), items)?;
+    // Under GPC only a flush that carries the opt-out itself is taken: those items were
+    // queued before the browser said no.
+    let collecting = !admitted.gpc || batch.opt_out == Some(true);
+    let now = ingest::received_now();
+    let mut results = Vec::with_capacity(items);
+
+    for dto in batch.responses {
+        let id = dto.id;
+        let outcome = async {
+            if !collecting {
+                return Err(ApiError::OptedOut);
+            }
+            if dto.looks_automated() {
+                return Ok(StatusCode::ACCEPTED);
+            }
+            let mut answer = ResponseDto {
+                site: batch.site.clone(),
+                respondent: dto.respondent.or(batch.respondent),
+                ..dto
+            }
+            .parse()?;
+            answer.context = ingest::complete_context(
+                answer.context,
+                &headers,
+                ingest.settings.country_header.as_deref(),
+            );
+            match ingest::record_response(ingest.store.as_ref(), ingest.sink.as_ref(), answer, now)
+                .await
+            {
+                Ok(Recorded::Created) => Ok(StatusCode::CREATED),
+                Ok(Recorded::AlreadyStored) => Ok(StatusCode::OK),
+                Err(e) => Err(ingest_error(e)),
+            }
+        }
+        .await;
+        results.push(item_result(id, outcome));
+    }
+    for dto in batch.amendments {
+        let id = dto.id;
+        let outcome = async {
+            if !collecting {
+                return Err(ApiError::OptedOut);
+            }
+            let (id, amendment) = dto.parse()?;
+            ingest::amend_response(ingest.store.as_ref(), &batch.site, id, &amendment, now)
+                .await
+                .map(|_| StatusCode::OK)
+                .map_err(ingest_error)
+        }
+        .await;
+        results.push(item_result(id, outcome));
+    }
+    let mut events = Vec::new();
+    for dto in batch.impressions {
+        let id = dto.id;
+        match dto.parse() {
+            Ok(event) if collecting => events.push(event),
+            Ok(_) => results.push(item_result(id, Err(ApiError::OptedOut))),
+            Err(e) => results.push(item_result(id, Err(e.into()))),
+        }
+    }
+    let event_ids: Vec<Uuid> = events.iter().map(|e| e.id).collect();
+    let recorded =
+        ingest::record_impressions(ingest.store.as_ref(), &batch.site, events, now).await;
+    let status = recorded.map(|_| StatusCode::OK).map_err(ingest_error);
+    for id in event_ids {
+        let outcome = match &status {
+            Ok(s) => Ok(*s),
+            Err(ApiError::Invalid(e)) => Err(ApiError::Invalid(e.clone())),
+            Err(_) => Err(ApiError::Internal(anyhow::anyhow!(
+                "impressions not recorded"
+            ))),
+        };
+        results.push(item_result(id, outcome));
+    }
+
+    let opted_out = match (batch.opt_out, batch.respondent) {
+        (Some(opt_out), Some(respondent)) => {
+            ingest
+                .store
+                .set_opted_out(site.site.id, respondent, opt_out, now)
+                .await?;
+            Some(opt_out)
+        }
+        (Some(_), None) => {
+            return Err(FieldError::new("respondent", "is needed to change participation").into())
+        }
+        (None, _) => None,
+    };
+    let body = Json(json!({"results": results, "opted_out": opted_out}));
+    Ok(with_cors(admitted.origin.as_ref(), (StatusCode::OK, body)))
 }
 
 #[cfg(test)]
@@ -245,7 +559,7 @@ mod tests {
             ),
             (r#"{"id":"nope","site":"s","score":7}"#.to_string(), "id"),
             (format!(r#"{{"id":"{ID}","site":"","score":7}}"#), "site"),
-            (format!(r#"{{"id":"{ID}","score":7}}"#), "body"),
+            (format!(r#"{{"id":"{ID}","score":7}}"#), "site"),
             (
                 format!(r#"{{"id":"{ID}","site":"s","score":7,"ip":"1.2.3.4"}}"#),
                 "ip",

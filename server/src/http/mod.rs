@@ -1,8 +1,12 @@
-//! HTTP routes that are not Leptos pages: the ingest and reporting API and health checks.
+//! HTTP routes that are not Leptos pages: the visitor API (ingest, widget configuration), the
+//! reporting API, and health checks.
 
+pub mod config;
 pub mod error;
 pub mod ingest;
+pub mod rate_limit;
 pub mod summary;
+pub mod visitor;
 
 use crate::startup::AppState;
 use axum::extract::DefaultBodyLimit;
@@ -14,7 +18,19 @@ pub fn router() -> Router<AppState> {
         .route("/healthz", get(|| async { "ok" }))
         .route(
             "/api/v1/responses",
-            post(ingest::post_response).layer(DefaultBodyLimit::max(ingest::BODY_LIMIT)),
+            post(ingest::post_response)
+                .layer(DefaultBodyLimit::max(ingest::BODY_LIMIT))
+                .options(visitor::preflight),
+        )
+        .route(
+            "/api/v1/batch",
+            post(ingest::post_batch)
+                .layer(DefaultBodyLimit::max(ingest::BATCH_BODY_LIMIT))
+                .options(visitor::preflight),
+        )
+        .route(
+            "/api/v1/sites/{site_key}/config",
+            get(config::widget_config).options(visitor::preflight),
         )
         .route(
             "/api/v1/sites/{site_key}/summary",

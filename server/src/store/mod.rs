@@ -63,3 +63,27 @@ fn counts_from_rows(rows: Vec<(i64, i64)>) -> StoreResult<ScoreCounts> {
     }
     Ok(counts)
 }
+
+/// Survey settings as stored; a row that no longer parses falls back to the defaults (and says
+/// so) rather than taking the site's widget down.
+fn settings_from_json(raw: &str) -> app::domain::SurveySettings {
+    app::domain::SurveySettings::parse_json(raw).unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "stored survey settings do not parse; using defaults");
+        app::domain::SurveySettings::default()
+    })
+}
+
+/// `(kind, count)` rows → (shown, dismissed, answered).
+fn funnel_from_rows(rows: Vec<(String, i64)>) -> (u64, u64, u64) {
+    let mut funnel = (0, 0, 0);
+    for (kind, count) in rows {
+        let count = count.max(0) as u64;
+        match kind.as_str() {
+            "shown" => funnel.0 += count,
+            "dismissed" => funnel.1 += count,
+            "answered" => funnel.2 += count,
+            _ => {}
+        }
+    }
+    funnel
+}

@@ -1,11 +1,11 @@
 //! The embedded backend: one SQLite file in WAL mode.
 
 use super::{backend, content_hash, counts_from_rows, map_err, new_site_key};
-use app::domain::{Email, Role};
+use app::domain::{Email, ResponseAmendment, Role, SurveySettings};
 use app::nps::ScoreCounts;
 use app::store::*;
 use async_trait::async_trait;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
@@ -54,11 +54,13 @@ fn site_from_row(row: &SqliteRow) -> Result<Site, sqlx::Error> {
 }
 
 fn survey_from_row(row: &SqliteRow) -> Result<Survey, sqlx::Error> {
+    let settings: String = row.try_get("settings")?;
     Ok(Survey {
         id: row.try_get("id")?,
         site_id: row.try_get("site_id")?,
         name: row.try_get("name")?,
         product_name: row.try_get("product_name")?,
+        settings: super::settings_from_json(&settings),
     })
 }
 
@@ -165,6 +167,7 @@ impl Store for SqliteStore {
             site_id: site,
             name: name.to_owned(),
             product_name: product_name.to_owned(),
+            settings: SurveySettings::default(),
         };
         // The INSERT … SELECT writes nothing unless the site belongs to the organisation.
         let written = sqlx::query(
@@ -252,7 +255,7 @@ impl Store for SqliteStore {
         };
         let site = site_from_row(&row).map_err(backend)?;
         let default_survey = sqlx::query(
-            "SELECT id, site_id, name, product_name FROM surveys
+            "SELECT id, site_id, name, product_name, settings FROM surveys
              WHERE site_id = ? ORDER BY created_at, id LIMIT 1",
         )
         .bind(site.id)
@@ -281,7 +284,7 @@ impl Store for SqliteStore {
 
     async fn survey_of_site(&self, site: Uuid, survey: Uuid) -> StoreResult<Option<Survey>> {
         sqlx::query(
-            "SELECT id, site_id, name, product_name FROM surveys WHERE id = ? AND site_id = ?",
+            "SELECT id, site_id, name, product_name, settings FROM surveys WHERE id = ? AND site_id = ?",
         )
         .bind(survey)
         .bind(site)
@@ -316,43 +319,170 @@ impl Store for SqliteStore {
             .map_err(backend)
     }
 
-    async fn insert_response(&self, r: &StoredResponse) -> StoreResult<InsertOutcome> {
-        let written = sqlx::query(
-            "INSERT INTO responses (id, org_id, site_id, survey_id, score, comment, language,
-                 received_at, notice_id, consent_choices, page_path, device_class, browser_family, country)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (id) DO NOTHING",
+    async fn insert_responses(&self, batch: &[StoredResponse]) -> StoreResult<Vec<InsertOutcome>> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for r in batch {
+            let written = sqlx::query(
+                "INSERT INTO responses (id, org_id, site_id, survey_id, score, comment, language,
+                     received_at, notice_id, consent_choices, page_path, device_class, browser_family,
+                     country, respondent_id, trigger, referrer_origin, contact_email)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                 ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(r.id)
+            .bind(r.org_id)
+            .bind(r.site_id)
+            .bind(r.survey_id)
+            .bind(i64::from(r.score.value()))
+            .bind(r.comment.as_deref())
+            .bind(r.language.as_deref())
+            .bind(r.received_at.timestamp_millis())
+            .bind(r.notice_id)
+            .bind(serde_json::to_string(&r.choices).map_err(backend)?)
+            .bind(r.context.page_path.as_ref().map(|p| p.as_str()))
+            .bind(r.context.device.map(|d| d.as_str()))
+            .bind(r.context.browser.map(|b| b.as_str()))
+            .bind(r.context.country.as_ref().map(|c| c.as_str()))
+            .bind(r.respondent_id)
+            .bind(r.context.trigger.map(|t| t.as_str()))
+            .bind(r.context.referrer.as_ref().map(|o| o.as_str()))
+            .bind(r.contact_email.as_deref())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            if written.rows_affected() == 1 {
+                outcomes.push(InsertOutcome::Inserted);
+                continue;
+            }
+            let stored_site: Option<Uuid> =
+                sqlx::query_scalar("SELECT site_id FROM responses WHERE id = ?")
+                    .bind(r.id)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+            outcomes.push(match stored_site {
+                Some(site) if site == r.site_id => InsertOutcome::Duplicate,
+                _ => InsertOutcome::IdTaken,
+            });
+        }
+        tx.commit().await.map_err(backend)?;
+        Ok(outcomes)
+    }
+
+    async fn amend_response(
+        &self,
+        site: Uuid,
+        id: Uuid,
+        a: &ResponseAmendment,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE responses SET
+                 score = COALESCE(?, score),
+                 comment = COALESCE(?, comment),
+                 contact_email = COALESCE(?, contact_email),
+                 consent_choices = CASE WHEN ? IS NULL THEN consent_choices
+                     ELSE json_set(consent_choices, '$.contact', json('true')) END,
+                 updated_at = ?
+             WHERE id = ? AND site_id = ?",
         )
-        .bind(r.id)
-        .bind(r.org_id)
-        .bind(r.site_id)
-        .bind(r.survey_id)
-        .bind(i64::from(r.score.value()))
-        .bind(r.comment.as_deref())
-        .bind(r.language.as_deref())
-        .bind(r.received_at.timestamp_millis())
-        .bind(r.notice_id)
-        .bind(serde_json::to_string(&r.choices).map_err(backend)?)
-        .bind(r.context.page_path.as_ref().map(|p| p.as_str()))
-        .bind(r.context.device.map(|d| d.as_str()))
-        .bind(r.context.browser.map(|b| b.as_str()))
-        .bind(r.context.country.as_ref().map(|c| c.as_str()))
+        .bind(a.score.map(|s| i64::from(s.value())))
+        .bind(a.comment.as_ref().map(|c| c.as_str()))
+        .bind(a.contact_email.as_ref().map(|e| e.as_str()))
+        .bind(a.contact_email.as_ref().map(|e| e.as_str()))
+        .bind(at.timestamp_millis())
+        .bind(id)
+        .bind(site)
         .execute(&self.pool)
         .await
         .map_err(backend)?;
-        if written.rows_affected() == 1 {
-            return Ok(InsertOutcome::Inserted);
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn site_surveys(&self, site: Uuid) -> StoreResult<Vec<Survey>> {
+        let rows = sqlx::query(
+            "SELECT id, site_id, name, product_name, settings FROM surveys
+             WHERE site_id = ? ORDER BY created_at, id",
+        )
+        .bind(site)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter()
+            .map(|r| survey_from_row(r).map_err(backend))
+            .collect()
+    }
+
+    async fn update_survey_settings(
+        &self,
+        org: Uuid,
+        survey: Uuid,
+        settings: &SurveySettings,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query("UPDATE surveys SET settings = ? WHERE id = ? AND org_id = ?")
+            .bind(serde_json::to_string(settings).map_err(backend)?)
+            .bind(survey)
+            .bind(org)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn insert_impressions(&self, batch: &[Impression]) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        for i in batch {
+            sqlx::query(
+                "INSERT INTO impressions (id, org_id, site_id, survey_id, kind, trigger, at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(i.id)
+            .bind(i.org_id)
+            .bind(i.site_id)
+            .bind(i.survey_id)
+            .bind(i.kind.as_str())
+            .bind(i.trigger.map(|t| t.as_str()))
+            .bind(i.at.timestamp_millis())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
         }
-        let stored_site: Option<Uuid> =
-            sqlx::query_scalar("SELECT site_id FROM responses WHERE id = ?")
-                .bind(r.id)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(backend)?;
-        Ok(match stored_site {
-            Some(site) if site == r.site_id => InsertOutcome::Duplicate,
-            _ => InsertOutcome::IdTaken,
-        })
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn set_opted_out(
+        &self,
+        site: Uuid,
+        respondent: Uuid,
+        opted_out: bool,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO opt_outs (site_id, respondent_id, opted_out, changed_at) VALUES (?, ?, ?, ?)
+             ON CONFLICT (site_id, respondent_id)
+             DO UPDATE SET opted_out = excluded.opted_out, changed_at = excluded.changed_at",
+        )
+        .bind(site)
+        .bind(respondent)
+        .bind(opted_out)
+        .bind(at.timestamp_millis())
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn is_opted_out(&self, site: Uuid, respondent: Uuid) -> StoreResult<bool> {
+        let opted_out: Option<bool> = sqlx::query_scalar(
+            "SELECT opted_out FROM opt_outs WHERE site_id = ? AND respondent_id = ?",
+        )
+        .bind(site)
+        .bind(respondent)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(opted_out.unwrap_or(false))
     }
 
     async fn credentials(&self, email: &Email) -> StoreResult<Option<UserCredentials>> {
@@ -451,6 +581,26 @@ impl Store for SqliteStore {
         .await
         .map_err(backend)?;
         counts_from_rows(rows)
+    }
+
+    async fn impression_counts(
+        &self,
+        org: Uuid,
+        site: Uuid,
+        range: TimeRange,
+    ) -> StoreResult<(u64, u64, u64)> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT kind, COUNT(*) FROM impressions
+             WHERE org_id = ? AND site_id = ? AND at >= ? AND at < ? GROUP BY kind",
+        )
+        .bind(org)
+        .bind(site)
+        .bind(range.from.timestamp_millis())
+        .bind(range.to.timestamp_millis())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(super::funnel_from_rows(rows))
     }
 
     async fn load_session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>> {

@@ -87,22 +87,45 @@ pub async fn fresh_database(backend: Backend) -> (String, Option<tempfile::TempD
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
-    let (database_url, dir) = fresh_database(backend).await;
-    spawn_app_on(database_url, dir).await
+    spawn_app_with(backend, |_| {}).await
 }
 
-/// Starts another app server on an existing database (for multi-instance tests).
-pub async fn spawn_app_on(database_url: String, sqlite_dir: Option<tempfile::TempDir>) -> TestApp {
-    init_logs();
-    let store = farewell::store::connect(&database_url)
-        .await
-        .expect("store");
-    let settings = ServeArgs {
+/// Like `spawn_app`, with settings changed first (rate limits, say).
+pub async fn spawn_app_with(backend: Backend, change: impl FnOnce(&mut ServeArgs)) -> TestApp {
+    let (database_url, dir) = fresh_database(backend).await;
+    let mut settings = test_settings();
+    change(&mut settings);
+    spawn_app_on_with(database_url, dir, settings).await
+}
+
+pub fn test_settings() -> ServeArgs {
+    ServeArgs {
         addr: "127.0.0.1:0".parse().unwrap(),
         site_root: std::env::temp_dir().join("farewell-test-site"),
         secure_cookies: false,
         country_header: Some("x-test-country".into()),
-    };
+        // Generous: tests post quickly from one address. The rate-limit tests lower these.
+        site_rate: 100_000.0,
+        client_rate: 100_000.0,
+        client_burst: 100_000.0,
+        trust_forwarded_for: false,
+    }
+}
+
+/// Starts another app server on an existing database (for multi-instance tests).
+pub async fn spawn_app_on(database_url: String, sqlite_dir: Option<tempfile::TempDir>) -> TestApp {
+    spawn_app_on_with(database_url, sqlite_dir, test_settings()).await
+}
+
+async fn spawn_app_on_with(
+    database_url: String,
+    sqlite_dir: Option<tempfile::TempDir>,
+    settings: ServeArgs,
+) -> TestApp {
+    init_logs();
+    let store = farewell::store::connect(&database_url)
+        .await
+        .expect("store");
     let app = Application::build(&settings, store.clone())
         .await
         .expect("build app");

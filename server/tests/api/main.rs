@@ -10,3 +10,4 @@ mod ingest;
 mod notices;
 mod summary;
 mod survey_page;
+mod visitor;

@@ -17,8 +17,11 @@ async fn answer_at(app: &TestApp, site_key: &str, score: u8, at: DateTime<Utc>) 
         notice_version: None,
         choices: ConsentChoices::improvement_program(),
         context: UsageContext::default(),
+        respondent: None,
+        contact_email: None,
     };
-    record_response(app.store.as_ref(), answer, at)
+    let sink = app::store::Direct(app.store.clone());
+    record_response(app.store.as_ref(), &sink, answer, at)
         .await
         .unwrap();
 }

@@ -1,0 +1,106 @@
+//! Token-bucket rate limits for the visitor-facing API, per site and per client. A client is a
+//! keyed digest of its address and user agent, held in memory only: it is never stored.
+
+use super::error::ApiError;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+#[derive(Clone, Copy, Debug)]
+pub struct Rate {
+    /// Tokens added per second.
+    pub per_second: f64,
+    /// Bucket size: how many requests may come at once.
+    pub burst: f64,
+}
+
+pub struct RateLimiter {
+    rate: Rate,
+    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+}
+
+impl RateLimiter {
+    pub fn new(rate: Rate) -> RateLimiter {
+        RateLimiter {
+            rate,
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes `cost` tokens from `key`'s bucket, or says how long until there are enough.
+    pub fn check(&self, key: &str, cost: f64) -> Result<(), Duration> {
+        let now = Instant::now();
+        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        if buckets.len() > 100_000 {
+            // Forget full buckets: they behave exactly like new ones.
+            let rate = self.rate;
+            buckets.retain(|_, (tokens, at)| {
+                *tokens + at.elapsed().as_secs_f64() * rate.per_second < rate.burst
+            });
+        }
+        let (tokens, at) = buckets
+            .entry(key.to_owned())
+            .or_insert((self.rate.burst, now));
+        let refilled = (*tokens + now.duration_since(*at).as_secs_f64() * self.rate.per_second)
+            .min(self.rate.burst);
+        if refilled >= cost {
+            *tokens = refilled - cost;
+            *at = now;
+            Ok(())
+        } else {
+            let wait = (cost - refilled) / self.rate.per_second;
+            Err(Duration::from_secs_f64(wait))
+        }
+    }
+}
+
+/// The per-site and per-client limits together.
+pub struct IngestLimits {
+    pub per_site: RateLimiter,
+    pub per_client: RateLimiter,
+}
+
+impl IngestLimits {
+    pub fn check(&self, site_key: &str, client: &str, cost: usize) -> Result<(), ApiError> {
+        let cost = cost.max(1) as f64;
+        self.per_client
+            .check(client, cost)
+            .and_then(|_| self.per_site.check(site_key, cost))
+            .map_err(|wait| ApiError::Throttled {
+                retry_after_secs: wait.as_secs().max(1),
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bucket_allows_its_burst_then_refuses_with_a_wait() {
+        let limiter = RateLimiter::new(Rate {
+            per_second: 1.0,
+            burst: 3.0,
+        });
+        for _ in 0..3 {
+            assert!(limiter.check("a", 1.0).is_ok());
+        }
+        let wait = limiter.check("a", 1.0).unwrap_err();
+        assert!(
+            wait > Duration::from_millis(500) && wait <= Duration::from_secs(1),
+            "{wait:?}"
+        );
+        assert!(limiter.check("b", 1.0).is_ok(), "buckets are per key");
+    }
+
+    #[test]
+    fn tokens_come_back_with_time() {
+        let limiter = RateLimiter::new(Rate {
+            per_second: 1000.0,
+            burst: 1.0,
+        });
+        assert!(limiter.check("a", 1.0).is_ok());
+        std::thread::sleep(Duration::from_millis(5));
+        assert!(limiter.check("a", 1.0).is_ok());
+    }
+}
