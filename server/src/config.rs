@@ -35,6 +35,18 @@ pub enum Command {
     Demo(DemoArgs),
     /// Create an organisation and its owner.
     CreateAdmin(CreateAdminArgs),
+    /// Replace a survey's settings (triggers, sampling, cooldowns, texts) with JSON.
+    ConfigureSurvey(ConfigureSurveyArgs),
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct ConfigureSurveyArgs {
+    /// The site whose first survey is configured.
+    #[arg(long)]
+    pub site_key: String,
+    /// Settings as JSON, e.g. '{"triggers":{"exit_intent":true}}'; omitted fields get defaults.
+    #[arg(long)]
+    pub settings: String,
 }
 
 #[derive(Clone, Debug, Args)]
@@ -109,6 +121,9 @@ pub struct DemoArgs {
     /// Print the result as JSON (for scripts and tests).
     #[arg(long)]
     pub json: bool,
+    /// Origins allowed to embed the widget (repeatable).
+    #[arg(long = "origin", default_value = "http://localhost:8080")]
+    pub origins: Vec<String>,
 }
 
 #[derive(Clone, Debug, Args)]

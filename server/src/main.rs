@@ -15,7 +15,8 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Migrate => tracing::info!("migrations applied"),
         Command::Demo(args) => {
-            let created = provision::demo(&store, args.password, args.responses).await?;
+            let created =
+                provision::demo(&store, args.password, args.responses, &args.origins).await?;
             if args.json {
                 println!("{}", serde_json::to_string(&created)?);
             } else {
@@ -24,6 +25,10 @@ async fn main() -> anyhow::Result<()> {
                 println!("  Survey:     /s/{}", created.site_key);
                 println!("  API token:  {}", created.api_token);
             }
+        }
+        Command::ConfigureSurvey(args) => {
+            provision::configure_survey(&store, &args.site_key, &args.settings).await?;
+            println!("Survey settings updated.");
         }
         Command::CreateAdmin(args) => {
             let (org, _) =

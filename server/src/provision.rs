@@ -54,8 +54,37 @@ pub async fn demo(
     store: &SharedStore,
     password: Option<String>,
     responses: u32,
+    origins: &[String],
 ) -> anyhow::Result<DemoCreated> {
-    demo_named(store, "Demo Company", DEMO_EMAIL, password, responses).await
+    demo_named(
+        store,
+        "Demo Company",
+        DEMO_EMAIL,
+        password,
+        responses,
+        origins,
+    )
+    .await
+}
+
+/// Replaces the settings of a site's first survey.
+pub async fn configure_survey(
+    store: &SharedStore,
+    site_key: &str,
+    settings_json: &str,
+) -> anyhow::Result<()> {
+    let settings = app::domain::SurveySettings::parse_json(settings_json)?;
+    let site = store
+        .public_site(site_key)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no site with key {site_key}"))?;
+    let survey = site
+        .default_survey
+        .ok_or_else(|| anyhow::anyhow!("site {site_key} has no survey"))?;
+    store
+        .update_survey_settings(site.site.org_id, survey.id, &settings)
+        .await?;
+    Ok(())
 }
 
 /// The demo organisation under another name and admin (tests make several side by side).
@@ -65,12 +94,11 @@ pub async fn demo_named(
     email: &str,
     password: Option<String>,
     responses: u32,
+    origins: &[String],
 ) -> anyhow::Result<DemoCreated> {
     let password = password.unwrap_or_else(|| tokens::random_hex(9));
     let (org, _) = create_admin(store, organisation, email, &password).await?;
-    let site: Site = store
-        .create_site(org.id, "Demo shop", &["http://localhost:8080".to_string()])
-        .await?;
+    let site: Site = store.create_site(org.id, "Demo shop", origins).await?;
     store
         .create_survey(org.id, site.id, "Exit survey", "Demo shop")
         .await?;

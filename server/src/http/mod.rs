@@ -36,4 +36,7 @@ pub fn router() -> Router<AppState> {
             "/api/v1/sites/{site_key}/summary",
             get(summary::site_summary),
         )
+        .route("/w.js", get(crate::widget::loader))
+        .route("/w/exit", get(crate::widget::exit_window))
+        .route("/w/{file}", get(crate::widget::asset))
 }

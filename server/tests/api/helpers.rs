@@ -161,6 +161,7 @@ impl TestApp {
             &format!("{}@example.com", uuid::Uuid::new_v4().simple()),
             Some(PASSWORD.into()),
             responses,
+            &["http://localhost:8080".to_string()],
         )
         .await
         .expect("seed")

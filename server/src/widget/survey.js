@@ -1,0 +1,203 @@
+// Farewell survey: loaded by the loader only when a survey is about to open. Renders inside a
+// shadow root so the site's CSS cannot break it (nor it the site's). Every text comes from the
+// server's configuration in the visitor's language and is set as text, never as HTML.
+(function () {
+  var CSS = [
+    ':host{all:initial}',
+    '.card{position:fixed;bottom:16px;right:16px;z-index:2147483647;box-sizing:border-box;width:min(460px,calc(100vw - 32px));max-height:calc(100vh - 32px);overflow:auto;background:#fff;color:#1d2330;border-radius:12px;box-shadow:0 8px 32px rgba(0,0,0,.3);padding:20px;font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}',
+    '.card[dir=rtl]{right:auto;left:16px}',
+    '.page .card{position:static;margin:24px auto;box-shadow:none;max-height:none}',
+    'h2{font-size:1.3em;margin:0 40px 8px 0}.card[dir=rtl] h2{margin:0 0 8px 40px}',
+    'p{margin:8px 0}',
+    '.close{position:absolute;top:10px;right:10px;width:44px;height:44px;border:0;background:none;font-size:26px;cursor:pointer;color:#5b6478}',
+    '.card[dir=rtl] .close{right:auto;left:10px}',
+    '.scale{display:grid;grid-template-columns:repeat(11,minmax(0,1fr));gap:4px;margin:8px 0 2px}',
+    '[role=radio]{min-height:44px;display:flex;align-items:center;justify-content:center;border:1px solid #c9cfdb;border-radius:6px;cursor:pointer;font-weight:600;user-select:none}',
+    '[role=radio][aria-checked=true]{background:#2d5bd7;border-color:#2d5bd7;color:#fff}',
+    ':focus-visible{outline:3px solid #ffbf47;outline-offset:2px}',
+    '.ends{display:flex;justify-content:space-between;font-size:.85em;color:#5b6478}',
+    'label{display:block;margin:12px 0 4px;font-weight:600}',
+    'label.check{display:flex;gap:8px;align-items:center;font-weight:400;min-height:44px;margin:4px 0}',
+    'textarea,input[type=email]{box-sizing:border-box;width:100%;font:inherit;padding:8px;border:1px solid #c9cfdb;border-radius:6px}',
+    'input[type=checkbox]{width:22px;height:22px}',
+    '.count,.small{font-size:.85em;color:#5b6478}',
+    '.error{color:#c0392b;font-weight:600}',
+    '.send{min-height:44px;padding:8px 20px;border:0;border-radius:6px;background:#2d5bd7;color:#fff;font:inherit;cursor:pointer;margin-top:8px}',
+    '.link{background:none;border:0;padding:0;font:inherit;font-size:.85em;color:#2d5bd7;text-decoration:underline;cursor:pointer;min-height:24px}',
+    '.hp{position:absolute;left:-9999px;width:1px;height:1px;overflow:hidden}',
+    '@media (max-width:480px){.scale{grid-template-columns:repeat(6,minmax(0,1fr))}}'
+  ].join('');
+
+  function uuid() {
+    if (crypto.randomUUID) return crypto.randomUUID();
+    var b = crypto.getRandomValues(new Uint8Array(16)), h = '';
+    b[6] = b[6] & 15 | 64; b[8] = b[8] & 63 | 128;
+    for (var i = 0; i < 16; i++) h += (b[i] + 256).toString(16).slice(1) + ([3, 5, 7, 9].indexOf(i) >= 0 ? '-' : '');
+    return h;
+  }
+
+  // h('p', {class: 'x'}, 'text', child…): builds elements; strings become text nodes.
+  function h(tag, attrs) {
+    var el = document.createElement(tag);
+    for (var k in attrs || {}) {
+      if (k.slice(0, 2) == 'on') el.addEventListener(k.slice(2), attrs[k]);
+      else if (attrs[k] != null && attrs[k] !== false) el.setAttribute(k, attrs[k]);
+    }
+    for (var i = 2; i < arguments.length; i++) {
+      var c = arguments[i];
+      if (c != null) el.appendChild(typeof c == 'string' || typeof c == 'number' ? document.createTextNode(String(c)) : c);
+    }
+    return el;
+  }
+
+  // The exit window: pings the site's tab (its opener) every second; the loader on each page of
+  // the site answers. When the tab is closed, or has gone to another origin (no answer for
+  // four seconds, which also covers the gap while one page of the site loads the next), the
+  // visitor has left: `leave` opens the survey.
+  window.__farewellWatch = function (origin, leave) {
+    var seen = Date.now(), done = false;
+    window.addEventListener('message', function (e) {
+      if (e.origin == origin && e.data && e.data.farewell == 'pong') seen = Date.now();
+    });
+    var tick = setInterval(function () {
+      var gone = !window.opener || window.opener.closed;
+      if (!gone) try { window.opener.postMessage({ farewell: 'ping' }, origin); } catch (e) {}
+      if (!done && (gone || Date.now() - seen > 4e3)) {
+        done = true;
+        clearInterval(tick);
+        leave();
+        try { window.focus(); } catch (e) {}
+      }
+    }, 1e3);
+  };
+
+  function band(score) { return score >= 9 ? 'promoter' : score >= 7 ? 'passive' : 'detractor'; }
+
+  window.__farewellSurvey = function (o) {
+    var s = o.survey, t = s.texts, c = o.config, rtl = c.dir == 'rtl';
+    var id = uuid(), opened = Date.now(), score = null, finished = false;
+    var event = function (kind) { o.send('impressions', { id: uuid(), survey: s.id, kind: kind, trigger: o.trigger }); };
+    event('shown');
+
+    var host = h('div', { id: 'farewell-survey', 'class': o.exitWindow ? 'page' : null });
+    var root = host.attachShadow({ mode: 'open' });
+    root.appendChild(h('style', null, CSS));
+    var wrap = h('div', { 'class': o.exitWindow ? 'page' : null });
+    var card = h('section', { 'class': 'card', role: 'dialog', 'aria-labelledby': 'fw-title', lang: c.lang, dir: c.dir });
+    wrap.appendChild(card);
+    root.appendChild(wrap);
+
+    function close() {
+      if (!finished && score == null) { event('dismissed'); o.remember(s.id, 'd'); }
+      finished = true;
+      host.remove();
+      document.removeEventListener('keydown', onEscape);
+      if (o.exitWindow) window.close();
+    }
+    function onEscape(e) { if (e.key == 'Escape') close(); }
+    document.addEventListener('keydown', onEscape);
+
+    function thanks(text) {
+      finished = true;
+      card.replaceChildren(
+        h('button', { 'class': 'close', type: 'button', 'aria-label': t.close, onclick: close }, '×'),
+        h('h2', { id: 'fw-title', tabindex: '-1' }, t.thanks),
+        h('p', { role: 'status' }, text)
+      );
+      card.querySelector('h2').focus();
+    }
+
+    // ---- the 0–10 scale: an APG radio group with a roving tab stop ----
+    var radios = [];
+    var scale = h('div', { role: 'radiogroup', 'class': 'scale', 'aria-labelledby': 'fw-question' });
+    function choose(value, focus) {
+      radios.forEach(function (r, i) {
+        r.setAttribute('aria-checked', i == value ? 'true' : 'false');
+        r.tabIndex = i == value ? 0 : -1;
+      });
+      if (focus) radios[value].focus();
+      if (score === value) return;
+      var first = score == null;
+      score = value;
+      if (first) {
+        o.send('responses', {
+          id: id, survey: s.id, score: value, language: c.lang, respondent: o.respondent,
+          consent: { notice_version: c.notice.version, choices: { improvement_program: true } },
+          context: { path: o.page || undefined, referrer: o.referrer || undefined, trigger: o.trigger },
+          hp: card.querySelector('.hp input').value, elapsed_ms: Date.now() - opened
+        });
+        o.remember(s.id, 'a');
+        event('answered');
+      } else {
+        o.send('amendments', { id: id, score: value });
+      }
+      followUp.textContent = t['follow_up_' + band(value)];
+      details.hidden = false;
+    }
+    for (var i = 0; i <= 10; i++) {
+      var label = i == 0 ? '0 — ' + t.not_likely : i == 10 ? '10 — ' + t.extremely_likely : String(i);
+      var r = h('div', { role: 'radio', 'aria-checked': 'false', 'aria-label': label, tabindex: i == 0 ? '0' : '-1', 'data-score': i }, i);
+      r.addEventListener('click', choose.bind(null, i, true));
+      radios.push(r);
+      scale.appendChild(r);
+    }
+    scale.addEventListener('keydown', function (e) {
+      var current = score == null ? radios.indexOf(root.activeElement) : score, next = null;
+      if (current < 0) current = 0;
+      var forward = rtl ? 'ArrowLeft' : 'ArrowRight', back = rtl ? 'ArrowRight' : 'ArrowLeft';
+      if (e.key == forward || e.key == 'ArrowDown') next = (current + 1) % 11;
+      else if (e.key == back || e.key == 'ArrowUp') next = (current + 10) % 11;
+      else if (e.key == 'Home') next = 0;
+      else if (e.key == 'End') next = 10;
+      else if (e.key == ' ' || e.key == 'Enter') next = radios.indexOf(root.activeElement);
+      if (next != null && next >= 0) { e.preventDefault(); choose(next, true); }
+    });
+
+    // ---- follow-up, comment and contact: added to the stored answer by its id ----
+    var followUp = h('label', { 'for': 'fw-comment' });
+    var left = h('span', { 'class': 'count', id: 'fw-count', 'aria-live': 'polite' }, '2000 ' + t.characters_left);
+    var comment = h('textarea', { id: 'fw-comment', rows: '3', maxlength: '2000', 'aria-describedby': 'fw-count', oninput: function () { left.textContent = (2000 - comment.value.length) + ' ' + t.characters_left; } });
+    var email = h('input', { type: 'email', id: 'fw-email', autocomplete: 'email', maxlength: '254' });
+    var emailRow = h('div', { hidden: true }, h('label', { 'for': 'fw-email' }, t.email), email);
+    var contact = h('input', { type: 'checkbox', id: 'fw-contact', onchange: function () { emailRow.hidden = !contact.checked; if (contact.checked) email.focus(); } });
+    var error = h('p', { 'class': 'error', role: 'alert' });
+    var details = h('form', {
+      hidden: true, novalidate: true,
+      onsubmit: function (e) {
+        e.preventDefault();
+        var address = email.value.trim();
+        if (contact.checked && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(address)) {
+          error.textContent = t.email + ': ' + address;
+          email.setAttribute('aria-invalid', 'true');
+          email.focus();
+          return;
+        }
+        var extra = { id: id };
+        if (comment.value.trim()) extra.comment = comment.value;
+        if (contact.checked) extra.contact_email = address;
+        if (extra.comment || extra.contact_email) o.send('amendments', extra);
+        thanks(t.saved);
+      }
+    },
+      followUp, h('span', { 'class': 'small' }, ' ' + t.comment_optional), comment, left,
+      h('label', { 'class': 'check' }, contact, t.contact_me), emailRow, error,
+      h('button', { 'class': 'send', type: 'submit' }, t.send)
+    );
+
+    card.append(
+      h('button', { 'class': 'close', type: 'button', 'aria-label': t.close, onclick: close }, '×'),
+      h('h2', { id: 'fw-title' }, t.title),
+      h('p', { id: 'fw-question' }, t.question),
+      scale,
+      h('div', { 'class': 'ends', 'aria-hidden': 'true' }, h('span', null, t.not_likely), h('span', null, t.extremely_likely)),
+      h('div', { 'class': 'hp', 'aria-hidden': 'true' }, h('input', { tabindex: '-1', autocomplete: 'off', name: 'website' })),
+      details,
+      h('p', { 'class': 'small' }, t.stored_under + ' ', h('a', { href: o.host + c.notice.path, target: '_blank', rel: 'noopener' }, t.notice + ' (v' + c.notice.version + ')'), '.'),
+      h('button', { 'class': 'link', type: 'button', onclick: function () { o.optOut(); thanks(t.opted_out); } }, t.opt_out)
+    );
+    var waiting = document.getElementById('waiting');
+    if (waiting) waiting.hidden = true;
+    (document.body || document.documentElement).appendChild(host);
+    radios[0].focus();
+  };
+})();
