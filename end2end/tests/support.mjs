@@ -1,6 +1,8 @@
 // Shared by the browser tests: starts a real `farewell` server on a fresh SQLite file with a
-// demo organisation, and a headless Debian Chromium driven by playwright-core.
+// demo organisation, pages of a "shop" on another origin that embed the widget, and a headless
+// Debian Chromium driven by playwright-core.
 import { spawn, execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
@@ -15,17 +17,20 @@ mkdirSync(screenshots, { recursive: true });
 
 export const PASSWORD = 'end-to-end password';
 
-export async function startFarewell() {
+/// Starts Farewell. `origins` are the origins allowed to embed the demo site's widget.
+export async function startFarewell({ origins = [] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'farewell-e2e-'));
+  const db = join(dir, 'farewell.db');
   const env = {
     ...process.env,
-    DATABASE_URL: `sqlite://${dir}/farewell.db`,
+    DATABASE_URL: `sqlite://${db}`,
     LEPTOS_SITE_ROOT: join(repo, 'target', 'site'),
     FAREWELL_LOG_FORMAT: 'json',
     RUST_LOG: 'info',
   };
+  const originArgs = origins.flatMap((o) => ['--origin', o]);
   const demo = JSON.parse(
-    execFileSync(binary, ['demo', '--json', '--password', PASSWORD], { env, encoding: 'utf8' }),
+    execFileSync(binary, ['demo', '--json', '--password', PASSWORD, ...originArgs], { env, encoding: 'utf8' }),
   );
   const server = spawn(binary, ['--addr', '127.0.0.1:0', 'serve'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   const port = await new Promise((ok, fail) => {
@@ -44,12 +49,48 @@ export async function startFarewell() {
   });
   return {
     demo,
+    db,
     base: `http://127.0.0.1:${port}`,
+    /// Replaces the demo survey's settings (the CLI, on the same database file).
+    configure(settings) {
+      execFileSync(binary, ['configure-survey', '--site-key', demo.site_key, '--settings', JSON.stringify(settings)], { env });
+    },
+    /// Rows from the real SQLite file, ids as UUID strings.
+    rows(sql) {
+      return JSON.parse(execFileSync('python3', ['-c', ROWS_PY, db, sql], { encoding: 'utf8' }));
+    },
     async stop() {
       server.kill('SIGTERM');
       await new Promise((ok) => server.once('exit', ok));
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+const ROWS_PY = `
+import json, sqlite3, sys, uuid
+conn = sqlite3.connect(sys.argv[1])
+conn.row_factory = sqlite3.Row
+def plain(v):
+    return str(uuid.UUID(bytes=v)) if isinstance(v, bytes) and len(v) == 16 else v
+print(json.dumps([{k: plain(r[k]) for k in r.keys()} for r in conn.execute(sys.argv[2])]))
+`;
+
+/// A tiny web server for another origin. `pages` maps a path to HTML (or a function of the
+/// request URL returning HTML).
+export async function startSite(host, pages) {
+  const server = createServer((req, res) => {
+    const url = new URL(req.url, 'http://x');
+    const page = pages[url.pathname];
+    if (url.pathname === '/favicon.ico') { res.writeHead(204); res.end(); return; }
+    if (!page) { res.writeHead(404); res.end('not found'); return; }
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(typeof page === 'function' ? page(url) : page);
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  return {
+    origin: `http://${host}:${server.address().port}`,
+    stop: () => new Promise((ok) => server.close(ok)),
   };
 }
 
@@ -78,4 +119,15 @@ export async function summary(app) {
   });
   if (r.status !== 200) throw new Error(`summary answered ${r.status}`);
   return r.json();
+}
+
+/// Polls `check` until it returns something truthy, or fails after `ms`.
+export async function eventually(check, ms = 15_000, what = 'condition') {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((ok) => setTimeout(ok, 200));
+  }
 }

@@ -96,7 +96,7 @@
 
   // ---- opening a survey: survey.js is loaded only now ----
   function open(s, trigger, force) {
-    if (!s || !(force || eligible(s)) || shown) return;
+    if (!s || optedOut() || !(force || eligible(s)) || shown) return;
     shown = 1;
     if (trigger == 'armed_exit' && !exitMode) { set('armed', null); button(); }
     var script = document.createElement('script');
@@ -105,7 +105,7 @@
       var start = function (how) {
         window.__farewellSurvey({
           host: host, config: config, survey: s, trigger: how, respondent: rid,
-          page: exitMode ? null : location.pathname, referrer: exitMode ? null : document.referrer,
+          page: exitMode ? params.get('path') : location.pathname, referrer: exitMode ? null : document.referrer,
           exitWindow: exitMode, send: enqueue, remember: remember, optOut: api.optOut
         });
       };
@@ -124,7 +124,7 @@
   function arm(s) {
     s = s || config.surveys.filter(function (x) { return x.triggers.armed_exit; })[0] || config.surveys[0];
     if (!s || optedOut()) return;
-    var w = window.open(host + '/w/exit?site=' + site + '&survey=' + s.id + '&lang=' + config.lang + '&rid=' + rid + '&origin=' + encodeURIComponent(location.origin), 'farewell-exit', 'popup,width=480,height=680');
+    var w = window.open(host + '/w/exit?site=' + site + '&survey=' + s.id + '&lang=' + config.lang + '&rid=' + rid + '&path=' + encodeURIComponent(location.pathname) + '&origin=' + encodeURIComponent(location.origin), 'farewell-exit', 'popup,width=480,height=680');
     set('armed', { survey: s.id, window: !!w, at: Date.now() });
     remember(s.id, 'a');
     button();
@@ -137,6 +137,7 @@
     onReturn(function () { open(s, 'armed_exit', 1); });
   }
   function button() {
+    if (!config) return;
     var s = config.surveys.filter(function (x) { return x.triggers.armed_exit && x.button_position != 'hidden'; })[0];
     var old = document.getElementById('farewell-arm');
     if (old) old.remove();

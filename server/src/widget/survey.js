@@ -6,7 +6,7 @@
     ':host{all:initial}',
     '.card{position:fixed;bottom:16px;right:16px;z-index:2147483647;box-sizing:border-box;width:min(460px,calc(100vw - 32px));max-height:calc(100vh - 32px);overflow:auto;background:#fff;color:#1d2330;border-radius:12px;box-shadow:0 8px 32px rgba(0,0,0,.3);padding:20px;font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}',
     '.card[dir=rtl]{right:auto;left:16px}',
-    '.page .card{position:static;margin:24px auto;box-shadow:none;max-height:none}',
+    '.page .card{position:relative;bottom:auto;right:auto;margin:24px auto;box-shadow:none;max-height:none}',
     'h2{font-size:1.3em;margin:0 40px 8px 0}.card[dir=rtl] h2{margin:0 0 8px 40px}',
     'p{margin:8px 0}',
     '.close{position:absolute;top:10px;right:10px;width:44px;height:44px;border:0;background:none;font-size:26px;cursor:pointer;color:#5b6478}',
@@ -159,7 +159,7 @@
     var comment = h('textarea', { id: 'fw-comment', rows: '3', maxlength: '2000', 'aria-describedby': 'fw-count', oninput: function () { left.textContent = (2000 - comment.value.length) + ' ' + t.characters_left; } });
     var email = h('input', { type: 'email', id: 'fw-email', autocomplete: 'email', maxlength: '254' });
     var emailRow = h('div', { hidden: true }, h('label', { 'for': 'fw-email' }, t.email), email);
-    var contact = h('input', { type: 'checkbox', id: 'fw-contact', onchange: function () { emailRow.hidden = !contact.checked; if (contact.checked) email.focus(); } });
+    var contact = h('input', { type: 'checkbox', id: 'fw-contact', onchange: function () { emailRow.hidden = !contact.checked; } });
     var error = h('p', { 'class': 'error', role: 'alert' });
     var details = h('form', {
       hidden: true, novalidate: true,

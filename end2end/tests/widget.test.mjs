@@ -1,0 +1,298 @@
+// The widget on a real site of another origin: the armed exit flow, exit intent, mobile, opt-out
+// (button and GPC) with a queued answer flushed, offline delivery, duplicates, a blocked popup,
+// keyboard-only answering and right-to-left rendering.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
+import { join } from 'node:path';
+import { devices } from 'playwright-core';
+import { startFarewell, startSite, launchBrowser, watchErrors, eventually, screenshots } from './support.mjs';
+
+let farewell;
+let shop;
+let elsewhere;
+let browser;
+
+const ARM = "Give feedback when you're done";
+const ARMED = 'Thank you! A survey will open when you exit the site.';
+
+function shopPage(lang, title, link) {
+  return () => `<!DOCTYPE html><html lang="${lang}"><head><meta charset="utf-8"><title>${title}</title></head>
+<body><h1>${title}</h1><p><a id="next" href="${link}">Next page</a></p>
+<script src="${farewell.base}/w.js" data-site="${farewell.demo.site_key}" async></script></body></html>`;
+}
+
+before(async () => {
+  shop = await startSite('localhost', {
+    '/': shopPage('en', 'Demo shop', '/page2'),
+    '/page2': shopPage('en', 'Page two', '/'),
+    '/ar': shopPage('ar', 'متجر', '/'),
+  });
+  elsewhere = await startSite('127.0.0.1', { '/': '<!DOCTYPE html><title>Elsewhere</title><h1>Another site</h1>' });
+  farewell = await startFarewell({ origins: [shop.origin] });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await farewell?.stop();
+  await shop?.stop();
+  await elsewhere?.stop();
+});
+
+const DEFAULTS = { triggers: { armed_exit: true } };
+
+/// A person reads the question before answering; the server ignores answers given faster than
+/// 800 ms after the survey appeared (a bot check), so the tests read too.
+const READ = 1_000;
+
+async function queueOf(page) {
+  return page.evaluate((key) => JSON.parse(localStorage.getItem(`farewell:${key}:q`) || '[]'), farewell.demo.site_key);
+}
+
+function stored(where) {
+  return farewell.rows(`SELECT r.score, r.comment, r.trigger, r.page_path, r.device_class, r.browser_family,
+      r.consent_choices, r.contact_email, r.respondent_id, n.version AS notice_version
+    FROM responses r JOIN privacy_notices n ON n.id = r.notice_id WHERE ${where}`);
+}
+
+async function openShop(options = {}, path = '/') {
+  const context = await browser.newContext(options);
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  const config = page.waitForResponse((r) => r.url().includes('/config'));
+  await page.goto(shop.origin + path);
+  await config;
+  await page.waitForFunction(() => window.farewell);
+  return { context, page, errors };
+}
+
+test('the loader stays under 3 KB gzipped', async (t) => {
+  const body = Buffer.from(await (await fetch(`${farewell.base}/w.js`)).arrayBuffer());
+  const gzipped = gzipSync(body).length;
+  t.diagnostic(`loader: ${body.length} bytes, ${gzipped} bytes gzipped (budget 3072)`);
+  assert.ok(gzipped <= 3072, `the loader is ${gzipped} bytes gzipped`);
+});
+
+test('armed exit: the survey waits while the visitor browses and opens when they leave', async () => {
+  farewell.configure(DEFAULTS);
+  const { context, page, errors } = await openShop({ viewport: { width: 1100, height: 800 } });
+  const [exitWindow] = await Promise.all([context.waitForEvent('page'), page.getByRole('button', { name: ARM }).click()]);
+  await page.getByText(ARMED).waitFor();
+  await exitWindow.waitForLoadState();
+  await exitWindow.getByText('This window will show a short survey when you leave the site.').waitFor();
+  await page.screenshot({ path: join(screenshots, 'widget-armed.png') });
+
+  // Browsing within the site: arming survives the navigation and the survey stays closed.
+  await page.click('#next');
+  await page.waitForURL(/page2/);
+  await page.getByText(ARMED).waitFor();
+  await exitWindow.waitForTimeout(6_000);
+  assert.equal(await exitWindow.locator('[role=radiogroup]').count(), 0, 'opened while the visitor was still on the site');
+
+  // Leaving the site: the exit window comes forward with the questions.
+  await page.goto(elsewhere.origin + '/');
+  await exitWindow.getByRole('radiogroup').waitFor({ timeout: 15_000 });
+  await exitWindow.waitForTimeout(READ);
+  await exitWindow.getByRole('radio', { name: '9', exact: true }).click();
+  await exitWindow.getByLabel('Great! What did you like most?').fill('Quick checkout');
+  await exitWindow.screenshot({ path: join(screenshots, 'widget-exit-window.png'), fullPage: true });
+  await exitWindow.getByRole('button', { name: 'Send' }).click().catch(() => {});
+
+  const [row] = await eventually(() => {
+    const rows = stored("r.trigger = 'armed_exit' AND r.comment IS NOT NULL");
+    return rows.length ? rows : null;
+  }, 15_000, 'the armed answer');
+  assert.equal(row.score, 9);
+  assert.equal(row.comment, 'Quick checkout');
+  assert.equal(row.page_path, '/', 'the page where the survey was armed');
+  assert.equal(row.notice_version, 1);
+  assert.deepEqual(JSON.parse(row.consent_choices), { improvement_program: true });
+  const rid = await page.goto(shop.origin + '/').then(() => page.evaluate((k) => JSON.parse(localStorage.getItem(`farewell:${k}:rid`)), farewell.demo.site_key));
+  assert.equal(row.respondent_id, rid, "stored under the site's respondent id");
+  assert.deepEqual(errors.filter((e) => !e.includes('ERR_INTERNET_DISCONNECTED')), []);
+  await context.close();
+});
+
+test('exit intent opens the survey, answered with the keyboard alone', async () => {
+  farewell.configure({ triggers: { armed_exit: false, exit_intent: true, exit_intent_min_seconds: 0 } });
+  const { context, page, errors } = await openShop({ viewport: { width: 1100, height: 800 } });
+  assert.equal(await page.getByRole('button', { name: ARM }).count(), 0, 'no arm button when the trigger is off');
+  await page.evaluate(() => document.documentElement.dispatchEvent(new MouseEvent('mouseout', { clientY: 0, bubbles: true })));
+  const dialog = page.getByRole('dialog', { name: 'How was your experience?' });
+  await dialog.waitFor();
+  await page.waitForTimeout(READ);
+  // Focus starts on the scale; arrows move and choose; Tab goes on to the comment.
+  for (let i = 0; i < 6; i++) await page.keyboard.press('ArrowRight');
+  assert.equal(await dialog.getByRole('radio', { checked: true }).getAttribute('aria-label'), '6');
+  await dialog.getByText('We are sorry to hear that. What disappointed you?').waitFor();
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('Search finds nothing');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Space'); // "you may contact me"
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('ann@example.com');
+  await page.keyboard.press('Tab');
+  await page.screenshot({ path: join(screenshots, 'widget-exit-intent.png') });
+  await page.keyboard.press('Enter');
+  // The dialog is now named by its thank-you heading.
+  await page.getByRole('dialog', { name: 'Thank you!' }).getByText('Your answer has been saved.').waitFor();
+
+  const [row] = await eventually(() => {
+    const rows = stored("r.trigger = 'exit_intent' AND r.comment IS NOT NULL");
+    return rows.length ? rows : null;
+  }, 15_000, 'the exit-intent answer');
+  assert.equal(row.score, 6);
+  assert.equal(row.comment, 'Search finds nothing');
+  assert.equal(row.contact_email, 'ann@example.com');
+  assert.deepEqual(JSON.parse(row.consent_choices), { improvement_program: true, contact: true });
+  assert.equal(row.device_class, 'desktop');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('on a phone the survey opens when the visitor comes back, with 44 px targets', async () => {
+  farewell.configure({ triggers: { armed_exit: false, mobile_return: true } });
+  const { context, page, errors } = await openShop({ ...devices['Pixel 7'] });
+  const setHidden = (hidden) => page.evaluate((h) => {
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => h });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, hidden);
+  await setHidden(true);
+  await page.waitForTimeout(1_700);
+  await setHidden(false);
+  const dialog = page.getByRole('dialog');
+  await dialog.waitFor();
+  for (const radio of await dialog.getByRole('radio').all()) {
+    const box = await radio.boundingBox();
+    assert.ok(box.height >= 44, `a target is ${box.height} px high`);
+  }
+  await page.screenshot({ path: join(screenshots, 'widget-phone.png') });
+  await page.waitForTimeout(READ);
+  await dialog.getByRole('radio', { name: '10 — Extremely likely' }).tap();
+  const [row] = await eventually(() => {
+    const rows = stored("r.trigger = 'mobile_return'");
+    return rows.length ? rows : null;
+  }, 15_000, 'the mobile answer');
+  assert.equal(row.score, 10);
+  assert.equal(row.device_class, 'mobile');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('an answer given offline is delivered when the network returns, then removed from the device', async () => {
+  farewell.configure(DEFAULTS);
+  const { context, page } = await openShop();
+  await page.evaluate(() => window.farewell.show());
+  const dialog = page.getByRole('dialog');
+  await dialog.waitFor();
+  await page.waitForTimeout(READ);
+  await context.setOffline(true);
+  await dialog.getByRole('radio', { name: '7', exact: true }).click();
+  const [queued] = await queueOf(page);
+  assert.equal(queued.t, 'responses');
+  const id = queued.v.id;
+  await page.waitForTimeout(1_000);
+  assert.equal(stored(`r.id = X'${id.replaceAll('-', '')}'`).length, 0, 'nothing can arrive while offline');
+
+  await context.setOffline(false);
+  await eventually(() => stored(`r.id = X'${id.replaceAll('-', '')}'`).length === 1, 15_000, 'delivery after reconnecting');
+  await eventually(async () => (await queueOf(page)).every((i) => i.t !== 'responses'), 10_000, 'the queue to empty');
+
+  // A retry of something already acknowledged is stored once.
+  await page.evaluate(([key, item]) => {
+    localStorage.setItem(`farewell:${key}:q`, JSON.stringify([item, { ...item, k: 'again' }]));
+    window.farewell.flush();
+  }, [farewell.demo.site_key, queued]);
+  await eventually(async () => (await queueOf(page)).length === 0, 10_000, 'the duplicates to be acknowledged');
+  assert.equal(stored(`r.id = X'${id.replaceAll('-', '')}'`).length, 1);
+  await context.close();
+});
+
+test('opting out from the survey sends what was queued with the opt-out, then nothing more', async () => {
+  farewell.configure(DEFAULTS);
+  const { context, page } = await openShop();
+  await page.evaluate(() => window.farewell.show());
+  const dialog = page.getByRole('dialog');
+  await dialog.waitFor();
+  await page.waitForTimeout(READ);
+  await context.setOffline(true);
+  await dialog.getByRole('radio', { name: '3', exact: true }).click();
+  const id = (await queueOf(page))[0].v.id;
+  await dialog.getByRole('button', { name: "Don't ask me again (leave the improvement program)" }).click();
+  await dialog.getByText('You have left the improvement program. Nothing more is collected.').waitFor();
+  await context.setOffline(false);
+
+  const hex = id.replaceAll('-', '');
+  await eventually(() => stored(`r.id = X'${hex}'`).length === 1, 15_000, 'the queued answer');
+  const rid = await page.evaluate((k) => JSON.parse(localStorage.getItem(`farewell:${k}:rid`)), farewell.demo.site_key);
+  await eventually(() => farewell.rows(`SELECT opted_out FROM opt_outs WHERE respondent_id = X'${rid.replaceAll('-', '')}'`)[0]?.opted_out === 1, 10_000, 'the opt-out record');
+  await eventually(async () => (await queueOf(page)).length === 0, 10_000, 'the queue to empty');
+
+  await page.reload();
+  await page.waitForFunction(() => window.farewell);
+  await page.waitForTimeout(500);
+  assert.equal(await page.getByRole('button', { name: ARM }).count(), 0);
+  await page.evaluate(() => window.farewell.show());
+  await page.waitForTimeout(1_000);
+  assert.equal(await page.locator('#farewell-survey').count(), 0, 'no survey after the opt-out');
+  await context.close();
+});
+
+test('Global Privacy Control opts out, and an answer queued before it is still delivered', async () => {
+  farewell.configure(DEFAULTS);
+  const context = await browser.newContext();
+  const id = crypto.randomUUID();
+  const rid = crypto.randomUUID();
+  await context.addInitScript(([key, id, rid]) => {
+    Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true });
+    if (location.pathname === '/' && !sessionStorage.getItem('seeded')) {
+      sessionStorage.setItem('seeded', '1');
+      localStorage.setItem(`farewell:${key}:rid`, JSON.stringify(rid));
+      localStorage.setItem(`farewell:${key}:q`, JSON.stringify([{ k: 'a', t: 'responses', v: { id, score: 8 } }]));
+    }
+  }, [farewell.demo.site_key, id, rid]);
+  const page = await context.newPage();
+  await page.goto(shop.origin + '/');
+  await eventually(() => stored(`r.id = X'${id.replaceAll('-', '')}'`).length === 1, 15_000, 'the answer queued before GPC');
+  await eventually(() => farewell.rows(`SELECT opted_out FROM opt_outs WHERE respondent_id = X'${rid.replaceAll('-', '')}'`)[0]?.opted_out === 1, 10_000, 'the opt-out');
+  await page.waitForTimeout(500);
+  assert.equal(await page.getByRole('button', { name: ARM }).count(), 0, 'nothing is offered under GPC');
+  await context.close();
+});
+
+test('a blocked popup falls back to the survey in the page', async () => {
+  farewell.configure(DEFAULTS);
+  const context = await browser.newContext();
+  await context.addInitScript(() => { window.open = () => null; });
+  const page = await context.newPage();
+  await page.goto(shop.origin + '/');
+  await page.getByRole('button', { name: ARM }).click();
+  await page.getByText(ARMED).waitFor();
+  await page.evaluate(() => document.documentElement.dispatchEvent(new MouseEvent('mouseout', { clientY: 0, bubbles: true })));
+  const dialog = page.getByRole('dialog');
+  await dialog.waitFor();
+  await page.waitForTimeout(READ);
+  await dialog.getByRole('radio', { name: '8', exact: true }).click();
+  const rid = await page.evaluate((k) => JSON.parse(localStorage.getItem(`farewell:${k}:rid`)), farewell.demo.site_key);
+  await eventually(() => stored(`r.trigger = 'armed_exit' AND r.respondent_id = X'${rid.replaceAll('-', '')}'`).length === 1, 15_000, 'the in-page armed answer');
+  await context.close();
+});
+
+test('right-to-left languages render right to left', async () => {
+  farewell.configure(DEFAULTS);
+  const { context, page } = await openShop({ viewport: { width: 900, height: 800 } }, '/ar');
+  await page.evaluate(() => window.farewell.show());
+  const dialog = page.getByRole('dialog', { name: 'كيف كانت تجربتك؟' });
+  await dialog.waitFor();
+  assert.equal(await dialog.getAttribute('dir'), 'rtl');
+  assert.equal(await dialog.getAttribute('lang'), 'ar');
+  // In RTL the left arrow moves forward along the scale.
+  await page.keyboard.press('ArrowLeft');
+  assert.equal(await dialog.getByRole('radio', { checked: true }).getAttribute('aria-label'), '1');
+  const first = await dialog.getByRole('radio').first().boundingBox();
+  const last = await dialog.getByRole('radio').last().boundingBox();
+  assert.ok(first.x > last.x, '0 sits on the right, 10 on the left');
+  await page.screenshot({ path: join(screenshots, 'widget-rtl.png') });
+  await context.close();
+});
