@@ -70,6 +70,10 @@ impl Lang {
                 opt_out: "Don't ask me again (leave the improvement program)",
                 opted_out: "You have left the improvement program. Nothing more is collected.",
                 opt_in: "Join the improvement program again",
+                preferences: "Your choices",
+                participating: "You take part in the improvement program: your answers help improve this site.",
+                manage_choices: "Manage your choices",
+                open_from_site: "Open this page from a survey or from the site to manage your choices.",
             },
             Lang::Fi => Texts {
                 title: "Millainen kokemuksesi oli?",
@@ -95,6 +99,10 @@ impl Lang {
                 opt_out: "Älä kysy uudelleen (poistu kehitysohjelmasta)",
                 opted_out: "Olet poistunut kehitysohjelmasta. Tietoja ei enää kerätä.",
                 opt_in: "Liity kehitysohjelmaan uudelleen",
+                preferences: "Valintasi",
+                participating: "Osallistut kehitysohjelmaan: vastauksesi auttavat parantamaan tätä sivustoa.",
+                manage_choices: "Hallitse valintojasi",
+                open_from_site: "Avaa tämä sivu kyselystä tai sivustolta hallitaksesi valintojasi.",
             },
             Lang::Sv => Texts {
                 title: "Hur var din upplevelse?",
@@ -120,6 +128,10 @@ impl Lang {
                 opt_out: "Fråga mig inte igen (lämna förbättringsprogrammet)",
                 opted_out: "Du har lämnat förbättringsprogrammet. Inget mer samlas in.",
                 opt_in: "Gå med i förbättringsprogrammet igen",
+                preferences: "Dina val",
+                participating: "Du deltar i förbättringsprogrammet: dina svar hjälper till att förbättra webbplatsen.",
+                manage_choices: "Hantera dina val",
+                open_from_site: "Öppna den här sidan från en enkät eller från webbplatsen för att hantera dina val.",
             },
             Lang::De => Texts {
                 title: "Wie war Ihre Erfahrung?",
@@ -145,6 +157,10 @@ impl Lang {
                 opt_out: "Nicht mehr fragen (Verbesserungsprogramm verlassen)",
                 opted_out: "Sie haben das Verbesserungsprogramm verlassen. Es wird nichts mehr erfasst.",
                 opt_in: "Wieder am Verbesserungsprogramm teilnehmen",
+                preferences: "Ihre Auswahl",
+                participating: "Sie nehmen am Verbesserungsprogramm teil: Ihre Antworten helfen, diese Website zu verbessern.",
+                manage_choices: "Auswahl verwalten",
+                open_from_site: "Öffnen Sie diese Seite aus einer Umfrage oder von der Website aus, um Ihre Auswahl zu verwalten.",
             },
             Lang::Ar => Texts {
                 title: "كيف كانت تجربتك؟",
@@ -170,6 +186,10 @@ impl Lang {
                 opt_out: "لا تسألني مرة أخرى (مغادرة برنامج التحسين)",
                 opted_out: "لقد غادرت برنامج التحسين. لن يُجمع أي شيء بعد الآن.",
                 opt_in: "الانضمام إلى برنامج التحسين مرة أخرى",
+                preferences: "اختياراتك",
+                participating: "أنت مشارك في برنامج التحسين: تساعد إجاباتك في تحسين هذا الموقع.",
+                manage_choices: "إدارة اختياراتك",
+                open_from_site: "افتح هذه الصفحة من استبيان أو من الموقع لإدارة اختياراتك.",
             },
         }
     }
@@ -201,6 +221,10 @@ pub struct Texts {
     pub opt_out: &'static str,
     pub opted_out: &'static str,
     pub opt_in: &'static str,
+    pub preferences: &'static str,
+    pub participating: &'static str,
+    pub manage_choices: &'static str,
+    pub open_from_site: &'static str,
 }
 
 /// Picks the language: an explicit page `lang` first, then the `Accept-Language` list in

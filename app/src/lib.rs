@@ -8,6 +8,7 @@ pub mod error;
 pub mod i18n;
 pub mod notice;
 pub mod nps;
+pub mod preferences;
 pub mod survey;
 
 #[cfg(feature = "ssr")]
@@ -57,8 +58,9 @@ pub fn App() -> impl IntoView {
             <Routes fallback=|| view! { <main class="page"><h1>"Not found"</h1></main> }>
                 <Route path=path!("/") view=Home />
                 <Route path=path!("/s/:site_key") view=survey::SurveyPage ssr=SsrMode::Async />
-                <Route path=path!("/s/:site_key/thanks") view=survey::ThanksPage />
+                <Route path=path!("/s/:site_key/thanks") view=survey::ThanksPage ssr=SsrMode::Async />
                 <Route path=path!("/notice/:id") view=notice::NoticePage ssr=SsrMode::Async />
+                <Route path=path!("/preferences") view=preferences::PreferencesPage ssr=SsrMode::Async />
                 <Route path=path!("/login") view=dashboard::LoginPage />
                 <Route path=path!("/dashboard") view=dashboard::DashboardPage ssr=SsrMode::Async />
             </Routes>

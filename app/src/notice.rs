@@ -3,7 +3,7 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -34,6 +34,15 @@ pub async fn load_notice(id: String) -> Result<NoticeView, AppError> {
 #[component]
 pub fn NoticePage() -> impl IntoView {
     let params = use_params_map();
+    let query = use_query_map();
+    // The widget links here with its site and respondent, so the visitor can manage their choices.
+    let manage = move || {
+        let q = query.read();
+        match (q.get("site"), q.get("rid")) {
+            (Some(site), Some(rid)) => Some(format!("/preferences?site={site}&rid={rid}")),
+            _ => None,
+        }
+    };
     let notice = Resource::new(
         move || params.read().get("id").unwrap_or_default(),
         load_notice,
@@ -51,6 +60,7 @@ pub fn NoticePage() -> impl IntoView {
                                 <code>{n.content_hash}</code>
                             </p>
                             <div class="notice-body" lang=n.language>{n.body}</div>
+                            {manage().map(|href| view! { <p><a class="manage" href=href>"Manage your choices"</a></p> })}
                         }.into_any(),
                         Err(_) => {
                             crate::not_found_status();

@@ -28,14 +28,17 @@ test('the survey hydrates and submits in place with JavaScript on', async () => 
   await page.evaluate(() => { window.__sameDocument = true; });
   await page.screenshot({ path: join(screenshots, 'survey-js.png'), fullPage: true });
   // The notice link opens the exact version the answer was stored under.
-  const [notice] = await Promise.all([context.waitForEvent('page'), page.getByRole('link', { name: /privacy notice/ }).click()]);
+  const [notice] = await Promise.all([context.waitForEvent('page'), page.getByRole('link', { name: /privacy notice/i }).click()]);
   await notice.waitForLoadState();
   await notice.getByRole('heading', { name: 'Privacy notice, version 1' }).waitFor();
   await notice.screenshot({ path: join(screenshots, 'notice.png'), fullPage: true });
   await notice.close();
 
-  await page.getByRole('radio', { name: '10 — extremely likely' }).check();
-  await page.getByLabel('Anything you would like to tell us? (optional)').fill('Fast and friendly');
+  assert.equal(await page.locator('.follow-up').textContent(), 'What would make it better for you?');
+  await page.getByRole('radio', { name: '10 — Extremely likely' }).check();
+  // The follow-up question follows the score's band: only a hydrated page can do that.
+  assert.equal(await page.locator('.follow-up').textContent(), 'Great! What did you like most?');
+  await page.getByLabel('Great! What did you like most? (optional)').fill('Fast and friendly');
   // The character counter only moves when the page is hydrated.
   assert.equal(await page.locator('.comment-count').textContent(), '17');
   await page.getByRole('button', { name: 'Send' }).click();

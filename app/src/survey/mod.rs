@@ -5,8 +5,9 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// Everything the survey page needs to render, including the id the answer will carry.
@@ -20,10 +21,29 @@ pub struct SurveyView {
     /// Minted when the page is rendered and carried by the form, so a resubmitted form (a
     /// double click, a retried POST) is stored once.
     pub response_id: Uuid,
+    pub lang: String,
+    pub dir: String,
+    /// Every visitor-facing text in `lang`, with this survey's overrides.
+    pub texts: BTreeMap<String, String>,
+}
+
+impl SurveyView {
+    fn text(&self, key: &str) -> String {
+        self.texts.get(key).cloned().unwrap_or_default()
+    }
 }
 
 #[server(prefix = "/fn", endpoint = "load_survey")]
-pub async fn load_survey(site_key: String) -> Result<SurveyView, AppError> {
+pub async fn load_survey(site_key: String, lang: Option<String>) -> Result<SurveyView, AppError> {
+    let headers: http::HeaderMap = leptos_axum::extract()
+        .await
+        .map_err(|_| AppError::Internal)?;
+    let lang = crate::i18n::negotiate(
+        lang.as_deref(),
+        headers
+            .get(http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    );
     let site = crate::auth::store()?
         .public_site(&site_key)
         .await?
@@ -35,10 +55,13 @@ pub async fn load_survey(site_key: String) -> Result<SurveyView, AppError> {
     Ok(SurveyView {
         site_key: site.site.site_key,
         survey_id: survey.id,
+        texts: survey.settings.texts_for(lang, &survey.product_name),
         product_name: survey.product_name,
         notice_id: notice.id,
         notice_version: notice.version,
         response_id: Uuid::new_v4(),
+        lang: lang.code().into(),
+        dir: lang.dir().into(),
     })
 }
 
@@ -125,28 +148,41 @@ pub async fn submit_answer(
 #[component]
 pub fn SurveyPage() -> impl IntoView {
     let params = use_params_map();
+    let query = use_query_map();
     let survey = Resource::new(
-        move || params.read().get("site_key").unwrap_or_default(),
-        load_survey,
+        move || {
+            (
+                params.read().get("site_key").unwrap_or_default(),
+                query.read().get("lang"),
+            )
+        },
+        |(key, lang)| load_survey(key, lang),
     );
     view! {
-        <Title text="How was your experience?" />
-        <main class="survey">
-            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match survey.await {
-                        Ok(survey) => view! { <SurveyForm survey /> }.into_any(),
-                        Err(_) => {
-                            crate::not_found_status();
-                            view! {
-                            <h1>"Survey not found"</h1>
-                            <p>"This survey does not exist or is not open."</p>
+        <Suspense fallback=|| view! { <p>"…"</p> }>
+            {move || Suspend::new(async move {
+                match survey.await {
+                    Ok(survey) => {
+                        let (title, lang, dir) = (survey.text("title"), survey.lang.clone(), survey.dir.clone());
+                        view! {
+                            <Title text=title />
+                            <main class="survey" lang=lang dir=dir>
+                                <SurveyForm survey />
+                            </main>
                         }.into_any()
-                        }
                     }
-                })}
-            </Suspense>
-        </main>
+                    Err(_) => {
+                        crate::not_found_status();
+                        view! {
+                            <main class="survey">
+                                <h1>"Survey not found"</h1>
+                                <p>"This survey does not exist or is not open."</p>
+                            </main>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Suspense>
     }
 }
 
@@ -154,19 +190,23 @@ pub fn SurveyPage() -> impl IntoView {
 fn SurveyForm(survey: SurveyView) -> impl IntoView {
     let submit = ServerAction::<SubmitAnswer>::new();
     let done = move || matches!(submit.value().get(), Some(Ok(())));
+    let (thanks, saved) = (survey.text("thanks"), survey.text("saved"));
     view! {
-        <Show when=move || !done() fallback=ThankYou>
+        <Show
+            when=move || !done()
+            fallback=move || view! { <ThankYou thanks=thanks.clone() saved=saved.clone() /> }
+        >
             <AnswerForm survey=survey.clone() submit />
         </Show>
     }
 }
 
 #[component]
-fn ThankYou() -> impl IntoView {
+fn ThankYou(thanks: String, saved: String) -> impl IntoView {
     view! {
         <section class="thanks" role="status">
-            <h1>"Thank you!"</h1>
-            <p>"Your answer has been saved."</p>
+            <h1>{thanks}</h1>
+            <p>{saved}</p>
         </section>
     }
 }
@@ -178,30 +218,45 @@ fn AnswerForm(survey: SurveyView, submit: ServerAction<SubmitAnswer>) -> impl In
         _ => None,
     };
     let (comment_chars, set_comment_chars) = signal(0usize);
-    let question = format!(
-        "How likely are you to recommend {} to a friend or colleague?",
-        survey.product_name
-    );
+    // Without JavaScript the comment asks the neutral question; once hydrated it follows the
+    // band of the score chosen.
+    let chosen = RwSignal::new(None::<u8>);
+    let follow_up = {
+        let texts = survey.texts.clone();
+        move || {
+            let key = match chosen
+                .get()
+                .map(|v| crate::nps::Score::try_from(v).map(|s| s.band()))
+            {
+                Some(Ok(crate::nps::Band::Promoter)) => "follow_up_promoter",
+                Some(Ok(crate::nps::Band::Detractor)) => "follow_up_detractor",
+                _ => "follow_up_passive",
+            };
+            texts.get(key).cloned().unwrap_or_default()
+        }
+    };
     let notice_href = format!("/notice/{}", survey.notice_id);
-    let notice_text = format!("privacy notice (version {})", survey.notice_version);
+    let notice_text = format!("{} (v{})", survey.text("notice"), survey.notice_version);
+    let (not_likely, extremely_likely) =
+        (survey.text("not_likely"), survey.text("extremely_likely"));
     let max = crate::domain::COMMENT_MAX_CHARS;
 
     view! {
-        <h1>"How was your experience?"</h1>
+        <h1>{survey.text("title")}</h1>
         <ActionForm action=submit attr:class="survey-form">
-            <input type="hidden" name="site_key" value=survey.site_key />
+            <input type="hidden" name="site_key" value=survey.site_key.clone() />
             <input type="hidden" name="survey_id" value=survey.survey_id.to_string() />
             <input type="hidden" name="id" value=survey.response_id.to_string() />
             <input type="hidden" name="notice_version" value=survey.notice_version.to_string() />
             <fieldset class="scale">
-                <legend id="scale-question">{question}</legend>
+                <legend id="scale-question">{survey.text("question")}</legend>
                 <div class="scale-options" role="radiogroup" aria-labelledby="scale-question">
                     {crate::nps::Score::all()
                         .map(|score| {
                             let value = score.value();
                             let label = match value {
-                                0 => "0 — not likely".to_string(),
-                                10 => "10 — extremely likely".to_string(),
+                                0 => format!("0 — {not_likely}"),
+                                10 => format!("10 — {extremely_likely}"),
                                 n => n.to_string(),
                             };
                             view! {
@@ -212,6 +267,7 @@ fn AnswerForm(survey: SurveyView, submit: ServerAction<SubmitAnswer>) -> impl In
                                         value=value.to_string()
                                         aria-label=label
                                         required
+                                        on:change=move |_| chosen.set(Some(value))
                                     />
                                     <span aria-hidden="true">{value}</span>
                                 </label>
@@ -220,11 +276,15 @@ fn AnswerForm(survey: SurveyView, submit: ServerAction<SubmitAnswer>) -> impl In
                         .collect_view()}
                 </div>
                 <div class="scale-ends" aria-hidden="true">
-                    <span>"Not likely"</span>
-                    <span>"Extremely likely"</span>
+                    <span>{not_likely.clone()}</span>
+                    <span>{extremely_likely.clone()}</span>
                 </div>
             </fieldset>
-            <label for="comment">"Anything you would like to tell us? (optional)"</label>
+            <label for="comment">
+                <span class="follow-up">{follow_up}</span>
+                " "
+                <span class="hint">{survey.text("comment_optional")}</span>
+            </label>
             <textarea
                 id="comment"
                 name="comment"
@@ -235,14 +295,14 @@ fn AnswerForm(survey: SurveyView, submit: ServerAction<SubmitAnswer>) -> impl In
             ></textarea>
             <p id="comment-limit" class="hint">
                 <span class="comment-count">{comment_chars}</span>
-                {format!(" / {max} characters")}
+                {format!(" / {max}")}
             </p>
             {move || error().map(|e| view! { <p class="error" role="alert">{e}</p> })}
-            <button type="submit" disabled=move || submit.pending().get()>"Send"</button>
+            <button type="submit" disabled=move || submit.pending().get()>{survey.text("send")}</button>
             <p class="notice">
-                "Your answer is stored under our "
+                {survey.text("stored_under")}" "
                 <a href=notice_href target="_blank">{notice_text}</a>
-                ". We never store your IP address or what you were reading."
+                "."
             </p>
         </ActionForm>
     }
@@ -250,10 +310,28 @@ fn AnswerForm(survey: SurveyView, submit: ServerAction<SubmitAnswer>) -> impl In
 
 #[component]
 pub fn ThanksPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let survey = Resource::new(
+        move || {
+            (
+                params.read().get("site_key").unwrap_or_default(),
+                query.read().get("lang"),
+            )
+        },
+        |(key, lang)| load_survey(key, lang),
+    );
     view! {
-        <Title text="Thank you" />
         <main class="survey">
-            <ThankYou />
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let (thanks, saved) = match survey.await {
+                        Ok(s) => (s.text("thanks"), s.text("saved")),
+                        Err(_) => ("Thank you!".to_string(), "Your answer has been saved.".to_string()),
+                    };
+                    view! { <Title text=thanks.clone() /><ThankYou thanks saved /> }
+                })}
+            </Suspense>
         </main>
     }
 }

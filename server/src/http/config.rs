@@ -21,6 +21,8 @@ pub const GLOBAL_COOLDOWN_DAYS: u32 = 1;
 pub struct ConfigQuery {
     /// The embedding page's `lang`, which wins over the browser's languages.
     pub lang: Option<String>,
+    /// The widget's respondent id, to report a choice made on the preferences page.
+    pub rid: Option<Uuid>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -31,6 +33,8 @@ pub struct WidgetConfig {
     pub notice: NoticeRef,
     pub global_cooldown_days: u32,
     pub surveys: Vec<WidgetSurvey>,
+    /// Whether this respondent left the improvement program; null without a respondent id.
+    pub opted_out: Option<bool>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -69,6 +73,10 @@ pub async fn widget_config(
             .get(header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok()),
     );
+    let opted_out = match query.rid {
+        Some(rid) => Some(store.is_opted_out(site.site.id, rid).await?),
+        None => None,
+    };
     let surveys = store
         .site_surveys(site.site.id)
         .await?
@@ -93,12 +101,18 @@ pub async fn widget_config(
         },
         global_cooldown_days: GLOBAL_COOLDOWN_DAYS,
         surveys,
+        opted_out,
+    };
+    // With a respondent the answer carries their choice, which must never come from a cache
+    // older than the choice; without one, a minute's caching is fine.
+    let cache = if config.opted_out.is_some() {
+        "no-store"
+    } else {
+        "public, max-age=60"
     };
     let mut response = with_cors(origin.as_ref(), Json(config));
-    // Short: a changed survey reaches visitors within a minute.
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=60"),
-    );
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     Ok(response)
 }

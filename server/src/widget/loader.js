@@ -197,10 +197,12 @@
 
   // Global Privacy Control is an opt-out: the first page that sees it sends the queue with one.
   if (gpc && !get('out', false)) api.optOut(); else flush();
-  fetch(host + '/api/v1/sites/' + site + '/config?lang=' + (document.documentElement.lang || ''), { credentials: 'omit' })
+  fetch(host + '/api/v1/sites/' + site + '/config?rid=' + rid + '&lang=' + (document.documentElement.lang || ''), { credentials: 'omit' })
     .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
     .then(function (c) {
       config = c;
+      // A choice made on the preferences page (server side) wins, unless one made here is unsent.
+      if (c.opted_out != null && get('change') == null) set('out', c.opted_out);
       if (optedOut()) return;
       if (exitMode) return open(config.surveys.filter(function (s) { return s.id == params.get('survey'); })[0] || config.surveys[0], 'watch', 1);
       var a = get('armed');

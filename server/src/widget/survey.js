@@ -192,7 +192,7 @@
       h('div', { 'class': 'ends', 'aria-hidden': 'true' }, h('span', null, t.not_likely), h('span', null, t.extremely_likely)),
       h('div', { 'class': 'hp', 'aria-hidden': 'true' }, h('input', { tabindex: '-1', autocomplete: 'off', name: 'website' })),
       details,
-      h('p', { 'class': 'small' }, t.stored_under + ' ', h('a', { href: o.host + c.notice.path, target: '_blank', rel: 'noopener' }, t.notice + ' (v' + c.notice.version + ')'), '.'),
+      h('p', { 'class': 'small' }, t.stored_under + ' ', h('a', { href: o.host + c.notice.path + '?site=' + c.site + '&rid=' + o.respondent, target: '_blank', rel: 'noopener' }, t.notice + ' (v' + c.notice.version + ')'), '.'),
       h('button', { 'class': 'link', type: 'button', onclick: function () { o.optOut(); thanks(t.opted_out); } }, t.opt_out)
     );
     var waiting = document.getElementById('waiting');

@@ -25,14 +25,24 @@ fn start_server(database_url: &str, port: u16) -> Child {
 
 async fn wait_healthy(client: &reqwest::Client, base: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
-    while client.get(format!("{base}/healthz")).send().await.map(|r| r.status() != 200).unwrap_or(true) {
+    while client
+        .get(format!("{base}/healthz"))
+        .send()
+        .await
+        .map(|r| r.status() != 200)
+        .unwrap_or(true)
+    {
         assert!(Instant::now() < deadline, "farewell did not come up");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 async fn crash_case(backend: Backend) {
@@ -43,7 +53,11 @@ async fn crash_case(backend: Backend) {
             .env("DATABASE_URL", &database_url)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
     };
     let site = demo["site_key"].as_str().unwrap().to_string();
@@ -58,7 +72,12 @@ async fn crash_case(backend: Backend) {
     let stop = Instant::now() + Duration::from_secs(3);
     let writers: Vec<_> = (0..8)
         .map(|_| {
-            let (client, base, site, acknowledged) = (client.clone(), base.clone(), site.clone(), acknowledged.clone());
+            let (client, base, site, acknowledged) = (
+                client.clone(),
+                base.clone(),
+                site.clone(),
+                acknowledged.clone(),
+            );
             tokio::spawn(async move {
                 while Instant::now() < stop {
                     let id = Uuid::new_v4();
@@ -84,24 +103,46 @@ async fn crash_case(backend: Backend) {
         w.await.unwrap();
     }
     let acknowledged = acknowledged.lock().unwrap().clone();
-    assert!(acknowledged.len() > 50, "the load was too light to mean anything: {}", acknowledged.len());
+    assert!(
+        acknowledged.len() > 50,
+        "the load was too light to mean anything: {}",
+        acknowledged.len()
+    );
 
     let mut restarted = start_server(&database_url, port);
     wait_healthy(&client, &base).await;
     let stored: Vec<Uuid> = match backend {
         Backend::Sqlite => {
-            let mut c = <sqlx::SqliteConnection as sqlx::Connection>::connect(&database_url).await.unwrap();
-            sqlx::query_scalar("SELECT id FROM responses").fetch_all(&mut c).await.unwrap()
+            let mut c = <sqlx::SqliteConnection as sqlx::Connection>::connect(&database_url)
+                .await
+                .unwrap();
+            sqlx::query_scalar("SELECT id FROM responses")
+                .fetch_all(&mut c)
+                .await
+                .unwrap()
         }
         Backend::Postgres => {
-            let mut c = <sqlx::PgConnection as sqlx::Connection>::connect(&database_url).await.unwrap();
-            sqlx::query_scalar("SELECT id FROM responses").fetch_all(&mut c).await.unwrap()
+            let mut c = <sqlx::PgConnection as sqlx::Connection>::connect(&database_url)
+                .await
+                .unwrap();
+            sqlx::query_scalar("SELECT id FROM responses")
+                .fetch_all(&mut c)
+                .await
+                .unwrap()
         }
     };
     let unique: HashSet<Uuid> = stored.iter().copied().collect();
     assert_eq!(unique.len(), stored.len(), "an answer is stored twice");
-    let lost: Vec<&Uuid> = acknowledged.iter().filter(|id| !unique.contains(id)).collect();
-    assert!(lost.is_empty(), "{} of {} acknowledged answers lost", lost.len(), acknowledged.len());
+    let lost: Vec<&Uuid> = acknowledged
+        .iter()
+        .filter(|id| !unique.contains(id))
+        .collect();
+    assert!(
+        lost.is_empty(),
+        "{} of {} acknowledged answers lost",
+        lost.len(),
+        acknowledged.len()
+    );
     // Answers whose acknowledgement the crash cut off may be stored too; that is what the
     // client's retry with the same id is for.
     for id in acknowledged.iter().take(20) {

@@ -9,6 +9,7 @@ mod dashboard;
 mod health;
 mod ingest;
 mod notices;
+mod preferences;
 mod summary;
 mod survey_page;
 mod visitor;

@@ -25,8 +25,8 @@ both_backends!(
         assert!(html.contains(r#"role="radiogroup""#));
         assert_eq!(html.matches(r#"type="radio" name="score""#).count(), 11);
         assert!(
-            html.contains(r#"aria-label="0 — not likely""#)
-                && html.contains(r#"aria-label="10 — extremely likely""#)
+            html.contains(r#"aria-label="0 — Not likely""#)
+                && html.contains(r#"aria-label="10 — Extremely likely""#)
         );
         let notice = app
             .store
@@ -140,5 +140,47 @@ both_backends!(
         let body = response.text().await.unwrap();
         assert!(body.contains("score"), "{body}");
         assert_eq!(count_responses(&app).await, 0);
+    }
+);
+
+both_backends!(
+    the_hosted_survey_speaks_the_visitors_language,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        let fi = app
+            .client
+            .get(app.url(&format!("/s/{}", demo.site_key)))
+            .header("Accept", "text/html")
+            .header("Accept-Language", "fi-FI,fi;q=0.9,en;q=0.5")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(fi.contains("Millainen kokemuksesi oli?"), "{fi}");
+        assert!(fi.contains(r#"lang="fi""#));
+        let ar = app
+            .get(&format!("/s/{}?lang=ar", demo.site_key))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            ar.contains(r#"dir="rtl""#) && ar.contains("كيف كانت تجربتك؟"),
+            "{ar}"
+        );
+        let thanks = app
+            .client
+            .get(app.url(&format!("/s/{}/thanks", demo.site_key)))
+            .header("Accept", "text/html")
+            .header("Accept-Language", "de")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(thanks.contains("Vielen Dank!"), "{thanks}");
     }
 );

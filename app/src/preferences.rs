@@ -1,0 +1,164 @@
+//! The visitor's preferences page on the Farewell host, linked from the privacy notice: leave or
+//! rejoin the improvement program for one site. The respondent id comes in the link the widget
+//! builds, since the site's storage is not readable from here.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PreferencesView {
+    pub site_key: String,
+    pub respondent: Option<Uuid>,
+    pub opted_out: bool,
+    /// The browser sends Global Privacy Control, which counts as an opt-out whatever is stored.
+    pub gpc: bool,
+    pub lang: String,
+    pub dir: String,
+    pub texts: BTreeMap<String, String>,
+}
+
+#[server(prefix = "/fn", endpoint = "load_preferences")]
+pub async fn load_preferences(
+    site: String,
+    rid: Option<String>,
+) -> Result<PreferencesView, AppError> {
+    let store = crate::auth::store()?;
+    let found = store.public_site(&site).await?.ok_or(AppError::NotFound)?;
+    let headers: http::HeaderMap = leptos_axum::extract()
+        .await
+        .map_err(|_| AppError::Internal)?;
+    let lang = crate::i18n::negotiate(
+        None,
+        headers
+            .get(http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let texts = match &found.default_survey {
+        Some(survey) => survey.settings.texts_for(lang, &survey.product_name),
+        None => crate::domain::SurveySettings::default().texts_for(lang, &found.site.name),
+    };
+    let respondent = rid.as_deref().and_then(|r| Uuid::parse_str(r).ok());
+    let opted_out = match respondent {
+        Some(r) => store.is_opted_out(found.site.id, r).await?,
+        None => false,
+    };
+    let gpc = headers.get("sec-gpc").and_then(|v| v.to_str().ok()) == Some("1");
+    Ok(PreferencesView {
+        site_key: found.site.site_key,
+        respondent,
+        opted_out,
+        gpc,
+        lang: lang.code().into(),
+        dir: lang.dir().into(),
+        texts,
+    })
+}
+
+#[server(prefix = "/fn", endpoint = "set_participation")]
+pub async fn set_participation(
+    site: String,
+    rid: String,
+    opt_out: String,
+) -> Result<bool, AppError> {
+    let store = crate::auth::store()?;
+    let found = store.public_site(&site).await?.ok_or(AppError::NotFound)?;
+    let respondent =
+        Uuid::parse_str(&rid).map_err(|_| AppError::invalid("rid", "must be a UUID"))?;
+    let opted_out = match opt_out.as_str() {
+        "true" => true,
+        "false" => false,
+        _ => return Err(AppError::invalid("opt_out", "must be true or false")),
+    };
+    store
+        .set_opted_out(
+            found.site.id,
+            respondent,
+            opted_out,
+            crate::ingest::received_now(),
+        )
+        .await?;
+    let headers: http::HeaderMap = leptos_axum::extract()
+        .await
+        .map_err(|_| AppError::Internal)?;
+    let plain_form = headers
+        .get(http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if plain_form {
+        leptos_axum::redirect(&format!("/preferences?site={site}&rid={respondent}"));
+    }
+    Ok(opted_out)
+}
+
+#[component]
+pub fn PreferencesPage() -> impl IntoView {
+    let query = use_query_map();
+    let change = ServerAction::<SetParticipation>::new();
+    let view_data = Resource::new(
+        move || {
+            let q = query.read();
+            (
+                q.get("site").unwrap_or_default(),
+                q.get("rid"),
+                change.version().get(),
+            )
+        },
+        |(site, rid, _)| load_preferences(site, rid),
+    );
+    view! {
+        <Title text="Farewell · preferences" />
+        <main class="page narrow">
+            <Suspense fallback=|| view! { <p>"…"</p> }>
+                {move || Suspend::new(async move {
+                    match view_data.await {
+                        Ok(p) => view! { <PreferencesForm p change /> }.into_any(),
+                        Err(_) => {
+                            crate::not_found_status();
+                            view! { <h1>"Not found"</h1> }.into_any()
+                        }
+                    }
+                })}
+            </Suspense>
+        </main>
+    }
+}
+
+#[component]
+fn PreferencesForm(p: PreferencesView, change: ServerAction<SetParticipation>) -> impl IntoView {
+    let text = |key: &str| p.texts.get(key).cloned().unwrap_or_default();
+    let out = p.opted_out || p.gpc;
+    let heading = text("preferences");
+    let toggle = if out { text("opt_in") } else { text("opt_out") };
+    let open_from_site = text("open_from_site");
+    let status = if out {
+        text("opted_out")
+    } else {
+        text("participating")
+    };
+    let body = match p.respondent {
+        None => view! { <p>{open_from_site}</p> }.into_any(),
+        Some(rid) => view! {
+            <p class="participation" role="status" data-opted-out=out.to_string()>{status}</p>
+            {(!p.gpc).then(|| view! {
+                <ActionForm action=change>
+                    <input type="hidden" name="site" value=p.site_key.clone() />
+                    <input type="hidden" name="rid" value=rid.to_string() />
+                    <input type="hidden" name="opt_out" value=(!out).to_string() />
+                    <button type="submit">{toggle}</button>
+                </ActionForm>
+            })}
+        }
+        .into_any(),
+    };
+    view! {
+        <section lang=p.lang.clone() dir=p.dir.clone()>
+            <h1>{heading}</h1>
+            {body}
+        </section>
+    }
+}

@@ -1,0 +1,146 @@
+use crate::both_backends;
+use crate::helpers::{json, TestApp};
+use serde_json::json;
+use uuid::Uuid;
+
+both_backends!(
+    the_preferences_page_leaves_and_rejoins_the_program,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        let rid = Uuid::new_v4();
+        let page = format!("/preferences?site={}&rid={rid}", demo.site_key);
+        let before = app.get(&page).await.text().await.unwrap();
+        assert!(
+            before.contains("You take part in the improvement program"),
+            "{before}"
+        );
+        assert!(before.contains(r#"data-opted-out="false""#));
+
+        // The form, as a browser without JavaScript posts it.
+        let leave = app
+            .client
+            .post(app.url("/fn/set_participation"))
+            .header("Accept", "text/html")
+            .form(&[
+                ("site", demo.site_key.as_str()),
+                ("rid", &rid.to_string()),
+                ("opt_out", "true"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(leave.status(), 302);
+        assert_eq!(leave.headers()["location"], page.as_str());
+        let after = app.get(&page).await.text().await.unwrap();
+        assert!(
+            after.contains("You have left the improvement program"),
+            "{after}"
+        );
+
+        // The widget learns it from its configuration, and the server refuses new answers.
+        let config = json(
+            app.client
+                .get(app.url(&format!("/api/v1/sites/{}/config?rid={rid}", demo.site_key)))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(config["opted_out"], true);
+        let refused = app.post_response(&json!({"id": Uuid::new_v4(), "site": demo.site_key, "score": 5, "respondent": rid})).await;
+        assert_eq!(refused.status(), 403);
+
+        app.client
+            .post(app.url("/fn/set_participation"))
+            .header("Accept", "text/html")
+            .form(&[
+                ("site", demo.site_key.as_str()),
+                ("rid", &rid.to_string()),
+                ("opt_out", "false"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let config = json(
+            app.client
+                .get(app.url(&format!("/api/v1/sites/{}/config?rid={rid}", demo.site_key)))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(config["opted_out"], false);
+        let without_rid = json(
+            app.client
+                .get(app.url(&format!("/api/v1/sites/{}/config", demo.site_key)))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(without_rid["opted_out"], serde_json::Value::Null);
+    }
+);
+
+both_backends!(
+    the_preferences_page_honours_gpc_and_needs_a_respondent,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        let gpc = app
+            .client
+            .get(app.url(&format!(
+                "/preferences?site={}&rid={}",
+                demo.site_key,
+                Uuid::new_v4()
+            )))
+            .header("Accept", "text/html")
+            .header("Sec-GPC", "1")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(gpc.contains(r#"data-opted-out="true""#), "{gpc}");
+        let no_rid = app
+            .get(&format!("/preferences?site={}", demo.site_key))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(no_rid.contains("Open this page from a survey"), "{no_rid}");
+        assert_eq!(app.get("/preferences?site=st_nope").await.status(), 404);
+    }
+);
+
+both_backends!(
+    the_notice_links_to_the_preferences_of_its_visitor,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        let notice = app
+            .store
+            .public_site(&demo.site_key)
+            .await
+            .unwrap()
+            .unwrap()
+            .current_notice
+            .unwrap();
+        let rid = Uuid::new_v4();
+        let html = app
+            .get(&format!(
+                "/notice/{}?site={}&rid={rid}",
+                notice.id, demo.site_key
+            ))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains(&format!(
+                "/preferences?site={}&amp;rid={rid}",
+                demo.site_key
+            )) || html.contains(&format!("/preferences?site={}&rid={rid}", demo.site_key)),
+            "{html}"
+        );
+    }
+);
