@@ -54,18 +54,15 @@ pub async fn find_site(store: &dyn Store, site_key: &str) -> Result<PublicSite, 
         .ok_or_else(|| FieldError::new("site", "is not a known site key"))?)
 }
 
+/// Stores one answer for `site` (already found by the answer's key, perhaps from a cache).
+/// An opted-out respondent is refused by the insert itself, atomically with it.
 pub async fn record_response(
     store: &dyn Store,
     sink: &dyn ResponseSink,
+    site: &PublicSite,
     answer: NewResponse,
     received_at: DateTime<Utc>,
 ) -> Result<Recorded, IngestError> {
-    let site = find_site(store, &answer.site_key).await?;
-    if let Some(respondent) = answer.respondent {
-        if store.is_opted_out(site.site.id, respondent).await? {
-            return Err(IngestError::OptedOut);
-        }
-    }
     let survey = match answer.survey {
         Some(id) => store
             .survey_of_site(site.site.id, id)
@@ -73,6 +70,7 @@ pub async fn record_response(
             .ok_or_else(|| FieldError::new("survey", "is not a survey of this site"))?,
         None => site
             .default_survey
+            .clone()
             .ok_or_else(|| FieldError::new("survey", "this site has no survey yet"))?,
     };
     let notice = match answer.notice_version {
@@ -85,7 +83,7 @@ pub async fn record_response(
                     "is not a published notice version",
                 )
             })?,
-        None => site.current_notice.ok_or_else(|| {
+        None => site.current_notice.clone().ok_or_else(|| {
             FieldError::new("consent", "this site has no published privacy notice")
         })?,
     };
@@ -120,13 +118,14 @@ pub async fn record_response(
         InsertOutcome::Inserted => Ok(Recorded::Created),
         InsertOutcome::Duplicate => Ok(Recorded::AlreadyStored),
         InsertOutcome::IdTaken => Err(IngestError::IdTaken),
+        InsertOutcome::OptedOut => Err(IngestError::OptedOut),
     }
 }
 
 /// Adds the comment, contact e-mail or a changed score to an answer already stored.
 pub async fn amend_response(
     store: &dyn Store,
-    site_key: &str,
+    site: &PublicSite,
     id: Uuid,
     amendment: &ResponseAmendment,
     at: DateTime<Utc>,
@@ -134,7 +133,6 @@ pub async fn amend_response(
     if amendment.is_empty() {
         return Err(FieldError::new("body", "names nothing to change").into());
     }
-    let site = find_site(store, site_key).await?;
     if store
         .amend_response(site.site.id, id, amendment, at)
         .await?
@@ -156,11 +154,10 @@ pub struct NewImpression {
 
 pub async fn record_impressions(
     store: &dyn Store,
-    site_key: &str,
+    site: &PublicSite,
     events: Vec<NewImpression>,
     at: DateTime<Utc>,
 ) -> Result<(), IngestError> {
-    let site = find_site(store, site_key).await?;
     let mut batch = Vec::with_capacity(events.len());
     for event in events {
         let survey = match event.survey {

@@ -110,6 +110,8 @@ pub enum InsertOutcome {
     Duplicate,
     /// The id belongs to a response of another site.
     IdTaken,
+    /// The respondent has left the improvement program: nothing was written.
+    OptedOut,
 }
 
 #[derive(Clone, Debug)]

@@ -33,9 +33,27 @@ impl GroupCommit {
     /// Starts the writer task. It ends when every `GroupCommit` clone is dropped and the queue
     /// has been drained, which is what graceful shutdown waits for.
     pub fn start(store: SharedStore) -> (GroupCommit, tokio::task::JoinHandle<()>) {
+        let writers = std::env::var("FAREWELL_WRITERS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1usize);
         let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
+        let receiver = Arc::new(tokio::sync::Mutex::new(receiver));
         let stats = Arc::new(QueueStats::default());
-        let writer = tokio::spawn(write_batches(store, receiver, stats.clone()));
+        let tasks: Vec<_> = (0..writers)
+            .map(|_| {
+                tokio::spawn(write_batches(
+                    store.clone(),
+                    receiver.clone(),
+                    stats.clone(),
+                ))
+            })
+            .collect();
+        let writer = tokio::spawn(async move {
+            for t in tasks {
+                let _ = t.await;
+            }
+        });
         (GroupCommit { sender, stats }, writer)
     }
 
@@ -46,13 +64,18 @@ impl GroupCommit {
 
 async fn write_batches(
     store: SharedStore,
-    mut receiver: mpsc::Receiver<Pending>,
+    receiver: Arc<tokio::sync::Mutex<mpsc::Receiver<Pending>>>,
     stats: Arc<QueueStats>,
 ) {
     let mut batch: Vec<Pending> = Vec::with_capacity(MAX_BATCH);
     // Waits for one answer, then takes whatever else is already waiting: no timer, so a lone
-    // answer is written at once and a crowd shares a commit.
-    while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
+    // answer is written at once and a crowd shares a commit. With several writers, one waits
+    // for the queue while the others write.
+    loop {
+        let taken = receiver.lock().await.recv_many(&mut batch, MAX_BATCH).await;
+        if taken == 0 {
+            break;
+        }
         let (rows, replies): (Vec<StoredResponse>, Vec<_>) = batch.drain(..).unzip();
         stats.batches.fetch_add(1, Ordering::Relaxed);
         stats

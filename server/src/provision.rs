@@ -131,6 +131,7 @@ async fn generate_answers(store: &SharedStore, site_key: &str, count: u32) -> an
     let paths = ["/", "/pricing", "/checkout", "/blog/launch"];
     let now = Utc::now();
     let sink = Direct(store.clone());
+    let site = app::ingest::find_site(store.as_ref(), site_key).await?;
     for _ in 0..count {
         // Skewed toward the upper half of the scale, as real NPS answers are.
         let score = Score::try_from(
@@ -160,7 +161,7 @@ async fn generate_answers(store: &SharedStore, site_key: &str, count: u32) -> an
             contact_email: None,
         };
         let received = now - Duration::minutes(i64::from(next() % (90 * 24 * 60)));
-        record_response(store.as_ref(), &sink, answer, received).await?;
+        record_response(store.as_ref(), &sink, &site, answer, received).await?;
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 use crate::config::ServeArgs;
 use crate::http::ingest::Ingest;
 use crate::http::rate_limit::{IngestLimits, Rate, RateLimiter};
+use crate::http::site_cache::SiteCache;
 use crate::http::visitor::VisitorGate;
 use crate::ingest_queue::GroupCommit;
 use crate::sessions::DatabaseSessions;
@@ -93,6 +94,7 @@ impl Application {
                     },
                     trust_forwarded_for: settings.trust_forwarded_for,
                 }),
+                sites: Arc::new(SiteCache::new(store.clone())),
             },
         };
         let sessions = DatabaseSessions::new(store);

@@ -117,9 +117,13 @@ pub async fn submit_answer(
     };
     let store = crate::auth::store()?;
     let sink = use_context::<crate::store::SharedSink>().ok_or(AppError::Internal)?;
+    let site = ingest::find_site(store.as_ref(), &site_key)
+        .await
+        .map_err(|_| AppError::NotFound)?;
     match ingest::record_response(
         store.as_ref(),
         sink.as_ref(),
+        &site,
         answer,
         ingest::received_now(),
     )

@@ -2,6 +2,7 @@
 //! it to `app::ingest::record_response`, map the outcome: 201 stored, 200 already stored.
 
 use super::error::ApiError;
+use super::site_cache::SiteCache;
 use super::visitor::{with_cors, VisitorGate};
 use app::domain::{
     BrowserFamily, Comment, ConsentChoices, DeviceClass, Email, FieldError, ImpressionKind,
@@ -9,7 +10,7 @@ use app::domain::{
 };
 use app::ingest::{self, IngestError, IngestSettings, NewImpression, Recorded};
 use app::nps::Score;
-use app::store::{SharedSink, SharedStore};
+use app::store::{PublicSite, SharedSink, SharedStore};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, State};
@@ -328,6 +329,16 @@ pub struct Ingest {
     pub sink: SharedSink,
     pub settings: IngestSettings,
     pub gate: Arc<VisitorGate>,
+    pub sites: Arc<SiteCache>,
+}
+
+impl Ingest {
+    async fn site(&self, site_key: &str) -> Result<Arc<PublicSite>, ApiError> {
+        self.sites
+            .get(site_key)
+            .await?
+            .ok_or_else(|| FieldError::new("site", "is not a known site key").into())
+    }
 }
 
 pub async fn post_response(
@@ -337,9 +348,7 @@ pub async fn post_response(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let dto: ResponseDto = read_dto(body, BODY_LIMIT)?;
-    let site = ingest::find_site(ingest.store.as_ref(), &dto.site)
-        .await
-        .map_err(ingest_error)?;
+    let site = ingest.site(&dto.site).await?;
     let admitted = ingest
         .gate
         .admit(&site.site, &headers, peer.map(|Extension(p)| p), 1)?;
@@ -365,6 +374,7 @@ pub async fn post_response(
         match ingest::record_response(
             ingest.store.as_ref(),
             ingest.sink.as_ref(),
+            &site,
             answer,
             ingest::received_now(),
         )
@@ -413,9 +423,7 @@ pub async fn post_batch(
     if items > BATCH_MAX_ITEMS {
         return Err(FieldError::new("body", format!("at most {BATCH_MAX_ITEMS} items")).into());
     }
-    let site = ingest::find_site(ingest.store.as_ref(), &batch.site)
-        .await
-        .map_err(ingest_error)?;
+    let site = ingest.site(&batch.site).await?;
     let admitted = ingest
         .gate
         .admit(&site.site, &headers, peer.map(|Extension(p)| p), items)?;
@@ -445,8 +453,14 @@ pub async fn post_batch(
                 &headers,
                 ingest.settings.country_header.as_deref(),
             );
-            match ingest::record_response(ingest.store.as_ref(), ingest.sink.as_ref(), answer, now)
-                .await
+            match ingest::record_response(
+                ingest.store.as_ref(),
+                ingest.sink.as_ref(),
+                &site,
+                answer,
+                now,
+            )
+            .await
             {
                 Ok(Recorded::Created) => Ok(StatusCode::CREATED),
                 Ok(Recorded::AlreadyStored) => Ok(StatusCode::OK),
@@ -463,7 +477,7 @@ pub async fn post_batch(
                 return Err(ApiError::OptedOut);
             }
             let (id, amendment) = dto.parse()?;
-            ingest::amend_response(ingest.store.as_ref(), &batch.site, id, &amendment, now)
+            ingest::amend_response(ingest.store.as_ref(), &site, id, &amendment, now)
                 .await
                 .map(|_| StatusCode::OK)
                 .map_err(ingest_error)
@@ -481,8 +495,7 @@ pub async fn post_batch(
         }
     }
     let event_ids: Vec<Uuid> = events.iter().map(|e| e.id).collect();
-    let recorded =
-        ingest::record_impressions(ingest.store.as_ref(), &batch.site, events, now).await;
+    let recorded = ingest::record_impressions(ingest.store.as_ref(), &site, events, now).await;
     let status = recorded.map(|_| StatusCode::OK).map_err(ingest_error);
     for id in event_ids {
         let outcome = match &status {

@@ -5,6 +5,7 @@ pub mod config;
 pub mod error;
 pub mod ingest;
 pub mod rate_limit;
+pub mod site_cache;
 pub mod summary;
 pub mod visitor;
 

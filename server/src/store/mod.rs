@@ -87,3 +87,91 @@ fn funnel_from_rows(rows: Vec<(String, i64)>) -> (u64, u64, u64) {
     }
     funnel
 }
+
+/// Each answer's outcome, in batch order, from the ids the insert wrote and the `(id, site)` of
+/// stored answers with the batch's ids. An id repeated within a batch is inserted once; its
+/// later copies are duplicates.
+fn outcomes(
+    batch: &[app::store::StoredResponse],
+    inserted: &[uuid::Uuid],
+    existing: &[(uuid::Uuid, uuid::Uuid)],
+) -> Vec<app::store::InsertOutcome> {
+    use app::store::InsertOutcome;
+    use std::collections::{HashMap, HashSet};
+    let mut fresh: HashSet<uuid::Uuid> = inserted.iter().copied().collect();
+    // Stored before this batch, or by an earlier copy within it.
+    let mut stored: HashMap<uuid::Uuid, uuid::Uuid> = existing.iter().copied().collect();
+    batch
+        .iter()
+        .map(|r| {
+            if fresh.remove(&r.id) {
+                stored.insert(r.id, r.site_id);
+                InsertOutcome::Inserted
+            } else {
+                match stored.get(&r.id) {
+                    Some(site) if *site == r.site_id => InsertOutcome::Duplicate,
+                    Some(_) => InsertOutcome::IdTaken,
+                    None => InsertOutcome::OptedOut,
+                }
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::outcomes;
+    use app::domain::{ConsentChoices, UsageContext};
+    use app::store::{InsertOutcome, StoredResponse};
+    use uuid::Uuid;
+
+    fn answer(id: Uuid, site: Uuid) -> StoredResponse {
+        StoredResponse {
+            id,
+            org_id: Uuid::nil(),
+            site_id: site,
+            survey_id: Uuid::nil(),
+            score: 5u8.try_into().unwrap(),
+            comment: None,
+            language: None,
+            received_at: chrono::Utc::now(),
+            notice_id: Uuid::nil(),
+            choices: ConsentChoices::improvement_program(),
+            context: UsageContext::default(),
+            respondent_id: None,
+            contact_email: None,
+        }
+    }
+
+    #[test]
+    fn outcomes_tell_new_retried_taken_and_refused_apart() {
+        let (site, other) = (Uuid::new_v4(), Uuid::new_v4());
+        let (new, twice, old, foreign, refused) = (
+            Uuid::new_v4(),
+            Uuid::new_v4(),
+            Uuid::new_v4(),
+            Uuid::new_v4(),
+            Uuid::new_v4(),
+        );
+        let batch = [
+            answer(new, site),
+            answer(twice, site),
+            answer(twice, site), // the same id twice in one batch: written once
+            answer(old, site),
+            answer(foreign, site),
+            answer(refused, site),
+        ];
+        let got = outcomes(&batch, &[new, twice], &[(old, site), (foreign, other)]);
+        assert_eq!(
+            got,
+            [
+                InsertOutcome::Inserted,
+                InsertOutcome::Inserted,
+                InsertOutcome::Duplicate,
+                InsertOutcome::Duplicate,
+                InsertOutcome::IdTaken,
+                InsertOutcome::OptedOut,
+            ]
+        );
+    }
+}

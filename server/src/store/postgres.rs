@@ -313,54 +313,84 @@ impl Store for PostgresStore {
     }
 
     async fn insert_responses(&self, batch: &[StoredResponse]) -> StoreResult<Vec<InsertOutcome>> {
-        let mut tx = self.pool.begin().await.map_err(backend)?;
-        let mut outcomes = Vec::with_capacity(batch.len());
+        // One statement for the whole batch: a round trip per answer would cap throughput at
+        // the network's latency. Answers of opted-out respondents are filtered in the same
+        // statement, so an opt-out and an answer can never interleave.
+        let column =
+            |f: &dyn Fn(&StoredResponse) -> Option<String>| batch.iter().map(f).collect::<Vec<_>>();
+        let ids: Vec<Uuid> = batch.iter().map(|r| r.id).collect();
+        let mut choices = Vec::with_capacity(batch.len());
         for r in batch {
-            let written = sqlx::query(
-                "INSERT INTO responses (id, org_id, site_id, survey_id, score, comment, language,
-                     received_at, notice_id, consent_choices, page_path, device_class, browser_family,
-                     country, respondent_id, trigger, referrer_origin, contact_email)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
-                 ON CONFLICT (id) DO NOTHING",
-            )
-            .bind(r.id)
-            .bind(r.org_id)
-            .bind(r.site_id)
-            .bind(r.survey_id)
-            .bind(i16::from(r.score.value()))
-            .bind(r.comment.as_deref())
-            .bind(r.language.as_deref())
-            .bind(r.received_at)
-            .bind(r.notice_id)
-            .bind(Json(&r.choices))
-            .bind(r.context.page_path.as_ref().map(|p| p.as_str()))
-            .bind(r.context.device.map(|d| d.as_str()))
-            .bind(r.context.browser.map(|b| b.as_str()))
-            .bind(r.context.country.as_ref().map(|c| c.as_str()))
-            .bind(r.respondent_id)
-            .bind(r.context.trigger.map(|t| t.as_str()))
-            .bind(r.context.referrer.as_ref().map(|o| o.as_str()))
-            .bind(r.contact_email.as_deref())
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
-            if written.rows_affected() == 1 {
-                outcomes.push(InsertOutcome::Inserted);
-                continue;
-            }
-            let stored_site: Option<Uuid> =
-                sqlx::query_scalar("SELECT site_id FROM responses WHERE id = $1")
-                    .bind(r.id)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(backend)?;
-            outcomes.push(match stored_site {
-                Some(site) if site == r.site_id => InsertOutcome::Duplicate,
-                _ => InsertOutcome::IdTaken,
-            });
+            choices.push(serde_json::to_string(&r.choices).map_err(backend)?);
         }
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let inserted: Vec<Uuid> = sqlx::query_scalar(
+            "INSERT INTO responses (id, org_id, site_id, survey_id, score, comment, language,
+                 received_at, notice_id, consent_choices, page_path, device_class, browser_family,
+                 country, respondent_id, trigger, referrer_origin, contact_email)
+             SELECT r.id, r.org_id, r.site_id, r.survey_id, r.score, r.comment, r.language,
+                 r.received_at, r.notice_id, r.choices::jsonb, r.page_path, r.device_class,
+                 r.browser_family, r.country, r.respondent_id, r.trigger, r.referrer_origin,
+                 r.contact_email
+             FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::smallint[], $6::text[],
+                 $7::text[], $8::timestamptz[], $9::uuid[], $10::text[], $11::text[], $12::text[],
+                 $13::text[], $14::text[], $15::uuid[], $16::text[], $17::text[], $18::text[])
+                 AS r(id, org_id, site_id, survey_id, score, comment, language, received_at,
+                      notice_id, choices, page_path, device_class, browser_family, country,
+                      respondent_id, trigger, referrer_origin, contact_email)
+             WHERE NOT EXISTS (SELECT 1 FROM opt_outs o WHERE o.site_id = r.site_id
+                               AND o.respondent_id = r.respondent_id AND o.opted_out)
+             ON CONFLICT (id) DO NOTHING
+             RETURNING id",
+        )
+        .bind(&ids)
+        .bind(batch.iter().map(|r| r.org_id).collect::<Vec<_>>())
+        .bind(batch.iter().map(|r| r.site_id).collect::<Vec<_>>())
+        .bind(batch.iter().map(|r| r.survey_id).collect::<Vec<_>>())
+        .bind(
+            batch
+                .iter()
+                .map(|r| i16::from(r.score.value()))
+                .collect::<Vec<_>>(),
+        )
+        .bind(column(&|r| r.comment.clone()))
+        .bind(column(&|r| r.language.clone()))
+        .bind(batch.iter().map(|r| r.received_at).collect::<Vec<_>>())
+        .bind(batch.iter().map(|r| r.notice_id).collect::<Vec<_>>())
+        .bind(&choices)
+        .bind(column(&|r| {
+            r.context.page_path.as_ref().map(|p| p.as_str().to_owned())
+        }))
+        .bind(column(&|r| r.context.device.map(|d| d.as_str().to_owned())))
+        .bind(column(&|r| {
+            r.context.browser.map(|b| b.as_str().to_owned())
+        }))
+        .bind(column(&|r| {
+            r.context.country.as_ref().map(|c| c.as_str().to_owned())
+        }))
+        .bind(batch.iter().map(|r| r.respondent_id).collect::<Vec<_>>())
+        .bind(column(&|r| {
+            r.context.trigger.map(|t| t.as_str().to_owned())
+        }))
+        .bind(column(&|r| {
+            r.context.referrer.as_ref().map(|o| o.as_str().to_owned())
+        }))
+        .bind(column(&|r| r.contact_email.clone()))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(backend)?;
+        // What was not inserted is a retry, an id of another site, or an opted-out respondent.
+        let existing: Vec<(Uuid, Uuid)> = if inserted.len() < batch.len() {
+            sqlx::query_as("SELECT id, site_id FROM responses WHERE id = ANY($1)")
+                .bind(&ids)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(backend)?
+        } else {
+            Vec::new()
+        };
         tx.commit().await.map_err(backend)?;
-        Ok(outcomes)
+        Ok(super::outcomes(batch, &inserted, &existing))
     }
 
     async fn amend_response(

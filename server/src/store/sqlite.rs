@@ -323,11 +323,14 @@ impl Store for SqliteStore {
         let mut tx = self.pool.begin().await.map_err(backend)?;
         let mut outcomes = Vec::with_capacity(batch.len());
         for r in batch {
+            // The opt-out check is part of the insert: an opt-out and an answer never interleave.
             let written = sqlx::query(
                 "INSERT INTO responses (id, org_id, site_id, survey_id, score, comment, language,
                      received_at, notice_id, consent_choices, page_path, device_class, browser_family,
                      country, respondent_id, trigger, referrer_origin, contact_email)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                 SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+                 WHERE NOT EXISTS (SELECT 1 FROM opt_outs
+                                   WHERE site_id = ? AND respondent_id = ? AND opted_out = 1)
                  ON CONFLICT (id) DO NOTHING",
             )
             .bind(r.id)
@@ -348,6 +351,8 @@ impl Store for SqliteStore {
             .bind(r.context.trigger.map(|t| t.as_str()))
             .bind(r.context.referrer.as_ref().map(|o| o.as_str()))
             .bind(r.contact_email.as_deref())
+            .bind(r.site_id)
+            .bind(r.respondent_id)
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
@@ -363,7 +368,8 @@ impl Store for SqliteStore {
                     .map_err(backend)?;
             outcomes.push(match stored_site {
                 Some(site) if site == r.site_id => InsertOutcome::Duplicate,
-                _ => InsertOutcome::IdTaken,
+                Some(_) => InsertOutcome::IdTaken,
+                None => InsertOutcome::OptedOut,
             });
         }
         tx.commit().await.map_err(backend)?;

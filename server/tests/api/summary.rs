@@ -21,7 +21,10 @@ async fn answer_at(app: &TestApp, site_key: &str, score: u8, at: DateTime<Utc>) 
         contact_email: None,
     };
     let sink = app::store::Direct(app.store.clone());
-    record_response(app.store.as_ref(), &sink, answer, at)
+    let site = app::ingest::find_site(app.store.as_ref(), site_key)
+        .await
+        .unwrap();
+    record_response(app.store.as_ref(), &sink, &site, answer, at)
         .await
         .unwrap();
 }

@@ -1,0 +1,49 @@
+//! The ingest path asks for a site by its public key on every request; the answer changes only
+//! when an admin edits the site, its surveys or its notice. A few seconds of caching takes those
+//! reads off the hot path (each app server keeps its own).
+
+use app::store::{PublicSite, SharedStore, StoreResult};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How stale a cached site may be: an edit reaches ingest within this long.
+pub const SITE_TTL: Duration = Duration::from_secs(5);
+/// Unknown keys are cached too (a flood of them costs no queries); past this many entries the
+/// cache starts over.
+const MAX_ENTRIES: usize = 10_000;
+
+type Entry = (Instant, Option<Arc<PublicSite>>);
+
+pub struct SiteCache {
+    store: SharedStore,
+    entries: Mutex<HashMap<String, Entry>>,
+}
+
+impl SiteCache {
+    pub fn new(store: SharedStore) -> SiteCache {
+        SiteCache {
+            store,
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub async fn get(&self, site_key: &str) -> StoreResult<Option<Arc<PublicSite>>> {
+        if let Some((at, site)) = self.lock().get(site_key) {
+            if at.elapsed() < SITE_TTL {
+                return Ok(site.clone());
+            }
+        }
+        let site = self.store.public_site(site_key).await?.map(Arc::new);
+        let mut entries = self.lock();
+        if entries.len() >= MAX_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(site_key.to_owned(), (Instant::now(), site.clone()));
+        Ok(site)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
