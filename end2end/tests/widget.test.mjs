@@ -296,3 +296,39 @@ test('right-to-left languages render right to left', async () => {
   await page.screenshot({ path: join(screenshots, 'widget-rtl.png') });
   await context.close();
 });
+
+test('pages viewed and time on site open the survey once; a dismissal holds it back', async () => {
+  farewell.configure({ triggers: { armed_exit: false, pages_viewed: 2 }, cooldown_after_dismiss_days: 30 });
+  const { context, page } = await openShop();
+  await page.waitForTimeout(800);
+  assert.equal(await page.locator('#farewell-survey').count(), 0, 'not on the first page');
+  await page.click('#next');
+  const dialog = page.getByRole('dialog');
+  await dialog.waitFor();
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  assert.equal(await page.locator('#farewell-survey').count(), 0);
+  const rid = await page.evaluate((k) => JSON.parse(localStorage.getItem(`farewell:${k}:rid`)), farewell.demo.site_key);
+  await eventually(() => farewell.rows(`SELECT kind FROM impressions WHERE kind = 'dismissed'`).length >= 1, 10_000, 'the dismissal');
+  // The third page would qualify too, but the visitor just closed this survey.
+  await page.click('#next');
+  await page.waitForTimeout(1_000);
+  assert.equal(await page.locator('#farewell-survey').count(), 0, 'asked again right after a dismissal');
+  assert.ok(rid);
+  await context.close();
+
+  farewell.configure({ triggers: { armed_exit: false, time_on_site_seconds: 2 } });
+  const second = await openShop();
+  const started = Date.now();
+  await second.page.getByRole('dialog').waitFor({ timeout: 10_000 });
+  assert.ok(Date.now() - started >= 1_500, 'opened before the time on site');
+  await second.context.close();
+
+  farewell.configure({ triggers: { armed_exit: true }, sample_rate: 0 });
+  const unsampled = await openShop();
+  await unsampled.page.waitForTimeout(800);
+  assert.equal(await unsampled.page.getByRole('button', { name: ARM }).count(), 0, 'a visitor outside the sample is never asked');
+  await unsampled.page.reload();
+  await unsampled.page.waitForTimeout(800);
+  assert.equal(await unsampled.page.getByRole('button', { name: ARM }).count(), 0, 'the sampling decision is kept');
+  await unsampled.context.close();
+});

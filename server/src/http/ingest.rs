@@ -617,7 +617,47 @@ mod tests {
     proptest! {
         #[test]
         fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
-            let _ = parse_body(Ok(Bytes::from(bytes)));
+            let _ = parse_body(Ok(Bytes::from(bytes.clone())));
+            match read_dto::<BatchDto>(Ok(Bytes::from(bytes)), BATCH_BODY_LIMIT) {
+                Ok(_) | Err(ApiError::Invalid(_)) => {}
+                Err(other) => prop_assert!(false, "not a 422: {:?}", other),
+            }
+        }
+
+        #[test]
+        fn arbitrary_batches_parse_item_by_item_or_name_the_field(
+            kind in "\\PC{0,12}",
+            score in any::<i64>(),
+            comment in proptest::option::of("\\PC{0,30}"),
+            email in proptest::option::of("\\PC{0,30}"),
+        ) {
+            let body = serde_json::json!({
+                "site": "st_x",
+                "responses": [{"id": ID, "score": score}],
+                "amendments": [{"id": ID, "comment": comment, "contact_email": email}],
+                "impressions": [{"id": ID, "kind": kind}],
+            });
+            let batch: BatchDto = match read_dto(Ok(Bytes::from(body.to_string())), BATCH_BODY_LIMIT) {
+                Ok(b) => b,
+                Err(ApiError::Invalid(e)) => { prop_assert!(!e.field.is_empty()); return Ok(()); }
+                Err(other) => { prop_assert!(false, "unexpected {:?}", other); unreachable!() }
+            };
+            for r in batch.responses {
+                if let Err(e) = (ResponseDto { site: "st_x".into(), ..r }).parse() {
+                    prop_assert!(!e.field.is_empty());
+                }
+            }
+            for a in batch.amendments {
+                if let Err(e) = a.parse() {
+                    prop_assert!(!e.field.is_empty());
+                }
+            }
+            for i in batch.impressions {
+                match i.parse() {
+                    Ok(event) => prop_assert!(["shown", "dismissed", "answered"].contains(&event.kind.as_str())),
+                    Err(e) => prop_assert_eq!(e.field, "kind"),
+                }
+            }
         }
 
         #[test]
