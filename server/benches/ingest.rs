@@ -178,6 +178,8 @@ async fn main() {
         "backend", "endpoint", "req/s", "p50 ms", "p99 ms", "acked", "stored"
     );
     let bare = bare_endpoint().await;
+    // Warm-up: connections, allocator and CPU frequency settle before anything is measured.
+    load(bare.clone(), "warm-up".into(), workers, 2).await;
     for (backend, database_url) in backends {
         let store = farewell::store::connect(&database_url).await.unwrap();
         let demo = farewell::provision::demo(&store, Some("benchmark password".into()), 0, &[])

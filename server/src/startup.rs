@@ -116,8 +116,9 @@ impl Application {
             }
         };
         let routes = generate_route_list(App);
-        let router = Router::new()
-            .merge(crate::http::router())
+        // Sessions are for members' pages and server functions; the visitor API and the widget
+        // never use them, so the hot ingest path does not pay for cookie handling.
+        let pages = Router::new()
             .leptos_routes_with_context(&state, routes, context.clone(), {
                 let options = leptos_options.clone();
                 move || shell(options.clone())
@@ -126,7 +127,10 @@ impl Application {
                 AppState,
                 _,
             >(context, shell))
-            .layer(session_layer)
+            .layer(session_layer);
+        let router = Router::new()
+            .merge(crate::http::router())
+            .merge(pages)
             .layer(
                 TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
                     // The matched route, never the raw URI: query strings can carry personal data.
