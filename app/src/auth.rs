@@ -13,6 +13,17 @@ use tower_sessions::Session;
 use uuid::Uuid;
 
 const USER_ID_KEY: &str = "user_id";
+const SIGNED_IN_AT_KEY: &str = "signed_in_at";
+/// However active, a member signs in again after this long (the idle limit is the session's).
+pub const ABSOLUTE_SESSION_SECONDS: i64 = 7 * 24 * 3600;
+
+/// Limits sign-in attempts per account and per client; the server provides one as context.
+pub trait SignInThrottle: Send + Sync + 'static {
+    /// `Err(seconds)` when this attempt must wait that long.
+    fn check(&self, email: &str, request: &http::request::Parts) -> Result<(), u64>;
+}
+
+pub type SharedThrottle = std::sync::Arc<dyn SignInThrottle>;
 
 /// Hashes off the async runtime: argon2 is deliberately slow.
 pub async fn hash_password(password: &Password) -> Result<String, AppError> {
@@ -78,6 +89,15 @@ pub async fn require_member() -> Result<Member, AppError> {
         AppError::Internal
     })?;
     let user_id = user_id.ok_or(AppError::Unauthorized)?;
+    let signed_in_at: i64 = session
+        .get(SIGNED_IN_AT_KEY)
+        .await
+        .map_err(|_| AppError::Internal)?
+        .unwrap_or(0);
+    if chrono::Utc::now().timestamp() - signed_in_at > ABSOLUTE_SESSION_SECONDS {
+        let _ = session.flush().await;
+        return Err(AppError::Unauthorized);
+    }
     let memberships = store()?.memberships(user_id).await?;
     Ok(Member {
         user_id,
@@ -89,6 +109,14 @@ pub async fn require_member() -> Result<Member, AppError> {
 /// sign-in is worthless after it).
 pub async fn sign_in(email: &str, password: String) -> Result<(), AppError> {
     let refused = || AppError::invalid("email", "Wrong e-mail or password.");
+    if let (Some(throttle), Some(request)) = (
+        use_context::<SharedThrottle>(),
+        use_context::<http::request::Parts>(),
+    ) {
+        throttle
+            .check(&email.trim().to_lowercase(), &request)
+            .map_err(|_| AppError::Throttled)?;
+    }
     let email = Email::parse("email", email).map_err(|_| refused())?;
     let credentials = store()?.credentials(&email).await?;
     let user_id = credentials.as_ref().map(|c| c.user_id);
@@ -101,6 +129,10 @@ pub async fn sign_in(email: &str, password: String) -> Result<(), AppError> {
     session.cycle_id().await.map_err(|_| AppError::Internal)?;
     session
         .insert(USER_ID_KEY, user_id)
+        .await
+        .map_err(|_| AppError::Internal)?;
+    session
+        .insert(SIGNED_IN_AT_KEY, chrono::Utc::now().timestamp())
         .await
         .map_err(|_| AppError::Internal)?;
     Ok(())

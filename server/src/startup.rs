@@ -107,9 +107,13 @@ impl Application {
             .with_expiry(Expiry::OnInactivity(SESSION_IDLE));
 
         // Server functions and pages see the same store and settings through context.
+        let throttle: app::auth::SharedThrottle =
+            Arc::new(crate::http::sign_in_throttle::SignInLimits::default());
         let context = {
             let state = state.clone();
+            let throttle = throttle.clone();
             move || {
+                provide_context(throttle.clone());
                 provide_context(state.store.clone());
                 provide_context(state.ingest.sink.clone());
                 provide_context(state.ingest.settings.clone());
@@ -127,7 +131,10 @@ impl Application {
                 AppState,
                 _,
             >(context, shell))
-            .layer(session_layer);
+            .layer(session_layer)
+            .layer(axum::middleware::from_fn(
+                crate::http::csrf::same_origin_only,
+            ));
         let router = Router::new()
             .merge(crate::http::router())
             .merge(pages)

@@ -2,9 +2,11 @@
 //! reporting API, and health checks.
 
 pub mod config;
+pub mod csrf;
 pub mod error;
 pub mod ingest;
 pub mod rate_limit;
+pub mod sign_in_throttle;
 pub mod site_cache;
 pub mod summary;
 pub mod visitor;

@@ -147,3 +147,87 @@ both_backends!(
         assert!(page.text().await.unwrap().contains(&demo.site_key));
     }
 );
+
+both_backends!(
+    a_cross_site_state_change_is_refused,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        // A forged form on another site posting the sign-in, and a request with no origin at all.
+        for origin in [Some("https://evil.example"), None] {
+            let client = new_client();
+            let mut request = client
+                .post(app.url("/fn/sign_in"))
+                .header("Accept", "text/html")
+                .form(&[("email", demo.email.as_str()), ("password", PASSWORD)]);
+            if let Some(origin) = origin {
+                request = request.header("Origin", origin);
+            }
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), 403, "{origin:?}");
+            assert!(
+                response.headers().get("set-cookie").is_none(),
+                "no session was started"
+            );
+        }
+        let leave = new_client()
+            .post(app.url("/fn/set_participation"))
+            .header("Origin", "https://evil.example")
+            .form(&[
+                ("site", demo.site_key.as_str()),
+                ("rid", &uuid::Uuid::new_v4().to_string()),
+                ("opt_out", "true"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(leave.status(), 403);
+        // The same request from this host's own page is accepted.
+        assert_eq!(
+            app.sign_in(&demo.email, PASSWORD).await.headers()["location"],
+            "/dashboard"
+        );
+    }
+);
+
+both_backends!(
+    sign_in_attempts_are_throttled_per_account,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        // Five wrong guesses are answered as wrong…
+        for _ in 0..5 {
+            let body = app
+                .client
+                .post(app.url("/fn/sign_in"))
+                .form(&[
+                    ("email", demo.email.as_str()),
+                    ("password", "guess guess guess"),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            assert!(body.contains("Wrong e-mail or password"), "{body}");
+        }
+        // …then even the right password waits.
+        let throttled = app
+            .client
+            .post(app.url("/fn/sign_in"))
+            .form(&[("email", demo.email.as_str()), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(throttled.contains("Throttled"), "{throttled}");
+        assert_eq!(app.get("/dashboard").await.status(), 302, "not signed in");
+        // Another account is not held back by this one's guesses.
+        let other = app.seed().await;
+        assert_eq!(
+            app.sign_in(&other.email, PASSWORD).await.headers()["location"],
+            "/dashboard"
+        );
+    }
+);

@@ -132,10 +132,10 @@ async fn spawn_app_on_with(
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     TestApp {
+        client: browser_client(&address),
         address,
         store,
         database_url,
-        client: new_client(),
         _sqlite_dir: sqlite_dir,
     }
 }
@@ -144,6 +144,19 @@ pub fn new_client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(Policy::none())
         .cookie_store(true)
+        .build()
+        .unwrap()
+}
+
+/// A client that behaves like a browser on Farewell's own pages: it keeps cookies, and its
+/// requests carry this host as `Origin`, as a browser's form posts and fetches do.
+pub fn browser_client(address: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::ORIGIN, address.parse().unwrap());
+    reqwest::Client::builder()
+        .redirect(Policy::none())
+        .cookie_store(true)
+        .default_headers(headers)
         .build()
         .unwrap()
 }
