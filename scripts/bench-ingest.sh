@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Ingest load benchmark with wrk (Debian) against a release build, on loopback, bounded in time.
+# For SQLite and PostgreSQL it prints requests/s and p50/p99 latency of POST /api/v1/responses
+# beside a bare axum JSON endpoint (server/examples/bare_json.rs) measured in the same run, and
+# the answers acknowledged (201) beside the answers found in the database, which must be equal.
+# Usage: scripts/bench-ingest.sh   (BENCH_SECONDS=10 BENCH_CONNECTIONS=64)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+load=${BENCH_SECONDS:-10}
+conns=${BENCH_CONNECTIONS:-64}
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+cargo build --release --quiet -p server --bin farewell --example bare_json
+bin=target/release/farewell
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  if [ -f "$work/pg/PG_VERSION" ]; then $as_pg pg_ctl -D "$work/pg" -m fast stop >/dev/null 2>&1 || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+
+# PostgreSQL runs as its own user when we are root.
+pgbin=$(dirname "$(command -v initdb 2>/dev/null || ls /usr/lib/postgresql/*/bin/initdb | tail -1)")
+as_pg=""
+if [ "$(id -u)" = 0 ]; then as_pg="setpriv --reuid=postgres --regid=postgres --init-groups env PATH=$pgbin:$PATH"; chmod 755 "$work"; fi
+export PATH="$pgbin:$PATH"
+
+run_wrk() { # url site -> RESULT line
+  SITE_KEY=$2 LOAD_SECONDS=$load wrk -t2 -c"$conns" -d"$((load + 3))s" --timeout 10s -s scripts/bench/ingest.lua "$1" | grep '^RESULT'
+}
+
+bare_port=$(free_port)
+target/release/examples/bare_json "127.0.0.1:$bare_port" & pids+=($!)
+wait_port "$bare_port"
+
+printf '%-9s %-15s %9s %8s %8s %9s %9s\n' backend endpoint req/s "p50 ms" "p99 ms" acked stored
+for backend in sqlite postgres; do
+  if [ $backend = sqlite ]; then
+    url="sqlite://$work/bench.db"
+  else
+    pg_port=$(free_port)
+    mkdir -p "$work/pg" && chown -R postgres "$work/pg" 2>/dev/null || true
+    $as_pg initdb -D "$work/pg" -A trust -U postgres --no-sync >/dev/null
+    $as_pg pg_ctl -D "$work/pg" -l "$work/pg/log" -o "-p $pg_port -k $work/pg -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
+    url="postgres://postgres@127.0.0.1:$pg_port/postgres"
+  fi
+  site=$(DATABASE_URL=$url $bin demo --json --password "benchmark password" | python3 -c 'import json,sys; print(json.load(sys.stdin)["site_key"])')
+  port=$(free_port)
+  DATABASE_URL=$url RUST_LOG=warn FAREWELL_SITE_RATE=1e9 FAREWELL_CLIENT_RATE=1e9 FAREWELL_CLIENT_BURST=1e9 \
+    $bin --addr "127.0.0.1:$port" serve & pids+=($!)
+  wait_port "$port"
+
+  bare=$(run_wrk "http://127.0.0.1:$bare_port" "$site")
+  ingest=$(run_wrk "http://127.0.0.1:$port" "$site")
+  if [ $backend = sqlite ]; then
+    stored=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from responses').fetchone()[0])" "$work/bench.db")
+  else
+    stored=$(psql -h 127.0.0.1 -p "$pg_port" -U postgres -tAc 'select count(*) from responses' postgres)
+  fi
+  field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" <<<"$2"; }
+  printf '%-9s %-15s %9s %8s %8s %9s %9s\n' $backend "bare axum JSON" "$(field rps "$bare")" "$(field p50 "$bare")" "$(field p99 "$bare")" - -
+  printf '%-9s %-15s %9s %8s %8s %9s %9s\n' $backend ingest "$(field rps "$ingest")" "$(field p50 "$ingest")" "$(field p99 "$ingest")" "$(field created "$ingest")" "$stored"
+  ratio=$(( 100 * $(field rps "$ingest") / $(field rps "$bare") ))
+  verdict=$([ "$(field created "$ingest")" = "$stored" ] && [ "$(field other "$ingest")" = 0 ] && echo yes || echo NO)
+  printf '%-9s ingest/bare     %8s%%   acked == stored, no errors: %s\n' $backend "$ratio" "$verdict"
+done
