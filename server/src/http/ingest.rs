@@ -333,6 +333,33 @@ pub struct Ingest {
 }
 
 impl Ingest {
+    /// One answer from the wire to the store: 201 stored, 200 stored before, 202 a bot's
+    /// (told "accepted" so it learns nothing; nothing is stored).
+    async fn store_answer(
+        &self,
+        site: &PublicSite,
+        dto: ResponseDto,
+        headers: &HeaderMap,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<StatusCode, ApiError> {
+        if dto.looks_automated() {
+            return Ok(StatusCode::ACCEPTED);
+        }
+        let mut answer = dto.parse()?;
+        answer.context = ingest::complete_context(
+            answer.context,
+            headers,
+            self.settings.country_header.as_deref(),
+        );
+        match ingest::record_response(self.store.as_ref(), self.sink.as_ref(), site, answer, at)
+            .await
+        {
+            Ok(Recorded::Created) => Ok(StatusCode::CREATED),
+            Ok(Recorded::AlreadyStored) => Ok(StatusCode::OK),
+            Err(e) => Err(ingest_error(e)),
+        }
+    }
+
     async fn site(&self, site_key: &str) -> Result<Arc<PublicSite>, ApiError> {
         self.sites
             .get(site_key)
@@ -357,37 +384,14 @@ pub async fn post_response(
         if admitted.gpc {
             return Err(ApiError::OptedOut);
         }
-        if dto.looks_automated() {
-            // Told "accepted" so the bot learns nothing; nothing is stored.
-            return Ok((
-                StatusCode::ACCEPTED,
-                Json(json!({"id": dto.id, "stored": false})),
-            ));
-        }
-        let mut answer = dto.parse()?;
-        let id = answer.id;
-        answer.context = ingest::complete_context(
-            answer.context,
-            &headers,
-            ingest.settings.country_header.as_deref(),
-        );
-        match ingest::record_response(
-            ingest.store.as_ref(),
-            ingest.sink.as_ref(),
-            &site,
-            answer,
-            ingest::received_now(),
-        )
-        .await
-        {
-            Ok(Recorded::Created) => {
-                Ok((StatusCode::CREATED, Json(json!({"id": id, "stored": true}))))
-            }
-            Ok(Recorded::AlreadyStored) => {
-                Ok((StatusCode::OK, Json(json!({"id": id, "stored": false}))))
-            }
-            Err(e) => Err(ingest_error(e)),
-        }
+        let id = dto.id;
+        let status = ingest
+            .store_answer(&site, dto, &headers, ingest::received_now())
+            .await?;
+        Ok((
+            status,
+            Json(json!({"id": id, "stored": status == StatusCode::CREATED})),
+        ))
     }
     .await;
     Ok(with_cors(origin.as_ref(), result))
@@ -439,33 +443,12 @@ pub async fn post_batch(
             if !collecting {
                 return Err(ApiError::OptedOut);
             }
-            if dto.looks_automated() {
-                return Ok(StatusCode::ACCEPTED);
-            }
-            let mut answer = ResponseDto {
+            let dto = ResponseDto {
                 site: batch.site.clone(),
                 respondent: dto.respondent.or(batch.respondent),
                 ..dto
-            }
-            .parse()?;
-            answer.context = ingest::complete_context(
-                answer.context,
-                &headers,
-                ingest.settings.country_header.as_deref(),
-            );
-            match ingest::record_response(
-                ingest.store.as_ref(),
-                ingest.sink.as_ref(),
-                &site,
-                answer,
-                now,
-            )
-            .await
-            {
-                Ok(Recorded::Created) => Ok(StatusCode::CREATED),
-                Ok(Recorded::AlreadyStored) => Ok(StatusCode::OK),
-                Err(e) => Err(ingest_error(e)),
-            }
+            };
+            ingest.store_answer(&site, dto, &headers, now).await
         }
         .await;
         results.push(item_result(id, outcome));

@@ -194,6 +194,28 @@ impl TestApp {
             .expect("GET")
     }
 
+    /// The HTML of a page loaded by a browser that also sends `headers`.
+    pub async fn page_with(&self, path: &str, headers: &[(&str, &str)]) -> String {
+        let mut request = self
+            .client
+            .get(self.url(path))
+            .header("Accept", "text/html");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request
+            .send()
+            .await
+            .expect("GET")
+            .text()
+            .await
+            .expect("HTML")
+    }
+
+    pub async fn page(&self, path: &str) -> String {
+        self.page_with(path, &[]).await
+    }
+
     pub async fn post_response(&self, body: &Value) -> reqwest::Response {
         self.client
             .post(self.url("/api/v1/responses"))

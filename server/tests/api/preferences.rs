@@ -9,7 +9,7 @@ both_backends!(
         let demo = app.seed().await;
         let rid = Uuid::new_v4();
         let page = format!("/preferences?site={}&rid={rid}", demo.site_key);
-        let before = app.get(&page).await.text().await.unwrap();
+        let before = app.page(&page).await;
         assert!(
             before.contains("You take part in the improvement program"),
             "{before}"
@@ -31,7 +31,7 @@ both_backends!(
             .unwrap();
         assert_eq!(leave.status(), 302);
         assert_eq!(leave.headers()["location"], page.as_str());
-        let after = app.get(&page).await.text().await.unwrap();
+        let after = app.page(&page).await;
         assert!(
             after.contains("You have left the improvement program"),
             "{after}"
@@ -87,20 +87,11 @@ both_backends!(
     |app: TestApp| async move {
         let demo = app.seed().await;
         let gpc = app
-            .client
-            .get(app.url(&format!(
-                "/preferences?site={}&rid={}",
-                demo.site_key,
-                Uuid::new_v4()
-            )))
-            .header("Accept", "text/html")
-            .header("Sec-GPC", "1")
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+            .page_with(
+                &format!("/preferences?site={}&rid={}", demo.site_key, Uuid::new_v4()),
+                &[("Sec-GPC", "1")],
+            )
+            .await;
         assert!(gpc.contains(r#"data-opted-out="true""#), "{gpc}");
         let no_rid = app
             .get(&format!("/preferences?site={}", demo.site_key))

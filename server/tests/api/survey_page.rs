@@ -148,39 +148,24 @@ both_backends!(
     |app: TestApp| async move {
         let demo = app.seed().await;
         let fi = app
-            .client
-            .get(app.url(&format!("/s/{}", demo.site_key)))
-            .header("Accept", "text/html")
-            .header("Accept-Language", "fi-FI,fi;q=0.9,en;q=0.5")
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+            .page_with(
+                &format!("/s/{}", demo.site_key),
+                &[("Accept-Language", "fi-FI,fi;q=0.9,en;q=0.5")],
+            )
+            .await;
         assert!(fi.contains("Millainen kokemuksesi oli?"), "{fi}");
         assert!(fi.contains(r#"lang="fi""#));
-        let ar = app
-            .get(&format!("/s/{}?lang=ar", demo.site_key))
-            .await
-            .text()
-            .await
-            .unwrap();
+        let ar = app.page(&format!("/s/{}?lang=ar", demo.site_key)).await;
         assert!(
             ar.contains(r#"dir="rtl""#) && ar.contains("كيف كانت تجربتك؟"),
             "{ar}"
         );
         let thanks = app
-            .client
-            .get(app.url(&format!("/s/{}/thanks", demo.site_key)))
-            .header("Accept", "text/html")
-            .header("Accept-Language", "de")
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+            .page_with(
+                &format!("/s/{}/thanks", demo.site_key),
+                &[("Accept-Language", "de")],
+            )
+            .await;
         assert!(thanks.contains("Vielen Dank!"), "{thanks}");
     }
 );
