@@ -8,9 +8,10 @@ scripts/bootstrap.sh test
 scripts/build.sh
 
 echo "test: unit, property and integration tests (SQLite and PostgreSQL)"
-cargo test --workspace --exclude frontend
+# Bounded: a hung test fails the run (cargo also names tests running for over 60 s).
+timeout 1200 cargo test --workspace --exclude frontend
 
 echo "test: browser tests (Chromium)"
-(cd end2end && node --test --test-concurrency=1 tests/)
+(cd end2end && timeout 900 node --test --test-concurrency=1 --test-timeout=240000 tests/)
 
 echo "test: all passed in $(( $(date +%s) - started )) s"

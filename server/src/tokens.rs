@@ -20,17 +20,6 @@ pub fn hex(bytes: &[u8]) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn hex_matches_the_formatter() {
-        let bytes: Vec<u8> = (0..=255).collect();
-        let expected: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        assert_eq!(super::hex(&bytes), expected);
-        assert_eq!(super::sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-    }
-}
-
 /// 32 random bytes from the OS, hex-encoded.
 pub fn random_hex(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
@@ -43,4 +32,18 @@ pub fn new_api_token() -> (String, String) {
     let token = format!("{API_TOKEN_PREFIX}{}", random_hex(32));
     let hash = sha256_hex(token.as_bytes());
     (token, hash)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hex_matches_the_formatter() {
+        let bytes: Vec<u8> = (0..=255).collect();
+        let expected: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(super::hex(&bytes), expected);
+        assert_eq!(
+            super::sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
 }

@@ -25,6 +25,8 @@ pub struct SurveyView {
     pub dir: String,
     /// Every visitor-facing text in `lang`, with this survey's overrides.
     pub texts: BTreeMap<String, String>,
+    /// The browser sends Global Privacy Control: an opt-out, so the form is not offered.
+    pub gpc: bool,
 }
 
 impl SurveyView {
@@ -62,7 +64,13 @@ pub async fn load_survey(site_key: String, lang: Option<String>) -> Result<Surve
         response_id: Uuid::new_v4(),
         lang: lang.code().into(),
         dir: lang.dir().into(),
+        gpc: sends_gpc(&headers),
     })
+}
+
+#[cfg(feature = "ssr")]
+fn sends_gpc(headers: &http::HeaderMap) -> bool {
+    headers.get("sec-gpc").and_then(|v| v.to_str().ok()) == Some("1")
 }
 
 #[server(prefix = "/fn", endpoint = "submit_answer")]
@@ -89,6 +97,9 @@ pub async fn submit_answer(
     let headers: http::HeaderMap = leptos_axum::extract()
         .await
         .map_err(|_| AppError::Internal)?;
+    if sends_gpc(&headers) {
+        return Err(AppError::Forbidden);
+    }
     let language = headers
         .get(http::header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
@@ -195,6 +206,13 @@ fn SurveyForm(survey: SurveyView) -> impl IntoView {
     let submit = ServerAction::<SubmitAnswer>::new();
     let done = move || matches!(submit.value().get(), Some(Ok(())));
     let (thanks, saved) = (survey.text("thanks"), survey.text("saved"));
+    if survey.gpc {
+        return view! {
+            <h1>{survey.text("title")}</h1>
+            <p class="gpc" role="status">{survey.text("opted_out")}</p>
+        }
+        .into_any();
+    }
     view! {
         <Show
             when=move || !done()
@@ -203,6 +221,7 @@ fn SurveyForm(survey: SurveyView) -> impl IntoView {
             <AnswerForm survey=survey.clone() submit />
         </Show>
     }
+    .into_any()
 }
 
 #[component]

@@ -64,7 +64,10 @@ async fn crash_case(backend: Backend) {
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let mut server = start_server(&database_url, port);
-    let client = reqwest::Client::new();
+    let client = reqwest::Client::builder()
+        .timeout(crate::helpers::REQUEST_TIMEOUT)
+        .build()
+        .unwrap();
     wait_healthy(&client, &base).await;
 
     // Eight writers post as fast as they can; every 201/200 is remembered.

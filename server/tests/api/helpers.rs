@@ -140,8 +140,12 @@ async fn spawn_app_on_with(
     }
 }
 
+/// Every request a test makes gives up after this long, so a hang fails the test and says where.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
 pub fn new_client() -> reqwest::Client {
     reqwest::Client::builder()
+        .timeout(REQUEST_TIMEOUT)
         .redirect(Policy::none())
         .cookie_store(true)
         .build()
@@ -154,6 +158,7 @@ pub fn browser_client(address: &str) -> reqwest::Client {
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert(reqwest::header::ORIGIN, address.parse().unwrap());
     reqwest::Client::builder()
+        .timeout(REQUEST_TIMEOUT)
         .redirect(Policy::none())
         .cookie_store(true)
         .default_headers(headers)

@@ -169,3 +169,36 @@ both_backends!(
         assert!(thanks.contains("Vielen Dank!"), "{thanks}");
     }
 );
+
+both_backends!(
+    global_privacy_control_turns_the_hosted_survey_off,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        let html = app
+            .page_with(&format!("/s/{}", demo.site_key), &[("Sec-GPC", "1")])
+            .await;
+        assert!(
+            html.contains("You have left the improvement program"),
+            "{html}"
+        );
+        assert!(!html.contains(r#"name="score""#), "no form is offered");
+        let page = app.page(&format!("/s/{}", demo.site_key)).await;
+        let refused = app
+            .client
+            .post(app.url("/fn/submit_answer"))
+            .header("Sec-GPC", "1")
+            .form(&[
+                ("site_key", hidden(&page, "site_key")),
+                ("survey_id", hidden(&page, "survey_id")),
+                ("id", hidden(&page, "id")),
+                ("score", "9".to_string()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            !refused.status().is_success() || refused.text().await.unwrap().contains("Forbidden")
+        );
+        assert_eq!(count_responses(&app).await, 0);
+    }
+);
