@@ -25,6 +25,22 @@ pub struct SiteOverview {
     pub site_key: String,
     /// Band counts only: the browser derives NPS and its interval with the same core.
     pub summary: Summary,
+    pub funnel: Funnel,
+}
+
+/// What the widget reported: surveys shown, closed unanswered, and answered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Funnel {
+    pub shown: u64,
+    pub dismissed: u64,
+    pub answered: u64,
+}
+
+impl Funnel {
+    /// Answered per shown, 0–1; `None` before anything was shown.
+    pub fn response_rate(&self) -> Option<f64> {
+        (self.shown > 0).then(|| self.answered as f64 / self.shown as f64)
+    }
 }
 
 #[server(prefix = "/fn", endpoint = "sign_in")]
@@ -62,10 +78,22 @@ pub async fn dashboard_overview() -> Result<Overview, AppError> {
                     crate::store::TimeRange::all_time(),
                 )
                 .await?;
+            let (shown, dismissed, answered) = store
+                .impression_counts(
+                    membership.org_id,
+                    site.id,
+                    crate::store::TimeRange::all_time(),
+                )
+                .await?;
             sites.push(SiteOverview {
                 name: site.name,
                 site_key: site.site_key,
                 summary: counts.summary(),
+                funnel: Funnel {
+                    shown,
+                    dismissed,
+                    answered,
+                },
             });
         }
         organisations.push(OrganisationOverview {
@@ -191,11 +219,22 @@ fn SiteCard(site: SiteOverview) -> impl IntoView {
         .into_any(),
         _ => view! { <p class="empty">"No answers yet."</p><dl class="counts"><dt>"Answers"</dt><dd class="n">"0"</dd></dl> }.into_any(),
     };
+    let f = site.funnel;
+    let rate = f
+        .response_rate()
+        .map(|r| format!("{:.0} %", 100.0 * r))
+        .unwrap_or_else(|| "–".into());
     view! {
         <article class="site-card" data-site-key=site.site_key.clone()>
             <h3>{site.name}</h3>
             <p class="hint">"Survey link: "<a href=format!("/s/{}", site.site_key)>{format!("/s/{}", site.site_key)}</a></p>
             {body}
+            <dl class="counts funnel">
+                <dt>"Shown"</dt><dd class="shown">{f.shown}</dd>
+                <dt>"Answered"</dt><dd class="answered">{f.answered}</dd>
+                <dt>"Dismissed"</dt><dd class="dismissed">{f.dismissed}</dd>
+                <dt>"Response rate"</dt><dd class="rate">{rate}</dd>
+            </dl>
         </article>
     }
 }
@@ -203,6 +242,17 @@ fn SiteCard(site: SiteOverview) -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn response_rate_is_answered_per_shown() {
+        assert_eq!(Funnel::default().response_rate(), None);
+        let f = Funnel {
+            shown: 8,
+            dismissed: 3,
+            answered: 2,
+        };
+        assert_eq!(f.response_rate(), Some(0.25));
+    }
 
     #[test]
     fn figures_are_written_with_true_signs() {

@@ -231,3 +231,53 @@ both_backends!(
         );
     }
 );
+
+both_backends!(
+    the_dashboard_shows_the_response_funnel,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        let other = app.seed().await;
+        let event = |kind: &str| json!({"id": uuid::Uuid::new_v4(), "kind": kind});
+        let batch = json!({
+            "site": demo.site_key,
+            "impressions": [event("shown"), event("shown"), event("shown"), event("shown"),
+                            event("answered"), event("dismissed")],
+        });
+        let response = app
+            .client
+            .post(app.url("/api/v1/batch"))
+            .json(&batch)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        app.sign_in(&demo.email, PASSWORD).await;
+        let html = app.page("/dashboard").await;
+        assert!(html.contains(r#"<dd class="shown">4</dd>"#), "{html}");
+        assert!(html.contains(r#"<dd class="answered">1</dd>"#));
+        assert!(html.contains(r#"<dd class="dismissed">1</dd>"#));
+        assert!(html.contains(r#"<dd class="rate">25 %</dd>"#));
+        // Another organisation's member sees none of it.
+        let theirs = crate::helpers::browser_client(&app.address);
+        theirs
+            .post(app.url("/fn/sign_in"))
+            .header("Accept", "text/html")
+            .form(&[("email", other.email.as_str()), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        let their_page = theirs
+            .get(app.url("/dashboard"))
+            .header("Accept", "text/html")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            their_page.contains(r#"<dd class="shown">0</dd>"#)
+                && !their_page.contains(&demo.site_key)
+        );
+    }
+);
