@@ -3,6 +3,26 @@ use crate::helpers::{json, TestApp};
 use serde_json::json;
 use uuid::Uuid;
 
+/// The preferences form, as a browser without JavaScript posts it.
+async fn set_participation(
+    app: &TestApp,
+    site: &str,
+    rid: Uuid,
+    opt_out: bool,
+) -> reqwest::Response {
+    app.client
+        .post(app.url("/fn/set_participation"))
+        .header("Accept", "text/html")
+        .form(&[
+            ("site", site),
+            ("rid", &rid.to_string()),
+            ("opt_out", &opt_out.to_string()),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
 both_backends!(
     the_preferences_page_leaves_and_rejoins_the_program,
     |app: TestApp| async move {
@@ -17,18 +37,7 @@ both_backends!(
         assert!(before.contains(r#"data-opted-out="false""#));
 
         // The form, as a browser without JavaScript posts it.
-        let leave = app
-            .client
-            .post(app.url("/fn/set_participation"))
-            .header("Accept", "text/html")
-            .form(&[
-                ("site", demo.site_key.as_str()),
-                ("rid", &rid.to_string()),
-                ("opt_out", "true"),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let leave = set_participation(&app, &demo.site_key, rid, true).await;
         assert_eq!(leave.status(), 302);
         assert_eq!(leave.headers()["location"], page.as_str());
         let after = app.page(&page).await;
@@ -50,17 +59,7 @@ both_backends!(
         let refused = app.post_response(&json!({"id": Uuid::new_v4(), "site": demo.site_key, "score": 5, "respondent": rid})).await;
         assert_eq!(refused.status(), 403);
 
-        app.client
-            .post(app.url("/fn/set_participation"))
-            .header("Accept", "text/html")
-            .form(&[
-                ("site", demo.site_key.as_str()),
-                ("rid", &rid.to_string()),
-                ("opt_out", "false"),
-            ])
-            .send()
-            .await
-            .unwrap();
+        set_participation(&app, &demo.site_key, rid, false).await;
         let config = json(
             app.client
                 .get(app.url(&format!("/api/v1/sites/{}/config?rid={rid}", demo.site_key)))
