@@ -56,6 +56,16 @@ function stored(where) {
     FROM responses r JOIN privacy_notices n ON n.id = r.notice_id WHERE ${where}`);
 }
 
+/// Rows stored under one answer id (ids are 16-byte blobs in SQLite).
+function storedWithId(id) {
+  return stored(`r.id = X'${id.replaceAll('-', '')}'`);
+}
+
+/// Whether the respondent's opt-out is recorded on the server.
+function optedOut(rid) {
+  return farewell.rows(`SELECT opted_out FROM opt_outs WHERE respondent_id = X'${rid.replaceAll('-', '')}'`)[0]?.opted_out === 1;
+}
+
 async function openShop(options = {}, path = '/') {
   const context = await browser.newContext(options);
   const page = await context.newPage();
@@ -193,10 +203,10 @@ test('an answer given offline is delivered when the network returns, then remove
   assert.equal(queued.t, 'responses');
   const id = queued.v.id;
   await page.waitForTimeout(1_000);
-  assert.equal(stored(`r.id = X'${id.replaceAll('-', '')}'`).length, 0, 'nothing can arrive while offline');
+  assert.equal(storedWithId(id).length, 0, 'nothing can arrive while offline');
 
   await context.setOffline(false);
-  await eventually(() => stored(`r.id = X'${id.replaceAll('-', '')}'`).length === 1, 15_000, 'delivery after reconnecting');
+  await eventually(() => storedWithId(id).length === 1, 15_000, 'delivery after reconnecting');
   await eventually(async () => (await queueOf(page)).every((i) => i.t !== 'responses'), 10_000, 'the queue to empty');
 
   // A retry of something already acknowledged is stored once.
@@ -205,7 +215,7 @@ test('an answer given offline is delivered when the network returns, then remove
     window.farewell.flush();
   }, [farewell.demo.site_key, queued]);
   await eventually(async () => (await queueOf(page)).length === 0, 10_000, 'the duplicates to be acknowledged');
-  assert.equal(stored(`r.id = X'${id.replaceAll('-', '')}'`).length, 1);
+  assert.equal(storedWithId(id).length, 1);
   await context.close();
 });
 
@@ -223,10 +233,9 @@ test('opting out from the survey sends what was queued with the opt-out, then no
   await dialog.getByText('You have left the improvement program. Nothing more is collected.').waitFor();
   await context.setOffline(false);
 
-  const hex = id.replaceAll('-', '');
-  await eventually(() => stored(`r.id = X'${hex}'`).length === 1, 15_000, 'the queued answer');
+  await eventually(() => storedWithId(id).length === 1, 15_000, 'the queued answer');
   const rid = await page.evaluate((k) => JSON.parse(localStorage.getItem(`farewell:${k}:rid`)), farewell.demo.site_key);
-  await eventually(() => farewell.rows(`SELECT opted_out FROM opt_outs WHERE respondent_id = X'${rid.replaceAll('-', '')}'`)[0]?.opted_out === 1, 10_000, 'the opt-out record');
+  await eventually(() => optedOut(rid), 10_000, 'the opt-out record');
   await eventually(async () => (await queueOf(page)).length === 0, 10_000, 'the queue to empty');
 
   await page.reload();
@@ -254,8 +263,8 @@ test('Global Privacy Control opts out, and an answer queued before it is still d
   }, [farewell.demo.site_key, id, rid]);
   const page = await context.newPage();
   await page.goto(shop.origin + '/');
-  await eventually(() => stored(`r.id = X'${id.replaceAll('-', '')}'`).length === 1, 15_000, 'the answer queued before GPC');
-  await eventually(() => farewell.rows(`SELECT opted_out FROM opt_outs WHERE respondent_id = X'${rid.replaceAll('-', '')}'`)[0]?.opted_out === 1, 10_000, 'the opt-out');
+  await eventually(() => storedWithId(id).length === 1, 15_000, 'the answer queued before GPC');
+  await eventually(() => optedOut(rid), 10_000, 'the opt-out');
   await page.waitForTimeout(500);
   assert.equal(await page.getByRole('button', { name: ARM }).count(), 0, 'nothing is offered under GPC');
   await context.close();

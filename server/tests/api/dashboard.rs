@@ -195,32 +195,11 @@ both_backends!(
         let demo = app.seed().await;
         // Five wrong guesses are answered as wrong…
         for _ in 0..5 {
-            let body = app
-                .client
-                .post(app.url("/fn/sign_in"))
-                .form(&[
-                    ("email", demo.email.as_str()),
-                    ("password", "guess guess guess"),
-                ])
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
+            let body = attempt_sign_in(&app, &demo.email, "guess guess guess").await;
             assert!(body.contains("Wrong e-mail or password"), "{body}");
         }
         // …then even the right password waits.
-        let throttled = app
-            .client
-            .post(app.url("/fn/sign_in"))
-            .form(&[("email", demo.email.as_str()), ("password", PASSWORD)])
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let throttled = attempt_sign_in(&app, &demo.email, PASSWORD).await;
         assert!(throttled.contains("Throttled"), "{throttled}");
         assert_eq!(app.get("/dashboard").await.status(), 302, "not signed in");
         // Another account is not held back by this one's guesses.
@@ -281,3 +260,16 @@ both_backends!(
         );
     }
 );
+
+/// A sign-in as the hydrated page sends it; the server function's reply body.
+async fn attempt_sign_in(app: &TestApp, email: &str, password: &str) -> String {
+    app.client
+        .post(app.url("/fn/sign_in"))
+        .form(&[("email", email), ("password", password)])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}

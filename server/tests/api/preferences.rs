@@ -3,6 +3,19 @@ use crate::helpers::{json, TestApp};
 use serde_json::json;
 use uuid::Uuid;
 
+/// The widget's configuration, as the loader fetches it (with its respondent id, or without).
+async fn widget_config(app: &TestApp, site: &str, rid: Option<Uuid>) -> serde_json::Value {
+    let query = rid.map(|r| format!("?rid={r}")).unwrap_or_default();
+    json(
+        app.client
+            .get(app.url(&format!("/api/v1/sites/{site}/config{query}")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
 /// The preferences form, as a browser without JavaScript posts it.
 async fn set_participation(
     app: &TestApp,
@@ -47,36 +60,15 @@ both_backends!(
         );
 
         // The widget learns it from its configuration, and the server refuses new answers.
-        let config = json(
-            app.client
-                .get(app.url(&format!("/api/v1/sites/{}/config?rid={rid}", demo.site_key)))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let config = widget_config(&app, &demo.site_key, Some(rid)).await;
         assert_eq!(config["opted_out"], true);
         let refused = app.post_response(&json!({"id": Uuid::new_v4(), "site": demo.site_key, "score": 5, "respondent": rid})).await;
         assert_eq!(refused.status(), 403);
 
         set_participation(&app, &demo.site_key, rid, false).await;
-        let config = json(
-            app.client
-                .get(app.url(&format!("/api/v1/sites/{}/config?rid={rid}", demo.site_key)))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let config = widget_config(&app, &demo.site_key, Some(rid)).await;
         assert_eq!(config["opted_out"], false);
-        let without_rid = json(
-            app.client
-                .get(app.url(&format!("/api/v1/sites/{}/config", demo.site_key)))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let without_rid = widget_config(&app, &demo.site_key, None).await;
         assert_eq!(without_rid["opted_out"], serde_json::Value::Null);
     }
 );
