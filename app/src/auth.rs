@@ -83,7 +83,11 @@ pub struct Member {
 
 /// The guard: the signed-in member, or `Unauthorized`.
 pub async fn require_member() -> Result<Member, AppError> {
-    let session = session().await?;
+    member_of_session(&session().await?, &store()?).await
+}
+
+/// The member a session belongs to (also used by plain axum handlers, such as exports).
+pub async fn member_of_session(session: &Session, store: &SharedStore) -> Result<Member, AppError> {
     let user_id: Option<Uuid> = session.get(USER_ID_KEY).await.map_err(|e| {
         tracing::error!(error = %e, "session read failed");
         AppError::Internal
@@ -98,11 +102,28 @@ pub async fn require_member() -> Result<Member, AppError> {
         let _ = session.flush().await;
         return Err(AppError::Unauthorized);
     }
-    let memberships = store()?.memberships(user_id).await?;
+    let memberships = store.memberships(user_id).await?;
     Ok(Member {
         user_id,
         memberships,
     })
+}
+
+impl Member {
+    /// The site with this key in one of the member's organisations. Another organisation's
+    /// site is `NotFound`, exactly like a site that does not exist.
+    pub async fn site(
+        &self,
+        store: &SharedStore,
+        site_key: &str,
+    ) -> Result<(Membership, crate::store::Site), AppError> {
+        for membership in &self.memberships {
+            if let Some(site) = store.site_by_key(membership.org_id, site_key).await? {
+                return Ok((membership.clone(), site));
+            }
+        }
+        Err(AppError::NotFound)
+    }
 }
 
 /// Checks the credentials and starts a fresh session (a new id, so a session id planted before

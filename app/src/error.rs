@@ -58,3 +58,31 @@ impl From<crate::store::StoreError> for AppError {
         AppError::Internal
     }
 }
+
+#[cfg(feature = "ssr")]
+impl AppError {
+    /// The HTTP status this error stands for.
+    pub fn status(&self) -> http::StatusCode {
+        use http::StatusCode;
+        match self {
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Throttled => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Internal | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// Gives a server function's failed reply the status of its error (401, 403, 404, 422, …)
+/// instead of a generic 500, so API clients and caches can tell the cases apart.
+#[cfg(feature = "ssr")]
+pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(e) = &result {
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(e.status());
+        }
+    }
+    result
+}

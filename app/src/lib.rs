@@ -9,6 +9,7 @@ pub mod i18n;
 pub mod notice;
 pub mod nps;
 pub mod preferences;
+pub mod report;
 pub mod survey;
 
 #[cfg(feature = "ssr")]
@@ -63,6 +64,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/preferences") view=preferences::PreferencesPage ssr=SsrMode::Async />
                 <Route path=path!("/login") view=dashboard::LoginPage />
                 <Route path=path!("/dashboard") view=dashboard::DashboardPage ssr=SsrMode::Async />
+                <Route path=path!("/dashboard/:site_key") view=dashboard::site::SiteDashboardPage ssr=SsrMode::Async />
             </Routes>
         </Router>
     }

@@ -7,7 +7,8 @@ use crate::domain::{
     ConsentChoices, Email, ImpressionKind, ResponseAmendment, Role, SurveySettings, Trigger,
     UsageContext,
 };
-use crate::nps::{Score, ScoreCounts};
+use crate::nps::{Band, Score, ScoreCounts};
+use crate::report::{Dimension, SegmentCounts, SegmentFilter, Tag, Verbatim};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -145,6 +146,45 @@ impl TimeRange {
     }
 }
 
+/// Quarter hours since 1970 (UTC): the unit the score aggregates are kept in.
+pub fn quarter_hour(at: DateTime<Utc>) -> i64 {
+    at.timestamp_millis().div_euclid(900_000)
+}
+
+/// Which answers a dashboard figure counts, besides the site and the time range.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AnswerFilter {
+    pub survey: Option<Uuid>,
+    pub segment: Option<SegmentFilter>,
+}
+
+/// A page of answers for the verbatims list or an export, newest first.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VerbatimQuery {
+    pub filter: AnswerFilter,
+    pub range: TimeRange,
+    /// Words that must all occur in the comment.
+    pub search: Option<String>,
+    pub band: Option<Band>,
+    pub tag: Option<Tag>,
+    /// Only answers with a comment (the verbatims list); exports take every answer.
+    pub comments_only: bool,
+    /// Keyset paging: only answers older than this (received time, id).
+    pub before: Option<(DateTime<Utc>, Uuid)>,
+    pub limit: u32,
+}
+
+/// Splits a search into the words a full-text index matches, dropping punctuation (which the
+/// indexes' query languages would otherwise read as operators).
+pub fn search_words(search: &str) -> Vec<String> {
+    search
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(16)
+        .map(|w| w.to_lowercase())
+        .collect()
+}
+
 /// A stored browser session; the key is the SHA-256 of the session id, never the id itself.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SessionRecord {
@@ -240,6 +280,43 @@ pub trait Store: Send + Sync + 'static {
         site: Uuid,
         range: TimeRange,
     ) -> StoreResult<(u64, u64, u64)>;
+
+    /// Score counts between consecutive `boundaries` (one set per bucket), from the
+    /// pre-aggregates: the cost grows with buckets and quarter hours, not with answers.
+    async fn period_counts(
+        &self,
+        org: Uuid,
+        site: Uuid,
+        filter: &AnswerFilter,
+        boundaries: &[DateTime<Utc>],
+    ) -> StoreResult<Vec<ScoreCounts>>;
+    /// Score counts per value of one dimension, from the pre-aggregates.
+    async fn segment_counts(
+        &self,
+        org: Uuid,
+        site: Uuid,
+        survey: Option<Uuid>,
+        dimension: Dimension,
+        range: TimeRange,
+    ) -> StoreResult<Vec<SegmentCounts>>;
+    async fn verbatims(
+        &self,
+        org: Uuid,
+        site: Uuid,
+        query: &VerbatimQuery,
+    ) -> StoreResult<Vec<Verbatim>>;
+    /// Adds (or removes) a tag; `false` if the organisation has no such answer.
+    async fn set_tag(
+        &self,
+        org: Uuid,
+        response: Uuid,
+        tag: &Tag,
+        present: bool,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Tags on this site's answers with how many carry each, most used first.
+    async fn site_tags(&self, org: Uuid, site: Uuid) -> StoreResult<Vec<(String, u64)>>;
+    async fn org_site_surveys(&self, org: Uuid, site: Uuid) -> StoreResult<Vec<Survey>>;
 
     // ---- sessions ----
     async fn load_session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>>;

@@ -123,6 +123,10 @@ impl Application {
         // Sessions are for members' pages and server functions; the visitor API and the widget
         // never use them, so the hot ingest path does not pay for cookie handling.
         let pages = Router::new()
+            .route(
+                "/dashboard/{site_key}/{file}",
+                axum::routing::get(crate::http::report::dashboard_export),
+            )
             .leptos_routes_with_context(&state, routes, context.clone(), {
                 let options = leptos_options.clone();
                 move || shell(options.clone())

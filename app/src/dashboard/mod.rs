@@ -1,5 +1,8 @@
 //! The product manager's side: sign-in and the NPS dashboard.
 
+pub mod charts;
+pub mod site;
+
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::nps::Summary;
@@ -226,7 +229,7 @@ fn SiteCard(site: SiteOverview) -> impl IntoView {
         .unwrap_or_else(|| "–".into());
     view! {
         <article class="site-card" data-site-key=site.site_key.clone()>
-            <h3>{site.name}</h3>
+            <h3><a href=format!("/dashboard/{}", site.site_key) class="open-site">{site.name}</a></h3>
             <p class="hint">"Survey link: "<a href=format!("/s/{}", site.site_key)>{format!("/s/{}", site.site_key)}</a></p>
             {body}
             <dl class="counts funnel">

@@ -91,6 +91,21 @@ pub enum Band {
 }
 
 impl Band {
+    pub const ALL: [Band; 3] = [Band::Detractor, Band::Passive, Band::Promoter];
+
+    pub fn parse(text: &str) -> Option<Band> {
+        Band::ALL.into_iter().find(|b| b.as_str() == text)
+    }
+
+    /// The scores in this band, inclusive.
+    pub fn scores(self) -> (u8, u8) {
+        match self {
+            Band::Detractor => (0, 6),
+            Band::Passive => (7, 8),
+            Band::Promoter => (9, 10),
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Band::Detractor => "detractor",

@@ -19,6 +19,18 @@ impl ScoreCounts {
         self.0[usize::from(score.value())]
     }
 
+    /// How many answers in all.
+    pub fn n(&self) -> u64 {
+        self.0.iter().sum()
+    }
+
+    /// Adds another set of counts, as summing two aggregate rows does.
+    pub fn merge(&mut self, other: &ScoreCounts) {
+        for (mine, theirs) in self.0.iter_mut().zip(other.0) {
+            *mine += theirs;
+        }
+    }
+
     pub fn summary(&self) -> Summary {
         let mut summary = Summary::default();
         for score in Score::all() {

@@ -14,6 +14,8 @@ pub enum ApiError {
     Unauthorized,
     #[error("not found")]
     NotFound,
+    #[error("forbidden")]
+    Forbidden,
     #[error("{0}")]
     Invalid(FieldError),
     #[error("request body too large")]
@@ -45,6 +47,25 @@ impl From<StoreError> for ApiError {
     }
 }
 
+/// Server-function errors met by plain handlers (exports share the dashboard's code).
+impl From<app::error::AppError> for ApiError {
+    fn from(e: app::error::AppError) -> Self {
+        use app::error::AppError;
+        match e {
+            AppError::Unauthorized => ApiError::Unauthorized,
+            AppError::Forbidden => ApiError::Forbidden,
+            AppError::NotFound => ApiError::NotFound,
+            AppError::Invalid(field) => ApiError::Invalid(field),
+            AppError::Throttled => ApiError::Throttled {
+                retry_after_secs: 60,
+            },
+            AppError::Internal | AppError::Transport(_) => {
+                ApiError::Internal(anyhow::anyhow!("{e}"))
+            }
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, body) = match &self {
@@ -53,6 +74,7 @@ impl IntoResponse for ApiError {
                 json!({"error": "unauthorized", "message": "send Authorization: Bearer <API token>"}),
             ),
             ApiError::NotFound => (StatusCode::NOT_FOUND, json!({"error": "not_found"})),
+            ApiError::Forbidden => (StatusCode::FORBIDDEN, json!({"error": "forbidden"})),
             ApiError::Invalid(e) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 json!({"error": "invalid", "field": e.field, "reason": e.reason}),

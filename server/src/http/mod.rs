@@ -6,6 +6,7 @@ pub mod csrf;
 pub mod error;
 pub mod ingest;
 pub mod rate_limit;
+pub mod report;
 pub mod sign_in_throttle;
 pub mod site_cache;
 pub mod summary;
@@ -38,6 +39,11 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/sites/{site_key}/summary",
             get(summary::site_summary),
+        )
+        .route("/api/v1/sites/{site_key}/report", get(report::api_report))
+        .route(
+            "/api/v1/sites/{site_key}/responses",
+            get(report::api_responses),
         )
         .route("/w.js", get(crate::widget::loader))
         .route("/w/exit", get(crate::widget::exit_window))

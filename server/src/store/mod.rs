@@ -1,6 +1,7 @@
 //! The storage backends behind `app::store::Store`, one module each. Which one runs is decided
 //! once, at start-up, by the database URL's scheme.
 
+mod aggregates;
 mod postgres;
 mod sqlite;
 
@@ -62,6 +63,18 @@ fn counts_from_rows(rows: Vec<(i64, i64)>) -> StoreResult<ScoreCounts> {
         counts.add_many(score, count as u64);
     }
     Ok(counts)
+}
+
+/// Tags as one aggregated column (separated by U+001F) → sorted list.
+fn split_tags(joined: Option<String>) -> Vec<String> {
+    let mut tags: Vec<String> = joined
+        .unwrap_or_default()
+        .split('\u{1f}')
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect();
+    tags.sort();
+    tags
 }
 
 /// Survey settings as stored; a row that no longer parses falls back to the defaults (and says

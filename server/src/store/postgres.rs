@@ -1,14 +1,19 @@
 //! The backend for scale: many stateless app servers on one PostgreSQL.
 
+use super::aggregates::{
+    add_excluded, column, counts_from_sums, deltas, sum_columns, AggregateKey, AnswerKeys,
+    UPSERT_CHUNK,
+};
 use super::{backend, content_hash, counts_from_rows, map_err, new_site_key};
 use app::domain::{Email, ResponseAmendment, Role, SurveySettings};
 use app::nps::ScoreCounts;
+use app::report::{Dimension, SegmentCounts, Tag, Verbatim};
 use app::store::*;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgPoolOptions, PgRow};
 use sqlx::types::Json;
-use sqlx::{PgPool, Row};
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -389,6 +394,15 @@ impl Store for PostgresStore {
         } else {
             Vec::new()
         };
+        if !inserted.is_empty() {
+            let fresh: std::collections::HashSet<Uuid> = inserted.iter().copied().collect();
+            let keys: Vec<AnswerKeys> = batch
+                .iter()
+                .filter(|r| fresh.contains(&r.id))
+                .map(AnswerKeys::of)
+                .collect();
+            apply_deltas(&mut tx, &deltas(keys.iter().map(|k| (k, 1)))).await?;
+        }
         tx.commit().await.map_err(backend)?;
         Ok(super::outcomes(batch, &inserted, &existing))
     }
@@ -400,7 +414,23 @@ impl Store for PostgresStore {
         a: &ResponseAmendment,
         at: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let done = sqlx::query(
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        // The row lock keeps the score read here until the aggregates are corrected.
+        let before = sqlx::query(
+            "SELECT org_id, site_id, survey_id, received_at, score, country, device_class,
+                    browser_family, language, page_path, trigger
+             FROM responses WHERE id = $1 AND site_id = $2 FOR UPDATE",
+        )
+        .bind(id)
+        .bind(site)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(backend)?;
+        let Some(before) = before else {
+            return Ok(false);
+        };
+        let before = answer_keys_from_row(&before).map_err(backend)?;
+        sqlx::query(
             r#"UPDATE responses SET
                  score = COALESCE($1::smallint, score),
                  comment = COALESCE($2::text, comment),
@@ -408,7 +438,7 @@ impl Store for PostgresStore {
                  consent_choices = CASE WHEN $4::text IS NULL THEN consent_choices
                      ELSE consent_choices || '{"contact": true}'::jsonb END,
                  updated_at = $5
-             WHERE id = $6 AND site_id = $7"#,
+             WHERE id = $6"#,
         )
         .bind(a.score.map(|s| i16::from(s.value())))
         .bind(a.comment.as_ref().map(|c| c.as_str()))
@@ -416,11 +446,18 @@ impl Store for PostgresStore {
         .bind(a.contact_email.as_ref().map(|e| e.as_str()))
         .bind(at)
         .bind(id)
-        .bind(site)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(backend)?;
-        Ok(done.rows_affected() == 1)
+        if let Some(score) = a.score.filter(|s| s.value() != before.score) {
+            let after = AnswerKeys {
+                score: score.value(),
+                ..before.clone()
+            };
+            apply_deltas(&mut tx, &deltas([(&before, -1), (&after, 1)])).await?;
+        }
+        tx.commit().await.map_err(backend)?;
+        Ok(true)
     }
 
     async fn site_surveys(&self, site: Uuid) -> StoreResult<Vec<Survey>> {
@@ -626,6 +663,255 @@ impl Store for PostgresStore {
         Ok(super::funnel_from_rows(rows))
     }
 
+    async fn period_counts(
+        &self,
+        org: Uuid,
+        site: Uuid,
+        filter: &AnswerFilter,
+        boundaries: &[DateTime<Utc>],
+    ) -> StoreResult<Vec<ScoreCounts>> {
+        let buckets = boundaries.len().saturating_sub(1);
+        let lows: Vec<i64> = boundaries
+            .iter()
+            .take(buckets)
+            .map(|b| quarter_hour(*b))
+            .collect();
+        let highs: Vec<i64> = boundaries
+            .iter()
+            .skip(1)
+            .map(|b| quarter_hour(*b))
+            .collect();
+        let (dimension, value) = filter
+            .segment
+            .as_ref()
+            .map(|s| (s.dimension.as_str(), s.value.as_str()))
+            .unwrap_or(("", ""));
+        let sql = format!(
+            "SELECT p.idx, {sums}
+             FROM UNNEST($1::bigint[], $2::bigint[]) WITH ORDINALITY AS p (lo, hi, idx)
+             JOIN response_aggregates a ON a.site_id = $3 AND a.dimension = $4 AND a.value = $5
+               AND a.bucket >= p.lo AND a.bucket < p.hi
+             WHERE a.org_id = $6 AND ($7::uuid IS NULL OR a.survey_id = $7)
+             GROUP BY p.idx",
+            sums = sum_columns("a.")
+        );
+        let rows = sqlx::query(&sql)
+            .bind(&lows)
+            .bind(&highs)
+            .bind(site)
+            .bind(dimension)
+            .bind(value)
+            .bind(org)
+            .bind(filter.survey)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        let mut out = vec![ScoreCounts::default(); buckets];
+        for row in rows {
+            let idx: i64 = row.try_get(0).map_err(backend)?;
+            if let Some(slot) = usize::try_from(idx - 1).ok().and_then(|i| out.get_mut(i)) {
+                *slot = counts_from_sums(sums_from_row(&row, 1).map_err(backend)?);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn segment_counts(
+        &self,
+        org: Uuid,
+        site: Uuid,
+        survey: Option<Uuid>,
+        dimension: Dimension,
+        range: TimeRange,
+    ) -> StoreResult<Vec<SegmentCounts>> {
+        let sql = format!(
+            "SELECT value, {sums} FROM response_aggregates
+             WHERE site_id = $1 AND dimension = $2 AND bucket >= $3 AND bucket < $4
+               AND org_id = $5 AND ($6::uuid IS NULL OR survey_id = $6)
+             GROUP BY value",
+            sums = sum_columns("")
+        );
+        let rows = sqlx::query(&sql)
+            .bind(site)
+            .bind(dimension.as_str())
+            .bind(quarter_hour(range.from))
+            .bind(quarter_hour(range.to))
+            .bind(org)
+            .bind(survey)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter()
+            .map(|row| {
+                Ok(SegmentCounts {
+                    value: row.try_get(0)?,
+                    counts: counts_from_sums(sums_from_row(row, 1)?),
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(backend)
+    }
+
+    async fn verbatims(
+        &self,
+        org: Uuid,
+        site: Uuid,
+        q: &VerbatimQuery,
+    ) -> StoreResult<Vec<Verbatim>> {
+        let mut sql = QueryBuilder::<Postgres>::new(
+            "SELECT r.id, r.survey_id, r.score, r.comment, r.received_at, r.language, r.page_path,
+                    r.device_class, r.browser_family, r.country, r.trigger, r.referrer_origin,
+                    r.contact_email,
+                    (SELECT string_agg(t.tag, chr(31)) FROM response_tags t
+                     WHERE t.response_id = r.id) AS tags
+             FROM responses r WHERE r.org_id = ",
+        );
+        sql.push_bind(org)
+            .push(" AND r.site_id = ")
+            .push_bind(site)
+            .push(" AND r.received_at >= ")
+            .push_bind(q.range.from)
+            .push(" AND r.received_at < ")
+            .push_bind(q.range.to);
+        if let Some(survey) = q.filter.survey {
+            sql.push(" AND r.survey_id = ").push_bind(survey);
+        }
+        if let Some(segment) = &q.filter.segment {
+            sql.push(format!(
+                " AND COALESCE(r.{}, '') = ",
+                column(segment.dimension)
+            ))
+            .push_bind(segment.value.clone());
+        }
+        if let Some(band) = q.band {
+            let (lo, hi) = band.scores();
+            sql.push(" AND r.score BETWEEN ")
+                .push_bind(i16::from(lo))
+                .push(" AND ")
+                .push_bind(i16::from(hi));
+        }
+        if q.comments_only {
+            sql.push(" AND r.comment IS NOT NULL AND r.comment <> ''");
+        }
+        let words = q.search.as_deref().map(search_words).unwrap_or_default();
+        if !words.is_empty() {
+            sql.push(" AND r.comment_search @@ plainto_tsquery('simple', ")
+                .push_bind(words.join(" "))
+                .push(")");
+        }
+        if let Some(tag) = &q.tag {
+            sql.push(" AND EXISTS (SELECT 1 FROM response_tags t WHERE t.response_id = r.id AND t.tag = ")
+                .push_bind(tag.as_str().to_owned())
+                .push(")");
+        }
+        if let Some((at, id)) = q.before {
+            sql.push(" AND (r.received_at, r.id) < (")
+                .push_bind(at)
+                .push(", ")
+                .push_bind(id)
+                .push(")");
+        }
+        sql.push(" ORDER BY r.received_at DESC, r.id DESC LIMIT ")
+            .push_bind(i64::from(q.limit));
+        let rows = sql.build().fetch_all(&self.pool).await.map_err(backend)?;
+        rows.iter()
+            .map(|row| {
+                let tags: Option<String> = row.try_get("tags")?;
+                let score: i16 = row.try_get("score")?;
+                Ok(Verbatim {
+                    id: row.try_get("id")?,
+                    survey_id: row.try_get("survey_id")?,
+                    score: score.clamp(0, 10) as u8,
+                    comment: row.try_get("comment")?,
+                    received_at: row.try_get("received_at")?,
+                    language: row.try_get("language")?,
+                    page_path: row.try_get("page_path")?,
+                    device: row.try_get("device_class")?,
+                    browser: row.try_get("browser_family")?,
+                    country: row.try_get("country")?,
+                    trigger: row.try_get("trigger")?,
+                    referrer: row.try_get("referrer_origin")?,
+                    contact_email: row.try_get("contact_email")?,
+                    tags: super::split_tags(tags),
+                    local_time: String::new(),
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(backend)
+    }
+
+    async fn set_tag(
+        &self,
+        org: Uuid,
+        response: Uuid,
+        tag: &Tag,
+        present: bool,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let exists: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM responses WHERE id = $1 AND org_id = $2)",
+        )
+        .bind(response)
+        .bind(org)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(backend)?;
+        if !exists {
+            return Ok(false);
+        }
+        let query = if present {
+            sqlx::query(
+                "INSERT INTO response_tags (response_id, tag, org_id, created_at)
+                 VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            )
+            .bind(response)
+            .bind(tag.as_str())
+            .bind(org)
+            .bind(at)
+        } else {
+            sqlx::query(
+                "DELETE FROM response_tags WHERE response_id = $1 AND tag = $2 AND org_id = $3",
+            )
+            .bind(response)
+            .bind(tag.as_str())
+            .bind(org)
+        };
+        query.execute(&self.pool).await.map_err(backend)?;
+        Ok(true)
+    }
+
+    async fn site_tags(&self, org: Uuid, site: Uuid) -> StoreResult<Vec<(String, u64)>> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT t.tag, COUNT(*) FROM response_tags t JOIN responses r ON r.id = t.response_id
+             WHERE t.org_id = $1 AND r.site_id = $2
+             GROUP BY t.tag ORDER BY COUNT(*) DESC, t.tag LIMIT 200",
+        )
+        .bind(org)
+        .bind(site)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(rows
+            .into_iter()
+            .map(|(t, n)| (t, n.max(0) as u64))
+            .collect())
+    }
+
+    async fn org_site_surveys(&self, org: Uuid, site: Uuid) -> StoreResult<Vec<Survey>> {
+        let rows = sqlx::query(
+            "SELECT id, site_id, name, product_name, settings::text AS settings FROM surveys
+             WHERE org_id = $1 AND site_id = $2 ORDER BY created_at, id",
+        )
+        .bind(org)
+        .bind(site)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter()
+            .map(|r| survey_from_row(r).map_err(backend))
+            .collect()
+    }
+
     async fn load_session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>> {
         let row: Option<(String, i64)> =
             sqlx::query_as("SELECT data, expires_at FROM sessions WHERE id_hash = $1")
@@ -667,4 +953,58 @@ impl Store for PostgresStore {
             .map_err(backend)?;
         Ok(done.rows_affected())
     }
+}
+
+/// Eleven summed score columns starting at `first`.
+fn sums_from_row(row: &PgRow, first: usize) -> Result<[i64; 11], sqlx::Error> {
+    let mut sums = [0i64; 11];
+    for (i, sum) in sums.iter_mut().enumerate() {
+        *sum = row.try_get::<Option<i64>, _>(first + i)?.unwrap_or(0);
+    }
+    Ok(sums)
+}
+
+fn answer_keys_from_row(row: &PgRow) -> Result<AnswerKeys, sqlx::Error> {
+    let score: i16 = row.try_get("score")?;
+    Ok(AnswerKeys {
+        org_id: row.try_get("org_id")?,
+        site_id: row.try_get("site_id")?,
+        survey_id: row.try_get("survey_id")?,
+        received_at: row.try_get("received_at")?,
+        score: score.clamp(0, 10) as u8,
+        country: row.try_get("country")?,
+        device: row.try_get("device_class")?,
+        browser: row.try_get("browser_family")?,
+        language: row.try_get("language")?,
+        page: row.try_get("page_path")?,
+        trigger: row.try_get("trigger")?,
+    })
+}
+
+/// Adds the deltas to the aggregate rows, creating the rows that do not exist yet.
+async fn apply_deltas(
+    tx: &mut PgConnection,
+    deltas: &[(AggregateKey, [i64; 11])],
+) -> StoreResult<()> {
+    for chunk in deltas.chunks(UPSERT_CHUNK) {
+        let mut sql = QueryBuilder::<Postgres>::new(
+            "INSERT INTO response_aggregates (site_id, dimension, value, bucket, survey_id, org_id,
+                 s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10) ",
+        );
+        sql.push_values(chunk, |mut row, (key, counts)| {
+            row.push_bind(key.site_id)
+                .push_bind(key.dimension)
+                .push_bind(key.value.clone())
+                .push_bind(key.bucket)
+                .push_bind(key.survey_id)
+                .push_bind(key.org_id);
+            for count in counts {
+                row.push_bind(*count as i32);
+            }
+        });
+        sql.push(" ON CONFLICT (site_id, dimension, value, bucket, survey_id) DO UPDATE SET ")
+            .push(add_excluded());
+        sql.build().execute(&mut *tx).await.map_err(backend)?;
+    }
+    Ok(())
 }

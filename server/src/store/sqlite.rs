@@ -1,15 +1,20 @@
 //! The embedded backend: one SQLite file in WAL mode.
 
+use super::aggregates::{
+    add_excluded, column, counts_from_sums, deltas, sum_columns, AggregateKey, AnswerKeys,
+    UPSERT_CHUNK,
+};
 use super::{backend, content_hash, counts_from_rows, map_err, new_site_key};
 use app::domain::{Email, ResponseAmendment, Role, SurveySettings};
 use app::nps::ScoreCounts;
+use app::report::{Dimension, SegmentCounts, Tag, Verbatim};
 use app::store::*;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
-use sqlx::{Row, SqlitePool};
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 use std::str::FromStr;
 use std::time::Duration;
 use uuid::Uuid;
@@ -384,6 +389,15 @@ impl Store for SqliteStore {
                 existing.extend(query.fetch_all(&mut *tx).await.map_err(backend)?);
             }
         }
+        if !inserted.is_empty() {
+            let fresh: std::collections::HashSet<Uuid> = inserted.iter().copied().collect();
+            let keys: Vec<AnswerKeys> = batch
+                .iter()
+                .filter(|r| fresh.contains(&r.id))
+                .map(AnswerKeys::of)
+                .collect();
+            apply_deltas(&mut tx, &deltas(keys.iter().map(|k| (k, 1)))).await?;
+        }
         tx.commit().await.map_err(backend)?;
         Ok(super::outcomes(batch, &inserted, &existing))
     }
@@ -395,27 +409,56 @@ impl Store for SqliteStore {
         a: &ResponseAmendment,
         at: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let done = sqlx::query(
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        // Touching the row first takes the write lock, so the score read next cannot change
+        // before the aggregates are corrected.
+        let touched =
+            sqlx::query("UPDATE responses SET updated_at = ? WHERE id = ? AND site_id = ?")
+                .bind(at.timestamp_millis())
+                .bind(id)
+                .bind(site)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        if touched.rows_affected() != 1 {
+            return Ok(false);
+        }
+        let before = sqlx::query(
+            "SELECT org_id, site_id, survey_id, received_at, score, country, device_class,
+                    browser_family, language, page_path, trigger
+             FROM responses WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(backend)?;
+        let before = answer_keys_from_row(&before).map_err(backend)?;
+        sqlx::query(
             "UPDATE responses SET
                  score = COALESCE(?, score),
                  comment = COALESCE(?, comment),
                  contact_email = COALESCE(?, contact_email),
                  consent_choices = CASE WHEN ? IS NULL THEN consent_choices
-                     ELSE json_set(consent_choices, '$.contact', json('true')) END,
-                 updated_at = ?
-             WHERE id = ? AND site_id = ?",
+                     ELSE json_set(consent_choices, '$.contact', json('true')) END
+             WHERE id = ?",
         )
         .bind(a.score.map(|s| i64::from(s.value())))
         .bind(a.comment.as_ref().map(|c| c.as_str()))
         .bind(a.contact_email.as_ref().map(|e| e.as_str()))
         .bind(a.contact_email.as_ref().map(|e| e.as_str()))
-        .bind(at.timestamp_millis())
         .bind(id)
-        .bind(site)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(backend)?;
-        Ok(done.rows_affected() == 1)
+        if let Some(score) = a.score.filter(|s| s.value() != before.score) {
+            let after = AnswerKeys {
+                score: score.value(),
+                ..before.clone()
+            };
+            apply_deltas(&mut tx, &deltas([(&before, -1), (&after, 1)])).await?;
+        }
+        tx.commit().await.map_err(backend)?;
+        Ok(true)
     }
 
     async fn site_surveys(&self, site: Uuid) -> StoreResult<Vec<Survey>> {
@@ -621,6 +664,262 @@ impl Store for SqliteStore {
         Ok(super::funnel_from_rows(rows))
     }
 
+    async fn period_counts(
+        &self,
+        org: Uuid,
+        site: Uuid,
+        filter: &AnswerFilter,
+        boundaries: &[DateTime<Utc>],
+    ) -> StoreResult<Vec<ScoreCounts>> {
+        let buckets = boundaries.len().saturating_sub(1);
+        let pairs: Vec<[i64; 2]> = boundaries
+            .windows(2)
+            .map(|w| [quarter_hour(w[0]), quarter_hour(w[1])])
+            .collect();
+        let (dimension, value) = filter
+            .segment
+            .as_ref()
+            .map(|s| (s.dimension.as_str(), s.value.as_str()))
+            .unwrap_or(("", ""));
+        let sql = format!(
+            "WITH p AS (SELECT CAST(key AS INTEGER) AS idx, value ->> 0 AS lo, value ->> 1 AS hi
+                        FROM json_each(?))
+             SELECT p.idx, {sums} FROM p CROSS JOIN response_aggregates a
+             WHERE a.site_id = ? AND a.dimension = ? AND a.value = ?
+               AND a.bucket >= p.lo AND a.bucket < p.hi
+               AND a.org_id = ? AND (? IS NULL OR a.survey_id = ?)
+             GROUP BY p.idx",
+            sums = sum_columns("a.")
+        );
+        let rows = sqlx::query(&sql)
+            .bind(serde_json::to_string(&pairs).map_err(backend)?)
+            .bind(site)
+            .bind(dimension)
+            .bind(value)
+            .bind(org)
+            .bind(filter.survey)
+            .bind(filter.survey)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        let mut out = vec![ScoreCounts::default(); buckets];
+        for row in rows {
+            let idx: i64 = row.try_get(0).map_err(backend)?;
+            if let Some(slot) = usize::try_from(idx).ok().and_then(|i| out.get_mut(i)) {
+                *slot = counts_from_sums(sums_from_row(&row, 1).map_err(backend)?);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn segment_counts(
+        &self,
+        org: Uuid,
+        site: Uuid,
+        survey: Option<Uuid>,
+        dimension: Dimension,
+        range: TimeRange,
+    ) -> StoreResult<Vec<SegmentCounts>> {
+        let sql = format!(
+            "SELECT value, {sums} FROM response_aggregates
+             WHERE site_id = ? AND dimension = ? AND bucket >= ? AND bucket < ?
+               AND org_id = ? AND (? IS NULL OR survey_id = ?)
+             GROUP BY value",
+            sums = sum_columns("")
+        );
+        let rows = sqlx::query(&sql)
+            .bind(site)
+            .bind(dimension.as_str())
+            .bind(quarter_hour(range.from))
+            .bind(quarter_hour(range.to))
+            .bind(org)
+            .bind(survey)
+            .bind(survey)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter()
+            .map(|row| {
+                Ok(SegmentCounts {
+                    value: row.try_get(0)?,
+                    counts: counts_from_sums(sums_from_row(row, 1)?),
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(backend)
+    }
+
+    async fn verbatims(
+        &self,
+        org: Uuid,
+        site: Uuid,
+        q: &VerbatimQuery,
+    ) -> StoreResult<Vec<Verbatim>> {
+        let mut sql = QueryBuilder::<Sqlite>::new(
+            "SELECT r.id, r.survey_id, r.score, r.comment, r.received_at, r.language, r.page_path,
+                    r.device_class, r.browser_family, r.country, r.trigger, r.referrer_origin,
+                    r.contact_email,
+                    (SELECT group_concat(t.tag, char(31)) FROM response_tags t
+                     WHERE t.response_id = r.id) AS tags
+             FROM responses r WHERE r.org_id = ",
+        );
+        sql.push_bind(org)
+            .push(" AND r.site_id = ")
+            .push_bind(site)
+            .push(" AND r.received_at >= ")
+            .push_bind(q.range.from.timestamp_millis())
+            .push(" AND r.received_at < ")
+            .push_bind(q.range.to.timestamp_millis());
+        if let Some(survey) = q.filter.survey {
+            sql.push(" AND r.survey_id = ").push_bind(survey);
+        }
+        if let Some(segment) = &q.filter.segment {
+            sql.push(format!(
+                " AND COALESCE(r.{}, '') = ",
+                column(segment.dimension)
+            ))
+            .push_bind(segment.value.clone());
+        }
+        if let Some(band) = q.band {
+            let (lo, hi) = band.scores();
+            sql.push(" AND r.score BETWEEN ")
+                .push_bind(i64::from(lo))
+                .push(" AND ")
+                .push_bind(i64::from(hi));
+        }
+        if q.comments_only {
+            sql.push(" AND r.comment IS NOT NULL AND r.comment <> ''");
+        }
+        let words = q.search.as_deref().map(search_words).unwrap_or_default();
+        if !words.is_empty() {
+            let phrase = words
+                .iter()
+                .map(|w| format!("\"{w}\""))
+                .collect::<Vec<_>>()
+                .join(" ");
+            sql.push(
+                " AND r.id IN (SELECT k.response_id FROM comment_search s
+                   JOIN comment_search_keys k ON k.rowid = s.rowid WHERE comment_search MATCH ",
+            )
+            .push_bind(phrase)
+            .push(")");
+        }
+        if let Some(tag) = &q.tag {
+            sql.push(" AND EXISTS (SELECT 1 FROM response_tags t WHERE t.response_id = r.id AND t.tag = ")
+                .push_bind(tag.as_str().to_owned())
+                .push(")");
+        }
+        if let Some((at, id)) = q.before {
+            sql.push(" AND (r.received_at < ")
+                .push_bind(at.timestamp_millis())
+                .push(" OR (r.received_at = ")
+                .push_bind(at.timestamp_millis())
+                .push(" AND r.id < ")
+                .push_bind(id)
+                .push("))");
+        }
+        sql.push(" ORDER BY r.received_at DESC, r.id DESC LIMIT ")
+            .push_bind(i64::from(q.limit));
+        let rows = sql.build().fetch_all(&self.pool).await.map_err(backend)?;
+        rows.iter()
+            .map(|row| {
+                let at: i64 = row.try_get("received_at")?;
+                let tags: Option<String> = row.try_get("tags")?;
+                let score: i64 = row.try_get("score")?;
+                Ok(Verbatim {
+                    id: row.try_get("id")?,
+                    survey_id: row.try_get("survey_id")?,
+                    score: score.clamp(0, 10) as u8,
+                    comment: row.try_get("comment")?,
+                    received_at: DateTime::from_timestamp_millis(at).unwrap_or_default(),
+                    language: row.try_get("language")?,
+                    page_path: row.try_get("page_path")?,
+                    device: row.try_get("device_class")?,
+                    browser: row.try_get("browser_family")?,
+                    country: row.try_get("country")?,
+                    trigger: row.try_get("trigger")?,
+                    referrer: row.try_get("referrer_origin")?,
+                    contact_email: row.try_get("contact_email")?,
+                    tags: super::split_tags(tags),
+                    local_time: String::new(),
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(backend)
+    }
+
+    async fn set_tag(
+        &self,
+        org: Uuid,
+        response: Uuid,
+        tag: &Tag,
+        present: bool,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let exists: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM responses WHERE id = ? AND org_id = ?)",
+        )
+        .bind(response)
+        .bind(org)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(backend)?;
+        if !exists {
+            return Ok(false);
+        }
+        let query = if present {
+            sqlx::query(
+                "INSERT INTO response_tags (response_id, tag, org_id, created_at)
+                 VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            )
+            .bind(response)
+            .bind(tag.as_str())
+            .bind(org)
+            .bind(at.timestamp_millis())
+        } else {
+            sqlx::query(
+                "DELETE FROM response_tags WHERE response_id = ? AND tag = ? AND org_id = ?",
+            )
+            .bind(response)
+            .bind(tag.as_str())
+            .bind(org)
+        };
+        query.execute(&self.pool).await.map_err(backend)?;
+        Ok(true)
+    }
+
+    async fn site_tags(&self, org: Uuid, site: Uuid) -> StoreResult<Vec<(String, u64)>> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT t.tag, COUNT(*) FROM response_tags t JOIN responses r ON r.id = t.response_id
+             WHERE t.org_id = ? AND r.site_id = ?
+             GROUP BY t.tag ORDER BY COUNT(*) DESC, t.tag LIMIT 200",
+        )
+        .bind(org)
+        .bind(site)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(rows
+            .into_iter()
+            .map(|(t, n)| (t, n.max(0) as u64))
+            .collect())
+    }
+
+    async fn org_site_surveys(&self, org: Uuid, site: Uuid) -> StoreResult<Vec<Survey>> {
+        let rows = sqlx::query(
+            "SELECT id, site_id, name, product_name, settings FROM surveys
+             WHERE org_id = ? AND site_id = ? ORDER BY created_at, id",
+        )
+        .bind(org)
+        .bind(site)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter()
+            .map(|r| survey_from_row(r).map_err(backend))
+            .collect()
+    }
+
     async fn load_session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>> {
         let row: Option<(String, i64)> =
             sqlx::query_as("SELECT data, expires_at FROM sessions WHERE id_hash = ?")
@@ -662,4 +961,59 @@ impl Store for SqliteStore {
             .map_err(backend)?;
         Ok(done.rows_affected())
     }
+}
+
+/// Eleven summed score columns starting at `first`.
+fn sums_from_row(row: &SqliteRow, first: usize) -> Result<[i64; 11], sqlx::Error> {
+    let mut sums = [0i64; 11];
+    for (i, sum) in sums.iter_mut().enumerate() {
+        *sum = row.try_get::<Option<i64>, _>(first + i)?.unwrap_or(0);
+    }
+    Ok(sums)
+}
+
+fn answer_keys_from_row(row: &SqliteRow) -> Result<AnswerKeys, sqlx::Error> {
+    let at: i64 = row.try_get("received_at")?;
+    let score: i64 = row.try_get("score")?;
+    Ok(AnswerKeys {
+        org_id: row.try_get("org_id")?,
+        site_id: row.try_get("site_id")?,
+        survey_id: row.try_get("survey_id")?,
+        received_at: DateTime::from_timestamp_millis(at).unwrap_or_default(),
+        score: score.clamp(0, 10) as u8,
+        country: row.try_get("country")?,
+        device: row.try_get("device_class")?,
+        browser: row.try_get("browser_family")?,
+        language: row.try_get("language")?,
+        page: row.try_get("page_path")?,
+        trigger: row.try_get("trigger")?,
+    })
+}
+
+/// Adds the deltas to the aggregate rows, creating the rows that do not exist yet.
+async fn apply_deltas(
+    tx: &mut SqliteConnection,
+    deltas: &[(AggregateKey, [i64; 11])],
+) -> StoreResult<()> {
+    for chunk in deltas.chunks(UPSERT_CHUNK) {
+        let mut sql = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO response_aggregates (site_id, dimension, value, bucket, survey_id, org_id,
+                 s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10) ",
+        );
+        sql.push_values(chunk, |mut row, (key, counts)| {
+            row.push_bind(key.site_id)
+                .push_bind(key.dimension)
+                .push_bind(key.value.clone())
+                .push_bind(key.bucket)
+                .push_bind(key.survey_id)
+                .push_bind(key.org_id);
+            for count in counts {
+                row.push_bind(*count);
+            }
+        });
+        sql.push(" ON CONFLICT (site_id, dimension, value, bucket, survey_id) DO UPDATE SET ")
+            .push(add_excluded());
+        sql.build().execute(&mut *tx).await.map_err(backend)?;
+    }
+    Ok(())
 }

@@ -10,6 +10,7 @@ mod health;
 mod ingest;
 mod notices;
 mod preferences;
+mod report;
 mod summary;
 mod survey_page;
 mod visitor;

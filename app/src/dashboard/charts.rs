@@ -1,0 +1,274 @@
+//! The dashboard's charts, drawn as SVG by Leptos components (no chart library). Each chart
+//! comes with a table of the same figures, which screen readers and the tests read.
+
+use super::{one_decimal, signed};
+use crate::nps::{Band, Score, ScoreCounts};
+use crate::report::PeriodCounts;
+use leptos::prelude::*;
+
+const WIDTH: f64 = 720.0;
+const LEFT: f64 = 44.0;
+const RIGHT: f64 = 8.0;
+const TOP: f64 = 10.0;
+
+fn slot_x(i: usize, n: usize) -> f64 {
+    LEFT + (i as f64 + 0.5) * (WIDTH - LEFT - RIGHT) / n.max(1) as f64
+}
+
+/// Every `step`-th label is written so that labels never overlap.
+fn label_step(n: usize) -> usize {
+    n.div_ceil(14).max(1)
+}
+
+/// Runs of consecutive buckets with enough answers: the line and band break at the others.
+fn runs(periods: &[PeriodCounts]) -> Vec<Vec<usize>> {
+    let mut runs = vec![];
+    let mut current = vec![];
+    for (i, p) in periods.iter().enumerate() {
+        if p.too_few() {
+            if !current.is_empty() {
+                runs.push(std::mem::take(&mut current));
+            }
+        } else {
+            current.push(i);
+        }
+    }
+    if !current.is_empty() {
+        runs.push(current);
+    }
+    runs
+}
+
+/// NPS by bucket with its 95 % band (adjusted Wald) and n under each bucket.
+#[component]
+pub fn TrendChart(periods: Vec<PeriodCounts>) -> impl IntoView {
+    const HEIGHT: f64 = 240.0;
+    const PLOT: f64 = 190.0;
+    let y = |v: f64| TOP + (100.0 - v) / 200.0 * PLOT;
+    let n = periods.len();
+    let step = label_step(n);
+    let points: Vec<(f64, f64, f64, f64)> = periods
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let s = p.counts.summary();
+            let ci = s.adjusted_wald_ci95();
+            (
+                slot_x(i, n),
+                s.nps().unwrap_or(0.0),
+                ci.map(|c| c.lo).unwrap_or(0.0),
+                ci.map(|c| c.hi).unwrap_or(0.0),
+            )
+        })
+        .collect();
+    let runs = runs(&periods);
+    let bands = runs
+        .iter()
+        .map(|run| {
+            let upper = run
+                .iter()
+                .map(|&i| format!("{:.1},{:.1}", points[i].0, y(points[i].3)));
+            let lower = run
+                .iter()
+                .rev()
+                .map(|&i| format!("{:.1},{:.1}", points[i].0, y(points[i].2)));
+            let polygon = upper.chain(lower).collect::<Vec<_>>().join(" ");
+            view! { <polygon class="band" points=polygon /> }
+        })
+        .collect_view();
+    let lines = runs
+        .iter()
+        .map(|run| {
+            let line = run
+                .iter()
+                .map(|&i| format!("{:.1},{:.1}", points[i].0, y(points[i].1)))
+                .collect::<Vec<_>>()
+                .join(" ");
+            view! { <polyline class="line" points=line /> }
+        })
+        .collect_view();
+    let marks = periods
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let (x, v, _, _) = points[i];
+            let label = (i % step == 0).then(|| {
+                view! {
+                    <text class="axis-label" x=format!("{x:.1}") y=format!("{:.1}", TOP + PLOT + 16.0) text-anchor="middle">{p.label.clone()}</text>
+                    <text class="n-label" x=format!("{x:.1}") y=format!("{:.1}", TOP + PLOT + 30.0) text-anchor="middle">{format!("n {}", p.counts.n())}</text>
+                }
+            });
+            let mark = if p.too_few() {
+                view! { <circle class="too-few" cx=format!("{x:.1}") cy=format!("{:.1}", y(0.0)) r="3" /> }.into_any()
+            } else {
+                view! { <circle class="point" cx=format!("{x:.1}") cy=format!("{:.1}", y(v)) r="3.5" /> }.into_any()
+            };
+            view! { {mark} {label} }
+        })
+        .collect_view();
+    let grid = [100.0, 50.0, 0.0, -50.0, -100.0]
+        .into_iter()
+        .map(|v| {
+            view! {
+                <line class=if v == 0.0 { "zero" } else { "grid" } x1=LEFT x2=WIDTH - RIGHT y1=y(v) y2=y(v) />
+                <text class="axis-label" x=LEFT - 6.0 y=y(v) + 4.0 text-anchor="end">{signed(v)}</text>
+            }
+        })
+        .collect_view();
+    view! {
+        <svg class="chart trend" viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img"
+            aria-label="NPS by bucket with its 95 % interval">
+            {grid}
+            {bands}
+            {lines}
+            {marks}
+        </svg>
+        <TrendTable periods />
+    }
+}
+
+#[component]
+fn TrendTable(periods: Vec<PeriodCounts>) -> impl IntoView {
+    let rows = periods
+        .into_iter()
+        .map(|p| {
+            let s = p.counts.summary();
+            let figures = match (p.too_few(), s.nps(), s.adjusted_wald_ci95()) {
+                (false, Some(nps), Some(ci)) => view! {
+                    <td class="nps">{signed(nps)}</td>
+                    <td class="ci">{format!("{} to {}", one_decimal(ci.lo), one_decimal(ci.hi))}</td>
+                }
+                .into_any(),
+                _ => view! { <td class="nps too-few" colspan="2">"too few answers"</td> }.into_any(),
+            };
+            view! {
+                <tr data-bucket=p.label.clone()>
+                    <th scope="row">{p.label.clone()}</th>
+                    <td class="n">{p.counts.n()}</td>
+                    {figures}
+                    <td class="split">{format!("{} / {} / {}", s.promoters, s.passives, s.detractors)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <details class="figures">
+            <summary>"Figures"</summary>
+            <table class="trend-table">
+                <thead><tr><th>"Bucket"</th><th>"n"</th><th>"NPS"</th><th>"95 % interval"</th><th>"Promoters / passives / detractors"</th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </details>
+    }
+}
+
+/// Promoters, passives and detractors per bucket as stacked shares.
+#[component]
+pub fn SplitChart(periods: Vec<PeriodCounts>) -> impl IntoView {
+    const HEIGHT: f64 = 170.0;
+    const PLOT: f64 = 140.0;
+    let n = periods.len();
+    let slot = (WIDTH - LEFT - RIGHT) / n.max(1) as f64;
+    let bar = (slot * 0.8).max(1.0);
+    let step = label_step(n);
+    let bars = periods
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let s = p.counts.summary();
+            let total = s.n().max(1) as f64;
+            let x = slot_x(i, n) - bar / 2.0;
+            let mut top = TOP;
+            let parts = [
+                ("promoters", s.promoters),
+                ("passives", s.passives),
+                ("detractors", s.detractors),
+            ]
+            .into_iter()
+            .map(|(class, count)| {
+                let h = PLOT * count as f64 / total;
+                let rect = view! { <rect class=class x=format!("{x:.1}") y=format!("{top:.1}") width=format!("{bar:.1}") height=format!("{h:.1}") /> };
+                top += h;
+                rect
+            })
+            .collect_view();
+            let label = (i % step == 0).then(|| view! {
+                <text class="axis-label" x=format!("{:.1}", slot_x(i, n)) y=format!("{:.1}", TOP + PLOT + 16.0) text-anchor="middle">{p.label.clone()}</text>
+            });
+            view! { <g class="bucket" data-n=s.n()>{(s.n() > 0).then_some(parts)}{label}</g> }
+        })
+        .collect_view();
+    view! {
+        <svg class="chart split" viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img"
+            aria-label="Share of promoters, passives and detractors by bucket">
+            <text class="axis-label" x=LEFT - 6.0 y=TOP + 8.0 text-anchor="end">"100 %"</text>
+            <text class="axis-label" x=LEFT - 6.0 y=TOP + PLOT text-anchor="end">"0 %"</text>
+            {bars}
+        </svg>
+        <p class="legend">
+            <span class="key promoters">"Promoters (9–10)"</span>
+            <span class="key passives">"Passives (7–8)"</span>
+            <span class="key detractors">"Detractors (0–6)"</span>
+        </p>
+    }
+}
+
+/// How many answers gave each score 0–10.
+#[component]
+pub fn Histogram(counts: ScoreCounts) -> impl IntoView {
+    const W: f64 = 360.0;
+    const HEIGHT: f64 = 150.0;
+    const PLOT: f64 = 110.0;
+    let max = counts.0.iter().copied().max().unwrap_or(0).max(1) as f64;
+    let slot = (W - 16.0) / 11.0;
+    let bars = Score::all()
+        .map(|score| {
+            let count = counts.count(score);
+            let h = PLOT * count as f64 / max;
+            let x = 8.0 + slot * f64::from(score.value());
+            let class = match score.band() {
+                Band::Detractor => "detractors",
+                Band::Passive => "passives",
+                Band::Promoter => "promoters",
+            };
+            view! {
+                <g class="score-bar" data-score=score.value() data-count=count>
+                    <rect class=class x=format!("{:.1}", x + 2.0) y=format!("{:.1}", TOP + PLOT - h) width=format!("{:.1}", slot - 4.0) height=format!("{h:.1}") />
+                    <text class="axis-label" x=format!("{:.1}", x + slot / 2.0) y=format!("{:.1}", TOP + PLOT + 14.0) text-anchor="middle">{score.value()}</text>
+                    <text class="n-label" x=format!("{:.1}", x + slot / 2.0) y=format!("{:.1}", TOP + PLOT + 28.0) text-anchor="middle">{count}</text>
+                </g>
+            }
+        })
+        .collect_view();
+    view! {
+        <svg class="chart histogram" viewBox=format!("0 0 {W} {HEIGHT}") role="img"
+            aria-label="Answers per score from 0 to 10">
+            {bars}
+        </svg>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn period(n: u64) -> PeriodCounts {
+        let mut counts = ScoreCounts::default();
+        counts.add_many(Score::try_from(9u8).unwrap(), n);
+        PeriodCounts {
+            label: String::new(),
+            start: NaiveDate::default(),
+            counts,
+        }
+    }
+
+    #[test]
+    fn line_and_band_break_at_buckets_with_too_few_answers() {
+        let periods: Vec<PeriodCounts> =
+            [12, 30, 3, 40, 0, 11, 10].into_iter().map(period).collect();
+        assert_eq!(runs(&periods), vec![vec![0, 1], vec![3], vec![5, 6]]);
+        assert_eq!(label_step(7), 1);
+        assert_eq!(label_step(90), 7);
+    }
+}

@@ -1,0 +1,509 @@
+//! One site's dashboard: trend, split, histogram, funnel, comparison, segments and verbatims
+//! for the view its URL describes.
+
+use super::charts::{Histogram, SplitChart, TrendChart};
+use super::{one_decimal, signed};
+use crate::error::AppError;
+use crate::nps::{Band, Comparison, Verdict};
+#[cfg(feature = "hydrate")]
+use crate::report::percent_encode;
+use crate::report::{
+    rank_segments, Dimension, Granularity, Report, SegmentFilter, Verbatim, ViewParams, MIN_ANSWERS,
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_location, use_params_map};
+#[cfg(feature = "ssr")]
+use uuid::Uuid;
+
+/// Significance level of the period comparison's verdict.
+const ALPHA: f64 = 0.05;
+
+#[server(prefix = "/fn", endpoint = "site_report")]
+pub async fn site_report(
+    site_key: String,
+    #[server(default)] query: String,
+) -> Result<Report, AppError> {
+    match load_report(site_key, query).await {
+        Err(AppError::Unauthorized) => {
+            leptos_axum::redirect("/login");
+            Err(AppError::Unauthorized)
+        }
+        other => crate::error::with_status(other),
+    }
+}
+
+#[cfg(feature = "ssr")]
+async fn load_report(site_key: String, query: String) -> Result<Report, AppError> {
+    let member = crate::auth::require_member().await?;
+    let store = crate::auth::store()?;
+    let (membership, site) = member.site(&store, &site_key).await?;
+    let pairs = crate::report::parse_query(&query);
+    let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+    let view = crate::report::build::parse_view(get)?;
+    let before = get("before").map(|b| parse_cursor(&b)).transpose()?;
+    let mut report =
+        crate::report::build::build_report(&store, membership.org_id, site, view, before).await?;
+    crate::report::build::localise_times(&mut report.verbatims, &report.view.tz)?;
+    Ok(report)
+}
+
+/// `before=<unix ms>_<id>`: where the next page of verbatims starts.
+#[cfg(feature = "ssr")]
+fn parse_cursor(raw: &str) -> Result<(chrono::DateTime<chrono::Utc>, Uuid), AppError> {
+    let bad = || AppError::invalid("before", "is not a page cursor");
+    let (ms, id) = raw.split_once('_').ok_or_else(bad)?;
+    let at = ms
+        .parse::<i64>()
+        .ok()
+        .and_then(chrono::DateTime::from_timestamp_millis)
+        .ok_or_else(bad)?;
+    Ok((at, Uuid::parse_str(id).map_err(|_| bad())?))
+}
+
+fn cursor_of(v: &Verbatim) -> String {
+    format!("{}_{}", v.received_at.timestamp_millis(), v.id)
+}
+
+/// Adds a tag to an answer, or removes it (`remove` set). Any member may tag.
+#[server(prefix = "/fn", endpoint = "tag_answer")]
+pub async fn tag_answer(
+    site_key: String,
+    response: String,
+    tag: String,
+    #[server(default)] remove: Option<String>,
+) -> Result<(), AppError> {
+    crate::error::with_status(set_tag(site_key, response, tag, remove.is_none()).await)
+}
+
+#[cfg(feature = "ssr")]
+async fn set_tag(
+    site_key: String,
+    response: String,
+    tag: String,
+    present: bool,
+) -> Result<(), AppError> {
+    let member = crate::auth::require_member().await?;
+    let store = crate::auth::store()?;
+    let (membership, _site) = member.site(&store, &site_key).await?;
+    let response =
+        Uuid::parse_str(&response).map_err(|_| AppError::invalid("response", "is not an id"))?;
+    let tag = crate::report::Tag::parse(&tag)?;
+    if !store
+        .set_tag(
+            membership.org_id,
+            response,
+            &tag,
+            present,
+            chrono::Utc::now(),
+        )
+        .await?
+    {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
+}
+
+#[component]
+pub fn SiteDashboardPage() -> impl IntoView {
+    let params = use_params_map();
+    let location = use_location();
+    let tag = ServerAction::<TagAnswer>::new();
+    let report = Resource::new(
+        move || {
+            (
+                params.read().get("site_key").unwrap_or_default(),
+                location.search.get(),
+                tag.version().get(),
+            )
+        },
+        |(site_key, search, _)| site_report(site_key, search.trim_start_matches('?').to_string()),
+    );
+    adopt_browser_time_zone();
+    view! {
+        <Title text="Dashboard · Farewell" />
+        <main class="page wide">
+            <p class="crumbs"><a href="/dashboard">"← All sites"</a></p>
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match report.await {
+                        Ok(report) => view! { <ReportView report tag /> }.into_any(),
+                        Err(AppError::NotFound) => {
+                            crate::not_found_status();
+                            view! { <h1>"Not found"</h1> }.into_any()
+                        }
+                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </main>
+    }
+}
+
+/// A view without a zone is shown in UTC on the server; the browser then switches the URL to
+/// the viewer's own zone once, so days start at the viewer's midnight.
+fn adopt_browser_time_zone() {
+    #[cfg(feature = "hydrate")]
+    Effect::new(|_| {
+        use wasm_bindgen::JsCast;
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let Ok(search) = window.location().search() else {
+            return;
+        };
+        if search.contains("tz=") {
+            return;
+        }
+        let options =
+            js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new())
+                .resolved_options();
+        let zone = js_sys::Reflect::get(&options, &"timeZone".into())
+            .ok()
+            .and_then(|z| z.dyn_into::<js_sys::JsString>().ok())
+            .map(String::from);
+        if let Some(zone) = zone.filter(|z| z != "UTC") {
+            let sep = if search.is_empty() { "?" } else { "&" };
+            let _ = window
+                .location()
+                .replace(&format!("{search}{sep}tz={}", percent_encode(&zone)));
+        }
+    });
+}
+
+fn href(site_key: &str, view: &ViewParams) -> String {
+    format!("/dashboard/{site_key}?{}", view.to_query())
+}
+
+#[component]
+fn ReportView(report: Report, tag: ServerAction<TagAnswer>) -> impl IntoView {
+    let key = report.site_key.clone();
+    let view = report.view.clone();
+    let query = view.to_query();
+    let total = report.total.summary();
+    let headline = match (total.nps(), total.adjusted_wald_ci95()) {
+        (Some(nps), Some(ci)) if total.n() >= MIN_ANSWERS => view! {
+            <p class="nps"><span class="nps-value" data-nps=format!("{nps:.4}")>{signed(nps)}</span>" NPS"</p>
+            <p class="ci">"95 % interval "<span class="ci-lo">{one_decimal(ci.lo)}</span>" to "<span class="ci-hi">{one_decimal(ci.hi)}</span>", n = "<span class="n">{total.n()}</span></p>
+        }
+        .into_any(),
+        _ => view! { <p class="nps too-few">"Too few answers for an NPS ("<span class="n">{total.n()}</span>")"</p> }.into_any(),
+    };
+    let filter_note = view.segment.clone().map(|s| {
+        let cleared = href(&key, &view.with(|v| v.segment = None));
+        view! {
+            <p class="active-filter">"Only "{s.dimension.label()}" = "
+                <strong>{display_value(&s.value)}</strong>" "
+                <a href=cleared class="clear-filter">"show all"</a>
+            </p>
+        }
+    });
+    view! {
+        <header class="topbar">
+            <h1>{report.site_name.clone()}</h1>
+            <nav class="exports">
+                <a href=format!("/dashboard/{key}/export.csv?{query}") download>"Export CSV"</a>
+                " · "
+                <a href=format!("/dashboard/{key}/export.json?{query}") download>"Export JSON"</a>
+            </nav>
+        </header>
+        <Filters report=report.clone() />
+        {filter_note}
+        <section class="headline">
+            {headline}
+            <ComparisonView report=report.clone() />
+            <FunnelView funnel=report.funnel />
+        </section>
+        <section class="panel">
+            <h2>"NPS trend"</h2>
+            <TrendChart periods=report.periods.clone() />
+        </section>
+        <div class="two-columns">
+            <section class="panel">
+                <h2>"Promoters, passives, detractors"</h2>
+                <SplitChart periods=report.periods.clone() />
+            </section>
+            <section class="panel">
+                <h2>"Scores"</h2>
+                <Histogram counts=report.total />
+            </section>
+        </div>
+        <SegmentsView report=report.clone() />
+        <VerbatimsView report tag />
+    }
+}
+
+fn display_value(value: &str) -> String {
+    if value.is_empty() {
+        "(not known)".into()
+    } else {
+        value.to_string()
+    }
+}
+
+/// The view's range, bucket, survey and zone, as a GET form: submitting it changes the URL.
+#[component]
+fn Filters(report: Report) -> impl IntoView {
+    let v = report.view.clone();
+    let surveys = report
+        .surveys
+        .iter()
+        .map(|s| {
+            let selected = v.survey == Some(s.id);
+            view! { <option value=s.id.to_string() selected=selected>{s.name.clone()}</option> }
+        })
+        .collect_view();
+    let buckets = Granularity::ALL
+        .into_iter()
+        .map(|g| view! { <option value=g.as_str() selected=v.bucket == g>{g.as_str()}</option> })
+        .collect_view();
+    let hidden = |name: &'static str, value: Option<String>| {
+        value.map(|value| view! { <input type="hidden" name=name value=value /> })
+    };
+    view! {
+        <form method="get" class="filters" action=format!("/dashboard/{}", report.site_key)>
+            <label>"From "<input type="date" name="from" value=v.from.to_string() /></label>
+            <label>"To "<input type="date" name="to" value=v.to.to_string() /></label>
+            <label>"By "<select name="bucket">{buckets}</select></label>
+            <label>"Survey "<select name="survey"><option value="">"All surveys"</option>{surveys}</select></label>
+            <label>"Time zone "<input name="tz" value=v.tz.clone() size="18" /></label>
+            {hidden("segment", v.segment.as_ref().map(|s| format!("{}:{}", s.dimension.as_str(), s.value)))}
+            {hidden("by", Some(v.by.as_str().to_string()))}
+            {hidden("q", (!v.q.is_empty()).then(|| v.q.clone()))}
+            {hidden("band", v.band.map(|b| b.as_str().to_string()))}
+            {hidden("tag", v.tag.clone())}
+            <button type="submit">"Apply"</button>
+        </form>
+    }
+}
+
+#[component]
+fn ComparisonView(report: Report) -> impl IntoView {
+    let (current, earlier) = (report.total.summary(), report.previous.summary());
+    let period = format!("{} – {}", report.previous_from, report.previous_to);
+    let body = match Comparison::between(&current, &earlier) {
+        Some(c) if current.n() >= MIN_ANSWERS && earlier.n() >= MIN_ANSWERS => {
+            let (class, words) = match c.verdict(ALPHA) {
+                Verdict::RealRise => ("rise", "A real rise"),
+                Verdict::RealDrop => ("drop", "A real drop"),
+                Verdict::WithinNoise => ("noise", "Within noise"),
+            };
+            view! {
+                <p class=format!("verdict {class}")>{words}</p>
+                <p class="change">
+                    <span class="delta">{format!("{} points", signed(c.change))}</span>
+                    " vs "{signed(earlier.nps().unwrap_or(0.0))}" ("{period}", n = "{earlier.n()}"), "
+                    <span class="p-value">{format!("p = {:.3}", c.p_value)}</span>
+                </p>
+            }
+            .into_any()
+        }
+        _ => view! {
+            <p class="verdict none">"Not enough answers to compare"</p>
+            <p class="change">{format!("Previous period {period}: n = {}", earlier.n())}</p>
+        }
+        .into_any(),
+    };
+    view! { <div class="comparison">{body}</div> }
+}
+
+#[component]
+fn FunnelView(funnel: super::Funnel) -> impl IntoView {
+    let rate = funnel
+        .response_rate()
+        .map(|r| format!("{:.0} %", 100.0 * r))
+        .unwrap_or_else(|| "–".into());
+    view! {
+        <dl class="counts funnel">
+            <dt>"Shown"</dt><dd class="shown">{funnel.shown}</dd>
+            <dt>"Answered"</dt><dd class="answered">{funnel.answered}</dd>
+            <dt>"Dismissed"</dt><dd class="dismissed">{funnel.dismissed}</dd>
+            <dt>"Response rate"</dt><dd class="rate">{rate}</dd>
+        </dl>
+    }
+}
+
+#[component]
+fn SegmentsView(report: Report) -> impl IntoView {
+    let key = report.site_key.clone();
+    let v = report.view.clone();
+    let ranked = rank_segments(&report.segments);
+    let total: u64 = ranked.iter().map(|r| r.summary.n()).sum();
+    let tabs = Dimension::ALL
+        .into_iter()
+        .map(|d| {
+            let link = href(&key, &v.with(|x| x.by = d));
+            let current = (v.by == d).then_some("page");
+            view! { <a href=link aria-current=current class="tab">{d.label()}</a> }
+        })
+        .collect_view();
+    let rows = ranked
+        .into_iter()
+        .map(|r| {
+            let filter = href(
+                &key,
+                &v.with(|x| {
+                    x.segment = Some(SegmentFilter {
+                        dimension: v.by,
+                        value: r.value.clone(),
+                    })
+                }),
+            );
+            let share = 100.0 * r.summary.n() as f64 / total.max(1) as f64;
+            let figures = match (r.too_few(), r.summary.nps(), r.summary.adjusted_wald_ci95()) {
+                (false, Some(nps), Some(ci)) => view! {
+                    <td class="nps">{signed(nps)}</td>
+                    <td class="ci">{format!("{} to {}", one_decimal(ci.lo), one_decimal(ci.hi))}</td>
+                    <td class="impact">{one_decimal(r.impact)}</td>
+                }
+                .into_any(),
+                _ => view! { <td class="too-few" colspan="3">"too few answers"</td> }.into_any(),
+            };
+            view! {
+                <tr data-segment=r.value.clone()>
+                    <th scope="row"><a href=filter class="segment-filter">{display_value(&r.value)}</a></th>
+                    <td class="n">{r.summary.n()}</td>
+                    <td class="share">{format!("{share:.0} %")}</td>
+                    {figures}
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="panel segments">
+            <h2>"NPS by segment"</h2>
+            <nav class="tabs">{tabs}</nav>
+            <table class="segment-table">
+                <thead><tr><th>{v.by.label()}</th><th>"n"</th><th>"Share"</th><th>"NPS"</th><th>"95 % interval"</th><th>"Impact (points)"</th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+            <p class="hint">"Impact: share of answers × distance from the overall NPS. Select a segment to filter the whole view."</p>
+        </section>
+    }
+}
+
+#[component]
+fn VerbatimsView(report: Report, tag: ServerAction<TagAnswer>) -> impl IntoView {
+    let key = report.site_key.clone();
+    let v = report.view.clone();
+    let bands = [
+        None,
+        Some(Band::Detractor),
+        Some(Band::Passive),
+        Some(Band::Promoter),
+    ]
+    .into_iter()
+    .map(|band| {
+        let link = href(&key, &v.with(|x| x.band = band));
+        let label = band.map(|b| b.as_str()).unwrap_or("all");
+        let current = (v.band == band).then_some("page");
+        view! { <a href=link aria-current=current class="tab band-filter">{label}</a> }
+    })
+    .collect_view();
+    let tags = report
+        .tags
+        .iter()
+        .map(|(t, n)| {
+            let link = href(&key, &v.with(|x| x.tag = Some(t.clone())));
+            let current = (v.tag.as_deref() == Some(t.as_str())).then_some("page");
+            view! { <a href=link aria-current=current class="tag-filter">{format!("{t} ({n})")}</a> }
+        })
+        .collect_view();
+    let clear_tag = v.tag.clone().map(|_| {
+        view! { <a href=href(&key, &v.with(|x| x.tag = None)) class="clear-tag">"all tags"</a> }
+    });
+    let older = report.verbatims.last().filter(|_| report.more_verbatims).map(|last| {
+        view! { <a class="older" href=format!("{}&before={}", href(&key, &v), cursor_of(last))>"Older comments →"</a> }
+    });
+    let items = report
+        .verbatims
+        .into_iter()
+        .map(|verbatim| view! { <VerbatimItem verbatim site_key=key.clone() tag /> })
+        .collect_view();
+    let hidden = v.clone();
+    view! {
+        <section class="panel verbatims">
+            <h2>"Comments"</h2>
+            <form method="get" class="search" action=format!("/dashboard/{}", report.site_key)>
+                <input type="hidden" name="from" value=hidden.from.to_string() />
+                <input type="hidden" name="to" value=hidden.to.to_string() />
+                <input type="hidden" name="tz" value=hidden.tz.clone() />
+                <input type="hidden" name="bucket" value=hidden.bucket.as_str() />
+                <input type="hidden" name="by" value=hidden.by.as_str() />
+                {hidden.survey.map(|s| view! { <input type="hidden" name="survey" value=s.to_string() /> })}
+                {hidden.segment.as_ref().map(|s| view! { <input type="hidden" name="segment" value=format!("{}:{}", s.dimension.as_str(), s.value) /> })}
+                {hidden.band.map(|b| view! { <input type="hidden" name="band" value=b.as_str() /> })}
+                {hidden.tag.clone().map(|t| view! { <input type="hidden" name="tag" value=t /> })}
+                <label>"Search comments "<input type="search" name="q" value=hidden.q.clone() /></label>
+                <button type="submit">"Search"</button>
+            </form>
+            <nav class="tabs">{bands}</nav>
+            <p class="tags">"Tags: "{tags}" "{clear_tag}</p>
+            <ol class="verbatim-list">{items}</ol>
+            {older}
+        </section>
+    }
+}
+
+#[component]
+fn VerbatimItem(
+    verbatim: Verbatim,
+    site_key: String,
+    tag: ServerAction<TagAnswer>,
+) -> impl IntoView {
+    let band = verbatim.band();
+    let context = [
+        verbatim.page_path.clone(),
+        verbatim.device.clone(),
+        verbatim.browser.clone(),
+        verbatim.country.clone(),
+        verbatim.language.clone(),
+        verbatim.trigger.clone(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|c| view! { <span class="chip">{c}</span> })
+    .collect_view();
+    let id = verbatim.id.to_string();
+    let tags = verbatim
+        .tags
+        .clone()
+        .into_iter()
+        .map(|t| {
+            let (site_key, id) = (site_key.clone(), id.clone());
+            view! {
+                <ActionForm action=tag attr:class="tag-chip">
+                    <input type="hidden" name="site_key" value=site_key />
+                    <input type="hidden" name="response" value=id />
+                    <input type="hidden" name="tag" value=t.clone() />
+                    <input type="hidden" name="remove" value="1" />
+                    <span class="tag">{t.clone()}</span>
+                    <button type="submit" class="link" aria-label=format!("Remove tag {t}")>"×"</button>
+                </ActionForm>
+            }
+        })
+        .collect_view();
+    let (form_site, form_id) = (site_key.clone(), id.clone());
+    view! {
+        <li class=format!("verbatim {}", band.as_str()) data-id=id.clone()>
+            <p class="meta">
+                <span class=format!("score {}", band.as_str())>{verbatim.score}</span>
+                " "<span class="band">{band.as_str()}</span>
+                " · "<time datetime=verbatim.received_at.to_rfc3339()>{verbatim.local_time.clone()}</time>
+            </p>
+            <blockquote class="comment">{verbatim.comment.clone().unwrap_or_default()}</blockquote>
+            <p class="context">{context}</p>
+            {verbatim.contact_email.clone().map(|e| view! { <p class="contact">"May be contacted: "<a href=format!("mailto:{e}")>{e.clone()}</a></p> })}
+            <div class="tag-row">
+                {tags}
+                <ActionForm action=tag attr:class="add-tag">
+                    <input type="hidden" name="site_key" value=form_site />
+                    <label class="visually-hidden" for=format!("tag-{form_id}")>"Add a tag"</label>
+                    <input id=format!("tag-{form_id}") name="tag" placeholder="add tag" size="10" maxlength="40" required />
+                    <input type="hidden" name="response" value=form_id />
+                    <button type="submit">"Tag"</button>
+                </ActionForm>
+            </div>
+        </li>
+    }
+}

@@ -1,0 +1,146 @@
+//! Computing a dashboard view on the server, for the page, the exports and the REST API alike.
+
+use super::periods::{self, zone};
+use super::{PeriodCounts, Report, SurveyChoice, ViewParams, VERBATIM_PAGE};
+use crate::dashboard::Funnel;
+use crate::error::AppError;
+use crate::nps::ScoreCounts;
+use crate::store::{AnswerFilter, SharedStore, Site, TimeRange, VerbatimQuery};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+/// Reads a view from query parameters: the zone first, since "today" depends on it.
+pub fn parse_view(get: impl Fn(&str) -> Option<String>) -> Result<ViewParams, AppError> {
+    let tz = match get("tz").filter(|t| !t.trim().is_empty()) {
+        Some(name) => zone(name.trim())?,
+        None => chrono_tz::UTC,
+    };
+    let today = Utc::now().with_timezone(&tz).date_naive();
+    Ok(ViewParams::from_query(get, today)?)
+}
+
+/// The answer filter and the UTC range a view covers.
+pub fn scope(view: &ViewParams) -> Result<(AnswerFilter, TimeRange), AppError> {
+    let tz = zone(&view.tz)?;
+    Ok((
+        AnswerFilter {
+            survey: view.survey,
+            segment: view.segment.clone(),
+        },
+        periods::range(tz, view.from, view.to),
+    ))
+}
+
+/// Everything one view shows, for a site of `org` (the caller has checked membership).
+pub async fn build_report(
+    store: &SharedStore,
+    org: Uuid,
+    site: Site,
+    view: ViewParams,
+    before: Option<(DateTime<Utc>, Uuid)>,
+) -> Result<Report, AppError> {
+    let tz = zone(&view.tz)?;
+    let surveys: Vec<SurveyChoice> = store
+        .org_site_surveys(org, site.id)
+        .await?
+        .into_iter()
+        .map(|s| SurveyChoice {
+            id: s.id,
+            name: s.name,
+        })
+        .collect();
+    if let Some(survey) = view.survey {
+        if !surveys.iter().any(|s| s.id == survey) {
+            return Err(AppError::invalid("survey", "is not a survey of this site"));
+        }
+    }
+    let buckets = periods::periods(tz, view.from, view.to, view.bucket)?;
+    let (filter, range) = scope(&view)?;
+    let counts = store
+        .period_counts(org, site.id, &filter, &buckets.boundaries)
+        .await?;
+    let mut total = ScoreCounts::default();
+    counts.iter().for_each(|c| total.merge(c));
+    let periods = buckets
+        .labels
+        .into_iter()
+        .zip(counts)
+        .map(|((label, start), counts)| PeriodCounts {
+            label,
+            start,
+            counts,
+        })
+        .collect();
+
+    let (previous_from, previous_to) = view.previous_range();
+    let previous_range = periods::range(tz, previous_from, previous_to);
+    let previous = store
+        .period_counts(
+            org,
+            site.id,
+            &filter,
+            &[previous_range.from, previous_range.to],
+        )
+        .await?
+        .pop()
+        .unwrap_or_default();
+
+    let (shown, dismissed, answered) = store.impression_counts(org, site.id, range).await?;
+    let segments = store
+        .segment_counts(org, site.id, view.survey, view.by, range)
+        .await?;
+
+    let mut verbatims = store
+        .verbatims(
+            org,
+            site.id,
+            &VerbatimQuery {
+                filter,
+                range,
+                search: (!view.q.is_empty()).then(|| view.q.clone()),
+                band: view.band,
+                tag: view.tag.as_deref().map(super::Tag::parse).transpose()?,
+                comments_only: true,
+                before,
+                limit: VERBATIM_PAGE + 1,
+            },
+        )
+        .await?;
+    let more_verbatims = verbatims.len() > VERBATIM_PAGE as usize;
+    verbatims.truncate(VERBATIM_PAGE as usize);
+    let tags = store.site_tags(org, site.id).await?;
+
+    Ok(Report {
+        site_name: site.name,
+        site_key: site.site_key,
+        surveys,
+        view,
+        periods,
+        total,
+        previous_from,
+        previous_to,
+        previous,
+        funnel: Funnel {
+            shown,
+            dismissed,
+            answered,
+        },
+        segments,
+        verbatims,
+        more_verbatims,
+        tags,
+    })
+}
+
+/// Writes each answer's received time in the view's zone.
+pub fn localise_times(verbatims: &mut [super::Verbatim], tz: &str) -> Result<(), AppError> {
+    let tz = zone(tz)?;
+    for v in verbatims {
+        v.local_time = v
+            .received_at
+            .with_timezone(&tz)
+            .format("%Y-%m-%d %H:%M")
+            .to_string();
+    }
+    Ok(())
+}

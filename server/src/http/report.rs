@@ -1,0 +1,247 @@
+//! A dashboard view as data: exports of the answers behind it (CSV, JSON) for signed-in members,
+//! and the same view and answers through the REST API for an organisation's API tokens.
+
+use super::error::ApiError;
+use super::summary::organisation_of_token;
+use app::report::build::{build_report, localise_times, parse_view, scope};
+use app::report::{csv_field, parse_query, Report, Verbatim, ViewParams};
+use app::store::{SharedStore, Site, VerbatimQuery};
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use tower_sessions::Session;
+use uuid::Uuid;
+
+/// Answers fetched per query while streaming an export.
+const EXPORT_PAGE: u32 = 2_000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Json,
+}
+
+impl Format {
+    fn parse(text: &str) -> Result<Format, ApiError> {
+        match text {
+            "csv" => Ok(Format::Csv),
+            "json" => Ok(Format::Json),
+            _ => Err(app::domain::FieldError::new("format", "must be csv or json").into()),
+        }
+    }
+}
+
+fn view_of(query: &Option<String>) -> Result<(ViewParams, Vec<(String, String)>), ApiError> {
+    let pairs = parse_query(query.as_deref().unwrap_or(""));
+    let view = parse_view(|key| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()))?;
+    Ok((view, pairs))
+}
+
+/// `GET /dashboard/{site_key}/export.csv|json?<view>`: every answer of the view, for members.
+pub async fn dashboard_export(
+    State(store): State<SharedStore>,
+    session: Session,
+    Path((site_key, file)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let format = match file.as_str() {
+        "export.csv" => Format::Csv,
+        "export.json" => Format::Json,
+        _ => return Err(ApiError::NotFound),
+    };
+    let member = app::auth::member_of_session(&session, &store).await?;
+    let (membership, site) = member.site(&store, &site_key).await?;
+    let (view, _) = view_of(&query)?;
+    export(store, membership.org_id, site, view, format).await
+}
+
+async fn token_site(
+    store: &SharedStore,
+    headers: &HeaderMap,
+    site_key: &str,
+) -> Result<(Uuid, Site), ApiError> {
+    let org = organisation_of_token(store, headers).await?;
+    let site = store
+        .site_by_key(org, site_key)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok((org, site))
+}
+
+/// `GET /api/v1/sites/{site_key}/report?<view>`: the dashboard's figures as JSON.
+pub async fn api_report(
+    State(store): State<SharedStore>,
+    headers: HeaderMap,
+    Path(site_key): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Report>, ApiError> {
+    let (org, site) = token_site(&store, &headers, &site_key).await?;
+    let (view, _) = view_of(&query)?;
+    let mut report = build_report(&store, org, site, view, None).await?;
+    localise_times(&mut report.verbatims, &report.view.tz)?;
+    Ok(Json(report))
+}
+
+/// `GET /api/v1/sites/{site_key}/responses?<view>&format=csv|json`: the answers of a view.
+pub async fn api_responses(
+    State(store): State<SharedStore>,
+    headers: HeaderMap,
+    Path(site_key): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let (org, site) = token_site(&store, &headers, &site_key).await?;
+    let (view, pairs) = view_of(&query)?;
+    let format = pairs
+        .iter()
+        .find(|(k, _)| k == "format")
+        .map(|(_, v)| Format::parse(v))
+        .transpose()?
+        .unwrap_or(Format::Json);
+    export(store, org, site, view, format).await
+}
+
+const CSV_HEADER: &str = "id,received_at,local_time,survey_id,score,band,comment,language,\
+page_path,device,browser,country,trigger,referrer,contact_email,tags\r\n";
+
+fn csv_row(v: &Verbatim) -> String {
+    let fields = [
+        v.id.to_string(),
+        v.received_at.to_rfc3339(),
+        v.local_time.clone(),
+        v.survey_id.to_string(),
+        v.score.to_string(),
+        v.band().as_str().to_string(),
+        v.comment.clone().unwrap_or_default(),
+        v.language.clone().unwrap_or_default(),
+        v.page_path.clone().unwrap_or_default(),
+        v.device.clone().unwrap_or_default(),
+        v.browser.clone().unwrap_or_default(),
+        v.country.clone().unwrap_or_default(),
+        v.trigger.clone().unwrap_or_default(),
+        v.referrer.clone().unwrap_or_default(),
+        v.contact_email.clone().unwrap_or_default(),
+        v.tags.join(";"),
+    ];
+    let mut row = fields
+        .iter()
+        .map(|f| csv_field(f))
+        .collect::<Vec<_>>()
+        .join(",");
+    row.push_str("\r\n");
+    row
+}
+
+struct ExportState {
+    store: SharedStore,
+    org: Uuid,
+    site: Uuid,
+    query: VerbatimQuery,
+    tz: String,
+    format: Format,
+    first: bool,
+    done: bool,
+}
+
+/// Streams the answers page by page (keyset paging), so an export of millions of answers never
+/// sits in memory.
+async fn export(
+    store: SharedStore,
+    org: Uuid,
+    site: Site,
+    view: ViewParams,
+    format: Format,
+) -> Result<Response, ApiError> {
+    let (filter, range) = scope(&view)?;
+    let tag = view
+        .tag
+        .as_deref()
+        .map(app::report::Tag::parse)
+        .transpose()?;
+    let state = ExportState {
+        store,
+        org,
+        site: site.id,
+        query: VerbatimQuery {
+            filter,
+            range,
+            search: (!view.q.is_empty()).then(|| view.q.clone()),
+            band: view.band,
+            tag,
+            comments_only: false,
+            before: None,
+            limit: EXPORT_PAGE,
+        },
+        tz: view.tz.clone(),
+        format,
+        first: true,
+        done: false,
+    };
+    let stream = futures_util::stream::unfold(state, |mut s| async move {
+        if s.done {
+            return None;
+        }
+        let mut chunk = String::new();
+        if s.first {
+            s.first = false;
+            chunk.push_str(match s.format {
+                Format::Csv => CSV_HEADER,
+                Format::Json => "[",
+            });
+        }
+        let page = match s.store.verbatims(s.org, s.site, &s.query).await {
+            Ok(page) => page,
+            Err(e) => {
+                // Headers are gone already: end the body early; the client sees a truncated file.
+                tracing::error!(error = %e, "export failed mid-stream");
+                return Some((Err(std::io::Error::other("export failed")), s));
+            }
+        };
+        let mut page = page;
+        if localise_times(&mut page, &s.tz).is_err() {
+            return Some((Err(std::io::Error::other("bad zone")), s));
+        }
+        for v in &page {
+            match s.format {
+                Format::Csv => chunk.push_str(&csv_row(v)),
+                Format::Json => {
+                    if s.query.before.is_some() || !chunk.ends_with('[') {
+                        chunk.push(',');
+                    }
+                    chunk.push_str(&serde_json::to_string(v).unwrap_or_default());
+                }
+            }
+        }
+        match page.last() {
+            Some(last) if page.len() == EXPORT_PAGE as usize => {
+                s.query.before = Some((last.received_at, last.id));
+            }
+            _ => {
+                s.done = true;
+                if s.format == Format::Json {
+                    chunk.push(']');
+                }
+            }
+        }
+        Some((Ok::<_, std::io::Error>(Bytes::from(chunk)), s))
+    });
+    let (content_type, extension) = match format {
+        Format::Csv => ("text/csv; charset=utf-8", "csv"),
+        Format::Json => ("application/json", "json"),
+    };
+    let filename = format!(
+        "farewell-{}-{}-{}.{extension}",
+        site.site_key, view.from, view.to
+    );
+    let mut response = Body::from_stream(stream).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&format!("attachment; filename=\"{filename}\""))
+            .map_err(|e| ApiError::Internal(e.into()))?,
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}

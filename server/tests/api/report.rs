@@ -1,0 +1,631 @@
+//! The dashboard's figures: pre-aggregates against a recount of the raw answers, verbatims
+//! search and tags, exports and the reporting API, and who may see what.
+
+use crate::both_backends;
+use crate::helpers::{json, TestApp, PASSWORD};
+use app::domain::{
+    BrowserFamily, ConsentChoices, Country, DeviceClass, Language, PagePath, ResponseAmendment,
+    Trigger, UsageContext,
+};
+use app::nps::{Score, ScoreCounts};
+use app::report::periods::{periods, range, zone};
+use app::report::{Dimension, Granularity, SegmentFilter, Tag};
+use app::store::{AnswerFilter, StoredResponse, VerbatimQuery};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use farewell::provision::DemoCreated;
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+/// xorshift64*: reproducible test data without another dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+}
+
+const COUNTRIES: [Option<&str>; 4] = [None, Some("FI"), Some("SE"), Some("DE")];
+const DEVICES: [Option<&str>; 3] = [None, Some("desktop"), Some("mobile")];
+const BROWSERS: [Option<&str>; 3] = [None, Some("chrome"), Some("firefox")];
+const LANGUAGES: [Option<&str>; 3] = [None, Some("en"), Some("fi")];
+const PAGES: [Option<&str>; 3] = [None, Some("/"), Some("/pricing")];
+const TRIGGERS: [Option<&str>; 3] = [None, Some("armed_exit"), Some("api")];
+
+fn values(dimension: Dimension) -> &'static [Option<&'static str>] {
+    match dimension {
+        Dimension::Country => &COUNTRIES,
+        Dimension::Device => &DEVICES,
+        Dimension::Browser => &BROWSERS,
+        Dimension::Language => &LANGUAGES,
+        Dimension::Page => &PAGES,
+        Dimension::Trigger => &TRIGGERS,
+    }
+}
+
+fn value_of(r: &StoredResponse, dimension: Dimension) -> String {
+    let v = match dimension {
+        Dimension::Country => r.context.country.as_ref().map(|c| c.as_str().to_owned()),
+        Dimension::Device => r.context.device.map(|d| d.as_str().to_owned()),
+        Dimension::Browser => r.context.browser.map(|b| b.as_str().to_owned()),
+        Dimension::Language => r.language.clone(),
+        Dimension::Page => r.context.page_path.as_ref().map(|p| p.as_str().to_owned()),
+        Dimension::Trigger => r.context.trigger.map(|t| t.as_str().to_owned()),
+    };
+    v.unwrap_or_default()
+}
+
+struct Fixture {
+    demo: DemoCreated,
+    surveys: Vec<Uuid>,
+    answers: Vec<StoredResponse>,
+}
+
+/// `n` answers spread over 70 days from 2026-03-01 (across the March daylight-saving change),
+/// on two surveys, with every segment key sometimes missing.
+async fn fill(app: &TestApp, n: usize, seed: u64) -> Fixture {
+    let demo = app.seed().await;
+    let public = app
+        .store
+        .public_site(&demo.site_key)
+        .await
+        .unwrap()
+        .unwrap();
+    let notice = public.current_notice.unwrap().id;
+    let second = app
+        .store
+        .create_survey(demo.organisation_id, demo.site_id, "Checkout", "Checkout")
+        .await
+        .unwrap();
+    let surveys = vec![public.default_survey.unwrap().id, second.id];
+    let start = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
+    let mut rng = Rng(seed);
+    let answers: Vec<StoredResponse> = (0..n)
+        .map(|_| {
+            let at = start + Duration::seconds(rng.below(70 * 86_400) as i64);
+            StoredResponse {
+                id: Uuid::new_v4(),
+                org_id: demo.organisation_id,
+                site_id: demo.site_id,
+                survey_id: *rng.pick(&surveys),
+                score: Score::try_from(rng.below(11) as u8).unwrap(),
+                comment: None,
+                language: rng
+                    .pick(&LANGUAGES)
+                    .map(|l| Language::parse("l", l).unwrap().as_str().to_owned()),
+                received_at: DateTime::from_timestamp_millis(at.timestamp_millis()).unwrap(),
+                notice_id: notice,
+                choices: ConsentChoices::default(),
+                context: UsageContext {
+                    page_path: rng.pick(&PAGES).map(|p| PagePath::parse("p", p).unwrap()),
+                    referrer: None,
+                    trigger: rng.pick(&TRIGGERS).map(|t| Trigger::parse("t", t).unwrap()),
+                    device: rng
+                        .pick(&DEVICES)
+                        .map(|d| DeviceClass::parse("d", d).unwrap()),
+                    browser: rng
+                        .pick(&BROWSERS)
+                        .map(|b| BrowserFamily::parse("b", b).unwrap()),
+                    country: rng.pick(&COUNTRIES).and_then(Country::parse),
+                },
+                respondent_id: None,
+                contact_email: None,
+            }
+        })
+        .collect();
+    for batch in answers.chunks(97) {
+        app.store.insert_responses(batch).await.unwrap();
+    }
+    Fixture {
+        demo,
+        surveys,
+        answers,
+    }
+}
+
+fn recount<'a>(
+    answers: impl Iterator<Item = &'a StoredResponse>,
+    filter: &AnswerFilter,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> ScoreCounts {
+    answers
+        .filter(|r| r.received_at >= from && r.received_at < to)
+        .filter(|r| filter.survey.is_none_or(|s| s == r.survey_id))
+        .filter(|r| {
+            filter
+                .segment
+                .as_ref()
+                .is_none_or(|s| value_of(r, s.dimension) == s.value)
+        })
+        .map(|r| r.score)
+        .collect()
+}
+
+both_backends!(
+    aggregates_equal_a_recount_of_the_answers_in_any_zone_and_range,
+    |app: TestApp| async move {
+        let mut fx = fill(&app, 700, 0x5eed).await;
+        let org = fx.demo.organisation_id;
+        let site = fx.demo.site_id;
+        // Retries are stored once and counted once.
+        let outcomes = app.store.insert_responses(&fx.answers[..40]).await.unwrap();
+        assert!(outcomes
+            .iter()
+            .all(|o| *o == app::store::InsertOutcome::Duplicate));
+        // Partial answers whose score is changed later move between score columns.
+        let mut rng = Rng(99);
+        for _ in 0..60 {
+            let i = rng.below(fx.answers.len() as u64) as usize;
+            let score = Score::try_from(rng.below(11) as u8).unwrap();
+            let amendment = ResponseAmendment {
+                score: Some(score),
+                ..Default::default()
+            };
+            assert!(app
+                .store
+                .amend_response(site, fx.answers[i].id, &amendment, Utc::now())
+                .await
+                .unwrap());
+            fx.answers[i].score = score;
+        }
+
+        let zones = [
+            "UTC",
+            "Europe/Helsinki",
+            "America/St_Johns",
+            "Asia/Kathmandu",
+            "Australia/Lord_Howe",
+            "Pacific/Chatham",
+        ];
+        let first = NaiveDate::from_ymd_opt(2026, 2, 25).unwrap();
+        let mut checked = 0u64;
+        for round in 0..36 {
+            let tz = zone(*rng.pick(&zones)).unwrap();
+            let from = first + Duration::days(rng.below(70) as i64);
+            let to = from + Duration::days(rng.below(45) as i64);
+            let granularity = *rng.pick(&Granularity::ALL);
+            let dimension = *rng.pick(&Dimension::ALL);
+            let filter = match round % 3 {
+                0 => AnswerFilter::default(),
+                1 => AnswerFilter {
+                    survey: Some(*rng.pick(&fx.surveys)),
+                    segment: None,
+                },
+                _ => AnswerFilter {
+                    survey: None,
+                    segment: Some(SegmentFilter {
+                        dimension,
+                        value: rng.pick(values(dimension)).unwrap_or("").to_string(),
+                    }),
+                },
+            };
+            let buckets = periods(tz, from, to, granularity).unwrap();
+            let stored = app
+                .store
+                .period_counts(org, site, &filter, &buckets.boundaries)
+                .await
+                .unwrap();
+            assert_eq!(stored.len(), buckets.labels.len());
+            for (i, counts) in stored.iter().enumerate() {
+                let expected = recount(
+                    fx.answers.iter(),
+                    &filter,
+                    buckets.boundaries[i],
+                    buckets.boundaries[i + 1],
+                );
+                assert_eq!(
+                    *counts, expected,
+                    "{tz} {from}..{to} {granularity:?} bucket {i} {filter:?}"
+                );
+                checked += counts.n();
+            }
+
+            let whole = range(tz, from, to);
+            let survey = (round % 2 == 0).then(|| *rng.pick(&fx.surveys));
+            let segments = app
+                .store
+                .segment_counts(org, site, survey, dimension, whole)
+                .await
+                .unwrap();
+            let mut expected: BTreeMap<String, ScoreCounts> = BTreeMap::new();
+            for r in fx.answers.iter().filter(|r| {
+                r.received_at >= whole.from
+                    && r.received_at < whole.to
+                    && survey.is_none_or(|s| s == r.survey_id)
+            }) {
+                expected
+                    .entry(value_of(r, dimension))
+                    .or_default()
+                    .add(r.score);
+            }
+            let got: BTreeMap<String, ScoreCounts> = segments
+                .into_iter()
+                .filter(|s| s.counts.n() > 0)
+                .map(|s| (s.value, s.counts))
+                .collect();
+            assert_eq!(got, expected, "{tz} {from}..{to} by {dimension:?}");
+        }
+        assert!(checked > 1000, "the ranges covered answers ({checked})");
+    }
+);
+
+both_backends!(
+    another_organisation_sees_none_of_the_aggregates,
+    |app: TestApp| async move {
+        let fx = fill(&app, 50, 7).await;
+        let other = app.seed().await;
+        let all = app::store::TimeRange::all_time();
+        let counts = app
+            .store
+            .period_counts(
+                other.organisation_id,
+                fx.demo.site_id,
+                &AnswerFilter::default(),
+                &[all.from, all.to],
+            )
+            .await
+            .unwrap();
+        assert_eq!(counts[0].n(), 0);
+        let verbatims = app
+            .store
+            .verbatims(
+                other.organisation_id,
+                fx.demo.site_id,
+                &VerbatimQuery {
+                    filter: AnswerFilter::default(),
+                    range: all,
+                    search: None,
+                    band: None,
+                    tag: None,
+                    comments_only: false,
+                    before: None,
+                    limit: 100,
+                },
+            )
+            .await
+            .unwrap();
+        assert!(verbatims.is_empty());
+        assert!(!app
+            .store
+            .set_tag(
+                other.organisation_id,
+                fx.answers[0].id,
+                &Tag::parse("x").unwrap(),
+                true,
+                Utc::now()
+            )
+            .await
+            .unwrap());
+    }
+);
+
+/// Posts answers with comments through the public API (now, so they are in the default view).
+async fn answer_with_comments(app: &TestApp, site_key: &str, answers: &[(u8, &str)]) -> Vec<Uuid> {
+    let mut ids = vec![];
+    for (score, comment) in answers {
+        let id = Uuid::new_v4();
+        let response = app
+            .post_response(&serde_json::json!({
+                "id": id, "site": site_key, "score": score, "comment": comment,
+                "context": {"path": "/pricing"}
+            }))
+            .await;
+        assert!(
+            response.status().is_success(),
+            "{}",
+            response.text().await.unwrap()
+        );
+        ids.push(id);
+    }
+    ids
+}
+
+async fn signed_in(app: &TestApp) -> DemoCreated {
+    let demo = app.seed().await;
+    app.sign_in(&demo.email, PASSWORD).await;
+    demo
+}
+
+async fn report(app: &TestApp, site_key: &str, query: &str) -> reqwest::Response {
+    app.client
+        .post(app.url("/fn/site_report"))
+        .form(&[("site_key", site_key), ("query", query)])
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn tag(
+    app: &TestApp,
+    site_key: &str,
+    id: Uuid,
+    tag: &str,
+    remove: bool,
+) -> reqwest::Response {
+    let id = id.to_string();
+    let mut form = vec![
+        ("site_key", site_key),
+        ("response", id.as_str()),
+        ("tag", tag),
+    ];
+    if remove {
+        form.push(("remove", "1"));
+    }
+    app.client
+        .post(app.url("/fn/tag_answer"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+}
+
+both_backends!(
+    verbatims_are_searched_filtered_tagged_and_exported,
+    |app: TestApp| async move {
+        let demo = signed_in(&app).await;
+        let ids = answer_with_comments(
+            &app,
+            &demo.site_key,
+            &[
+                (2, "Checkout was far too slow"),
+                (9, "Lovely and fast"),
+                (7, "=HYPERLINK(\"http://evil.example\") slow, sometimes"),
+                (10, "Fast enough, great support"),
+            ],
+        )
+        .await;
+
+        let body = json(report(&app, &demo.site_key, "q=slow").await).await;
+        let found: Vec<&str> = body["verbatims"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["comment"].as_str().unwrap())
+            .collect();
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found.iter().all(|c| c.contains("slow")));
+        assert_eq!(
+            body["total"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c.as_u64().unwrap())
+                .sum::<u64>(),
+            4
+        );
+
+        let body = json(report(&app, &demo.site_key, "q=slow&band=detractor").await).await;
+        assert_eq!(body["verbatims"].as_array().unwrap().len(), 1);
+        assert_eq!(body["verbatims"][0]["score"], 2);
+
+        assert!(tag(&app, &demo.site_key, ids[1], "Praise", false)
+            .await
+            .status()
+            .is_success());
+        assert!(tag(&app, &demo.site_key, ids[3], "praise", false)
+            .await
+            .status()
+            .is_success());
+        assert!(tag(&app, &demo.site_key, ids[3], "support", false)
+            .await
+            .status()
+            .is_success());
+        let bad = tag(&app, &demo.site_key, ids[3], "<script>", false).await;
+        assert_eq!(bad.status(), 422);
+        let body = json(report(&app, &demo.site_key, "tag=praise").await).await;
+        let tagged: Vec<&str> = body["verbatims"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(tagged.len(), 2);
+        assert_eq!(body["tags"][0], serde_json::json!(["praise", 2]));
+        assert!(tag(&app, &demo.site_key, ids[1], "praise", true)
+            .await
+            .status()
+            .is_success());
+        let body = json(report(&app, &demo.site_key, "tag=praise").await).await;
+        assert_eq!(body["verbatims"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            body["verbatims"][0]["tags"],
+            serde_json::json!(["praise", "support"])
+        );
+
+        // The CSV export of the searched view: formulas neutralised, one row per answer.
+        let csv = app
+            .client
+            .get(app.url(&format!("/dashboard/{}/export.csv?q=slow", demo.site_key)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(csv.status(), 200);
+        assert!(csv.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("attachment"));
+        let text = csv.text().await.unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3, "{text}");
+        assert!(lines[0].starts_with("id,received_at,"));
+        assert!(
+            text.contains("\"'=HYPERLINK(\"\"http://evil.example\"\") slow, sometimes\""),
+            "{text}"
+        );
+        let all = app
+            .client
+            .get(app.url(&format!("/dashboard/{}/export.json", demo.site_key)))
+            .send()
+            .await
+            .unwrap();
+        let all: serde_json::Value = all.json().await.unwrap();
+        assert_eq!(all.as_array().unwrap().len(), 4);
+
+        // Bad view parameters are a 422 naming the field.
+        let bad = app
+            .client
+            .get(app.url(&format!(
+                "/dashboard/{}/export.csv?bucket=year",
+                demo.site_key
+            )))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(bad.status(), 422);
+        assert_eq!(json(bad).await["field"], "bucket");
+    }
+);
+
+both_backends!(
+    every_dashboard_route_refuses_strangers_and_other_organisations,
+    |app: TestApp| async move {
+        let theirs = app.seed().await;
+        let ids = answer_with_comments(&app, &theirs.site_key, &[(3, "secret complaint")]).await;
+        let site = theirs.site_key.as_str();
+
+        // (a) no session
+        assert_eq!(app.get(&format!("/dashboard/{site}")).await.status(), 302);
+        let r = report(&app, site, "").await;
+        assert!(!r.status().is_success());
+        assert!(!r.text().await.unwrap().contains("secret"));
+        for path in ["export.csv", "export.json"] {
+            let r = app
+                .client
+                .get(app.url(&format!("/dashboard/{site}/{path}")))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 401, "{path}");
+        }
+        assert_eq!(tag(&app, site, ids[0], "x", false).await.status(), 401);
+        for path in ["report", "responses"] {
+            let r = app
+                .client
+                .get(app.url(&format!("/api/v1/sites/{site}/{path}")))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 401, "{path}");
+        }
+
+        // (b) a member of another organisation: 404, as if the site did not exist
+        let mine = signed_in(&app).await;
+        let page = app.get(&format!("/dashboard/{site}")).await;
+        assert_eq!(page.status(), 404);
+        assert!(!page.text().await.unwrap().contains("secret"));
+        let r = report(&app, site, "").await;
+        assert_eq!(r.status(), 404);
+        for path in ["export.csv", "export.json"] {
+            let r = app
+                .client
+                .get(app.url(&format!("/dashboard/{site}/{path}")))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 404, "{path}");
+        }
+        let r = tag(&app, site, ids[0], "x", false).await;
+        assert_eq!(r.status(), 404);
+        // Their answer's id under my own site key is not mine either.
+        let r = tag(&app, &mine.site_key, ids[0], "x", false).await;
+        assert_eq!(r.status(), 404);
+        for path in ["report", "responses"] {
+            let r = app
+                .client
+                .get(app.url(&format!("/api/v1/sites/{site}/{path}")))
+                .bearer_auth(&mine.api_token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 404, "{path}");
+        }
+
+        // A tag without this host's Origin (a forged cross-site form) is refused.
+        let forged = crate::helpers::new_client()
+            .post(app.url("/fn/tag_answer"))
+            .header("Origin", "https://evil.example")
+            .form(&[
+                ("site_key", site),
+                ("response", &ids[0].to_string()),
+                ("tag", "x"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(forged.status(), 403);
+    }
+);
+
+both_backends!(
+    the_dashboard_page_and_the_api_show_the_view,
+    |app: TestApp| async move {
+        let demo = signed_in(&app).await;
+        let mut answers = vec![];
+        for i in 0..12u8 {
+            answers.push((if i < 8 { 10 } else { 1 }, "ok"));
+        }
+        answer_with_comments(&app, &demo.site_key, &answers).await;
+        let html = app
+            .get(&format!(
+                "/dashboard/{}?bucket=day&tz=Europe/Helsinki&by=page",
+                demo.site_key
+            ))
+            .await
+            .text()
+            .await
+            .unwrap();
+        // 8 promoters, 4 detractors of 12: NPS +33.
+        assert!(html.contains(r#"data-nps="33.3333""#), "{html}");
+        assert!(html.contains(r#"<tr data-segment="/pricing">"#), "{html}");
+        assert!(html.contains("Not enough answers to compare"));
+        assert!(html.contains(r#"class="chart trend""#));
+        assert!(html.contains(r#"<input type="hidden" name="by" value="page""#));
+
+        let api = app
+            .client
+            .get(app.url(&format!(
+                "/api/v1/sites/{}/report?bucket=month",
+                demo.site_key
+            )))
+            .bearer_auth(&demo.api_token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(api.status(), 200);
+        let body = json(api).await;
+        let n: u64 = body["periods"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|p| {
+                p["counts"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| c.as_u64().unwrap())
+            })
+            .sum();
+        assert_eq!(n, 12);
+        let csv = app
+            .client
+            .get(app.url(&format!(
+                "/api/v1/sites/{}/responses?format=csv",
+                demo.site_key
+            )))
+            .bearer_auth(&demo.api_token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(csv.text().await.unwrap().lines().count(), 13);
+    }
+);
