@@ -10,7 +10,7 @@ export DATABASE_URL=${DATABASE_URL:-sqlite://farewell.db}
 export LEPTOS_SITE_ROOT=target/site
 bin=target/debug/farewell
 if [ "$DATABASE_URL" = sqlite://farewell.db ] && [ ! -f farewell.db ]; then
-  "$bin" demo --password "${FAREWELL_DEMO_PASSWORD:-farewell-demo}" --responses 120 > target/demo.txt
+  "$bin" demo --password "${FAREWELL_DEMO_PASSWORD:-farewell-demo}" --responses 20000 > target/demo.txt
 fi
 cat <<MSG
 

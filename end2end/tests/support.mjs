@@ -18,7 +18,7 @@ mkdirSync(screenshots, { recursive: true });
 export const PASSWORD = 'end-to-end password';
 
 /// Starts Farewell. `origins` are the origins allowed to embed the demo site's widget.
-export async function startFarewell({ origins = [] } = {}) {
+export async function startFarewell({ origins = [], responses = 0 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'farewell-e2e-'));
   const db = join(dir, 'farewell.db');
   const env = {
@@ -30,7 +30,7 @@ export async function startFarewell({ origins = [] } = {}) {
   };
   const originArgs = origins.flatMap((o) => ['--origin', o]);
   const demo = JSON.parse(
-    execFileSync(binary, ['demo', '--json', '--password', PASSWORD, ...originArgs], { env, encoding: 'utf8' }),
+    execFileSync(binary, ['demo', '--json', '--password', PASSWORD, '--responses', String(responses), ...originArgs], { env, encoding: 'utf8' }),
   );
   const server = spawn(binary, ['--addr', '127.0.0.1:0', 'serve'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   const port = await new Promise((ok, fail) => {

@@ -115,7 +115,7 @@ pub struct DemoArgs {
     /// The demo admin's password; a random one is generated and printed if not given.
     #[arg(long, env = "FAREWELL_DEMO_PASSWORD", hide_env_values = true)]
     pub password: Option<String>,
-    /// Also store this many generated answers, spread over the last 90 days.
+    /// Also store this many generated answers (realistic, over the last year).
     #[arg(long, default_value_t = 0)]
     pub responses: u32,
     /// Print the result as JSON (for scripts and tests).

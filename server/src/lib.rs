@@ -2,6 +2,7 @@
 //! pages, sessions, and start-up. `main.rs` only dispatches the command line.
 
 pub mod config;
+pub mod demo_data;
 pub mod http;
 pub mod ingest_queue;
 pub mod provision;

@@ -2,17 +2,15 @@
 
 use crate::tokens;
 use app::auth::hash_password;
-use app::domain::{
-    ConsentChoices, DeviceClass, Email, NewResponse, PagePath, Password, Role, UsageContext,
-};
-use app::ingest::record_response;
-use app::nps::Score;
-use app::store::{Direct, Organisation, SharedStore, Site};
-use chrono::{Duration, Utc};
+use app::domain::{Email, Password, Role};
+use app::store::{Organisation, SharedStore, Site};
+use chrono::Utc;
 use serde::Serialize;
 use uuid::Uuid;
 
 pub const DEMO_EMAIL: &str = "admin@demo.example";
+/// Demo answers are spread over this many days before now.
+pub const DEMO_DAYS: u32 = 365;
 
 /// What the demo command made, printed once: the password and token are not stored readable.
 #[derive(Debug, Serialize)]
@@ -105,7 +103,7 @@ pub async fn demo_named(
     store.publish_notice(org.id, "en", DEMO_NOTICE).await?;
     let (api_token, token_hash) = tokens::new_api_token();
     store.create_api_token(org.id, "demo", &token_hash).await?;
-    generate_answers(store, &site.site_key, responses).await?;
+    generate_answers(store, &site.site_key, u64::from(responses), DEMO_DAYS).await?;
     Ok(DemoCreated {
         organisation: org.name,
         organisation_id: org.id,
@@ -118,50 +116,16 @@ pub async fn demo_named(
     })
 }
 
-/// Deterministic pseudo-random answers (a linear congruential generator, so demo data is the
-/// same on every machine) spread over the last 90 days.
-async fn generate_answers(store: &SharedStore, site_key: &str, count: u32) -> anyhow::Result<()> {
-    let mut state: u64 = 0x5eed;
-    let mut next = move || {
-        state = state
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (state >> 33) as u32
-    };
-    let paths = ["/", "/pricing", "/checkout", "/blog/launch"];
-    let now = Utc::now();
-    let sink = Direct(store.clone());
-    let site = app::ingest::find_site(store.as_ref(), site_key).await?;
-    for _ in 0..count {
-        // Skewed toward the upper half of the scale, as real NPS answers are.
-        let score = Score::try_from(
-            ((next() % 11) + (next() % 11)).div_ceil(2).min(10) as u8 + (next() % 2) as u8,
-        )
-        .unwrap_or_else(|_| Score::try_from(10u8).expect("10 is a score"));
-        let context = UsageContext {
-            page_path: Some(PagePath::parse("path", paths[(next() % 4) as usize])?),
-            device: Some(if next() % 3 == 0 {
-                DeviceClass::Mobile
-            } else {
-                DeviceClass::Desktop
-            }),
-            ..UsageContext::default()
-        };
-        let answer = NewResponse {
-            id: Uuid::new_v4(),
-            site_key: site_key.to_string(),
-            survey: None,
-            score,
-            comment: None,
-            language: None,
-            notice_version: None,
-            choices: ConsentChoices::improvement_program(),
-            context,
-            respondent: Some(Uuid::new_v4()),
-            contact_email: None,
-        };
-        let received = now - Duration::minutes(i64::from(next() % (90 * 24 * 60)));
-        record_response(store.as_ref(), &sink, &site, answer, received).await?;
+/// Realistic answers over the last `days` days (see `demo_data`).
+pub async fn generate_answers(
+    store: &SharedStore,
+    site_key: &str,
+    count: u64,
+    days: u32,
+) -> anyhow::Result<()> {
+    if count == 0 {
+        return Ok(());
     }
-    Ok(())
+    let site = app::ingest::find_site(store.as_ref(), site_key).await?;
+    crate::demo_data::generate(store, &site, count, days, Utc::now()).await
 }

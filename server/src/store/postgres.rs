@@ -671,36 +671,33 @@ impl Store for PostgresStore {
         boundaries: &[DateTime<Utc>],
     ) -> StoreResult<Vec<ScoreCounts>> {
         let buckets = boundaries.len().saturating_sub(1);
-        let lows: Vec<i64> = boundaries
-            .iter()
-            .take(buckets)
-            .map(|b| quarter_hour(*b))
-            .collect();
-        let highs: Vec<i64> = boundaries
-            .iter()
-            .skip(1)
-            .map(|b| quarter_hour(*b))
-            .collect();
+        if buckets == 0 {
+            return Ok(vec![]);
+        }
+        let thresholds: Vec<i64> = boundaries.iter().map(|b| quarter_hour(*b)).collect();
         let (dimension, value) = filter
             .segment
             .as_ref()
             .map(|s| (s.dimension.as_str(), s.value.as_str()))
             .unwrap_or(("", ""));
+        // One index range scan over the whole range; width_bucket finds each row's bucket in
+        // the sorted boundaries (1-based).
         let sql = format!(
-            "SELECT p.idx, {sums}
-             FROM UNNEST($1::bigint[], $2::bigint[]) WITH ORDINALITY AS p (lo, hi, idx)
-             JOIN response_aggregates a ON a.site_id = $3 AND a.dimension = $4 AND a.value = $5
-               AND a.bucket >= p.lo AND a.bucket < p.hi
-             WHERE a.org_id = $6 AND ($7::uuid IS NULL OR a.survey_id = $7)
-             GROUP BY p.idx",
-            sums = sum_columns("a.")
+            "SELECT width_bucket(bucket, $1::bigint[]) AS idx, {sums}
+             FROM response_aggregates
+             WHERE site_id = $2 AND dimension = $3 AND value = $4
+               AND bucket >= $5 AND bucket < $6
+               AND org_id = $7 AND ($8::uuid IS NULL OR survey_id = $8)
+             GROUP BY idx",
+            sums = sum_columns("")
         );
         let rows = sqlx::query(&sql)
-            .bind(&lows)
-            .bind(&highs)
+            .bind(&thresholds)
             .bind(site)
             .bind(dimension)
             .bind(value)
+            .bind(thresholds[0])
+            .bind(thresholds[buckets])
             .bind(org)
             .bind(filter.survey)
             .fetch_all(&self.pool)
@@ -708,7 +705,7 @@ impl Store for PostgresStore {
             .map_err(backend)?;
         let mut out = vec![ScoreCounts::default(); buckets];
         for row in rows {
-            let idx: i64 = row.try_get(0).map_err(backend)?;
+            let idx: i32 = row.try_get(0).map_err(backend)?;
             if let Some(slot) = usize::try_from(idx - 1).ok().and_then(|i| out.get_mut(i)) {
                 *slot = counts_from_sums(sums_from_row(&row, 1).map_err(backend)?);
             }

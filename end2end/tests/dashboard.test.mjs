@@ -1,0 +1,115 @@
+// The product manager's dashboard in a real browser, on a year of generated demo answers:
+// sign in, open a site, change range and bucket, filter a segment, search the comments, tag one,
+// filter by the tag and export the view as CSV. Screenshots at desktop and phone widths.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { startFarewell, launchBrowser, watchErrors, screenshots, PASSWORD } from './support.mjs';
+
+let app;
+let browser;
+
+before(async () => {
+  app = await startFarewell({ responses: 4000 });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await app?.stop();
+});
+
+async function signIn(page) {
+  await page.goto(`${app.base}/login`);
+  await page.waitForSelector('body[data-hydrated="true"]');
+  await page.getByLabel('E-mail').fill(app.demo.email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${app.base}/dashboard`);
+}
+
+const text = async (locator) => (await locator.textContent()).trim();
+
+test('a member explores a site: range, bucket, segment, search, tag, export', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'Europe/Helsinki', acceptDownloads: true });
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await signIn(page);
+  await page.locator('a.open-site').click();
+  // The view adopts the browser's zone once, in the URL, so the link can be shared as is.
+  await page.waitForURL(/tz=Europe%2FHelsinki/);
+  await page.waitForSelector('body[data-hydrated="true"]');
+  assert.equal(await page.locator('input[name="tz"]').inputValue(), 'Europe/Helsinki');
+  const weeks = await page.locator('.trend-table tbody tr').count();
+  assert.ok(weeks >= 13 && weeks <= 14, `90 days by week: ${weeks} buckets`);
+  await page.screenshot({ path: join(screenshots, 'dashboard-site-desktop.png'), fullPage: true });
+
+  // Range and bucket: half a year by month.
+  const to = await page.locator('input[name="to"]').inputValue();
+  const from = new Date(Date.parse(to) - 179 * 86400000).toISOString().slice(0, 10);
+  await page.locator('input[name="from"]').fill(from);
+  await page.locator('select[name="bucket"]').selectOption('month');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await page.waitForURL(/bucket=month/);
+  assert.match(page.url(), new RegExp(`from=${from}`));
+  const labels = await page.locator('.trend-table tbody th').allTextContents();
+  assert.ok(labels.length >= 6 && labels.length <= 7, labels.join());
+  assert.ok(labels.every((l) => /^\d{4}-\d{2}$/.test(l)), labels.join());
+  const total = Number(await text(page.locator('.headline .ci .n')));
+  const perMonth = (await page.locator('.trend-table tbody td.n').allTextContents()).map(Number);
+  assert.equal(perMonth.reduce((a, b) => a + b, 0), total);
+
+  // Segments: NPS by device; filtering by "mobile" narrows the whole view to its answers.
+  await page.locator('nav.tabs a', { hasText: 'Device' }).click();
+  await page.waitForURL(/by=device/);
+  const mobileRow = page.locator('tr[data-segment="mobile"]');
+  const mobileN = Number(await text(mobileRow.locator('td.n')));
+  assert.ok(mobileN > 0 && mobileN < total);
+  await mobileRow.locator('a.segment-filter').click();
+  await page.waitForURL(/segment=device%3Amobile/);
+  assert.equal(Number(await text(page.locator('.headline .ci .n'))), mobileN);
+  assert.match(await text(page.locator('.active-filter')), /Device = mobile/);
+
+  // Full-text search in the comments.
+  await page.locator('input[name="q"]').fill('slow');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.waitForURL(/q=slow/);
+  await page.waitForSelector('body[data-hydrated="true"]');
+  const comments = await page.locator('.verbatim .comment').allTextContents();
+  assert.ok(comments.length > 0, 'some comments mention "slow"');
+  assert.ok(comments.every((c) => /slow/i.test(c)), comments.join(' | '));
+
+  // Tag the first comment, in place; then filter by the tag.
+  const first = page.locator('.verbatim').first();
+  const id = await first.getAttribute('data-id');
+  await first.locator('input[name="tag"]').fill('Speed');
+  await first.getByRole('button', { name: 'Tag' }).click();
+  await page.locator(`.verbatim[data-id="${id}"] .tag-chip .tag`, { hasText: 'speed' }).waitFor();
+  await page.locator('a.tag-filter', { hasText: 'speed (1)' }).click();
+  await page.waitForURL(/tag=speed/);
+  assert.equal(await page.locator('.verbatim').count(), 1);
+  assert.equal(await page.locator('.verbatim').first().getAttribute('data-id'), id);
+
+  // Export the view: exactly that one answer.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export CSV' }).click()]);
+  const csv = readFileSync(await download.path(), 'utf8').trim().split('\r\n');
+  assert.equal(csv.length, 2, csv.join('\n'));
+  assert.match(csv[0], /^id,received_at,local_time,/);
+  assert.ok(csv[1].startsWith(id), csv[1]);
+  assert.match(csv[1], /,speed$/);
+  assert.match(download.suggestedFilename(), /^farewell-st_[0-9a-f]+-.*\.csv$/);
+
+  assert.deepEqual(errors, []);
+  // The phone layout of the same account.
+  const phone = await browser.newContext({
+    viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, timezoneId: 'Europe/Helsinki',
+    storageState: await context.storageState(),
+  });
+  const small = await phone.newPage();
+  await small.goto(`${app.base}/dashboard/${app.demo.site_key}?tz=Europe%2FHelsinki&bucket=month`);
+  await small.waitForSelector('body[data-hydrated="true"]');
+  await small.screenshot({ path: join(screenshots, 'dashboard-site-phone.png'), fullPage: true });
+  await phone.close();
+  await context.close();
+});
