@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { startFarewell, launchBrowser, watchErrors, screenshots, PASSWORD } from './support.mjs';
+import { startFarewell, launchBrowser, watchErrors, eventually, screenshots, PASSWORD } from './support.mjs';
 
 let app;
 let browser;
@@ -40,15 +40,15 @@ test('a member explores a site: range, bucket, segment, search, tag, export', as
   // The view adopts the browser's zone once, in the URL, so the link can be shared as is.
   await page.waitForURL(/tz=Europe%2FHelsinki/);
   await page.waitForSelector('body[data-hydrated="true"]');
-  assert.equal(await page.locator('input[name="tz"]').inputValue(), 'Europe/Helsinki');
+  assert.equal(await page.locator('.filters input[name="tz"]').inputValue(), 'Europe/Helsinki');
   const weeks = await page.locator('.trend-table tbody tr').count();
   assert.ok(weeks >= 13 && weeks <= 14, `90 days by week: ${weeks} buckets`);
-  await page.screenshot({ path: join(screenshots, 'dashboard-site-desktop.png'), fullPage: true });
+  await page.screenshot({ path: join(screenshots, 'dashboard-site-desktop.png'), clip: { x: 0, y: 0, width: 1280, height: 1500 } });
 
   // Range and bucket: half a year by month.
-  const to = await page.locator('input[name="to"]').inputValue();
+  const to = await page.locator('.filters input[name="to"]').inputValue();
   const from = new Date(Date.parse(to) - 179 * 86400000).toISOString().slice(0, 10);
-  await page.locator('input[name="from"]').fill(from);
+  await page.locator('.filters input[name="from"]').fill(from);
   await page.locator('select[name="bucket"]').selectOption('month');
   await page.getByRole('button', { name: 'Apply' }).click();
   await page.waitForURL(/bucket=month/);
@@ -63,13 +63,16 @@ test('a member explores a site: range, bucket, segment, search, tag, export', as
   // Segments: NPS by device; filtering by "mobile" narrows the whole view to its answers.
   await page.locator('nav.tabs a', { hasText: 'Device' }).click();
   await page.waitForURL(/by=device/);
+  // Links navigate in place: wait for the new view, not just the new address.
+  await page.locator('th', { hasText: 'Device' }).first().waitFor();
   const mobileRow = page.locator('tr[data-segment="mobile"]');
   const mobileN = Number(await text(mobileRow.locator('td.n')));
   assert.ok(mobileN > 0 && mobileN < total);
   await mobileRow.locator('a.segment-filter').click();
   await page.waitForURL(/segment=device%3Amobile/);
-  assert.equal(Number(await text(page.locator('.headline .ci .n'))), mobileN);
+  await page.locator('.active-filter').waitFor();
   assert.match(await text(page.locator('.active-filter')), /Device = mobile/);
+  assert.equal(Number(await text(page.locator('.headline .ci .n'))), mobileN);
 
   // Full-text search in the comments.
   await page.locator('input[name="q"]').fill('slow');
@@ -88,7 +91,7 @@ test('a member explores a site: range, bucket, segment, search, tag, export', as
   await page.locator(`.verbatim[data-id="${id}"] .tag-chip .tag`, { hasText: 'speed' }).waitFor();
   await page.locator('a.tag-filter', { hasText: 'speed (1)' }).click();
   await page.waitForURL(/tag=speed/);
-  assert.equal(await page.locator('.verbatim').count(), 1);
+  await eventually(async () => (await page.locator('.verbatim').count()) === 1, 10_000, 'the tag filter');
   assert.equal(await page.locator('.verbatim').first().getAttribute('data-id'), id);
 
   // Export the view: exactly that one answer.
@@ -109,7 +112,7 @@ test('a member explores a site: range, bucket, segment, search, tag, export', as
   const small = await phone.newPage();
   await small.goto(`${app.base}/dashboard/${app.demo.site_key}?tz=Europe%2FHelsinki&bucket=month`);
   await small.waitForSelector('body[data-hydrated="true"]');
-  await small.screenshot({ path: join(screenshots, 'dashboard-site-phone.png'), fullPage: true });
+  await small.screenshot({ path: join(screenshots, 'dashboard-site-phone.png'), clip: { x: 0, y: 0, width: 390, height: 2000 } });
   await phone.close();
   await context.close();
 });

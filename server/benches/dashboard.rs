@@ -158,7 +158,8 @@ async fn measure(store: &SharedStore, naive: &Naive, org: Uuid, site: Uuid, fill
         println!(
             "{:<10} {filled:>10} {what:<36} {fast:>9.2} {:>11}",
             store.backend(),
-            slow.map(|s| format!("{s:.1}")).unwrap_or_else(|| "-".into())
+            slow.map(|s| format!("{s:.1}"))
+                .unwrap_or_else(|| "-".into())
         );
     };
     let offset = 2 * 3_600_000; // Helsinki in winter, for the naive day grouping

@@ -90,7 +90,10 @@ const COMMENTS: [(&str, [&str; 3], [&str; 2], [&str; 3]); 5] = [
             "Could not find the pricing for teams",
             "The page crashed when I paid",
         ],
-        ["Fine, but search could be better", "Good enough, a bit pricey"],
+        [
+            "Fine, but search could be better",
+            "Good enough, a bit pricey",
+        ],
         [
             "Lovely and fast",
             "Great support, thanks!",
@@ -125,7 +128,11 @@ const COMMENTS: [(&str, [&str; 3], [&str; 2], [&str; 3]); 5] = [
             "Die Seite stürzte beim Bezahlen ab",
         ],
         ["Ganz gut, die Suche könnte besser sein", "Gut, aber teuer"],
-        ["Schnell und einfach", "Toller Support", "Alles hat funktioniert"],
+        [
+            "Schnell und einfach",
+            "Toller Support",
+            "Alles hat funktioniert",
+        ],
     ),
     (
         "ar",

@@ -17,7 +17,16 @@ fn slot_x(i: usize, n: usize) -> f64 {
 
 /// Every `step`-th label is written so that labels never overlap.
 fn label_step(n: usize) -> usize {
-    n.div_ceil(14).max(1)
+    n.div_ceil(10).max(1)
+}
+
+/// The axis shows labels without the year where the bucket's label has one in front:
+/// "W48" for "2026-W48", "11-29" for "2026-11-29"; months keep theirs.
+fn axis_label(label: &str) -> &str {
+    match label.split_once('-') {
+        Some((_, rest)) if rest.len() > 2 => rest,
+        _ => label,
+    }
 }
 
 /// Runs of consecutive buckets with enough answers: the line and band break at the others.
@@ -94,7 +103,7 @@ pub fn TrendChart(periods: Vec<PeriodCounts>) -> impl IntoView {
             let (x, v, _, _) = points[i];
             let label = (i % step == 0).then(|| {
                 view! {
-                    <text class="axis-label" x=format!("{x:.1}") y=format!("{:.1}", TOP + PLOT + 16.0) text-anchor="middle">{p.label.clone()}</text>
+                    <text class="axis-label" x=format!("{x:.1}") y=format!("{:.1}", TOP + PLOT + 16.0) text-anchor="middle">{axis_label(&p.label).to_string()}</text>
                     <text class="n-label" x=format!("{x:.1}") y=format!("{:.1}", TOP + PLOT + 30.0) text-anchor="middle">{format!("n {}", p.counts.n())}</text>
                 }
             });
@@ -193,7 +202,7 @@ pub fn SplitChart(periods: Vec<PeriodCounts>) -> impl IntoView {
             })
             .collect_view();
             let label = (i % step == 0).then(|| view! {
-                <text class="axis-label" x=format!("{:.1}", slot_x(i, n)) y=format!("{:.1}", TOP + PLOT + 16.0) text-anchor="middle">{p.label.clone()}</text>
+                <text class="axis-label" x=format!("{:.1}", slot_x(i, n)) y=format!("{:.1}", TOP + PLOT + 16.0) text-anchor="middle">{axis_label(&p.label).to_string()}</text>
             });
             view! { <g class="bucket" data-n=s.n()>{(s.n() > 0).then_some(parts)}{label}</g> }
         })
@@ -269,6 +278,9 @@ mod tests {
             [12, 30, 3, 40, 0, 11, 10].into_iter().map(period).collect();
         assert_eq!(runs(&periods), vec![vec![0, 1], vec![3], vec![5, 6]]);
         assert_eq!(label_step(7), 1);
-        assert_eq!(label_step(90), 7);
+        assert_eq!(label_step(90), 9);
+        assert_eq!(axis_label("2026-W48"), "W48");
+        assert_eq!(axis_label("2026-11-29"), "11-29");
+        assert_eq!(axis_label("2026-11"), "2026-11");
     }
 }

@@ -141,34 +141,45 @@ pub fn SiteDashboardPage() -> impl IntoView {
 }
 
 /// A view without a zone is shown in UTC on the server; the browser then switches the URL to
-/// the viewer's own zone once, so days start at the viewer's midnight.
+/// the viewer's own zone once (replacing the history entry), so days start at the viewer's
+/// midnight and the address can be shared as it is.
 fn adopt_browser_time_zone() {
     #[cfg(feature = "hydrate")]
-    Effect::new(|_| {
-        use wasm_bindgen::JsCast;
-        let Some(window) = web_sys::window() else {
-            return;
-        };
-        let Ok(search) = window.location().search() else {
-            return;
-        };
-        if search.contains("tz=") {
-            return;
-        }
-        let options =
-            js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new())
-                .resolved_options();
-        let zone = js_sys::Reflect::get(&options, &"timeZone".into())
-            .ok()
-            .and_then(|z| z.dyn_into::<js_sys::JsString>().ok())
-            .map(String::from);
-        if let Some(zone) = zone.filter(|z| z != "UTC") {
-            let sep = if search.is_empty() { "?" } else { "&" };
-            let _ = window
-                .location()
-                .replace(&format!("{search}{sep}tz={}", percent_encode(&zone)));
-        }
-    });
+    {
+        let location = use_location();
+        let navigate = leptos_router::hooks::use_navigate();
+        Effect::new(move |_| {
+            let search = location.search.get();
+            if search.contains("tz=") {
+                return;
+            }
+            let Some(zone) = browser_zone().filter(|z| z != "UTC") else {
+                return;
+            };
+            let search = search.trim_start_matches('?');
+            let sep = if search.is_empty() { "" } else { "&" };
+            let path = location.pathname.get_untracked();
+            navigate(
+                &format!("{path}?{search}{sep}tz={}", percent_encode(&zone)),
+                leptos_router::NavigateOptions {
+                    replace: true,
+                    ..Default::default()
+                },
+            );
+        });
+    }
+}
+
+/// The IANA zone the browser runs in, e.g. `Europe/Helsinki`.
+#[cfg(feature = "hydrate")]
+fn browser_zone() -> Option<String> {
+    use wasm_bindgen::JsCast;
+    let options = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new())
+        .resolved_options();
+    js_sys::Reflect::get(&options, &"timeZone".into())
+        .ok()
+        .and_then(|z| z.dyn_into::<js_sys::JsString>().ok())
+        .map(String::from)
 }
 
 fn href(site_key: &str, view: &ViewParams) -> String {
