@@ -159,6 +159,16 @@ pub async fn sign_in(email: &str, password: String) -> Result<(), AppError> {
     Ok(())
 }
 
+/// A new session id for the same member (after a password change): a copied cookie from
+/// before no longer works.
+pub async fn renew_session() -> Result<(), AppError> {
+    session()
+        .await?
+        .cycle_id()
+        .await
+        .map_err(|_| AppError::Internal)
+}
+
 pub async fn sign_out() -> Result<(), AppError> {
     session()
         .await?

@@ -2,6 +2,7 @@
 //! server functions behind them. The NPS core and the domain types are pure and compile for the
 //! browser too; everything under `ssr` runs only on the server.
 
+pub mod admin;
 pub mod dashboard;
 pub mod domain;
 pub mod error;
@@ -18,6 +19,8 @@ pub mod auth;
 pub mod ingest;
 #[cfg(feature = "ssr")]
 pub mod store;
+#[cfg(feature = "ssr")]
+pub mod tokens;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -65,6 +68,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=dashboard::LoginPage />
                 <Route path=path!("/dashboard") view=dashboard::DashboardPage ssr=SsrMode::Async />
                 <Route path=path!("/dashboard/:site_key") view=dashboard::site::SiteDashboardPage ssr=SsrMode::Async />
+                <Route path=path!("/admin") view=admin::AdminPage ssr=SsrMode::Async />
+                <Route path=path!("/account") view=admin::AccountPage />
+                <Route path=path!("/invite/:token") view=admin::InvitePage ssr=SsrMode::Async />
             </Routes>
         </Router>
     }

@@ -3,6 +3,7 @@
 //! `app` names a database. Every read of tenant data takes the organisation first: scoping is
 //! the store's job, not the caller's memory.
 
+pub use crate::domain::{ApiTokenRecord, InvitationRecord, MemberRecord};
 use crate::domain::{
     ConsentChoices, Email, ImpressionKind, ResponseAmendment, Role, SurveySettings, Trigger,
     UsageContext,
@@ -127,6 +128,17 @@ pub struct Membership {
     pub org_id: Uuid,
     pub org_name: String,
     pub role: Role,
+}
+
+/// One administrative action. `subject` names what was acted on (an id, a role, a version),
+/// never personal data, so the log can be kept as long as the organisation exists.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AuditEntry {
+    pub org_id: Uuid,
+    pub actor: Option<Uuid>,
+    pub action: String,
+    pub subject: String,
+    pub at: DateTime<Utc>,
 }
 
 /// Half-open `[from, to)` range of received times.
@@ -317,6 +329,57 @@ pub trait Store: Send + Sync + 'static {
     /// Tags on this site's answers with how many carry each, most used first.
     async fn site_tags(&self, org: Uuid, site: Uuid) -> StoreResult<Vec<(String, u64)>>;
     async fn org_site_surveys(&self, org: Uuid, site: Uuid) -> StoreResult<Vec<Survey>>;
+
+    // ---- administration (every call scoped by organisation) ----
+    async fn members(&self, org: Uuid) -> StoreResult<Vec<MemberRecord>>;
+    async fn set_member_role(&self, org: Uuid, user: Uuid, role: Role) -> StoreResult<bool>;
+    async fn remove_member(&self, org: Uuid, user: Uuid) -> StoreResult<bool>;
+    async fn create_invitation(
+        &self,
+        org: Uuid,
+        role: Role,
+        token_hash: &str,
+        invited_by: Uuid,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<Uuid>;
+    /// Invitations neither accepted nor revoked nor expired.
+    async fn pending_invitations(
+        &self,
+        org: Uuid,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<InvitationRecord>>;
+    async fn revoke_invitation(&self, org: Uuid, id: Uuid, at: DateTime<Utc>) -> StoreResult<bool>;
+    async fn invitation_by_token(&self, token_hash: &str) -> StoreResult<Option<InvitationRecord>>;
+    /// Uses the invitation once: `false` if it was used, revoked or expired meanwhile. The
+    /// member keeps an existing membership's role.
+    async fn accept_invitation(&self, id: Uuid, user: Uuid, at: DateTime<Utc>)
+        -> StoreResult<bool>;
+    async fn user_password_hash(&self, user: Uuid) -> StoreResult<Option<String>>;
+    async fn set_password_hash(&self, user: Uuid, hash: &str) -> StoreResult<()>;
+    async fn api_tokens(&self, org: Uuid) -> StoreResult<Vec<ApiTokenRecord>>;
+    async fn revoke_api_token(&self, org: Uuid, id: Uuid, at: DateTime<Utc>) -> StoreResult<bool>;
+    async fn update_site(
+        &self,
+        org: Uuid,
+        site: Uuid,
+        name: &str,
+        allowed_origins: &[String],
+    ) -> StoreResult<bool>;
+    /// A new public key for the site; the old one stops working at once.
+    async fn rotate_site_key(&self, org: Uuid, site: Uuid) -> StoreResult<Option<String>>;
+    async fn update_survey(
+        &self,
+        org: Uuid,
+        survey: Uuid,
+        name: &str,
+        product_name: &str,
+        settings: &SurveySettings,
+    ) -> StoreResult<bool>;
+    /// Every published version, newest first.
+    async fn notices(&self, org: Uuid) -> StoreResult<Vec<NoticeVersion>>;
+    async fn record_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
+    /// The newest entries first.
+    async fn audit_log(&self, org: Uuid, limit: u32) -> StoreResult<Vec<AuditEntry>>;
 
     // ---- sessions ----
     async fn load_session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>>;

@@ -37,6 +37,25 @@ pub enum Command {
     CreateAdmin(CreateAdminArgs),
     /// Replace a survey's settings (triggers, sampling, cooldowns, texts) with JSON.
     ConfigureSurvey(ConfigureSurveyArgs),
+    /// Print a single-use invitation link to an organisation (no mail server is assumed).
+    Invite(InviteArgs),
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct InviteArgs {
+    /// The organisation's id (printed by create-admin and demo).
+    #[arg(long)]
+    pub organisation_id: uuid::Uuid,
+    /// owner, admin or viewer.
+    #[arg(long, default_value = "viewer")]
+    pub role: String,
+    /// Where members reach Farewell, e.g. https://feedback.example.
+    #[arg(
+        long,
+        env = "FAREWELL_PUBLIC_URL",
+        default_value = "http://localhost:3000"
+    )]
+    pub base_url: String,
 }
 
 #[derive(Clone, Debug, Args)]

@@ -10,5 +10,6 @@ pub mod sessions;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
-pub mod tokens;
+/// Token helpers live with the server functions that hand tokens out.
+pub use app::tokens;
 pub mod widget;

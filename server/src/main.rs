@@ -22,6 +22,7 @@ async fn main() -> anyhow::Result<()> {
             } else {
                 println!("Demo organisation created.");
                 println!("  Sign in:    {} / {}", created.email, created.password);
+                println!("  Organisation id: {}", created.organisation_id);
                 println!("  Survey:     /s/{}", created.site_key);
                 println!("  API token:  {}", created.api_token);
             }
@@ -29,6 +30,10 @@ async fn main() -> anyhow::Result<()> {
         Command::ConfigureSurvey(args) => {
             provision::configure_survey(&store, &args.site_key, &args.settings).await?;
             println!("Survey settings updated.");
+        }
+        Command::Invite(args) => {
+            let link = provision::invite(&store, args.organisation_id, &args.role).await?;
+            println!("{}{link}", args.base_url.trim_end_matches('/'));
         }
         Command::CreateAdmin(args) => {
             let (org, _) =

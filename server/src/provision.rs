@@ -129,3 +129,35 @@ pub async fn generate_answers(
     let site = app::ingest::find_site(store.as_ref(), site_key).await?;
     crate::demo_data::generate(store, &site, count, days, Utc::now()).await
 }
+
+/// A single-use invitation to `org` with `role`; returns the link's path (`/invite/…`).
+pub async fn invite(store: &SharedStore, org: Uuid, role: &str) -> anyhow::Result<String> {
+    let role =
+        Role::parse(role).ok_or_else(|| anyhow::anyhow!("role must be owner, admin or viewer"))?;
+    let (token, hash) = tokens::new_invitation_token();
+    let expires = Utc::now() + chrono::Duration::days(app::admin::INVITATION_DAYS);
+    let id = store
+        .create_invitation(org, role, &hash, owner_of(store, org).await?, expires)
+        .await?;
+    store
+        .record_audit(&app::store::AuditEntry {
+            org_id: org,
+            actor: None,
+            action: "invitation.create".into(),
+            subject: format!("{id} as {} (command line)", role.as_str()),
+            at: Utc::now(),
+        })
+        .await?;
+    Ok(format!("/invite/{token}"))
+}
+
+/// Invitations name who invited; from the command line that is the organisation's first owner.
+async fn owner_of(store: &SharedStore, org: Uuid) -> anyhow::Result<Uuid> {
+    store
+        .members(org)
+        .await?
+        .into_iter()
+        .find(|m| m.role == Role::Owner)
+        .map(|m| m.user_id)
+        .ok_or_else(|| anyhow::anyhow!("no organisation {org} with an owner"))
+}

@@ -146,6 +146,7 @@ pub fn DashboardPage() -> impl IntoView {
         <main class="page">
             <header class="topbar">
                 <h1>"Dashboard"</h1>
+                <nav class="account-links"><a href="/admin">"Administration"</a>" · "<a href="/account">"Account"</a></nav>
                 <ActionForm action=sign_out>
                     <button type="submit" class="link">"Sign out"</button>
                 </ActionForm>

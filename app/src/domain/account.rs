@@ -1,6 +1,7 @@
 use super::FieldError;
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use uuid::Uuid;
 
 /// A sign-in e-mail address, trimmed and lower-cased so that one person has one account.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -141,4 +142,33 @@ mod tests {
             }
         }
     }
+}
+
+/// A member as the administration lists them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberRecord {
+    pub user_id: Uuid,
+    pub email: String,
+    pub role: Role,
+}
+
+/// An invitation; the link's token is never stored, only its hash.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationRecord {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub org_name: String,
+    pub role: Role,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    pub accepted: bool,
+    pub revoked: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiTokenRecord {
+    pub id: Uuid,
+    pub name: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub revoked: bool,
 }

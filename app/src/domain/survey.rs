@@ -19,6 +19,10 @@ pub struct SurveySettings {
     pub button_position: ButtonPosition,
     /// Per language code, replacements for any of the default texts (same keys as `Texts`).
     pub texts: BTreeMap<String, BTreeMap<String, String>>,
+    /// The survey is shown from this day (UTC)…
+    pub active_from: Option<chrono::NaiveDate>,
+    /// …through this day (UTC), inclusive.
+    pub active_until: Option<chrono::NaiveDate>,
 }
 
 impl Default for SurveySettings {
@@ -30,6 +34,8 @@ impl Default for SurveySettings {
             cooldown_after_dismiss_days: 30,
             button_position: ButtonPosition::BottomRight,
             texts: BTreeMap::new(),
+            active_from: None,
+            active_until: None,
         }
     }
 }
@@ -84,6 +90,14 @@ impl SurveySettings {
                 "must be from 0 to 1",
             ));
         }
+        if let (Some(from), Some(until)) = (settings.active_from, settings.active_until) {
+            if from > until {
+                return Err(super::FieldError::new(
+                    "settings.active_until",
+                    "must not be before active_from",
+                ));
+            }
+        }
         let known = serde_json::to_value(Lang::En.texts()).expect("texts serialise");
         for (lang, overrides) in &settings.texts {
             if Lang::from_code(lang).is_none() {
@@ -100,6 +114,12 @@ impl SurveySettings {
             }
         }
         Ok(settings)
+    }
+
+    /// Whether the widget shows the survey on `today` (UTC).
+    pub fn is_active(&self, today: chrono::NaiveDate) -> bool {
+        self.active_from.is_none_or(|from| from <= today)
+            && self.active_until.is_none_or(|until| today <= until)
     }
 
     /// The texts a visitor sees in `lang`: defaults, then this survey's overrides, with the

@@ -77,10 +77,12 @@ pub async fn widget_config(
         Some(rid) => Some(store.is_opted_out(site.site.id, rid).await?),
         None => None,
     };
+    let today = chrono::Utc::now().date_naive();
     let surveys = store
         .site_surveys(site.site.id)
         .await?
         .into_iter()
+        .filter(|survey| survey.settings.is_active(today))
         .map(|survey| WidgetSurvey {
             id: survey.id,
             texts: survey.settings.texts_for(lang, &survey.product_name),

@@ -65,6 +65,12 @@ fn counts_from_rows(rows: Vec<(i64, i64)>) -> StoreResult<ScoreCounts> {
     Ok(counts)
 }
 
+/// A stored role; anything else is a broken row, reported as a backend failure.
+fn role(text: &str) -> StoreResult<app::domain::Role> {
+    app::domain::Role::parse(text)
+        .ok_or_else(|| backend(sqlx::Error::Decode(format!("role {text}").into())))
+}
+
 /// Tags as one aggregated column (separated by U+001F) → sorted list.
 fn split_tags(joined: Option<String>) -> Vec<String> {
     let mut tags: Vec<String> = joined

@@ -909,6 +909,308 @@ impl Store for PostgresStore {
             .collect()
     }
 
+    async fn members(&self, org: Uuid) -> StoreResult<Vec<MemberRecord>> {
+        let rows: Vec<(Uuid, String, String)> = sqlx::query_as(
+            "SELECT u.id, u.email, m.role FROM memberships m JOIN users u ON u.id = m.user_id
+             WHERE m.org_id = $1 ORDER BY u.email",
+        )
+        .bind(org)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.into_iter()
+            .map(|(user_id, email, role)| {
+                Ok(MemberRecord {
+                    user_id,
+                    email,
+                    role: super::role(&role)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn set_member_role(&self, org: Uuid, user: Uuid, role: Role) -> StoreResult<bool> {
+        let done =
+            sqlx::query("UPDATE memberships SET role = $1 WHERE org_id = $2 AND user_id = $3")
+                .bind(role.as_str())
+                .bind(org)
+                .bind(user)
+                .execute(&self.pool)
+                .await
+                .map_err(backend)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn remove_member(&self, org: Uuid, user: Uuid) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2")
+            .bind(org)
+            .bind(user)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn create_invitation(
+        &self,
+        org: Uuid,
+        role: Role,
+        token_hash: &str,
+        invited_by: Uuid,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<Uuid> {
+        let id = Uuid::new_v4();
+        sqlx::query(
+            "INSERT INTO invitations (id, org_id, role, token_hash, invited_by, created_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(id)
+        .bind(org)
+        .bind(role.as_str())
+        .bind(token_hash)
+        .bind(invited_by)
+        .bind(Utc::now())
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err("invitation"))?;
+        Ok(id)
+    }
+
+    async fn pending_invitations(
+        &self,
+        org: Uuid,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<InvitationRecord>> {
+        let rows = sqlx::query(&format!(
+            "{INVITATION_SELECT} WHERE i.org_id = $1 AND i.accepted_at IS NULL
+               AND i.revoked_at IS NULL AND i.expires_at > $2 ORDER BY i.created_at DESC"
+        ))
+        .bind(org)
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(invitation_from_row).collect()
+    }
+
+    async fn revoke_invitation(&self, org: Uuid, id: Uuid, at: DateTime<Utc>) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE invitations SET revoked_at = $1
+             WHERE id = $2 AND org_id = $3 AND accepted_at IS NULL AND revoked_at IS NULL",
+        )
+        .bind(at)
+        .bind(id)
+        .bind(org)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn invitation_by_token(&self, token_hash: &str) -> StoreResult<Option<InvitationRecord>> {
+        let row = sqlx::query(&format!("{INVITATION_SELECT} WHERE i.token_hash = $1"))
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.as_ref().map(invitation_from_row).transpose()
+    }
+
+    async fn accept_invitation(
+        &self,
+        id: Uuid,
+        user: Uuid,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        // The conditional update is the single use: a second acceptance finds nothing to update.
+        let invitation: Option<(Uuid, String)> = sqlx::query_as(
+            "UPDATE invitations SET accepted_at = $1, accepted_by = $2
+             WHERE id = $3 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $1
+             RETURNING org_id, role",
+        )
+        .bind(at)
+        .bind(user)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(backend)?;
+        let Some((org, role)) = invitation else {
+            return Ok(false);
+        };
+        sqlx::query(
+            "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (org_id, user_id) DO NOTHING",
+        )
+        .bind(org)
+        .bind(user)
+        .bind(role)
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(true)
+    }
+
+    async fn user_password_hash(&self, user: Uuid) -> StoreResult<Option<String>> {
+        sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+            .bind(user)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)
+    }
+
+    async fn set_password_hash(&self, user: Uuid, hash: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(hash)
+            .bind(user)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn api_tokens(&self, org: Uuid) -> StoreResult<Vec<ApiTokenRecord>> {
+        let rows: Vec<(Uuid, String, DateTime<Utc>, Option<DateTime<Utc>>)> = sqlx::query_as(
+            "SELECT id, name, created_at, revoked_at FROM api_tokens
+             WHERE org_id = $1 ORDER BY created_at DESC",
+        )
+        .bind(org)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name, created_at, revoked_at)| ApiTokenRecord {
+                id,
+                name,
+                created_at,
+                revoked: revoked_at.is_some(),
+            })
+            .collect())
+    }
+
+    async fn revoke_api_token(&self, org: Uuid, id: Uuid, at: DateTime<Utc>) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND org_id = $3 AND revoked_at IS NULL",
+        )
+        .bind(at)
+        .bind(id)
+        .bind(org)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn update_site(
+        &self,
+        org: Uuid,
+        site: Uuid,
+        name: &str,
+        allowed_origins: &[String],
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE sites SET name = $1, allowed_origins = $2 WHERE id = $3 AND org_id = $4",
+        )
+        .bind(name)
+        .bind(Json(allowed_origins))
+        .bind(site)
+        .bind(org)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn rotate_site_key(&self, org: Uuid, site: Uuid) -> StoreResult<Option<String>> {
+        let key = new_site_key();
+        let done = sqlx::query("UPDATE sites SET site_key = $1 WHERE id = $2 AND org_id = $3")
+            .bind(&key)
+            .bind(site)
+            .bind(org)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err("site key"))?;
+        Ok((done.rows_affected() == 1).then_some(key))
+    }
+
+    async fn update_survey(
+        &self,
+        org: Uuid,
+        survey: Uuid,
+        name: &str,
+        product_name: &str,
+        settings: &SurveySettings,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE surveys SET name = $1, product_name = $2, settings = $3
+             WHERE id = $4 AND org_id = $5",
+        )
+        .bind(name)
+        .bind(product_name)
+        .bind(Json(settings))
+        .bind(survey)
+        .bind(org)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn notices(&self, org: Uuid) -> StoreResult<Vec<NoticeVersion>> {
+        let rows =
+            sqlx::query("SELECT * FROM privacy_notices WHERE org_id = $1 ORDER BY version DESC")
+                .bind(org)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(backend)?;
+        rows.iter()
+            .map(|r| notice_from_row(r).map_err(backend))
+            .collect()
+    }
+
+    async fn record_audit(&self, e: &AuditEntry) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO audit_log (id, org_id, actor, action, subject, at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(Uuid::new_v4())
+        .bind(e.org_id)
+        .bind(e.actor)
+        .bind(&e.action)
+        .bind(&e.subject)
+        .bind(e.at)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn audit_log(&self, org: Uuid, limit: u32) -> StoreResult<Vec<AuditEntry>> {
+        let rows: Vec<(Uuid, Option<Uuid>, String, String, DateTime<Utc>)> = sqlx::query_as(
+            "SELECT org_id, actor, action, subject, at FROM audit_log
+             WHERE org_id = $1 ORDER BY at DESC, id LIMIT $2",
+        )
+        .bind(org)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(rows
+            .into_iter()
+            .map(|(org_id, actor, action, subject, at)| AuditEntry {
+                org_id,
+                actor,
+                action,
+                subject,
+                at,
+            })
+            .collect())
+    }
+
     async fn load_session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>> {
         let row: Option<(String, i64)> =
             sqlx::query_as("SELECT data, expires_at FROM sessions WHERE id_hash = $1")
@@ -1004,4 +1306,28 @@ async fn apply_deltas(
         sql.build().execute(&mut *tx).await.map_err(backend)?;
     }
     Ok(())
+}
+
+const INVITATION_SELECT: &str =
+    "SELECT i.id, i.org_id, o.name AS org_name, i.role, i.created_at, i.expires_at,
+            i.accepted_at, i.revoked_at
+     FROM invitations i JOIN organisations o ON o.id = i.org_id";
+
+fn invitation_from_row(row: &PgRow) -> StoreResult<InvitationRecord> {
+    let get = || -> Result<InvitationRecord, sqlx::Error> {
+        let role: String = row.try_get("role")?;
+        let accepted: Option<DateTime<Utc>> = row.try_get("accepted_at")?;
+        let revoked: Option<DateTime<Utc>> = row.try_get("revoked_at")?;
+        Ok(InvitationRecord {
+            id: row.try_get("id")?,
+            org_id: row.try_get("org_id")?,
+            org_name: row.try_get("org_name")?,
+            role: Role::parse(&role).unwrap_or(Role::Viewer),
+            created_at: row.try_get("created_at")?,
+            expires_at: row.try_get("expires_at")?,
+            accepted: accepted.is_some(),
+            revoked: revoked.is_some(),
+        })
+    };
+    get().map_err(backend)
 }

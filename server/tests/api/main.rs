@@ -4,6 +4,7 @@
 mod helpers;
 mod pg_cluster;
 
+mod admin;
 mod crash;
 mod dashboard;
 mod health;

@@ -5,6 +5,7 @@ use argon2::password_hash::rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256};
 
 pub const API_TOKEN_PREFIX: &str = "fw_";
+pub const INVITATION_PREFIX: &str = "inv_";
 
 pub fn sha256_hex(input: &[u8]) -> String {
     hex(&Sha256::digest(input))
@@ -30,6 +31,13 @@ pub fn random_hex(bytes: usize) -> String {
 /// A new API token: what to show once, and what to store.
 pub fn new_api_token() -> (String, String) {
     let token = format!("{API_TOKEN_PREFIX}{}", random_hex(32));
+    let hash = sha256_hex(token.as_bytes());
+    (token, hash)
+}
+
+/// A new invitation link token: what goes in the link, and what to store.
+pub fn new_invitation_token() -> (String, String) {
+    let token = format!("{INVITATION_PREFIX}{}", random_hex(24));
     let hash = sha256_hex(token.as_bytes());
     (token, hash)
 }

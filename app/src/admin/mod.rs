@@ -1,0 +1,651 @@
+//! Administration: members and invitations, API tokens, sites and their embed snippets,
+//! surveys, privacy notice versions, and (for owners) the audit log. Every server function
+//! checks the caller's role in the organisation named: another organisation is `NotFound`, a
+//! viewer is `Forbidden`.
+
+mod forms;
+mod view;
+
+pub use view::{AccountPage, AdminPage, InvitePage};
+
+use crate::domain::{ApiTokenRecord, InvitationRecord, MemberRecord};
+use crate::domain::{Role, SurveySettings};
+use crate::error::AppError;
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// How long an invitation link stays valid.
+pub const INVITATION_DAYS: i64 = 7;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Administration {
+    /// `https://host`: what the embed snippet and invitation links start with.
+    pub base_url: String,
+    pub organisations: Vec<OrganisationAdmin>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OrganisationAdmin {
+    pub id: Uuid,
+    pub name: String,
+    pub role: Role,
+    pub me: Uuid,
+    pub members: Vec<MemberRecord>,
+    pub invitations: Vec<InvitationRecord>,
+    pub tokens: Vec<ApiTokenRecord>,
+    pub sites: Vec<SiteAdmin>,
+    pub notices: Vec<NoticeRow>,
+    /// Owners only.
+    pub audit: Vec<AuditRow>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SiteAdmin {
+    pub id: Uuid,
+    pub name: String,
+    pub site_key: String,
+    pub allowed_origins: Vec<String>,
+    pub surveys: Vec<SurveyAdmin>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SurveyAdmin {
+    pub id: Uuid,
+    pub name: String,
+    pub product_name: String,
+    pub settings: SurveySettings,
+}
+
+/// A published notice version as the administration lists it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NoticeRow {
+    pub id: Uuid,
+    pub version: u32,
+    pub language: String,
+    pub published_at: DateTime<Utc>,
+    pub content_hash: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditRow {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+}
+
+/// The invitation a link stands for, as its page shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InvitationView {
+    pub org_name: String,
+    pub role: Role,
+    pub usable: bool,
+    pub signed_in: bool,
+}
+
+#[cfg(feature = "ssr")]
+mod guard {
+    use super::*;
+    use crate::auth::Member;
+    use crate::store::{AuditEntry, Membership, SharedStore};
+
+    /// A member acting on one organisation with at least `needed` rights.
+    pub struct Acting {
+        pub member: Member,
+        pub membership: Membership,
+        pub store: SharedStore,
+    }
+
+    fn rank(role: Role) -> u8 {
+        match role {
+            Role::Viewer => 0,
+            Role::Admin => 1,
+            Role::Owner => 2,
+        }
+    }
+
+    pub fn at_least(role: Role, needed: Role) -> bool {
+        rank(role) >= rank(needed)
+    }
+
+    pub async fn acting(org: &str, needed: Role) -> Result<Acting, AppError> {
+        let member = crate::auth::require_member().await?;
+        let store = crate::auth::store()?;
+        let org = Uuid::parse_str(org.trim()).map_err(|_| AppError::NotFound)?;
+        let membership = member
+            .memberships
+            .iter()
+            .find(|m| m.org_id == org)
+            .cloned()
+            .ok_or(AppError::NotFound)?;
+        if !at_least(membership.role, needed) {
+            return Err(AppError::Forbidden);
+        }
+        Ok(Acting {
+            member,
+            membership,
+            store,
+        })
+    }
+
+    impl Acting {
+        pub fn org(&self) -> Uuid {
+            self.membership.org_id
+        }
+
+        /// Writes the audit entry for an action that was carried out.
+        pub async fn audit(
+            &self,
+            action: &str,
+            subject: impl Into<String>,
+        ) -> Result<(), AppError> {
+            self.store
+                .record_audit(&AuditEntry {
+                    org_id: self.org(),
+                    actor: Some(self.member.user_id),
+                    action: action.to_string(),
+                    subject: subject.into(),
+                    at: Utc::now(),
+                })
+                .await?;
+            Ok(())
+        }
+    }
+
+    /// `https://host` of the request (plain http only for loopback development).
+    pub async fn base_url() -> String {
+        let headers: http::HeaderMap = leptos_axum::extract().await.unwrap_or_default();
+        let host = headers
+            .get(http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost")
+            .to_string();
+        let local = host.starts_with("localhost") || host.starts_with("127.");
+        let proto = headers
+            .get("x-forwarded-proto")
+            .and_then(|h| h.to_str().ok())
+            .map(str::to_owned)
+            .unwrap_or_else(|| if local { "http".into() } else { "https".into() });
+        format!("{proto}://{host}")
+    }
+}
+
+#[cfg(feature = "ssr")]
+use guard::{acting, at_least, base_url};
+
+#[cfg(feature = "ssr")]
+fn parse_id(field: &str, raw: &str) -> Result<Uuid, AppError> {
+    Uuid::parse_str(raw.trim()).map_err(|_| AppError::invalid(field, "is not an id"))
+}
+
+#[cfg(feature = "ssr")]
+fn parse_role(raw: &str) -> Result<Role, AppError> {
+    Role::parse(raw.trim())
+        .ok_or_else(|| AppError::invalid("role", "must be owner, admin or viewer"))
+}
+
+#[server(prefix = "/fn", endpoint = "admin_overview")]
+pub async fn admin_overview() -> Result<Administration, AppError> {
+    let result = async {
+        let member = crate::auth::require_member().await?;
+        let store = crate::auth::store()?;
+        let mut organisations = vec![];
+        for m in member
+            .memberships
+            .iter()
+            .filter(|m| at_least(m.role, Role::Admin))
+        {
+            let members = store.members(m.org_id).await?;
+            let audit = if m.role == Role::Owner {
+                let emails: std::collections::HashMap<Uuid, String> = members
+                    .iter()
+                    .map(|r| (r.user_id, r.email.clone()))
+                    .collect();
+                store
+                    .audit_log(m.org_id, 100)
+                    .await?
+                    .into_iter()
+                    .map(|e| AuditRow {
+                        at: e.at,
+                        actor: e
+                            .actor
+                            .map(|a| {
+                                emails
+                                    .get(&a)
+                                    .cloned()
+                                    .unwrap_or_else(|| "a former member".into())
+                            })
+                            .unwrap_or_else(|| "Farewell".into()),
+                        action: e.action,
+                        subject: e.subject,
+                    })
+                    .collect()
+            } else {
+                vec![]
+            };
+            let mut sites = vec![];
+            for site in store.sites(m.org_id).await? {
+                let surveys = store
+                    .org_site_surveys(m.org_id, site.id)
+                    .await?
+                    .into_iter()
+                    .map(|s| SurveyAdmin {
+                        id: s.id,
+                        name: s.name,
+                        product_name: s.product_name,
+                        settings: s.settings,
+                    })
+                    .collect();
+                sites.push(SiteAdmin {
+                    id: site.id,
+                    name: site.name,
+                    site_key: site.site_key,
+                    allowed_origins: site.allowed_origins,
+                    surveys,
+                });
+            }
+            organisations.push(OrganisationAdmin {
+                id: m.org_id,
+                name: m.org_name.clone(),
+                role: m.role,
+                me: member.user_id,
+                members,
+                invitations: store.pending_invitations(m.org_id, Utc::now()).await?,
+                tokens: store.api_tokens(m.org_id).await?,
+                sites,
+                notices: store
+                    .notices(m.org_id)
+                    .await?
+                    .into_iter()
+                    .map(|n| NoticeRow {
+                        id: n.id,
+                        version: n.version,
+                        language: n.language,
+                        published_at: n.published_at,
+                        content_hash: n.content_hash,
+                    })
+                    .collect(),
+                audit,
+            });
+        }
+        Ok(Administration {
+            base_url: base_url().await,
+            organisations,
+        })
+    }
+    .await;
+    if matches!(result, Err(AppError::Unauthorized)) {
+        leptos_axum::redirect("/login");
+    }
+    result
+}
+
+/// Creates a single-use invitation link; returns its path (`/invite/inv_…`), shown once.
+#[server(prefix = "/fn", endpoint = "invite_member")]
+pub async fn invite_member(org: String, role: String) -> Result<String, AppError> {
+    crate::error::with_status(
+        async {
+            let role = parse_role(&role)?;
+            // Only an owner may invite another owner.
+            let who = acting(
+                &org,
+                if role == Role::Owner {
+                    Role::Owner
+                } else {
+                    Role::Admin
+                },
+            )
+            .await?;
+            let (token, hash) = crate::tokens::new_invitation_token();
+            let expires = Utc::now() + chrono::Duration::days(INVITATION_DAYS);
+            let id = who
+                .store
+                .create_invitation(who.org(), role, &hash, who.member.user_id, expires)
+                .await?;
+            who.audit("invitation.create", format!("{id} as {}", role.as_str()))
+                .await?;
+            Ok(format!("/invite/{token}"))
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/fn", endpoint = "revoke_invitation")]
+pub async fn revoke_invitation(org: String, id: String) -> Result<(), AppError> {
+    crate::error::with_status(
+        async {
+            let who = acting(&org, Role::Admin).await?;
+            let id = parse_id("id", &id)?;
+            if !who
+                .store
+                .revoke_invitation(who.org(), id, Utc::now())
+                .await?
+            {
+                return Err(AppError::NotFound);
+            }
+            who.audit("invitation.revoke", id.to_string()).await
+        }
+        .await,
+    )
+}
+
+/// Changes a member's role. Owners are changed only by owners, and the last owner stays.
+#[server(prefix = "/fn", endpoint = "change_role")]
+pub async fn change_role(org: String, user: String, role: String) -> Result<(), AppError> {
+    crate::error::with_status(
+        async {
+            let who = acting(&org, Role::Admin).await?;
+            let user = parse_id("user", &user)?;
+            let role = parse_role(&role)?;
+            let members = who.store.members(who.org()).await?;
+            let target = members
+                .iter()
+                .find(|m| m.user_id == user)
+                .ok_or(AppError::NotFound)?;
+            if (target.role == Role::Owner || role == Role::Owner)
+                && who.membership.role != Role::Owner
+            {
+                return Err(AppError::Forbidden);
+            }
+            if target.role == Role::Owner && role != Role::Owner && owners(&members) == 1 {
+                return Err(AppError::invalid(
+                    "role",
+                    "an organisation keeps at least one owner",
+                ));
+            }
+            who.store.set_member_role(who.org(), user, role).await?;
+            who.audit("member.role", format!("{user} to {}", role.as_str()))
+                .await
+        }
+        .await,
+    )
+}
+
+#[cfg(feature = "ssr")]
+fn owners(members: &[MemberRecord]) -> usize {
+    members.iter().filter(|m| m.role == Role::Owner).count()
+}
+
+#[server(prefix = "/fn", endpoint = "remove_member")]
+pub async fn remove_member(org: String, user: String) -> Result<(), AppError> {
+    crate::error::with_status(
+        async {
+            let who = acting(&org, Role::Admin).await?;
+            let user = parse_id("user", &user)?;
+            let members = who.store.members(who.org()).await?;
+            let target = members
+                .iter()
+                .find(|m| m.user_id == user)
+                .ok_or(AppError::NotFound)?;
+            if target.role == Role::Owner {
+                if who.membership.role != Role::Owner {
+                    return Err(AppError::Forbidden);
+                }
+                if owners(&members) == 1 {
+                    return Err(AppError::invalid(
+                        "user",
+                        "an organisation keeps at least one owner",
+                    ));
+                }
+            }
+            who.store.remove_member(who.org(), user).await?;
+            who.audit("member.remove", user.to_string()).await
+        }
+        .await,
+    )
+}
+
+/// Creates an API token; the token is returned once and stored only as a hash.
+#[server(prefix = "/fn", endpoint = "create_token")]
+pub async fn create_token(org: String, name: String) -> Result<String, AppError> {
+    crate::error::with_status(
+        async {
+            let who = acting(&org, Role::Admin).await?;
+            let name = forms::name("name", &name)?;
+            let (token, hash) = crate::tokens::new_api_token();
+            who.store.create_api_token(who.org(), &name, &hash).await?;
+            who.audit("token.create", name).await?;
+            Ok(token)
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/fn", endpoint = "revoke_token")]
+pub async fn revoke_token(org: String, id: String) -> Result<(), AppError> {
+    crate::error::with_status(
+        async {
+            let who = acting(&org, Role::Admin).await?;
+            let id = parse_id("id", &id)?;
+            if !who
+                .store
+                .revoke_api_token(who.org(), id, Utc::now())
+                .await?
+            {
+                return Err(AppError::NotFound);
+            }
+            who.audit("token.revoke", id.to_string()).await
+        }
+        .await,
+    )
+}
+
+/// A new site with one survey, ready to embed.
+#[server(prefix = "/fn", endpoint = "create_site")]
+pub async fn create_site(org: String, name: String, origins: String) -> Result<String, AppError> {
+    crate::error::with_status(
+        async {
+            let who = acting(&org, Role::Admin).await?;
+            let name = forms::name("name", &name)?;
+            let origins = forms::origins(&origins)?;
+            let site = who.store.create_site(who.org(), &name, &origins).await?;
+            who.store
+                .create_survey(who.org(), site.id, "Exit survey", &name)
+                .await?;
+            who.audit("site.create", site.id.to_string()).await?;
+            Ok(site.site_key)
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/fn", endpoint = "update_site")]
+pub async fn update_site(
+    org: String,
+    site: String,
+    name: String,
+    origins: String,
+) -> Result<(), AppError> {
+    crate::error::with_status(
+        async {
+            let who = acting(&org, Role::Admin).await?;
+            let site = parse_id("site", &site)?;
+            let name = forms::name("name", &name)?;
+            let origins = forms::origins(&origins)?;
+            if !who
+                .store
+                .update_site(who.org(), site, &name, &origins)
+                .await?
+            {
+                return Err(AppError::NotFound);
+            }
+            who.audit("site.update", site.to_string()).await
+        }
+        .await,
+    )
+}
+
+/// Gives the site a new public key: embeds with the old key stop working at once.
+#[server(prefix = "/fn", endpoint = "rotate_site_key")]
+pub async fn rotate_site_key(org: String, site: String) -> Result<String, AppError> {
+    crate::error::with_status(
+        async {
+            let who = acting(&org, Role::Admin).await?;
+            let site = parse_id("site", &site)?;
+            let key = who
+                .store
+                .rotate_site_key(who.org(), site)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            who.audit("site.rotate_key", site.to_string()).await?;
+            Ok(key)
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/fn", endpoint = "update_survey")]
+pub async fn update_survey(org: String, form: forms::SurveyForm) -> Result<(), AppError> {
+    crate::error::with_status(
+        async {
+            let who = acting(&org, Role::Admin).await?;
+            let survey = parse_id("survey", &form.survey)?;
+            let (name, product, settings) = form.parse()?;
+            if !who
+                .store
+                .update_survey(who.org(), survey, &name, &product, &settings)
+                .await?
+            {
+                return Err(AppError::NotFound);
+            }
+            who.audit("survey.update", survey.to_string()).await
+        }
+        .await,
+    )
+}
+
+/// Publishes the next notice version; earlier versions stay exactly as they were.
+#[server(prefix = "/fn", endpoint = "publish_notice")]
+pub async fn publish_notice(org: String, language: String, body: String) -> Result<u32, AppError> {
+    crate::error::with_status(
+        async {
+            let who = acting(&org, Role::Admin).await?;
+            let language = crate::domain::Language::parse("language", language.trim())?;
+            let body = body.trim();
+            if body.is_empty() || body.chars().count() > 20_000 {
+                return Err(AppError::invalid("body", "must be 1 to 20000 characters"));
+            }
+            let notice = who
+                .store
+                .publish_notice(who.org(), language.as_str(), body)
+                .await?;
+            who.audit("notice.publish", format!("version {}", notice.version))
+                .await?;
+            Ok(notice.version)
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/fn", endpoint = "change_password")]
+pub async fn change_password(current: String, new: String) -> Result<(), AppError> {
+    crate::error::with_status(
+        async {
+            let member = crate::auth::require_member().await?;
+            let store = crate::auth::store()?;
+            let new = crate::domain::Password::parse("new", &new)?;
+            let stored = store.user_password_hash(member.user_id).await?;
+            if !crate::auth::verify_password(stored, current).await {
+                return Err(AppError::invalid("current", "is not your current password"));
+            }
+            let hash = crate::auth::hash_password(&new).await?;
+            store.set_password_hash(member.user_id, &hash).await?;
+            crate::auth::renew_session().await?;
+            for m in &member.memberships {
+                store
+                    .record_audit(&crate::store::AuditEntry {
+                        org_id: m.org_id,
+                        actor: Some(member.user_id),
+                        action: "account.password".into(),
+                        subject: member.user_id.to_string(),
+                        at: Utc::now(),
+                    })
+                    .await?;
+            }
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/fn", endpoint = "load_invitation")]
+pub async fn load_invitation(token: String) -> Result<InvitationView, AppError> {
+    let invitation = find_invitation(&token).await?;
+    let signed_in = crate::auth::require_member().await.is_ok();
+    Ok(InvitationView {
+        org_name: invitation.org_name,
+        role: invitation.role,
+        usable: !invitation.accepted && !invitation.revoked && invitation.expires_at > Utc::now(),
+        signed_in,
+    })
+}
+
+#[cfg(feature = "ssr")]
+async fn find_invitation(token: &str) -> Result<InvitationRecord, AppError> {
+    let token = token.trim();
+    if !token.starts_with(crate::tokens::INVITATION_PREFIX) || token.len() > 100 {
+        return Err(AppError::NotFound);
+    }
+    crate::auth::store()?
+        .invitation_by_token(&crate::tokens::sha256_hex(token.as_bytes()))
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Joins the invitation's organisation. Signed in: as that member. Otherwise with the e-mail
+/// and password given: an existing account signs in (throttled like the sign-in form), a new
+/// e-mail creates an account.
+#[server(prefix = "/fn", endpoint = "accept_invitation")]
+pub async fn accept_invitation(
+    token: String,
+    #[server(default)] email: String,
+    #[server(default)] password: String,
+) -> Result<(), AppError> {
+    let result = async {
+        let invitation = find_invitation(&token).await?;
+        let store = crate::auth::store()?;
+        let user = match crate::auth::require_member().await {
+            Ok(member) => member.user_id,
+            Err(AppError::Unauthorized) => {
+                let address = crate::domain::Email::parse("email", &email)?;
+                if store.credentials(&address).await?.is_none() {
+                    let password = crate::domain::Password::parse("password", &password)?;
+                    let hash = crate::auth::hash_password(&password).await?;
+                    match store.create_user(&address, &hash).await {
+                        Ok(_) | Err(crate::store::StoreError::Conflict(_)) => {}
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                crate::auth::sign_in(&email, password).await?;
+                crate::auth::require_member().await?.user_id
+            }
+            Err(e) => return Err(e),
+        };
+        if !store
+            .accept_invitation(invitation.id, user, Utc::now())
+            .await?
+        {
+            return Err(AppError::invalid(
+                "token",
+                "this invitation was used, revoked or has expired",
+            ));
+        }
+        store
+            .record_audit(&crate::store::AuditEntry {
+                org_id: invitation.org_id,
+                actor: Some(user),
+                action: "invitation.accept".into(),
+                subject: format!("{} as {}", invitation.id, invitation.role.as_str()),
+                at: Utc::now(),
+            })
+            .await?;
+        Ok(())
+    }
+    .await;
+    if result.is_ok() {
+        leptos_axum::redirect("/dashboard");
+    }
+    crate::error::with_status(result)
+}

@@ -1,0 +1,707 @@
+//! Administration: who may do what, invitations, sites, surveys, notices, tokens, passwords and
+//! the audit log.
+
+use crate::both_backends;
+use crate::helpers::{json, new_client, TestApp, PASSWORD};
+use app::domain::{Email, Role};
+use farewell::provision::DemoCreated;
+use uuid::Uuid;
+
+/// Posts a server function's form the way a hydrated page does (same-origin fetch).
+async fn call(
+    app: &TestApp,
+    client: &reqwest::Client,
+    name: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    client
+        .post(app.url(&format!("/fn/{name}")))
+        .header("Origin", &app.address)
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A signed-in client for `email`.
+async fn client_of(app: &TestApp, email: &str, password: &str) -> reqwest::Client {
+    let client = new_client();
+    let r = client
+        .post(app.url("/fn/sign_in"))
+        .header("Origin", &app.address)
+        .header("Accept", "text/html")
+        .form(&[("email", email), ("password", password)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/dashboard", "sign-in of {email}");
+    client
+}
+
+/// Adds a member with `role` to the demo organisation and signs them in.
+async fn member(app: &TestApp, demo: &DemoCreated, role: Role) -> (Uuid, reqwest::Client) {
+    let email = format!("{}@example.com", Uuid::new_v4().simple());
+    let hash = app::auth::hash_password(&app::domain::Password::parse("p", PASSWORD).unwrap())
+        .await
+        .unwrap();
+    let user = app
+        .store
+        .create_user(&Email::parse("e", &email).unwrap(), &hash)
+        .await
+        .unwrap();
+    app.store
+        .add_member(demo.organisation_id, user, role)
+        .await
+        .unwrap();
+    (user, client_of(app, &email, PASSWORD).await)
+}
+
+struct Ids {
+    org: String,
+    site: String,
+    survey: String,
+    token: String,
+    invitation: String,
+    user: String,
+}
+
+async fn ids(app: &TestApp, demo: &DemoCreated) -> Ids {
+    let org = demo.organisation_id;
+    let survey = app.store.org_site_surveys(org, demo.site_id).await.unwrap()[0].id;
+    let token = app.store.api_tokens(org).await.unwrap()[0].id;
+    let (_, hash) = app::tokens::new_invitation_token();
+    let owner = app.store.members(org).await.unwrap()[0].user_id;
+    let invitation = app
+        .store
+        .create_invitation(
+            org,
+            Role::Viewer,
+            &hash,
+            owner,
+            chrono::Utc::now() + chrono::Duration::days(1),
+        )
+        .await
+        .unwrap();
+    Ids {
+        org: org.to_string(),
+        site: demo.site_id.to_string(),
+        survey: survey.to_string(),
+        token: token.to_string(),
+        invitation: invitation.to_string(),
+        user: owner.to_string(),
+    }
+}
+
+/// Every state-changing administration function with valid arguments for `ids`.
+fn actions(i: &Ids) -> Vec<(&'static str, Vec<(&'static str, String)>)> {
+    let org = || ("org", i.org.clone());
+    vec![
+        ("invite_member", vec![org(), ("role", "viewer".into())]),
+        (
+            "revoke_invitation",
+            vec![org(), ("id", i.invitation.clone())],
+        ),
+        (
+            "change_role",
+            vec![org(), ("user", i.user.clone()), ("role", "owner".into())],
+        ),
+        ("remove_member", vec![org(), ("user", i.user.clone())]),
+        ("create_token", vec![org(), ("name", "ci".into())]),
+        ("revoke_token", vec![org(), ("id", i.token.clone())]),
+        (
+            "create_site",
+            vec![
+                org(),
+                ("name", "Blog".into()),
+                ("origins", "https://blog.example".into()),
+            ],
+        ),
+        (
+            "update_site",
+            vec![
+                org(),
+                ("site", i.site.clone()),
+                ("name", "Shop".into()),
+                ("origins", "".into()),
+            ],
+        ),
+        ("rotate_site_key", vec![org(), ("site", i.site.clone())]),
+        ("update_survey", survey_form(&i.org, &i.survey, "50")),
+        (
+            "publish_notice",
+            vec![
+                org(),
+                ("language", "en".into()),
+                ("body", "New text".into()),
+            ],
+        ),
+    ]
+}
+
+fn survey_form(org: &str, survey: &str, percent: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("org", org.to_string()),
+        ("form[survey]", survey.to_string()),
+        ("form[name]", "Exit survey".into()),
+        ("form[product_name]", "Demo shop".into()),
+        ("form[sample_percent]", percent.to_string()),
+        ("form[cooldown_answer_days]", "60".into()),
+        ("form[cooldown_dismiss_days]", "14".into()),
+        ("form[button_position]", "bottom-left".into()),
+        ("form[armed_exit]", "on".into()),
+        ("form[exit_intent_min_seconds]", "10".into()),
+        ("form[time_on_site_seconds]", "".into()),
+        ("form[pages_viewed]", "3".into()),
+        ("form[active_from]", "".into()),
+        ("form[active_until]", "".into()),
+        (
+            "form[texts]",
+            r#"{"fi": {"question": "Miten meni?"}}"#.into(),
+        ),
+    ]
+}
+
+async fn post(
+    app: &TestApp,
+    client: &reqwest::Client,
+    name: &str,
+    form: &[(&'static str, String)],
+) -> reqwest::Response {
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    call(app, client, name, &form).await
+}
+
+both_backends!(
+    administration_refuses_strangers_other_organisations_and_viewers,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        let other = app.seed().await;
+        let i = ids(&app, &demo).await;
+        let stranger = new_client();
+        let (_, viewer) = member(&app, &demo, Role::Viewer).await;
+        let outsider = client_of(&app, &other.email, PASSWORD).await;
+        for (name, form) in actions(&i) {
+            assert_eq!(
+                post(&app, &stranger, name, &form).await.status(),
+                401,
+                "{name} without a session"
+            );
+            assert_eq!(
+                post(&app, &outsider, name, &form).await.status(),
+                404,
+                "{name} by another organisation"
+            );
+            assert_eq!(
+                post(&app, &viewer, name, &form).await.status(),
+                403,
+                "{name} by a viewer"
+            );
+        }
+        // Nothing changed.
+        assert_eq!(
+            app.store.sites(demo.organisation_id).await.unwrap().len(),
+            1
+        );
+        assert_eq!(
+            app.store.notices(demo.organisation_id).await.unwrap().len(),
+            1
+        );
+        assert_eq!(
+            app.store.members(demo.organisation_id).await.unwrap().len(),
+            2
+        );
+        // The overview lists only organisations the caller administers.
+        let seen = json(call(&app, &viewer, "admin_overview", &[]).await).await;
+        assert_eq!(seen["organisations"].as_array().unwrap().len(), 0);
+        let seen = call(&app, &outsider, "admin_overview", &[])
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(seen.contains(&other.site_key) && !seen.contains(&demo.site_key));
+        assert_eq!(
+            app.get("/admin").await.status(),
+            302,
+            "the page needs a sign-in"
+        );
+        // A cross-site form is refused before anything runs.
+        let owner = client_of(&app, &demo.email, PASSWORD).await;
+        let forged = owner
+            .post(app.url("/fn/create_token"))
+            .header("Origin", "https://evil.example")
+            .form(&[("org", i.org.as_str()), ("name", "x")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(forged.status(), 403);
+        assert_eq!(
+            app.store
+                .api_tokens(demo.organisation_id)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+);
+
+both_backends!(
+    an_invitation_link_is_single_use,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        let owner = client_of(&app, &demo.email, PASSWORD).await;
+        let org = demo.organisation_id.to_string();
+        let link: String = json(
+            call(
+                &app,
+                &owner,
+                "invite_member",
+                &[("org", &org), ("role", "admin")],
+            )
+            .await,
+        )
+        .await
+        .as_str()
+        .unwrap()
+        .to_string();
+        assert!(link.starts_with("/invite/inv_"), "{link}");
+        let page = app.page(&link).await;
+        assert!(
+            page.contains("Join Org") && page.contains("invited as admin"),
+            "{page}"
+        );
+
+        // A newcomer joins with a new account and is signed in as an admin of the organisation.
+        let newcomer = new_client();
+        let email = format!("{}@example.com", Uuid::new_v4().simple());
+        let token = link.trim_start_matches("/invite/");
+        let joined = call(
+            &app,
+            &newcomer,
+            "accept_invitation",
+            &[("token", token), ("email", &email), ("password", PASSWORD)],
+        )
+        .await;
+        assert!(
+            joined.status().is_success() || joined.status() == 302,
+            "{}",
+            joined.status()
+        );
+        let members = app.store.members(demo.organisation_id).await.unwrap();
+        assert!(members
+            .iter()
+            .any(|m| m.email == email && m.role == Role::Admin));
+        let dashboard = newcomer.get(app.url("/dashboard")).send().await.unwrap();
+        assert_eq!(dashboard.status(), 200);
+
+        // The same link again, by someone else: refused, nobody added.
+        let late = new_client();
+        let other = format!("{}@example.com", Uuid::new_v4().simple());
+        let again = call(
+            &app,
+            &late,
+            "accept_invitation",
+            &[("token", token), ("email", &other), ("password", PASSWORD)],
+        )
+        .await;
+        assert_eq!(again.status(), 422);
+        assert!(app
+            .page(&link)
+            .await
+            .contains("was used, revoked or has expired"));
+        assert_eq!(
+            app.store.members(demo.organisation_id).await.unwrap().len(),
+            2
+        );
+        // An unknown token is a 404 page.
+        assert_eq!(app.get("/invite/inv_0000").await.status(), 404);
+
+        // A revoked link no longer works; the command line prints working links too.
+        let path = farewell::provision::invite(&app.store, demo.organisation_id, "viewer")
+            .await
+            .unwrap();
+        let pending = app
+            .store
+            .pending_invitations(demo.organisation_id, chrono::Utc::now())
+            .await
+            .unwrap();
+        assert_eq!(pending.len(), 1);
+        let revoked = call(
+            &app,
+            &owner,
+            "revoke_invitation",
+            &[("org", &org), ("id", &pending[0].id.to_string())],
+        )
+        .await;
+        assert!(revoked.status().is_success());
+        let used = call(
+            &app,
+            &new_client(),
+            "accept_invitation",
+            &[
+                ("token", path.trim_start_matches("/invite/")),
+                ("email", &other),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+        assert_eq!(used.status(), 422);
+    }
+);
+
+both_backends!(
+    owners_are_kept_and_changed_only_by_owners,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        let org = demo.organisation_id.to_string();
+        let owner_id = app.store.members(demo.organisation_id).await.unwrap()[0]
+            .user_id
+            .to_string();
+        let (viewer_id, _) = member(&app, &demo, Role::Viewer).await;
+        let (_, admin) = member(&app, &demo, Role::Admin).await;
+        let viewer_id = viewer_id.to_string();
+        for (name, form) in [
+            (
+                "change_role",
+                vec![
+                    ("org", org.as_str()),
+                    ("user", viewer_id.as_str()),
+                    ("role", "owner"),
+                ],
+            ),
+            (
+                "change_role",
+                vec![
+                    ("org", org.as_str()),
+                    ("user", owner_id.as_str()),
+                    ("role", "viewer"),
+                ],
+            ),
+            (
+                "remove_member",
+                vec![("org", org.as_str()), ("user", owner_id.as_str())],
+            ),
+            (
+                "invite_member",
+                vec![("org", org.as_str()), ("role", "owner")],
+            ),
+        ] {
+            assert_eq!(
+                call(&app, &admin, name, &form).await.status(),
+                403,
+                "{name} {form:?}"
+            );
+        }
+        // An admin manages viewers.
+        let promoted = call(
+            &app,
+            &admin,
+            "change_role",
+            &[("org", &org), ("user", &viewer_id), ("role", "admin")],
+        )
+        .await;
+        assert!(promoted.status().is_success());
+        // The last owner cannot step down or leave.
+        let owner = client_of(&app, &demo.email, PASSWORD).await;
+        let last = call(
+            &app,
+            &owner,
+            "change_role",
+            &[("org", &org), ("user", &owner_id), ("role", "admin")],
+        )
+        .await;
+        assert_eq!(last.status(), 422);
+        assert_eq!(json(last).await["Invalid"]["field"], "role");
+        let leave = call(
+            &app,
+            &owner,
+            "remove_member",
+            &[("org", &org), ("user", &owner_id)],
+        )
+        .await;
+        assert_eq!(leave.status(), 422);
+        let removed = call(
+            &app,
+            &owner,
+            "remove_member",
+            &[("org", &org), ("user", &viewer_id)],
+        )
+        .await;
+        assert!(removed.status().is_success());
+        let roles: Vec<Role> = app
+            .store
+            .members(demo.organisation_id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|m| m.role)
+            .collect();
+        assert_eq!(roles.iter().filter(|r| **r == Role::Owner).count(), 1);
+        assert_eq!(roles.len(), 2);
+    }
+);
+
+both_backends!(
+    site_survey_notice_and_token_changes_take_effect,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        let owner = client_of(&app, &demo.email, PASSWORD).await;
+        let i = ids(&app, &demo).await;
+        let org = i.org.as_str();
+
+        // Origins: exactly what is listed may embed; a path is refused with the field named.
+        let bad = call(
+            &app,
+            &owner,
+            "update_site",
+            &[
+                ("org", org),
+                ("site", &i.site),
+                ("name", "Shop"),
+                ("origins", "https://shop.example/cart"),
+            ],
+        )
+        .await;
+        assert_eq!(bad.status(), 422);
+        assert_eq!(json(bad).await["Invalid"]["field"], "origins");
+        let ok = call(
+            &app,
+            &owner,
+            "update_site",
+            &[
+                ("org", org),
+                ("site", &i.site),
+                ("name", "Shop"),
+                ("origins", "https://shop.example\nhttps://www.shop.example"),
+            ],
+        )
+        .await;
+        assert!(ok.status().is_success());
+        let config = |key: String, origin: &'static str| {
+            let app = &app;
+            async move {
+                new_client()
+                    .get(app.url(&format!("/api/v1/sites/{key}/config")))
+                    .header("Origin", origin)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            }
+        };
+        assert_eq!(
+            config(demo.site_key.clone(), "https://www.shop.example").await,
+            200
+        );
+        assert_eq!(
+            config(demo.site_key.clone(), "http://localhost:8080").await,
+            403
+        );
+
+        // Rotating the key retires the old one at once.
+        let key: String = json(
+            call(
+                &app,
+                &owner,
+                "rotate_site_key",
+                &[("org", org), ("site", &i.site)],
+            )
+            .await,
+        )
+        .await
+        .as_str()
+        .unwrap()
+        .to_string();
+        assert_ne!(key, demo.site_key);
+        assert_eq!(
+            config(demo.site_key.clone(), "https://shop.example").await,
+            404
+        );
+        assert_eq!(config(key.clone(), "https://shop.example").await, 200);
+
+        // Survey settings: a wrong field is named; a right form is stored and served to the widget.
+        let wrong = post(
+            &app,
+            &owner,
+            "update_survey",
+            &survey_form(org, &i.survey, "150"),
+        )
+        .await;
+        assert_eq!(wrong.status(), 422);
+        assert_eq!(json(wrong).await["Invalid"]["field"], "sample_percent");
+        let saved = post(
+            &app,
+            &owner,
+            "update_survey",
+            &survey_form(org, &i.survey, "50"),
+        )
+        .await;
+        assert!(
+            saved.status().is_success(),
+            "{}",
+            saved.text().await.unwrap()
+        );
+        let survey = &app
+            .store
+            .org_site_surveys(demo.organisation_id, demo.site_id)
+            .await
+            .unwrap()[0];
+        assert_eq!(survey.settings.sample_rate, 0.5);
+        assert_eq!(survey.settings.triggers.pages_viewed, Some(3));
+        assert_eq!(survey.settings.texts["fi"]["question"], "Miten meni?");
+
+        // Notices: a new version; the first is unchanged.
+        let before = app.store.notices(demo.organisation_id).await.unwrap();
+        let v = json(
+            call(
+                &app,
+                &owner,
+                "publish_notice",
+                &[("org", org), ("language", "fi"), ("body", "Uusi teksti")],
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(v, 2);
+        let after = app.store.notices(demo.organisation_id).await.unwrap();
+        assert_eq!(after.len(), 2);
+        assert_eq!(after[1], before[0]);
+
+        // API tokens: shown once, usable, then revoked.
+        let token: String = json(
+            call(
+                &app,
+                &owner,
+                "create_token",
+                &[("org", org), ("name", "ci")],
+            )
+            .await,
+        )
+        .await
+        .as_str()
+        .unwrap()
+        .to_string();
+        assert_eq!(app.summary(&key, Some(&token), "").await.status(), 200);
+        let listed = app.store.api_tokens(demo.organisation_id).await.unwrap();
+        let id = listed
+            .iter()
+            .find(|t| t.name == "ci")
+            .unwrap()
+            .id
+            .to_string();
+        assert!(
+            call(&app, &owner, "revoke_token", &[("org", org), ("id", &id)])
+                .await
+                .status()
+                .is_success()
+        );
+        assert_eq!(app.summary(&key, Some(&token), "").await.status(), 401);
+
+        // A new site comes with a survey and its own key.
+        let new_key = json(
+            call(
+                &app,
+                &owner,
+                "create_site",
+                &[
+                    ("org", org),
+                    ("name", "Blog"),
+                    ("origins", "https://blog.example"),
+                ],
+            )
+            .await,
+        )
+        .await;
+        let new_key = new_key.as_str().unwrap();
+        assert_eq!(
+            config(new_key.to_string(), "https://blog.example").await,
+            200
+        );
+
+        // Every action is in the audit log, which only owners see.
+        let overview = json(call(&app, &owner, "admin_overview", &[]).await).await;
+        let actions: Vec<&str> = overview["organisations"][0]["audit"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["action"].as_str().unwrap())
+            .collect();
+        for action in [
+            "site.update",
+            "site.rotate_key",
+            "survey.update",
+            "notice.publish",
+            "token.create",
+            "token.revoke",
+            "site.create",
+        ] {
+            assert!(actions.contains(&action), "{action} in {actions:?}");
+        }
+        let (_, admin) = member(&app, &demo, Role::Admin).await;
+        let as_admin = json(call(&app, &admin, "admin_overview", &[]).await).await;
+        assert_eq!(
+            as_admin["organisations"][0]["audit"]
+                .as_array()
+                .unwrap()
+                .len(),
+            0
+        );
+        assert!(
+            as_admin["organisations"][0]["members"]
+                .as_array()
+                .unwrap()
+                .len()
+                >= 2
+        );
+    }
+);
+
+both_backends!(a_member_changes_their_password, |app: TestApp| async move {
+    let demo = app.seed().await;
+    let owner = client_of(&app, &demo.email, PASSWORD).await;
+    let wrong = call(
+        &app,
+        &owner,
+        "change_password",
+        &[
+            ("current", "not it at all"),
+            ("new", "a brand new passphrase"),
+        ],
+    )
+    .await;
+    assert_eq!(wrong.status(), 422);
+    assert_eq!(json(wrong).await["Invalid"]["field"], "current");
+    let short = call(
+        &app,
+        &owner,
+        "change_password",
+        &[("current", PASSWORD), ("new", "short")],
+    )
+    .await;
+    assert_eq!(short.status(), 422);
+    let ok = call(
+        &app,
+        &owner,
+        "change_password",
+        &[("current", PASSWORD), ("new", "a brand new passphrase")],
+    )
+    .await;
+    assert!(ok.status().is_success());
+    client_of(&app, &demo.email, "a brand new passphrase").await;
+    let old = app.sign_in(&demo.email, PASSWORD).await;
+    assert_ne!(
+        old.headers().get("location").map(|l| l.to_str().unwrap()),
+        Some("/dashboard")
+    );
+    assert_eq!(
+        call(
+            &app,
+            &new_client(),
+            "change_password",
+            &[("current", "x"), ("new", "y")]
+        )
+        .await
+        .status(),
+        401
+    );
+});
