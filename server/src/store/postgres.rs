@@ -792,7 +792,10 @@ impl Store for PostgresStore {
         }
         let words = q.search.as_deref().map(search_words).unwrap_or_default();
         if !words.is_empty() {
-            sql.push(" AND r.comment_search @@ plainto_tsquery('simple', ")
+            sql.push(
+                " AND r.comment_search IS NOT NULL
+                  AND r.comment_search @@ plainto_tsquery('simple', ",
+            )
                 .push_bind(words.join(" "))
                 .push(")");
         }
