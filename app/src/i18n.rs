@@ -74,6 +74,9 @@ impl Lang {
                 participating: "You take part in the improvement program: your answers help improve this site.",
                 manage_choices: "Manage your choices",
                 open_from_site: "Open this page from a survey or from the site to manage your choices.",
+                download_answers: "Download my answers",
+                delete_answers: "Delete my answers",
+                answers_deleted: "Your answers were deleted.",
             },
             Lang::Fi => Texts {
                 title: "Millainen kokemuksesi oli?",
@@ -103,6 +106,9 @@ impl Lang {
                 participating: "Osallistut kehitysohjelmaan: vastauksesi auttavat parantamaan tätä sivustoa.",
                 manage_choices: "Hallitse valintojasi",
                 open_from_site: "Avaa tämä sivu kyselystä tai sivustolta hallitaksesi valintojasi.",
+                download_answers: "Lataa vastaukseni",
+                delete_answers: "Poista vastaukseni",
+                answers_deleted: "Vastauksesi poistettiin.",
             },
             Lang::Sv => Texts {
                 title: "Hur var din upplevelse?",
@@ -132,6 +138,9 @@ impl Lang {
                 participating: "Du deltar i förbättringsprogrammet: dina svar hjälper till att förbättra webbplatsen.",
                 manage_choices: "Hantera dina val",
                 open_from_site: "Öppna den här sidan från en enkät eller från webbplatsen för att hantera dina val.",
+                download_answers: "Ladda ner mina svar",
+                delete_answers: "Radera mina svar",
+                answers_deleted: "Dina svar har raderats.",
             },
             Lang::De => Texts {
                 title: "Wie war Ihre Erfahrung?",
@@ -161,6 +170,9 @@ impl Lang {
                 participating: "Sie nehmen am Verbesserungsprogramm teil: Ihre Antworten helfen, diese Website zu verbessern.",
                 manage_choices: "Auswahl verwalten",
                 open_from_site: "Öffnen Sie diese Seite aus einer Umfrage oder von der Website aus, um Ihre Auswahl zu verwalten.",
+                download_answers: "Meine Antworten herunterladen",
+                delete_answers: "Meine Antworten löschen",
+                answers_deleted: "Ihre Antworten wurden gelöscht.",
             },
             Lang::Ar => Texts {
                 title: "كيف كانت تجربتك؟",
@@ -190,6 +202,9 @@ impl Lang {
                 participating: "أنت مشارك في برنامج التحسين: تساعد إجاباتك في تحسين هذا الموقع.",
                 manage_choices: "إدارة اختياراتك",
                 open_from_site: "افتح هذه الصفحة من استبيان أو من الموقع لإدارة اختياراتك.",
+                download_answers: "تنزيل إجاباتي",
+                delete_answers: "حذف إجاباتي",
+                answers_deleted: "تم حذف إجاباتك.",
             },
         }
     }
@@ -225,6 +240,9 @@ pub struct Texts {
     pub participating: &'static str,
     pub manage_choices: &'static str,
     pub open_from_site: &'static str,
+    pub download_answers: &'static str,
+    pub delete_answers: &'static str,
+    pub answers_deleted: &'static str,
 }
 
 /// Picks the language: an explicit page `lang` first, then the `Accept-Language` list in

@@ -95,10 +95,44 @@ pub async fn set_participation(
     Ok(opted_out)
 }
 
+/// The visitor's right to erasure: deletes every answer this browser's respondent id gave on
+/// the site (with its search entries, tags and aggregate counts). Returns how many.
+#[server(prefix = "/fn", endpoint = "erase_my_answers")]
+pub async fn erase_my_answers(site: String, rid: String) -> Result<u64, AppError> {
+    crate::error::with_status(
+        async {
+            let store = crate::auth::store()?;
+            let found = store.public_site(&site).await?.ok_or(AppError::NotFound)?;
+            let respondent =
+                Uuid::parse_str(&rid).map_err(|_| AppError::invalid("rid", "must be a UUID"))?;
+            let ids: Vec<Uuid> = store
+                .respondent_answers(found.site.id, respondent)
+                .await?
+                .into_iter()
+                .map(|a| a.id)
+                .collect();
+            let erased = store.erase_answers(found.site.org_id, &ids).await?;
+            // The audit names how many, never whose.
+            store
+                .record_audit(&crate::store::AuditEntry {
+                    org_id: found.site.org_id,
+                    actor: None,
+                    action: "erasure.respondent".into(),
+                    subject: format!("{erased} answers on site {}", found.site.id),
+                    at: chrono::Utc::now(),
+                })
+                .await?;
+            Ok(erased)
+        }
+        .await,
+    )
+}
+
 #[component]
 pub fn PreferencesPage() -> impl IntoView {
     let query = use_query_map();
     let change = ServerAction::<SetParticipation>::new();
+    let erase = ServerAction::<EraseMyAnswers>::new();
     let view_data = Resource::new(
         move || {
             let q = query.read();
@@ -116,7 +150,7 @@ pub fn PreferencesPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p>"…"</p> }>
                 {move || Suspend::new(async move {
                     match view_data.await {
-                        Ok(p) => view! { <PreferencesForm p change /> }.into_any(),
+                        Ok(p) => view! { <PreferencesForm p change erase /> }.into_any(),
                         Err(_) => {
                             crate::not_found_status();
                             view! { <h1>"Not found"</h1> }.into_any()
@@ -129,7 +163,11 @@ pub fn PreferencesPage() -> impl IntoView {
 }
 
 #[component]
-fn PreferencesForm(p: PreferencesView, change: ServerAction<SetParticipation>) -> impl IntoView {
+fn PreferencesForm(
+    p: PreferencesView,
+    change: ServerAction<SetParticipation>,
+    erase: ServerAction<EraseMyAnswers>,
+) -> impl IntoView {
     let text = |key: &str| p.texts.get(key).cloned().unwrap_or_default();
     let out = p.opted_out || p.gpc;
     let heading = text("preferences");
@@ -139,6 +177,26 @@ fn PreferencesForm(p: PreferencesView, change: ServerAction<SetParticipation>) -
         text("opted_out")
     } else {
         text("participating")
+    };
+    let (download, delete, deleted) = (
+        text("download_answers"),
+        text("delete_answers"),
+        text("answers_deleted"),
+    );
+    let site_key = p.site_key.clone();
+    let rights = move |rid: Uuid| {
+        let deleted = deleted.clone();
+        view! {
+            <p class="rights">
+                <a class="download-answers" download href=format!("/my-answers?site={}&rid={rid}", site_key)>{download.clone()}</a>
+            </p>
+            <ActionForm action=erase attr:class="erase-answers">
+                <input type="hidden" name="site" value=site_key.clone() />
+                <input type="hidden" name="rid" value=rid.to_string() />
+                <button type="submit" class="danger">{delete.clone()}</button>
+            </ActionForm>
+            {move || matches!(erase.value().get(), Some(Ok(_))).then(|| view! { <p class="ok" role="status">{deleted.clone()}</p> })}
+        }
     };
     let body = match p.respondent {
         None => view! { <p>{open_from_site}</p> }.into_any(),
@@ -152,6 +210,7 @@ fn PreferencesForm(p: PreferencesView, change: ServerAction<SetParticipation>) -
                     <button type="submit">{toggle}</button>
                 </ActionForm>
             })}
+            {rights(rid)}
         }
         .into_any(),
     };

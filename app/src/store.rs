@@ -381,6 +381,25 @@ pub trait Store: Send + Sync + 'static {
     /// The newest entries first.
     async fn audit_log(&self, org: Uuid, limit: u32) -> StoreResult<Vec<AuditEntry>>;
 
+    // ---- data-subject requests and retention ----
+    /// One respondent's answers on a site, for the visitor's own download or erasure.
+    async fn respondent_answers(&self, site: Uuid, respondent: Uuid) -> StoreResult<Vec<Verbatim>>;
+    /// Answers in the organisation by respondent id and/or the contact e-mail left with them.
+    async fn find_answers(
+        &self,
+        org: Uuid,
+        respondent: Option<Uuid>,
+        email: Option<&str>,
+    ) -> StoreResult<Vec<Verbatim>>;
+    /// Deletes answers with everything derived from them — search index entries, tags, their
+    /// counts in the aggregates — in one transaction. Returns how many were deleted.
+    async fn erase_answers(&self, org: Uuid, ids: &[Uuid]) -> StoreResult<u64>;
+    async fn retention_days(&self, org: Uuid) -> StoreResult<Option<u32>>;
+    async fn set_retention_days(&self, org: Uuid, days: Option<u32>) -> StoreResult<()>;
+    /// Deletes answers older than their organisation's retention. The aggregates keep their
+    /// counts: figures stay, content goes.
+    async fn purge_expired(&self, now: DateTime<Utc>) -> StoreResult<u64>;
+
     // ---- sessions ----
     async fn load_session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>>;
     async fn save_session(&self, id_hash: &str, record: &SessionRecord) -> StoreResult<()>;

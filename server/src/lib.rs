@@ -6,6 +6,7 @@ pub mod demo_data;
 pub mod http;
 pub mod ingest_queue;
 pub mod provision;
+pub mod retention;
 pub mod sessions;
 pub mod startup;
 pub mod store;

@@ -97,6 +97,7 @@ impl Application {
                 sites: Arc::new(SiteCache::new(store.clone())),
             },
         };
+        crate::retention::spawn(store.clone(), Duration::from_secs(3600));
         let sessions = DatabaseSessions::new(store);
         sessions.spawn_cleanup(Duration::from_secs(3600));
         let session_layer = SessionManagerLayer::new(sessions)
@@ -126,6 +127,10 @@ impl Application {
             .route(
                 "/dashboard/{site_key}/{file}",
                 axum::routing::get(crate::http::report::dashboard_export),
+            )
+            .route(
+                "/admin/answers.json",
+                axum::routing::get(crate::http::data_requests::admin_answers),
             )
             .leptos_routes_with_context(&state, routes, context.clone(), {
                 let options = leptos_options.clone();

@@ -37,6 +37,8 @@ pub struct OrganisationAdmin {
     pub tokens: Vec<ApiTokenRecord>,
     pub sites: Vec<SiteAdmin>,
     pub notices: Vec<NoticeRow>,
+    /// Raw answers are deleted after this many days (aggregates stay).
+    pub retention_days: Option<u32>,
     /// Owners only.
     pub audit: Vec<AuditRow>,
 }
@@ -253,6 +255,7 @@ pub async fn admin_overview() -> Result<Administration, AppError> {
                 me: member.user_id,
                 members,
                 invitations: store.pending_invitations(m.org_id, Utc::now()).await?,
+                retention_days: store.retention_days(m.org_id).await?,
                 tokens: store.api_tokens(m.org_id).await?,
                 sites,
                 notices: store
@@ -565,6 +568,111 @@ pub async fn change_password(current: String, new: String) -> Result<(), AppErro
                     .await?;
             }
             Ok(())
+        }
+        .await,
+    )
+}
+
+/// What an admin searches a data-subject request by: a respondent id and/or an e-mail.
+pub fn search_terms(
+    respondent: &str,
+    email: &str,
+) -> Result<(Option<Uuid>, Option<String>), crate::domain::FieldError> {
+    let respondent = match respondent.trim() {
+        "" => None,
+        r => Some(Uuid::parse_str(r).map_err(|_| {
+            crate::domain::FieldError::new("respondent", "must be a respondent id (UUID)")
+        })?),
+    };
+    let email = match email.trim() {
+        "" => None,
+        e => Some(
+            crate::domain::Email::parse("email", e)?
+                .as_str()
+                .to_string(),
+        ),
+    };
+    if respondent.is_none() && email.is_none() {
+        return Err(crate::domain::FieldError::new(
+            "respondent",
+            "give a respondent id or an e-mail",
+        ));
+    }
+    Ok((respondent, email))
+}
+
+/// An admin's search for one person's answers (a data-subject request).
+#[server(prefix = "/fn", endpoint = "find_answers")]
+pub async fn find_answers(
+    org: String,
+    #[server(default)] respondent: String,
+    #[server(default)] email: String,
+) -> Result<Vec<crate::report::Verbatim>, AppError> {
+    crate::error::with_status(
+        async {
+            let who = acting(&org, Role::Admin).await?;
+            let (respondent, email) = search_terms(&respondent, &email)?;
+            Ok(who
+                .store
+                .find_answers(who.org(), respondent, email.as_deref())
+                .await?)
+        }
+        .await,
+    )
+}
+
+/// Erases every answer the search finds, with their search entries, tags and aggregate counts.
+#[server(prefix = "/fn", endpoint = "erase_answers")]
+pub async fn erase_answers(
+    org: String,
+    #[server(default)] respondent: String,
+    #[server(default)] email: String,
+) -> Result<u64, AppError> {
+    crate::error::with_status(
+        async {
+            let who = acting(&org, Role::Admin).await?;
+            let (respondent, email) = search_terms(&respondent, &email)?;
+            let ids: Vec<Uuid> = who
+                .store
+                .find_answers(who.org(), respondent, email.as_deref())
+                .await?
+                .into_iter()
+                .map(|a| a.id)
+                .collect();
+            let erased = who.store.erase_answers(who.org(), &ids).await?;
+            who.audit("erasure.admin", format!("{erased} answers"))
+                .await?;
+            Ok(erased)
+        }
+        .await,
+    )
+}
+
+/// Keep raw answers this many days (empty: until erased); aggregates are kept either way.
+#[server(prefix = "/fn", endpoint = "set_retention")]
+pub async fn set_retention(org: String, #[server(default)] days: String) -> Result<(), AppError> {
+    crate::error::with_status(
+        async {
+            let who = acting(&org, Role::Admin).await?;
+            let days = match days.trim() {
+                "" => None,
+                d => match d.parse::<u32>() {
+                    Ok(n @ 1..=36500) => Some(n),
+                    _ => {
+                        return Err(AppError::invalid(
+                            "days",
+                            "must be 1 to 36500 days, or empty",
+                        ))
+                    }
+                },
+            };
+            who.store.set_retention_days(who.org(), days).await?;
+            who.audit(
+                "retention.set",
+                days.map(|d| format!("{d} days"))
+                    .unwrap_or_else(|| "none".into()),
+            )
+            .await
         }
         .await,
     )

@@ -19,6 +19,8 @@ struct Actions {
     rotate: ServerAction<RotateSiteKey>,
     survey: ServerAction<UpdateSurvey>,
     notice: ServerAction<PublishNotice>,
+    retention: ServerAction<SetRetention>,
+    erase: ServerAction<EraseAnswers>,
 }
 
 impl Actions {
@@ -35,6 +37,8 @@ impl Actions {
             rotate: ServerAction::new(),
             survey: ServerAction::new(),
             notice: ServerAction::new(),
+            retention: ServerAction::new(),
+            erase: ServerAction::new(),
         }
     }
 
@@ -50,6 +54,8 @@ impl Actions {
             + self.rotate.version().get()
             + self.survey.version().get()
             + self.notice.version().get()
+            + self.retention.version().get()
+            + self.erase.version().get()
     }
 
     /// The last failure of any action, to show beside the forms.
@@ -71,6 +77,8 @@ impl Actions {
             .or_else(|| err(self.rotate.value().get()))
             .or_else(|| err(self.survey.value().get()))
             .or_else(|| err(self.notice.value().get()))
+            .or_else(|| err(self.retention.value().get()))
+            .or_else(|| err(self.erase.value().get()))
     }
 }
 
@@ -237,6 +245,7 @@ fn OrganisationView(org: OrganisationAdmin, base: String, actions: Actions) -> i
             </section>
         }
     });
+    let (o_retention, o_requests) = (org_id.clone(), org_id.clone());
     let (o_invite, o_token, o_site, o_notice) = (
         org_id.clone(),
         org_id.clone(),
@@ -288,7 +297,106 @@ fn OrganisationView(org: OrganisationAdmin, base: String, actions: Actions) -> i
                     <button type="submit">"Publish new version"</button>
                 </ActionForm>
             </section>
+            <section class="panel">
+                <h3>"Retention"</h3>
+                <ActionForm action=actions.retention attr:class="inline">
+                    <input type="hidden" name="org" value=o_retention />
+                    <label>"Delete answers (comments, context) after "
+                        <input name="days" type="number" min="1" size="6" value=org.retention_days.map(|d| d.to_string()).unwrap_or_default() />
+                        " days"</label>
+                    <button type="submit">"Save"</button>
+                </ActionForm>
+                <p class="hint">"Empty keeps answers until erased. The figures (counts per score) stay after answers are deleted."</p>
+            </section>
+            <DataRequests org=o_requests actions />
             {audit}
+        </section>
+    }
+}
+
+/// Find one person's answers by respondent id or e-mail, download them, erase them. The
+/// search is in the URL (`/admin?org=…&respondent=…&email=…`).
+#[component]
+fn DataRequests(org: String, actions: Actions) -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    let mine = org.clone();
+    let terms = move || {
+        let q = query.read();
+        (q.get("org").as_deref() == Some(mine.as_str())).then(|| {
+            (
+                q.get("respondent").unwrap_or_default(),
+                q.get("email").unwrap_or_default(),
+            )
+        })
+    };
+    let found = {
+        let org = org.clone();
+        let terms = terms.clone();
+        Resource::new(
+            move || (terms(), actions.erase.version().get()),
+            move |(terms, _)| {
+                let org = org.clone();
+                async move {
+                    match terms {
+                        Some((respondent, email)) => {
+                            Some(find_answers(org, respondent, email).await)
+                        }
+                        None => None,
+                    }
+                }
+            },
+        )
+    };
+    let (respondent, email) = terms().unwrap_or_default();
+    let org2 = org.clone();
+    view! {
+        <section class="panel data-requests">
+            <h3>"Data-subject requests"</h3>
+            <form method="get" action="/admin" class="inline">
+                <input type="hidden" name="org" value=org.clone() />
+                <label>"Respondent id "<input name="respondent" value=respondent size="38" /></label>
+                <label>"or e-mail "<input name="email" type="email" value=email /></label>
+                <button type="submit">"Find answers"</button>
+            </form>
+            <Suspense fallback=|| ()>
+                {move || {
+                    let org = org2.clone();
+                    let terms = terms.clone();
+                    Suspend::new(async move {
+                        match found.await {
+                            None => ().into_any(),
+                            Some(Err(e)) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                            Some(Ok(answers)) => {
+                                let (respondent, email) = terms().unwrap_or_default();
+                                let n = answers.len();
+                                let rows = answers
+                                    .into_iter()
+                                    .map(|a| view! {
+                                        <li>{format!("{} · score {} · {}", a.received_at.format("%Y-%m-%d"), a.score, a.comment.unwrap_or_default())}</li>
+                                    })
+                                    .collect_view();
+                                let download = format!(
+                                    "/admin/answers.json?org={org}&respondent={}&email={}",
+                                    crate::report::percent_encode(&respondent),
+                                    crate::report::percent_encode(&email)
+                                );
+                                view! {
+                                    <p class="found" data-count=n>{format!("{n} answers found.")}</p>
+                                    <ul class="found-answers">{rows}</ul>
+                                    <p><a href=download download>"Download as JSON"</a></p>
+                                    <ActionForm action=actions.erase attr:class="inline">
+                                        <input type="hidden" name="org" value=org />
+                                        <input type="hidden" name="respondent" value=respondent />
+                                        <input type="hidden" name="email" value=email />
+                                        <button type="submit" class="danger" disabled=n == 0>"Erase these answers"</button>
+                                    </ActionForm>
+                                }
+                                .into_any()
+                            }
+                        }
+                    })
+                }}
+            </Suspense>
         </section>
     }
 }

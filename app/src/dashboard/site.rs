@@ -435,6 +435,9 @@ fn VerbatimsView(report: Report, tag: ServerAction<TagAnswer>) -> impl IntoView 
     view! {
         <section class="panel verbatims">
             <h2>"Comments"</h2>
+            {report.retention_days.map(|d| view! {
+                <p class="hint retention">{format!("Answers are kept for {d} days: older ones still count in the figures above but are no longer listed or exported.")}</p>
+            })}
             <form method="get" class="search" action=format!("/dashboard/{}", report.site_key)>
                 <input type="hidden" name="from" value=hidden.from.to_string() />
                 <input type="hidden" name="to" value=hidden.to.to_string() />

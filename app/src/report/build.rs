@@ -109,6 +109,7 @@ pub async fn build_report(
     let more_verbatims = verbatims.len() > VERBATIM_PAGE as usize;
     verbatims.truncate(VERBATIM_PAGE as usize);
     let tags = store.site_tags(org, site.id).await?;
+    let retention_days = store.retention_days(org).await?;
 
     Ok(Report {
         site_name: site.name,
@@ -129,6 +130,7 @@ pub async fn build_report(
         verbatims,
         more_verbatims,
         tags,
+        retention_days,
     })
 }
 

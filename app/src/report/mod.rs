@@ -492,6 +492,9 @@ pub struct Report {
     pub more_verbatims: bool,
     /// Tags in use on this site, with how many answers carry each.
     pub tags: Vec<(String, u64)>,
+    /// Answers older than this many days are deleted; their scores still count.
+    #[serde(default)]
+    pub retention_days: Option<u32>,
 }
 
 /// Makes a spreadsheet cell inert: a cell starting with `= + - @` (or a tab/CR that some

@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod csrf;
+pub mod data_requests;
 pub mod error;
 pub mod ingest;
 pub mod rate_limit;
@@ -45,6 +46,7 @@ pub fn router() -> Router<AppState> {
             "/api/v1/sites/{site_key}/responses",
             get(report::api_responses),
         )
+        .route("/my-answers", get(data_requests::my_answers))
         .route("/w.js", get(crate::widget::loader))
         .route("/w/exit", get(crate::widget::exit_window))
         .route("/w/{file}", get(crate::widget::asset))

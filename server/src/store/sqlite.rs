@@ -755,14 +755,9 @@ impl Store for SqliteStore {
         site: Uuid,
         q: &VerbatimQuery,
     ) -> StoreResult<Vec<Verbatim>> {
-        let mut sql = QueryBuilder::<Sqlite>::new(
-            "SELECT r.id, r.survey_id, r.score, r.comment, r.received_at, r.language, r.page_path,
-                    r.device_class, r.browser_family, r.country, r.trigger, r.referrer_origin,
-                    r.contact_email,
-                    (SELECT group_concat(t.tag, char(31)) FROM response_tags t
-                     WHERE t.response_id = r.id) AS tags
-             FROM responses r WHERE r.org_id = ",
-        );
+        let mut sql = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT {VERBATIM_COLUMNS} FROM responses r WHERE r.org_id = "
+        ));
         sql.push_bind(org)
             .push(" AND r.site_id = ")
             .push_bind(site)
@@ -821,31 +816,7 @@ impl Store for SqliteStore {
         sql.push(" ORDER BY r.received_at DESC, r.id DESC LIMIT ")
             .push_bind(i64::from(q.limit));
         let rows = sql.build().fetch_all(&self.pool).await.map_err(backend)?;
-        rows.iter()
-            .map(|row| {
-                let at: i64 = row.try_get("received_at")?;
-                let tags: Option<String> = row.try_get("tags")?;
-                let score: i64 = row.try_get("score")?;
-                Ok(Verbatim {
-                    id: row.try_get("id")?,
-                    survey_id: row.try_get("survey_id")?,
-                    score: score.clamp(0, 10) as u8,
-                    comment: row.try_get("comment")?,
-                    received_at: DateTime::from_timestamp_millis(at).unwrap_or_default(),
-                    language: row.try_get("language")?,
-                    page_path: row.try_get("page_path")?,
-                    device: row.try_get("device_class")?,
-                    browser: row.try_get("browser_family")?,
-                    country: row.try_get("country")?,
-                    trigger: row.try_get("trigger")?,
-                    referrer: row.try_get("referrer_origin")?,
-                    contact_email: row.try_get("contact_email")?,
-                    tags: super::split_tags(tags),
-                    local_time: String::new(),
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(backend)
+        rows.iter().map(verbatim_from_row).collect()
     }
 
     async fn set_tag(
@@ -1220,6 +1191,112 @@ impl Store for SqliteStore {
             .collect())
     }
 
+    async fn respondent_answers(&self, site: Uuid, respondent: Uuid) -> StoreResult<Vec<Verbatim>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {VERBATIM_COLUMNS} FROM responses r
+             WHERE r.site_id = ? AND r.respondent_id = ?
+             ORDER BY r.received_at DESC LIMIT 10000"
+        ))
+        .bind(site)
+        .bind(respondent)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(verbatim_from_row).collect()
+    }
+
+    async fn find_answers(
+        &self,
+        org: Uuid,
+        respondent: Option<Uuid>,
+        email: Option<&str>,
+    ) -> StoreResult<Vec<Verbatim>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {VERBATIM_COLUMNS} FROM responses r
+             WHERE r.org_id = ?
+               AND ((? IS NOT NULL AND r.respondent_id = ?)
+                    OR (? IS NOT NULL AND lower(r.contact_email) = lower(?)))
+             ORDER BY r.received_at DESC LIMIT 10000"
+        ))
+        .bind(org)
+        .bind(respondent)
+        .bind(respondent)
+        .bind(email)
+        .bind(email)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(verbatim_from_row).collect()
+    }
+
+    async fn erase_answers(&self, org: Uuid, ids: &[Uuid]) -> StoreResult<u64> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut erased = vec![];
+        for chunk in ids.chunks(INSERT_CHUNK) {
+            let marks = vec!["?"; chunk.len()].join(", ");
+            // Triggers remove the search entries; tags go by ON DELETE CASCADE.
+            let sql = format!(
+                "DELETE FROM responses WHERE org_id = ? AND id IN ({marks})
+                 RETURNING org_id, site_id, survey_id, received_at, score, country, device_class,
+                           browser_family, language, page_path, trigger"
+            );
+            let mut query = sqlx::query(&sql).bind(org);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            for row in query.fetch_all(&mut *tx).await.map_err(backend)? {
+                erased.push(answer_keys_from_row(&row).map_err(backend)?);
+            }
+        }
+        apply_deltas(&mut tx, &deltas(erased.iter().map(|k| (k, -1)))).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(erased.len() as u64)
+    }
+
+    async fn retention_days(&self, org: Uuid) -> StoreResult<Option<u32>> {
+        let days: Option<Option<i64>> =
+            sqlx::query_scalar("SELECT retention_days FROM organisations WHERE id = ?")
+                .bind(org)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend)?;
+        Ok(days
+            .flatten()
+            .map(|d| d.clamp(0, i64::from(u32::MAX)) as u32))
+    }
+
+    async fn set_retention_days(&self, org: Uuid, days: Option<u32>) -> StoreResult<()> {
+        sqlx::query("UPDATE organisations SET retention_days = ? WHERE id = ?")
+            .bind(days.map(i64::from))
+            .bind(org)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn purge_expired(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+        let mut purged = 0;
+        // In slices, so the write lock is never held for long.
+        loop {
+            let done = sqlx::query(
+                "DELETE FROM responses WHERE id IN (
+                     SELECT r.id FROM responses r JOIN organisations o ON o.id = r.org_id
+                     WHERE o.retention_days IS NOT NULL
+                       AND r.received_at < ? - o.retention_days * 86400000
+                     LIMIT 5000)",
+            )
+            .bind(now.timestamp_millis())
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+            purged += done.rows_affected();
+            if done.rows_affected() < 5000 {
+                return Ok(purged);
+            }
+        }
+    }
+
     async fn load_session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>> {
         let row: Option<(String, i64)> =
             sqlx::query_as("SELECT data, expires_at FROM sessions WHERE id_hash = ?")
@@ -1339,6 +1416,37 @@ fn invitation_from_row(row: &SqliteRow) -> StoreResult<InvitationRecord> {
             expires_at: DateTime::from_timestamp_millis(expires).unwrap_or_default(),
             accepted: accepted.is_some(),
             revoked: revoked.is_some(),
+        })
+    };
+    get().map_err(backend)
+}
+
+const VERBATIM_COLUMNS: &str =
+    "r.id, r.survey_id, r.score, r.comment, r.received_at, r.language, r.page_path,
+     r.device_class, r.browser_family, r.country, r.trigger, r.referrer_origin, r.contact_email,
+     (SELECT group_concat(t.tag, char(31)) FROM response_tags t WHERE t.response_id = r.id) AS tags";
+
+fn verbatim_from_row(row: &SqliteRow) -> StoreResult<Verbatim> {
+    let get = || -> Result<Verbatim, sqlx::Error> {
+        let at: i64 = row.try_get("received_at")?;
+        let tags: Option<String> = row.try_get("tags")?;
+        let score: i64 = row.try_get("score")?;
+        Ok(Verbatim {
+            id: row.try_get("id")?,
+            survey_id: row.try_get("survey_id")?,
+            score: score.clamp(0, 10) as u8,
+            comment: row.try_get("comment")?,
+            received_at: DateTime::from_timestamp_millis(at).unwrap_or_default(),
+            language: row.try_get("language")?,
+            page_path: row.try_get("page_path")?,
+            device: row.try_get("device_class")?,
+            browser: row.try_get("browser_family")?,
+            country: row.try_get("country")?,
+            trigger: row.try_get("trigger")?,
+            referrer: row.try_get("referrer_origin")?,
+            contact_email: row.try_get("contact_email")?,
+            tags: super::split_tags(tags),
+            local_time: String::new(),
         })
     };
     get().map_err(backend)

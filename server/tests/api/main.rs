@@ -11,6 +11,7 @@ mod health;
 mod ingest;
 mod notices;
 mod preferences;
+mod privacy;
 mod report;
 mod summary;
 mod survey_page;

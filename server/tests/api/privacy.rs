@@ -1,0 +1,453 @@
+//! Data rights: a visitor's download and erasure, an admin's search, export and erasure, and
+//! retention. Erasure and purges are checked against the search index and a recount of the
+//! aggregates.
+
+use crate::both_backends;
+use crate::helpers::{json, new_client, TestApp, PASSWORD};
+use app::domain::{ConsentChoices, Country, DeviceClass, UsageContext};
+use app::nps::{Score, ScoreCounts};
+use app::report::{Dimension, Tag};
+use app::store::{AnswerFilter, StoredResponse, TimeRange, VerbatimQuery};
+use chrono::{Duration, Utc};
+use farewell::provision::DemoCreated;
+use uuid::Uuid;
+
+async fn answer(
+    app: &TestApp,
+    demo: &DemoCreated,
+    respondent: Uuid,
+    score: u8,
+    comment: &str,
+    email: Option<&str>,
+    age_days: i64,
+) -> Uuid {
+    let public = app
+        .store
+        .public_site(&demo.site_key)
+        .await
+        .unwrap()
+        .unwrap();
+    let id = Uuid::new_v4();
+    let r = StoredResponse {
+        id,
+        org_id: demo.organisation_id,
+        site_id: demo.site_id,
+        survey_id: public.default_survey.unwrap().id,
+        score: Score::try_from(score).unwrap(),
+        comment: Some(comment.to_string()),
+        language: Some("en".into()),
+        received_at: Utc::now() - Duration::days(age_days),
+        notice_id: public.current_notice.unwrap().id,
+        choices: ConsentChoices::improvement_program(),
+        context: UsageContext {
+            device: Some(if score > 5 {
+                DeviceClass::Desktop
+            } else {
+                DeviceClass::Mobile
+            }),
+            country: Country::parse(if score % 2 == 0 { "FI" } else { "SE" }),
+            ..UsageContext::default()
+        },
+        respondent_id: Some(respondent),
+        contact_email: email.map(str::to_string),
+    };
+    app.store.insert_responses(&[r]).await.unwrap();
+    id
+}
+
+fn everything() -> VerbatimQuery {
+    VerbatimQuery {
+        filter: AnswerFilter::default(),
+        range: TimeRange::all_time(),
+        search: None,
+        band: None,
+        tag: None,
+        comments_only: false,
+        before: None,
+        limit: 10_000,
+    }
+}
+
+/// The aggregates, overall and per dimension, must equal a recount of the answers left.
+async fn assert_aggregates_match_answers(app: &TestApp, demo: &DemoCreated) {
+    let (org, site) = (demo.organisation_id, demo.site_id);
+    let left = app.store.verbatims(org, site, &everything()).await.unwrap();
+    let all = TimeRange::all_time();
+    let counts = app
+        .store
+        .period_counts(org, site, &AnswerFilter::default(), &[all.from, all.to])
+        .await
+        .unwrap();
+    let recount: ScoreCounts = left
+        .iter()
+        .map(|v| Score::try_from(v.score).unwrap())
+        .collect();
+    assert_eq!(counts[0], recount);
+    for dimension in [Dimension::Country, Dimension::Device] {
+        let mut by_value = std::collections::BTreeMap::<String, ScoreCounts>::new();
+        for v in &left {
+            let value = match dimension {
+                Dimension::Country => v.country.clone(),
+                _ => v.device.clone(),
+            };
+            by_value
+                .entry(value.unwrap_or_default())
+                .or_default()
+                .add(Score::try_from(v.score).unwrap());
+        }
+        let stored: std::collections::BTreeMap<String, ScoreCounts> = app
+            .store
+            .segment_counts(org, site, None, dimension, all)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|s| s.counts.n() > 0)
+            .map(|s| (s.value, s.counts))
+            .collect();
+        assert_eq!(stored, by_value, "{dimension:?}");
+    }
+}
+
+async fn search(app: &TestApp, demo: &DemoCreated, word: &str) -> usize {
+    let query = VerbatimQuery {
+        search: Some(word.into()),
+        ..everything()
+    };
+    app.store
+        .verbatims(demo.organisation_id, demo.site_id, &query)
+        .await
+        .unwrap()
+        .len()
+}
+
+/// Search entries and tags at the storage level, below the store's own queries.
+async fn raw_traces(app: &TestApp, word: &str) -> (i64, i64) {
+    use sqlx::Row;
+    match app.backend() {
+        crate::helpers::Backend::Sqlite => {
+            let mut c = app.raw_sqlite().await;
+            let index: i64 =
+                sqlx::query("SELECT COUNT(*) FROM comment_search WHERE comment_search MATCH ?")
+                    .bind(format!("\"{word}\""))
+                    .fetch_one(&mut c)
+                    .await
+                    .unwrap()
+                    .get(0);
+            let keys: i64 = sqlx::query(
+                "SELECT COUNT(*) FROM comment_search_keys k
+                 WHERE NOT EXISTS (SELECT 1 FROM responses r WHERE r.id = k.response_id)",
+            )
+            .fetch_one(&mut c)
+            .await
+            .unwrap()
+            .get(0);
+            let tags: i64 = sqlx::query(
+                "SELECT COUNT(*) FROM response_tags t
+                 WHERE NOT EXISTS (SELECT 1 FROM responses r WHERE r.id = t.response_id)",
+            )
+            .fetch_one(&mut c)
+            .await
+            .unwrap()
+            .get(0);
+            (index + keys, tags)
+        }
+        crate::helpers::Backend::Postgres => {
+            let mut c = app.raw_postgres().await;
+            let index: i64 = sqlx::query(
+                "SELECT COUNT(*) FROM responses WHERE comment_search @@ plainto_tsquery('simple', $1)",
+            )
+            .bind(word)
+            .fetch_one(&mut c)
+            .await
+            .unwrap()
+            .get(0);
+            let tags: i64 = sqlx::query(
+                "SELECT COUNT(*) FROM response_tags t
+                 WHERE NOT EXISTS (SELECT 1 FROM responses r WHERE r.id = t.response_id)",
+            )
+            .fetch_one(&mut c)
+            .await
+            .unwrap()
+            .get(0);
+            (index, tags)
+        }
+    }
+}
+
+both_backends!(
+    a_visitor_downloads_and_erases_their_answers_without_a_trace,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        let me = Uuid::new_v4();
+        let others = Uuid::new_v4();
+        let mine = [
+            answer(
+                &app,
+                &demo,
+                me,
+                2,
+                "zebracorn checkout broke",
+                Some("me@example.com"),
+                3,
+            )
+            .await,
+            answer(&app, &demo, me, 9, "zebracorn fixed it, thanks", None, 1).await,
+        ];
+        for score in [10, 7, 4] {
+            answer(&app, &demo, others, score, "fine shop", None, 2).await;
+        }
+        app.store
+            .set_tag(
+                demo.organisation_id,
+                mine[0],
+                &Tag::parse("bug").unwrap(),
+                true,
+                Utc::now(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(search(&app, &demo, "zebracorn").await, 2);
+
+        // Download: exactly this respondent's answers.
+        let download = new_client()
+            .get(app.url(&format!("/my-answers?site={}&rid={me}", demo.site_key)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(download.status(), 200);
+        assert!(download.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("attachment"));
+        let got = json(download).await;
+        let ids: Vec<&str> = got
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids.len(), 2);
+        assert!(mine.iter().all(|m| ids.contains(&m.to_string().as_str())));
+
+        // Erase from the preferences page.
+        let erased = app
+            .client
+            .post(app.url("/fn/erase_my_answers"))
+            .form(&[("site", demo.site_key.as_str()), ("rid", &me.to_string())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(json(erased).await, 2);
+        assert!(app
+            .store
+            .respondent_answers(demo.site_id, me)
+            .await
+            .unwrap()
+            .is_empty());
+        assert_eq!(search(&app, &demo, "zebracorn").await, 0);
+        assert_eq!(raw_traces(&app, "zebracorn").await, (0, 0));
+        assert_eq!(
+            search(&app, &demo, "fine").await,
+            3,
+            "other answers stay searchable"
+        );
+        assert_aggregates_match_answers(&app, &demo).await;
+
+        // The audit says how many, never whose.
+        let log = app.store.audit_log(demo.organisation_id, 10).await.unwrap();
+        let entry = log
+            .iter()
+            .find(|e| e.action == "erasure.respondent")
+            .unwrap();
+        assert!(entry.subject.starts_with("2 answers"));
+        assert!(!entry.subject.contains(&me.to_string()));
+        // A bad respondent id is a 422.
+        let bad = new_client()
+            .get(app.url(&format!("/my-answers?site={}&rid=nope", demo.site_key)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(bad.status(), 422);
+    }
+);
+
+both_backends!(
+    an_admin_finds_exports_and_erases_a_persons_answers,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        let other = app.seed().await;
+        let person = Uuid::new_v4();
+        answer(
+            &app,
+            &demo,
+            person,
+            3,
+            "call me about it",
+            Some("Person@Example.com"),
+            5,
+        )
+        .await;
+        answer(&app, &demo, person, 6, "still slow", None, 4).await;
+        answer(
+            &app,
+            &demo,
+            Uuid::new_v4(),
+            9,
+            "great",
+            Some("someone@example.com"),
+            2,
+        )
+        .await;
+        let org = demo.organisation_id.to_string();
+
+        let owner = new_client();
+        let signed = owner
+            .post(app.url("/fn/sign_in"))
+            .header("Origin", &app.address)
+            .header("Accept", "text/html")
+            .form(&[("email", demo.email.as_str()), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(signed.headers()["location"], "/dashboard");
+        let call = |name: &'static str, form: Vec<(&'static str, String)>| {
+            let (owner, app) = (&owner, &app);
+            async move {
+                owner
+                    .post(app.url(&format!("/fn/{name}")))
+                    .header("Origin", &app.address)
+                    .form(&form)
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        // By e-mail (any case) finds the answer it was left with; by respondent id both.
+        let by_email = json(
+            call(
+                "find_answers",
+                vec![("org", org.clone()), ("email", "person@example.com".into())],
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(by_email.as_array().unwrap().len(), 1);
+        let by_id = json(
+            call(
+                "find_answers",
+                vec![("org", org.clone()), ("respondent", person.to_string())],
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(by_id.as_array().unwrap().len(), 2);
+        let neither = call("find_answers", vec![("org", org.clone())]).await;
+        assert_eq!(neither.status(), 422);
+        let export = owner
+            .get(app.url(&format!(
+                "/admin/answers.json?org={org}&respondent={person}"
+            )))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(export.status(), 200);
+        assert_eq!(json(export).await.as_array().unwrap().len(), 2);
+        // Another organisation's admin finds nothing of it and cannot erase it.
+        let outsider = app
+            .store
+            .find_answers(other.organisation_id, Some(person), None)
+            .await
+            .unwrap();
+        assert!(outsider.is_empty());
+        let stranger = new_client()
+            .get(app.url(&format!(
+                "/admin/answers.json?org={org}&respondent={person}"
+            )))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(stranger.status(), 401);
+
+        let erased = json(
+            call(
+                "erase_answers",
+                vec![("org", org.clone()), ("respondent", person.to_string())],
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(erased, 2);
+        assert!(app
+            .store
+            .find_answers(demo.organisation_id, Some(person), None)
+            .await
+            .unwrap()
+            .is_empty());
+        assert_eq!(search(&app, &demo, "slow").await, 0);
+        assert_aggregates_match_answers(&app, &demo).await;
+        let log = app.store.audit_log(demo.organisation_id, 10).await.unwrap();
+        assert!(log
+            .iter()
+            .any(|e| e.action == "erasure.admin" && e.subject == "2 answers"));
+    }
+);
+
+both_backends!(
+    retention_deletes_old_answers_and_keeps_their_counts,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        let other = app.seed().await;
+        let r = Uuid::new_v4();
+        for (score, age) in [(10, 100), (2, 95), (8, 40), (9, 10), (1, 1)] {
+            answer(&app, &demo, r, score, "old words", None, age).await;
+        }
+        answer(&app, &other, r, 5, "other org keeps everything", None, 400).await;
+        let all = TimeRange::all_time();
+        let figures = |org| {
+            let app = &app;
+            async move {
+                let site = if org == demo.organisation_id {
+                    demo.site_id
+                } else {
+                    other.site_id
+                };
+                app.store
+                    .period_counts(org, site, &AnswerFilter::default(), &[all.from, all.to])
+                    .await
+                    .unwrap()[0]
+            }
+        };
+        let before = figures(demo.organisation_id).await;
+        assert_eq!(before.n(), 5);
+        app.store
+            .set_retention_days(demo.organisation_id, Some(30))
+            .await
+            .unwrap();
+        assert_eq!(app.store.purge_expired(Utc::now()).await.unwrap(), 3);
+        let left = app
+            .store
+            .verbatims(demo.organisation_id, demo.site_id, &everything())
+            .await
+            .unwrap();
+        assert_eq!(left.len(), 2);
+        assert!(left
+            .iter()
+            .all(|v| v.received_at > Utc::now() - Duration::days(30)));
+        assert_eq!(
+            figures(demo.organisation_id).await,
+            before,
+            "the figures keep the purged answers"
+        );
+        assert_eq!(figures(other.organisation_id).await.n(), 1);
+        assert_eq!(
+            app.store
+                .verbatims(other.organisation_id, other.site_id, &everything())
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        // Running again finds nothing more.
+        assert_eq!(app.store.purge_expired(Utc::now()).await.unwrap(), 0);
+    }
+);
