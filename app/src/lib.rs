@@ -3,6 +3,7 @@
 //! browser too; everything under `ssr` runs only on the server.
 
 pub mod admin;
+pub mod consent;
 pub mod dashboard;
 pub mod domain;
 pub mod error;
@@ -70,6 +71,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/dashboard/:site_key") view=dashboard::site::SiteDashboardPage ssr=SsrMode::Async />
                 <Route path=path!("/admin") view=admin::AdminPage ssr=SsrMode::Async />
                 <Route path=path!("/account") view=admin::AccountPage />
+                <Route path=path!("/consent/:id") view=consent::ConsentPage ssr=SsrMode::Async />
                 <Route path=path!("/invite/:token") view=admin::InvitePage ssr=SsrMode::Async />
             </Routes>
         </Router>

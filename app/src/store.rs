@@ -381,6 +381,21 @@ pub trait Store: Send + Sync + 'static {
     /// The newest entries first.
     async fn audit_log(&self, org: Uuid, limit: u32) -> StoreResult<Vec<AuditEntry>>;
 
+    /// What a stored answer's consent was given under: (received, language, notice id,
+    /// choices shown → made). `None` if the organisation has no such answer.
+    async fn consent_of(
+        &self,
+        org: Uuid,
+        response: Uuid,
+    ) -> StoreResult<
+        Option<(
+            DateTime<Utc>,
+            Option<String>,
+            Uuid,
+            std::collections::BTreeMap<String, bool>,
+        )>,
+    >;
+
     // ---- data-subject requests and retention ----
     /// One respondent's answers on a site, for the visitor's own download or erasure.
     async fn respondent_answers(&self, site: Uuid, respondent: Uuid) -> StoreResult<Vec<Verbatim>>;

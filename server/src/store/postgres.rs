@@ -1186,6 +1186,38 @@ impl Store for PostgresStore {
             .collect())
     }
 
+    async fn consent_of(
+        &self,
+        org: Uuid,
+        response: Uuid,
+    ) -> StoreResult<
+        Option<(
+            DateTime<Utc>,
+            Option<String>,
+            Uuid,
+            std::collections::BTreeMap<String, bool>,
+        )>,
+    > {
+        let row: Option<(DateTime<Utc>, Option<String>, Uuid, String)> = sqlx::query_as(
+            "SELECT received_at, language, notice_id, consent_choices::text FROM responses
+             WHERE org_id = $1 AND id = $2",
+        )
+        .bind(org)
+        .bind(response)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        row.map(|(at, language, notice, choices)| {
+            Ok((
+                at,
+                language,
+                notice,
+                serde_json::from_str(&choices).map_err(backend)?,
+            ))
+        })
+        .transpose()
+    }
+
     async fn respondent_answers(&self, site: Uuid, respondent: Uuid) -> StoreResult<Vec<Verbatim>> {
         let rows = sqlx::query(&format!(
             "SELECT {VERBATIM_COLUMNS} FROM responses r

@@ -1191,6 +1191,38 @@ impl Store for SqliteStore {
             .collect())
     }
 
+    async fn consent_of(
+        &self,
+        org: Uuid,
+        response: Uuid,
+    ) -> StoreResult<
+        Option<(
+            DateTime<Utc>,
+            Option<String>,
+            Uuid,
+            std::collections::BTreeMap<String, bool>,
+        )>,
+    > {
+        let row: Option<(i64, Option<String>, Uuid, String)> = sqlx::query_as(
+            "SELECT received_at, language, notice_id, consent_choices FROM responses
+             WHERE org_id = ? AND id = ?",
+        )
+        .bind(org)
+        .bind(response)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        row.map(|(at, language, notice, choices)| {
+            Ok((
+                DateTime::from_timestamp_millis(at).unwrap_or_default(),
+                language,
+                notice,
+                serde_json::from_str(&choices).map_err(backend)?,
+            ))
+        })
+        .transpose()
+    }
+
     async fn respondent_answers(&self, site: Uuid, respondent: Uuid) -> StoreResult<Vec<Verbatim>> {
         let rows = sqlx::query(&format!(
             "SELECT {VERBATIM_COLUMNS} FROM responses r

@@ -451,3 +451,115 @@ both_backends!(
         assert_eq!(app.store.purge_expired(Utc::now()).await.unwrap(), 0);
     }
 );
+
+both_backends!(
+    an_admin_proves_the_consent_an_answer_was_given_under,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        let id = Uuid::new_v4();
+        let posted = app
+            .post_response(&serde_json::json!({
+                "id": id, "site": demo.site_key, "score": 8, "language": "fi",
+                "consent": {"notice_version": 1, "choices": {"improvement_program": true, "contact": false}}
+            }))
+            .await;
+        assert_eq!(posted.status(), 201);
+        // A later notice version changes nothing for the answer given under version 1.
+        app.store
+            .publish_notice(demo.organisation_id, "en", "A newer notice.")
+            .await
+            .unwrap();
+        let v1 = app
+            .store
+            .notice_version(demo.organisation_id, 1)
+            .await
+            .unwrap()
+            .unwrap();
+
+        app.sign_in(&demo.email, PASSWORD).await;
+        let record = app
+            .client
+            .post(app.url("/fn/consent_record"))
+            .form(&[
+                ("site_key", demo.site_key.as_str()),
+                ("response", &id.to_string()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(record.status(), 200);
+        let record = json(record).await;
+        assert_eq!(record["notice_version"], 1);
+        assert_eq!(record["content_hash"], v1.content_hash);
+        assert_eq!(record["notice_body"], v1.body);
+        assert_eq!(record["hash_verified"], true);
+        assert_eq!(record["language"], "fi");
+        assert_eq!(
+            record["choices"],
+            serde_json::json!([["contact", false], ["improvement_program", true]])
+        );
+        let page = app
+            .page(&format!("/consent/{id}?site={}", demo.site_key))
+            .await;
+        assert!(
+            page.contains("Version 1 (en)") && page.contains(&v1.content_hash),
+            "{page}"
+        );
+
+        // Viewers, other organisations and strangers get nothing.
+        let other = app.seed().await;
+        let outsider = new_client();
+        outsider
+            .post(app.url("/fn/sign_in"))
+            .header("Origin", &app.address)
+            .form(&[("email", other.email.as_str()), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        let ask = |client: reqwest::Client, key: String| {
+            let app = &app;
+            async move {
+                client
+                    .post(app.url("/fn/consent_record"))
+                    .header("Origin", &app.address)
+                    .form(&[("site_key", key.as_str()), ("response", &id.to_string())])
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            }
+        };
+        assert_eq!(ask(outsider.clone(), demo.site_key.clone()).await, 404);
+        assert_eq!(
+            ask(outsider, other.site_key.clone()).await,
+            404,
+            "not under their own site either"
+        );
+        assert_eq!(ask(new_client(), demo.site_key.clone()).await, 401);
+        let viewer_email = format!("{}@example.com", Uuid::new_v4().simple());
+        let hash = app::auth::hash_password(&app::domain::Password::parse("p", PASSWORD).unwrap())
+            .await
+            .unwrap();
+        let viewer = app
+            .store
+            .create_user(
+                &app::domain::Email::parse("e", &viewer_email).unwrap(),
+                &hash,
+            )
+            .await
+            .unwrap();
+        app.store
+            .add_member(demo.organisation_id, viewer, app::domain::Role::Viewer)
+            .await
+            .unwrap();
+        let as_viewer = new_client();
+        as_viewer
+            .post(app.url("/fn/sign_in"))
+            .header("Origin", &app.address)
+            .form(&[("email", viewer_email.as_str()), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ask(as_viewer, demo.site_key.clone()).await, 403);
+    }
+);
