@@ -12,6 +12,7 @@ pub mod notice;
 pub mod nps;
 pub mod preferences;
 pub mod report;
+pub mod share;
 pub mod survey;
 
 #[cfg(feature = "ssr")]
@@ -71,6 +72,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/dashboard/:site_key") view=dashboard::site::SiteDashboardPage ssr=SsrMode::Async />
                 <Route path=path!("/admin") view=admin::AdminPage ssr=SsrMode::Async />
                 <Route path=path!("/account") view=admin::AccountPage />
+                <Route path=path!("/share/:token") view=share::SharePage ssr=SsrMode::Async />
                 <Route path=path!("/consent/:id") view=consent::ConsentPage ssr=SsrMode::Async />
                 <Route path=path!("/invite/:token") view=admin::InvitePage ssr=SsrMode::Async />
             </Routes>

@@ -3,7 +3,7 @@
 //! `app` names a database. Every read of tenant data takes the organisation first: scoping is
 //! the store's job, not the caller's memory.
 
-pub use crate::domain::{ApiTokenRecord, InvitationRecord, MemberRecord};
+pub use crate::domain::{ApiTokenRecord, InvitationRecord, MemberRecord, ShareLinkRecord};
 use crate::domain::{
     ConsentChoices, Email, ImpressionKind, ResponseAmendment, Role, SurveySettings, Trigger,
     UsageContext,
@@ -395,6 +395,23 @@ pub trait Store: Send + Sync + 'static {
             std::collections::BTreeMap<String, bool>,
         )>,
     >;
+
+    // ---- aggregated sharing ----
+    async fn create_share_link(
+        &self,
+        org: Uuid,
+        site: Uuid,
+        token_hash: &str,
+        days: u32,
+    ) -> StoreResult<Option<Uuid>>;
+    /// Links not revoked, newest first.
+    async fn share_links(&self, org: Uuid) -> StoreResult<Vec<ShareLinkRecord>>;
+    async fn revoke_share_link(&self, org: Uuid, id: Uuid, at: DateTime<Utc>) -> StoreResult<bool>;
+    /// A live link's (organisation, site, days, k).
+    async fn share_by_token(&self, token_hash: &str)
+        -> StoreResult<Option<(Uuid, Uuid, u32, u32)>>;
+    async fn share_k(&self, org: Uuid) -> StoreResult<u32>;
+    async fn set_share_k(&self, org: Uuid, k: u32) -> StoreResult<()>;
 
     // ---- data-subject requests and retention ----
     /// One respondent's answers on a site, for the visitor's own download or erasure.

@@ -6,6 +6,7 @@ use sha2::{Digest, Sha256};
 
 pub const API_TOKEN_PREFIX: &str = "fw_";
 pub const INVITATION_PREFIX: &str = "inv_";
+pub const SHARE_PREFIX: &str = "sh_";
 
 pub fn sha256_hex(input: &[u8]) -> String {
     hex(&Sha256::digest(input))
@@ -38,6 +39,13 @@ pub fn new_api_token() -> (String, String) {
 /// A new invitation link token: what goes in the link, and what to store.
 pub fn new_invitation_token() -> (String, String) {
     let token = format!("{INVITATION_PREFIX}{}", random_hex(24));
+    let hash = sha256_hex(token.as_bytes());
+    (token, hash)
+}
+
+/// A new share link token (160 random bits): what goes in the link, and what to store.
+pub fn new_share_token() -> (String, String) {
+    let token = format!("{SHARE_PREFIX}{}", random_hex(20));
     let hash = sha256_hex(token.as_bytes());
     (token, hash)
 }

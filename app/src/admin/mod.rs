@@ -8,7 +8,7 @@ mod view;
 
 pub use view::{AccountPage, AdminPage, InvitePage};
 
-use crate::domain::{ApiTokenRecord, InvitationRecord, MemberRecord};
+use crate::domain::{ApiTokenRecord, InvitationRecord, MemberRecord, ShareLinkRecord};
 use crate::domain::{Role, SurveySettings};
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
@@ -39,6 +39,9 @@ pub struct OrganisationAdmin {
     pub notices: Vec<NoticeRow>,
     /// Raw answers are deleted after this many days (aggregates stay).
     pub retention_days: Option<u32>,
+    pub share_links: Vec<ShareLinkRecord>,
+    /// Share links never show a group of fewer answers than this.
+    pub share_k: u32,
     /// Owners only.
     pub audit: Vec<AuditRow>,
 }
@@ -256,6 +259,8 @@ pub async fn admin_overview() -> Result<Administration, AppError> {
                 members,
                 invitations: store.pending_invitations(m.org_id, Utc::now()).await?,
                 retention_days: store.retention_days(m.org_id).await?,
+                share_links: store.share_links(m.org_id).await?,
+                share_k: store.share_k(m.org_id).await?,
                 tokens: store.api_tokens(m.org_id).await?,
                 sites,
                 notices: store
@@ -673,6 +678,71 @@ pub async fn set_retention(org: String, #[server(default)] days: String) -> Resu
                     .unwrap_or_else(|| "none".into()),
             )
             .await
+        }
+        .await,
+    )
+}
+
+/// A revocable, unguessable link to the site's aggregated report over the last `days` days.
+#[server(prefix = "/fn", endpoint = "create_share_link")]
+pub async fn create_share_link(
+    org: String,
+    site: String,
+    days: String,
+) -> Result<String, AppError> {
+    crate::error::with_status(
+        async {
+            let who = acting(&org, Role::Admin).await?;
+            let site = parse_id("site", &site)?;
+            let days = match days.trim().parse::<u32>() {
+                Ok(d @ 1..=3660) => d,
+                _ => return Err(AppError::invalid("days", "must be 1 to 3660")),
+            };
+            let (token, hash) = crate::tokens::new_share_token();
+            let id = who
+                .store
+                .create_share_link(who.org(), site, &hash, days)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            who.audit("share.create", format!("{id} for site {site}, {days} days"))
+                .await?;
+            Ok(format!("/share/{token}"))
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/fn", endpoint = "revoke_share_link")]
+pub async fn revoke_share_link(org: String, id: String) -> Result<(), AppError> {
+    crate::error::with_status(
+        async {
+            let who = acting(&org, Role::Admin).await?;
+            let id = parse_id("id", &id)?;
+            if !who
+                .store
+                .revoke_share_link(who.org(), id, Utc::now())
+                .await?
+            {
+                return Err(AppError::NotFound);
+            }
+            who.audit("share.revoke", id.to_string()).await
+        }
+        .await,
+    )
+}
+
+/// The smallest group a share link may show (at least 2; 10 by default).
+#[server(prefix = "/fn", endpoint = "set_share_k")]
+pub async fn set_share_k(org: String, k: String) -> Result<(), AppError> {
+    crate::error::with_status(
+        async {
+            let who = acting(&org, Role::Admin).await?;
+            let k = match k.trim().parse::<u32>() {
+                Ok(k @ 2..=1000) => k,
+                _ => return Err(AppError::invalid("k", "must be 2 to 1000")),
+            };
+            who.store.set_share_k(who.org(), k).await?;
+            who.audit("share.k", k.to_string()).await
         }
         .await,
     )

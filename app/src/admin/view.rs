@@ -21,6 +21,9 @@ struct Actions {
     notice: ServerAction<PublishNotice>,
     retention: ServerAction<SetRetention>,
     erase: ServerAction<EraseAnswers>,
+    share: ServerAction<CreateShareLink>,
+    unshare: ServerAction<RevokeShareLink>,
+    share_k: ServerAction<SetShareK>,
 }
 
 impl Actions {
@@ -39,6 +42,9 @@ impl Actions {
             notice: ServerAction::new(),
             retention: ServerAction::new(),
             erase: ServerAction::new(),
+            share: ServerAction::new(),
+            unshare: ServerAction::new(),
+            share_k: ServerAction::new(),
         }
     }
 
@@ -56,6 +62,9 @@ impl Actions {
             + self.notice.version().get()
             + self.retention.version().get()
             + self.erase.version().get()
+            + self.share.version().get()
+            + self.unshare.version().get()
+            + self.share_k.version().get()
     }
 
     /// The last failure of any action, to show beside the forms.
@@ -79,6 +88,9 @@ impl Actions {
             .or_else(|| err(self.notice.value().get()))
             .or_else(|| err(self.retention.value().get()))
             .or_else(|| err(self.erase.value().get()))
+            .or_else(|| err(self.share.value().get()))
+            .or_else(|| err(self.unshare.value().get()))
+            .or_else(|| err(self.share_k.value().get()))
     }
 }
 
@@ -308,6 +320,7 @@ fn OrganisationView(org: OrganisationAdmin, base: String, actions: Actions) -> i
                 </ActionForm>
                 <p class="hint">"Empty keeps answers until erased. The figures (counts per score) stay after answers are deleted."</p>
             </section>
+            <ShareLinks org=org.clone() base=base.clone() actions />
             <DataRequests org=o_requests actions />
             {audit}
         </section>
@@ -569,5 +582,65 @@ pub fn InvitePage() -> impl IntoView {
                 })}
             </Suspense>
         </main>
+    }
+}
+
+#[component]
+fn ShareLinks(org: OrganisationAdmin, base: String, actions: Actions) -> impl IntoView {
+    let id = org.id.to_string();
+    let site_name = |site: uuid::Uuid| {
+        org.sites
+            .iter()
+            .find(|s| s.id == site)
+            .map(|s| s.name.clone())
+            .unwrap_or_default()
+    };
+    let links = org
+        .share_links
+        .iter()
+        .map(|l| {
+            let (o, lid) = (id.clone(), l.id.to_string());
+            view! {
+                <li>
+                    {format!("{} — last {} days, created {}", site_name(l.site_id), l.days, l.created_at.format("%Y-%m-%d"))}
+                    <ActionForm action=actions.unshare attr:class="inline">
+                        <input type="hidden" name="org" value=o />
+                        <input type="hidden" name="id" value=lid />
+                        <button type="submit" class="link">"Revoke"</button>
+                    </ActionForm>
+                </li>
+            }
+        })
+        .collect_view();
+    let sites = org
+        .sites
+        .iter()
+        .map(|s| view! { <option value=s.id.to_string()>{s.name.clone()}</option> })
+        .collect_view();
+    let created = move || match actions.share.value().get() {
+        Some(Ok(path)) => Some(view! {
+            <p>"Share this link: "<input class="share-link" readonly size="60" value=format!("{base}{path}") /></p>
+        }),
+        _ => None,
+    };
+    let (o1, o2) = (id.clone(), id.clone());
+    view! {
+        <section class="panel">
+            <h3>"Share links"</h3>
+            <p class="hint">"A read-only, aggregated report: trend and segments, no comments. Groups of fewer than k answers are hidden, with whatever they could be worked out from."</p>
+            <ul class="share-links">{links}</ul>
+            <ActionForm action=actions.share attr:class="inline">
+                <input type="hidden" name="org" value=o1 />
+                <label>"Site "<select name="site">{sites}</select></label>
+                <label>"Last "<input name="days" type="number" min="1" max="3660" value="90" size="5" />" days"</label>
+                <button type="submit">"Create share link"</button>
+            </ActionForm>
+            {created}
+            <ActionForm action=actions.share_k attr:class="inline">
+                <input type="hidden" name="org" value=o2 />
+                <label>"k = "<input name="k" type="number" min="2" max="1000" value=org.share_k.to_string() size="5" /></label>
+                <button type="submit">"Save"</button>
+            </ActionForm>
+        </section>
     }
 }

@@ -172,3 +172,12 @@ pub struct ApiTokenRecord {
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub revoked: bool,
 }
+
+/// A read-only share link as the administration lists it (the token itself is never stored).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareLinkRecord {
+    pub id: Uuid,
+    pub site_id: Uuid,
+    pub days: u32,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}

@@ -5,7 +5,9 @@ mod account;
 mod response;
 mod survey;
 
-pub use account::{ApiTokenRecord, Email, InvitationRecord, MemberRecord, Password, Role};
+pub use account::{
+    ApiTokenRecord, Email, InvitationRecord, MemberRecord, Password, Role, ShareLinkRecord,
+};
 pub use response::{
     BrowserFamily, ChoiceKey, Comment, ConsentChoices, Country, DeviceClass, ImpressionKind,
     Language, NewResponse, PagePath, ReferrerOrigin, ResponseAmendment, Trigger, UsageContext,

@@ -146,3 +146,74 @@ pub fn localise_times(verbatims: &mut [super::Verbatim], tz: &str) -> Result<(),
     }
     Ok(())
 }
+
+/// The aggregated report behind a share link: the last `days` days (UTC), every figure run
+/// through the k-anonymity rules before it leaves the server.
+pub async fn build_shared(
+    store: &SharedStore,
+    org: Uuid,
+    site: Site,
+    days: u32,
+    k: u32,
+) -> Result<super::share::SharedReport, AppError> {
+    use super::share::{share_partition, share_total, SharedRow, SharedSegments};
+    use super::{Dimension, Granularity};
+    let k = u64::from(k);
+    let today = Utc::now().date_naive();
+    let from = today - chrono::Duration::days(i64::from(days) - 1);
+    let granularity = match days {
+        0..=62 => Granularity::Day,
+        63..=400 => Granularity::Week,
+        _ => Granularity::Month,
+    };
+    let buckets = periods::periods(chrono_tz::UTC, from, today, granularity)?;
+    let counts = store
+        .period_counts(org, site.id, &AnswerFilter::default(), &buckets.boundaries)
+        .await?;
+    let mut total = ScoreCounts::default();
+    counts.iter().for_each(|c| total.merge(c));
+    let trend = buckets
+        .labels
+        .into_iter()
+        .zip(share_partition(&counts, k))
+        .map(|((label, _), figure)| SharedRow { label, figure })
+        .collect();
+    let range = periods::range(chrono_tz::UTC, from, today);
+    let mut segments = vec![];
+    for dimension in [
+        Dimension::Country,
+        Dimension::Device,
+        Dimension::Browser,
+        Dimension::Language,
+    ] {
+        let mut rows = store
+            .segment_counts(org, site.id, None, dimension, range)
+            .await?;
+        rows.retain(|r| r.counts.n() > 0);
+        rows.sort_by(|a, b| a.value.cmp(&b.value));
+        let groups: Vec<ScoreCounts> = rows.iter().map(|r| r.counts).collect();
+        segments.push(SharedSegments {
+            dimension: dimension.label().to_string(),
+            rows: rows
+                .into_iter()
+                .zip(share_partition(&groups, k))
+                .map(|(r, figure)| SharedRow {
+                    label: if r.value.is_empty() {
+                        "(not known)".into()
+                    } else {
+                        r.value
+                    },
+                    figure,
+                })
+                .collect(),
+        });
+    }
+    Ok(super::share::SharedReport {
+        site_name: site.name,
+        days,
+        k,
+        total: share_total(&total, k),
+        trend,
+        segments,
+    })
+}

@@ -5,6 +5,7 @@
 pub mod build;
 #[cfg(feature = "ssr")]
 pub mod periods;
+pub mod share;
 
 use crate::domain::FieldError;
 use crate::nps::{Band, ScoreCounts, Summary};

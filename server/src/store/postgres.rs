@@ -1218,6 +1218,101 @@ impl Store for PostgresStore {
         .transpose()
     }
 
+    async fn create_share_link(
+        &self,
+        org: Uuid,
+        site: Uuid,
+        token_hash: &str,
+        days: u32,
+    ) -> StoreResult<Option<Uuid>> {
+        let id = Uuid::new_v4();
+        // Only a site of this organisation can be shared.
+        let done = sqlx::query(
+            "INSERT INTO share_links (id, org_id, site_id, token_hash, days, created_at)
+             SELECT $1, $2, id, $3, $4, $5 FROM sites WHERE id = $6 AND org_id = $7",
+        )
+        .bind(id)
+        .bind(org)
+        .bind(token_hash)
+        .bind(days as i32)
+        .bind(Utc::now())
+        .bind(site)
+        .bind(org)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err("share link"))?;
+        Ok((done.rows_affected() == 1).then_some(id))
+    }
+
+    async fn share_links(&self, org: Uuid) -> StoreResult<Vec<ShareLinkRecord>> {
+        let rows: Vec<(Uuid, Uuid, i32, DateTime<Utc>)> = sqlx::query_as(
+            "SELECT id, site_id, days, created_at FROM share_links
+             WHERE org_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC",
+        )
+        .bind(org)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, site_id, days, created_at)| ShareLinkRecord {
+                id,
+                site_id,
+                days: days.max(0) as u32,
+                created_at: created_at,
+            })
+            .collect())
+    }
+
+    async fn revoke_share_link(&self, org: Uuid, id: Uuid, at: DateTime<Utc>) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE share_links SET revoked_at = $1
+             WHERE id = $2 AND org_id = $3 AND revoked_at IS NULL",
+        )
+        .bind(at)
+        .bind(id)
+        .bind(org)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn share_by_token(
+        &self,
+        token_hash: &str,
+    ) -> StoreResult<Option<(Uuid, Uuid, u32, u32)>> {
+        let row: Option<(Uuid, Uuid, i32, i32)> = sqlx::query_as(
+            "SELECT l.org_id, l.site_id, l.days, o.share_k FROM share_links l
+             JOIN organisations o ON o.id = l.org_id
+             WHERE l.token_hash = $1 AND l.revoked_at IS NULL",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(row.map(|(org, site, days, k)| (org, site, days.max(1) as u32, k.max(2) as u32)))
+    }
+
+    async fn share_k(&self, org: Uuid) -> StoreResult<u32> {
+        let k: Option<i32> = sqlx::query_scalar("SELECT share_k FROM organisations WHERE id = $1")
+            .bind(org)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(k.unwrap_or(10).max(2) as u32)
+    }
+
+    async fn set_share_k(&self, org: Uuid, k: u32) -> StoreResult<()> {
+        sqlx::query("UPDATE organisations SET share_k = $1 WHERE id = $2")
+            .bind(k as i32)
+            .bind(org)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
     async fn respondent_answers(&self, site: Uuid, respondent: Uuid) -> StoreResult<Vec<Verbatim>> {
         let rows = sqlx::query(&format!(
             "SELECT {VERBATIM_COLUMNS} FROM responses r

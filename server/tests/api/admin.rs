@@ -63,6 +63,7 @@ struct Ids {
     token: String,
     invitation: String,
     user: String,
+    share: String,
 }
 
 async fn ids(app: &TestApp, demo: &DemoCreated) -> Ids {
@@ -82,7 +83,15 @@ async fn ids(app: &TestApp, demo: &DemoCreated) -> Ids {
         )
         .await
         .unwrap();
+    let (_, share_hash) = app::tokens::new_share_token();
+    let share = app
+        .store
+        .create_share_link(org, demo.site_id, &share_hash, 30)
+        .await
+        .unwrap()
+        .unwrap();
     Ids {
+        share: share.to_string(),
         org: org.to_string(),
         site: demo.site_id.to_string(),
         survey: survey.to_string(),

@@ -563,3 +563,128 @@ both_backends!(
         assert_eq!(ask(as_viewer, demo.site_key.clone()).await, 403);
     }
 );
+
+both_backends!(
+    a_share_link_shows_only_groups_of_at_least_k,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        let public = app
+            .store
+            .public_site(&demo.site_key)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut batch = vec![];
+        for (country, n, score) in [("FI", 30, 10u8), ("SE", 3, 0), ("DE", 12, 9)] {
+            for i in 0..n {
+                batch.push(StoredResponse {
+                    id: Uuid::new_v4(),
+                    org_id: demo.organisation_id,
+                    site_id: demo.site_id,
+                    survey_id: public.default_survey.clone().unwrap().id,
+                    score: Score::try_from(score).unwrap(),
+                    comment: Some("secret words".into()),
+                    language: None,
+                    received_at: Utc::now() - Duration::hours(1 + i),
+                    notice_id: public.current_notice.clone().unwrap().id,
+                    choices: ConsentChoices::improvement_program(),
+                    context: UsageContext {
+                        country: Country::parse(country),
+                        ..UsageContext::default()
+                    },
+                    respondent_id: None,
+                    contact_email: None,
+                });
+            }
+        }
+        app.store.insert_responses(&batch).await.unwrap();
+        app.sign_in(&demo.email, PASSWORD).await;
+        let org = demo.organisation_id.to_string();
+        let site = demo.site_id.to_string();
+        let created = app
+            .client
+            .post(app.url("/fn/create_share_link"))
+            .form(&[
+                ("org", org.as_str()),
+                ("site", site.as_str()),
+                ("days", "30"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let status = created.status();
+        let text = created.text().await.unwrap();
+        assert_eq!(status, 200, "{text}");
+        let path: String = serde_json::from_str(&text).unwrap();
+        assert!(path.starts_with("/share/sh_"), "{path}");
+        let token = path.trim_start_matches("/share/").to_string();
+
+        let shared = |token: String| {
+            let app = &app;
+            async move {
+                new_client()
+                    .post(app.url("/fn/load_shared"))
+                    .header("Origin", &app.address)
+                    .form(&[("token", token.as_str())])
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        let first = shared(token.clone()).await;
+        let status = first.status();
+        let raw = first.text().await.unwrap();
+        assert_eq!(status, 200, "{raw}");
+        let body: serde_json::Value = serde_json::from_str(&raw).unwrap();
+        let text = body.to_string();
+        assert!(!text.contains("secret"), "no comments are shared");
+        let countries = body["segments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["dimension"] == "Country")
+            .unwrap()["rows"]
+            .as_array()
+            .unwrap()
+            .clone();
+        let figure =
+            |label: &str| countries.iter().find(|r| r["label"] == label).unwrap()["figure"].clone();
+        // SE has 3 answers: hidden. Hiding it alone would leave it as total − FI − DE, so the
+        // next smallest group, DE, is hidden with it.
+        assert_eq!(figure("SE"), "Hidden");
+        assert_eq!(figure("DE"), "Hidden");
+        assert_eq!(figure("FI")["Shown"]["n"], 30);
+        assert_eq!(body["total"]["Shown"]["n"], 45);
+        // The 3 detractors are a band below k: the total shows its size but no split or NPS.
+        assert!(body["total"]["Shown"]["summary"].is_null());
+        let page = app.page(&path).await;
+        assert!(
+            page.contains("Demo shop") && page.contains("fewer than k answers"),
+            "{page}"
+        );
+
+        // A smaller k shows more; revoking ends the link.
+        app.client
+            .post(app.url("/fn/set_share_k"))
+            .form(&[("org", org.as_str()), ("k", "3")])
+            .send()
+            .await
+            .unwrap();
+        let body = json(shared(token.clone()).await).await;
+        assert!(body.to_string().contains("\"n\":3"));
+        let link = app.store.share_links(demo.organisation_id).await.unwrap()[0]
+            .id
+            .to_string();
+        let revoked = app
+            .client
+            .post(app.url("/fn/revoke_share_link"))
+            .form(&[("org", org.as_str()), ("id", link.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert!(revoked.status().is_success());
+        assert_eq!(shared(token).await.status(), 404);
+        assert_eq!(app.get(&path).await.status(), 404);
+        assert_eq!(shared("sh_guess".into()).await.status(), 404);
+    }
+);
