@@ -209,6 +209,8 @@ pub struct SessionRecord {
 pub trait Store: Send + Sync + 'static {
     /// Which backend this is, for logs and tests.
     fn backend(&self) -> &'static str;
+    /// A round trip to the database (readiness).
+    async fn ping(&self) -> StoreResult<()>;
 
     // ---- provisioning (CLI and, later, administration) ----
     async fn create_organisation(&self, name: &str) -> StoreResult<Organisation>;

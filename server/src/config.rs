@@ -39,6 +39,15 @@ pub enum Command {
     ConfigureSurvey(ConfigureSurveyArgs),
     /// Print a single-use invitation link to an organisation (no mail server is assumed).
     Invite(InviteArgs),
+    /// Write a consistent copy of the live SQLite database to a new file.
+    Backup(BackupArgs),
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct BackupArgs {
+    /// The file to create.
+    #[arg(long)]
+    pub to: std::path::PathBuf,
 }
 
 #[derive(Clone, Debug, Args)]

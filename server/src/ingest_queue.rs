@@ -60,6 +60,11 @@ impl GroupCommit {
     pub fn stats(&self) -> &QueueStats {
         &self.stats
     }
+
+    /// Answers waiting for a writer.
+    pub fn depth(&self) -> usize {
+        self.sender.max_capacity() - self.sender.capacity()
+    }
 }
 
 async fn write_batches(

@@ -1,10 +1,12 @@
 //! The `farewell` server: configuration, storage backends, the HTTP edge that is not Leptos
 //! pages, sessions, and start-up. `main.rs` only dispatches the command line.
 
+pub mod backup;
 pub mod config;
 pub mod demo_data;
 pub mod http;
 pub mod ingest_queue;
+pub mod metrics;
 pub mod provision;
 pub mod retention;
 pub mod sessions;

@@ -14,6 +14,10 @@ async fn main() -> anyhow::Result<()> {
             app.run_until_stopped().await?;
         }
         Command::Migrate => tracing::info!("migrations applied"),
+        Command::Backup(args) => {
+            let bytes = farewell::backup::backup(&cli.database_url, &args.to).await?;
+            println!("Backed up to {} ({bytes} bytes)", args.to.display());
+        }
         Command::Demo(args) => {
             let created =
                 provision::demo(&store, args.password, args.responses, &args.origins).await?;

@@ -31,6 +31,15 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub store: SharedStore,
     pub ingest: Ingest,
+    /// The group commit itself, for its statistics (answers go through `ingest.sink`).
+    pub queue: GroupCommit,
+    pub metrics: crate::metrics::Metrics,
+}
+
+impl FromRef<AppState> for crate::metrics::Metrics {
+    fn from_ref(state: &AppState) -> Self {
+        state.metrics.clone()
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -71,8 +80,11 @@ impl Application {
             .site_addr(listener.local_addr()?)
             .build();
         let (queue, writer) = GroupCommit::start(store.clone());
-        let sink: SharedSink = Arc::new(queue);
+        let sink: SharedSink = Arc::new(queue.clone());
+        let metrics = crate::metrics::Metrics::default();
         let state = AppState {
+            queue,
+            metrics: metrics.clone(),
             leptos_options: leptos_options.clone(),
             store: store.clone(),
             ingest: Ingest {
@@ -147,6 +159,10 @@ impl Application {
         let router = Router::new()
             .merge(crate::http::router())
             .merge(pages)
+            .layer(axum::middleware::from_fn_with_state(
+                metrics,
+                crate::metrics::track,
+            ))
             .layer(
                 TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
                     // The matched route, never the raw URI: query strings can carry personal data.

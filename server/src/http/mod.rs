@@ -6,6 +6,7 @@ pub mod csrf;
 pub mod data_requests;
 pub mod error;
 pub mod ingest;
+pub mod operations;
 pub mod rate_limit;
 pub mod report;
 pub mod sign_in_throttle;
@@ -21,6 +22,9 @@ use axum::Router;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(operations::ready))
+        .route("/metrics", get(operations::metrics))
+        .route("/api/openapi.json", get(operations::openapi))
         .route(
             "/api/v1/responses",
             post(ingest::post_response)

@@ -80,6 +80,14 @@ impl Store for PostgresStore {
         "postgres"
     }
 
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
     async fn create_organisation(&self, name: &str) -> StoreResult<Organisation> {
         let org = Organisation {
             id: Uuid::new_v4(),

@@ -1,4 +1,5 @@
 use crate::both_backends;
+use crate::helpers::TestApp;
 
 both_backends!(
     health_check_answers_ok,
@@ -8,3 +9,97 @@ both_backends!(
         assert_eq!(response.text().await.unwrap(), "ok");
     }
 );
+
+both_backends!(
+    readiness_metrics_and_the_openapi_document,
+    |app: TestApp| async move {
+        assert_eq!(app.get("/readyz").await.status(), 200);
+        let demo = app.seed().await;
+        let posted = app
+            .post_response(
+                &serde_json::json!({"id": uuid::Uuid::new_v4(), "site": demo.site_key, "score": 9}),
+            )
+            .await;
+        assert_eq!(posted.status(), 201);
+        let metrics = app.get("/metrics").await.text().await.unwrap();
+        assert!(
+            metrics.contains(r#"farewell_http_requests_total{route="/api/v1/responses",method="POST",status="201"} 1"#),
+            "{metrics}"
+        );
+        assert!(metrics.contains(
+            r#"farewell_http_request_duration_seconds_count{route="/api/v1/responses"} 1"#
+        ));
+        assert!(metrics.contains("farewell_ingest_answers_total 1"));
+        assert!(metrics.contains("farewell_ingest_queue_depth 0"));
+        // Routes are labelled by pattern: a site key never becomes a label.
+        assert!(!metrics.contains(&demo.site_key));
+
+        let doc: serde_json::Value = app.get("/api/openapi.json").await.json().await.unwrap();
+        assert_eq!(doc["openapi"], "3.1.0");
+        let paths = doc["paths"].as_object().unwrap();
+        for path in [
+            "/api/v1/responses",
+            "/api/v1/batch",
+            "/api/v1/sites/{site_key}/config",
+            "/api/v1/sites/{site_key}/summary",
+            "/api/v1/sites/{site_key}/report",
+            "/api/v1/sites/{site_key}/responses",
+            "/my-answers",
+            "/healthz",
+            "/readyz",
+            "/metrics",
+        ] {
+            assert!(paths.contains_key(path), "{path} is documented");
+        }
+        // Every documented GET route exists (a missing route would be the pages' 404).
+        for (path, item) in paths {
+            if item.get("get").is_some() {
+                let url = path.replace("{site_key}", &demo.site_key);
+                let status = app
+                    .client
+                    .get(app.url(&url))
+                    .header("Origin", "http://localhost:8080")
+                    .send()
+                    .await
+                    .unwrap()
+                    .status();
+                assert_ne!(status, 404, "{path}");
+            }
+        }
+    }
+);
+
+#[tokio::test]
+async fn a_live_sqlite_database_is_backed_up_consistently() {
+    let app = crate::helpers::spawn_app(crate::helpers::Backend::Sqlite).await;
+    let demo = app.seed().await;
+    for score in [1, 9, 10] {
+        app.post_response(
+            &serde_json::json!({"id": uuid::Uuid::new_v4(), "site": demo.site_key, "score": score}),
+        )
+        .await;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("copy.db");
+    let bytes = farewell::backup::backup(&app.database_url, &copy)
+        .await
+        .unwrap();
+    assert!(bytes > 0);
+    // The copy is a complete Farewell database: the store opens it and finds the answers.
+    let restored = farewell::store::connect(&format!("sqlite://{}", copy.display()))
+        .await
+        .unwrap();
+    let counts = restored
+        .score_counts(
+            demo.organisation_id,
+            demo.site_id,
+            app::store::TimeRange::all_time(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(counts.n(), 3);
+    // It never overwrites.
+    assert!(farewell::backup::backup(&app.database_url, &copy)
+        .await
+        .is_err());
+}
