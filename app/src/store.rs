@@ -3,7 +3,9 @@
 //! `app` names a database. Every read of tenant data takes the organisation first: scoping is
 //! the store's job, not the caller's memory.
 
-pub use crate::domain::{ApiTokenRecord, InvitationRecord, MemberRecord, ShareLinkRecord};
+pub use crate::domain::{
+    ApiTokenRecord, DeliveryRecord, InvitationRecord, MemberRecord, ShareLinkRecord, WebhookRecord,
+};
 use crate::domain::{
     ConsentChoices, Email, ImpressionKind, ResponseAmendment, Role, SurveySettings, Trigger,
     UsageContext,
@@ -195,6 +197,65 @@ pub fn search_words(search: &str) -> Vec<String> {
         .take(16)
         .map(|w| w.to_lowercase())
         .collect()
+}
+
+/// A delivery claimed for sending.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingDelivery {
+    pub id: Uuid,
+    pub url: String,
+    pub secret: String,
+    pub event: String,
+    pub payload: String,
+    /// Attempts made before this one.
+    pub attempts: u32,
+}
+
+/// How a delivery attempt ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeliveryOutcome {
+    Delivered {
+        status: u16,
+    },
+    /// Try again at `next_attempt_at`.
+    Retry {
+        status: Option<u16>,
+        error: String,
+        next_attempt_at: DateTime<Utc>,
+    },
+    /// The last retry failed: kept in the history as failed.
+    GiveUp {
+        status: Option<u16>,
+        error: String,
+    },
+}
+
+/// The events an inserted answer raises, as the outbox stores them.
+pub fn answer_events(r: &StoredResponse) -> Vec<(&'static str, String)> {
+    let payload = |event: &str| {
+        serde_json::json!({
+            "event": event,
+            "answer": {
+                "id": r.id,
+                "site": r.site_id,
+                "survey": r.survey_id,
+                "score": r.score.value(),
+                "band": r.score.band().as_str(),
+                "comment": r.comment,
+                "language": r.language,
+                "page_path": r.context.page_path.as_ref().map(|p| p.as_str()),
+                "device": r.context.device.map(|d| d.as_str()),
+                "country": r.context.country.as_ref().map(|c| c.as_str()),
+                "received_at": r.received_at,
+            }
+        })
+        .to_string()
+    };
+    let mut events = vec![("response.created", payload("response.created"))];
+    if r.score.band() == Band::Detractor {
+        events.push(("detractor.received", payload("detractor.received")));
+    }
+    events
 }
 
 /// A stored browser session; the key is the SHA-256 of the session id, never the id itself.
@@ -414,6 +475,34 @@ pub trait Store: Send + Sync + 'static {
         -> StoreResult<Option<(Uuid, Uuid, u32, u32)>>;
     async fn share_k(&self, org: Uuid) -> StoreResult<u32>;
     async fn set_share_k(&self, org: Uuid, k: u32) -> StoreResult<()>;
+
+    // ---- webhooks ----
+    async fn create_webhook(
+        &self,
+        org: Uuid,
+        url: &str,
+        secret: &str,
+        events: &[String],
+    ) -> StoreResult<Uuid>;
+    /// Webhooks not revoked.
+    async fn webhooks(&self, org: Uuid) -> StoreResult<Vec<WebhookRecord>>;
+    async fn revoke_webhook(&self, org: Uuid, id: Uuid, at: DateTime<Utc>) -> StoreResult<bool>;
+    /// The newest deliveries first.
+    async fn deliveries(&self, org: Uuid, limit: u32) -> StoreResult<Vec<DeliveryRecord>>;
+    /// Leases up to `limit` due deliveries until `lease_until`; another app server's worker
+    /// skips them meanwhile.
+    async fn claim_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<PendingDelivery>>;
+    async fn finish_delivery(
+        &self,
+        id: Uuid,
+        outcome: &DeliveryOutcome,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
 
     // ---- data-subject requests and retention ----
     /// One respondent's answers on a site, for the visitor's own download or erasure.

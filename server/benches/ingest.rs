@@ -194,6 +194,8 @@ async fn main() {
             client_rate: 1e9,
             client_burst: 1e9,
             trust_forwarded_for: false,
+            webhook_poll_ms: 1000,
+            webhook_retry_ms: 10_000,
         };
         let app = Application::build(&settings, store.clone()).await.unwrap();
         let url = format!("http://127.0.0.1:{}/api/v1/responses", app.port());

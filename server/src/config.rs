@@ -136,6 +136,24 @@ pub struct ServeArgs {
     /// Take the client address from X-Forwarded-For: set only behind a proxy that sets it.
     #[arg(long, env = "FAREWELL_TRUST_FORWARDED_FOR", global = true)]
     pub trust_forwarded_for: bool,
+
+    /// How often each app server looks for webhook deliveries that are due (milliseconds).
+    #[arg(
+        long,
+        env = "FAREWELL_WEBHOOK_POLL_MS",
+        default_value_t = 1000,
+        global = true
+    )]
+    pub webhook_poll_ms: u64,
+
+    /// The first retry waits this long; each next one twice as long, up to an hour.
+    #[arg(
+        long,
+        env = "FAREWELL_WEBHOOK_RETRY_MS",
+        default_value_t = 10_000,
+        global = true
+    )]
+    pub webhook_retry_ms: u64,
 }
 
 #[derive(Clone, Debug, Args)]

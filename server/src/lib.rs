@@ -15,4 +15,5 @@ pub mod store;
 pub mod telemetry;
 /// Token helpers live with the server functions that hand tokens out.
 pub use app::tokens;
+pub mod webhooks;
 pub mod widget;

@@ -110,6 +110,11 @@ impl Application {
             },
         };
         crate::retention::spawn(store.clone(), Duration::from_secs(3600));
+        crate::webhooks::spawn(
+            store.clone(),
+            Duration::from_millis(settings.webhook_poll_ms.max(10)),
+            Duration::from_millis(settings.webhook_retry_ms.max(10)),
+        );
         let sessions = DatabaseSessions::new(store);
         sessions.spawn_cleanup(Duration::from_secs(3600));
         let session_layer = SessionManagerLayer::new(sessions)

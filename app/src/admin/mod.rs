@@ -8,7 +8,9 @@ mod view;
 
 pub use view::{AccountPage, AdminPage, InvitePage};
 
-use crate::domain::{ApiTokenRecord, InvitationRecord, MemberRecord, ShareLinkRecord};
+use crate::domain::{
+    ApiTokenRecord, DeliveryRecord, InvitationRecord, MemberRecord, ShareLinkRecord, WebhookRecord,
+};
 use crate::domain::{Role, SurveySettings};
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
@@ -42,6 +44,9 @@ pub struct OrganisationAdmin {
     pub share_links: Vec<ShareLinkRecord>,
     /// Share links never show a group of fewer answers than this.
     pub share_k: u32,
+    pub webhooks: Vec<WebhookRecord>,
+    /// The newest deliveries, for the history.
+    pub deliveries: Vec<DeliveryRecord>,
     /// Owners only.
     pub audit: Vec<AuditRow>,
 }
@@ -261,6 +266,8 @@ pub async fn admin_overview() -> Result<Administration, AppError> {
                 retention_days: store.retention_days(m.org_id).await?,
                 share_links: store.share_links(m.org_id).await?,
                 share_k: store.share_k(m.org_id).await?,
+                webhooks: store.webhooks(m.org_id).await?,
+                deliveries: store.deliveries(m.org_id, 30).await?,
                 tokens: store.api_tokens(m.org_id).await?,
                 sites,
                 notices: store
@@ -743,6 +750,56 @@ pub async fn set_share_k(org: String, k: String) -> Result<(), AppError> {
             };
             who.store.set_share_k(who.org(), k).await?;
             who.audit("share.k", k.to_string()).await
+        }
+        .await,
+    )
+}
+
+/// A webhook for the ticked events. Returns the signing secret, shown once.
+#[server(prefix = "/fn", endpoint = "create_webhook")]
+pub async fn create_webhook(
+    org: String,
+    url: String,
+    #[server(default)] response_created: Option<String>,
+    #[server(default)] detractor_received: Option<String>,
+) -> Result<String, AppError> {
+    crate::error::with_status(
+        async {
+            let who = acting(&org, Role::Admin).await?;
+            let url = forms::webhook_url(&url)?;
+            let mut events = vec![];
+            if response_created.is_some() {
+                events.push("response.created".to_string());
+            }
+            if detractor_received.is_some() {
+                events.push("detractor.received".to_string());
+            }
+            if events.is_empty() {
+                return Err(AppError::invalid("events", "choose at least one event"));
+            }
+            let secret = format!("whsec_{}", crate::tokens::random_hex(24));
+            let id = who
+                .store
+                .create_webhook(who.org(), &url, &secret, &events)
+                .await?;
+            who.audit("webhook.create", format!("{id} for {}", events.join(",")))
+                .await?;
+            Ok(secret)
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/fn", endpoint = "revoke_webhook")]
+pub async fn revoke_webhook(org: String, id: String) -> Result<(), AppError> {
+    crate::error::with_status(
+        async {
+            let who = acting(&org, Role::Admin).await?;
+            let id = parse_id("id", &id)?;
+            if !who.store.revoke_webhook(who.org(), id, Utc::now()).await? {
+                return Err(AppError::NotFound);
+            }
+            who.audit("webhook.revoke", id.to_string()).await
         }
         .await,
     )

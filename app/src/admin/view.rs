@@ -24,6 +24,8 @@ struct Actions {
     share: ServerAction<CreateShareLink>,
     unshare: ServerAction<RevokeShareLink>,
     share_k: ServerAction<SetShareK>,
+    webhook: ServerAction<CreateWebhook>,
+    unhook: ServerAction<RevokeWebhook>,
 }
 
 impl Actions {
@@ -45,6 +47,8 @@ impl Actions {
             share: ServerAction::new(),
             unshare: ServerAction::new(),
             share_k: ServerAction::new(),
+            webhook: ServerAction::new(),
+            unhook: ServerAction::new(),
         }
     }
 
@@ -65,6 +69,8 @@ impl Actions {
             + self.share.version().get()
             + self.unshare.version().get()
             + self.share_k.version().get()
+            + self.webhook.version().get()
+            + self.unhook.version().get()
     }
 
     /// The last failure of any action, to show beside the forms.
@@ -91,6 +97,8 @@ impl Actions {
             .or_else(|| err(self.share.value().get()))
             .or_else(|| err(self.unshare.value().get()))
             .or_else(|| err(self.share_k.value().get()))
+            .or_else(|| err(self.webhook.value().get()))
+            .or_else(|| err(self.unhook.value().get()))
     }
 }
 
@@ -321,6 +329,7 @@ fn OrganisationView(org: OrganisationAdmin, base: String, actions: Actions) -> i
                 <p class="hint">"Empty keeps answers until erased. The figures (counts per score) stay after answers are deleted."</p>
             </section>
             <ShareLinks org=org.clone() base=base.clone() actions />
+            <Webhooks org=org.clone() actions />
             <DataRequests org=o_requests actions />
             {audit}
         </section>
@@ -641,6 +650,74 @@ fn ShareLinks(org: OrganisationAdmin, base: String, actions: Actions) -> impl In
                 <label>"k = "<input name="k" type="number" min="2" max="1000" value=org.share_k.to_string() size="5" /></label>
                 <button type="submit">"Save"</button>
             </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn Webhooks(org: OrganisationAdmin, actions: Actions) -> impl IntoView {
+    let id = org.id.to_string();
+    let hooks = org
+        .webhooks
+        .iter()
+        .map(|w| {
+            let (o, hid) = (id.clone(), w.id.to_string());
+            view! {
+                <li>
+                    <code>{w.url.clone()}</code>{format!(" — {}", w.events.join(", "))}
+                    <ActionForm action=actions.unhook attr:class="inline">
+                        <input type="hidden" name="org" value=o />
+                        <input type="hidden" name="id" value=hid />
+                        <button type="submit" class="link">"Remove"</button>
+                    </ActionForm>
+                </li>
+            }
+        })
+        .collect_view();
+    let history = org
+        .deliveries
+        .iter()
+        .map(|d| {
+            let state = if d.delivered {
+                "delivered"
+            } else if d.failed {
+                "failed"
+            } else {
+                "retrying"
+            };
+            view! {
+                <tr class=state>
+                    <td>{d.created_at.format("%Y-%m-%d %H:%M:%S").to_string()}</td>
+                    <td>{d.event.clone()}</td>
+                    <td>{state}</td>
+                    <td>{d.attempts}</td>
+                    <td>{d.last_status.map(|s| s.to_string()).unwrap_or_default()}</td>
+                    <td>{d.last_error.clone().unwrap_or_default()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let secret = move || match actions.webhook.value().get() {
+        Some(Ok(secret)) => Some(view! {
+            <p>"Signing secret, shown only now: "<input class="webhook-secret" readonly size="56" value=secret /></p>
+        }),
+        _ => None,
+    };
+    view! {
+        <section class="panel">
+            <h3>"Webhooks"</h3>
+            <p class="hint">"Each delivery is a JSON POST with Farewell-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of \"t.body\" with the secret>. Failed deliveries are retried with growing waits for about a day."</p>
+            <ul class="webhooks">{hooks}</ul>
+            <ActionForm action=actions.webhook attr:class="inline">
+                <input type="hidden" name="org" value=id.clone() />
+                <label>"URL "<input name="url" type="url" required size="40" placeholder="https://hooks.example/farewell" /></label>
+                <label><input type="checkbox" name="response_created" checked />" every answer"</label>
+                <label><input type="checkbox" name="detractor_received" />" detractors"</label>
+                <button type="submit">"Add webhook"</button>
+            </ActionForm>
+            {secret}
+            <table class="deliveries"><thead><tr><th>"Created"</th><th>"Event"</th><th>"State"</th><th>"Attempts"</th><th>"Status"</th><th>"Error"</th></tr></thead>
+            <tbody>{history}</tbody></table>
         </section>
     }
 }

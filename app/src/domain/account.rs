@@ -181,3 +181,29 @@ pub struct ShareLinkRecord {
     pub days: u32,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
+
+/// A webhook as the administration lists it (its secret is shown once, at creation).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookRecord {
+    pub id: Uuid,
+    pub url: String,
+    pub events: Vec<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// One delivery in a webhook's history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryRecord {
+    pub id: Uuid,
+    pub webhook_id: Uuid,
+    pub event: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub attempts: u32,
+    pub delivered: bool,
+    pub failed: bool,
+    pub last_status: Option<u16>,
+    pub last_error: Option<String>,
+}
+
+/// The events a webhook can subscribe to.
+pub const WEBHOOK_EVENTS: [&str; 2] = ["response.created", "detractor.received"];

@@ -6,7 +6,8 @@ mod response;
 mod survey;
 
 pub use account::{
-    ApiTokenRecord, Email, InvitationRecord, MemberRecord, Password, Role, ShareLinkRecord,
+    ApiTokenRecord, DeliveryRecord, Email, InvitationRecord, MemberRecord, Password, Role,
+    ShareLinkRecord, WebhookRecord, WEBHOOK_EVENTS,
 };
 pub use response::{
     BrowserFamily, ChoiceKey, Comment, ConsentChoices, Country, DeviceClass, ImpressionKind,

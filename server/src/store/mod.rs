@@ -65,6 +65,49 @@ fn counts_from_rows(rows: Vec<(i64, i64)>) -> StoreResult<ScoreCounts> {
     Ok(counts)
 }
 
+/// Whether any webhook exists, re-read at most every few seconds: the ingest path builds event
+/// payloads only when someone can receive them. (A webhook made on another app server starts
+/// receiving within `WEBHOOK_PRESENCE_TTL`.)
+#[derive(Debug, Default)]
+struct WebhookPresence {
+    checked: std::sync::Mutex<Option<(std::time::Instant, bool)>>,
+}
+
+const WEBHOOK_PRESENCE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
+impl WebhookPresence {
+    /// The cached answer, if still fresh.
+    fn fresh(&self) -> Option<bool> {
+        let checked = self.checked.lock().unwrap_or_else(|e| e.into_inner());
+        checked
+            .filter(|(at, _)| at.elapsed() < WEBHOOK_PRESENCE_TTL)
+            .map(|(_, any)| any)
+    }
+
+    fn set(&self, any: bool) {
+        *self.checked.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some((std::time::Instant::now(), any));
+    }
+}
+
+/// The outbox rows for a batch's inserted answers, as JSON for one INSERT … SELECT.
+fn outbox_events<'a>(inserted: impl Iterator<Item = &'a app::store::StoredResponse>) -> String {
+    let events: Vec<serde_json::Value> = inserted
+        .flat_map(|r| {
+            app::store::answer_events(r).into_iter().map(move |(event, payload)| {
+                serde_json::json!({"org": r.org_id.simple().to_string(), "event": event, "payload": payload})
+            })
+        })
+        .collect();
+    serde_json::Value::Array(events).to_string()
+}
+
+/// The wait before retry number `attempt` (1-based): base × 2^(attempt−1), at most an hour.
+pub fn retry_delay(base: std::time::Duration, attempt: u32) -> std::time::Duration {
+    let factor = 1u32 << attempt.saturating_sub(1).min(16);
+    (base * factor).min(std::time::Duration::from_secs(3600))
+}
+
 /// A stored role; anything else is a broken row, reported as a backend failure.
 fn role(text: &str) -> StoreResult<app::domain::Role> {
     app::domain::Role::parse(text)

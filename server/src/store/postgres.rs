@@ -20,9 +20,24 @@ use uuid::Uuid;
 #[derive(Clone, Debug)]
 pub struct PostgresStore {
     pool: PgPool,
+    webhooks: std::sync::Arc<super::WebhookPresence>,
 }
 
 impl PostgresStore {
+    /// Whether any webhook exists (cached for a few seconds).
+    async fn any_webhooks(&self) -> StoreResult<bool> {
+        if let Some(any) = self.webhooks.fresh() {
+            return Ok(any);
+        }
+        let any: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM webhooks WHERE revoked_at IS NULL)")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(backend)?;
+        self.webhooks.set(any);
+        Ok(any)
+    }
+
     pub async fn connect(url: &str) -> Result<PostgresStore, sqlx::Error> {
         let pool = PgPoolOptions::new()
             .max_connections(16)
@@ -30,7 +45,10 @@ impl PostgresStore {
             .connect(url)
             .await?;
         sqlx::migrate!("../migrations/postgres").run(&pool).await?;
-        Ok(PostgresStore { pool })
+        Ok(PostgresStore {
+            pool,
+            webhooks: Default::default(),
+        })
     }
 
     pub fn pool(&self) -> &PgPool {
@@ -410,6 +428,22 @@ impl Store for PostgresStore {
                 .map(AnswerKeys::of)
                 .collect();
             apply_deltas(&mut tx, &deltas(keys.iter().map(|k| (k, 1)))).await?;
+            if self.any_webhooks().await? {
+                let events = super::outbox_events(batch.iter().filter(|r| fresh.contains(&r.id)));
+                sqlx::query(
+                    "INSERT INTO webhook_deliveries
+                         (id, webhook_id, org_id, event, payload, created_at, attempts, next_attempt_at)
+                     SELECT gen_random_uuid(), w.id, w.org_id, e.event, e.payload, $2, 0, $2
+                     FROM jsonb_to_recordset($1::jsonb) AS e (org uuid, event text, payload text)
+                     JOIN webhooks w ON w.org_id = e.org AND w.revoked_at IS NULL
+                      AND e.event = ANY (string_to_array(w.events, ','))",
+                )
+                .bind(events)
+                .bind(Utc::now())
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            }
         }
         tx.commit().await.map_err(backend)?;
         Ok(super::outcomes(batch, &inserted, &existing))
@@ -1318,6 +1352,194 @@ impl Store for PostgresStore {
             .execute(&self.pool)
             .await
             .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn create_webhook(
+        &self,
+        org: Uuid,
+        url: &str,
+        secret: &str,
+        events: &[String],
+    ) -> StoreResult<Uuid> {
+        let id = Uuid::new_v4();
+        sqlx::query(
+            "INSERT INTO webhooks (id, org_id, url, secret, events, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id)
+        .bind(org)
+        .bind(url)
+        .bind(secret)
+        .bind(events.join(","))
+        .bind(Utc::now())
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        self.webhooks.set(true);
+        Ok(id)
+    }
+
+    async fn webhooks(&self, org: Uuid) -> StoreResult<Vec<WebhookRecord>> {
+        let rows: Vec<(Uuid, String, String, DateTime<Utc>)> = sqlx::query_as(
+            "SELECT id, url, events, created_at FROM webhooks
+             WHERE org_id = $1 AND revoked_at IS NULL ORDER BY created_at",
+        )
+        .bind(org)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, url, events, created_at)| WebhookRecord {
+                id,
+                url,
+                events: events.split(',').map(str::to_owned).collect(),
+                created_at: created_at,
+            })
+            .collect())
+    }
+
+    async fn revoke_webhook(&self, org: Uuid, id: Uuid, at: DateTime<Utc>) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE webhooks SET revoked_at = $1 WHERE id = $2 AND org_id = $3 AND revoked_at IS NULL",
+        )
+        .bind(at)
+        .bind(id)
+        .bind(org)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn deliveries(&self, org: Uuid, limit: u32) -> StoreResult<Vec<DeliveryRecord>> {
+        #[allow(clippy::type_complexity)]
+        let rows: Vec<(
+            Uuid,
+            Uuid,
+            String,
+            DateTime<Utc>,
+            i32,
+            Option<DateTime<Utc>>,
+            Option<DateTime<Utc>>,
+            Option<i32>,
+            Option<String>,
+        )> = sqlx::query_as(
+            "SELECT id, webhook_id, event, created_at, attempts, delivered_at, failed_at,
+                        last_status, last_error
+                 FROM webhook_deliveries WHERE org_id = $1
+                 ORDER BY created_at DESC LIMIT $2",
+        )
+        .bind(org)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(
+                    id,
+                    webhook_id,
+                    event,
+                    created_at,
+                    attempts,
+                    delivered,
+                    failed,
+                    status,
+                    error,
+                )| {
+                    DeliveryRecord {
+                        id,
+                        webhook_id,
+                        event,
+                        created_at: created_at,
+                        attempts: attempts.max(0) as u32,
+                        delivered: delivered.is_some(),
+                        failed: failed.is_some(),
+                        last_status: status.map(|s| s.clamp(0, 999) as u16),
+                        last_error: error,
+                    }
+                },
+            )
+            .collect())
+    }
+
+    async fn claim_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<PendingDelivery>> {
+        let rows: Vec<(Uuid, String, String, String, String, i32)> = sqlx::query_as(
+            "WITH due AS (
+                 SELECT id FROM webhook_deliveries
+                 WHERE delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1
+                   AND (locked_until IS NULL OR locked_until < $1)
+                 ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+             UPDATE webhook_deliveries AS d SET locked_until = $3
+             FROM due, webhooks w
+             WHERE d.id = due.id AND w.id = d.webhook_id
+             RETURNING d.id, w.url, w.secret, d.event, d.payload, d.attempts",
+        )
+        .bind(now)
+        .bind(i64::from(limit))
+        .bind(lease_until)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, url, secret, event, payload, attempts)| PendingDelivery {
+                    id,
+                    url,
+                    secret,
+                    event,
+                    payload,
+                    attempts: attempts.max(0) as u32,
+                },
+            )
+            .collect())
+    }
+
+    async fn finish_delivery(
+        &self,
+        id: Uuid,
+        outcome: &DeliveryOutcome,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let query = match outcome {
+            DeliveryOutcome::Delivered { status } => sqlx::query(
+                "UPDATE webhook_deliveries SET delivered_at = $1, attempts = attempts + 1,
+                     last_status = $2, last_error = NULL, locked_until = NULL WHERE id = $3",
+            )
+            .bind(at)
+            .bind(*status as i32)
+            .bind(id),
+            DeliveryOutcome::Retry {
+                status,
+                error,
+                next_attempt_at,
+            } => sqlx::query(
+                "UPDATE webhook_deliveries SET next_attempt_at = $1, attempts = attempts + 1,
+                     last_status = $2, last_error = $3, locked_until = NULL WHERE id = $4",
+            )
+            .bind(next_attempt_at)
+            .bind(status.map(|s| s as i32))
+            .bind(error.clone())
+            .bind(id),
+            DeliveryOutcome::GiveUp { status, error } => sqlx::query(
+                "UPDATE webhook_deliveries SET failed_at = $1, attempts = attempts + 1,
+                     last_status = $2, last_error = $3, locked_until = NULL WHERE id = $4",
+            )
+            .bind(at)
+            .bind(status.map(|s| s as i32))
+            .bind(error.clone())
+            .bind(id),
+        };
+        query.execute(&self.pool).await.map_err(backend)?;
         Ok(())
     }
 

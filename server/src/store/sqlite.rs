@@ -22,9 +22,24 @@ use uuid::Uuid;
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    webhooks: std::sync::Arc<super::WebhookPresence>,
 }
 
 impl SqliteStore {
+    /// Whether any webhook exists (cached for a few seconds).
+    async fn any_webhooks(&self) -> StoreResult<bool> {
+        if let Some(any) = self.webhooks.fresh() {
+            return Ok(any);
+        }
+        let any: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM webhooks WHERE revoked_at IS NULL)")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(backend)?;
+        self.webhooks.set(any);
+        Ok(any)
+    }
+
     pub async fn connect(url: &str) -> Result<SqliteStore, sqlx::Error> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
@@ -39,7 +54,10 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("../migrations/sqlite").run(&pool).await?;
-        Ok(SqliteStore { pool })
+        Ok(SqliteStore {
+            pool,
+            webhooks: Default::default(),
+        })
     }
 
     pub fn pool(&self) -> &SqlitePool {
@@ -405,6 +423,24 @@ impl Store for SqliteStore {
                 .map(AnswerKeys::of)
                 .collect();
             apply_deltas(&mut tx, &deltas(keys.iter().map(|k| (k, 1)))).await?;
+            if self.any_webhooks().await? {
+                let events = super::outbox_events(batch.iter().filter(|r| fresh.contains(&r.id)));
+                let now = Utc::now().timestamp_millis();
+                sqlx::query(
+                    "INSERT INTO webhook_deliveries
+                         (id, webhook_id, org_id, event, payload, created_at, attempts, next_attempt_at)
+                     SELECT randomblob(16), w.id, w.org_id, e.value ->> 'event', e.value ->> 'payload', ?, 0, ?
+                     FROM json_each(?) e JOIN webhooks w
+                       ON w.org_id = unhex(e.value ->> 'org') AND w.revoked_at IS NULL
+                      AND instr(',' || w.events || ',', ',' || (e.value ->> 'event') || ',') > 0",
+                )
+                .bind(now)
+                .bind(now)
+                .bind(events)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            }
         }
         tx.commit().await.map_err(backend)?;
         Ok(super::outcomes(batch, &inserted, &existing))
@@ -1323,6 +1359,201 @@ impl Store for SqliteStore {
             .execute(&self.pool)
             .await
             .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn create_webhook(
+        &self,
+        org: Uuid,
+        url: &str,
+        secret: &str,
+        events: &[String],
+    ) -> StoreResult<Uuid> {
+        let id = Uuid::new_v4();
+        sqlx::query(
+            "INSERT INTO webhooks (id, org_id, url, secret, events, created_at)
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(id)
+        .bind(org)
+        .bind(url)
+        .bind(secret)
+        .bind(events.join(","))
+        .bind(Utc::now().timestamp_millis())
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        self.webhooks.set(true);
+        Ok(id)
+    }
+
+    async fn webhooks(&self, org: Uuid) -> StoreResult<Vec<WebhookRecord>> {
+        let rows: Vec<(Uuid, String, String, i64)> = sqlx::query_as(
+            "SELECT id, url, events, created_at FROM webhooks
+             WHERE org_id = ? AND revoked_at IS NULL ORDER BY created_at",
+        )
+        .bind(org)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, url, events, created_at)| WebhookRecord {
+                id,
+                url,
+                events: events.split(',').map(str::to_owned).collect(),
+                created_at: DateTime::from_timestamp_millis(created_at).unwrap_or_default(),
+            })
+            .collect())
+    }
+
+    async fn revoke_webhook(&self, org: Uuid, id: Uuid, at: DateTime<Utc>) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE webhooks SET revoked_at = ? WHERE id = ? AND org_id = ? AND revoked_at IS NULL",
+        )
+        .bind(at.timestamp_millis())
+        .bind(id)
+        .bind(org)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn deliveries(&self, org: Uuid, limit: u32) -> StoreResult<Vec<DeliveryRecord>> {
+        #[allow(clippy::type_complexity)]
+        let rows: Vec<(
+            Uuid,
+            Uuid,
+            String,
+            i64,
+            i64,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+            Option<String>,
+        )> = sqlx::query_as(
+            "SELECT id, webhook_id, event, created_at, attempts, delivered_at, failed_at,
+                        last_status, last_error
+                 FROM webhook_deliveries WHERE org_id = ?
+                 ORDER BY created_at DESC LIMIT ?",
+        )
+        .bind(org)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(
+                    id,
+                    webhook_id,
+                    event,
+                    created_at,
+                    attempts,
+                    delivered,
+                    failed,
+                    status,
+                    error,
+                )| {
+                    DeliveryRecord {
+                        id,
+                        webhook_id,
+                        event,
+                        created_at: DateTime::from_timestamp_millis(created_at).unwrap_or_default(),
+                        attempts: attempts.max(0) as u32,
+                        delivered: delivered.is_some(),
+                        failed: failed.is_some(),
+                        last_status: status.map(|s| s.clamp(0, 999) as u16),
+                        last_error: error,
+                    }
+                },
+            )
+            .collect())
+    }
+
+    async fn claim_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<PendingDelivery>> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        // SQLite's RETURNING sees only the updated table: the webhook is read after.
+        let claimed: Vec<(Uuid, Uuid, String, String, i64)> = sqlx::query_as(
+            "UPDATE webhook_deliveries SET locked_until = ?
+             WHERE id IN (
+                 SELECT id FROM webhook_deliveries
+                 WHERE delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?
+                   AND (locked_until IS NULL OR locked_until < ?)
+                 ORDER BY next_attempt_at LIMIT ?)
+             RETURNING id, webhook_id, event, payload, attempts",
+        )
+        .bind(lease_until.timestamp_millis())
+        .bind(now.timestamp_millis())
+        .bind(now.timestamp_millis())
+        .bind(i64::from(limit))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(backend)?;
+        let mut pending = Vec::with_capacity(claimed.len());
+        for (id, webhook, event, payload, attempts) in claimed {
+            let (url, secret): (String, String) =
+                sqlx::query_as("SELECT url, secret FROM webhooks WHERE id = ?")
+                    .bind(webhook)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+            pending.push(PendingDelivery {
+                id,
+                url,
+                secret,
+                event,
+                payload,
+                attempts: attempts.max(0) as u32,
+            });
+        }
+        tx.commit().await.map_err(backend)?;
+        Ok(pending)
+    }
+
+    async fn finish_delivery(
+        &self,
+        id: Uuid,
+        outcome: &DeliveryOutcome,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let query = match outcome {
+            DeliveryOutcome::Delivered { status } => sqlx::query(
+                "UPDATE webhook_deliveries SET delivered_at = ?, attempts = attempts + 1,
+                     last_status = ?, last_error = NULL, locked_until = NULL WHERE id = ?",
+            )
+            .bind(at.timestamp_millis())
+            .bind(*status as i64)
+            .bind(id),
+            DeliveryOutcome::Retry {
+                status,
+                error,
+                next_attempt_at,
+            } => sqlx::query(
+                "UPDATE webhook_deliveries SET next_attempt_at = ?, attempts = attempts + 1,
+                     last_status = ?, last_error = ?, locked_until = NULL WHERE id = ?",
+            )
+            .bind(next_attempt_at.timestamp_millis())
+            .bind(status.map(|s| s as i64))
+            .bind(error.clone())
+            .bind(id),
+            DeliveryOutcome::GiveUp { status, error } => sqlx::query(
+                "UPDATE webhook_deliveries SET failed_at = ?, attempts = attempts + 1,
+                     last_status = ?, last_error = ?, locked_until = NULL WHERE id = ?",
+            )
+            .bind(at.timestamp_millis())
+            .bind(status.map(|s| s as i64))
+            .bind(error.clone())
+            .bind(id),
+        };
+        query.execute(&self.pool).await.map_err(backend)?;
         Ok(())
     }
 

@@ -109,6 +109,8 @@ pub fn test_settings() -> ServeArgs {
         client_rate: 100_000.0,
         client_burst: 100_000.0,
         trust_forwarded_for: false,
+        webhook_poll_ms: 100,
+        webhook_retry_ms: 200,
     }
 }
 
@@ -285,4 +287,23 @@ impl TestApp {
 
 pub async fn json(response: reqwest::Response) -> Value {
     response.json().await.expect("JSON body")
+}
+
+/// Polls `check` until it holds, failing the test after `within`.
+pub async fn eventually<F, Fut>(within: Duration, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let until = std::time::Instant::now() + within;
+    loop {
+        if check().await {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < until,
+            "condition not met within {within:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

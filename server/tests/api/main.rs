@@ -16,3 +16,4 @@ mod report;
 mod summary;
 mod survey_page;
 mod visitor;
+mod webhooks;

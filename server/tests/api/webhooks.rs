@@ -1,0 +1,186 @@
+//! Webhooks: signed deliveries from the durable outbox, retried until a receiver that was down
+//! comes back, each delivered once.
+
+use crate::both_backends;
+use crate::helpers::{json, TestApp, PASSWORD};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use axum::Router;
+use sha2::{Digest, Sha256};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use uuid::Uuid;
+
+#[derive(Clone, Default)]
+struct Receiver {
+    up: Arc<AtomicBool>,
+    /// (delivery id, event, signature, body, answered status)
+    seen: Arc<Mutex<Vec<(String, String, String, String, u16)>>>,
+}
+
+async fn hook(State(r): State<Receiver>, headers: HeaderMap, body: String) -> StatusCode {
+    let status = if r.up.load(Ordering::SeqCst) {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    r.seen.lock().unwrap().push((
+        header("farewell-delivery"),
+        header("farewell-event"),
+        header("farewell-signature"),
+        body,
+        status.as_u16(),
+    ));
+    status
+}
+
+async fn start_receiver() -> (String, Receiver) {
+    let receiver = Receiver::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let app = Router::new()
+        .route("/hook", post(hook))
+        .with_state(receiver.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, receiver)
+}
+
+/// HMAC-SHA256 written out from its definition (RFC 2104), independent of the server's crate.
+fn reference_hmac(key: &[u8], message: &[u8]) -> String {
+    let mut block = [0u8; 64];
+    if key.len() > 64 {
+        block[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let pad = |byte: u8| block.iter().map(|b| b ^ byte).collect::<Vec<u8>>();
+    let inner = Sha256::new()
+        .chain_update(pad(0x36))
+        .chain_update(message)
+        .finalize();
+    let outer = Sha256::new()
+        .chain_update(pad(0x5c))
+        .chain_update(inner)
+        .finalize();
+    outer.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+both_backends!(
+    signed_deliveries_survive_a_receiver_that_is_down_then_up,
+    |app: TestApp| async move {
+        let (url, receiver) = start_receiver().await;
+        let demo = app.seed().await;
+        app.sign_in(&demo.email, PASSWORD).await;
+        let org = demo.organisation_id.to_string();
+        let created = app
+            .client
+            .post(app.url("/fn/create_webhook"))
+            .form(&[
+                ("org", org.as_str()),
+                ("url", url.as_str()),
+                ("response_created", "on"),
+                ("detractor_received", "on"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(created.status(), 200);
+        let secret = json(created).await.as_str().unwrap().to_string();
+        assert!(secret.starts_with("whsec_"));
+
+        for score in [3, 10] {
+            let r = app
+                .post_response(&serde_json::json!({"id": Uuid::new_v4(), "site": demo.site_key, "score": score, "comment": "hello"}))
+                .await;
+            assert_eq!(r.status(), 201);
+        }
+        // The receiver is down: deliveries fail and wait for their retry, none is lost.
+        crate::helpers::eventually(Duration::from_secs(10), || async {
+            let d = app
+                .store
+                .deliveries(demo.organisation_id, 10)
+                .await
+                .unwrap();
+            d.len() == 3
+                && d.iter()
+                    .all(|d| d.attempts >= 1 && !d.delivered && d.last_status == Some(503))
+        })
+        .await;
+        receiver.up.store(true, Ordering::SeqCst);
+        crate::helpers::eventually(Duration::from_secs(20), || async {
+            let d = app
+                .store
+                .deliveries(demo.organisation_id, 10)
+                .await
+                .unwrap();
+            d.len() == 3 && d.iter().all(|d| d.delivered)
+        })
+        .await;
+
+        let seen = receiver.seen.lock().unwrap().clone();
+        let delivered: Vec<_> = seen.iter().filter(|s| s.4 == 200).collect();
+        assert_eq!(delivered.len(), 3, "each event delivered once");
+        let mut ids: Vec<&str> = delivered.iter().map(|s| s.0.as_str()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 3);
+        let mut events: Vec<&str> = delivered.iter().map(|s| s.1.as_str()).collect();
+        events.sort();
+        assert_eq!(
+            events,
+            ["detractor.received", "response.created", "response.created"]
+        );
+        for (_, event, signature, body, _) in &delivered {
+            let (t, v1) = signature
+                .strip_prefix("t=")
+                .and_then(|s| s.split_once(",v1="))
+                .expect("t=…,v1=…");
+            assert_eq!(
+                v1,
+                reference_hmac(secret.as_bytes(), format!("{t}.{body}").as_bytes())
+            );
+            let age = chrono::Utc::now().timestamp() - t.parse::<i64>().unwrap();
+            assert!((0..60).contains(&age));
+            let payload: serde_json::Value = serde_json::from_str(body).unwrap();
+            assert_eq!(payload["event"], event.as_str());
+            assert_eq!(payload["answer"]["site"], demo.site_id.to_string());
+            assert!(
+                payload["answer"].get("respondent").is_none()
+                    && payload["answer"].get("contact_email").is_none()
+            );
+        }
+
+        // A removed webhook gets nothing new.
+        let hooks = app.store.webhooks(demo.organisation_id).await.unwrap();
+        let removed = app
+            .client
+            .post(app.url("/fn/revoke_webhook"))
+            .form(&[("org", org.as_str()), ("id", &hooks[0].id.to_string())])
+            .send()
+            .await
+            .unwrap();
+        assert!(removed.status().is_success());
+        app.post_response(
+            &serde_json::json!({"id": Uuid::new_v4(), "site": demo.site_key, "score": 1}),
+        )
+        .await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(
+            app.store
+                .deliveries(demo.organisation_id, 10)
+                .await
+                .unwrap()
+                .len(),
+            3
+        );
+    }
+);
