@@ -339,6 +339,15 @@ fn SegmentsView(report: Report) -> impl IntoView {
     let key = report.site_key.clone();
     let v = report.view.clone();
     let ranked = rank_segments(&report.segments);
+    let surveys = report.surveys.clone();
+    let name = move |value: &str| -> String {
+        if v.by == Dimension::Survey {
+            if let Some(s) = surveys.iter().find(|s| s.id.to_string() == value) {
+                return s.name.clone();
+            }
+        }
+        display_value(value)
+    };
     let total: u64 = ranked.iter().map(|r| r.summary.n()).sum();
     let tabs = Dimension::ALL
         .into_iter()
@@ -372,7 +381,7 @@ fn SegmentsView(report: Report) -> impl IntoView {
             };
             view! {
                 <tr data-segment=r.value.clone()>
-                    <th scope="row"><a href=filter class="segment-filter">{display_value(&r.value)}</a></th>
+                    <th scope="row"><a href=filter class="segment-filter">{name(&r.value)}</a></th>
                     <td class="n">{r.summary.n()}</td>
                     <td class="share">{format!("{share:.0} %")}</td>
                     {figures}

@@ -31,16 +31,18 @@ pub enum Dimension {
     Language,
     Page,
     Trigger,
+    Survey,
 }
 
 impl Dimension {
-    pub const ALL: [Dimension; 6] = [
+    pub const ALL: [Dimension; 7] = [
         Dimension::Country,
         Dimension::Device,
         Dimension::Browser,
         Dimension::Language,
         Dimension::Page,
         Dimension::Trigger,
+        Dimension::Survey,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -51,6 +53,7 @@ impl Dimension {
             Dimension::Language => "language",
             Dimension::Page => "page",
             Dimension::Trigger => "trigger",
+            Dimension::Survey => "survey",
         }
     }
 
@@ -62,6 +65,7 @@ impl Dimension {
             Dimension::Language => "Language",
             Dimension::Page => "Page",
             Dimension::Trigger => "Trigger",
+            Dimension::Survey => "Survey",
         }
     }
 
@@ -276,7 +280,7 @@ impl ViewParams {
 fn unknown_dimension(field: &str) -> FieldError {
     FieldError::new(
         field,
-        "must be one of country, device, browser, language, page, trigger",
+        "must be one of country, device, browser, language, page, trigger, survey",
     )
 }
 

@@ -41,7 +41,7 @@ impl AnswerKeys {
         }
     }
 
-    fn value(&self, dimension: Dimension) -> &str {
+    fn value(&self, dimension: Dimension) -> String {
         let value = match dimension {
             Dimension::Country => &self.country,
             Dimension::Device => &self.device,
@@ -49,8 +49,9 @@ impl AnswerKeys {
             Dimension::Language => &self.language,
             Dimension::Page => &self.page,
             Dimension::Trigger => &self.trigger,
+            Dimension::Survey => return self.survey_id.to_string(),
         };
-        value.as_deref().unwrap_or("")
+        value.clone().unwrap_or_default()
     }
 }
 
@@ -63,6 +64,7 @@ pub(super) fn column(dimension: Dimension) -> &'static str {
         Dimension::Language => "language",
         Dimension::Page => "page_path",
         Dimension::Trigger => "trigger",
+        Dimension::Survey => "survey_id",
     }
 }
 
@@ -83,7 +85,7 @@ pub(super) fn deltas<'a>(
     let mut rows: HashMap<AggregateKey, [i64; 11]> = HashMap::new();
     for (answer, sign) in changes {
         let bucket = quarter_hour(answer.received_at);
-        let keys = std::iter::once(("", "")).chain(
+        let keys = std::iter::once(("", String::new())).chain(
             Dimension::ALL
                 .iter()
                 .map(|d| (d.as_str(), answer.value(*d))),
@@ -92,7 +94,7 @@ pub(super) fn deltas<'a>(
             let key = AggregateKey {
                 site_id: answer.site_id,
                 dimension,
-                value: value.to_owned(),
+                value,
                 bucket,
                 survey_id: answer.survey_id,
                 org_id: answer.org_id,

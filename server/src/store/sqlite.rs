@@ -813,11 +813,17 @@ impl Store for SqliteStore {
             sql.push(" AND r.survey_id = ").push_bind(survey);
         }
         if let Some(segment) = &q.filter.segment {
-            sql.push(format!(
-                " AND COALESCE(r.{}, '') = ",
-                column(segment.dimension)
-            ))
-            .push_bind(segment.value.clone());
+            if segment.dimension == Dimension::Survey {
+                // An id that does not parse matches no answer.
+                let survey = Uuid::parse_str(&segment.value).unwrap_or(Uuid::nil());
+                sql.push(" AND r.survey_id = ").push_bind(survey);
+            } else {
+                sql.push(format!(
+                    " AND COALESCE(r.{}, '') = ",
+                    column(segment.dimension)
+                ))
+                .push_bind(segment.value.clone());
+            }
         }
         if let Some(band) = q.band {
             let (lo, hi) = band.scores();

@@ -64,6 +64,7 @@ struct Ids {
     invitation: String,
     user: String,
     share: String,
+    webhook: String,
 }
 
 async fn ids(app: &TestApp, demo: &DemoCreated) -> Ids {
@@ -90,7 +91,18 @@ async fn ids(app: &TestApp, demo: &DemoCreated) -> Ids {
         .await
         .unwrap()
         .unwrap();
+    let webhook = app
+        .store
+        .create_webhook(
+            org,
+            "https://hooks.example/y",
+            "whsec_x",
+            &["response.created".to_string()],
+        )
+        .await
+        .unwrap();
     Ids {
+        webhook: webhook.to_string(),
         share: share.to_string(),
         org: org.to_string(),
         site: demo.site_id.to_string(),
@@ -143,6 +155,30 @@ fn actions(i: &Ids) -> Vec<(&'static str, Vec<(&'static str, String)>)> {
                 ("language", "en".into()),
                 ("body", "New text".into()),
             ],
+        ),
+        (
+            "create_share_link",
+            vec![org(), ("site", i.site.clone()), ("days", "30".into())],
+        ),
+        ("revoke_share_link", vec![org(), ("id", i.share.clone())]),
+        ("set_share_k", vec![org(), ("k", "5".into())]),
+        ("set_retention", vec![org(), ("days", "30".into())]),
+        (
+            "create_webhook",
+            vec![
+                org(),
+                ("url", "https://hooks.example/x".into()),
+                ("response_created", "on".into()),
+            ],
+        ),
+        ("revoke_webhook", vec![org(), ("id", i.webhook.clone())]),
+        (
+            "erase_answers",
+            vec![org(), ("email", "someone@example.com".into())],
+        ),
+        (
+            "find_answers",
+            vec![org(), ("email", "someone@example.com".into())],
         ),
     ]
 }

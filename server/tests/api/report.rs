@@ -49,6 +49,8 @@ fn values(dimension: Dimension) -> &'static [Option<&'static str>] {
         Dimension::Language => &LANGUAGES,
         Dimension::Page => &PAGES,
         Dimension::Trigger => &TRIGGERS,
+        // Survey ids are made per test: picked from the fixture instead.
+        Dimension::Survey => &[None],
     }
 }
 
@@ -60,6 +62,7 @@ fn value_of(r: &StoredResponse, dimension: Dimension) -> String {
         Dimension::Language => r.language.clone(),
         Dimension::Page => r.context.page_path.as_ref().map(|p| p.as_str().to_owned()),
         Dimension::Trigger => r.context.trigger.map(|t| t.as_str().to_owned()),
+        Dimension::Survey => Some(r.survey_id.to_string()),
     };
     v.unwrap_or_default()
 }
@@ -205,7 +208,11 @@ both_backends!(
                     survey: None,
                     segment: Some(SegmentFilter {
                         dimension,
-                        value: rng.pick(values(dimension)).unwrap_or("").to_string(),
+                        value: if dimension == Dimension::Survey {
+                            rng.pick(&fx.surveys).to_string()
+                        } else {
+                            rng.pick(values(dimension)).unwrap_or("").to_string()
+                        },
                     }),
                 },
             };
