@@ -476,6 +476,18 @@ pub trait Store: Send + Sync + 'static {
     async fn share_k(&self, org: Uuid) -> StoreResult<u32>;
     async fn set_share_k(&self, org: Uuid, k: u32) -> StoreResult<()>;
 
+    // ---- rate limits across app servers ----
+    /// Publishes what this app server let through (`mine`, per key, in second `now_second`)
+    /// and returns what every other server published since `since_second` as
+    /// (key, server, second, spent). `None` where only one server can run (SQLite).
+    async fn exchange_spend(
+        &self,
+        instance: Uuid,
+        now_second: i64,
+        mine: &[(String, f64)],
+        since_second: i64,
+    ) -> StoreResult<Option<Vec<(String, Uuid, i64, f64)>>>;
+
     // ---- webhooks ----
     async fn create_webhook(
         &self,

@@ -82,6 +82,16 @@ impl Application {
         let (queue, writer) = GroupCommit::start(store.clone());
         let sink: SharedSink = Arc::new(queue.clone());
         let metrics = crate::metrics::Metrics::default();
+        // Per-site limits hold across every app server of one PostgreSQL.
+        let site_limiter = Arc::new(RateLimiter::shared(Rate {
+            per_second: settings.site_rate,
+            burst: settings.site_rate * 5.0,
+        }));
+        crate::http::rate_limit::share(
+            site_limiter.clone(),
+            store.clone(),
+            Duration::from_millis(200),
+        );
         let state = AppState {
             queue,
             metrics: metrics.clone(),
@@ -95,10 +105,7 @@ impl Application {
                 },
                 gate: Arc::new(VisitorGate {
                     limits: IngestLimits {
-                        per_site: RateLimiter::new(Rate {
-                            per_second: settings.site_rate,
-                            burst: settings.site_rate * 5.0,
-                        }),
+                        per_site: site_limiter.clone(),
                         per_client: RateLimiter::new(Rate {
                             per_second: settings.client_rate,
                             burst: settings.client_burst,

@@ -17,6 +17,9 @@ pub struct Rate {
 pub struct RateLimiter {
     rate: Rate,
     buckets: Mutex<HashMap<String, (f64, Instant)>>,
+    /// What was let through since the last exchange with the other app servers, per key;
+    /// `None` when this limiter is not shared.
+    spent: Option<Mutex<HashMap<String, f64>>>,
 }
 
 impl RateLimiter {
@@ -24,6 +27,41 @@ impl RateLimiter {
         RateLimiter {
             rate,
             buckets: Mutex::new(HashMap::new()),
+            spent: None,
+        }
+    }
+
+    /// A limiter whose spending is exchanged with other app servers (see `share`).
+    pub fn shared(rate: Rate) -> RateLimiter {
+        RateLimiter {
+            spent: Some(Mutex::new(HashMap::new())),
+            ..RateLimiter::new(rate)
+        }
+    }
+
+    /// Takes tokens that another app server spent on `key` (the bucket may go below zero:
+    /// this server then refuses until the refill catches up).
+    pub fn deduct(&self, key: &str, amount: f64) {
+        let now = Instant::now();
+        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        let (tokens, at) = buckets
+            .entry(key.to_owned())
+            .or_insert((self.rate.burst, now));
+        let refilled = (*tokens + now.duration_since(*at).as_secs_f64() * self.rate.per_second)
+            .min(self.rate.burst);
+        *tokens = (refilled - amount).max(-self.rate.burst);
+        *at = now;
+    }
+
+    /// What this server let through since the last call, per key.
+    pub fn take_spent(&self) -> Vec<(String, f64)> {
+        match &self.spent {
+            Some(spent) => spent
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .drain()
+                .collect(),
+            None => vec![],
         }
     }
 
@@ -46,6 +84,13 @@ impl RateLimiter {
         if refilled >= cost {
             *tokens = refilled - cost;
             *at = now;
+            if let Some(spent) = &self.spent {
+                *spent
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .entry(key.to_owned())
+                    .or_default() += cost;
+            }
             Ok(())
         } else {
             let wait = (cost - refilled) / self.rate.per_second;
@@ -54,10 +99,49 @@ impl RateLimiter {
     }
 }
 
-/// The per-site and per-client limits together.
+/// The per-site and per-client limits together. Per-site limits are shared between app servers
+/// on one PostgreSQL; per-client ones stay in each server's memory, since a client's digest
+/// must never be stored.
 pub struct IngestLimits {
-    pub per_site: RateLimiter,
+    pub per_site: std::sync::Arc<RateLimiter>,
     pub per_client: RateLimiter,
+}
+
+/// Exchanges per-site spending with the other app servers every `every`, so a site's limit
+/// holds across all of them (to within one interval's worth of requests). Ends at once where
+/// only one server can run.
+pub fn share(
+    limiter: std::sync::Arc<RateLimiter>,
+    store: app::store::SharedStore,
+    every: Duration,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let me = uuid::Uuid::new_v4();
+        // What was already taken from the buckets, per (key, server, second).
+        let mut applied: HashMap<(String, uuid::Uuid, i64), f64> = HashMap::new();
+        let mut ticks = tokio::time::interval(every);
+        loop {
+            ticks.tick().await;
+            let now = chrono::Utc::now().timestamp();
+            let mine = limiter.take_spent();
+            match store.exchange_spend(me, now, &mine, now - 10).await {
+                Ok(None) => return,
+                Ok(Some(others)) => {
+                    for (key, server, second, spent) in others {
+                        let seen = applied.entry((key.clone(), server, second)).or_default();
+                        if spent > *seen {
+                            limiter.deduct(&key, spent - *seen);
+                            *seen = spent;
+                        }
+                    }
+                    applied.retain(|(_, _, second), _| *second >= now - 10);
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "rate limits not exchanged this time");
+                }
+            }
+        }
+    })
 }
 
 impl IngestLimits {

@@ -1361,6 +1361,49 @@ impl Store for PostgresStore {
         Ok(())
     }
 
+    async fn exchange_spend(
+        &self,
+        instance: Uuid,
+        now_second: i64,
+        mine: &[(String, f64)],
+        since_second: i64,
+    ) -> StoreResult<Option<Vec<(String, Uuid, i64, f64)>>> {
+        if !mine.is_empty() {
+            let keys: Vec<&str> = mine.iter().map(|(k, _)| k.as_str()).collect();
+            let spent: Vec<f64> = mine.iter().map(|(_, s)| *s).collect();
+            sqlx::query(
+                "INSERT INTO rate_limit_spend (key, instance, second, spent)
+                 SELECT k, $1, $2, s FROM UNNEST($3::text[], $4::float8[]) AS m (k, s)
+                 ON CONFLICT (key, instance, second)
+                 DO UPDATE SET spent = rate_limit_spend.spent + excluded.spent",
+            )
+            .bind(instance)
+            .bind(now_second)
+            .bind(&keys)
+            .bind(&spent)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        }
+        if now_second % 30 == 0 {
+            sqlx::query("DELETE FROM rate_limit_spend WHERE second < $1")
+                .bind(now_second - 120)
+                .execute(&self.pool)
+                .await
+                .map_err(backend)?;
+        }
+        let others: Vec<(String, Uuid, i64, f64)> = sqlx::query_as(
+            "SELECT key, instance, second, spent FROM rate_limit_spend
+             WHERE second >= $1 AND instance <> $2",
+        )
+        .bind(since_second)
+        .bind(instance)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(Some(others))
+    }
+
     async fn create_webhook(
         &self,
         org: Uuid,

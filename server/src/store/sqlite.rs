@@ -1368,6 +1368,17 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn exchange_spend(
+        &self,
+        _instance: Uuid,
+        _now_second: i64,
+        _mine: &[(String, f64)],
+        _since_second: i64,
+    ) -> StoreResult<Option<Vec<(String, Uuid, i64, f64)>>> {
+        // One process owns the file: its in-memory limits are the whole truth.
+        Ok(None)
+    }
+
     async fn create_webhook(
         &self,
         org: Uuid,

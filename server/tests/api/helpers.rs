@@ -114,6 +114,11 @@ pub fn test_settings() -> ServeArgs {
     }
 }
 
+/// An app server with these settings on an existing database (multi-instance tests).
+pub async fn spawn_app_with_settings(database_url: String, settings: ServeArgs) -> TestApp {
+    spawn_app_on_with(database_url, None, settings).await
+}
+
 /// Starts another app server on an existing database (for multi-instance tests).
 pub async fn spawn_app_on(database_url: String, sqlite_dir: Option<tempfile::TempDir>) -> TestApp {
     spawn_app_on_with(database_url, sqlite_dir, test_settings()).await

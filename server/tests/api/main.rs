@@ -9,6 +9,7 @@ mod crash;
 mod dashboard;
 mod health;
 mod ingest;
+mod instances;
 mod notices;
 mod preferences;
 mod privacy;
