@@ -81,8 +81,10 @@ pub async fn submit_answer(
     notice_version: Option<u32>,
     score: Option<String>,
     comment: Option<String>,
+    #[server(default)] contact: Option<String>,
+    #[server(default)] contact_email: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::domain::{Comment, ConsentChoices, Language, NewResponse, UsageContext};
+    use crate::domain::{Comment, ConsentChoices, Email, Language, NewResponse, UsageContext};
     use crate::ingest::{self, IngestError};
 
     let id = Uuid::parse_str(&id).map_err(|_| AppError::invalid("id", "must be a UUID"))?;
@@ -94,6 +96,23 @@ pub async fn submit_answer(
         .parse()
         .map_err(|_| AppError::invalid("score", "Please choose a score from 0 to 10."))?;
     let comment = Comment::parse("comment", comment.as_deref().unwrap_or_default())?;
+    // The contact choice was shown: it is recorded either way; the address only with consent.
+    let contact = contact.is_some();
+    let contact_email = if contact {
+        Some(Email::parse(
+            "contact_email",
+            contact_email.as_deref().unwrap_or_default(),
+        )?)
+    } else {
+        None
+    };
+    let choices = ConsentChoices::parse(
+        "choices",
+        [
+            (crate::domain::IMPROVEMENT_PROGRAM, true),
+            (crate::domain::CONTACT, contact),
+        ],
+    )?;
     let headers: http::HeaderMap = leptos_axum::extract()
         .await
         .map_err(|_| AppError::Internal)?;
@@ -114,7 +133,7 @@ pub async fn submit_answer(
         comment,
         language,
         notice_version,
-        choices: ConsentChoices::improvement_program(),
+        choices,
         context: ingest::complete_context(
             UsageContext {
                 trigger: Some(crate::domain::Trigger::Hosted),
@@ -124,7 +143,7 @@ pub async fn submit_answer(
             settings.country_header.as_deref(),
         ),
         respondent: None,
-        contact_email: None,
+        contact_email,
     };
     let store = crate::auth::store()?;
     let sink = use_context::<crate::store::SharedSink>().ok_or(AppError::Internal)?;
@@ -320,6 +339,12 @@ fn AnswerForm(survey: SurveyView, submit: ServerAction<SubmitAnswer>) -> impl In
                 <span class="comment-count">{comment_chars}</span>
                 {format!(" / {max}")}
             </p>
+            <label class="contact-choice">
+                <input type="checkbox" name="contact" value="true" />
+                " "{survey.text("contact_me")}
+            </label>
+            <label for="contact_email">{survey.text("email")}" "<span class="hint">{survey.text("comment_optional")}</span></label>
+            <input id="contact_email" type="email" name="contact_email" autocomplete="email" maxlength="254" />
             {move || error().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             <button type="submit" disabled=move || submit.pending().get()>{survey.text("send")}</button>
             <p class="notice">

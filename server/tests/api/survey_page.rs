@@ -202,3 +202,78 @@ both_backends!(
         assert_eq!(count_responses(&app).await, 0);
     }
 );
+
+both_backends!(
+    the_hosted_page_records_the_contact_choice_and_address,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        let submit = |extra: Vec<(&'static str, &'static str)>| {
+            let app = &app;
+            let key = demo.site_key.clone();
+            async move {
+                let page = app.get(&format!("/s/{key}")).await.text().await.unwrap();
+                let id = hidden(&page, "id");
+                let mut form = vec![
+                    ("site_key", hidden(&page, "site_key")),
+                    ("survey_id", hidden(&page, "survey_id")),
+                    ("id", id.clone()),
+                    ("notice_version", hidden(&page, "notice_version")),
+                    ("score", "4".to_string()),
+                    ("comment", "Call me".to_string()),
+                ];
+                form.extend(extra.into_iter().map(|(k, v)| (k, v.to_string())));
+                let response = app
+                    .client
+                    .post(app.url("/fn/submit_answer"))
+                    .header("Accept", "text/html")
+                    .header("Referer", app.url(&format!("/s/{key}")))
+                    .form(&form)
+                    .send()
+                    .await
+                    .unwrap();
+                let to_thanks = response
+                    .headers()
+                    .get("location")
+                    .is_some_and(|l| l.to_str().unwrap().ends_with("/thanks"));
+                (to_thanks, id.parse::<uuid::Uuid>().unwrap())
+            }
+        };
+        // Ticked, with an address: both stored.
+        let (thanked, id) = submit(vec![
+            ("contact", "true"),
+            ("contact_email", "Pat@Example.com"),
+        ])
+        .await;
+        assert!(thanked);
+        let row = crate::ingest::stored(&app, id).await.unwrap();
+        assert_eq!(row.choices["contact"], true);
+        let found = app
+            .store
+            .find_answers(demo.organisation_id, None, Some("pat@example.com"))
+            .await
+            .unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].contact_email.as_deref(), Some("pat@example.com"));
+        // Not ticked: the choice is recorded as declined and a typed address is not kept.
+        let (thanked, id) = submit(vec![("contact_email", "kept@example.com")]).await;
+        assert!(thanked);
+        assert_eq!(
+            crate::ingest::stored(&app, id).await.unwrap().choices["contact"],
+            false
+        );
+        assert!(app
+            .store
+            .find_answers(demo.organisation_id, None, Some("kept@example.com"))
+            .await
+            .unwrap()
+            .is_empty());
+        // Ticked with a broken address: refused, nothing stored.
+        let (thanked, id) = submit(vec![
+            ("contact", "true"),
+            ("contact_email", "not an address"),
+        ])
+        .await;
+        assert!(!thanked, "sent back to the form, not thanked");
+        assert!(crate::ingest::stored(&app, id).await.is_none());
+    }
+);
