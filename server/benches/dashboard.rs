@@ -71,7 +71,7 @@ impl Naive {
             .bind(site)
             .bind(from_ms)
             .bind(to_ms)
-            .fetch_all(&*c)
+            .fetch_all(c)
             .await
             .unwrap()
             .len(),
@@ -84,7 +84,7 @@ impl Naive {
             .bind(site)
             .bind(from_ms)
             .bind(to_ms)
-            .fetch_all(&*c)
+            .fetch_all(c)
             .await
             .unwrap()
             .len(),
@@ -100,7 +100,7 @@ impl Naive {
             .bind(site)
             .bind(from_ms)
             .bind(to_ms)
-            .fetch_all(&*c)
+            .fetch_all(c)
             .await
             .unwrap()
             .len(),
@@ -112,7 +112,7 @@ impl Naive {
             .bind(site)
             .bind(from_ms)
             .bind(to_ms)
-            .fetch_all(&*c)
+            .fetch_all(c)
             .await
             .unwrap()
             .len(),
@@ -128,7 +128,7 @@ impl Naive {
             )
             .bind(site)
             .bind(pattern)
-            .fetch_all(&*c)
+            .fetch_all(c)
             .await
             .unwrap()
             .len(),
@@ -138,7 +138,7 @@ impl Naive {
             )
             .bind(site)
             .bind(pattern)
-            .fetch_all(&*c)
+            .fetch_all(c)
             .await
             .unwrap()
             .len(),

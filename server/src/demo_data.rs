@@ -81,8 +81,15 @@ const TRIGGERS: [(Trigger, f64); 5] = [
     (Trigger::Api, 5.0),
 ];
 
-/// (language, detractor, passive, promoter) comments.
-const COMMENTS: [(&str, [&str; 3], [&str; 2], [&str; 3]); 5] = [
+/// A language's comments: (language, detractors', passives', promoters').
+type Comments = (
+    &'static str,
+    [&'static str; 3],
+    [&'static str; 2],
+    [&'static str; 3],
+);
+
+const COMMENTS: [Comments; 5] = [
     (
         "en",
         [

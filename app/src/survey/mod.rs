@@ -1,6 +1,9 @@
 //! The visitor's survey: the hosted page `/s/{site_key}`, its thank-you page, and the server
 //! functions behind them. The form is a plain HTML form first (it works with JavaScript off);
 //! once hydrated it submits in place without leaving the page.
+// `submit_answer` takes one argument per field of the plain HTML form (it must work with
+// JavaScript off), and the server macro also generates a client stub with the same list.
+#![allow(clippy::too_many_arguments)]
 
 use crate::error::AppError;
 use leptos::prelude::*;

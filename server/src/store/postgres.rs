@@ -1307,7 +1307,7 @@ impl Store for PostgresStore {
                 id,
                 site_id,
                 days: days.max(0) as u32,
-                created_at: created_at,
+                created_at,
             })
             .collect())
     }
@@ -1444,7 +1444,7 @@ impl Store for PostgresStore {
                 id,
                 url,
                 events: events.split(',').map(str::to_owned).collect(),
-                created_at: created_at,
+                created_at,
             })
             .collect())
     }
@@ -1503,7 +1503,7 @@ impl Store for PostgresStore {
                         id,
                         webhook_id,
                         event,
-                        created_at: created_at,
+                        created_at,
                         attempts: attempts.max(0) as u32,
                         delivered: delivered.is_some(),
                         failed: failed.is_some(),

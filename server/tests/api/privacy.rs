@@ -45,7 +45,7 @@ async fn answer(
             } else {
                 DeviceClass::Mobile
             }),
-            country: Country::parse(if score % 2 == 0 { "FI" } else { "SE" }),
+            country: Country::parse(if score.is_multiple_of(2) { "FI" } else { "SE" }),
             ..UsageContext::default()
         },
         respondent_id: Some(respondent),

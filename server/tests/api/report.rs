@@ -193,7 +193,8 @@ both_backends!(
         let first = NaiveDate::from_ymd_opt(2026, 2, 25).unwrap();
         let mut checked = 0u64;
         for round in 0..36 {
-            let tz = zone(*rng.pick(&zones)).unwrap();
+            let name: &&str = rng.pick(&zones);
+            let tz = zone(name).unwrap();
             let from = first + Duration::days(rng.below(70) as i64);
             let to = from + Duration::days(rng.below(45) as i64);
             let granularity = *rng.pick(&Granularity::ALL);

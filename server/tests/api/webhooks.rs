@@ -13,11 +13,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use uuid::Uuid;
 
+/// One request the receiver saw: (delivery id, event, signature, body, answered status).
+type Seen = (String, String, String, String, u16);
+
 #[derive(Clone, Default)]
 struct Receiver {
     up: Arc<AtomicBool>,
-    /// (delivery id, event, signature, body, answered status)
-    seen: Arc<Mutex<Vec<(String, String, String, String, u16)>>>,
+    seen: Arc<Mutex<Vec<Seen>>>,
 }
 
 async fn hook(State(r): State<Receiver>, headers: HeaderMap, body: String) -> StatusCode {
