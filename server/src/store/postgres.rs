@@ -24,14 +24,16 @@ pub struct PostgresStore {
 }
 
 impl PostgresStore {
-    /// Whether any webhook exists (cached for a few seconds).
-    async fn any_webhooks(&self) -> StoreResult<bool> {
+    /// Whether any webhook exists (cached for a few seconds). Asked on the caller's own
+    /// connection: taking a second one from the pool while holding the write lock could wait
+    /// on connections that are themselves waiting for that lock.
+    async fn any_webhooks(&self, conn: &mut PgConnection) -> StoreResult<bool> {
         if let Some(any) = self.webhooks.fresh() {
             return Ok(any);
         }
         let any: bool =
             sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM webhooks WHERE revoked_at IS NULL)")
-                .fetch_one(&self.pool)
+                .fetch_one(&mut *conn)
                 .await
                 .map_err(backend)?;
         self.webhooks.set(any);
@@ -428,7 +430,7 @@ impl Store for PostgresStore {
                 .map(AnswerKeys::of)
                 .collect();
             apply_deltas(&mut tx, &deltas(keys.iter().map(|k| (k, 1)))).await?;
-            if self.any_webhooks().await? {
+            if self.any_webhooks(&mut tx).await? {
                 let events = super::outbox_events(batch.iter().filter(|r| fresh.contains(&r.id)));
                 sqlx::query(
                     "INSERT INTO webhook_deliveries

@@ -26,14 +26,16 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    /// Whether any webhook exists (cached for a few seconds).
-    async fn any_webhooks(&self) -> StoreResult<bool> {
+    /// Whether any webhook exists (cached for a few seconds). Asked on the caller's own
+    /// connection: taking a second one from the pool while holding the write lock could wait
+    /// on connections that are themselves waiting for that lock.
+    async fn any_webhooks(&self, conn: &mut SqliteConnection) -> StoreResult<bool> {
         if let Some(any) = self.webhooks.fresh() {
             return Ok(any);
         }
         let any: bool =
             sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM webhooks WHERE revoked_at IS NULL)")
-                .fetch_one(&self.pool)
+                .fetch_one(&mut *conn)
                 .await
                 .map_err(backend)?;
         self.webhooks.set(any);
@@ -423,7 +425,7 @@ impl Store for SqliteStore {
                 .map(AnswerKeys::of)
                 .collect();
             apply_deltas(&mut tx, &deltas(keys.iter().map(|k| (k, 1)))).await?;
-            if self.any_webhooks().await? {
+            if self.any_webhooks(&mut tx).await? {
                 let events = super::outbox_events(batch.iter().filter(|r| fresh.contains(&r.id)));
                 let now = Utc::now().timestamp_millis();
                 sqlx::query(
@@ -1496,6 +1498,20 @@ impl Store for SqliteStore {
         lease_until: DateTime<Utc>,
         limit: u32,
     ) -> StoreResult<Vec<PendingDelivery>> {
+        // A read first: an idle outbox must not take the write lock on every poll.
+        let due: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM webhook_deliveries
+                 WHERE delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?
+                   AND (locked_until IS NULL OR locked_until < ?))",
+        )
+        .bind(now.timestamp_millis())
+        .bind(now.timestamp_millis())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(backend)?;
+        if !due {
+            return Ok(vec![]);
+        }
         let mut tx = self.pool.begin().await.map_err(backend)?;
         // SQLite's RETURNING sees only the updated table: the webhook is read after.
         let claimed: Vec<(Uuid, Uuid, String, String, i64)> = sqlx::query_as(

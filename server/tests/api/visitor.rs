@@ -435,6 +435,11 @@ both_backends!(
             })
         });
         let statuses: Vec<u16> = futures_join(requests.collect()).await;
+        let other: Vec<&u16> = statuses
+            .iter()
+            .filter(|s| **s != 200 && **s != 201)
+            .collect();
+        assert!(other.is_empty(), "statuses other than 200/201: {other:?}");
         assert_eq!(
             statuses.iter().filter(|s| **s == 201).count(),
             200,
