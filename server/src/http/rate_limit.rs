@@ -20,6 +20,8 @@ pub struct RateLimiter {
     /// What was let through since the last exchange with the other app servers, per key;
     /// `None` when this limiter is not shared.
     spent: Option<Mutex<HashMap<String, f64>>>,
+    /// Cleared when there is nobody to share with (SQLite), so requests stop recording.
+    sharing: std::sync::atomic::AtomicBool,
 }
 
 impl RateLimiter {
@@ -28,6 +30,7 @@ impl RateLimiter {
             rate,
             buckets: Mutex::new(HashMap::new()),
             spent: None,
+            sharing: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -35,6 +38,7 @@ impl RateLimiter {
     pub fn shared(rate: Rate) -> RateLimiter {
         RateLimiter {
             spent: Some(Mutex::new(HashMap::new())),
+            sharing: std::sync::atomic::AtomicBool::new(true),
             ..RateLimiter::new(rate)
         }
     }
@@ -84,7 +88,11 @@ impl RateLimiter {
         if refilled >= cost {
             *tokens = refilled - cost;
             *at = now;
-            if let Some(spent) = &self.spent {
+            if let Some(spent) = self
+                .spent
+                .as_ref()
+                .filter(|_| self.sharing.load(std::sync::atomic::Ordering::Relaxed))
+            {
                 *spent
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
@@ -125,7 +133,14 @@ pub fn share(
             let now = chrono::Utc::now().timestamp();
             let mine = limiter.take_spent();
             match store.exchange_spend(me, now, &mine, now - 10).await {
-                Ok(None) => return,
+                Ok(None) => {
+                    // One server only: stop recording spend on every request.
+                    limiter
+                        .sharing
+                        .store(false, std::sync::atomic::Ordering::Relaxed);
+                    limiter.take_spent();
+                    return;
+                }
                 Ok(Some(others)) => {
                     for (key, server, second, spent) in others {
                         let seen = applied.entry((key.clone(), server, second)).or_default();
