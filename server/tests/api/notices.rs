@@ -77,3 +77,49 @@ both_backends!(
         );
     }
 );
+
+both_backends!(
+    what_answers_refer_to_cannot_be_deleted,
+    |app: TestApp| async move {
+        let demo = app.seed_with(3).await;
+        let site = app
+            .store
+            .public_site(&demo.site_key)
+            .await
+            .unwrap()
+            .unwrap();
+        let survey = site.default_survey.clone().unwrap().id;
+        let deletes = [
+            ("surveys", survey),
+            ("sites", site.site.id),
+            ("organisations", demo.organisation_id),
+        ];
+        for (table, id) in deletes {
+            let sql = format!("DELETE FROM {table} WHERE id = $1");
+            let refused = match app.backend() {
+                Backend::Sqlite => sqlx::query(&sql.replace("$1", "?"))
+                    .bind(id)
+                    .execute(&mut app.raw_sqlite().await)
+                    .await
+                    .err(),
+                Backend::Postgres => sqlx::query(&sql)
+                    .bind(id)
+                    .execute(&mut app.raw_postgres().await)
+                    .await
+                    .err(),
+            };
+            let message = refused
+                .unwrap_or_else(|| panic!("deleting from {table} was allowed"))
+                .to_string();
+            // SQLite keeps its foreign keys; PostgreSQL guards deletes with a trigger instead.
+            let expected = match app.backend() {
+                Backend::Sqlite => "FOREIGN KEY constraint failed",
+                Backend::Postgres => "answers still refer to",
+            };
+            assert!(message.contains(expected), "{table}: {message}");
+        }
+        // Nothing was deleted: the site still resolves and its answers still count.
+        let still = app.store.public_site(&demo.site_key).await.unwrap();
+        assert!(still.is_some());
+    }
+);
