@@ -307,6 +307,11 @@ pub trait Store: Send + Sync + 'static {
     async fn notice_by_id(&self, id: Uuid) -> StoreResult<Option<NoticeVersion>>;
     /// Writes a batch in one transaction (group commit); one outcome per response, in order.
     async fn insert_responses(&self, batch: &[StoredResponse]) -> StoreResult<Vec<InsertOutcome>>;
+    /// How many batches may be written at once. SQLite has one writer: a second would only
+    /// wait in its busy handler and could time out.
+    fn concurrent_batch_writers(&self) -> usize {
+        usize::MAX
+    }
     /// Adds later parts to a stored answer of this site; `false` if there is no such answer.
     async fn amend_response(
         &self,

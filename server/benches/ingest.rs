@@ -196,6 +196,7 @@ async fn main() {
             trust_forwarded_for: false,
             webhook_poll_ms: 1000,
             webhook_retry_ms: 10_000,
+            writers: 1,
         };
         let app = Application::build(&settings, store.clone()).await.unwrap();
         let url = format!("http://127.0.0.1:{}/api/v1/responses", app.port());

@@ -154,6 +154,10 @@ pub struct ServeArgs {
         global = true
     )]
     pub webhook_retry_ms: u64,
+
+    /// Group-commit writers on PostgreSQL (SQLite always has one): batches written at once.
+    #[arg(long, env = "FAREWELL_WRITERS", default_value_t = 1, global = true)]
+    pub writers: usize,
 }
 
 #[derive(Clone, Debug, Args)]

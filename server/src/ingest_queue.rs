@@ -32,28 +32,28 @@ pub struct QueueStats {
 impl GroupCommit {
     /// Starts the writer task. It ends when every `GroupCommit` clone is dropped and the queue
     /// has been drained, which is what graceful shutdown waits for.
-    pub fn start(store: SharedStore) -> (GroupCommit, tokio::task::JoinHandle<()>) {
-        let writers = std::env::var("FAREWELL_WRITERS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(1usize);
+    pub fn start(store: SharedStore, writers: usize) -> (GroupCommit, tokio::task::JoinHandle<()>) {
         let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
         let receiver = Arc::new(tokio::sync::Mutex::new(receiver));
         let stats = Arc::new(QueueStats::default());
-        let tasks: Vec<_> = (0..writers)
-            .map(|_| {
-                tokio::spawn(write_batches(
-                    store.clone(),
-                    receiver.clone(),
-                    stats.clone(),
-                ))
-            })
-            .collect();
-        let writer = tokio::spawn(async move {
-            for t in tasks {
-                let _ = t.await;
+        let work = {
+            let stats = stats.clone();
+            async move {
+                let tasks: Vec<_> = (0..writers)
+                    .map(|_| {
+                        tokio::spawn(write_batches(
+                            store.clone(),
+                            receiver.clone(),
+                            stats.clone(),
+                        ))
+                    })
+                    .collect();
+                for t in tasks {
+                    let _ = t.await;
+                }
             }
-        });
+        };
+        let writer = tokio::spawn(work);
         (GroupCommit { sender, stats }, writer)
     }
 

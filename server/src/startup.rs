@@ -79,7 +79,10 @@ impl Application {
             .site_pkg_dir("pkg")
             .site_addr(listener.local_addr()?)
             .build();
-        let (queue, writer) = GroupCommit::start(store.clone());
+        let (queue, writer) = GroupCommit::start(
+            store.clone(),
+            settings.writers.clamp(1, store.concurrent_batch_writers()),
+        );
         let sink: SharedSink = Arc::new(queue.clone());
         let metrics = crate::metrics::Metrics::default();
         // Per-site limits hold across every app server of one PostgreSQL.

@@ -355,6 +355,10 @@ impl Store for SqliteStore {
             .map_err(backend)
     }
 
+    fn concurrent_batch_writers(&self) -> usize {
+        1
+    }
+
     async fn insert_responses(&self, batch: &[StoredResponse]) -> StoreResult<Vec<InsertOutcome>> {
         let mut tx = self.pool.begin().await.map_err(backend)?;
         let mut inserted = Vec::with_capacity(batch.len());

@@ -111,6 +111,7 @@ pub fn test_settings() -> ServeArgs {
         trust_forwarded_for: false,
         webhook_poll_ms: 100,
         webhook_retry_ms: 200,
+        writers: 1,
     }
 }
 
