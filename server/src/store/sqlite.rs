@@ -422,15 +422,15 @@ impl Store for SqliteStore {
             }
         }
         if !inserted.is_empty() {
-            let fresh: std::collections::HashSet<Uuid> = inserted.iter().copied().collect();
-            let keys: Vec<AnswerKeys> = batch
-                .iter()
-                .filter(|r| fresh.contains(&r.id))
-                .map(AnswerKeys::of)
-                .collect();
+            // Each inserted id once: a batch may hold the same answer twice (its first copy
+            // is the one stored).
+            let mut fresh: std::collections::HashSet<Uuid> = inserted.iter().copied().collect();
+            let new_answers: Vec<&StoredResponse> =
+                batch.iter().filter(|r| fresh.remove(&r.id)).collect();
+            let keys: Vec<AnswerKeys> = new_answers.iter().map(|r| AnswerKeys::of(r)).collect();
             apply_deltas(&mut tx, &deltas(keys.iter().map(|k| (k, 1)))).await?;
             if self.any_webhooks(&mut tx).await? {
-                let events = super::outbox_events(batch.iter().filter(|r| fresh.contains(&r.id)));
+                let events = super::outbox_events(new_answers.into_iter());
                 let now = Utc::now().timestamp_millis();
                 sqlx::query(
                     "INSERT INTO webhook_deliveries

@@ -165,6 +165,24 @@ both_backends!(
         assert!(outcomes
             .iter()
             .all(|o| *o == app::store::InsertOutcome::Duplicate));
+        // The same new answer twice in one batch (a retry racing its original) counts once.
+        let (mut twice, mut once) = (fx.answers[1].clone(), fx.answers[2].clone());
+        twice.id = uuid::Uuid::new_v4();
+        once.id = uuid::Uuid::new_v4();
+        let outcomes = app
+            .store
+            .insert_responses(&[twice.clone(), once.clone(), twice.clone()])
+            .await
+            .unwrap();
+        assert_eq!(
+            outcomes,
+            [
+                app::store::InsertOutcome::Inserted,
+                app::store::InsertOutcome::Inserted,
+                app::store::InsertOutcome::Duplicate
+            ]
+        );
+        fx.answers.extend([twice, once]);
         // Partial answers whose score is changed later move between score columns.
         let mut rng = Rng(99);
         for _ in 0..60 {
