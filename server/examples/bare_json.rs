@@ -1,6 +1,11 @@
 //! The baseline for the ingest benchmark: an axum endpoint that parses the same JSON body and
 //! answers 201, storing nothing. `bare_json 127.0.0.1:PORT`
 use axum::http::StatusCode;
+
+// The same allocator as the farewell binary, so the comparison is about the work, not malloc.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{json, Value};

@@ -1,4 +1,10 @@
 use clap::Parser;
+
+/// Ingest allocates and frees many small buffers per request on several threads; mimalloc
+/// measured cheaper than glibc's malloc there (scripts/bench-ingest.sh).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use farewell::config::{Cli, Command};
 use farewell::{provision, startup::Application, store, telemetry};
 
