@@ -23,10 +23,27 @@ function delay()
   return 0
 end
 
+-- Answers as the widget sends them: usage context that varies, and a comment in one of five.
+local devices = { "desktop", "mobile", "tablet" }
+local browsers = { "chrome", "firefox", "safari", "edge" }
+local triggers = { "armed_exit", "exit_intent", "time_on_site", "api" }
+local languages = { "en", "fi", "sv", "de", "ar" }
+local comments = { "Checkout was slow", "Great selection", "Could not find the size guide",
+                   "Delivery options were clear", "The search is confusing" }
+
+local function pick(list, n) return list[(n % #list) + 1] end
+
 function request()
   sent = sent + 1
   local id = string.format("%s-8%03x-%012x", prefix, sent % 4096, sent)
-  local body = string.format('{"id":"%s","site":"%s","score":%d}', id, site, sent % 11)
+  local r = math.random(0, 1000000)
+  local comment = ""
+  if r % 5 == 0 then comment = string.format(',"comment":"%s"', pick(comments, math.floor(r / 5))) end
+  local body = string.format(
+    '{"id":"%s","site":"%s","score":%d,"language":"%s"%s,'
+      .. '"context":{"path":"/products/%d","device":"%s","browser":"%s","trigger":"%s"}}',
+    id, site, sent % 11, pick(languages, math.floor(r / 7)), comment, r % 40,
+    pick(devices, math.floor(r / 11)), pick(browsers, math.floor(r / 13)), pick(triggers, math.floor(r / 17)))
   return wrk.format("POST", "/api/v1/responses", { ["Content-Type"] = "application/json" }, body)
 end
 
