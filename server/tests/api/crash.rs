@@ -9,8 +9,24 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
-fn start_server(database_url: &str, port: u16) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_farewell"))
+/// The server process, killed when dropped: a failed assertion must not leave it running.
+struct Server(Child);
+
+impl Server {
+    fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn start_server(database_url: &str, port: u16) -> Server {
+    let child = Command::new(env!("CARGO_BIN_EXE_farewell"))
         .args(["--addr", &format!("127.0.0.1:{port}"), "serve"])
         .env("DATABASE_URL", database_url)
         .env("FAREWELL_CLIENT_RATE", "1000000")
@@ -20,7 +36,8 @@ fn start_server(database_url: &str, port: u16) -> Child {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("start farewell")
+        .expect("start farewell");
+    Server(child)
 }
 
 async fn wait_healthy(client: &reqwest::Client, base: &str) {
@@ -100,8 +117,7 @@ async fn crash_case(backend: Backend) {
         .collect();
     // Let the load build up, then kill without warning.
     tokio::time::sleep(Duration::from_millis(1200)).await;
-    server.kill().expect("kill -9");
-    server.wait().unwrap();
+    server.kill();
     for w in writers {
         w.await.unwrap();
     }
@@ -158,8 +174,7 @@ async fn crash_case(backend: Backend) {
             .unwrap();
         assert_eq!(again.status(), 200, "acknowledged answer {id} was lost");
     }
-    restarted.kill().unwrap();
-    restarted.wait().unwrap();
+    restarted.kill();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
