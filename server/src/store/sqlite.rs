@@ -53,6 +53,9 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            // As on PostgreSQL: a request that cannot get a connection fails after 10 s with a
+            // logged error, instead of waiting out sqlx's default 30 s.
+            .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await?;
         sqlx::migrate!("../migrations/sqlite").run(&pool).await?;
