@@ -36,24 +36,20 @@ impl GroupCommit {
         let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
         let receiver = Arc::new(tokio::sync::Mutex::new(receiver));
         let stats = Arc::new(QueueStats::default());
-        let work = {
-            let stats = stats.clone();
-            async move {
-                let tasks: Vec<_> = (0..writers)
-                    .map(|_| {
-                        tokio::spawn(write_batches(
-                            store.clone(),
-                            receiver.clone(),
-                            stats.clone(),
-                        ))
-                    })
-                    .collect();
-                for t in tasks {
-                    let _ = t.await;
-                }
+        let tasks: Vec<_> = (0..writers)
+            .map(|_| {
+                tokio::spawn(write_batches(
+                    store.clone(),
+                    receiver.clone(),
+                    stats.clone(),
+                ))
+            })
+            .collect();
+        let writer = tokio::spawn(async move {
+            for t in tasks {
+                let _ = t.await;
             }
-        };
-        let writer = tokio::spawn(work);
+        });
         (GroupCommit { sender, stats }, writer)
     }
 
