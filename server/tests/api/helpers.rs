@@ -49,6 +49,34 @@ fn init_logs() {
     if std::env::var("TEST_LOG").is_ok() {
         farewell::telemetry::init("debug");
     }
+    dump_threads_when_a_request_times_out();
+}
+
+/// A request that times out means something in the app stopped making progress. Before the
+/// test fails, every thread's stack is printed (with gdb, when the machine has it), so a hang
+/// that shows up once in a while in CI leaves evidence of where it was stuck.
+fn dump_threads_when_a_request_times_out() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let message = info.to_string();
+            if message.contains("TimedOut") || message.contains("timed out") {
+                let stacks = std::process::Command::new("gdb")
+                    .args(["-p", &std::process::id().to_string(), "-batch", "-nx"])
+                    .args(["-ex", "thread apply all bt 40"])
+                    .output();
+                match stacks {
+                    Ok(out) => eprintln!(
+                        "=== threads at the timeout ===\n{}",
+                        String::from_utf8_lossy(&out.stdout)
+                    ),
+                    Err(e) => eprintln!("(no thread dump: {e})"),
+                }
+            }
+            previous(info);
+        }));
+    });
 }
 
 pub async fn fresh_database(backend: Backend) -> (String, Option<tempfile::TempDir>) {
