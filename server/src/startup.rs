@@ -147,7 +147,7 @@ impl Application {
                 provide_context(state.ingest.settings.clone());
             }
         };
-        let routes = generate_route_list(App);
+        let routes = route_list();
         // Sessions are for members' pages and server functions; the visitor API and the widget
         // never use them, so the hot ingest path does not pay for cookie handling.
         let pages = Router::new()
@@ -213,6 +213,16 @@ impl Application {
         tracing::info!("ingest queue drained");
         Ok(())
     }
+}
+
+/// The app's routes, worked out once per process. Leptos finds them by rendering the app with
+/// resource loading switched off — and that switch is process-wide. Generating them again for
+/// each app server (the tests start many in one process) made any page being rendered at that
+/// moment by another server wait forever for its data.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 async fn shutdown_signal() {

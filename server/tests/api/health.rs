@@ -103,3 +103,53 @@ async fn a_live_sqlite_database_is_backed_up_consistently() {
         .await
         .is_err());
 }
+
+/// Leptos finds an app's routes by rendering it with resource loading switched off process-wide.
+/// Starting another app server must not leave a page that is being rendered meanwhile waiting
+/// for its data forever (the cause of the suite's rare 30 s hangs: its tests start servers all
+/// the time).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_keep_rendering_while_other_servers_start() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    let app = crate::helpers::spawn_app(crate::helpers::Backend::Sqlite).await;
+    let demo = app.seed().await;
+    let starting = Arc::new(AtomicBool::new(true));
+    let readers: Vec<_> = (0..6)
+        .map(|_| {
+            let client = reqwest::Client::builder()
+                .timeout(Duration::from_secs(5))
+                .build()
+                .unwrap();
+            let url = app.url(&format!("/s/{}/thanks", demo.site_key));
+            let starting = starting.clone();
+            tokio::spawn(async move {
+                let mut pages = 0;
+                while starting.load(Ordering::Relaxed) {
+                    let page = async { client.get(&url).send().await?.text().await }.await;
+                    match page {
+                        Ok(html) => assert!(html.contains("</html>"), "{html}"),
+                        Err(e) => panic!("a page stalled while servers started: {e}"),
+                    }
+                    pages += 1;
+                }
+                pages
+            })
+        })
+        .collect();
+    for _ in 0..20 {
+        let other = crate::helpers::spawn_app(crate::helpers::Backend::Sqlite).await;
+        drop(other);
+    }
+    starting.store(false, Ordering::Relaxed);
+    let mut pages = 0;
+    for reader in readers {
+        pages += reader.await.expect("a reader failed");
+    }
+    assert!(
+        pages > 20,
+        "too few pages were rendered to mean anything: {pages}"
+    );
+}
