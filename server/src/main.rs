@@ -1,12 +1,11 @@
 use clap::Parser;
+use farewell::config::{Cli, Command};
+use farewell::{provision, startup::Application, store, telemetry};
 
 /// Ingest allocates and frees many small buffers per request on several threads; mimalloc
 /// measured cheaper than glibc's malloc there (scripts/bench-ingest.sh).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-use farewell::config::{Cli, Command};
-use farewell::{provision, startup::Application, store, telemetry};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {

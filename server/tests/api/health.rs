@@ -131,7 +131,8 @@ async fn pages_keep_rendering_while_other_servers_start() {
                     let page = async { client.get(&url).send().await?.text().await }.await;
                     match page {
                         Ok(html) => assert!(html.contains("</html>"), "{html}"),
-                        Err(e) => panic!("a page stalled while servers started: {e}"),
+                        // `{e:?}` names the timeout, so the helpers dump the threads.
+                        Err(e) => panic!("a page stalled while servers started: {e:?}"),
                     }
                     pages += 1;
                 }
