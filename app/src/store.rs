@@ -312,6 +312,10 @@ pub trait Store: Send + Sync + 'static {
     fn concurrent_batch_writers(&self) -> usize {
         usize::MAX
     }
+    /// Counts up to `limit` stored answers into the aggregates (answers are stored uncounted
+    /// and counted later, in bulk); returns how many it counted. Concurrent callers, on any
+    /// app server, count disjoint answers.
+    async fn count_new_answers(&self, limit: u32) -> StoreResult<u64>;
     /// Adds later parts to a stored answer of this site; `false` if there is no such answer.
     async fn amend_response(
         &self,
@@ -362,7 +366,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<(u64, u64, u64)>;
 
     /// Score counts between consecutive `boundaries` (one set per bucket), from the
-    /// pre-aggregates: the cost grows with buckets and quarter hours, not with answers.
+    /// pre-aggregates plus the answers not counted into them yet: the cost grows with buckets
+    /// and quarter hours, not with answers.
     async fn period_counts(
         &self,
         org: Uuid,
@@ -370,7 +375,8 @@ pub trait Store: Send + Sync + 'static {
         filter: &AnswerFilter,
         boundaries: &[DateTime<Utc>],
     ) -> StoreResult<Vec<ScoreCounts>>;
-    /// Score counts per value of one dimension, from the pre-aggregates.
+    /// Score counts per value of one dimension, from the pre-aggregates plus the answers not
+    /// counted into them yet.
     async fn segment_counts(
         &self,
         org: Uuid,

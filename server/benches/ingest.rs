@@ -195,6 +195,7 @@ async fn main() {
             client_burst: 1e9,
             trust_forwarded_for: false,
             webhook_poll_ms: 1000,
+            count_interval_ms: 250,
             webhook_retry_ms: 10_000,
             writers: 1,
         };

@@ -158,6 +158,16 @@ pub struct ServeArgs {
     /// Group-commit writers on PostgreSQL (SQLite always has one): batches written at once.
     #[arg(long, env = "FAREWELL_WRITERS", default_value_t = 1, global = true)]
     pub writers: usize,
+
+    /// How often new answers are counted into the score aggregates, in milliseconds. Reports
+    /// are exact either way; counting less often does less work per answer under load.
+    #[arg(
+        long,
+        env = "FAREWELL_COUNT_INTERVAL_MS",
+        default_value_t = 250,
+        global = true
+    )]
+    pub count_interval_ms: u64,
 }
 
 #[derive(Clone, Debug, Args)]

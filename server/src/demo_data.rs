@@ -336,5 +336,8 @@ pub async fn generate(
     if !impressions.is_empty() {
         store.insert_impressions(&impressions).await?;
     }
+    // Counted here rather than left to a server's counting task: this may run without one.
+    let slice = crate::store::COUNT_SLICE;
+    while store.count_new_answers(slice).await? == u64::from(slice) {}
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 pub mod backup;
 pub mod config;
+pub mod counting;
 pub mod demo_data;
 pub mod http;
 pub mod ingest_queue;

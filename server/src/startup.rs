@@ -120,6 +120,10 @@ impl Application {
             },
         };
         crate::retention::spawn(store.clone(), Duration::from_secs(3600));
+        crate::counting::spawn(
+            store.clone(),
+            Duration::from_millis(settings.count_interval_ms.max(1)),
+        );
         crate::webhooks::spawn(
             store.clone(),
             Duration::from_millis(settings.webhook_poll_ms.max(10)),

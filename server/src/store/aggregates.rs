@@ -1,9 +1,13 @@
-//! Keeping the score pre-aggregates in step with the answers. Both backends fold a write into
-//! per-key deltas here and upsert them in the transaction of the write itself, so the dashboard's
-//! counts and the stored answers can never disagree.
+//! Keeping the score pre-aggregates in step with the answers. New answers are stored uncounted
+//! (queued in `uncounted_answers` by a trigger) and counted later in bulk by
+//! `Store::count_new_answers`; amendments and erasures of counted answers correct the counts in
+//! their own transaction. Both backends fold changes into per-key deltas here. Reports add the
+//! uncounted answers to the aggregates, read in the same snapshot, so the dashboard's counts and
+//! the stored answers can never disagree.
 
-use app::report::Dimension;
-use app::store::{quarter_hour, StoredResponse};
+use app::nps::ScoreCounts;
+use app::report::{Dimension, SegmentCounts};
+use app::store::{quarter_hour, AnswerFilter};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -25,22 +29,6 @@ pub(super) struct AnswerKeys {
 }
 
 impl AnswerKeys {
-    pub fn of(r: &StoredResponse) -> AnswerKeys {
-        AnswerKeys {
-            org_id: r.org_id,
-            site_id: r.site_id,
-            survey_id: r.survey_id,
-            received_at: r.received_at,
-            score: r.score.value(),
-            country: r.context.country.as_ref().map(|c| c.as_str().to_owned()),
-            device: r.context.device.map(|d| d.as_str().to_owned()),
-            browser: r.context.browser.map(|b| b.as_str().to_owned()),
-            language: r.language.clone(),
-            page: r.context.page_path.as_ref().map(|p| p.as_str().to_owned()),
-            trigger: r.context.trigger.map(|t| t.as_str().to_owned()),
-        }
-    }
-
     fn value(&self, dimension: Dimension) -> String {
         let value = match dimension {
             Dimension::Country => &self.country,
@@ -135,4 +123,52 @@ pub(super) fn counts_from_sums(sums: [i64; 11]) -> app::nps::ScoreCounts {
         tracing::error!(?sums, "negative aggregate counts");
     }
     app::nps::ScoreCounts(sums.map(|s| s.max(0) as u64))
+}
+
+/// Adds answers not counted into the aggregates yet to `period_counts`' result: `buckets` are
+/// the same `[from, to)` quarter-hour pairs the aggregate query used.
+pub(super) fn add_uncounted_to_periods(
+    out: &mut [ScoreCounts],
+    uncounted: &[AnswerKeys],
+    filter: &AnswerFilter,
+    buckets: &[[i64; 2]],
+) {
+    for answer in uncounted {
+        let in_survey = filter.survey.is_none_or(|s| s == answer.survey_id);
+        let in_segment = filter
+            .segment
+            .as_ref()
+            .is_none_or(|s| answer.value(s.dimension) == s.value);
+        if !(in_survey && in_segment) {
+            continue;
+        }
+        let bucket = quarter_hour(answer.received_at);
+        for (slot, [from, to]) in out.iter_mut().zip(buckets) {
+            if (*from..*to).contains(&bucket) {
+                slot.0[usize::from(answer.score)] += 1;
+            }
+        }
+    }
+}
+
+/// Adds answers not counted into the aggregates yet to `segment_counts`' result, over the
+/// quarter hours `[from, to)`.
+pub(super) fn add_uncounted_to_segments(
+    segments: Vec<SegmentCounts>,
+    uncounted: &[AnswerKeys],
+    survey: Option<uuid::Uuid>,
+    dimension: Dimension,
+    [from, to]: [i64; 2],
+) -> Vec<SegmentCounts> {
+    let mut by_value: std::collections::BTreeMap<String, ScoreCounts> =
+        segments.into_iter().map(|s| (s.value, s.counts)).collect();
+    for answer in uncounted.iter().filter(|a| {
+        survey.is_none_or(|s| s == a.survey_id) && (from..to).contains(&quarter_hour(a.received_at))
+    }) {
+        by_value.entry(answer.value(dimension)).or_default().0[usize::from(answer.score)] += 1;
+    }
+    by_value
+        .into_iter()
+        .map(|(value, counts)| SegmentCounts { value, counts })
+        .collect()
 }

@@ -1,8 +1,8 @@
 //! The backend for scale: many stateless app servers on one PostgreSQL.
 
 use super::aggregates::{
-    add_excluded, column, counts_from_sums, deltas, sum_columns, AggregateKey, AnswerKeys,
-    UPSERT_CHUNK,
+    add_excluded, add_uncounted_to_periods, add_uncounted_to_segments, column, counts_from_sums,
+    deltas, sum_columns, AggregateKey, AnswerKeys, UPSERT_CHUNK,
 };
 use super::{backend, content_hash, counts_from_rows, map_err, new_site_key};
 use app::domain::{Email, ResponseAmendment, Role, SurveySettings};
@@ -422,33 +422,63 @@ impl Store for PostgresStore {
         } else {
             Vec::new()
         };
-        if !inserted.is_empty() {
+        // The insert trigger queued the new answers for counting (`count_new_answers`).
+        if !inserted.is_empty() && self.any_webhooks(&mut tx).await? {
             // Each inserted id once: a batch may hold the same answer twice (its first copy
             // is the one stored).
             let mut fresh: std::collections::HashSet<Uuid> = inserted.iter().copied().collect();
             let new_answers: Vec<&StoredResponse> =
                 batch.iter().filter(|r| fresh.remove(&r.id)).collect();
-            let keys: Vec<AnswerKeys> = new_answers.iter().map(|r| AnswerKeys::of(r)).collect();
-            apply_deltas(&mut tx, &deltas(keys.iter().map(|k| (k, 1)))).await?;
-            if self.any_webhooks(&mut tx).await? {
-                let events = super::outbox_events(new_answers.into_iter());
-                sqlx::query(
-                    "INSERT INTO webhook_deliveries
-                         (id, webhook_id, org_id, event, payload, created_at, attempts, next_attempt_at)
-                     SELECT gen_random_uuid(), w.id, w.org_id, e.event, e.payload, $2, 0, $2
-                     FROM jsonb_to_recordset($1::jsonb) AS e (org uuid, event text, payload text)
-                     JOIN webhooks w ON w.org_id = e.org AND w.revoked_at IS NULL
-                      AND e.event = ANY (string_to_array(w.events, ','))",
-                )
-                .bind(events)
-                .bind(Utc::now())
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
-            }
+            let events = super::outbox_events(new_answers.into_iter());
+            sqlx::query(
+                "INSERT INTO webhook_deliveries
+                     (id, webhook_id, org_id, event, payload, created_at, attempts, next_attempt_at)
+                 SELECT gen_random_uuid(), w.id, w.org_id, e.event, e.payload, $2, 0, $2
+                 FROM jsonb_to_recordset($1::jsonb) AS e (org uuid, event text, payload text)
+                 JOIN webhooks w ON w.org_id = e.org AND w.revoked_at IS NULL
+                  AND e.event = ANY (string_to_array(w.events, ','))",
+            )
+            .bind(events)
+            .bind(Utc::now())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
         }
         tx.commit().await.map_err(backend)?;
         Ok(super::outcomes(batch, &inserted, &existing))
+    }
+
+    async fn count_new_answers(&self, limit: u32) -> StoreResult<u64> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        // Claims answers off the queue and reads what they are counted under, in one statement.
+        // SKIP LOCKED: app servers counting at once take disjoint answers, and an answer being
+        // amended or erased right now (its queue row locked) waits for the next count. One
+        // claimed after its amendment started makes the amendment wait for this commit, after
+        // which it corrects the counts itself.
+        let rows = sqlx::query(&format!(
+            "WITH claimed AS (
+                 DELETE FROM uncounted_answers WHERE response_id IN
+                     (SELECT response_id FROM uncounted_answers LIMIT $1 FOR UPDATE SKIP LOCKED)
+                 RETURNING response_id)
+             SELECT {ANSWER_KEYS}, (SELECT COUNT(*) FROM claimed) AS claimed
+             FROM claimed c JOIN responses r ON r.id = c.response_id"
+        ))
+        .bind(i64::from(limit))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(backend)?;
+        let claimed: i64 = match rows.first() {
+            Some(row) => row.try_get("claimed").map_err(backend)?,
+            None => 0,
+        };
+        let keys = rows
+            .iter()
+            .map(answer_keys_from_row)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(backend)?;
+        apply_deltas(&mut tx, &deltas(keys.iter().map(|k| (k, 1)))).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(claimed.max(0) as u64)
     }
 
     async fn amend_response(
@@ -460,11 +490,9 @@ impl Store for PostgresStore {
     ) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await.map_err(backend)?;
         // The row lock keeps the score read here until the aggregates are corrected.
-        let before = sqlx::query(
-            "SELECT org_id, site_id, survey_id, received_at, score, country, device_class,
-                    browser_family, language, page_path, trigger
-             FROM responses WHERE id = $1 AND site_id = $2 FOR UPDATE",
-        )
+        let before = sqlx::query(&format!(
+            "SELECT {ANSWER_KEYS} FROM responses WHERE id = $1 AND site_id = $2 FOR UPDATE"
+        ))
         .bind(id)
         .bind(site)
         .fetch_optional(&mut *tx)
@@ -494,11 +522,21 @@ impl Store for PostgresStore {
         .await
         .map_err(backend)?;
         if let Some(score) = a.score.filter(|s| s.value() != before.score) {
-            let after = AnswerKeys {
-                score: score.value(),
-                ..before.clone()
-            };
-            apply_deltas(&mut tx, &deltas([(&before, -1), (&after, 1)])).await?;
+            // An answer not counted yet is counted later with the score it then has. The lock
+            // keeps a count from claiming it meanwhile, or waits for a count that already has.
+            let uncounted =
+                sqlx::query("SELECT 1 FROM uncounted_answers WHERE response_id = $1 FOR UPDATE")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+            if uncounted.is_none() {
+                let after = AnswerKeys {
+                    score: score.value(),
+                    ..before.clone()
+                };
+                apply_deltas(&mut tx, &deltas([(&before, -1), (&after, 1)])).await?;
+            }
         }
         tx.commit().await.map_err(backend)?;
         Ok(true)
@@ -735,6 +773,7 @@ impl Store for PostgresStore {
              GROUP BY idx",
             sums = sum_columns("")
         );
+        let mut tx = snapshot(&self.pool).await?;
         let rows = sqlx::query(&sql)
             .bind(&thresholds)
             .bind(site)
@@ -744,9 +783,11 @@ impl Store for PostgresStore {
             .bind(thresholds[buckets])
             .bind(org)
             .bind(filter.survey)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *tx)
             .await
             .map_err(backend)?;
+        let uncounted = uncounted_keys(&mut tx, org, site).await?;
+        tx.commit().await.map_err(backend)?;
         let mut out = vec![ScoreCounts::default(); buckets];
         for row in rows {
             let idx: i32 = row.try_get(0).map_err(backend)?;
@@ -754,6 +795,8 @@ impl Store for PostgresStore {
                 *slot = counts_from_sums(sums_from_row(&row, 1).map_err(backend)?);
             }
         }
+        let pairs: Vec<[i64; 2]> = thresholds.windows(2).map(|w| [w[0], w[1]]).collect();
+        add_uncounted_to_periods(&mut out, &uncounted, filter, &pairs);
         Ok(out)
     }
 
@@ -772,17 +815,22 @@ impl Store for PostgresStore {
              GROUP BY value",
             sums = sum_columns("")
         );
+        let buckets = [quarter_hour(range.from), quarter_hour(range.to)];
+        let mut tx = snapshot(&self.pool).await?;
         let rows = sqlx::query(&sql)
             .bind(site)
             .bind(dimension.as_str())
-            .bind(quarter_hour(range.from))
-            .bind(quarter_hour(range.to))
+            .bind(buckets[0])
+            .bind(buckets[1])
             .bind(org)
             .bind(survey)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *tx)
             .await
             .map_err(backend)?;
-        rows.iter()
+        let uncounted = uncounted_keys(&mut tx, org, site).await?;
+        tx.commit().await.map_err(backend)?;
+        let counted = rows
+            .iter()
             .map(|row| {
                 Ok(SegmentCounts {
                     value: row.try_get(0)?,
@@ -790,7 +838,10 @@ impl Store for PostgresStore {
                 })
             })
             .collect::<Result<_, sqlx::Error>>()
-            .map_err(backend)
+            .map_err(backend)?;
+        Ok(add_uncounted_to_segments(
+            counted, &uncounted, survey, dimension, buckets,
+        ))
     }
 
     async fn verbatims(
@@ -1632,25 +1683,40 @@ impl Store for PostgresStore {
 
     async fn erase_answers(&self, org: Uuid, ids: &[Uuid]) -> StoreResult<u64> {
         let mut tx = self.pool.begin().await.map_err(backend)?;
-        // The search vector goes with the row; tags go by ON DELETE CASCADE.
-        let rows = sqlx::query(
-            "DELETE FROM responses WHERE org_id = $1 AND id = ANY($2)
-             RETURNING org_id, site_id, survey_id, received_at, score, country, device_class,
-                       browser_family, language, page_path, trigger",
+        // Answers not counted yet only leave the queue; counted ones are subtracted. A count
+        // that has claimed one of them holds its queue row: this waits for that count to
+        // commit, and then finds the answer counted.
+        let uncounted: std::collections::HashSet<Uuid> = sqlx::query_scalar(
+            "DELETE FROM uncounted_answers WHERE response_id IN
+                 (SELECT id FROM responses WHERE org_id = $1 AND id = ANY($2))
+             RETURNING response_id",
         )
         .bind(org)
         .bind(ids)
         .fetch_all(&mut *tx)
         .await
+        .map_err(backend)?
+        .into_iter()
+        .collect();
+        // The search vector goes with the row; tags go by ON DELETE CASCADE.
+        let rows = sqlx::query(&format!(
+            "DELETE FROM responses WHERE org_id = $1 AND id = ANY($2) RETURNING id, {ANSWER_KEYS}"
+        ))
+        .bind(org)
+        .bind(ids)
+        .fetch_all(&mut *tx)
+        .await
         .map_err(backend)?;
-        let erased = rows
-            .iter()
-            .map(answer_keys_from_row)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(backend)?;
-        apply_deltas(&mut tx, &deltas(erased.iter().map(|k| (k, -1)))).await?;
+        let mut counted = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let id: Uuid = row.try_get("id").map_err(backend)?;
+            if !uncounted.contains(&id) {
+                counted.push(answer_keys_from_row(row).map_err(backend)?);
+            }
+        }
+        apply_deltas(&mut tx, &deltas(counted.iter().map(|k| (k, -1)))).await?;
         tx.commit().await.map_err(backend)?;
-        Ok(erased.len() as u64)
+        Ok(rows.len() as u64)
     }
 
     async fn retention_days(&self, org: Uuid) -> StoreResult<Option<u32>> {
@@ -1674,6 +1740,7 @@ impl Store for PostgresStore {
     }
 
     async fn purge_expired(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+        super::count_before_purging(self).await?;
         let mut purged = 0;
         // In slices, so no transaction grows large; SKIP LOCKED lets app servers purge together.
         loop {
@@ -1682,6 +1749,7 @@ impl Store for PostgresStore {
                      SELECT r.id FROM responses r JOIN organisations o ON o.id = r.org_id
                      WHERE o.retention_days IS NOT NULL
                        AND r.received_at < $1 - make_interval(days => o.retention_days)
+                       AND NOT EXISTS (SELECT 1 FROM uncounted_answers u WHERE u.response_id = r.id)
                      LIMIT 5000 FOR UPDATE OF r SKIP LOCKED)",
             )
             .bind(now)
@@ -1762,6 +1830,45 @@ fn answer_keys_from_row(row: &PgRow) -> Result<AnswerKeys, sqlx::Error> {
         page: row.try_get("page_path")?,
         trigger: row.try_get("trigger")?,
     })
+}
+
+/// What an answer is counted under (`answer_keys_from_row`).
+const ANSWER_KEYS: &str = "org_id, site_id, survey_id, received_at, score, country, device_class,
+     browser_family, language, page_path, trigger";
+
+/// A read-only transaction with one snapshot for all its statements: the aggregates and the
+/// answers not counted into them yet are read as of the same moment.
+async fn snapshot(pool: &PgPool) -> StoreResult<sqlx::Transaction<'static, Postgres>> {
+    let mut tx = pool.begin().await.map_err(backend)?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+    Ok(tx)
+}
+
+/// A site's answers that are not counted into the aggregates yet: few, since the counting task
+/// runs several times a second. Read in the caller's snapshot, beside the aggregates.
+async fn uncounted_keys(
+    conn: &mut PgConnection,
+    org: Uuid,
+    site: Uuid,
+) -> StoreResult<Vec<AnswerKeys>> {
+    // Looked up by primary key from the short queue, never by walking the site's answers.
+    let rows = sqlx::query(&format!(
+        "SELECT {ANSWER_KEYS} FROM responses
+         WHERE id = ANY (ARRAY (SELECT response_id FROM uncounted_answers))
+           AND org_id = $1 AND site_id = $2"
+    ))
+    .bind(org)
+    .bind(site)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(backend)?;
+    rows.iter()
+        .map(answer_keys_from_row)
+        .collect::<Result<_, _>>()
+        .map_err(backend)
 }
 
 /// Adds the deltas to the aggregate rows, creating the rows that do not exist yet.

@@ -1,8 +1,8 @@
 //! The embedded backend: one SQLite file in WAL mode.
 
 use super::aggregates::{
-    add_excluded, column, counts_from_sums, deltas, sum_columns, AggregateKey, AnswerKeys,
-    UPSERT_CHUNK,
+    add_excluded, add_uncounted_to_periods, add_uncounted_to_segments, column, counts_from_sums,
+    deltas, sum_columns, AggregateKey, AnswerKeys, UPSERT_CHUNK,
 };
 use super::{backend, content_hash, counts_from_rows, map_err, new_site_key};
 use app::domain::{Email, ResponseAmendment, Role, SurveySettings};
@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{ConnectOptions, Connection, QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 use std::str::FromStr;
 use std::time::Duration;
 use uuid::Uuid;
@@ -23,6 +23,11 @@ use uuid::Uuid;
 pub struct SqliteStore {
     pool: SqlitePool,
     webhooks: std::sync::Arc<super::WebhookPresence>,
+    /// One connection for the frequent writers of answers and counts (group commit, counting,
+    /// amending, erasing, purging). SQLite has one write lock: waiting for this connection is
+    /// a wake-up, while waiting in SQLite's busy handler is a sleep of up to 100 ms. Held
+    /// directly rather than through a pool, whose hand-over cost a third of a batch's time.
+    writer: std::sync::Arc<tokio::sync::Mutex<SqliteConnection>>,
 }
 
 impl SqliteStore {
@@ -56,12 +61,15 @@ impl SqliteStore {
             // As on PostgreSQL: a request that cannot get a connection fails after 10 s with a
             // logged error, instead of waiting out sqlx's default 30 s.
             .acquire_timeout(Duration::from_secs(10))
-            .connect_with(options)
+            .connect_with(options.clone())
             .await?;
         sqlx::migrate!("../migrations/sqlite").run(&pool).await?;
+        // 64 MiB: the index pages answers are written into stay in memory.
+        let writer = options.pragma("cache_size", "-65536").connect().await?;
         Ok(SqliteStore {
             pool,
             webhooks: Default::default(),
+            writer: std::sync::Arc::new(tokio::sync::Mutex::new(writer)),
         })
     }
 
@@ -106,6 +114,10 @@ fn notice_from_row(row: &SqliteRow) -> Result<NoticeVersion, sqlx::Error> {
 
 /// Rows per multi-row INSERT.
 const INSERT_CHUNK: usize = 500;
+
+/// What an answer is counted under (`answer_keys_from_row`).
+const ANSWER_KEYS: &str = "org_id, site_id, survey_id, received_at, score, country, device_class,
+     browser_family, language, page_path, trigger";
 
 const SITE_COLUMNS: &str = "id, org_id, name, site_key, allowed_origins";
 
@@ -363,7 +375,8 @@ impl Store for SqliteStore {
     }
 
     async fn insert_responses(&self, batch: &[StoredResponse]) -> StoreResult<Vec<InsertOutcome>> {
-        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut writer = self.writer.lock().await;
+        let mut tx = writer.begin().await.map_err(backend)?;
         let mut inserted = Vec::with_capacity(batch.len());
         // Multi-row statements: the driver's cost is per statement, not per row. 18 parameters a
         // row keeps a chunk far below SQLite's 32766-parameter limit. The opt-out filter is part
@@ -424,35 +437,68 @@ impl Store for SqliteStore {
                 existing.extend(query.fetch_all(&mut *tx).await.map_err(backend)?);
             }
         }
-        if !inserted.is_empty() {
-            // Each inserted id once: a batch may hold the same answer twice (its first copy
-            // is the one stored).
+        // The insert trigger queued the new answers for counting (`count_new_answers`).
+        if !inserted.is_empty() && self.any_webhooks(&mut tx).await? {
+            // Each inserted id once: a batch may hold the same answer twice (its first
+            // copy is the one stored).
             let mut fresh: std::collections::HashSet<Uuid> = inserted.iter().copied().collect();
             let new_answers: Vec<&StoredResponse> =
                 batch.iter().filter(|r| fresh.remove(&r.id)).collect();
-            let keys: Vec<AnswerKeys> = new_answers.iter().map(|r| AnswerKeys::of(r)).collect();
-            apply_deltas(&mut tx, &deltas(keys.iter().map(|k| (k, 1)))).await?;
-            if self.any_webhooks(&mut tx).await? {
-                let events = super::outbox_events(new_answers.into_iter());
-                let now = Utc::now().timestamp_millis();
-                sqlx::query(
-                    "INSERT INTO webhook_deliveries
-                         (id, webhook_id, org_id, event, payload, created_at, attempts, next_attempt_at)
-                     SELECT randomblob(16), w.id, w.org_id, e.value ->> 'event', e.value ->> 'payload', ?, 0, ?
-                     FROM json_each(?) e JOIN webhooks w
-                       ON w.org_id = unhex(e.value ->> 'org') AND w.revoked_at IS NULL
-                      AND instr(',' || w.events || ',', ',' || (e.value ->> 'event') || ',') > 0",
-                )
-                .bind(now)
-                .bind(now)
-                .bind(events)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
-            }
+            let events = super::outbox_events(new_answers.into_iter());
+            let now = Utc::now().timestamp_millis();
+            sqlx::query(
+                "INSERT INTO webhook_deliveries
+                     (id, webhook_id, org_id, event, payload, created_at, attempts, next_attempt_at)
+                 SELECT randomblob(16), w.id, w.org_id, e.value ->> 'event', e.value ->> 'payload', ?, 0, ?
+                 FROM json_each(?) e JOIN webhooks w
+                   ON w.org_id = unhex(e.value ->> 'org') AND w.revoked_at IS NULL
+                  AND instr(',' || w.events || ',', ',' || (e.value ->> 'event') || ',') > 0",
+            )
+            .bind(now)
+            .bind(now)
+            .bind(events)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
         }
         tx.commit().await.map_err(backend)?;
         Ok(super::outcomes(batch, &inserted, &existing))
+    }
+
+    async fn count_new_answers(&self, limit: u32) -> StoreResult<u64> {
+        let mut writer = self.writer.lock().await;
+        // IMMEDIATE: the write lock from the start, so nothing can amend or erase these answers
+        // between reading and counting them.
+        let mut tx = writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(backend)?;
+        let rows = sqlx::query(&format!(
+            "SELECT u.seq, {ANSWER_KEYS} FROM uncounted_answers u CROSS JOIN responses r
+             ON r.id = u.response_id ORDER BY u.seq LIMIT ?"
+        ))
+        .bind(i64::from(limit))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(backend)?;
+        let Some(last) = rows.last() else {
+            return Ok(0);
+        };
+        let last: i64 = last.try_get("seq").map_err(backend)?;
+        let keys = rows
+            .iter()
+            .map(answer_keys_from_row)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(backend)?;
+        apply_deltas(&mut tx, &deltas(keys.iter().map(|k| (k, 1)))).await?;
+        // Also drops queue entries of answers deleted behind the store's back (none expected).
+        let taken = sqlx::query("DELETE FROM uncounted_answers WHERE seq <= ?")
+            .bind(last)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(taken.rows_affected())
     }
 
     async fn amend_response(
@@ -462,7 +508,8 @@ impl Store for SqliteStore {
         a: &ResponseAmendment,
         at: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut writer = self.writer.lock().await;
+        let mut tx = writer.begin().await.map_err(backend)?;
         // Touching the row first takes the write lock, so the score read next cannot change
         // before the aggregates are corrected.
         let touched =
@@ -476,15 +523,11 @@ impl Store for SqliteStore {
         if touched.rows_affected() != 1 {
             return Ok(false);
         }
-        let before = sqlx::query(
-            "SELECT org_id, site_id, survey_id, received_at, score, country, device_class,
-                    browser_family, language, page_path, trigger
-             FROM responses WHERE id = ?",
-        )
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(backend)?;
+        let before = sqlx::query(&format!("SELECT {ANSWER_KEYS} FROM responses WHERE id = ?"))
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend)?;
         let before = answer_keys_from_row(&before).map_err(backend)?;
         sqlx::query(
             "UPDATE responses SET
@@ -504,11 +547,21 @@ impl Store for SqliteStore {
         .await
         .map_err(backend)?;
         if let Some(score) = a.score.filter(|s| s.value() != before.score) {
-            let after = AnswerKeys {
-                score: score.value(),
-                ..before.clone()
-            };
-            apply_deltas(&mut tx, &deltas([(&before, -1), (&after, 1)])).await?;
+            // An answer not counted yet is counted later with the score it then has.
+            let counted: bool = sqlx::query_scalar(
+                "SELECT NOT EXISTS (SELECT 1 FROM uncounted_answers WHERE response_id = ?)",
+            )
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend)?;
+            if counted {
+                let after = AnswerKeys {
+                    score: score.value(),
+                    ..before.clone()
+                };
+                apply_deltas(&mut tx, &deltas([(&before, -1), (&after, 1)])).await?;
+            }
         }
         tx.commit().await.map_err(backend)?;
         Ok(true)
@@ -744,6 +797,9 @@ impl Store for SqliteStore {
              GROUP BY p.idx",
             sums = sum_columns("a.")
         );
+        // One read transaction: the aggregates and the answers not counted into them yet are
+        // read from the same snapshot.
+        let mut tx = self.pool.begin().await.map_err(backend)?;
         let rows = sqlx::query(&sql)
             .bind(serde_json::to_string(&pairs).map_err(backend)?)
             .bind(site)
@@ -752,9 +808,11 @@ impl Store for SqliteStore {
             .bind(org)
             .bind(filter.survey)
             .bind(filter.survey)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *tx)
             .await
             .map_err(backend)?;
+        let uncounted = uncounted_keys(&mut tx, org, site).await?;
+        tx.commit().await.map_err(backend)?;
         let mut out = vec![ScoreCounts::default(); buckets];
         for row in rows {
             let idx: i64 = row.try_get(0).map_err(backend)?;
@@ -762,6 +820,7 @@ impl Store for SqliteStore {
                 *slot = counts_from_sums(sums_from_row(&row, 1).map_err(backend)?);
             }
         }
+        add_uncounted_to_periods(&mut out, &uncounted, filter, &pairs);
         Ok(out)
     }
 
@@ -780,18 +839,25 @@ impl Store for SqliteStore {
              GROUP BY value",
             sums = sum_columns("")
         );
+        let buckets = [quarter_hour(range.from), quarter_hour(range.to)];
+        // One read transaction: the aggregates and the answers not counted into them yet are
+        // read from the same snapshot.
+        let mut tx = self.pool.begin().await.map_err(backend)?;
         let rows = sqlx::query(&sql)
             .bind(site)
             .bind(dimension.as_str())
-            .bind(quarter_hour(range.from))
-            .bind(quarter_hour(range.to))
+            .bind(buckets[0])
+            .bind(buckets[1])
             .bind(org)
             .bind(survey)
             .bind(survey)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *tx)
             .await
             .map_err(backend)?;
-        rows.iter()
+        let uncounted = uncounted_keys(&mut tx, org, site).await?;
+        tx.commit().await.map_err(backend)?;
+        let counted = rows
+            .iter()
             .map(|row| {
                 Ok(SegmentCounts {
                     value: row.try_get(0)?,
@@ -799,7 +865,10 @@ impl Store for SqliteStore {
                 })
             })
             .collect::<Result<_, sqlx::Error>>()
-            .map_err(backend)
+            .map_err(backend)?;
+        Ok(add_uncounted_to_segments(
+            counted, &uncounted, survey, dimension, buckets,
+        ))
     }
 
     async fn verbatims(
@@ -1636,27 +1705,47 @@ impl Store for SqliteStore {
     }
 
     async fn erase_answers(&self, org: Uuid, ids: &[Uuid]) -> StoreResult<u64> {
-        let mut tx = self.pool.begin().await.map_err(backend)?;
-        let mut erased = vec![];
+        let mut writer = self.writer.lock().await;
+        let mut tx = writer.begin().await.map_err(backend)?;
+        let (mut erased, mut counted) = (0, vec![]);
         for chunk in ids.chunks(INSERT_CHUNK) {
             let marks = vec!["?"; chunk.len()].join(", ");
+            // Answers not counted yet only leave the queue; counted ones are subtracted.
+            let sql = format!(
+                "DELETE FROM uncounted_answers WHERE response_id IN
+                     (SELECT id FROM responses WHERE org_id = ? AND id IN ({marks}))
+                 RETURNING response_id"
+            );
+            let mut query = sqlx::query_scalar::<_, Uuid>(&sql).bind(org);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            let uncounted: std::collections::HashSet<Uuid> = query
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(backend)?
+                .into_iter()
+                .collect();
             // Triggers remove the search entries; tags go by ON DELETE CASCADE.
             let sql = format!(
                 "DELETE FROM responses WHERE org_id = ? AND id IN ({marks})
-                 RETURNING org_id, site_id, survey_id, received_at, score, country, device_class,
-                           browser_family, language, page_path, trigger"
+                 RETURNING id, {ANSWER_KEYS}"
             );
             let mut query = sqlx::query(&sql).bind(org);
             for id in chunk {
                 query = query.bind(*id);
             }
             for row in query.fetch_all(&mut *tx).await.map_err(backend)? {
-                erased.push(answer_keys_from_row(&row).map_err(backend)?);
+                erased += 1;
+                let id: Uuid = row.try_get("id").map_err(backend)?;
+                if !uncounted.contains(&id) {
+                    counted.push(answer_keys_from_row(&row).map_err(backend)?);
+                }
             }
         }
-        apply_deltas(&mut tx, &deltas(erased.iter().map(|k| (k, -1)))).await?;
+        apply_deltas(&mut tx, &deltas(counted.iter().map(|k| (k, -1)))).await?;
         tx.commit().await.map_err(backend)?;
-        Ok(erased.len() as u64)
+        Ok(erased)
     }
 
     async fn retention_days(&self, org: Uuid) -> StoreResult<Option<u32>> {
@@ -1682,6 +1771,7 @@ impl Store for SqliteStore {
     }
 
     async fn purge_expired(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+        super::count_before_purging(self).await?;
         let mut purged = 0;
         // In slices, so the write lock is never held for long.
         loop {
@@ -1690,10 +1780,11 @@ impl Store for SqliteStore {
                      SELECT r.id FROM responses r JOIN organisations o ON o.id = r.org_id
                      WHERE o.retention_days IS NOT NULL
                        AND r.received_at < ? - o.retention_days * 86400000
+                       AND r.id NOT IN (SELECT response_id FROM uncounted_answers)
                      LIMIT 5000)",
             )
             .bind(now.timestamp_millis())
-            .execute(&self.pool)
+            .execute(&mut *self.writer.lock().await)
             .await
             .map_err(backend)?;
             purged += done.rows_affected();
@@ -1771,6 +1862,30 @@ fn answer_keys_from_row(row: &SqliteRow) -> Result<AnswerKeys, sqlx::Error> {
         page: row.try_get("page_path")?,
         trigger: row.try_get("trigger")?,
     })
+}
+
+/// A site's answers that are not counted into the aggregates yet: few, since the counting task
+/// runs several times a second. Read in the caller's transaction, beside the aggregates.
+async fn uncounted_keys(
+    conn: &mut SqliteConnection,
+    org: Uuid,
+    site: Uuid,
+) -> StoreResult<Vec<AnswerKeys>> {
+    // CROSS JOIN keeps SQLite from walking the site's answers instead of the short queue.
+    let sql = format!(
+        "SELECT {ANSWER_KEYS} FROM uncounted_answers u CROSS JOIN responses r
+         ON r.id = u.response_id WHERE r.org_id = ? AND r.site_id = ?"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(org)
+        .bind(site)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(backend)?;
+    rows.iter()
+        .map(answer_keys_from_row)
+        .collect::<Result<_, _>>()
+        .map_err(backend)
 }
 
 /// Adds the deltas to the aggregate rows, creating the rows that do not exist yet.

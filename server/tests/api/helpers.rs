@@ -18,6 +18,26 @@ pub enum Backend {
 /// Runs one async test body against each backend: `both_backends!(name, |app| async move {…})`.
 #[macro_export]
 macro_rules! both_backends {
+    ($name:ident, settings: $change:expr, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app =
+                    $crate::helpers::spawn_app_with($crate::helpers::Backend::Sqlite, $change)
+                        .await;
+                ($body)(app).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let app =
+                    $crate::helpers::spawn_app_with($crate::helpers::Backend::Postgres, $change)
+                        .await;
+                ($body)(app).await;
+            }
+        }
+    };
     ($name:ident, $body:expr) => {
         mod $name {
             #[allow(unused_imports)]
@@ -138,9 +158,16 @@ pub fn test_settings() -> ServeArgs {
         client_burst: 100_000.0,
         trust_forwarded_for: false,
         webhook_poll_ms: 100,
+        count_interval_ms: 50,
         webhook_retry_ms: 200,
         writers: 1,
     }
+}
+
+/// For `spawn_app_with`: the app's counting task waits a day between counts, so answers stay
+/// uncounted until the test calls `store.count_new_answers` itself.
+pub fn counting_by_hand(settings: &mut ServeArgs) {
+    settings.count_interval_ms = 86_400_000;
 }
 
 /// An app server with these settings on an existing database (multi-instance tests).

@@ -154,11 +154,98 @@ fn recount<'a>(
         .collect()
 }
 
+/// Compares `rounds` random reports (zone, range, granularity, filter, dimension) with a recount
+/// of `fx.answers`; returns how many answers the compared buckets held.
+async fn assert_figures_match(app: &TestApp, fx: &Fixture, rng: &mut Rng, rounds: u32) -> u64 {
+    let (org, site) = (fx.demo.organisation_id, fx.demo.site_id);
+    let zones = [
+        "UTC",
+        "Europe/Helsinki",
+        "America/St_Johns",
+        "Asia/Kathmandu",
+        "Australia/Lord_Howe",
+        "Pacific/Chatham",
+    ];
+    let first = NaiveDate::from_ymd_opt(2026, 2, 25).unwrap();
+    let mut checked = 0u64;
+    for round in 0..rounds {
+        let name: &&str = rng.pick(&zones);
+        let tz = zone(name).unwrap();
+        let from = first + Duration::days(rng.below(70) as i64);
+        let to = from + Duration::days(rng.below(45) as i64);
+        let granularity = *rng.pick(&Granularity::ALL);
+        let dimension = *rng.pick(&Dimension::ALL);
+        let filter = match round % 3 {
+            0 => AnswerFilter::default(),
+            1 => AnswerFilter {
+                survey: Some(*rng.pick(&fx.surveys)),
+                segment: None,
+            },
+            _ => AnswerFilter {
+                survey: None,
+                segment: Some(SegmentFilter {
+                    dimension,
+                    value: if dimension == Dimension::Survey {
+                        rng.pick(&fx.surveys).to_string()
+                    } else {
+                        rng.pick(values(dimension)).unwrap_or("").to_string()
+                    },
+                }),
+            },
+        };
+        let buckets = periods(tz, from, to, granularity).unwrap();
+        let stored = app
+            .store
+            .period_counts(org, site, &filter, &buckets.boundaries)
+            .await
+            .unwrap();
+        assert_eq!(stored.len(), buckets.labels.len());
+        for (i, counts) in stored.iter().enumerate() {
+            let expected = recount(
+                fx.answers.iter(),
+                &filter,
+                buckets.boundaries[i],
+                buckets.boundaries[i + 1],
+            );
+            assert_eq!(
+                *counts, expected,
+                "{tz} {from}..{to} {granularity:?} bucket {i} {filter:?}"
+            );
+            checked += counts.n();
+        }
+
+        let whole = range(tz, from, to);
+        let survey = (round % 2 == 0).then(|| *rng.pick(&fx.surveys));
+        let segments = app
+            .store
+            .segment_counts(org, site, survey, dimension, whole)
+            .await
+            .unwrap();
+        let mut expected: BTreeMap<String, ScoreCounts> = BTreeMap::new();
+        for r in fx.answers.iter().filter(|r| {
+            r.received_at >= whole.from
+                && r.received_at < whole.to
+                && survey.is_none_or(|s| s == r.survey_id)
+        }) {
+            expected
+                .entry(value_of(r, dimension))
+                .or_default()
+                .add(r.score);
+        }
+        let got: BTreeMap<String, ScoreCounts> = segments
+            .into_iter()
+            .filter(|s| s.counts.n() > 0)
+            .map(|s| (s.value, s.counts))
+            .collect();
+        assert_eq!(got, expected, "{tz} {from}..{to} by {dimension:?}");
+    }
+    checked
+}
+
 both_backends!(
     aggregates_equal_a_recount_of_the_answers_in_any_zone_and_range,
     |app: TestApp| async move {
         let mut fx = fill(&app, 700, 0x5eed).await;
-        let org = fx.demo.organisation_id;
         let site = fx.demo.site_id;
         // Retries are stored once and counted once.
         let outcomes = app.store.insert_responses(&fx.answers[..40]).await.unwrap();
@@ -200,90 +287,195 @@ both_backends!(
             fx.answers[i].score = score;
         }
 
-        let zones = [
-            "UTC",
-            "Europe/Helsinki",
-            "America/St_Johns",
-            "Asia/Kathmandu",
-            "Australia/Lord_Howe",
-            "Pacific/Chatham",
-        ];
-        let first = NaiveDate::from_ymd_opt(2026, 2, 25).unwrap();
-        let mut checked = 0u64;
-        for round in 0..36 {
-            let name: &&str = rng.pick(&zones);
-            let tz = zone(name).unwrap();
-            let from = first + Duration::days(rng.below(70) as i64);
-            let to = from + Duration::days(rng.below(45) as i64);
-            let granularity = *rng.pick(&Granularity::ALL);
-            let dimension = *rng.pick(&Dimension::ALL);
-            let filter = match round % 3 {
-                0 => AnswerFilter::default(),
-                1 => AnswerFilter {
-                    survey: Some(*rng.pick(&fx.surveys)),
-                    segment: None,
-                },
-                _ => AnswerFilter {
-                    survey: None,
-                    segment: Some(SegmentFilter {
-                        dimension,
-                        value: if dimension == Dimension::Survey {
-                            rng.pick(&fx.surveys).to_string()
-                        } else {
-                            rng.pick(values(dimension)).unwrap_or("").to_string()
-                        },
-                    }),
-                },
-            };
-            let buckets = periods(tz, from, to, granularity).unwrap();
-            let stored = app
-                .store
-                .period_counts(org, site, &filter, &buckets.boundaries)
-                .await
-                .unwrap();
-            assert_eq!(stored.len(), buckets.labels.len());
-            for (i, counts) in stored.iter().enumerate() {
-                let expected = recount(
-                    fx.answers.iter(),
-                    &filter,
-                    buckets.boundaries[i],
-                    buckets.boundaries[i + 1],
-                );
-                assert_eq!(
-                    *counts, expected,
-                    "{tz} {from}..{to} {granularity:?} bucket {i} {filter:?}"
-                );
-                checked += counts.n();
-            }
-
-            let whole = range(tz, from, to);
-            let survey = (round % 2 == 0).then(|| *rng.pick(&fx.surveys));
-            let segments = app
-                .store
-                .segment_counts(org, site, survey, dimension, whole)
-                .await
-                .unwrap();
-            let mut expected: BTreeMap<String, ScoreCounts> = BTreeMap::new();
-            for r in fx.answers.iter().filter(|r| {
-                r.received_at >= whole.from
-                    && r.received_at < whole.to
-                    && survey.is_none_or(|s| s == r.survey_id)
-            }) {
-                expected
-                    .entry(value_of(r, dimension))
-                    .or_default()
-                    .add(r.score);
-            }
-            let got: BTreeMap<String, ScoreCounts> = segments
-                .into_iter()
-                .filter(|s| s.counts.n() > 0)
-                .map(|s| (s.value, s.counts))
-                .collect();
-            assert_eq!(got, expected, "{tz} {from}..{to} by {dimension:?}");
-        }
+        let checked = assert_figures_match(&app, &fx, &mut rng, 36).await;
         assert!(checked > 1000, "the ranges covered answers ({checked})");
     }
 );
+
+// Answers are counted into the aggregates later, in bulk. Whatever has been counted so far,
+// and whatever was amended or erased before or after its count, the figures are exact.
+both_backends!(
+    figures_are_exact_before_during_and_after_counting,
+    settings: crate::helpers::counting_by_hand,
+    |app: TestApp| async move {
+        let mut fx = fill(&app, 400, 0xc0de).await;
+        let (org, site) = (fx.demo.organisation_id, fx.demo.site_id);
+        let mut rng = Rng(5);
+        // Nothing counted yet: the figures come from the raw answers alone.
+        assert!(assert_figures_match(&app, &fx, &mut rng, 12).await > 200);
+
+        // Some counted, some not.
+        assert_eq!(app.store.count_new_answers(150).await.unwrap(), 150);
+        assert_figures_match(&app, &fx, &mut rng, 12).await;
+
+        // Amend and erase answers on both sides of the count.
+        let amend = |app: &TestApp, fx: &mut Fixture, rng: &mut Rng| {
+            let i = rng.below(fx.answers.len() as u64) as usize;
+            let score = Score::try_from(rng.below(11) as u8).unwrap();
+            fx.answers[i].score = score;
+            let (id, store) = (fx.answers[i].id, app.store.clone());
+            async move {
+                let amendment = ResponseAmendment {
+                    score: Some(score),
+                    ..Default::default()
+                };
+                assert!(store
+                    .amend_response(site, id, &amendment, Utc::now())
+                    .await
+                    .unwrap());
+            }
+        };
+        for _ in 0..40 {
+            amend(&app, &mut fx, &mut rng).await;
+        }
+        let erased: Vec<Uuid> = (0..30)
+            .map(|_| {
+                let i = rng.below(fx.answers.len() as u64) as usize;
+                fx.answers.swap_remove(i).id
+            })
+            .collect();
+        assert_eq!(app.store.erase_answers(org, &erased).await.unwrap(), 30);
+        assert_figures_match(&app, &fx, &mut rng, 12).await;
+
+        // The rest is counted, except what was erased before its count.
+        let mut counted = 0;
+        loop {
+            let n = app.store.count_new_answers(64).await.unwrap();
+            if n == 0 {
+                break;
+            }
+            counted += n;
+        }
+        assert!(counted < 400 - 150, "erased answers left the queue ({counted})");
+        assert_figures_match(&app, &fx, &mut rng, 12).await;
+
+        // Amended and erased after counting.
+        for _ in 0..40 {
+            amend(&app, &mut fx, &mut rng).await;
+        }
+        let erased: Vec<Uuid> = fx.answers.drain(..25).map(|r| r.id).collect();
+        assert_eq!(app.store.erase_answers(org, &erased).await.unwrap(), 25);
+        assert!(assert_figures_match(&app, &fx, &mut rng, 12).await > 200);
+    }
+);
+
+// Two servers count the same queue at once: each answer is counted exactly once.
+both_backends!(
+    concurrent_counts_take_each_answer_once,
+    settings: crate::helpers::counting_by_hand,
+    |app: TestApp| async move {
+        let fx = fill(&app, 600, 0xfeed).await;
+        let counters: Vec<_> = (0..4)
+            .map(|_| {
+                let store = app.store.clone();
+                tokio::spawn(async move {
+                    let mut total = 0;
+                    loop {
+                        let n = store.count_new_answers(25).await.unwrap();
+                        if n == 0 {
+                            return total;
+                        }
+                        total += n;
+                    }
+                })
+            })
+            .collect();
+        let mut total = 0;
+        for c in counters {
+            total += c.await.unwrap();
+        }
+        assert_eq!(total, 600);
+        let mut rng = Rng(8);
+        assert!(assert_figures_match(&app, &fx, &mut rng, 12).await > 300);
+    }
+);
+
+// Amendments and erasures racing the counting task (on PostgreSQL: separate transactions on
+// separate connections) still leave every answer counted once, with its final score.
+both_backends!(
+    amending_and_erasing_while_counting_keeps_the_figures_exact,
+    settings: crate::helpers::counting_by_hand,
+    |app: TestApp| async move {
+        let mut fx = fill(&app, 500, 0xace).await;
+        let (org, site) = (fx.demo.organisation_id, fx.demo.site_id);
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let counter = {
+            let (store, stop) = (app.store.clone(), stop.clone());
+            tokio::spawn(async move {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    if store.count_new_answers(7).await.unwrap() == 0 {
+                        tokio::task::yield_now().await;
+                    }
+                }
+            })
+        };
+        let mut rng = Rng(77);
+        for round in 0..150 {
+            if round % 5 == 4 {
+                let i = rng.below(fx.answers.len() as u64) as usize;
+                let id = fx.answers.swap_remove(i).id;
+                assert_eq!(app.store.erase_answers(org, &[id]).await.unwrap(), 1);
+            } else {
+                let i = rng.below(fx.answers.len() as u64) as usize;
+                let score = Score::try_from(rng.below(11) as u8).unwrap();
+                fx.answers[i].score = score;
+                let amendment = ResponseAmendment {
+                    score: Some(score),
+                    ..Default::default()
+                };
+                assert!(app
+                    .store
+                    .amend_response(site, fx.answers[i].id, &amendment, Utc::now())
+                    .await
+                    .unwrap());
+            }
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        counter.await.unwrap();
+        assert_figures_match(&app, &fx, &mut rng, 8).await;
+        while app.store.count_new_answers(1000).await.unwrap() > 0 {}
+        assert!(assert_figures_match(&app, &fx, &mut rng, 12).await > 200);
+    }
+);
+
+/// PostgreSQL, where counting and amending run in separate transactions: an amendment of an
+/// answer that a count has claimed (its queue row locked, not yet committed) waits for that
+/// count, then corrects the counts itself; it must not take the answer for uncounted meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_amendment_waits_for_a_count_that_claimed_its_answer() {
+    use sqlx::Connection;
+    let app = crate::helpers::spawn_app_with(
+        crate::helpers::Backend::Postgres,
+        crate::helpers::counting_by_hand,
+    )
+    .await;
+    let fx = fill(&app, 5, 3).await;
+    let answer = &fx.answers[0];
+    let mut count = sqlx::PgConnection::connect(&app.database_url)
+        .await
+        .unwrap();
+    let mut claim = count.begin().await.unwrap();
+    sqlx::query("DELETE FROM uncounted_answers WHERE response_id = $1")
+        .bind(answer.id)
+        .execute(&mut *claim)
+        .await
+        .unwrap();
+    let amending = {
+        let (store, site, id) = (app.store.clone(), fx.demo.site_id, answer.id);
+        let score = Score::try_from((answer.score.value() + 1) % 11).unwrap();
+        tokio::spawn(async move {
+            let amendment = ResponseAmendment {
+                score: Some(score),
+                ..Default::default()
+            };
+            store.amend_response(site, id, &amendment, Utc::now()).await
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(!amending.is_finished(), "the amendment waits for the count");
+    claim.rollback().await.unwrap();
+    assert!(amending.await.unwrap().unwrap());
+}
 
 both_backends!(
     another_organisation_sees_none_of_the_aggregates,

@@ -1,0 +1,33 @@
+//! The counting task: answers are stored uncounted, and every app server counts what is
+//! waiting into the score aggregates a few times a second, in bulk. Reports add what is still
+//! waiting, so they never lag; counting late only makes the aggregates' share of the work
+//! smaller.
+
+use app::store::SharedStore;
+use std::time::Duration;
+
+pub fn spawn(store: SharedStore, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            count_waiting(&store).await;
+        }
+    })
+}
+
+/// Counts slices until the queue is short; a full slice means more are waiting.
+async fn count_waiting(store: &SharedStore) {
+    let slice = crate::store::COUNT_SLICE;
+    loop {
+        match store.count_new_answers(slice).await {
+            Ok(n) if n < u64::from(slice) => return,
+            Ok(_) => {}
+            Err(e) => {
+                tracing::error!(error = %e, "counting new answers failed");
+                return;
+            }
+        }
+    }
+}
