@@ -3,6 +3,8 @@
 # For SQLite and PostgreSQL it prints requests/s and p50/p99 latency of POST /api/v1/responses
 # beside a bare axum JSON endpoint (server/examples/bare_json.rs) measured in the same run, and
 # the answers acknowledged (201) beside the answers found in the database, which must be equal.
+# It also prints the machine's busy CPU time per request (server, wrk and PostgreSQL together)
+# and the request rate that CPU time allows when every core is busy.
 # Usage: scripts/bench-ingest.sh   (BENCH_SECONDS=10 BENCH_CONNECTIONS=64)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,15 +30,22 @@ as_pg=""
 if [ "$(id -u)" = 0 ]; then as_pg="setpriv --reuid=postgres --regid=postgres --init-groups env PATH=$pgbin:$PATH"; chmod 755 "$work"; fi
 export PATH="$pgbin:$PATH"
 
-run_wrk() { # url site -> RESULT line
-  SITE_KEY=$2 LOAD_SECONDS=$load wrk -t2 -c"$conns" -d"$((load + 3))s" --timeout 10s -s scripts/bench/ingest.lua "$1" | grep '^RESULT'
+# Busy CPU time of the whole machine (server, wrk, PostgreSQL), in microseconds.
+busy_us() { awk -v hz="$(getconf CLK_TCK)" '/^cpu /{print ($2+$3+$4+$7+$8) * 1e6 / hz}' /proc/stat; }
+
+run_wrk() { # url site -> RESULT line, plus cpu=<busy µs of the machine per request>
+  local before after line
+  before=$(busy_us)
+  line=$(SITE_KEY=$2 LOAD_SECONDS=$load wrk -t2 -c"$conns" -d"$((load + 3))s" --timeout 10s -s scripts/bench/ingest.lua "$1" | grep '^RESULT')
+  after=$(busy_us)
+  python3 -c 'import re,sys; l=sys.argv[1]; n=sum(int(re.search(k+r"=(\d+)", l).group(1)) for k in ("created","repeated","other")); print(l, "cpu=%.0f" % ((float(sys.argv[3])-float(sys.argv[2]))/max(n,1)))' "$line" "$before" "$after"
 }
 
 bare_port=$(free_port)
 target/release/examples/bare_json "127.0.0.1:$bare_port" & pids+=($!)
 wait_port "$bare_port"
 
-printf '%-9s %-15s %9s %8s %8s %9s %9s\n' backend endpoint req/s "p50 ms" "p99 ms" acked stored
+printf '%-9s %-15s %9s %8s %8s %9s %9s %11s\n' backend endpoint req/s "p50 ms" "p99 ms" acked stored "cpu µs/req"
 for backend in sqlite postgres; do
   if [ $backend = sqlite ]; then
     url="sqlite://$work/bench.db"
@@ -61,9 +70,13 @@ for backend in sqlite postgres; do
     stored=$(psql -h 127.0.0.1 -p "$pg_port" -U postgres -tAc 'select count(*) from responses' postgres)
   fi
   field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" <<<"$2"; }
-  printf '%-9s %-15s %9s %8s %8s %9s %9s\n' $backend "bare axum JSON" "$(field rps "$bare")" "$(field p50 "$bare")" "$(field p99 "$bare")" - -
-  printf '%-9s %-15s %9s %8s %8s %9s %9s\n' $backend ingest "$(field rps "$ingest")" "$(field p50 "$ingest")" "$(field p99 "$ingest")" "$(field created "$ingest")" "$stored"
+  printf '%-9s %-15s %9s %8s %8s %9s %9s %11s\n' $backend "bare axum JSON" "$(field rps "$bare")" "$(field p50 "$bare")" "$(field p99 "$bare")" - - "$(field cpu "$bare")"
+  printf '%-9s %-15s %9s %8s %8s %9s %9s %11s\n' $backend ingest "$(field rps "$ingest")" "$(field p50 "$ingest")" "$(field p99 "$ingest")" "$(field created "$ingest")" "$stored" "$(field cpu "$ingest")"
   ratio=$(( 100 * $(field rps "$ingest") / $(field rps "$bare") ))
   verdict=$([ "$(field created "$ingest")" = "$stored" ] && [ "$(field other "$ingest")" = 0 ] && echo yes || echo NO)
   printf '%-9s ingest/bare     %8s%%   acked == stored, no errors: %s\n' $backend "$ratio" "$verdict"
+  # Even with no waiting anywhere, the machine cannot serve more than its cores' time allows.
+  ceiling=$(( $(nproc) * 1000000 / $(field cpu "$ingest") ))
+  printf '%-9s cpu ceiling     %8s req/s (%s%% of bare): all %s cores busy at the cpu per request above\n' \
+    $backend "$ceiling" "$(( 100 * ceiling / $(field rps "$bare") ))" "$(nproc)"
 done
