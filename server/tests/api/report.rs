@@ -154,6 +154,22 @@ fn recount<'a>(
         .collect()
 }
 
+/// Changes the score of a random answer, in the store and in `fx`.
+async fn amend_a_score(app: &TestApp, fx: &mut Fixture, rng: &mut Rng) {
+    let i = rng.below(fx.answers.len() as u64) as usize;
+    let score = Score::try_from(rng.below(11) as u8).unwrap();
+    let amendment = ResponseAmendment {
+        score: Some(score),
+        ..Default::default()
+    };
+    assert!(app
+        .store
+        .amend_response(fx.demo.site_id, fx.answers[i].id, &amendment, Utc::now())
+        .await
+        .unwrap());
+    fx.answers[i].score = score;
+}
+
 /// Compares `rounds` random reports (zone, range, granularity, filter, dimension) with a recount
 /// of `fx.answers`; returns how many answers the compared buckets held.
 async fn assert_figures_match(app: &TestApp, fx: &Fixture, rng: &mut Rng, rounds: u32) -> u64 {
@@ -246,7 +262,6 @@ both_backends!(
     aggregates_equal_a_recount_of_the_answers_in_any_zone_and_range,
     |app: TestApp| async move {
         let mut fx = fill(&app, 700, 0x5eed).await;
-        let site = fx.demo.site_id;
         // Retries are stored once and counted once.
         let outcomes = app.store.insert_responses(&fx.answers[..40]).await.unwrap();
         assert!(outcomes
@@ -273,18 +288,7 @@ both_backends!(
         // Partial answers whose score is changed later move between score columns.
         let mut rng = Rng(99);
         for _ in 0..60 {
-            let i = rng.below(fx.answers.len() as u64) as usize;
-            let score = Score::try_from(rng.below(11) as u8).unwrap();
-            let amendment = ResponseAmendment {
-                score: Some(score),
-                ..Default::default()
-            };
-            assert!(app
-                .store
-                .amend_response(site, fx.answers[i].id, &amendment, Utc::now())
-                .await
-                .unwrap());
-            fx.answers[i].score = score;
+            amend_a_score(&app, &mut fx, &mut rng).await;
         }
 
         let checked = assert_figures_match(&app, &fx, &mut rng, 36).await;
@@ -299,7 +303,7 @@ both_backends!(
     settings: crate::helpers::counting_by_hand,
     |app: TestApp| async move {
         let mut fx = fill(&app, 400, 0xc0de).await;
-        let (org, site) = (fx.demo.organisation_id, fx.demo.site_id);
+        let org = fx.demo.organisation_id;
         let mut rng = Rng(5);
         // Nothing counted yet: the figures come from the raw answers alone.
         assert!(assert_figures_match(&app, &fx, &mut rng, 12).await > 200);
@@ -309,24 +313,8 @@ both_backends!(
         assert_figures_match(&app, &fx, &mut rng, 12).await;
 
         // Amend and erase answers on both sides of the count.
-        let amend = |app: &TestApp, fx: &mut Fixture, rng: &mut Rng| {
-            let i = rng.below(fx.answers.len() as u64) as usize;
-            let score = Score::try_from(rng.below(11) as u8).unwrap();
-            fx.answers[i].score = score;
-            let (id, store) = (fx.answers[i].id, app.store.clone());
-            async move {
-                let amendment = ResponseAmendment {
-                    score: Some(score),
-                    ..Default::default()
-                };
-                assert!(store
-                    .amend_response(site, id, &amendment, Utc::now())
-                    .await
-                    .unwrap());
-            }
-        };
         for _ in 0..40 {
-            amend(&app, &mut fx, &mut rng).await;
+            amend_a_score(&app, &mut fx, &mut rng).await;
         }
         let erased: Vec<Uuid> = (0..30)
             .map(|_| {
@@ -351,7 +339,7 @@ both_backends!(
 
         // Amended and erased after counting.
         for _ in 0..40 {
-            amend(&app, &mut fx, &mut rng).await;
+            amend_a_score(&app, &mut fx, &mut rng).await;
         }
         let erased: Vec<Uuid> = fx.answers.drain(..25).map(|r| r.id).collect();
         assert_eq!(app.store.erase_answers(org, &erased).await.unwrap(), 25);
@@ -397,7 +385,7 @@ both_backends!(
     settings: crate::helpers::counting_by_hand,
     |app: TestApp| async move {
         let mut fx = fill(&app, 500, 0xace).await;
-        let (org, site) = (fx.demo.organisation_id, fx.demo.site_id);
+        let org = fx.demo.organisation_id;
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let counter = {
             let (store, stop) = (app.store.clone(), stop.clone());
@@ -416,18 +404,7 @@ both_backends!(
                 let id = fx.answers.swap_remove(i).id;
                 assert_eq!(app.store.erase_answers(org, &[id]).await.unwrap(), 1);
             } else {
-                let i = rng.below(fx.answers.len() as u64) as usize;
-                let score = Score::try_from(rng.below(11) as u8).unwrap();
-                fx.answers[i].score = score;
-                let amendment = ResponseAmendment {
-                    score: Some(score),
-                    ..Default::default()
-                };
-                assert!(app
-                    .store
-                    .amend_response(site, fx.answers[i].id, &amendment, Utc::now())
-                    .await
-                    .unwrap());
+                amend_a_score(&app, &mut fx, &mut rng).await;
             }
         }
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
