@@ -246,7 +246,7 @@ impl Store for SqliteStore {
         language: &str,
         body: &str,
     ) -> StoreResult<NoticeVersion> {
-        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut tx = write_transaction(&self.pool).await?;
         let latest: Option<i64> =
             sqlx::query_scalar("SELECT MAX(version) FROM privacy_notices WHERE org_id = ?")
                 .bind(org)
@@ -376,7 +376,10 @@ impl Store for SqliteStore {
 
     async fn insert_responses(&self, batch: &[StoredResponse]) -> StoreResult<Vec<InsertOutcome>> {
         let mut writer = self.writer.lock().await;
-        let mut tx = writer.begin().await.map_err(backend)?;
+        let mut tx = writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(backend)?;
         let mut inserted = Vec::with_capacity(batch.len());
         // Multi-row statements: the driver's cost is per statement, not per row. 18 parameters a
         // row keeps a chunk far below SQLite's 32766-parameter limit. The opt-out filter is part
@@ -509,7 +512,10 @@ impl Store for SqliteStore {
         at: DateTime<Utc>,
     ) -> StoreResult<bool> {
         let mut writer = self.writer.lock().await;
-        let mut tx = writer.begin().await.map_err(backend)?;
+        let mut tx = writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(backend)?;
         // Touching the row first takes the write lock, so the score read next cannot change
         // before the aggregates are corrected.
         let touched =
@@ -598,7 +604,7 @@ impl Store for SqliteStore {
     }
 
     async fn insert_impressions(&self, batch: &[Impression]) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut tx = write_transaction(&self.pool).await?;
         for i in batch {
             sqlx::query(
                 "INSERT INTO impressions (id, org_id, site_id, survey_id, kind, trigger, at)
@@ -1132,7 +1138,7 @@ impl Store for SqliteStore {
         user: Uuid,
         at: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut tx = write_transaction(&self.pool).await?;
         // The conditional update is the single use: a second acceptance finds nothing to update.
         let invitation: Option<(Uuid, String)> = sqlx::query_as(
             "UPDATE invitations SET accepted_at = ?, accepted_by = ?
@@ -1588,7 +1594,7 @@ impl Store for SqliteStore {
         if !due {
             return Ok(vec![]);
         }
-        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut tx = write_transaction(&self.pool).await?;
         // SQLite's RETURNING sees only the updated table: the webhook is read after.
         let claimed: Vec<(Uuid, Uuid, String, String, i64)> = sqlx::query_as(
             "UPDATE webhook_deliveries SET locked_until = ?
@@ -1706,7 +1712,10 @@ impl Store for SqliteStore {
 
     async fn erase_answers(&self, org: Uuid, ids: &[Uuid]) -> StoreResult<u64> {
         let mut writer = self.writer.lock().await;
-        let mut tx = writer.begin().await.map_err(backend)?;
+        let mut tx = writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(backend)?;
         let (mut erased, mut counted) = (0, vec![]);
         for chunk in ids.chunks(INSERT_CHUNK) {
             let marks = vec!["?"; chunk.len()].join(", ");
@@ -1862,6 +1871,14 @@ fn answer_keys_from_row(row: &SqliteRow) -> Result<AnswerKeys, sqlx::Error> {
         page: row.try_get("page_path")?,
         trigger: row.try_get("trigger")?,
     })
+}
+
+/// A transaction that will write. IMMEDIATE takes the write lock at BEGIN: a deferred one that
+/// reads first fails at its first write, without waiting, if another connection has committed
+/// since its read (SQLITE_BUSY_SNAPSHOT). With answers counted in the background, some other
+/// connection commits several times a second.
+async fn write_transaction(pool: &SqlitePool) -> StoreResult<sqlx::Transaction<'static, Sqlite>> {
+    pool.begin_with("BEGIN IMMEDIATE").await.map_err(backend)
 }
 
 /// A site's answers that are not counted into the aggregates yet: few, since the counting task

@@ -123,3 +123,41 @@ both_backends!(
         assert!(still.is_some());
     }
 );
+
+// Publishing reads the latest version, then writes the next. While answers are being stored
+// and counted (other connections committing all the time), that must still succeed: on SQLite
+// a transaction that reads first and writes later fails outright if another connection
+// committed in between, unless it takes the write lock at its start.
+both_backends!(
+    notices_publish_while_answers_are_stored,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let answering = {
+            let (client, url) = (app.client.clone(), app.url("/api/v1/responses"));
+            let (stop, site) = (stop.clone(), demo.site_key.clone());
+            tokio::spawn(async move {
+                let mut stored = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let body = serde_json::json!({
+                        "id": uuid::Uuid::new_v4(), "site": site, "score": stored % 11
+                    });
+                    let response = client.post(&url).json(&body).send().await.unwrap();
+                    assert_eq!(response.status().as_u16(), 201);
+                    stored += 1;
+                }
+                stored
+            })
+        };
+        for version in 2..=40 {
+            let notice = app
+                .store
+                .publish_notice(demo.organisation_id, "en", &format!("Text {version}"))
+                .await
+                .unwrap();
+            assert_eq!(notice.version, version);
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        assert!(answering.await.unwrap() > 0);
+    }
+);
