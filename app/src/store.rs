@@ -316,6 +316,9 @@ pub trait Store: Send + Sync + 'static {
     /// and counted later, in bulk); returns how many it counted. Concurrent callers, on any
     /// app server, count disjoint answers.
     async fn count_new_answers(&self, limit: u32) -> StoreResult<u64>;
+    /// Stored answers waiting to be counted, on all app servers (a gauge for operators: it
+    /// should stay near a fraction of a second's worth).
+    async fn uncounted_answers(&self) -> StoreResult<u64>;
     /// Adds later parts to a stored answer of this site; `false` if there is no such answer.
     async fn amend_response(
         &self,

@@ -50,8 +50,15 @@ impl Metrics {
         h.count += 1;
     }
 
-    /// The text exposition format, with the ingest figures passed in.
-    pub fn render(&self, ingest_batches: u64, ingest_answers: u64, queue_depth: usize) -> String {
+    /// The text exposition format, with the ingest figures passed in (`uncounted` is left out
+    /// when the database could not say).
+    pub fn render(
+        &self,
+        ingest_batches: u64,
+        ingest_answers: u64,
+        queue_depth: usize,
+        uncounted: Option<u64>,
+    ) -> String {
         let t = self.tables.lock().unwrap_or_else(|e| e.into_inner());
         let mut out = String::new();
         let _ = writeln!(out, "# HELP farewell_http_requests_total HTTP requests by matched route, method and status.");
@@ -108,6 +115,14 @@ impl Metrics {
         );
         let _ = writeln!(out, "# TYPE farewell_ingest_queue_depth gauge");
         let _ = writeln!(out, "farewell_ingest_queue_depth {queue_depth}");
+        if let Some(uncounted) = uncounted {
+            let _ = writeln!(
+                out,
+                "# HELP farewell_uncounted_answers Stored answers not yet counted into the aggregates."
+            );
+            let _ = writeln!(out, "# TYPE farewell_uncounted_answers gauge");
+            let _ = writeln!(out, "farewell_uncounted_answers {uncounted}");
+        }
         out
     }
 }
@@ -142,7 +157,8 @@ mod tests {
         m.record("/a".into(), "GET".into(), 200, 0.003);
         m.record("/a".into(), "GET".into(), 200, 0.2);
         m.record("/a".into(), "GET".into(), 500, 7.0);
-        let text = m.render(1, 2, 3);
+        let text = m.render(1, 2, 3, Some(4));
+        assert!(text.contains("farewell_uncounted_answers 4"));
         assert!(text.contains(
             "farewell_http_requests_total{route=\"/a\",method=\"GET\",status=\"200\"} 2"
         ));

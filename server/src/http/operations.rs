@@ -35,10 +35,17 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> impl 
         }
     }
     let stats = state.queue.stats();
+    let uncounted = state
+        .store
+        .uncounted_answers()
+        .await
+        .inspect_err(|e| tracing::error!(error = %e, "counting the uncounted answers failed"))
+        .ok();
     let body = state.metrics.render(
         stats.batches.load(Ordering::Relaxed),
         stats.answers.load(Ordering::Relaxed),
         state.queue.depth(),
+        uncounted,
     );
     (
         StatusCode::OK,

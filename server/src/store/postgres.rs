@@ -481,6 +481,14 @@ impl Store for PostgresStore {
         Ok(claimed.max(0) as u64)
     }
 
+    async fn uncounted_answers(&self) -> StoreResult<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM uncounted_answers")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(n.max(0) as u64)
+    }
+
     async fn amend_response(
         &self,
         site: Uuid,

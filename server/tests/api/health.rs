@@ -31,6 +31,7 @@ both_backends!(
         ));
         assert!(metrics.contains("farewell_ingest_answers_total 1"));
         assert!(metrics.contains("farewell_ingest_queue_depth 0"));
+        assert!(metrics.contains("farewell_uncounted_answers "), "{metrics}");
         // Routes are labelled by pattern: a site key never becomes a label.
         assert!(!metrics.contains(&demo.site_key));
 
@@ -154,3 +155,21 @@ async fn pages_keep_rendering_while_other_servers_start() {
         "too few pages were rendered to mean anything: {pages}"
     );
 }
+
+// Answers wait in the counting queue until a count; operators see how many.
+both_backends!(
+    metrics_show_the_answers_waiting_to_be_counted,
+    settings: crate::helpers::counting_by_hand,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        for score in [3, 9] {
+            let body = serde_json::json!({"id": uuid::Uuid::new_v4(), "site": demo.site_key, "score": score});
+            assert_eq!(app.post_response(&body).await.status(), 201);
+        }
+        let metrics = app.get("/metrics").await.text().await.unwrap();
+        assert!(metrics.contains("farewell_uncounted_answers 2"), "{metrics}");
+        assert_eq!(app.store.count_new_answers(100).await.unwrap(), 2);
+        let metrics = app.get("/metrics").await.text().await.unwrap();
+        assert!(metrics.contains("farewell_uncounted_answers 0"), "{metrics}");
+    }
+);
