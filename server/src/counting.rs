@@ -12,22 +12,9 @@ pub fn spawn(store: SharedStore, every: Duration) -> tokio::task::JoinHandle<()>
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
-            count_waiting(&store).await;
-        }
-    })
-}
-
-/// Counts slices until the queue is short; a full slice means more are waiting.
-async fn count_waiting(store: &SharedStore) {
-    let slice = crate::store::COUNT_SLICE;
-    loop {
-        match store.count_new_answers(slice).await {
-            Ok(n) if n < u64::from(slice) => return,
-            Ok(_) => {}
-            Err(e) => {
+            if let Err(e) = crate::store::count_waiting(store.as_ref(), usize::MAX).await {
                 tracing::error!(error = %e, "counting new answers failed");
-                return;
             }
         }
-    }
+    })
 }

@@ -337,7 +337,6 @@ pub async fn generate(
         store.insert_impressions(&impressions).await?;
     }
     // Counted here rather than left to a server's counting task: this may run without one.
-    let slice = crate::store::COUNT_SLICE;
-    while store.count_new_answers(slice).await? == u64::from(slice) {}
+    crate::store::count_waiting(store.as_ref(), usize::MAX).await?;
     Ok(())
 }

@@ -43,6 +43,12 @@ impl AnswerKeys {
     }
 }
 
+/// The `responses` columns an answer is counted under, as both backends' `answer_keys_from_row`
+/// read them.
+pub(super) const ANSWER_KEYS: &str =
+    "org_id, site_id, survey_id, received_at, score, country, device_class,
+     browser_family, language, page_path, trigger";
+
 /// The column a dimension is stored in, for queries over raw answers.
 pub(super) fn column(dimension: Dimension) -> &'static str {
     match dimension {

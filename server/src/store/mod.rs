@@ -38,16 +38,25 @@ pub async fn connect(database_url: &str) -> anyhow::Result<SharedStore> {
 /// (scripts/bench-ingest.sh), for the same throughput.
 pub const COUNT_SLICE: u32 = 500;
 
+/// Counts waiting answers slice by slice until a slice comes back short (the queue is drained)
+/// or `max_slices` have been counted; returns how many were counted.
+pub async fn count_waiting(store: &dyn app::store::Store, max_slices: usize) -> StoreResult<u64> {
+    let mut counted = 0;
+    for _ in 0..max_slices {
+        let n = store.count_new_answers(COUNT_SLICE).await?;
+        counted += n;
+        if n < u64::from(COUNT_SLICE) {
+            break;
+        }
+    }
+    Ok(counted)
+}
+
 /// Purged answers stay in the aggregates, so what is waiting to be counted is counted before a
 /// purge (which skips answers still uncounted, in case more arrive meanwhile). Bounded, so a
 /// flood of new answers cannot keep the purge waiting.
 async fn count_before_purging(store: &dyn app::store::Store) -> StoreResult<()> {
-    for _ in 0..100 {
-        if store.count_new_answers(COUNT_SLICE).await? < u64::from(COUNT_SLICE) {
-            break;
-        }
-    }
-    Ok(())
+    count_waiting(store, 100).await.map(|_| ())
 }
 
 /// SHA-256 of a notice's text: what a consent record points at.

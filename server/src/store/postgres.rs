@@ -2,7 +2,7 @@
 
 use super::aggregates::{
     add_excluded, add_uncounted_to_periods, add_uncounted_to_segments, column, counts_from_sums,
-    deltas, sum_columns, AggregateKey, AnswerKeys, UPSERT_CHUNK,
+    deltas, sum_columns, AggregateKey, AnswerKeys, ANSWER_KEYS, UPSERT_CHUNK,
 };
 use super::{backend, content_hash, counts_from_rows, map_err, new_site_key};
 use app::domain::{Email, ResponseAmendment, Role, SurveySettings};
@@ -1839,10 +1839,6 @@ fn answer_keys_from_row(row: &PgRow) -> Result<AnswerKeys, sqlx::Error> {
         trigger: row.try_get("trigger")?,
     })
 }
-
-/// What an answer is counted under (`answer_keys_from_row`).
-const ANSWER_KEYS: &str = "org_id, site_id, survey_id, received_at, score, country, device_class,
-     browser_family, language, page_path, trigger";
 
 /// A read-only transaction with one snapshot for all its statements: the aggregates and the
 /// answers not counted into them yet are read as of the same moment.
