@@ -117,8 +117,11 @@ impl Member {
         store: &SharedStore,
         site_key: &str,
     ) -> Result<(Membership, crate::store::Site), AppError> {
+        // A key of the wrong shape is no site: it never reaches a query.
+        let site_key =
+            crate::domain::SiteKey::parse("site", site_key).map_err(|_| AppError::NotFound)?;
         for membership in &self.memberships {
-            if let Some(site) = store.site_by_key(membership.org_id, site_key).await? {
+            if let Some(site) = store.site_by_key(membership.org_id, &site_key).await? {
                 return Ok((membership.clone(), site));
             }
         }

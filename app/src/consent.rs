@@ -23,8 +23,12 @@ pub struct ConsentEvidence {
     pub content_hash: String,
     /// The stored hash equals the SHA-256 of the stored text, computed now.
     pub hash_verified: bool,
-    /// Each choice shown, and what the respondent chose.
+    /// Each choice shown, and what the respondent chose (as it stands now).
     pub choices: Vec<(String, bool)>,
+    /// Whether any choice was shown at all: an API client may have sent none.
+    pub basis: crate::domain::ConsentBasis,
+    /// Choices made or changed after the answer was stored, with their time.
+    pub changes: Vec<crate::domain::ConsentChange>,
 }
 
 #[server(prefix = "/fn", endpoint = "consent_record")]
@@ -41,10 +45,11 @@ pub async fn consent_record(
         }
         let response = Uuid::parse_str(response.trim())
             .map_err(|_| AppError::invalid("response", "is not an id"))?;
-        let (received_at, language, notice_id, choices) = store
+        let consent = store
             .consent_of(membership.org_id, response)
             .await?
             .ok_or(AppError::NotFound)?;
+        let notice_id = consent.notice_id;
         let notice = store
             .notice_by_id(notice_id)
             .await?
@@ -52,8 +57,8 @@ pub async fn consent_record(
             .ok_or(AppError::Internal)?;
         Ok(ConsentEvidence {
             response_id: response,
-            received_at,
-            language,
+            received_at: consent.received_at,
+            language: consent.language,
             notice_id,
             notice_version: notice.version,
             notice_language: notice.language,
@@ -61,7 +66,13 @@ pub async fn consent_record(
             hash_verified: crate::tokens::sha256_hex(notice.body.as_bytes()) == notice.content_hash,
             content_hash: notice.content_hash,
             notice_body: notice.body,
-            choices: choices.into_iter().collect(),
+            basis: crate::domain::ConsentBasis::of(&consent.choices),
+            choices: consent
+                .choices
+                .iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect(),
+            changes: consent.changes,
         })
     }
     .await;
@@ -95,6 +106,19 @@ pub fn ConsentPage() -> impl IntoView {
                             let choices = r.choices.iter().map(|(k, v)| view! {
                                 <tr><th scope="row">{k.clone()}</th><td class="choice">{if *v { "granted" } else { "declined" }}</td></tr>
                             }).collect_view();
+                            let no_choice = (r.basis == crate::domain::ConsentBasis::NoChoiceShown).then(|| view! {
+                                <p class="no-choice" data-basis="no_choice_shown">"No choice was shown with this answer (it came from an API client that sent none). It is kept under the improvement program's basis described in the notice; no consent is claimed."</p>
+                            });
+                            let changes = (!r.changes.is_empty()).then(|| {
+                                let rows = r.changes.iter().map(|c| {
+                                    let before = match c.granted_before { None => "not shown yet", Some(true) => "granted", Some(false) => "declined" };
+                                    view! { <tr class="change"><th scope="row">{c.choice.clone()}</th><td>{before}</td><td>{if c.granted { "granted" } else { "declined" }}</td><td>{c.at.to_rfc3339()}</td></tr> }
+                                }).collect_view();
+                                view! {
+                                    <h2>"Changed after the answer"</h2>
+                                    <table class="consent-changes"><thead><tr><th scope="col">"Choice"</th><th scope="col">"Before"</th><th scope="col">"After"</th><th scope="col">"When"</th></tr></thead><tbody>{rows}</tbody></table>
+                                }
+                            });
                             view! {
                                 <h1>"Consent record"</h1>
                                 <dl class="record">
@@ -105,7 +129,9 @@ pub fn ConsentPage() -> impl IntoView {
                                     <dt>"SHA-256 of its text"</dt><dd><code class="hash">{r.content_hash.clone()}</code>{if r.hash_verified { " — matches the stored text" } else { " — DOES NOT match the stored text" }}</dd>
                                 </dl>
                                 <h2>"Choices shown and made"</h2>
+                                {no_choice}
                                 <table class="choices"><tbody>{choices}</tbody></table>
+                                {changes}
                                 <h2>"The notice as shown"</h2>
                                 <blockquote class="notice-body">{r.notice_body.clone()}</blockquote>
                             }.into_any()

@@ -3,11 +3,12 @@
 //! survey and notice are resolved and the response written exactly once.
 
 use crate::domain::{
-    BrowserFamily, ConsentChoices, Country, DeviceClass, FieldError, ImpressionKind, NewResponse,
+    BrowserFamily, Country, DeviceClass, EditSecret, FieldError, ImpressionKind, NewResponse,
     ResponseAmendment, Trigger, UsageContext, CONTACT,
 };
 use crate::store::{
-    Impression, InsertOutcome, PublicSite, ResponseSink, Store, StoreError, StoredResponse,
+    AmendGuard, AmendOutcome, Impression, InsertOutcome, PublicSite, ResponseSink, Store,
+    StoreError, StoredResponse,
 };
 use chrono::{DateTime, Utc};
 use http::HeaderMap;
@@ -18,6 +19,25 @@ use uuid::Uuid;
 pub struct IngestSettings {
     /// The header a trusted reverse proxy puts the visitor's country in, if any.
     pub country_header: Option<String>,
+    /// How long after an answer was stored its author may still add to it.
+    pub amend_window: AmendWindow,
+}
+
+/// How long after an answer was stored its author may still amend it (30 minutes unless the
+/// operator says otherwise): long enough to finish the comment, short enough that a secret
+/// left in a device's storage stops being useful.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AmendWindow(pub chrono::Duration);
+
+impl Default for AmendWindow {
+    fn default() -> Self {
+        AmendWindow(chrono::Duration::minutes(30))
+    }
+}
+
+/// What the server keeps of an edit secret: its SHA-256, hex.
+pub fn edit_secret_hash(secret: &EditSecret) -> String {
+    crate::tokens::sha256_hex(secret.expose().as_bytes())
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -37,6 +57,9 @@ pub enum IngestError {
     OptedOut,
     #[error("no such response for this site")]
     UnknownResponse,
+    /// The answer exists and the secret matched, but the time to change it has passed.
+    #[error("the time to change this answer has passed")]
+    AmendExpired,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -48,8 +71,9 @@ impl From<FieldError> for IngestError {
 }
 
 pub async fn find_site(store: &dyn Store, site_key: &str) -> Result<PublicSite, IngestError> {
+    let site_key = crate::domain::SiteKey::parse("site", site_key)?;
     Ok(store
-        .public_site(site_key)
+        .public_site(&site_key)
         .await?
         .ok_or_else(|| FieldError::new("site", "is not a known site key"))?)
 }
@@ -87,11 +111,9 @@ pub async fn record_response(
             FieldError::new("consent", "this site has no published privacy notice")
         })?,
     };
-    let choices = if answer.choices.is_empty() {
-        ConsentChoices::improvement_program()
-    } else {
-        answer.choices
-    };
+    // Stored as sent: an API client that showed no choice records none (the consent record
+    // then says so) rather than a "granted" nobody clicked.
+    let choices = answer.choices;
     if answer.contact_email.is_some() && choices.granted(CONTACT) != Some(true) {
         return Err(FieldError::new(
             "contact_email",
@@ -113,6 +135,7 @@ pub async fn record_response(
         context: answer.context,
         respondent_id: answer.respondent,
         contact_email: answer.contact_email.map(|e| e.as_str().to_owned()),
+        edit_secret_hash: answer.edit_secret.as_ref().map(edit_secret_hash),
     };
     match sink.insert(row).await? {
         InsertOutcome::Inserted => Ok(Recorded::Created),
@@ -122,24 +145,39 @@ pub async fn record_response(
     }
 }
 
-/// Adds the comment, contact e-mail or a changed score to an answer already stored.
+/// Adds the comment, contact e-mail, a consent choice or a changed score to an answer already
+/// stored, for its author only: the request must carry the answer's edit secret, within the
+/// window. A wrong secret and an unknown id look the same to the sender.
 pub async fn amend_response(
     store: &dyn Store,
     site: &PublicSite,
     id: Uuid,
+    secret: &EditSecret,
     amendment: &ResponseAmendment,
+    window: AmendWindow,
     at: DateTime<Utc>,
 ) -> Result<(), IngestError> {
     if amendment.is_empty() {
         return Err(FieldError::new("body", "names nothing to change").into());
     }
-    if store
-        .amend_response(site.site.id, id, amendment, at)
+    if amendment.contact_email.is_some() && amendment.choices.granted(CONTACT) != Some(true) {
+        return Err(FieldError::new(
+            "contact_email",
+            "may only be sent with the consent choice contact: true",
+        )
+        .into());
+    }
+    let guard = AmendGuard {
+        secret_hash: edit_secret_hash(secret),
+        stored_after: at - window.0,
+    };
+    match store
+        .amend_response(site.site.id, id, &guard, amendment, at)
         .await?
     {
-        Ok(())
-    } else {
-        Err(IngestError::UnknownResponse)
+        AmendOutcome::Amended => Ok(()),
+        AmendOutcome::NotFound => Err(IngestError::UnknownResponse),
+        AmendOutcome::Expired => Err(IngestError::AmendExpired),
     }
 }
 

@@ -28,7 +28,10 @@ pub async fn load_preferences(
     rid: Option<String>,
 ) -> Result<PreferencesView, AppError> {
     let store = crate::auth::store()?;
-    let found = store.public_site(&site).await?.ok_or(AppError::NotFound)?;
+    let found = store
+        .public_site(&crate::domain::SiteKey::parse("site", &site).map_err(|_| AppError::NotFound)?)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let headers: http::HeaderMap = leptos_axum::extract()
         .await
         .map_err(|_| AppError::Internal)?;
@@ -66,7 +69,10 @@ pub async fn set_participation(
     opt_out: String,
 ) -> Result<bool, AppError> {
     let store = crate::auth::store()?;
-    let found = store.public_site(&site).await?.ok_or(AppError::NotFound)?;
+    let found = store
+        .public_site(&crate::domain::SiteKey::parse("site", &site).map_err(|_| AppError::NotFound)?)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let respondent =
         Uuid::parse_str(&rid).map_err(|_| AppError::invalid("rid", "must be a UUID"))?;
     let opted_out = match opt_out.as_str() {
@@ -102,7 +108,13 @@ pub async fn erase_my_answers(site: String, rid: String) -> Result<u64, AppError
     crate::error::with_status(
         async {
             let store = crate::auth::store()?;
-            let found = store.public_site(&site).await?.ok_or(AppError::NotFound)?;
+            let found = store
+                .public_site(
+                    &crate::domain::SiteKey::parse("site", &site)
+                        .map_err(|_| AppError::NotFound)?,
+                )
+                .await?
+                .ok_or(AppError::NotFound)?;
             let respondent =
                 Uuid::parse_str(&rid).map_err(|_| AppError::invalid("rid", "must be a UUID"))?;
             let ids: Vec<Uuid> = store
@@ -187,9 +199,12 @@ fn PreferencesForm(
     let rights = move |rid: Uuid| {
         let deleted = deleted.clone();
         view! {
-            <p class="rights">
-                <a class="download-answers" download href=format!("/my-answers?site={}&rid={rid}", site_key)>{download.clone()}</a>
-            </p>
+            // A POST, so the respondent id never sits in a URL (logs, history, Referer).
+            <form class="rights download-answers" method="post" action="/my-answers">
+                <input type="hidden" name="site" value=site_key.clone() />
+                <input type="hidden" name="rid" value=rid.to_string() />
+                <button type="submit">{download.clone()}</button>
+            </form>
             <ActionForm action=erase attr:class="erase-answers">
                 <input type="hidden" name="site" value=site_key.clone() />
                 <input type="hidden" name="rid" value=rid.to_string() />

@@ -7,8 +7,8 @@ pub use crate::domain::{
     ApiTokenRecord, DeliveryRecord, InvitationRecord, MemberRecord, ShareLinkRecord, WebhookRecord,
 };
 use crate::domain::{
-    ConsentChoices, Email, ImpressionKind, ResponseAmendment, Role, SurveySettings, Trigger,
-    UsageContext,
+    ConsentChange, ConsentChoices, Email, ImpressionKind, ResponseAmendment, Role, SiteKey,
+    SurveySettings, Trigger, UsageContext,
 };
 use crate::nps::{Band, Score, ScoreCounts};
 use crate::report::{Dimension, SegmentCounts, SegmentFilter, Tag, Verbatim};
@@ -92,6 +92,38 @@ pub struct StoredResponse {
     pub context: UsageContext,
     pub respondent_id: Option<Uuid>,
     pub contact_email: Option<String>,
+    /// SHA-256 of the author's edit secret; never the secret, never shown or exported.
+    pub edit_secret_hash: Option<String>,
+}
+
+/// What an amendment must match: the answer's edit secret (hashed), and a stored time recent
+/// enough.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AmendGuard {
+    pub secret_hash: String,
+    /// Answers stored before this can no longer be changed.
+    pub stored_after: DateTime<Utc>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AmendOutcome {
+    Amended,
+    /// No answer of this site has this id and this secret: nothing changed.
+    NotFound,
+    /// The secret matched, but the answer is older than the window: nothing changed.
+    Expired,
+}
+
+/// What a stored answer's consent was given under.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConsentOf {
+    pub received_at: DateTime<Utc>,
+    pub language: Option<String>,
+    pub notice_id: Uuid,
+    /// The choices as they stand now: shown → made.
+    pub choices: ConsentChoices,
+    /// Every change made after the answer was stored, oldest first.
+    pub changes: Vec<ConsentChange>,
 }
 
 /// One survey event from the widget, for the response funnel.
@@ -300,7 +332,7 @@ pub trait Store: Send + Sync + 'static {
     async fn create_api_token(&self, org: Uuid, name: &str, token_hash: &str) -> StoreResult<()>;
 
     // ---- visitor side: found by public keys ----
-    async fn public_site(&self, site_key: &str) -> StoreResult<Option<PublicSite>>;
+    async fn public_site(&self, site_key: &SiteKey) -> StoreResult<Option<PublicSite>>;
     async fn survey_of_site(&self, site: Uuid, survey: Uuid) -> StoreResult<Option<Survey>>;
     async fn notice_version(&self, org: Uuid, version: u32) -> StoreResult<Option<NoticeVersion>>;
     /// Notices are public text, linked from every survey.
@@ -319,14 +351,16 @@ pub trait Store: Send + Sync + 'static {
     /// Stored answers waiting to be counted, on all app servers (a gauge for operators: it
     /// should stay near a fraction of a second's worth).
     async fn uncounted_answers(&self) -> StoreResult<u64>;
-    /// Adds later parts to a stored answer of this site; `false` if there is no such answer.
+    /// Adds later parts to a stored answer of this site, if `guard` matches it. Consent
+    /// choices that change are recorded with their time.
     async fn amend_response(
         &self,
         site: Uuid,
         id: Uuid,
+        guard: &AmendGuard,
         amendment: &ResponseAmendment,
         at: DateTime<Utc>,
-    ) -> StoreResult<bool>;
+    ) -> StoreResult<AmendOutcome>;
     async fn site_surveys(&self, site: Uuid) -> StoreResult<Vec<Survey>>;
     async fn update_survey_settings(
         &self,
@@ -353,7 +387,7 @@ pub trait Store: Send + Sync + 'static {
 
     // ---- tenant reads, always scoped by organisation ----
     async fn sites(&self, org: Uuid) -> StoreResult<Vec<Site>>;
-    async fn site_by_key(&self, org: Uuid, site_key: &str) -> StoreResult<Option<Site>>;
+    async fn site_by_key(&self, org: Uuid, site_key: &SiteKey) -> StoreResult<Option<Site>>;
     async fn score_counts(
         &self,
         org: Uuid,
@@ -458,20 +492,9 @@ pub trait Store: Send + Sync + 'static {
     /// The newest entries first.
     async fn audit_log(&self, org: Uuid, limit: u32) -> StoreResult<Vec<AuditEntry>>;
 
-    /// What a stored answer's consent was given under: (received, language, notice id,
-    /// choices shown → made). `None` if the organisation has no such answer.
-    async fn consent_of(
-        &self,
-        org: Uuid,
-        response: Uuid,
-    ) -> StoreResult<
-        Option<(
-            DateTime<Utc>,
-            Option<String>,
-            Uuid,
-            std::collections::BTreeMap<String, bool>,
-        )>,
-    >;
+    /// What a stored answer's consent was given under. `None` if the organisation has no
+    /// such answer.
+    async fn consent_of(&self, org: Uuid, response: Uuid) -> StoreResult<Option<ConsentOf>>;
 
     // ---- aggregated sharing ----
     async fn create_share_link(

@@ -188,16 +188,11 @@ async fn main() {
         let settings = ServeArgs {
             addr: "127.0.0.1:0".parse().unwrap(),
             site_root: std::env::temp_dir(),
-            secure_cookies: false,
             country_header: None,
             site_rate: 1e9,
             client_rate: 1e9,
             client_burst: 1e9,
-            trust_forwarded_for: false,
-            webhook_poll_ms: 1000,
-            count_interval_ms: 250,
-            webhook_retry_ms: 10_000,
-            writers: 1,
+            ..ServeArgs::from_env()
         };
         let app = Application::build(&settings, store.clone()).await.unwrap();
         let url = format!("http://127.0.0.1:{}/api/v1/responses", app.port());

@@ -159,6 +159,16 @@ pub struct ServeArgs {
     #[arg(long, env = "FAREWELL_WRITERS", default_value_t = 1, global = true)]
     pub writers: usize,
 
+    /// How long after an answer was stored its author may still add to it (minutes, 1 to
+    /// 1440). Only a request carrying the answer's edit secret may amend it at all.
+    #[arg(
+        long,
+        env = "FAREWELL_AMEND_WINDOW_MINUTES",
+        default_value_t = 30,
+        global = true
+    )]
+    pub amend_window_minutes: u32,
+
     /// How often new answers are counted into the score aggregates, in milliseconds. Reports
     /// are exact either way; counting less often does less work per answer under load.
     #[arg(
@@ -168,6 +178,18 @@ pub struct ServeArgs {
         global = true
     )]
     pub count_interval_ms: u64,
+}
+
+impl ServeArgs {
+    /// The settings `farewell serve` would run with here: defaults, then the environment.
+    pub fn from_env() -> ServeArgs {
+        #[derive(Parser)]
+        struct Serve {
+            #[command(flatten)]
+            serve: ServeArgs,
+        }
+        Serve::parse_from(["farewell"]).serve
+    }
 }
 
 #[derive(Clone, Debug, Args)]

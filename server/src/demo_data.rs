@@ -300,6 +300,7 @@ pub async fn generate(
                 },
                 respondent_id: Some(Uuid::new_v4()),
                 contact_email: None,
+                edit_secret_hash: None,
             });
             if with_impressions {
                 let event = |kind, at| Impression {

@@ -73,7 +73,7 @@ pub async fn configure_survey(
 ) -> anyhow::Result<()> {
     let settings = app::domain::SurveySettings::parse_json(settings_json)?;
     let site = store
-        .public_site(site_key)
+        .public_site(&app::domain::SiteKey::parse("site-key", site_key)?)
         .await?
         .ok_or_else(|| anyhow::anyhow!("no site with key {site_key}"))?;
     let survey = site

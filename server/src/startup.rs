@@ -8,7 +8,7 @@ use crate::http::site_cache::SiteCache;
 use crate::http::visitor::VisitorGate;
 use crate::ingest_queue::GroupCommit;
 use crate::sessions::DatabaseSessions;
-use app::ingest::IngestSettings;
+use app::ingest::{AmendWindow, IngestSettings};
 use app::store::{SharedSink, SharedStore};
 use app::{shell, App};
 use axum::extract::{FromRef, MatchedPath};
@@ -105,6 +105,9 @@ impl Application {
                 sink,
                 settings: IngestSettings {
                     country_header: settings.country_header.clone(),
+                    amend_window: AmendWindow(chrono::Duration::minutes(
+                        settings.amend_window_minutes.clamp(1, 24 * 60) as i64,
+                    )),
                 },
                 gate: Arc::new(VisitorGate {
                     limits: IngestLimits {

@@ -2,6 +2,7 @@
 //! crosses into Farewell (the ingest API, the survey form, the CLI) is turned into these first.
 
 mod account;
+mod keys;
 mod response;
 mod survey;
 
@@ -9,10 +10,11 @@ pub use account::{
     ApiTokenRecord, DeliveryRecord, Email, InvitationRecord, MemberRecord, Password, Role,
     ShareLinkRecord, WebhookRecord, WEBHOOK_EVENTS,
 };
+pub use keys::SiteKey;
 pub use response::{
-    BrowserFamily, ChoiceKey, Comment, ConsentChoices, Country, DeviceClass, ImpressionKind,
-    Language, NewResponse, PagePath, ReferrerOrigin, ResponseAmendment, Trigger, UsageContext,
-    COMMENT_MAX_CHARS, CONTACT, IMPROVEMENT_PROGRAM,
+    BrowserFamily, ChoiceKey, Comment, ConsentBasis, ConsentChange, ConsentChoices, Country,
+    DeviceClass, EditSecret, ImpressionKind, Language, NewResponse, PagePath, ReferrerOrigin,
+    ResponseAmendment, Trigger, UsageContext, COMMENT_MAX_CHARS, CONTACT, IMPROVEMENT_PROGRAM,
 };
 pub use survey::{ButtonPosition, SurveySettings, Triggers};
 

@@ -320,6 +320,29 @@ impl ConsentChoices {
     pub fn iter(&self) -> impl Iterator<Item = (&str, bool)> {
         self.0.iter().map(|(k, v)| (k.as_str(), *v))
     }
+
+    /// Applies `changes` at `at`: the choices that now hold, and one record per choice that
+    /// actually changed (a choice re-sent with the same value is no change).
+    pub fn apply(
+        &self,
+        changes: &ConsentChoices,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> (ConsentChoices, Vec<ConsentChange>) {
+        let mut now = self.0.clone();
+        let mut record = Vec::new();
+        for (key, granted) in &changes.0 {
+            let before = now.insert(key.clone(), *granted);
+            if before != Some(*granted) {
+                record.push(ConsentChange {
+                    choice: key.0.clone(),
+                    granted_before: before,
+                    granted: *granted,
+                    at,
+                });
+            }
+        }
+        (ConsentChoices(now), record)
+    }
 }
 
 /// How the answer was given, never what the visitor was reading: no query strings, no IP
@@ -332,6 +355,52 @@ pub struct UsageContext {
     pub device: Option<DeviceClass>,
     pub browser: Option<BrowserFamily>,
     pub country: Option<Country>,
+}
+
+/// The secret that lets only an answer's author change it later: at least 128 random bits,
+/// made on the visitor's device and sent with the answer, as 32 to 64 hex digits. The server
+/// keeps only its SHA-256; without it nobody (not even someone who knows the answer's id) can
+/// amend the answer.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct EditSecret(String);
+
+impl EditSecret {
+    pub fn parse(field: &str, raw: &str) -> Result<EditSecret, FieldError> {
+        let valid = (32..=64).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_hexdigit());
+        if valid {
+            Ok(EditSecret(raw.to_ascii_lowercase()))
+        } else {
+            Err(FieldError::new(
+                field,
+                "must be 32 to 64 hexadecimal digits (at least 128 random bits)",
+            ))
+        }
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for EditSecret {
+    type Error = FieldError;
+    fn try_from(raw: String) -> Result<Self, Self::Error> {
+        EditSecret::parse("edit_secret", &raw)
+    }
+}
+
+impl From<EditSecret> for String {
+    fn from(secret: EditSecret) -> String {
+        secret.0
+    }
+}
+
+/// Never printed: logs and panics must not carry the secret.
+impl std::fmt::Debug for EditSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EditSecret(…)")
+    }
 }
 
 /// One answer as it arrives, fully parsed, before the server resolves its site, survey and notice.
@@ -353,6 +422,9 @@ pub struct NewResponse {
     pub respondent: Option<Uuid>,
     /// Left only when the visitor ticked "you may contact me" (consent choice `contact`).
     pub contact_email: Option<super::Email>,
+    /// Lets the author (and only the author) add to this answer later; `None`: it cannot be
+    /// amended.
+    pub edit_secret: Option<EditSecret>,
 }
 
 /// Later parts of an answer already stored by id: the widget stores the score the moment it is
@@ -362,11 +434,56 @@ pub struct ResponseAmendment {
     pub score: Option<Score>,
     pub comment: Option<Comment>,
     pub contact_email: Option<super::Email>,
+    /// Consent choices shown or changed since the answer was stored (e.g. `contact` ticked
+    /// with the e-mail). Each change is kept in the consent record with its time; the notice
+    /// version never changes.
+    pub choices: ConsentChoices,
 }
 
 impl ResponseAmendment {
     pub fn is_empty(&self) -> bool {
-        self.score.is_none() && self.comment.is_none() && self.contact_email.is_none()
+        self.score.is_none()
+            && self.comment.is_none()
+            && self.contact_email.is_none()
+            && self.choices.is_empty()
+    }
+}
+
+/// A consent choice changed after its answer was stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentChange {
+    pub choice: String,
+    /// `None`: the choice had not been shown when the answer was stored.
+    pub granted_before: Option<bool>,
+    pub granted: bool,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+/// What a consent record can say about the choices stored with an answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentBasis {
+    /// The visitor was shown these choices and made them.
+    ChoicesMade,
+    /// No choice was shown (an API client sent none): the answer is kept under the
+    /// improvement program's basis, and no choice is claimed.
+    NoChoiceShown,
+}
+
+impl ConsentBasis {
+    pub fn of(choices: &ConsentChoices) -> ConsentBasis {
+        if choices.is_empty() {
+            ConsentBasis::NoChoiceShown
+        } else {
+            ConsentBasis::ChoicesMade
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConsentBasis::ChoicesMade => "choices_made",
+            ConsentBasis::NoChoiceShown => "no_choice_shown",
+        }
     }
 }
 

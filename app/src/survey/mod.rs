@@ -50,7 +50,9 @@ pub async fn load_survey(site_key: String, lang: Option<String>) -> Result<Surve
             .and_then(|v| v.to_str().ok()),
     );
     let site = crate::auth::store()?
-        .public_site(&site_key)
+        .public_site(
+            &crate::domain::SiteKey::parse("site", &site_key).map_err(|_| AppError::NotFound)?,
+        )
         .await?
         .ok_or(AppError::NotFound)?;
     let (survey, notice) = match (site.default_survey, site.current_notice) {
@@ -147,6 +149,8 @@ pub async fn submit_answer(
         ),
         respondent: None,
         contact_email,
+        // The hosted form sends the whole answer at once: nothing to amend later.
+        edit_secret: None,
     };
     let store = crate::auth::store()?;
     let sink = use_context::<crate::store::SharedSink>().ok_or(AppError::Internal)?;
@@ -165,7 +169,7 @@ pub async fn submit_answer(
         Ok(_) => {}
         Err(IngestError::Invalid(e)) => return Err(AppError::Invalid(e)),
         Err(IngestError::IdTaken) => return Err(AppError::invalid("id", "is already used")),
-        Err(IngestError::OptedOut | IngestError::UnknownResponse) => {
+        Err(IngestError::OptedOut | IngestError::UnknownResponse | IngestError::AmendExpired) => {
             return Err(AppError::Forbidden)
         }
         Err(IngestError::Store(e)) => return Err(e.into()),

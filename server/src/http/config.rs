@@ -61,6 +61,8 @@ pub async fn widget_config(
     Query(query): Query<ConfigQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    let site_key =
+        app::domain::SiteKey::parse("site_key", &site_key).map_err(|_| ApiError::NotFound)?;
     let site = store
         .public_site(&site_key)
         .await?

@@ -1,24 +1,49 @@
 //! Data-subject requests as downloads: a visitor's own answers (by the respondent id their
-//! browser holds), and an admin's export of one respondent's answers.
+//! browser holds, sent in a POST body so it never lands in a URL, a log or a Referer), and an
+//! admin's export of one person's answers with their consent records.
 
 use super::error::ApiError;
-use app::domain::{FieldError, Role};
+use app::domain::{ConsentBasis, ConsentChange, FieldError, Role};
 use app::report::Verbatim;
 use app::store::SharedStore;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use axum::Form;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use tower_sessions::Session;
 use uuid::Uuid;
 
 #[derive(Debug, Deserialize)]
-pub struct MyAnswersQuery {
+pub struct MyAnswersForm {
     pub site: String,
     pub rid: String,
 }
 
-fn download(answers: &[Verbatim], filename: &str) -> Result<Response, ApiError> {
+/// The visitor's own copy: the contact e-mail is masked, because the respondent id alone
+/// (which sits in the browser's storage) must not be enough to read an address.
+#[derive(Serialize)]
+struct OwnCopy {
+    note: &'static str,
+    answers: Vec<Verbatim>,
+}
+
+const OWN_COPY_NOTE: &str = "Contact e-mail addresses are masked in this copy. To receive a \
+    full copy, ask the site's owner (their contact is in the privacy notice).";
+
+/// `a***@example.com`: enough to recognise one's own address, not to learn someone else's.
+pub fn mask_email(address: &str) -> String {
+    match address.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}***@{domain}")
+        }
+        None => "***".into(),
+    }
+}
+
+fn download<T: Serialize + ?Sized>(answers: &T, filename: &str) -> Result<Response, ApiError> {
     let body = serde_json::to_vec_pretty(answers).map_err(|e| ApiError::Internal(e.into()))?;
     let mut response = body.into_response();
     let headers = response.headers_mut();
@@ -35,18 +60,46 @@ fn download(answers: &[Verbatim], filename: &str) -> Result<Response, ApiError> 
     Ok(response)
 }
 
-/// `GET /my-answers?site=…&rid=…`: everything stored from this respondent on the site.
+/// `POST /my-answers` (form body `site`, `rid`): everything stored from this respondent on the
+/// site, with contact e-mails masked.
 pub async fn my_answers(
     State(store): State<SharedStore>,
-    Query(query): Query<MyAnswersQuery>,
+    Form(form): Form<MyAnswersForm>,
 ) -> Result<Response, ApiError> {
+    let site_key = app::domain::SiteKey::parse("site", &form.site)?;
+    let rid = Uuid::parse_str(&form.rid).map_err(|_| FieldError::new("rid", "must be a UUID"))?;
     let site = store
-        .public_site(&query.site)
+        .public_site(&site_key)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let rid = Uuid::parse_str(&query.rid).map_err(|_| FieldError::new("rid", "must be a UUID"))?;
-    let answers = store.respondent_answers(site.site.id, rid).await?;
-    download(&answers, "my-answers.json")
+    let mut answers = store.respondent_answers(site.site.id, rid).await?;
+    for answer in &mut answers {
+        answer.contact_email = answer.contact_email.as_deref().map(mask_email);
+    }
+    download(
+        &OwnCopy {
+            note: OWN_COPY_NOTE,
+            answers,
+        },
+        "my-answers.json",
+    )
+}
+
+/// One answer in an admin's export, with what its consent was given under.
+#[derive(Serialize)]
+struct ExportedAnswer {
+    #[serde(flatten)]
+    answer: Verbatim,
+    consent: Option<ExportedConsent>,
+}
+
+#[derive(Serialize)]
+struct ExportedConsent {
+    notice_id: Uuid,
+    /// `choices_made`, or `no_choice_shown` when the answer came with no choice at all.
+    basis: ConsentBasis,
+    choices: BTreeMap<String, bool>,
+    changes: Vec<ConsentChange>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -77,5 +130,19 @@ pub async fn admin_answers(
     let answers = store
         .find_answers(query.org, respondent, email.as_deref())
         .await?;
-    download(&answers, "answers.json")
+    // One person's answers: a handful, so a consent lookup each is fine.
+    let mut exported = Vec::with_capacity(answers.len());
+    for answer in answers {
+        let consent = store
+            .consent_of(query.org, answer.id)
+            .await?
+            .map(|c| ExportedConsent {
+                notice_id: c.notice_id,
+                basis: ConsentBasis::of(&c.choices),
+                choices: c.choices.iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+                changes: c.changes,
+            });
+        exported.push(ExportedAnswer { answer, consent });
+    }
+    download(&exported, "answers.json")
 }

@@ -28,6 +28,8 @@ pub enum ApiError {
     OriginNotAllowed,
     #[error("this visitor has left the improvement program")]
     OptedOut,
+    #[error("the time to change this answer has passed")]
+    AmendExpired,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -98,6 +100,10 @@ impl IntoResponse for ApiError {
             ApiError::OptedOut => (
                 StatusCode::FORBIDDEN,
                 json!({"error": "opted_out", "message": "this visitor has left the improvement program"}),
+            ),
+            ApiError::AmendExpired => (
+                StatusCode::FORBIDDEN,
+                json!({"error": "amend_window_passed", "message": "the time to change this answer has passed"}),
             ),
             ApiError::Internal(e) => {
                 tracing::error!(error = ?e, "internal error");

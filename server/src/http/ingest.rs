@@ -5,8 +5,9 @@ use super::error::ApiError;
 use super::site_cache::SiteCache;
 use super::visitor::{with_cors, VisitorGate};
 use app::domain::{
-    BrowserFamily, Comment, ConsentChoices, DeviceClass, Email, FieldError, ImpressionKind,
-    Language, NewResponse, PagePath, ReferrerOrigin, ResponseAmendment, Trigger, UsageContext,
+    BrowserFamily, Comment, ConsentChoices, DeviceClass, EditSecret, Email, FieldError,
+    ImpressionKind, Language, NewResponse, PagePath, ReferrerOrigin, ResponseAmendment, SiteKey,
+    Trigger, UsageContext,
 };
 use app::ingest::{self, IngestError, IngestSettings, NewImpression, Recorded};
 use app::nps::Score;
@@ -60,6 +61,8 @@ pub struct ResponseDto {
     pub hp: Option<String>,
     /// Milliseconds from the survey appearing to this answer.
     pub elapsed_ms: Option<u64>,
+    /// Made on the device: only a request carrying it may amend this answer later.
+    pub edit_secret: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Validate)]
@@ -89,10 +92,16 @@ pub struct ContextDto {
 #[serde(deny_unknown_fields)]
 pub struct AmendmentDto {
     pub id: Uuid,
+    /// The secret sent with the answer: proof that this is its author.
+    pub edit_secret: String,
     pub score: Option<i64>,
     pub comment: Option<String>,
     #[validate(length(max = 254))]
     pub contact_email: Option<String>,
+    /// Consent choices shown or changed since the answer (e.g. `contact` with the e-mail).
+    #[validate(length(max = 16))]
+    #[serde(default)]
+    pub choices: BTreeMap<String, bool>,
 }
 
 #[derive(Debug, Deserialize, Validate)]
@@ -194,6 +203,10 @@ impl ResponseDto {
             context,
             respondent: self.respondent,
             contact_email,
+            edit_secret: self
+                .edit_secret
+                .map(|s| EditSecret::parse("edit_secret", &s))
+                .transpose()?,
         })
     }
 
@@ -205,7 +218,8 @@ impl ResponseDto {
 }
 
 impl AmendmentDto {
-    pub fn parse(self) -> Result<(Uuid, ResponseAmendment), FieldError> {
+    pub fn parse(self) -> Result<(Uuid, EditSecret, ResponseAmendment), FieldError> {
+        let secret = EditSecret::parse("edit_secret", &self.edit_secret)?;
         let score = self
             .score
             .map(|s| Score::try_from(s).map_err(|e| FieldError::new("score", e.to_string())))
@@ -219,12 +233,18 @@ impl AmendmentDto {
             .filter(|e| !e.trim().is_empty())
             .map(|e| Email::parse("contact_email", &e))
             .transpose()?;
+        let choices = ConsentChoices::parse(
+            "choices",
+            self.choices.iter().map(|(k, v)| (k.as_str(), *v)),
+        )?;
         Ok((
             self.id,
+            secret,
             ResponseAmendment {
                 score,
                 comment,
                 contact_email,
+                choices,
             },
         ))
     }
@@ -319,6 +339,7 @@ fn ingest_error(e: IngestError) -> ApiError {
         IngestError::IdTaken => ApiError::Conflict("this response id is already used".into()),
         IngestError::OptedOut => ApiError::OptedOut,
         IngestError::UnknownResponse => ApiError::NotFound,
+        IngestError::AmendExpired => ApiError::AmendExpired,
         IngestError::Store(e) => e.into(),
     }
 }
@@ -361,8 +382,9 @@ impl Ingest {
     }
 
     async fn site(&self, site_key: &str) -> Result<Arc<PublicSite>, ApiError> {
+        let site_key = SiteKey::parse("site", site_key)?;
         self.sites
-            .get(site_key)
+            .get(&site_key)
             .await?
             .ok_or_else(|| FieldError::new("site", "is not a known site key").into())
     }
@@ -406,6 +428,9 @@ fn item_result(id: Uuid, outcome: Result<StatusCode, ApiError>) -> Value {
         }
         Err(ApiError::Conflict(m)) => json!({"id": id, "status": 409, "reason": m}),
         Err(ApiError::NotFound) => json!({"id": id, "status": 404}),
+        Err(ApiError::AmendExpired) => {
+            json!({"id": id, "status": 403, "reason": "amend_window_passed"})
+        }
         Err(ApiError::OptedOut) => json!({"id": id, "status": 403, "reason": "opted_out"}),
         Err(other) => {
             tracing::error!(error = %other, "batch item failed");
@@ -459,11 +484,19 @@ pub async fn post_batch(
             if !collecting {
                 return Err(ApiError::OptedOut);
             }
-            let (id, amendment) = dto.parse()?;
-            ingest::amend_response(ingest.store.as_ref(), &site, id, &amendment, now)
-                .await
-                .map(|_| StatusCode::OK)
-                .map_err(ingest_error)
+            let (id, secret, amendment) = dto.parse()?;
+            ingest::amend_response(
+                ingest.store.as_ref(),
+                &site,
+                id,
+                &secret,
+                &amendment,
+                ingest.settings.amend_window,
+                now,
+            )
+            .await
+            .map(|_| StatusCode::OK)
+            .map_err(ingest_error)
         }
         .await;
         results.push(item_result(id, outcome));

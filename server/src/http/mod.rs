@@ -50,7 +50,10 @@ pub fn router() -> Router<AppState> {
             "/api/v1/sites/{site_key}/responses",
             get(report::api_responses),
         )
-        .route("/my-answers", get(data_requests::my_answers))
+        .route(
+            "/my-answers",
+            axum::routing::post(data_requests::my_answers),
+        )
         .route("/w.js", get(crate::widget::loader))
         .route("/w/exit", get(crate::widget::exit_window))
         .route("/w/{file}", get(crate::widget::asset))

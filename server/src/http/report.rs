@@ -63,8 +63,10 @@ async fn token_site(
     site_key: &str,
 ) -> Result<(Uuid, Site), ApiError> {
     let org = organisation_of_token(store, headers).await?;
+    let site_key =
+        app::domain::SiteKey::parse("site_key", site_key).map_err(|_| ApiError::NotFound)?;
     let site = store
-        .site_by_key(org, site_key)
+        .site_by_key(org, &site_key)
         .await?
         .ok_or(ApiError::NotFound)?;
     Ok((org, site))

@@ -2,6 +2,7 @@
 //! when an admin edits the site, its surveys or its notice. A few seconds of caching takes those
 //! reads off the hot path (each app server keeps its own).
 
+use app::domain::SiteKey;
 use app::store::{PublicSite, SharedStore, StoreResult};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -28,8 +29,8 @@ impl SiteCache {
         }
     }
 
-    pub async fn get(&self, site_key: &str) -> StoreResult<Option<Arc<PublicSite>>> {
-        if let Some((at, site)) = self.lock().get(site_key) {
+    pub async fn get(&self, site_key: &SiteKey) -> StoreResult<Option<Arc<PublicSite>>> {
+        if let Some((at, site)) = self.lock().get(site_key.as_str()) {
             if at.elapsed() < SITE_TTL {
                 return Ok(site.clone());
             }
@@ -39,7 +40,7 @@ impl SiteCache {
         if entries.len() >= MAX_ENTRIES {
             entries.clear();
         }
-        entries.insert(site_key.to_owned(), (Instant::now(), site.clone()));
+        entries.insert(site_key.as_str().to_owned(), (Instant::now(), site.clone()));
         Ok(site)
     }
 

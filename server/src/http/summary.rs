@@ -99,6 +99,8 @@ pub async fn site_summary(
     let Query(query) = query.map_err(|e| FieldError::new("query", e.body_text()))?;
     let range = parse_range(&query)?;
     // Another organisation's site is simply not found: no hint that it exists.
+    let site_key =
+        app::domain::SiteKey::parse("site_key", &site_key).map_err(|_| ApiError::NotFound)?;
     let site = store
         .site_by_key(org, &site_key)
         .await?

@@ -228,6 +228,7 @@ mod tests {
             context: UsageContext::default(),
             respondent_id: None,
             contact_email: None,
+            edit_secret_hash: None,
         }
     }
 

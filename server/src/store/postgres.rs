@@ -5,7 +5,9 @@ use super::aggregates::{
     deltas, sum_columns, AggregateKey, AnswerKeys, ANSWER_KEYS, UPSERT_CHUNK,
 };
 use super::{backend, content_hash, counts_from_rows, map_err, new_site_key};
-use app::domain::{Email, ResponseAmendment, Role, SurveySettings};
+use app::domain::{
+    ConsentChange, ConsentChoices, Email, ResponseAmendment, Role, SiteKey, SurveySettings,
+};
 use app::nps::ScoreCounts;
 use app::report::{Dimension, SegmentCounts, Tag, Verbatim};
 use app::store::*;
@@ -268,11 +270,11 @@ impl Store for PostgresStore {
         Ok(())
     }
 
-    async fn public_site(&self, site_key: &str) -> StoreResult<Option<PublicSite>> {
+    async fn public_site(&self, site_key: &SiteKey) -> StoreResult<Option<PublicSite>> {
         let Some(row) = sqlx::query(&format!(
             "SELECT {SITE_COLUMNS} FROM sites WHERE site_key = $1"
         ))
-        .bind(site_key)
+        .bind(site_key.as_str())
         .fetch_optional(&self.pool)
         .await
         .map_err(backend)?
@@ -360,17 +362,18 @@ impl Store for PostgresStore {
         let inserted: Vec<Uuid> = sqlx::query_scalar(
             "INSERT INTO responses (id, org_id, site_id, survey_id, score, comment, language,
                  received_at, notice_id, consent_choices, page_path, device_class, browser_family,
-                 country, respondent_id, trigger, referrer_origin, contact_email)
+                 country, respondent_id, trigger, referrer_origin, contact_email, edit_secret_hash)
              SELECT r.id, r.org_id, r.site_id, r.survey_id, r.score, r.comment, r.language,
                  r.received_at, r.notice_id, r.choices::jsonb, r.page_path, r.device_class,
                  r.browser_family, r.country, r.respondent_id, r.trigger, r.referrer_origin,
-                 r.contact_email
+                 r.contact_email, r.edit_secret_hash
              FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::smallint[], $6::text[],
                  $7::text[], $8::timestamptz[], $9::uuid[], $10::text[], $11::text[], $12::text[],
-                 $13::text[], $14::text[], $15::uuid[], $16::text[], $17::text[], $18::text[])
+                 $13::text[], $14::text[], $15::uuid[], $16::text[], $17::text[], $18::text[],
+                 $19::text[])
                  AS r(id, org_id, site_id, survey_id, score, comment, language, received_at,
                       notice_id, choices, page_path, device_class, browser_family, country,
-                      respondent_id, trigger, referrer_origin, contact_email)
+                      respondent_id, trigger, referrer_origin, contact_email, edit_secret_hash)
              WHERE NOT EXISTS (SELECT 1 FROM opt_outs o WHERE o.site_id = r.site_id
                                AND o.respondent_id = r.respondent_id AND o.opted_out)
              ON CONFLICT (id) DO NOTHING
@@ -409,6 +412,7 @@ impl Store for PostgresStore {
             r.context.referrer.as_ref().map(|o| o.as_str().to_owned())
         }))
         .bind(column(&|r| r.contact_email.clone()))
+        .bind(column(&|r| r.edit_secret_hash.clone()))
         .fetch_all(&mut *tx)
         .await
         .map_err(backend)?;
@@ -493,42 +497,65 @@ impl Store for PostgresStore {
         &self,
         site: Uuid,
         id: Uuid,
+        guard: &AmendGuard,
         a: &ResponseAmendment,
         at: DateTime<Utc>,
-    ) -> StoreResult<bool> {
+    ) -> StoreResult<AmendOutcome> {
         let mut tx = self.pool.begin().await.map_err(backend)?;
-        // The row lock keeps the score read here until the aggregates are corrected.
+        // The row lock keeps the score read here until the aggregates are corrected. Only the
+        // author's secret finds the row.
         let before = sqlx::query(&format!(
-            "SELECT {ANSWER_KEYS} FROM responses WHERE id = $1 AND site_id = $2 FOR UPDATE"
+            "SELECT {ANSWER_KEYS}, consent_choices::text AS choices FROM responses
+             WHERE id = $1 AND site_id = $2 AND edit_secret_hash = $3 FOR UPDATE"
         ))
         .bind(id)
         .bind(site)
+        .bind(&guard.secret_hash)
         .fetch_optional(&mut *tx)
         .await
         .map_err(backend)?;
         let Some(before) = before else {
-            return Ok(false);
+            return Ok(AmendOutcome::NotFound);
         };
+        let choices: ConsentChoices =
+            serde_json::from_str(before.try_get("choices").map_err(backend)?).map_err(backend)?;
         let before = answer_keys_from_row(&before).map_err(backend)?;
+        if before.received_at < guard.stored_after {
+            return Ok(AmendOutcome::Expired);
+        }
+        let (choices, changes) = choices.apply(&a.choices, at);
         sqlx::query(
-            r#"UPDATE responses SET
+            "UPDATE responses SET
                  score = COALESCE($1::smallint, score),
                  comment = COALESCE($2::text, comment),
                  contact_email = COALESCE($3::text, contact_email),
-                 consent_choices = CASE WHEN $4::text IS NULL THEN consent_choices
-                     ELSE consent_choices || '{"contact": true}'::jsonb END,
+                 consent_choices = $4::jsonb,
                  updated_at = $5
-             WHERE id = $6"#,
+             WHERE id = $6",
         )
         .bind(a.score.map(|s| i16::from(s.value())))
         .bind(a.comment.as_ref().map(|c| c.as_str()))
         .bind(a.contact_email.as_ref().map(|e| e.as_str()))
-        .bind(a.contact_email.as_ref().map(|e| e.as_str()))
+        .bind(serde_json::to_string(&choices).map_err(backend)?)
         .bind(at)
         .bind(id)
         .execute(&mut *tx)
         .await
         .map_err(backend)?;
+        for change in &changes {
+            sqlx::query(
+                "INSERT INTO consent_changes (response_id, choice, granted_before, granted, at)
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(id)
+            .bind(&change.choice)
+            .bind(change.granted_before)
+            .bind(change.granted)
+            .bind(change.at)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        }
         if let Some(score) = a.score.filter(|s| s.value() != before.score) {
             // An answer not counted yet is counted later with the score it then has. The lock
             // keeps a count from claiming it meanwhile, or waits for a count that already has.
@@ -547,7 +574,7 @@ impl Store for PostgresStore {
             }
         }
         tx.commit().await.map_err(backend)?;
-        Ok(true)
+        Ok(AmendOutcome::Amended)
     }
 
     async fn site_surveys(&self, site: Uuid) -> StoreResult<Vec<Survey>> {
@@ -698,12 +725,12 @@ impl Store for PostgresStore {
             .collect()
     }
 
-    async fn site_by_key(&self, org: Uuid, site_key: &str) -> StoreResult<Option<Site>> {
+    async fn site_by_key(&self, org: Uuid, site_key: &SiteKey) -> StoreResult<Option<Site>> {
         sqlx::query(&format!(
             "SELECT {SITE_COLUMNS} FROM sites WHERE org_id = $1 AND site_key = $2"
         ))
         .bind(org)
-        .bind(site_key)
+        .bind(site_key.as_str())
         .fetch_optional(&self.pool)
         .await
         .map_err(backend)?
@@ -1295,18 +1322,7 @@ impl Store for PostgresStore {
             .collect())
     }
 
-    async fn consent_of(
-        &self,
-        org: Uuid,
-        response: Uuid,
-    ) -> StoreResult<
-        Option<(
-            DateTime<Utc>,
-            Option<String>,
-            Uuid,
-            std::collections::BTreeMap<String, bool>,
-        )>,
-    > {
+    async fn consent_of(&self, org: Uuid, response: Uuid) -> StoreResult<Option<ConsentOf>> {
         let row: Option<(DateTime<Utc>, Option<String>, Uuid, String)> = sqlx::query_as(
             "SELECT received_at, language, notice_id, consent_choices::text FROM responses
              WHERE org_id = $1 AND id = $2",
@@ -1316,15 +1332,32 @@ impl Store for PostgresStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(backend)?;
-        row.map(|(at, language, notice, choices)| {
-            Ok((
-                at,
-                language,
-                notice,
-                serde_json::from_str(&choices).map_err(backend)?,
-            ))
-        })
-        .transpose()
+        let Some((received_at, language, notice_id, choices)) = row else {
+            return Ok(None);
+        };
+        let changes: Vec<(String, Option<bool>, bool, DateTime<Utc>)> = sqlx::query_as(
+            "SELECT choice, granted_before, granted, at FROM consent_changes
+             WHERE response_id = $1 ORDER BY at, ctid",
+        )
+        .bind(response)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(Some(ConsentOf {
+            received_at,
+            language,
+            notice_id,
+            choices: serde_json::from_str(&choices).map_err(backend)?,
+            changes: changes
+                .into_iter()
+                .map(|(choice, granted_before, granted, at)| ConsentChange {
+                    choice,
+                    granted_before,
+                    granted,
+                    at,
+                })
+                .collect(),
+        }))
     }
 
     async fn create_share_link(

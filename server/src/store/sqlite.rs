@@ -5,7 +5,9 @@ use super::aggregates::{
     deltas, sum_columns, AggregateKey, AnswerKeys, ANSWER_KEYS, UPSERT_CHUNK,
 };
 use super::{backend, content_hash, counts_from_rows, map_err, new_site_key};
-use app::domain::{Email, ResponseAmendment, Role, SurveySettings};
+use app::domain::{
+    ConsentChange, ConsentChoices, Email, ResponseAmendment, Role, SiteKey, SurveySettings,
+};
 use app::nps::ScoreCounts;
 use app::report::{Dimension, SegmentCounts, Tag, Verbatim};
 use app::store::*;
@@ -289,11 +291,11 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn public_site(&self, site_key: &str) -> StoreResult<Option<PublicSite>> {
+    async fn public_site(&self, site_key: &SiteKey) -> StoreResult<Option<PublicSite>> {
         let Some(row) = sqlx::query(&format!(
             "SELECT {SITE_COLUMNS} FROM sites WHERE site_key = ?"
         ))
-        .bind(site_key)
+        .bind(site_key.as_str())
         .fetch_optional(&self.pool)
         .await
         .map_err(backend)?
@@ -377,16 +379,18 @@ impl Store for SqliteStore {
             .await
             .map_err(backend)?;
         let mut inserted = Vec::with_capacity(batch.len());
-        // Multi-row statements: the driver's cost is per statement, not per row. 18 parameters a
+        // Multi-row statements: the driver's cost is per statement, not per row. 19 parameters a
         // row keeps a chunk far below SQLite's 32766-parameter limit. The opt-out filter is part
         // of the insert, so an opt-out and an answer can never interleave.
         for chunk in batch.chunks(INSERT_CHUNK) {
-            let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()]
-                .join(", ");
+            let rows =
+                vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()]
+                    .join(", ");
             let sql = format!(
                 "INSERT INTO responses (id, org_id, site_id, survey_id, score, comment, language,
                      received_at, notice_id, consent_choices, page_path, device_class, browser_family,
-                     country, respondent_id, trigger, referrer_origin, contact_email)
+                     country, respondent_id, trigger, referrer_origin, contact_email,
+                     edit_secret_hash)
                  SELECT * FROM (VALUES {rows}) AS v
                  WHERE NOT EXISTS (SELECT 1 FROM opt_outs o WHERE o.site_id = v.column3
                                    AND o.respondent_id = v.column15 AND o.opted_out = 1)
@@ -413,7 +417,8 @@ impl Store for SqliteStore {
                     .bind(r.respondent_id)
                     .bind(r.context.trigger.map(|t| t.as_str()))
                     .bind(r.context.referrer.as_ref().map(|o| o.as_str().to_owned()))
-                    .bind(r.contact_email.clone());
+                    .bind(r.contact_email.clone())
+                    .bind(r.edit_secret_hash.clone());
             }
             inserted.extend(query.fetch_all(&mut *tx).await.map_err(backend)?);
         }
@@ -512,50 +517,69 @@ impl Store for SqliteStore {
         &self,
         site: Uuid,
         id: Uuid,
+        guard: &AmendGuard,
         a: &ResponseAmendment,
         at: DateTime<Utc>,
-    ) -> StoreResult<bool> {
+    ) -> StoreResult<AmendOutcome> {
         let mut writer = self.writer.lock().await;
         let mut tx = writer
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(backend)?;
-        // Touching the row first takes the write lock, so the score read next cannot change
-        // before the aggregates are corrected.
-        let touched =
-            sqlx::query("UPDATE responses SET updated_at = ? WHERE id = ? AND site_id = ?")
-                .bind(at.timestamp_millis())
-                .bind(id)
-                .bind(site)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
-        if touched.rows_affected() != 1 {
-            return Ok(false);
+        // The write lock is held from BEGIN, so the score read here cannot change before the
+        // aggregates are corrected. Only the author's secret finds the row.
+        let found = sqlx::query(&format!(
+            "SELECT {ANSWER_KEYS}, consent_choices FROM responses
+             WHERE id = ? AND site_id = ? AND edit_secret_hash = ?"
+        ))
+        .bind(id)
+        .bind(site)
+        .bind(&guard.secret_hash)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(backend)?;
+        let Some(found) = found else {
+            return Ok(AmendOutcome::NotFound);
+        };
+        let choices: String = found.try_get("consent_choices").map_err(backend)?;
+        let before = answer_keys_from_row(&found).map_err(backend)?;
+        if before.received_at < guard.stored_after {
+            return Ok(AmendOutcome::Expired);
         }
-        let before = sqlx::query(&format!("SELECT {ANSWER_KEYS} FROM responses WHERE id = ?"))
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(backend)?;
-        let before = answer_keys_from_row(&before).map_err(backend)?;
+        let choices: ConsentChoices = serde_json::from_str(&choices).map_err(backend)?;
+        let (choices, changes) = choices.apply(&a.choices, at);
         sqlx::query(
             "UPDATE responses SET
                  score = COALESCE(?, score),
                  comment = COALESCE(?, comment),
                  contact_email = COALESCE(?, contact_email),
-                 consent_choices = CASE WHEN ? IS NULL THEN consent_choices
-                     ELSE json_set(consent_choices, '$.contact', json('true')) END
+                 consent_choices = ?,
+                 updated_at = ?
              WHERE id = ?",
         )
         .bind(a.score.map(|s| i64::from(s.value())))
         .bind(a.comment.as_ref().map(|c| c.as_str()))
         .bind(a.contact_email.as_ref().map(|e| e.as_str()))
-        .bind(a.contact_email.as_ref().map(|e| e.as_str()))
+        .bind(serde_json::to_string(&choices).map_err(backend)?)
+        .bind(at.timestamp_millis())
         .bind(id)
         .execute(&mut *tx)
         .await
         .map_err(backend)?;
+        for change in &changes {
+            sqlx::query(
+                "INSERT INTO consent_changes (response_id, choice, granted_before, granted, at)
+                 VALUES (?, ?, ?, ?, ?)",
+            )
+            .bind(id)
+            .bind(&change.choice)
+            .bind(change.granted_before)
+            .bind(change.granted)
+            .bind(change.at.timestamp_millis())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        }
         if let Some(score) = a.score.filter(|s| s.value() != before.score) {
             // An answer not counted yet is counted later with the score it then has.
             let counted: bool = sqlx::query_scalar(
@@ -574,7 +598,7 @@ impl Store for SqliteStore {
             }
         }
         tx.commit().await.map_err(backend)?;
-        Ok(true)
+        Ok(AmendOutcome::Amended)
     }
 
     async fn site_surveys(&self, site: Uuid) -> StoreResult<Vec<Survey>> {
@@ -725,12 +749,12 @@ impl Store for SqliteStore {
             .collect()
     }
 
-    async fn site_by_key(&self, org: Uuid, site_key: &str) -> StoreResult<Option<Site>> {
+    async fn site_by_key(&self, org: Uuid, site_key: &SiteKey) -> StoreResult<Option<Site>> {
         sqlx::query(&format!(
             "SELECT {SITE_COLUMNS} FROM sites WHERE org_id = ? AND site_key = ?"
         ))
         .bind(org)
-        .bind(site_key)
+        .bind(site_key.as_str())
         .fetch_optional(&self.pool)
         .await
         .map_err(backend)?
@@ -1329,18 +1353,7 @@ impl Store for SqliteStore {
             .collect())
     }
 
-    async fn consent_of(
-        &self,
-        org: Uuid,
-        response: Uuid,
-    ) -> StoreResult<
-        Option<(
-            DateTime<Utc>,
-            Option<String>,
-            Uuid,
-            std::collections::BTreeMap<String, bool>,
-        )>,
-    > {
+    async fn consent_of(&self, org: Uuid, response: Uuid) -> StoreResult<Option<ConsentOf>> {
         let row: Option<(i64, Option<String>, Uuid, String)> = sqlx::query_as(
             "SELECT received_at, language, notice_id, consent_choices FROM responses
              WHERE org_id = ? AND id = ?",
@@ -1350,15 +1363,32 @@ impl Store for SqliteStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(backend)?;
-        row.map(|(at, language, notice, choices)| {
-            Ok((
-                DateTime::from_timestamp_millis(at).unwrap_or_default(),
-                language,
-                notice,
-                serde_json::from_str(&choices).map_err(backend)?,
-            ))
-        })
-        .transpose()
+        let Some((at, language, notice_id, choices)) = row else {
+            return Ok(None);
+        };
+        let changes: Vec<(String, Option<bool>, bool, i64)> = sqlx::query_as(
+            "SELECT choice, granted_before, granted, at FROM consent_changes
+             WHERE response_id = ? ORDER BY at, rowid",
+        )
+        .bind(response)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(Some(ConsentOf {
+            received_at: DateTime::from_timestamp_millis(at).unwrap_or_default(),
+            language,
+            notice_id,
+            choices: serde_json::from_str(&choices).map_err(backend)?,
+            changes: changes
+                .into_iter()
+                .map(|(choice, granted_before, granted, at)| ConsentChange {
+                    choice,
+                    granted_before,
+                    granted,
+                    at: DateTime::from_timestamp_millis(at).unwrap_or_default(),
+                })
+                .collect(),
+        }))
     }
 
     async fn create_share_link(

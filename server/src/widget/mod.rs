@@ -148,8 +148,10 @@ pub async fn exit_window(
     Query(query): Query<ExitQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    let site_key =
+        app::domain::SiteKey::parse("site", &query.site).map_err(|_| ApiError::NotFound)?;
     let site = store
-        .public_site(&query.site)
+        .public_site(&site_key)
         .await?
         .ok_or(ApiError::NotFound)?;
     let lang = query

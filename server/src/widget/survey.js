@@ -36,6 +36,14 @@
     return h;
   }
 
+  // 128 random bits, hex: the answer's edit secret. Only a request carrying it may add to the
+  // answer later; the server keeps just its hash.
+  function secret() {
+    var b = crypto.getRandomValues(new Uint8Array(16)), h = '';
+    for (var i = 0; i < 16; i++) h += (b[i] + 256).toString(16).slice(1);
+    return h;
+  }
+
   // h('p', {class: 'x'}, 'text', child…): builds elements; strings become text nodes.
   function h(tag, attrs) {
     var el = document.createElement(tag);
@@ -75,7 +83,7 @@
 
   window.__farewellSurvey = function (o) {
     var s = o.survey, t = s.texts, c = o.config, rtl = c.dir == 'rtl';
-    var id = uuid(), opened = Date.now(), score = null, finished = false;
+    var id = uuid(), key = secret(), opened = Date.now(), score = null, finished = false;
     var event = function (kind) { o.send('impressions', { id: uuid(), survey: s.id, kind: kind, trigger: o.trigger }); };
     event('shown');
 
@@ -121,7 +129,7 @@
       score = value;
       if (first) {
         o.send('responses', {
-          id: id, survey: s.id, score: value, language: c.lang, respondent: o.respondent,
+          id: id, edit_secret: key, survey: s.id, score: value, language: c.lang, respondent: o.respondent,
           consent: { notice_version: c.notice.version, choices: { improvement_program: true } },
           context: { path: o.page || undefined, referrer: o.referrer || undefined, trigger: o.trigger },
           hp: card.querySelector('.hp input').value, elapsed_ms: Date.now() - opened
@@ -129,7 +137,7 @@
         o.remember(s.id, 'a');
         event('answered');
       } else {
-        o.send('amendments', { id: id, score: value });
+        o.send('amendments', { id: id, edit_secret: key, score: value });
       }
       followUp.textContent = t['follow_up_' + band(value)];
       details.hidden = false;
@@ -172,10 +180,11 @@
           email.focus();
           return;
         }
-        var extra = { id: id };
+        // The contact choice has now been shown: what the visitor chose is recorded either way.
+        var extra = { id: id, edit_secret: key, choices: { contact: contact.checked } };
         if (comment.value.trim()) extra.comment = comment.value;
         if (contact.checked) extra.contact_email = address;
-        if (extra.comment || extra.contact_email) o.send('amendments', extra);
+        o.send('amendments', extra);
         thanks(t.saved);
       }
     },

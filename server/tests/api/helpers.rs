@@ -161,6 +161,7 @@ pub fn test_settings() -> ServeArgs {
         count_interval_ms: 50,
         webhook_retry_ms: 200,
         writers: 1,
+        amend_window_minutes: 30,
     }
 }
 
@@ -367,4 +368,9 @@ where
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// A site key as the store takes it (checked by format).
+pub fn site_key(raw: &str) -> app::domain::SiteKey {
+    app::domain::SiteKey::parse("site", raw).expect("a well-formed site key")
 }

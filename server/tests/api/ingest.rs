@@ -108,7 +108,8 @@ both_backends!(
                 comment: Some("Quick checkout".into()),
                 language: Some("fi-FI".into()),
                 notice_version: 1,
-                choices: json!({"improvement_program": true}),
+                // No choice was sent, so none is recorded (never a made-up "granted").
+                choices: json!({}),
                 page_path: Some("/cart".into()),
                 device: Some("mobile".into()),
                 browser: Some("safari".into()),
@@ -182,7 +183,7 @@ both_backends!(
         let other = app.seed().await;
         let other_survey = app
             .store
-            .public_site(&other.site_key)
+            .public_site(&crate::helpers::site_key(&other.site_key))
             .await
             .unwrap()
             .unwrap()

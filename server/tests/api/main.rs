@@ -5,6 +5,7 @@ mod helpers;
 mod pg_cluster;
 
 mod admin;
+mod amendments;
 mod crash;
 mod dashboard;
 mod health;

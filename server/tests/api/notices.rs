@@ -57,7 +57,7 @@ both_backends!(
         let demo = app.seed().await;
         let notice = app
             .store
-            .public_site(&demo.site_key)
+            .public_site(&crate::helpers::site_key(&demo.site_key))
             .await
             .unwrap()
             .unwrap()
@@ -84,7 +84,7 @@ both_backends!(
         let demo = app.seed_with(3).await;
         let site = app
             .store
-            .public_site(&demo.site_key)
+            .public_site(&crate::helpers::site_key(&demo.site_key))
             .await
             .unwrap()
             .unwrap();
@@ -119,7 +119,11 @@ both_backends!(
             assert!(message.contains(expected), "{table}: {message}");
         }
         // Nothing was deleted: the site still resolves and its answers still count.
-        let still = app.store.public_site(&demo.site_key).await.unwrap();
+        let still = app
+            .store
+            .public_site(&crate::helpers::site_key(&demo.site_key))
+            .await
+            .unwrap();
         assert!(still.is_some());
     }
 );

@@ -101,7 +101,7 @@ both_backends!(
         let demo = app.seed().await;
         let notice = app
             .store
-            .public_site(&demo.site_key)
+            .public_site(&crate::helpers::site_key(&demo.site_key))
             .await
             .unwrap()
             .unwrap()

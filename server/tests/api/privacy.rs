@@ -10,6 +10,7 @@ use app::report::{Dimension, Tag};
 use app::store::{AnswerFilter, StoredResponse, TimeRange, VerbatimQuery};
 use chrono::{Duration, Utc};
 use farewell::provision::DemoCreated;
+use serde_json::Value;
 use uuid::Uuid;
 
 async fn answer(
@@ -23,7 +24,7 @@ async fn answer(
 ) -> Uuid {
     let public = app
         .store
-        .public_site(&demo.site_key)
+        .public_site(&crate::helpers::site_key(&demo.site_key))
         .await
         .unwrap()
         .unwrap();
@@ -50,6 +51,7 @@ async fn answer(
         },
         respondent_id: Some(respondent),
         contact_email: email.map(str::to_string),
+        edit_secret_hash: None,
     };
     app.store.insert_responses(&[r]).await.unwrap();
     id
@@ -208,9 +210,17 @@ both_backends!(
             .unwrap();
         assert_eq!(search(&app, &demo, "zebracorn").await, 2);
 
-        // Download: exactly this respondent's answers.
-        let download = new_client()
+        // Download: exactly this respondent's answers. The id travels in the body, never in a
+        // URL (a GET with it finds no such route).
+        let by_url = new_client()
             .get(app.url(&format!("/my-answers?site={}&rid={me}", demo.site_key)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(by_url.status(), 405);
+        let download = new_client()
+            .post(app.url("/my-answers"))
+            .form(&[("site", demo.site_key.as_str()), ("rid", &me.to_string())])
             .send()
             .await
             .unwrap();
@@ -220,6 +230,11 @@ both_backends!(
             .unwrap()
             .contains("attachment"));
         let got = json(download).await;
+        assert!(
+            got["note"].as_str().unwrap().contains("site's owner"),
+            "{got}"
+        );
+        let got = &got["answers"];
         let ids: Vec<&str> = got
             .as_array()
             .unwrap()
@@ -228,6 +243,15 @@ both_backends!(
             .collect();
         assert_eq!(ids.len(), 2);
         assert!(mine.iter().all(|m| ids.contains(&m.to_string().as_str())));
+        // The address is masked: the respondent id alone must not reveal it.
+        let emails: Vec<&Value> = got
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| &a["contact_email"])
+            .collect();
+        assert!(emails.contains(&&Value::from("m***@example.com")), "{got}");
+        assert!(!got.to_string().contains("me@example.com"), "{got}");
 
         // Erase from the preferences page.
         let erased = app
@@ -263,7 +287,8 @@ both_backends!(
         assert!(!entry.subject.contains(&me.to_string()));
         // A bad respondent id is a 422.
         let bad = new_client()
-            .get(app.url(&format!("/my-answers?site={}&rid=nope", demo.site_key)))
+            .post(app.url("/my-answers"))
+            .form(&[("site", demo.site_key.as_str()), ("rid", "nope")])
             .send()
             .await
             .unwrap();
@@ -572,7 +597,7 @@ both_backends!(
         let demo = app.seed().await;
         let public = app
             .store
-            .public_site(&demo.site_key)
+            .public_site(&crate::helpers::site_key(&demo.site_key))
             .await
             .unwrap()
             .unwrap();
@@ -596,6 +621,7 @@ both_backends!(
                     },
                     respondent_id: None,
                     contact_email: None,
+                    edit_secret_hash: None,
                 });
             }
         }

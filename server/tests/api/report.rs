@@ -79,7 +79,7 @@ async fn fill(app: &TestApp, n: usize, seed: u64) -> Fixture {
     let demo = app.seed().await;
     let public = app
         .store
-        .public_site(&demo.site_key)
+        .public_site(&crate::helpers::site_key(&demo.site_key))
         .await
         .unwrap()
         .unwrap();
@@ -122,6 +122,7 @@ async fn fill(app: &TestApp, n: usize, seed: u64) -> Fixture {
                 },
                 respondent_id: None,
                 contact_email: None,
+                edit_secret_hash: Some(FIXTURE_SECRET_HASH.into()),
             }
         })
         .collect();
@@ -154,6 +155,16 @@ fn recount<'a>(
         .collect()
 }
 
+/// The edit secret (hashed) every fixture answer carries, so tests can amend them.
+const FIXTURE_SECRET_HASH: &str = "fixture-edit-secret-hash";
+
+fn fixture_guard() -> app::store::AmendGuard {
+    app::store::AmendGuard {
+        secret_hash: FIXTURE_SECRET_HASH.into(),
+        stored_after: chrono::DateTime::<Utc>::UNIX_EPOCH,
+    }
+}
+
 /// Changes the score of a random answer, in the store and in `fx`.
 async fn amend_a_score(app: &TestApp, fx: &mut Fixture, rng: &mut Rng) {
     let i = rng.below(fx.answers.len() as u64) as usize;
@@ -162,11 +173,19 @@ async fn amend_a_score(app: &TestApp, fx: &mut Fixture, rng: &mut Rng) {
         score: Some(score),
         ..Default::default()
     };
-    assert!(app
-        .store
-        .amend_response(fx.demo.site_id, fx.answers[i].id, &amendment, Utc::now())
-        .await
-        .unwrap());
+    assert_eq!(
+        app.store
+            .amend_response(
+                fx.demo.site_id,
+                fx.answers[i].id,
+                &fixture_guard(),
+                &amendment,
+                Utc::now()
+            )
+            .await
+            .unwrap(),
+        app::store::AmendOutcome::Amended
+    );
     fx.answers[i].score = score;
 }
 
@@ -445,13 +464,18 @@ async fn an_amendment_waits_for_a_count_that_claimed_its_answer() {
                 score: Some(score),
                 ..Default::default()
             };
-            store.amend_response(site, id, &amendment, Utc::now()).await
+            store
+                .amend_response(site, id, &fixture_guard(), &amendment, Utc::now())
+                .await
         })
     };
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     assert!(!amending.is_finished(), "the amendment waits for the count");
     claim.rollback().await.unwrap();
-    assert!(amending.await.unwrap().unwrap());
+    assert_eq!(
+        amending.await.unwrap().unwrap(),
+        app::store::AmendOutcome::Amended
+    );
 }
 
 both_backends!(

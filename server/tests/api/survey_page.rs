@@ -30,7 +30,7 @@ both_backends!(
         );
         let notice = app
             .store
-            .public_site(&demo.site_key)
+            .public_site(&crate::helpers::site_key(&demo.site_key))
             .await
             .unwrap()
             .unwrap()

@@ -8,6 +8,8 @@ use serde_json::json;
 use uuid::Uuid;
 
 const SITE_ORIGIN: &str = "http://localhost:8080"; // the demo site's registered origin
+/// An edit secret as the widget makes one: 128 random bits in hex.
+const SECRET: &str = "5e1c0ffee0ddba11deadbeef00c0ffee";
 
 async fn post_from(
     app: &TestApp,
@@ -143,7 +145,7 @@ both_backends!(
         // Per-survey overrides reach the widget.
         let survey = app
             .store
-            .public_site(&demo.site_key)
+            .public_site(&crate::helpers::site_key(&demo.site_key))
             .await
             .unwrap()
             .unwrap()
@@ -268,7 +270,7 @@ both_backends!(
         let respondent = Uuid::new_v4();
         let first = post_from(&app, SITE_ORIGIN, "/api/v1/batch", &json!({
         "site": demo.site_key, "respondent": respondent,
-        "responses": [{"id": id, "score": 4, "context": {"trigger": "exit_intent", "referrer": "https://search.example/?q=my+name", "path": "/cart?x=1"}}],
+        "responses": [{"id": id, "score": 4, "edit_secret": SECRET, "consent": {"choices": {"improvement_program": true}}, "context": {"trigger": "exit_intent", "referrer": "https://search.example/?q=my+name", "path": "/cart?x=1"}}],
         "impressions": [{"id": Uuid::new_v4(), "kind": "shown", "trigger": "exit_intent"}],
     })).await;
         assert_eq!(first.status(), 200);
@@ -286,7 +288,7 @@ both_backends!(
 
         let second = post_from(&app, SITE_ORIGIN, "/api/v1/batch", &json!({
         "site": demo.site_key, "respondent": respondent,
-        "amendments": [{"id": id, "score": 5, "comment": "Checkout kept failing", "contact_email": "Ann@Example.com"}],
+        "amendments": [{"id": id, "edit_secret": SECRET, "score": 5, "comment": "Checkout kept failing", "contact_email": "Ann@Example.com", "choices": {"contact": true}}],
         "impressions": [{"id": Uuid::new_v4(), "kind": "answered"}],
     })).await;
         assert_eq!(json(second).await["results"][0]["status"], 200);
@@ -315,7 +317,7 @@ both_backends!(
             &app,
             SITE_ORIGIN,
             "/api/v1/batch",
-            &json!({"site": demo.site_key, "amendments": [{"id": Uuid::new_v4(), "comment": "x"}]}),
+            &json!({"site": demo.site_key, "amendments": [{"id": Uuid::new_v4(), "edit_secret": SECRET, "comment": "x"}]}),
         )
         .await;
         assert_eq!(json(unknown).await["results"][0]["status"], 404);
