@@ -12,15 +12,63 @@ use leptos::prelude::*;
 use tower_sessions::Session;
 use uuid::Uuid;
 
-const USER_ID_KEY: &str = "user_id";
-const SIGNED_IN_AT_KEY: &str = "signed_in_at";
-/// However active, a member signs in again after this long (the idle limit is the session's).
-pub const ABSOLUTE_SESSION_SECONDS: i64 = 7 * 24 * 3600;
+/// Where a session keeps its member (the session store reads it to end a member's sessions).
+pub const USER_ID_KEY: &str = "user_id";
+/// The moment (unix seconds) after which the session is over however active it is.
+const SESSION_UNTIL_KEY: &str = "session_until";
 
-/// Limits sign-in attempts per account and per client; the server provides one as context.
+/// How long sessions last; the server provides one as context (ASVS L2 defaults).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionPolicy {
+    /// Signed out after this long without a request.
+    pub idle: chrono::Duration,
+    /// Signed out this long after signing in, however active.
+    pub absolute: chrono::Duration,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        SessionPolicy {
+            idle: chrono::Duration::minutes(30),
+            absolute: chrono::Duration::hours(12),
+        }
+    }
+}
+
+/// Slows sign-in attempts after failures; the server provides one as context.
 pub trait SignInThrottle: Send + Sync + 'static {
     /// `Err(seconds)` when this attempt must wait that long.
     fn check(&self, email: &str, request: &http::request::Parts) -> Result<(), u64>;
+    fn failed(&self, email: &str, request: &http::request::Parts);
+    fn succeeded(&self, email: &str, request: &http::request::Parts);
+}
+
+/// At most this many argon2 computations at once: a flood of sign-ins then waits (or is told
+/// to try again) instead of taking every core from the pages and the ingest.
+fn argon2_permits() -> &'static tokio::sync::Semaphore {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    PERMITS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        tokio::sync::Semaphore::new(cores.max(2))
+    })
+}
+
+/// Runs a password hash or check under `argon2_permits`, giving up after a few seconds.
+async fn with_argon2_permit<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
+    let permit = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        argon2_permits().acquire(),
+    )
+    .await
+    .map_err(|_| AppError::Throttled)?
+    .map_err(|_| AppError::Internal)?;
+    let result = tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|_| AppError::Internal);
+    drop(permit);
+    result
 }
 
 pub type SharedThrottle = std::sync::Arc<dyn SignInThrottle>;
@@ -28,14 +76,13 @@ pub type SharedThrottle = std::sync::Arc<dyn SignInThrottle>;
 /// Hashes off the async runtime: argon2 is deliberately slow.
 pub async fn hash_password(password: &Password) -> Result<String, AppError> {
     let password = password.clone();
-    tokio::task::spawn_blocking(move || {
+    with_argon2_permit(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
             .hash_password(password.expose().as_bytes(), &salt)
             .map(|h| h.to_string())
     })
-    .await
-    .map_err(|_| AppError::Internal)?
+    .await?
     .map_err(|e| {
         tracing::error!(error = %e, "password hashing failed");
         AppError::Internal
@@ -43,9 +90,12 @@ pub async fn hash_password(password: &Password) -> Result<String, AppError> {
 }
 
 /// Verifies a candidate; with no stored hash it still spends the same time, so a response
-/// time does not tell whether an account exists.
-pub async fn verify_password(stored_hash: Option<String>, candidate: String) -> bool {
-    tokio::task::spawn_blocking(move || {
+/// time does not tell whether an account exists. `Throttled` when too many checks are queued.
+pub async fn verify_password(
+    stored_hash: Option<String>,
+    candidate: String,
+) -> Result<bool, AppError> {
+    with_argon2_permit(move || {
         let argon = Argon2::default();
         match stored_hash.as_deref().map(PasswordHash::new) {
             Some(Ok(hash)) => argon.verify_password(candidate.as_bytes(), &hash).is_ok(),
@@ -57,7 +107,6 @@ pub async fn verify_password(stored_hash: Option<String>, candidate: String) -> 
         }
     })
     .await
-    .unwrap_or(false)
 }
 
 pub fn store() -> Result<SharedStore, AppError> {
@@ -93,12 +142,12 @@ pub async fn member_of_session(session: &Session, store: &SharedStore) -> Result
         AppError::Internal
     })?;
     let user_id = user_id.ok_or(AppError::Unauthorized)?;
-    let signed_in_at: i64 = session
-        .get(SIGNED_IN_AT_KEY)
+    let until: i64 = session
+        .get(SESSION_UNTIL_KEY)
         .await
         .map_err(|_| AppError::Internal)?
         .unwrap_or(0);
-    if chrono::Utc::now().timestamp() - signed_in_at > ABSOLUTE_SESSION_SECONDS {
+    if chrono::Utc::now().timestamp() >= until {
         let _ = session.flush().await;
         return Err(AppError::Unauthorized);
     }
@@ -133,22 +182,37 @@ impl Member {
 /// sign-in is worthless after it).
 pub async fn sign_in(email: &str, password: String) -> Result<(), AppError> {
     let refused = || AppError::invalid("email", "Wrong e-mail or password.");
-    if let (Some(throttle), Some(request)) = (
-        use_context::<SharedThrottle>(),
-        use_context::<http::request::Parts>(),
-    ) {
-        throttle
-            .check(&email.trim().to_lowercase(), &request)
-            .map_err(|_| AppError::Throttled)?;
+    let account = email.trim().to_lowercase();
+    let throttle = use_context::<SharedThrottle>().zip(use_context::<http::request::Parts>());
+    if let Some((throttle, request)) = &throttle {
+        if throttle.check(&account, request).is_err() {
+            tracing::info!("sign-in throttled");
+            return Err(AppError::Throttled);
+        }
     }
-    let email = Email::parse("email", email).map_err(|_| refused())?;
+    let failed = || {
+        // A wrong password is the visitor's mistake, not the server's: INFO, and never the
+        // address tried.
+        tracing::info!("sign-in refused: wrong e-mail or password");
+        if let Some((throttle, request)) = &throttle {
+            throttle.failed(&account, request);
+        }
+        refused()
+    };
+    let Ok(email) = Email::parse("email", email) else {
+        return Err(failed());
+    };
     let credentials = store()?.credentials(&email).await?;
     let user_id = credentials.as_ref().map(|c| c.user_id);
-    let ok = verify_password(credentials.map(|c| c.password_hash), password).await;
+    let ok = verify_password(credentials.map(|c| c.password_hash), password).await?;
     let user_id = match (ok, user_id) {
         (true, Some(id)) => id,
-        _ => return Err(refused()),
+        _ => return Err(failed()),
     };
+    if let Some((throttle, request)) = &throttle {
+        throttle.succeeded(&account, request);
+    }
+    let policy = use_context::<SessionPolicy>().unwrap_or_default();
     let session = session().await?;
     session.cycle_id().await.map_err(|_| AppError::Internal)?;
     session
@@ -156,7 +220,10 @@ pub async fn sign_in(email: &str, password: String) -> Result<(), AppError> {
         .await
         .map_err(|_| AppError::Internal)?;
     session
-        .insert(SIGNED_IN_AT_KEY, chrono::Utc::now().timestamp())
+        .insert(
+            SESSION_UNTIL_KEY,
+            (chrono::Utc::now() + policy.absolute).timestamp(),
+        )
         .await
         .map_err(|_| AppError::Internal)?;
     Ok(())

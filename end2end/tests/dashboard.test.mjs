@@ -99,8 +99,9 @@ test('a member explores a site: range, bucket, segment, search, tag, export', as
   const csv = readFileSync(await download.path(), 'utf8').trim().split('\r\n');
   assert.equal(csv.length, 2, csv.join('\n'));
   assert.match(csv[0], /^id,received_at,local_time,/);
-  assert.ok(csv[1].startsWith(id), csv[1]);
-  assert.match(csv[1], /,speed$/);
+  // Every field is quoted, so no separator (`,` or Excel's `;`) can split one.
+  assert.ok(csv[1].startsWith(`"${id}"`), csv[1]);
+  assert.match(csv[1], /,"speed"$/);
   assert.match(download.suggestedFilename(), /^farewell-st_[0-9a-f]+-.*\.csv$/);
 
   assert.deepEqual(errors, []);

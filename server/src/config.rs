@@ -169,6 +169,33 @@ pub struct ServeArgs {
     )]
     pub amend_window_minutes: u32,
 
+    /// The bearer token `/metrics` requires. Unset, `/metrics` is not served.
+    #[arg(
+        long,
+        env = "FAREWELL_METRICS_TOKEN",
+        hide_env_values = true,
+        global = true
+    )]
+    pub metrics_token: Option<String>,
+
+    /// Members are signed out after this many minutes without a request (ASVS L2: 30).
+    #[arg(
+        long,
+        env = "FAREWELL_SESSION_IDLE_MINUTES",
+        default_value_t = 30,
+        global = true
+    )]
+    pub session_idle_minutes: u32,
+
+    /// Members sign in again this many hours after signing in, however active (ASVS L2: 12).
+    #[arg(
+        long,
+        env = "FAREWELL_SESSION_MAX_HOURS",
+        default_value_t = 12,
+        global = true
+    )]
+    pub session_max_hours: u32,
+
     /// How often new answers are counted into the score aggregates, in milliseconds. Reports
     /// are exact either way; counting less often does less work per answer under load.
     #[arg(

@@ -51,17 +51,41 @@ fn backend(e: impl std::fmt::Display) -> session_store::Error {
     session_store::Error::Backend(e.to_string())
 }
 
+/// A record as stored: its data, expiry, and the member it belongs to.
+fn stored(record: &Record) -> session_store::Result<SessionRecord> {
+    let data = serde_json::to_string(&record.data)
+        .map_err(|e| session_store::Error::Encode(e.to_string()))?;
+    let user_id = record
+        .data
+        .get(app::auth::USER_ID_KEY)
+        .and_then(|v| serde_json::from_value(v.clone()).ok());
+    Ok(SessionRecord {
+        data,
+        user_id,
+        expires_at: record.expiry_date.unix_timestamp(),
+    })
+}
+
 #[async_trait]
 impl SessionStore for DatabaseSessions {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        let row = stored(record)?;
+        while !self
+            .store
+            .create_session(&key(&record.id), &row)
+            .await
+            .map_err(backend)?
+        {
+            // 128 random bits collided: take another id.
+            record.id = Id::default();
+        }
+        Ok(())
+    }
+
+    /// Only updates: a session ended meanwhile is not written back.
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        let data = serde_json::to_string(&record.data)
-            .map_err(|e| session_store::Error::Encode(e.to_string()))?;
-        let stored = SessionRecord {
-            data,
-            expires_at: record.expiry_date.unix_timestamp(),
-        };
         self.store
-            .save_session(&key(&record.id), &stored)
+            .save_session(&key(&record.id), &stored(record)?)
             .await
             .map_err(backend)
     }

@@ -34,6 +34,8 @@ pub struct AppState {
     /// The group commit itself, for its statistics (answers go through `ingest.sink`).
     pub queue: GroupCommit,
     pub metrics: crate::metrics::Metrics,
+    /// The bearer token `/metrics` asks for; without one it is not served.
+    pub metrics_token: Option<Arc<str>>,
 }
 
 impl FromRef<AppState> for crate::metrics::Metrics {
@@ -67,9 +69,6 @@ pub struct Application {
     writer: JoinHandle<()>,
 }
 
-/// Members are signed out after this long without a request.
-const SESSION_IDLE: time::Duration = time::Duration::hours(12);
-
 impl Application {
     pub async fn build(settings: &ServeArgs, store: SharedStore) -> anyhow::Result<Application> {
         let listener = TcpListener::bind(settings.addr).await?;
@@ -98,6 +97,7 @@ impl Application {
         let state = AppState {
             queue,
             metrics: metrics.clone(),
+            metrics_token: settings.metrics_token.as_deref().map(Arc::from),
             leptos_options: leptos_options.clone(),
             store: store.clone(),
             ingest: Ingest {
@@ -132,6 +132,10 @@ impl Application {
             Duration::from_millis(settings.webhook_poll_ms.max(10)),
             Duration::from_millis(settings.webhook_retry_ms.max(10)),
         );
+        let session_policy = app::auth::SessionPolicy {
+            idle: chrono::Duration::minutes(i64::from(settings.session_idle_minutes.max(1))),
+            absolute: chrono::Duration::hours(i64::from(settings.session_max_hours.max(1))),
+        };
         let sessions = DatabaseSessions::new(store);
         sessions.spawn_cleanup(Duration::from_secs(3600));
         let session_layer = SessionManagerLayer::new(sessions)
@@ -139,15 +143,19 @@ impl Application {
             .with_http_only(true)
             .with_same_site(SameSite::Lax)
             .with_secure(settings.secure_cookies)
-            .with_expiry(Expiry::OnInactivity(SESSION_IDLE));
+            .with_expiry(Expiry::OnInactivity(time::Duration::seconds(
+                session_policy.idle.num_seconds(),
+            )));
 
         // Server functions and pages see the same store and settings through context.
-        let throttle: app::auth::SharedThrottle =
-            Arc::new(crate::http::sign_in_throttle::SignInLimits::default());
+        let throttle: app::auth::SharedThrottle = Arc::new(
+            crate::http::sign_in_throttle::SignInLimits::new(settings.trust_forwarded_for),
+        );
         let context = {
             let state = state.clone();
             let throttle = throttle.clone();
             move || {
+                provide_context(session_policy);
                 provide_context(throttle.clone());
                 provide_context(state.store.clone());
                 provide_context(state.ingest.sink.clone());

@@ -406,6 +406,8 @@ pub async fn remove_member(org: String, user: String) -> Result<(), AppError> {
                 }
             }
             who.store.remove_member(who.org(), user).await?;
+            // Signed out everywhere at once, not only when their cookie next expires.
+            who.store.delete_user_sessions(user).await?;
             who.audit("member.remove", user.to_string()).await
         }
         .await,
@@ -562,11 +564,15 @@ pub async fn change_password(current: String, new: String) -> Result<(), AppErro
             let store = crate::auth::store()?;
             let new = crate::domain::Password::parse("new", &new)?;
             let stored = store.user_password_hash(member.user_id).await?;
-            if !crate::auth::verify_password(stored, current).await {
+            if !crate::auth::verify_password(stored, current).await? {
                 return Err(AppError::invalid("current", "is not your current password"));
             }
             let hash = crate::auth::hash_password(&new).await?;
             store.set_password_hash(member.user_id, &hash).await?;
+            // Every session of this member ends (one opened with the old password may be
+            // someone else's); this one goes on under a new id, written at the end of the
+            // request, after the others were deleted.
+            store.delete_user_sessions(member.user_id).await?;
             crate::auth::renew_session().await?;
             for m in &member.memberships {
                 store

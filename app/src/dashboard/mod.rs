@@ -48,7 +48,8 @@ impl Funnel {
 
 #[server(prefix = "/fn", endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
-    crate::auth::sign_in(&email, password).await?;
+    // A wrong password is a 422 and a throttled attempt a 429, never a 500.
+    crate::error::with_status(crate::auth::sign_in(&email, password).await)?;
     leptos_axum::redirect("/dashboard");
     Ok(())
 }

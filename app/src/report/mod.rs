@@ -162,12 +162,7 @@ impl ViewParams {
             view.tz = tz;
         }
         let date = |key: &str| -> Result<Option<NaiveDate>, FieldError> {
-            present(key)
-                .map(|v| {
-                    NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
-                        .map_err(|_| FieldError::new(key, "must be a date like 2026-03-31"))
-                })
-                .transpose()
+            present(key).map(|v| parse_report_date(key, &v)).transpose()
         };
         let to = date("to")?;
         let from = date("from")?;
@@ -505,20 +500,48 @@ pub struct Report {
 /// Makes a spreadsheet cell inert: a cell starting with `= + - @` (or a tab/CR that some
 /// programs skip) would be read as a formula, so it gets a leading apostrophe.
 pub fn neutralise_cell(text: &str) -> String {
-    match text.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
-        _ => text.to_string(),
+    if starts_a_formula(text) {
+        format!("'{text}")
+    } else {
+        text.to_string()
     }
 }
 
-/// One CSV field: neutralised, and quoted when it holds a separator, quote or line break.
-pub fn csv_field(text: &str) -> String {
-    let cell = neutralise_cell(text);
-    if cell.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", cell.replace('"', "\"\""))
-    } else {
-        cell
+/// Whether a spreadsheet could read `text` as a formula: a formula sign first, also after
+/// leading spaces (some programs trim them) and in its full-width form, or a leading control.
+fn starts_a_formula(text: &str) -> bool {
+    const SIGNS: [char; 8] = ['=', '+', '-', '@', '＝', '＋', '－', '＠'];
+    match text.chars().next() {
+        Some('\t' | '\r' | '\n') => true,
+        _ => text
+            .trim_start_matches([' ', '\u{a0}', '\u{3000}'])
+            .starts_with(SIGNS),
     }
+}
+
+/// The years a report may name: every answer falls in them, and every date arithmetic on
+/// them (a period before, a week's start, a zone's offset) stays far inside chrono's range.
+pub const REPORT_YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
+/// A report date (`2026-03-31`), refused outside `REPORT_YEARS`.
+pub fn parse_report_date(field: &str, raw: &str) -> Result<NaiveDate, FieldError> {
+    use chrono::Datelike;
+    let date = NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+        .map_err(|_| FieldError::new(field, "must be a date like 2026-03-31"))?;
+    if REPORT_YEARS.contains(&date.year()) {
+        Ok(date)
+    } else {
+        Err(FieldError::new(
+            field,
+            "must be between 2000-01-01 and 2100-12-31",
+        ))
+    }
+}
+
+/// One CSV field: neutralised, and always quoted, so no separator a spreadsheet may choose
+/// (`,` or the `;` of Finnish, Swedish and German Excel) can split it.
+pub fn csv_field(text: &str) -> String {
+    format!("\"{}\"", neutralise_cell(text).replace('"', "\"\""))
 }
 
 #[cfg(test)]
@@ -635,11 +658,15 @@ mod tests {
         // A leading quote is data, not a formula: the cell reads `"` then a tab.
         assert_eq!(csv_field("\"\t"), "\"\"\"\t\"");
         assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(csv_field("+1"), "'+1");
-        assert_eq!(csv_field("-2"), "'-2");
-        assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_field("+1"), "\"'+1\"");
+        assert_eq!(csv_field("-2"), "\"'-2\"");
+        assert_eq!(csv_field("@SUM(A1)"), "\"'@SUM(A1)\"");
+        assert_eq!(csv_field("  =1+1"), "\"'  =1+1\"");
+        assert_eq!(csv_field("＝1+1"), "\"'＝1+1\"");
         assert_eq!(csv_field("fine, thanks"), "\"fine, thanks\"");
-        assert_eq!(csv_field("plain"), "plain");
+        // Excel in fi, sv and de splits on `;`: the field is quoted, so it stays one cell.
+        assert_eq!(csv_field("a;=1+1"), "\"a;=1+1\"");
+        assert_eq!(csv_field("plain"), "\"plain\"");
     }
 
     proptest! {
@@ -658,12 +685,12 @@ mod tests {
         #[test]
         fn no_csv_field_starts_a_formula(text in ".*") {
             let field = csv_field(&text);
-            // The cell a spreadsheet reads: the field with its quoting undone.
-            let cell = match field.strip_prefix('"').and_then(|f| f.strip_suffix('"')) {
-                Some(inner) if field.len() >= 2 => inner.replace("\"\"", "\""),
-                _ => field.clone(),
-            };
-            let first = cell.chars().next();
+            // Every field is quoted; the cell a spreadsheet reads is the field unquoted, cut at
+            // any `,` or `;` (a reader that ignored the quoting) as well as whole.
+            prop_assert!(field.starts_with('"') && field.ends_with('"') && field.len() >= 2);
+            let cell = field[1..field.len() - 1].replace("\"\"", "\"");
+            prop_assert!(cell.starts_with('\'') || !starts_a_formula(&cell), "{:?}", cell);
+            let first = cell.trim_start().chars().next();
             prop_assert!(!matches!(first, Some('=' | '+' | '-' | '@' | '\t' | '\r')), "{:?}", cell);
         }
     }

@@ -1,6 +1,7 @@
 //! HTTP routes that are not Leptos pages: the visitor API (ingest, widget configuration), the
 //! reporting API, and health checks.
 
+pub mod client_address;
 pub mod config;
 pub mod csrf;
 pub mod data_requests;

@@ -18,21 +18,38 @@ pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-/// `GET /metrics`: Prometheus text format. With `FAREWELL_METRICS_TOKEN` set, it asks for
-/// `Authorization: Bearer <token>`.
+/// Whether `given` is the metrics token, in time that does not depend on where they differ:
+/// both are hashed first, then the digests compared in constant time.
+pub fn token_matches(expected: &str, given: &str) -> bool {
+    use sha2::{Digest, Sha256};
+    use subtle::ConstantTimeEq;
+    Sha256::digest(expected.as_bytes())
+        .ct_eq(&Sha256::digest(given.as_bytes()))
+        .into()
+}
+
+/// `GET /metrics`: Prometheus text format, for `Authorization: Bearer <FAREWELL_METRICS_TOKEN>`
+/// only. Without a configured token the endpoint does not exist (404): what routes are busy
+/// and how many answers arrive is not for the public.
 pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> impl IntoResponse {
-    if let Ok(expected) = std::env::var("FAREWELL_METRICS_TOKEN") {
-        let given = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "));
-        if given != Some(expected.as_str()) {
-            return (
-                StatusCode::UNAUTHORIZED,
-                [(header::CONTENT_TYPE, "text/plain")],
-                String::new(),
-            );
-        }
+    let Some(expected) = state.metrics_token.as_deref() else {
+        return (
+            StatusCode::NOT_FOUND,
+            [(header::CONTENT_TYPE, "text/plain")],
+            String::new(),
+        );
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if !token_matches(expected, given) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::CONTENT_TYPE, "text/plain")],
+            String::new(),
+        );
     }
     let stats = state.queue.stats();
     let uncounted = state

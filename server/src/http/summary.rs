@@ -53,10 +53,20 @@ pub async fn organisation_of_token(
 
 fn parse_bound(field: &str, raw: &str, end: bool) -> Result<DateTime<Utc>, FieldError> {
     if let Ok(instant) = DateTime::parse_from_rfc3339(raw) {
-        return Ok(instant.with_timezone(&Utc));
+        use chrono::Datelike;
+        let instant = instant.with_timezone(&Utc);
+        if !app::report::REPORT_YEARS.contains(&instant.year()) {
+            return Err(FieldError::new(field, "must be between 2000 and 2100"));
+        }
+        return Ok(instant);
     }
-    let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-        .map_err(|_| FieldError::new(field, "must be a date (YYYY-MM-DD) or an RFC 3339 time"))?;
+    if NaiveDate::parse_from_str(raw, "%Y-%m-%d").is_err() {
+        return Err(FieldError::new(
+            field,
+            "must be a date (YYYY-MM-DD) or an RFC 3339 time",
+        ));
+    }
+    let date = app::report::parse_report_date(field, raw)?;
     let date = if end {
         date.checked_add_days(Days::new(1))
             .ok_or_else(|| FieldError::new(field, "is out of range"))?

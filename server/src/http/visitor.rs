@@ -43,22 +43,16 @@ impl VisitorGate {
         Ok(Admitted { origin, gpc })
     }
 
-    /// Who the client is for rate limiting: a digest of address and user agent, kept in memory.
-    fn client_key(&self, headers: &HeaderMap, peer: Option<ConnectInfo<SocketAddr>>) -> String {
-        let forwarded = self
-            .trust_forwarded_for
-            .then(|| headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()))
-            .flatten()
-            .and_then(|v| v.split(',').next())
-            .map(|v| v.trim().to_string());
-        let address = forwarded
-            .or_else(|| peer.map(|ConnectInfo(addr)| addr.ip().to_string()))
-            .unwrap_or_default();
-        let agent = headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        crate::tokens::sha256_hex(format!("{address}\n{agent}").as_bytes())[..32].to_string()
+    /// Who the client is for rate limiting: its address (the socket peer, or the forwarded
+    /// address behind a trusted proxy), digested and kept in memory only. Nothing the client
+    /// chooses, such as its User-Agent, enters the key: a new one per request must not buy a
+    /// new bucket.
+    pub fn client_key(&self, headers: &HeaderMap, peer: Option<ConnectInfo<SocketAddr>>) -> String {
+        crate::http::client_address::digest(&crate::http::client_address::of(
+            headers,
+            peer,
+            self.trust_forwarded_for,
+        ))
     }
 }
 

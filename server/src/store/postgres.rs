@@ -1805,27 +1805,55 @@ impl Store for PostgresStore {
     }
 
     async fn load_session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>> {
-        let row: Option<(String, i64)> =
-            sqlx::query_as("SELECT data, expires_at FROM sessions WHERE id_hash = $1")
+        let row: Option<(String, i64, Option<Uuid>)> =
+            sqlx::query_as("SELECT data, expires_at, user_id FROM sessions WHERE id_hash = $1")
                 .bind(id_hash)
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(backend)?;
-        Ok(row.map(|(data, expires_at)| SessionRecord { data, expires_at }))
+        Ok(row.map(|(data, expires_at, user_id)| SessionRecord {
+            data,
+            user_id,
+            expires_at,
+        }))
     }
 
-    async fn save_session(&self, id_hash: &str, record: &SessionRecord) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO sessions (id_hash, data, expires_at) VALUES ($1, $2, $3)
-             ON CONFLICT (id_hash) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
+    async fn create_session(&self, id_hash: &str, record: &SessionRecord) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "INSERT INTO sessions (id_hash, data, expires_at, user_id) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (id_hash) DO NOTHING",
         )
         .bind(id_hash)
         .bind(&record.data)
         .bind(record.expires_at)
+        .bind(record.user_id)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn save_session(&self, id_hash: &str, record: &SessionRecord) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE sessions SET data = $1, expires_at = $2, user_id = $3 WHERE id_hash = $4",
+        )
+        .bind(&record.data)
+        .bind(record.expires_at)
+        .bind(record.user_id)
+        .bind(id_hash)
         .execute(&self.pool)
         .await
         .map_err(backend)?;
         Ok(())
+    }
+
+    async fn delete_user_sessions(&self, user: Uuid) -> StoreResult<u64> {
+        let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(done.rows_affected())
     }
 
     async fn delete_session(&self, id_hash: &str) -> StoreResult<()> {

@@ -750,3 +750,159 @@ both_backends!(a_member_changes_their_password, |app: TestApp| async move {
         401
     );
 });
+
+/// Whether `client`'s session still opens the dashboard.
+async fn signed_in(app: &TestApp, client: &reqwest::Client) -> bool {
+    let r = client
+        .get(app.url("/dashboard"))
+        .header("Accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    r.status() == 200
+}
+
+both_backends!(
+    a_password_change_ends_every_other_session,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        let here = client_of(&app, &demo.email, PASSWORD).await;
+        let elsewhere = client_of(&app, &demo.email, PASSWORD).await;
+        let other_member = member(&app, &demo, Role::Viewer).await.1;
+        assert!(signed_in(&app, &elsewhere).await);
+        let changed = call(
+            &app,
+            &here,
+            "change_password",
+            &[("current", PASSWORD), ("new", "a brand new passphrase")],
+        )
+        .await;
+        assert!(changed.status().is_success());
+        assert!(
+            signed_in(&app, &here).await,
+            "the session that changed it goes on"
+        );
+        assert!(!signed_in(&app, &elsewhere).await, "every other one ends");
+        assert!(
+            signed_in(&app, &other_member).await,
+            "other members are not touched"
+        );
+    }
+);
+
+both_backends!(
+    removing_a_member_ends_their_sessions,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        let owner = client_of(&app, &demo.email, PASSWORD).await;
+        let (viewer_id, viewer) = member(&app, &demo, Role::Viewer).await;
+        // Also a member elsewhere: removal here still signs them out everywhere.
+        let other = app.seed().await;
+        app.store
+            .add_member(other.organisation_id, viewer_id, Role::Viewer)
+            .await
+            .unwrap();
+        assert!(signed_in(&app, &viewer).await);
+        let removed = call(
+            &app,
+            &owner,
+            "remove_member",
+            &[
+                ("org", &demo.organisation_id.to_string()),
+                ("user", &viewer_id.to_string()),
+            ],
+        )
+        .await;
+        assert!(removed.status().is_success());
+        assert!(!signed_in(&app, &viewer).await);
+    }
+);
+
+both_backends!(
+    sessions_end_after_30_idle_minutes_or_12_hours,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        let client = new_client();
+        let r = client
+            .post(app.url("/fn/sign_in"))
+            .header("Origin", &app.address)
+            .header("Accept", "text/html")
+            .form(&[("email", demo.email.as_str()), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
+        assert!(
+            cookie.contains("Max-Age=1800"),
+            "idle limit 30 minutes: {cookie}"
+        );
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+            "{cookie}"
+        );
+        // The absolute limit is kept in the session: set it to the past, as 12 hours would.
+        let until = (chrono::Utc::now() + chrono::Duration::hours(12)).timestamp();
+        let data: String = match app.backend() {
+            crate::helpers::Backend::Sqlite => {
+                sqlx::query_scalar("SELECT data FROM sessions WHERE user_id IS NOT NULL")
+                    .fetch_one(&mut app.raw_sqlite().await)
+                    .await
+                    .unwrap()
+            }
+            crate::helpers::Backend::Postgres => {
+                sqlx::query_scalar("SELECT data FROM sessions WHERE user_id IS NOT NULL")
+                    .fetch_one(&mut app.raw_postgres().await)
+                    .await
+                    .unwrap()
+            }
+        };
+        let mut data: serde_json::Value = serde_json::from_str(&data).unwrap();
+        let stored = data["session_until"].as_i64().unwrap();
+        assert!(
+            (stored - until).abs() <= 5,
+            "12 hours from sign-in: {stored} vs {until}"
+        );
+        assert!(signed_in(&app, &client).await);
+        data["session_until"] = serde_json::json!(chrono::Utc::now().timestamp() - 1);
+        let data = data.to_string();
+        match app.backend() {
+            crate::helpers::Backend::Sqlite => {
+                sqlx::query("UPDATE sessions SET data = ?")
+                    .bind(&data)
+                    .execute(&mut app.raw_sqlite().await)
+                    .await
+                    .unwrap();
+            }
+            crate::helpers::Backend::Postgres => {
+                sqlx::query("UPDATE sessions SET data = $1")
+                    .bind(&data)
+                    .execute(&mut app.raw_postgres().await)
+                    .await
+                    .unwrap();
+            }
+        }
+        assert!(
+            !signed_in(&app, &client).await,
+            "over after the absolute limit"
+        );
+    }
+);
+
+both_backends!(
+    passwords_are_twelve_characters_and_not_common,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        let owner = client_of(&app, &demo.email, PASSWORD).await;
+        for weak in ["elevenchars", "password1234", "qwertyuiop12"] {
+            let r = call(
+                &app,
+                &owner,
+                "change_password",
+                &[("current", PASSWORD), ("new", weak)],
+            )
+            .await;
+            assert_eq!(r.status(), 422, "{weak}");
+            assert_eq!(json(r).await["Invalid"]["field"], "new", "{weak}");
+        }
+    }
+);

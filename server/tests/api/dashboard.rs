@@ -193,14 +193,21 @@ both_backends!(
     sign_in_attempts_are_throttled_per_account,
     |app: TestApp| async move {
         let demo = app.seed().await;
-        // Five wrong guesses are answered as wrong…
-        for _ in 0..5 {
-            let body = attempt_sign_in(&app, &demo.email, "guess guess guess").await;
+        // Four wrong guesses are answered as wrong, with a 422 (never a 500): three are free,
+        // the fourth starts a one-second wait that doubles with each failure…
+        for _ in 0..4 {
+            let (status, body) = attempt_sign_in(&app, &demo.email, "guess guess guess").await;
+            assert_eq!(status, 422, "{body}");
             assert!(body.contains("Wrong e-mail or password"), "{body}");
         }
-        // …then even the right password waits.
-        let throttled = attempt_sign_in(&app, &demo.email, PASSWORD).await;
+        // …then even the right password waits, from this address: a 429.
+        let (status, throttled) = attempt_sign_in(&app, &demo.email, PASSWORD).await;
+        assert_eq!(status, 429, "{throttled}");
         assert!(throttled.contains("Throttled"), "{throttled}");
+        // …which ends: a backoff, not a lock.
+        tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+        let (status, body) = attempt_sign_in(&app, &demo.email, PASSWORD).await;
+        assert!(status == 200 || status == 302, "{status} {body}");
         assert_eq!(app.get("/dashboard").await.status(), 302, "not signed in");
         // Another account is not held back by this one's guesses.
         let other = app.seed().await;
@@ -261,15 +268,54 @@ both_backends!(
     }
 );
 
-/// A sign-in as the hydrated page sends it; the server function's reply body.
-async fn attempt_sign_in(app: &TestApp, email: &str, password: &str) -> String {
-    app.client
-        .post(app.url("/fn/sign_in"))
-        .form(&[("email", email), ("password", password)])
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+/// A sign-in as the hydrated page sends it; the server function's status and reply body.
+async fn attempt_sign_in(app: &TestApp, email: &str, password: &str) -> (u16, String) {
+    attempt_sign_in_from(app, email, password, None).await
 }
+
+async fn attempt_sign_in_from(
+    app: &TestApp,
+    email: &str,
+    password: &str,
+    forwarded_for: Option<&str>,
+) -> (u16, String) {
+    let mut request = new_client()
+        .post(app.url("/fn/sign_in"))
+        .header("Origin", &app.address)
+        .form(&[("email", email), ("password", password)]);
+    if let Some(address) = forwarded_for {
+        request = request.header("X-Forwarded-For", address);
+    }
+    let response = request.send().await.unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+// The lock an attacker could hold shut: guesses from one address, rotating user agents, slow
+// down only that address; the owner, from theirs, signs in at once.
+both_backends!(
+    an_attacker_cannot_keep_the_owner_out,
+    settings: |s: &mut farewell::config::ServeArgs| s.trust_forwarded_for = true,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        let mut throttled = 0;
+        for i in 0..12 {
+            let mut request = new_client()
+                .post(app.url("/fn/sign_in"))
+                .header("Origin", &app.address)
+                .header("X-Forwarded-For", "203.0.113.66")
+                .header("User-Agent", format!("agent {i}"))
+                .form(&[("email", demo.email.as_str()), ("password", "guess guess guess")]);
+            request = request.header("Accept", "application/json");
+            if request.send().await.unwrap().status() == 429 {
+                throttled += 1;
+            }
+        }
+        assert!(throttled >= 8, "a new user agent buys no new tries: {throttled} of 12 throttled");
+        let (status, body) =
+            attempt_sign_in_from(&app, &demo.email, PASSWORD, Some("198.51.100.1")).await;
+        assert!(
+            (status == 200 || status == 302) && !body.contains("Throttled"),
+            "the owner is not kept out: {status} {body}"
+        );
+    }
+);

@@ -21,7 +21,7 @@ both_backends!(
             )
             .await;
         assert_eq!(posted.status(), 201);
-        let metrics = app.get("/metrics").await.text().await.unwrap();
+        let metrics = app.metrics().await;
         assert!(
             metrics.contains(r#"farewell_http_requests_total{route="/api/v1/responses",method="POST",status="201"} 1"#),
             "{metrics}"
@@ -32,6 +32,21 @@ both_backends!(
         assert!(metrics.contains("farewell_ingest_answers_total 1"));
         assert!(metrics.contains("farewell_ingest_queue_depth 0"));
         assert!(metrics.contains("farewell_uncounted_answers "), "{metrics}");
+        // Without the token, or with a wrong one of any length, nothing is shown.
+        for token in [
+            None,
+            Some("test-metrics-toke"),
+            Some("wrong"),
+            Some("test-metrics-token-and-more"),
+        ] {
+            let mut request = app.client.get(app.url("/metrics"));
+            if let Some(token) = token {
+                request = request.bearer_auth(token);
+            }
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), 401, "{token:?}");
+            assert_eq!(response.text().await.unwrap(), "");
+        }
         // Routes are labelled by pattern: a site key never becomes a label.
         assert!(!metrics.contains(&demo.site_key));
 
@@ -166,10 +181,10 @@ both_backends!(
             let body = serde_json::json!({"id": uuid::Uuid::new_v4(), "site": demo.site_key, "score": score});
             assert_eq!(app.post_response(&body).await.status(), 201);
         }
-        let metrics = app.get("/metrics").await.text().await.unwrap();
+        let metrics = app.metrics().await;
         assert!(metrics.contains("farewell_uncounted_answers 2"), "{metrics}");
         assert_eq!(app.store.count_new_answers(100).await.unwrap(), 2);
-        let metrics = app.get("/metrics").await.text().await.unwrap();
+        let metrics = app.metrics().await;
         assert!(metrics.contains("farewell_uncounted_answers 0"), "{metrics}");
     }
 );

@@ -8,6 +8,8 @@ use sqlx::Connection;
 use std::time::Duration;
 
 pub const PASSWORD: &str = "correct horse battery staple";
+/// The `/metrics` token test servers are started with.
+pub const METRICS_TOKEN: &str = "test-metrics-token";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -162,6 +164,9 @@ pub fn test_settings() -> ServeArgs {
         webhook_retry_ms: 200,
         writers: 1,
         amend_window_minutes: 30,
+        metrics_token: Some(METRICS_TOKEN.into()),
+        session_idle_minutes: 30,
+        session_max_hours: 12,
     }
 }
 
@@ -296,6 +301,19 @@ impl TestApp {
             .send()
             .await
             .expect("POST")
+    }
+
+    /// The Prometheus text, fetched with the metrics token.
+    pub async fn metrics(&self) -> String {
+        let response = self
+            .client
+            .get(self.url("/metrics"))
+            .bearer_auth(METRICS_TOKEN)
+            .send()
+            .await
+            .expect("GET /metrics");
+        assert_eq!(response.status(), 200);
+        response.text().await.expect("metrics")
     }
 
     pub async fn summary(

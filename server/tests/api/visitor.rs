@@ -245,6 +245,18 @@ async fn throttled_case(backend: Backend) {
         .unwrap();
     assert!((1..=2).contains(&retry), "Retry-After {retry}");
     assert_eq!(json(refused).await["error"], "throttled");
+    // A new User-Agent per request is still the same client: refused too.
+    for i in 0..5 {
+        let dodge = app
+            .client
+            .post(app.url("/api/v1/responses"))
+            .header("User-Agent", format!("Mozilla/5.0 rotating/{i}"))
+            .json(&json!({"id": Uuid::new_v4(), "site": demo.site_key, "score": 7}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(dodge.status(), 429, "user agent {i}");
+    }
     // What was acknowledged before is all there, once.
     assert_eq!(count_responses(&app).await, 3);
     for id in ids {
