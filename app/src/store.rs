@@ -235,6 +235,7 @@ pub fn search_words(search: &str) -> Vec<String> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PendingDelivery {
     pub id: Uuid,
+    pub org_id: Uuid,
     pub url: String,
     pub secret: String,
     pub event: String,
@@ -537,16 +538,20 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Uuid>;
     /// Webhooks not revoked.
     async fn webhooks(&self, org: Uuid) -> StoreResult<Vec<WebhookRecord>>;
+    /// Revokes the webhook and cancels its pending deliveries (retries included).
     async fn revoke_webhook(&self, org: Uuid, id: Uuid, at: DateTime<Utc>) -> StoreResult<bool>;
     /// The newest deliveries first.
     async fn deliveries(&self, org: Uuid, limit: u32) -> StoreResult<Vec<DeliveryRecord>>;
-    /// Leases up to `limit` due deliveries until `lease_until`; another app server's worker
-    /// skips them meanwhile.
+    /// Leases up to `limit` due deliveries until `lease_until`, at most one per organisation
+    /// and none of the `busy` organisations (whose receivers this server is already waiting
+    /// on); another app server's worker skips them meanwhile. Deliveries of revoked webhooks
+    /// are never claimed.
     async fn claim_deliveries(
         &self,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
         limit: u32,
+        busy: &[Uuid],
     ) -> StoreResult<Vec<PendingDelivery>>;
     async fn finish_delivery(
         &self,

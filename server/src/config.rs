@@ -155,6 +155,11 @@ pub struct ServeArgs {
     )]
     pub webhook_retry_ms: u64,
 
+    /// Let webhooks use plain http:// and reach private, loopback and link-local addresses
+    /// (receivers inside your own network). Off: only public https:// destinations.
+    #[arg(long, env = "FAREWELL_WEBHOOKS_ALLOW_PRIVATE", global = true)]
+    pub webhooks_allow_private: bool,
+
     /// Group-commit writers on PostgreSQL (SQLite always has one): batches written at once.
     #[arg(long, env = "FAREWELL_WRITERS", default_value_t = 1, global = true)]
     pub writers: usize,

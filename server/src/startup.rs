@@ -127,10 +127,16 @@ impl Application {
             store.clone(),
             Duration::from_millis(settings.count_interval_ms.max(1)),
         );
+        let webhook_rules = app::domain::WebhookRules {
+            allow_private: settings.webhooks_allow_private,
+        };
         crate::webhooks::spawn(
             store.clone(),
-            Duration::from_millis(settings.webhook_poll_ms.max(10)),
-            Duration::from_millis(settings.webhook_retry_ms.max(10)),
+            crate::webhooks::WebhookSettings {
+                poll: Duration::from_millis(settings.webhook_poll_ms.max(10)),
+                retry_base: Duration::from_millis(settings.webhook_retry_ms.max(10)),
+                rules: webhook_rules,
+            },
         );
         let session_policy = app::auth::SessionPolicy {
             idle: chrono::Duration::minutes(i64::from(settings.session_idle_minutes.max(1))),
@@ -156,6 +162,7 @@ impl Application {
             let throttle = throttle.clone();
             move || {
                 provide_context(session_policy);
+                provide_context(webhook_rules);
                 provide_context(throttle.clone());
                 provide_context(state.store.clone());
                 provide_context(state.ingest.sink.clone());

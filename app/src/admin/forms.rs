@@ -44,26 +44,6 @@ pub fn origins(raw: &str) -> Result<Vec<String>, AppError> {
     Ok(out)
 }
 
-/// Where a webhook posts: an http(s) URL with a host, without credentials.
-#[cfg(any(feature = "ssr", test))]
-pub fn webhook_url(raw: &str) -> Result<String, AppError> {
-    let url = raw.trim();
-    let bad = || AppError::invalid("url", "must be an http:// or https:// URL");
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-        .ok_or_else(bad)?;
-    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    if host.is_empty()
-        || host.contains('@')
-        || url.len() > 2000
-        || url.chars().any(char::is_whitespace)
-    {
-        return Err(bad());
-    }
-    Ok(url.to_string())
-}
-
 /// The survey settings form, as posted (checkboxes are present only when ticked).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SurveyForm {
@@ -298,21 +278,6 @@ mod tests {
             }),
             "pages_viewed"
         );
-    }
-
-    #[test]
-    fn webhook_urls_are_plain_http_urls() {
-        assert!(webhook_url("https://hooks.example/farewell?x=1").is_ok());
-        assert!(webhook_url("http://127.0.0.1:9000/hook").is_ok());
-        for bad in [
-            "ftp://x",
-            "https://",
-            "https://user:pw@host/",
-            "hooks.example",
-            "https://a b",
-        ] {
-            assert!(webhook_url(bad).is_err(), "{bad}");
-        }
     }
 
     #[test]

@@ -762,6 +762,24 @@ pub async fn set_share_k(org: String, k: String) -> Result<(), AppError> {
 }
 
 /// A webhook for the ticked events. Returns the signing secret, shown once.
+/// A webhook destination as saved: its shape, and every address its name resolves to now (the
+/// delivery checks again, on the address it connects to).
+#[cfg(feature = "ssr")]
+async fn checked_webhook_url(
+    raw: &str,
+    rules: crate::domain::WebhookRules,
+) -> Result<crate::domain::WebhookUrl, AppError> {
+    let url = crate::domain::WebhookUrl::parse(raw, rules)?;
+    if let Some((host, port)) = url.host_to_resolve() {
+        let addresses: Vec<std::net::IpAddr> = tokio::net::lookup_host((host, port))
+            .await
+            .map(|found| found.map(|a| a.ip()).collect())
+            .unwrap_or_default();
+        crate::domain::check_resolved(&addresses, rules)?;
+    }
+    Ok(url)
+}
+
 #[server(prefix = "/fn", endpoint = "create_webhook")]
 pub async fn create_webhook(
     org: String,
@@ -772,7 +790,8 @@ pub async fn create_webhook(
     crate::error::with_status(
         async {
             let who = acting(&org, Role::Admin).await?;
-            let url = forms::webhook_url(&url)?;
+            let rules = use_context::<crate::domain::WebhookRules>().unwrap_or_default();
+            let url = checked_webhook_url(&url, rules).await?;
             let mut events = vec![];
             if response_created.is_some() {
                 events.push("response.created".to_string());
@@ -786,7 +805,7 @@ pub async fn create_webhook(
             let secret = format!("whsec_{}", crate::tokens::random_hex(24));
             let id = who
                 .store
-                .create_webhook(who.org(), &url, &secret, &events)
+                .create_webhook(who.org(), url.as_str(), &secret, &events)
                 .await?;
             who.audit("webhook.create", format!("{id} for {}", events.join(",")))
                 .await?;

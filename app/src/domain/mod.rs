@@ -5,6 +5,7 @@ mod account;
 mod keys;
 mod response;
 mod survey;
+mod webhook;
 
 pub use account::{
     ApiTokenRecord, DeliveryRecord, Email, InvitationRecord, MemberRecord, Password, Role,
@@ -17,6 +18,7 @@ pub use response::{
     ResponseAmendment, Trigger, UsageContext, COMMENT_MAX_CHARS, CONTACT, IMPROVEMENT_PROGRAM,
 };
 pub use survey::{ButtonPosition, SurveySettings, Triggers};
+pub use webhook::{check_resolved, is_forbidden_ip, WebhookRules, WebhookUrl};
 
 use serde::{Deserialize, Serialize};
 

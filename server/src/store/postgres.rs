@@ -1544,15 +1544,28 @@ impl Store for PostgresStore {
     }
 
     async fn revoke_webhook(&self, org: Uuid, id: Uuid, at: DateTime<Utc>) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
         let done = sqlx::query(
             "UPDATE webhooks SET revoked_at = $1 WHERE id = $2 AND org_id = $3 AND revoked_at IS NULL",
         )
         .bind(at)
         .bind(id)
         .bind(org)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(backend)?;
+        // Nothing more goes out for it: queued retries are cancelled with it.
+        sqlx::query(
+            "UPDATE webhook_deliveries SET failed_at = $1, last_error = 'cancelled'
+             WHERE webhook_id = $2 AND org_id = $3 AND delivered_at IS NULL AND failed_at IS NULL",
+        )
+        .bind(at)
+        .bind(id)
+        .bind(org)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -1614,29 +1627,42 @@ impl Store for PostgresStore {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
         limit: u32,
+        busy: &[Uuid],
     ) -> StoreResult<Vec<PendingDelivery>> {
-        let rows: Vec<(Uuid, String, String, String, String, i32)> = sqlx::query_as(
-            "WITH due AS (
-                 SELECT id FROM webhook_deliveries
-                 WHERE delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1
-                   AND (locked_until IS NULL OR locked_until < $1)
-                 ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+        // The oldest due delivery of each organisation not busy, oldest first; rows another
+        // server holds are skipped.
+        let rows: Vec<(Uuid, Uuid, String, String, String, String, i32)> = sqlx::query_as(
+            "WITH turns AS (
+                 SELECT DISTINCT ON (d.org_id) d.id, d.next_attempt_at
+                 FROM webhook_deliveries d JOIN webhooks w
+                   ON w.id = d.webhook_id AND w.revoked_at IS NULL
+                 WHERE d.delivered_at IS NULL AND d.failed_at IS NULL AND d.next_attempt_at <= $1
+                   AND (d.locked_until IS NULL OR d.locked_until < $1)
+                   AND NOT (d.org_id = ANY($4))
+                 ORDER BY d.org_id, d.next_attempt_at, d.id),
+             due AS (
+                 SELECT d.id FROM webhook_deliveries d JOIN turns t ON t.id = d.id
+                 WHERE d.failed_at IS NULL AND (d.locked_until IS NULL OR d.locked_until < $1)
+                 ORDER BY t.next_attempt_at LIMIT $2
+                 FOR UPDATE OF d SKIP LOCKED)
              UPDATE webhook_deliveries AS d SET locked_until = $3
              FROM due, webhooks w
              WHERE d.id = due.id AND w.id = d.webhook_id
-             RETURNING d.id, w.url, w.secret, d.event, d.payload, d.attempts",
+             RETURNING d.id, d.org_id, w.url, w.secret, d.event, d.payload, d.attempts",
         )
         .bind(now)
         .bind(i64::from(limit))
         .bind(lease_until)
+        .bind(busy)
         .fetch_all(&self.pool)
         .await
         .map_err(backend)?;
         Ok(rows
             .into_iter()
             .map(
-                |(id, url, secret, event, payload, attempts)| PendingDelivery {
+                |(id, org_id, url, secret, event, payload, attempts)| PendingDelivery {
                     id,
+                    org_id,
                     url,
                     secret,
                     event,
@@ -1667,7 +1693,8 @@ impl Store for PostgresStore {
                 next_attempt_at,
             } => sqlx::query(
                 "UPDATE webhook_deliveries SET next_attempt_at = $1, attempts = attempts + 1,
-                     last_status = $2, last_error = $3, locked_until = NULL WHERE id = $4",
+                     last_status = $2, last_error = $3, locked_until = NULL
+                 WHERE id = $4 AND failed_at IS NULL",
             )
             .bind(next_attempt_at)
             .bind(status.map(|s| s as i32))
@@ -1675,7 +1702,8 @@ impl Store for PostgresStore {
             .bind(id),
             DeliveryOutcome::GiveUp { status, error } => sqlx::query(
                 "UPDATE webhook_deliveries SET failed_at = $1, attempts = attempts + 1,
-                     last_status = $2, last_error = $3, locked_until = NULL WHERE id = $4",
+                     last_status = $2, last_error = $3, locked_until = NULL
+                 WHERE id = $4 AND failed_at IS NULL",
             )
             .bind(at)
             .bind(status.map(|s| s as i32))

@@ -1543,15 +1543,28 @@ impl Store for SqliteStore {
     }
 
     async fn revoke_webhook(&self, org: Uuid, id: Uuid, at: DateTime<Utc>) -> StoreResult<bool> {
+        let mut tx = write_transaction(&self.pool).await?;
         let done = sqlx::query(
             "UPDATE webhooks SET revoked_at = ? WHERE id = ? AND org_id = ? AND revoked_at IS NULL",
         )
         .bind(at.timestamp_millis())
         .bind(id)
         .bind(org)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(backend)?;
+        // Nothing more goes out for it: queued retries are cancelled with it.
+        sqlx::query(
+            "UPDATE webhook_deliveries SET failed_at = ?, last_error = 'cancelled'
+             WHERE webhook_id = ? AND org_id = ? AND delivered_at IS NULL AND failed_at IS NULL",
+        )
+        .bind(at.timestamp_millis())
+        .bind(id)
+        .bind(org)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -1613,6 +1626,7 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
         limit: u32,
+        busy: &[Uuid],
     ) -> StoreResult<Vec<PendingDelivery>> {
         // A read first: an idle outbox must not take the write lock on every poll.
         let due: bool = sqlx::query_scalar(
@@ -1628,26 +1642,35 @@ impl Store for SqliteStore {
         if !due {
             return Ok(vec![]);
         }
+        let busy: Vec<String> = busy.iter().map(|o| o.simple().to_string()).collect();
         let mut tx = write_transaction(&self.pool).await?;
-        // SQLite's RETURNING sees only the updated table: the webhook is read after.
-        let claimed: Vec<(Uuid, Uuid, String, String, i64)> = sqlx::query_as(
+        // The oldest due delivery of each organisation not busy, oldest first. SQLite's
+        // RETURNING sees only the updated table: the webhook is read after.
+        let claimed: Vec<(Uuid, Uuid, Uuid, String, String, i64)> = sqlx::query_as(
             "UPDATE webhook_deliveries SET locked_until = ?
              WHERE id IN (
-                 SELECT id FROM webhook_deliveries
-                 WHERE delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?
-                   AND (locked_until IS NULL OR locked_until < ?)
-                 ORDER BY next_attempt_at LIMIT ?)
-             RETURNING id, webhook_id, event, payload, attempts",
+                 SELECT id FROM (
+                     SELECT d.id, d.next_attempt_at, ROW_NUMBER() OVER (
+                         PARTITION BY d.org_id ORDER BY d.next_attempt_at, d.id) AS turn
+                     FROM webhook_deliveries d JOIN webhooks w
+                       ON w.id = d.webhook_id AND w.revoked_at IS NULL
+                     WHERE d.delivered_at IS NULL AND d.failed_at IS NULL
+                       AND d.next_attempt_at <= ?
+                       AND (d.locked_until IS NULL OR d.locked_until < ?)
+                       AND d.org_id NOT IN (SELECT unhex(value) FROM json_each(?)))
+                 WHERE turn = 1 ORDER BY next_attempt_at LIMIT ?)
+             RETURNING id, webhook_id, org_id, event, payload, attempts",
         )
         .bind(lease_until.timestamp_millis())
         .bind(now.timestamp_millis())
         .bind(now.timestamp_millis())
+        .bind(serde_json::to_string(&busy).map_err(backend)?)
         .bind(i64::from(limit))
         .fetch_all(&mut *tx)
         .await
         .map_err(backend)?;
         let mut pending = Vec::with_capacity(claimed.len());
-        for (id, webhook, event, payload, attempts) in claimed {
+        for (id, webhook, org_id, event, payload, attempts) in claimed {
             let (url, secret): (String, String) =
                 sqlx::query_as("SELECT url, secret FROM webhooks WHERE id = ?")
                     .bind(webhook)
@@ -1656,6 +1679,7 @@ impl Store for SqliteStore {
                     .map_err(backend)?;
             pending.push(PendingDelivery {
                 id,
+                org_id,
                 url,
                 secret,
                 event,
@@ -1687,7 +1711,8 @@ impl Store for SqliteStore {
                 next_attempt_at,
             } => sqlx::query(
                 "UPDATE webhook_deliveries SET next_attempt_at = ?, attempts = attempts + 1,
-                     last_status = ?, last_error = ?, locked_until = NULL WHERE id = ?",
+                     last_status = ?, last_error = ?, locked_until = NULL
+                 WHERE id = ? AND failed_at IS NULL",
             )
             .bind(next_attempt_at.timestamp_millis())
             .bind(status.map(|s| s as i64))
@@ -1695,7 +1720,8 @@ impl Store for SqliteStore {
             .bind(id),
             DeliveryOutcome::GiveUp { status, error } => sqlx::query(
                 "UPDATE webhook_deliveries SET failed_at = ?, attempts = attempts + 1,
-                     last_status = ?, last_error = ?, locked_until = NULL WHERE id = ?",
+                     last_status = ?, last_error = ?, locked_until = NULL
+                 WHERE id = ? AND failed_at IS NULL",
             )
             .bind(at.timestamp_millis())
             .bind(status.map(|s| s as i64))

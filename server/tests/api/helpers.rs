@@ -165,6 +165,8 @@ pub fn test_settings() -> ServeArgs {
         writers: 1,
         amend_window_minutes: 30,
         metrics_token: Some(METRICS_TOKEN.into()),
+        // The tests' receivers listen on loopback; one test proves the default refuses them.
+        webhooks_allow_private: true,
         session_idle_minutes: 30,
         session_max_hours: 12,
     }

@@ -186,3 +186,232 @@ both_backends!(
         );
     }
 );
+
+/// A listener that counts the connections it accepts and never answers (a hanging receiver).
+async fn start_black_hole() -> (std::net::SocketAddr, Arc<std::sync::atomic::AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = accepted.clone();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            count.fetch_add(1, Ordering::SeqCst);
+            held.push(socket);
+        }
+    });
+    (address, accepted)
+}
+
+async fn create_webhook(app: &TestApp, org: Uuid, url: &str) -> reqwest::Response {
+    app.client
+        .post(app.url("/fn/create_webhook"))
+        .form(&[
+            ("org", org.to_string().as_str()),
+            ("url", url),
+            ("response_created", "on"),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn answer(app: &TestApp, site_key: &str) {
+    let r = app
+        .post_response(&serde_json::json!({"id": Uuid::new_v4(), "site": site_key, "score": 4}))
+        .await;
+    assert_eq!(r.status(), 201);
+}
+
+// With the operator's default, a webhook can reach only public https:// destinations: every
+// internal address is refused when saved, and, should one be in the table anyway (a name that
+// resolved publicly when saved), when delivered, without a connection being made.
+both_backends!(
+    webhooks_cannot_reach_inside_by_default,
+    settings: |s: &mut farewell::config::ServeArgs| s.webhooks_allow_private = false,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        app.sign_in(&demo.email, PASSWORD).await;
+        let (hole, accepted) = start_black_hole().await;
+        let port = hole.port();
+        for url in [
+            format!("http://127.0.0.1:{port}/hook"),
+            format!("https://127.0.0.1:{port}/hook"),
+            "https://169.254.169.254/latest/meta-data/".to_string(),
+            "https://10.0.0.5/hook".to_string(),
+            "https://[::1]:22/".to_string(),
+            "https://[::ffff:127.0.0.1]/".to_string(),
+            "https://100.64.0.1/".to_string(),
+            format!("https://localhost:{port}/hook"),
+            "http://hooks.example/plain-http".to_string(),
+        ] {
+            let r = create_webhook(&app, demo.organisation_id, &url).await;
+            assert_eq!(r.status(), 422, "{url}");
+            assert_eq!(json(r).await["Invalid"]["field"], "url", "{url}");
+        }
+        assert!(app.store.webhooks(demo.organisation_id).await.unwrap().is_empty());
+
+        // Stored without the save check: an address, and a name that resolves to loopback.
+        for url in [
+            format!("https://127.0.0.1:{port}/hook"),
+            format!("https://localhost:{port}/hook"),
+        ] {
+            app.store
+                .create_webhook(demo.organisation_id, &url, "whsec_x", &["response.created".into()])
+                .await
+                .unwrap();
+        }
+        answer(&app, &demo.site_key).await;
+        crate::helpers::eventually(Duration::from_secs(10), || async {
+            let d = app.store.deliveries(demo.organisation_id, 10).await.unwrap();
+            d.len() == 2 && d.iter().all(|d| d.failed)
+        })
+        .await;
+        for d in app.store.deliveries(demo.organisation_id, 10).await.unwrap() {
+            assert_eq!(d.last_error.as_deref(), Some("refused"), "{d:?}");
+            assert_eq!(d.last_status, None);
+        }
+        assert_eq!(accepted.load(Ordering::SeqCst), 0, "no connection was made");
+    }
+);
+
+// The history says what happened in plain words, with no detail of the network behind it.
+both_backends!(
+    the_delivery_history_shows_no_internal_detail,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        // A port nothing listens on.
+        let closed = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        app.store
+            .create_webhook(
+                demo.organisation_id,
+                &format!("http://127.0.0.1:{closed}/hook?token=receiver-secret"),
+                "whsec_x",
+                &["response.created".into()],
+            )
+            .await
+            .unwrap();
+        answer(&app, &demo.site_key).await;
+        crate::helpers::eventually(Duration::from_secs(10), || async {
+            let d = app
+                .store
+                .deliveries(demo.organisation_id, 10)
+                .await
+                .unwrap();
+            d.len() == 1 && d[0].attempts >= 1
+        })
+        .await;
+        let d = &app
+            .store
+            .deliveries(demo.organisation_id, 10)
+            .await
+            .unwrap()[0];
+        assert_eq!(d.last_error.as_deref(), Some("connection failed"), "{d:?}");
+    }
+);
+
+// One organisation's receiver hangs; another organisation's delivery is not held up by it.
+both_backends!(
+    a_hanging_receiver_does_not_delay_another_organisation,
+    |app: TestApp| async move {
+        let (hole, accepted) = start_black_hole().await;
+        let (url, receiver) = start_receiver().await;
+        receiver.up.store(true, Ordering::SeqCst);
+        let slow = app.seed().await;
+        let fast = app.seed().await;
+        app.store
+            .create_webhook(
+                slow.organisation_id,
+                &format!("http://{hole}/hook"),
+                "whsec_b",
+                &["response.created".into()],
+            )
+            .await
+            .unwrap();
+        app.store
+            .create_webhook(
+                fast.organisation_id,
+                &url,
+                "whsec_a",
+                &["response.created".into()],
+            )
+            .await
+            .unwrap();
+        // Organisation B's answers first, so its deliveries are the oldest due.
+        for _ in 0..5 {
+            answer(&app, &slow.site_key).await;
+        }
+        crate::helpers::eventually(Duration::from_secs(5), || async {
+            accepted.load(Ordering::SeqCst) >= 1
+        })
+        .await;
+        let started = std::time::Instant::now();
+        answer(&app, &fast.site_key).await;
+        crate::helpers::eventually(Duration::from_secs(2), || async {
+            !receiver.seen.lock().unwrap().is_empty()
+        })
+        .await;
+        assert!(started.elapsed() < Duration::from_secs(2));
+        // B holds at most its share of the slots while it hangs.
+        assert!(
+            accepted.load(Ordering::SeqCst) <= 2,
+            "{}",
+            accepted.load(Ordering::SeqCst)
+        );
+    }
+);
+
+// Revoking a webhook cancels what is queued for it, retries included.
+both_backends!(
+    revoking_a_webhook_cancels_its_retries,
+    |app: TestApp| async move {
+        let (url, receiver) = start_receiver().await; // down: answers 503
+        let demo = app.seed().await;
+        app.sign_in(&demo.email, PASSWORD).await;
+        let id = app
+            .store
+            .create_webhook(
+                demo.organisation_id,
+                &url,
+                "whsec_x",
+                &["response.created".into()],
+            )
+            .await
+            .unwrap();
+        answer(&app, &demo.site_key).await;
+        crate::helpers::eventually(Duration::from_secs(10), || async {
+            !receiver.seen.lock().unwrap().is_empty()
+        })
+        .await;
+        let revoked = app
+            .client
+            .post(app.url("/fn/revoke_webhook"))
+            .form(&[
+                ("org", demo.organisation_id.to_string().as_str()),
+                ("id", &id.to_string()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert!(revoked.status().is_success());
+        let tried = receiver.seen.lock().unwrap().len();
+        receiver.up.store(true, Ordering::SeqCst);
+        // Retries come every 200 ms or so in the tests; wait for several.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert_eq!(
+            receiver.seen.lock().unwrap().len(),
+            tried,
+            "nothing sent after revoking"
+        );
+        let d = &app
+            .store
+            .deliveries(demo.organisation_id, 10)
+            .await
+            .unwrap()[0];
+        assert!(d.failed && !d.delivered, "{d:?}");
+        assert_eq!(d.last_error.as_deref(), Some("cancelled"));
+    }
+);
