@@ -14,6 +14,31 @@ use chrono::{DateTime, Utc};
 use http::HeaderMap;
 use uuid::Uuid;
 
+/// An answer given faster than this after the survey appeared is a bot's.
+pub const MIN_HUMAN_MILLIS: u64 = 800;
+
+/// Whether a bot gave this answer: it filled the honeypot (a field people never see), or
+/// answered faster than a person can. Bots are told "accepted" and nothing is stored.
+pub fn looks_automated(honeypot: Option<&str>, elapsed_ms: Option<u64>) -> bool {
+    honeypot.is_some_and(|hp| !hp.trim().is_empty())
+        || elapsed_ms.is_some_and(|ms| ms < MIN_HUMAN_MILLIS)
+}
+
+/// The per-site and per-client limits every visitor request passes, whichever way it comes
+/// (the API, the widget's queue, the hosted survey's form); the server provides it.
+pub trait VisitorLimits: Send + Sync + 'static {
+    /// `Err(seconds to wait)` when this request of `cost` items is over a limit.
+    fn check(
+        &self,
+        site_key: &str,
+        headers: &HeaderMap,
+        peer: Option<std::net::SocketAddr>,
+        cost: usize,
+    ) -> Result<(), u64>;
+}
+
+pub type SharedVisitorLimits = std::sync::Arc<dyn VisitorLimits>;
+
 /// Server settings the ingest paths read from context.
 #[derive(Clone, Debug, Default)]
 pub struct IngestSettings {

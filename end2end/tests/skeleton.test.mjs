@@ -61,6 +61,8 @@ test('the survey works with JavaScript off', async () => {
   assert.equal(await page.locator('body[data-hydrated]').count(), 0, 'nothing ran in the page');
   await page.screenshot({ path: join(screenshots, 'survey-nojs-phone.png'), fullPage: true });
   await page.locator('label.scale-option', { hasText: /^3$/ }).click();
+  // A person takes longer than the server's bot threshold (800 ms) to answer; a script need not.
+  await page.waitForTimeout(1000);
   await page.getByRole('button', { name: 'Send' }).click();
   await page.waitForURL(`${app.base}/s/${app.demo.site_key}/thanks`);
   await page.getByRole('heading', { name: 'Thank you!' }).waitFor();

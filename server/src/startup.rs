@@ -167,6 +167,7 @@ impl Application {
                 provide_context(state.store.clone());
                 provide_context(state.ingest.sink.clone());
                 provide_context(state.ingest.settings.clone());
+                provide_context::<app::ingest::SharedVisitorLimits>(state.ingest.gate.clone());
             }
         };
         let routes = route_list();

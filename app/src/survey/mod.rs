@@ -30,6 +30,9 @@ pub struct SurveyView {
     pub texts: BTreeMap<String, String>,
     /// The browser sends Global Privacy Control: an opt-out, so the form is not offered.
     pub gpc: bool,
+    /// When the form was rendered (unix ms): an answer sent back faster than a person can
+    /// is a bot's, as on the widget.
+    pub shown_at: i64,
 }
 
 impl SurveyView {
@@ -70,6 +73,7 @@ pub async fn load_survey(site_key: String, lang: Option<String>) -> Result<Surve
         lang: lang.code().into(),
         dir: lang.dir().into(),
         gpc: sends_gpc(&headers),
+        shown_at: chrono::Utc::now().timestamp_millis(),
     })
 }
 
@@ -88,9 +92,32 @@ pub async fn submit_answer(
     comment: Option<String>,
     #[server(default)] contact: Option<String>,
     #[server(default)] contact_email: Option<String>,
+    #[server(default)] shown_at: Option<String>,
+    #[server(default)] website: Option<String>,
 ) -> Result<(), AppError> {
     use crate::domain::{Comment, ConsentChoices, Email, Language, NewResponse, UsageContext};
     use crate::ingest::{self, IngestError};
+
+    let headers: http::HeaderMap = leptos_axum::extract()
+        .await
+        .map_err(|_| AppError::Internal)?;
+    // The same gate as the API: per-site and per-client limits first, before any work.
+    if let Some(limits) = use_context::<ingest::SharedVisitorLimits>() {
+        let peer = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .await
+            .ok()
+            .map(|axum::extract::ConnectInfo(addr)| addr);
+        if let Err(wait) = limits.check(&site_key, &headers, peer, 1) {
+            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(wait));
+            }
+            return crate::error::with_status(Err(AppError::Throttled));
+        }
+    }
+    let plain_form = headers
+        .get(http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
 
     let id = Uuid::parse_str(&id).map_err(|_| AppError::invalid("id", "must be a UUID"))?;
     let survey = Uuid::parse_str(&survey_id)
@@ -118,11 +145,21 @@ pub async fn submit_answer(
             (crate::domain::CONTACT, contact),
         ],
     )?;
-    let headers: http::HeaderMap = leptos_axum::extract()
-        .await
-        .map_err(|_| AppError::Internal)?;
     if sends_gpc(&headers) {
         return Err(AppError::Forbidden);
+    }
+    let elapsed_ms = shown_at
+        .as_deref()
+        .and_then(|t| t.trim().parse::<i64>().ok())
+        .map(|t| (chrono::Utc::now().timestamp_millis() - t).max(0) as u64)
+        // A form without its render time was not rendered by us: as fast as a bot.
+        .or(Some(0));
+    if ingest::looks_automated(website.as_deref(), elapsed_ms) {
+        // Thanked like anyone else, so the bot learns nothing; nothing is stored.
+        if plain_form {
+            leptos_axum::redirect(&format!("/s/{site_key}/thanks"));
+        }
+        return Ok(());
     }
     let language = headers
         .get(http::header::ACCEPT_LANGUAGE)
@@ -176,10 +213,6 @@ pub async fn submit_answer(
     }
     // A plain form post (JavaScript off) moves on to the thank-you page; the hydrated page
     // shows its thanks in place instead.
-    let plain_form = headers
-        .get(http::header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/html"));
     if plain_form {
         leptos_axum::redirect(&format!("/s/{site_key}/thanks"));
     }
@@ -297,6 +330,11 @@ fn AnswerForm(survey: SurveyView, submit: ServerAction<SubmitAnswer>) -> impl In
             <input type="hidden" name="survey_id" value=survey.survey_id.to_string() />
             <input type="hidden" name="id" value=survey.response_id.to_string() />
             <input type="hidden" name="notice_version" value=survey.notice_version.to_string() />
+            <input type="hidden" name="shown_at" value=survey.shown_at.to_string() />
+            // A field people never see (nor reach by keyboard); bots fill it in.
+            <div class="hp" aria-hidden="true">
+                <label>"Website" <input type="text" name="website" tabindex="-1" autocomplete="off" /></label>
+            </div>
             <fieldset class="scale">
                 <legend id="scale-question">{survey.text("question")}</legend>
                 <div class="scale-options" role="radiogroup" aria-labelledby="scale-question">

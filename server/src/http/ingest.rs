@@ -33,8 +33,6 @@ pub const BODY_LIMIT: usize = 8 * 1024;
 /// A widget's queue flush: a few answers, their amendments and events.
 pub const BATCH_BODY_LIMIT: usize = 32 * 1024;
 const BATCH_MAX_ITEMS: usize = 40;
-/// An answer given faster than this after the survey appeared is a bot's.
-const MIN_HUMAN_MILLIS: u64 = 800;
 
 #[derive(Debug, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
@@ -212,8 +210,7 @@ impl ResponseDto {
 
     /// Whether a bot gave this answer: it filled the honeypot, or answered inhumanly fast.
     fn looks_automated(&self) -> bool {
-        self.hp.as_deref().is_some_and(|hp| !hp.is_empty())
-            || self.elapsed_ms.is_some_and(|ms| ms < MIN_HUMAN_MILLIS)
+        ingest::looks_automated(self.hp.as_deref(), self.elapsed_ms)
     }
 }
 

@@ -56,6 +56,29 @@ impl VisitorGate {
     }
 }
 
+/// The hosted survey's form goes through the same limits as the API (its origin is Farewell's
+/// own, checked by the CSRF layer).
+impl app::ingest::VisitorLimits for VisitorGate {
+    fn check(
+        &self,
+        site_key: &str,
+        headers: &HeaderMap,
+        peer: Option<SocketAddr>,
+        cost: usize,
+    ) -> Result<(), u64> {
+        self.limits
+            .check(
+                site_key,
+                &self.client_key(headers, peer.map(ConnectInfo)),
+                cost,
+            )
+            .map_err(|e| match e {
+                ApiError::Throttled { retry_after_secs } => retry_after_secs,
+                _ => 1,
+            })
+    }
+}
+
 /// `Origin` must be one the site registered, or Farewell's own host (the hosted exit window).
 pub fn allowed_origin(headers: &HeaderMap, site: &Site) -> Result<Option<HeaderValue>, ApiError> {
     let Some(origin) = headers.get(header::ORIGIN) else {

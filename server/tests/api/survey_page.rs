@@ -2,6 +2,12 @@ use crate::both_backends;
 use crate::helpers::TestApp;
 use crate::ingest::{count_responses, stored};
 
+/// The form's render time as a person would send it: some seconds after the page was shown
+/// (the server treats a faster answer as a bot's).
+fn shown_a_while_ago() -> String {
+    (chrono::Utc::now().timestamp_millis() - 3_000).to_string()
+}
+
 fn hidden(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = html
@@ -77,6 +83,7 @@ both_backends!(
             ("survey_id", hidden(&page, "survey_id")),
             ("id", hidden(&page, "id")),
             ("notice_version", hidden(&page, "notice_version")),
+            ("shown_at", shown_a_while_ago()),
             ("score", "6".to_string()),
             ("comment", "Slow search".to_string()),
         ];
@@ -218,6 +225,7 @@ both_backends!(
                     ("survey_id", hidden(&page, "survey_id")),
                     ("id", id.clone()),
                     ("notice_version", hidden(&page, "notice_version")),
+                    ("shown_at", shown_a_while_ago()),
                     ("score", "4".to_string()),
                     ("comment", "Call me".to_string()),
                 ];
@@ -275,5 +283,58 @@ both_backends!(
         .await;
         assert!(!thanked, "sent back to the form, not thanked");
         assert!(crate::ingest::stored(&app, id).await.is_none());
+    }
+);
+
+// The hosted survey's answer passes the same visitor gate as the API: a client over its rate
+// gets 429 with Retry-After, a filled honeypot or an answer faster than a person is thanked
+// and not stored.
+both_backends!(
+    the_hosted_form_goes_through_the_visitor_gate,
+    settings: |s: &mut farewell::config::ServeArgs| {
+        s.client_rate = 0.1;
+        s.client_burst = 4.0;
+    },
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        let page = app.get(&format!("/s/{}", demo.site_key)).await.text().await.unwrap();
+        let post = |id: String, shown_at: String, website: &'static str| {
+            let app = &app;
+            let page = page.clone();
+            async move {
+                app.client
+                    .post(app.url("/fn/submit_answer"))
+                    .header("Accept", "text/html")
+                    .form(&[
+                        ("site_key", hidden(&page, "site_key")),
+                        ("survey_id", hidden(&page, "survey_id")),
+                        ("id", id),
+                        ("notice_version", hidden(&page, "notice_version")),
+                        ("shown_at", shown_at),
+                        ("website", website.to_string()),
+                        ("score", "8".to_string()),
+                    ])
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        let new_id = || uuid::Uuid::new_v4().to_string();
+        // A bot filling the honeypot, and one answering at once: thanked, nothing stored.
+        let filled = post(new_id(), shown_a_while_ago(), "http://spam.example").await;
+        assert_eq!(filled.headers()["location"], format!("/s/{}/thanks", demo.site_key));
+        let hasty = post(new_id(), chrono::Utc::now().timestamp_millis().to_string(), "").await;
+        assert_eq!(hasty.headers()["location"], format!("/s/{}/thanks", demo.site_key));
+        let forged = post(new_id(), "not a time".into(), "").await;
+        assert_eq!(forged.headers()["location"], format!("/s/{}/thanks", demo.site_key));
+        assert_eq!(count_responses(&app).await, 0);
+        // A person's answer is stored; then the client's burst of 4 is spent.
+        let person = post(new_id(), shown_a_while_ago(), "").await;
+        assert_eq!(person.status(), 302);
+        assert_eq!(count_responses(&app).await, 1);
+        let over = post(new_id(), shown_a_while_ago(), "").await;
+        assert_eq!(over.status(), 429);
+        assert!(over.headers().contains_key("retry-after"));
+        assert_eq!(count_responses(&app).await, 1);
     }
 );
