@@ -20,7 +20,11 @@ WORKDIR /data
 ENV DATABASE_URL=sqlite:///data/farewell.db \
     LEPTOS_SITE_ROOT=/srv/farewell/site \
     FAREWELL_ADDR=0.0.0.0:3000 \
-    FAREWELL_LOG_FORMAT=json
+    FAREWELL_LOG_FORMAT=json \
+    # The image expects TLS in front of it: Secure cookies and HSTS are on. Set
+    # FAREWELL_PUBLIC_URL to the https address people use.
+    FAREWELL_SECURE_COOKIES=true \
+    FAREWELL_PUBLIC_URL=https://localhost
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=3s CMD ["/bin/bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/3000 && printf 'GET /readyz HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q ready <&3"]
 ENTRYPOINT ["farewell"]

@@ -33,6 +33,7 @@ use leptos_router::{
 
 /// The HTML document around every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    page_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -89,6 +90,30 @@ fn mark_hydrated() {
         }
     });
 }
+
+/// The Content-Security-Policy of every page: scripts only by this response's nonce (the
+/// hydration script carries it; what it loads is trusted through `strict-dynamic`), wasm
+/// compiled from Farewell's own bundle, nothing framing a page, forms only to Farewell.
+/// Styles may be inline: the charts set `style` attributes, and styles cannot run code.
+#[cfg(feature = "ssr")]
+pub fn page_policy() {
+    if let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) {
+        let policy = format!(
+            "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
+             style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+             object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        );
+        if let Ok(value) = http::HeaderValue::from_str(&policy) {
+            response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
+}
+
+#[cfg(not(feature = "ssr"))]
+pub fn page_policy() {}
 
 /// Marks the HTTP response of a server-rendered page as 404 (a no-op in the browser).
 pub fn not_found_status() {

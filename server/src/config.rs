@@ -97,6 +97,11 @@ pub struct ServeArgs {
     )]
     pub site_root: PathBuf,
 
+    /// Where people reach Farewell, e.g. https://feedback.example. When it is https, cookies
+    /// are `Secure` and responses carry HSTS.
+    #[arg(long, env = "FAREWELL_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+
     /// Mark cookies `Secure`: set this when Farewell is served over TLS (behind a proxy).
     #[arg(long, env = "FAREWELL_SECURE_COOKIES", global = true)]
     pub secure_cookies: bool,
@@ -213,6 +218,13 @@ pub struct ServeArgs {
 }
 
 impl ServeArgs {
+    /// Whether the public URL is https (so HSTS and `Secure` cookies apply).
+    pub fn serves_https(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.trim().to_ascii_lowercase().starts_with("https://"))
+    }
+
     /// The settings `farewell serve` would run with here: defaults, then the environment.
     pub fn from_env() -> ServeArgs {
         #[derive(Parser)]

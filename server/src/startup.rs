@@ -148,7 +148,7 @@ impl Application {
             .with_name("farewell_session")
             .with_http_only(true)
             .with_same_site(SameSite::Lax)
-            .with_secure(settings.secure_cookies)
+            .with_secure(settings.secure_cookies || settings.serves_https())
             .with_expiry(Expiry::OnInactivity(time::Duration::seconds(
                 session_policy.idle.num_seconds(),
             )));
@@ -197,6 +197,12 @@ impl Application {
         let router = Router::new()
             .merge(crate::http::router())
             .merge(pages)
+            .layer(axum::middleware::from_fn_with_state(
+                crate::http::headers::HeaderPolicy {
+                    hsts: settings.serves_https(),
+                },
+                crate::http::headers::protect,
+            ))
             .layer(axum::middleware::from_fn_with_state(
                 metrics,
                 crate::metrics::track,

@@ -6,6 +6,7 @@ pub mod config;
 pub mod csrf;
 pub mod data_requests;
 pub mod error;
+pub mod headers;
 pub mod ingest;
 pub mod operations;
 pub mod rate_limit;

@@ -199,9 +199,12 @@ pub async fn exit_window(
         site = escape(&site.site.site_key),
     );
     let mut response = Html(page).into_response();
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let out = response.headers_mut();
+    out.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    out.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(crate::http::headers::EXIT_WINDOW_POLICY),
+    );
     Ok(response)
 }
 

@@ -153,6 +153,7 @@ pub fn test_settings() -> ServeArgs {
         addr: "127.0.0.1:0".parse().unwrap(),
         site_root: std::env::temp_dir().join("farewell-test-site"),
         secure_cookies: false,
+        public_url: None,
         country_header: Some("x-test-country".into()),
         // Generous: tests post quickly from one address. The rate-limit tests lower these.
         site_rate: 100_000.0,

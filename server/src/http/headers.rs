@@ -1,0 +1,80 @@
+//! Protective headers on every response. Pages get their Content-Security-Policy from the app
+//! shell, which knows the nonce of the inline hydration script (`app::page_policy`); every
+//! other response gets a policy that allows nothing at all, so a file or a JSON answer opened
+//! as a page cannot run anything. The widget's scripts are served so that any site may embed
+//! them, and its exit window so that any site may open it.
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue};
+use axum::middleware::Next;
+use axum::response::Response;
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct HeaderPolicy {
+    /// The public URL is https: browsers are told to use nothing else (HSTS).
+    pub hsts: bool,
+}
+
+/// The policy of every response that is not a page: nothing runs, nothing frames it.
+const NOTHING: &str =
+    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/// Pages whose URL holds a token or a visitor's id: they send no Referer at all.
+fn url_holds_a_secret(path: &str) -> bool {
+    [
+        "/share/",
+        "/invite/",
+        "/preferences",
+        "/notice/",
+        "/consent/",
+    ]
+    .iter()
+    .any(|p| path.starts_with(p))
+}
+
+/// The widget's scripts, loaded by other sites' pages.
+fn embeddable(path: &str) -> bool {
+    path == "/w.js" || (path.starts_with("/w/survey.") && path.ends_with(".js"))
+}
+
+pub async fn protect(State(policy): State<HeaderPolicy>, request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    let referrer = if url_holds_a_secret(&path) {
+        "no-referrer"
+    } else {
+        "strict-origin-when-cross-origin"
+    };
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static(referrer));
+    if policy.hsts {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+    if embeddable(&path) {
+        headers.insert(
+            header::HeaderName::from_static("cross-origin-resource-policy"),
+            HeaderValue::from_static("cross-origin"),
+        );
+    }
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(NOTHING),
+        );
+    }
+    response
+}
+
+/// The exit window: its own scripts (the loader, then the survey script it loads) and the
+/// configuration it fetches, all from Farewell's origin; the inline styles the survey's shadow
+/// root uses. It is a window other sites open, never a frame.
+pub const EXIT_WINDOW_POLICY: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; \
+    style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'; \
+    frame-ancestors 'none'";
