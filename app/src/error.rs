@@ -21,6 +21,9 @@ pub enum AppError {
     Throttled,
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
+    /// The database cannot be reached for a moment: try again shortly (503).
+    #[error("Farewell is briefly unavailable. Please try again in a moment.")]
+    Unavailable,
     /// The request never reached the function, or its reply could not be read.
     #[error("Could not reach Farewell: {0}")]
     Transport(String),
@@ -54,6 +57,10 @@ impl FromServerFnError for AppError {
 #[cfg(feature = "ssr")]
 impl From<crate::store::StoreError> for AppError {
     fn from(e: crate::store::StoreError) -> Self {
+        if let crate::store::StoreError::Unavailable(detail) = &e {
+            tracing::warn!(detail, "database unavailable in a server function");
+            return AppError::Unavailable;
+        }
         tracing::error!(error = %e, "store failure in a server function");
         AppError::Internal
     }
@@ -71,6 +78,7 @@ impl AppError {
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Throttled => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }

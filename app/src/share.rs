@@ -17,17 +17,17 @@ pub async fn load_shared(token: String) -> Result<SharedReport, AppError> {
                 return Err(AppError::NotFound);
             }
             let store = crate::auth::store()?;
-            let (org, site, days, k) = store
+            let scope = store
                 .share_by_token(&crate::tokens::sha256_hex(token.as_bytes()))
                 .await?
                 .ok_or(AppError::NotFound)?;
             let site = store
-                .sites(org)
+                .sites(scope.org)
                 .await?
                 .into_iter()
-                .find(|s| s.id == site)
+                .find(|s| s.id == scope.site)
                 .ok_or(AppError::NotFound)?;
-            crate::report::build::build_shared(&store, org, site, days, k).await
+            crate::report::build::build_shared(&store, site, scope, chrono::Utc::now()).await
         }
         .await,
     )
@@ -36,20 +36,15 @@ pub async fn load_shared(token: String) -> Result<SharedReport, AppError> {
 fn cells(figure: &SharedFigure) -> AnyView {
     match figure {
         SharedFigure::Hidden => {
-            view! { <td class="n hidden" colspan="3">"fewer than k answers"</td> }.into_any()
+            view! { <td class="n hidden" colspan="3">"hidden to protect small groups"</td> }
+                .into_any()
         }
-        SharedFigure::Shown { n, summary } => {
-            let nps = summary.and_then(|s| s.nps().map(|nps| (nps, s.adjusted_wald_ci95())));
-            match nps {
-                Some((nps, Some(ci))) => view! {
-                    <td class="n">{*n}</td>
-                    <td class="nps">{signed(nps)}</td>
-                    <td class="ci">{format!("{} to {}", one_decimal(ci.lo), one_decimal(ci.hi))}</td>
-                }
-                .into_any(),
-                _ => view! { <td class="n">{*n}</td><td class="nps hidden" colspan="2">"–"</td> }.into_any(),
-            }
+        SharedFigure::Shown { n, nps, ci95 } => view! {
+            <td class="n">{*n}</td>
+            <td class="nps">{signed(*nps)}</td>
+            <td class="ci">{format!("{} to {}", one_decimal(ci95.0), one_decimal(ci95.1))}</td>
         }
+        .into_any(),
     }
 }
 
@@ -81,8 +76,8 @@ pub fn SharePage() -> impl IntoView {
                             view! {
                                 <h1>{format!("{} — Net Promoter Score", r.site_name)}</h1>
                                 <p class="hint">{format!(
-                                    "The last {} days, aggregated. Groups of fewer than {} answers are not shown, nor any figure they could be worked out from. No comments.",
-                                    r.days, r.k
+                                    "The {} days up to {}, aggregated. Groups of fewer than {} answers are not shown, nor any figure they could be worked out from. No comments.",
+                                    r.days, r.through, r.k
                                 )}</p>
                                 <table class="shared-total"><tbody><tr><th scope="row">"All answers"</th>{cells(&r.total)}</tr></tbody></table>
                                 <h2>"Trend"</h2>

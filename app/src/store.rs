@@ -27,6 +27,10 @@ pub enum StoreError {
     Conflict(&'static str),
     #[error("storage failure: {0}")]
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The database cannot be reached right now (down, restarting, out of connections): the
+    /// request may be retried later, and the HTTP edge says so with 503 and Retry-After.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -229,6 +233,24 @@ pub fn search_words(search: &str) -> Vec<String> {
         .take(16)
         .map(|w| w.to_lowercase())
         .collect()
+}
+
+/// How an organisation's share links publish.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShareSettings {
+    /// No group smaller than this is shown or computable.
+    pub k: u32,
+    /// An IANA zone: reports end at the last complete day there.
+    pub time_zone: String,
+}
+
+/// What a live share link shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShareScope {
+    pub org: Uuid,
+    pub site: Uuid,
+    pub days: u32,
+    pub settings: ShareSettings,
 }
 
 /// A delivery claimed for sending.
@@ -510,11 +532,10 @@ pub trait Store: Send + Sync + 'static {
     /// Links not revoked, newest first.
     async fn share_links(&self, org: Uuid) -> StoreResult<Vec<ShareLinkRecord>>;
     async fn revoke_share_link(&self, org: Uuid, id: Uuid, at: DateTime<Utc>) -> StoreResult<bool>;
-    /// A live link's (organisation, site, days, k).
-    async fn share_by_token(&self, token_hash: &str)
-        -> StoreResult<Option<(Uuid, Uuid, u32, u32)>>;
-    async fn share_k(&self, org: Uuid) -> StoreResult<u32>;
-    async fn set_share_k(&self, org: Uuid, k: u32) -> StoreResult<()>;
+    /// A live link: whose, which site, how many days, and its organisation's rules.
+    async fn share_by_token(&self, token_hash: &str) -> StoreResult<Option<ShareScope>>;
+    async fn share_settings(&self, org: Uuid) -> StoreResult<ShareSettings>;
+    async fn set_share_settings(&self, org: Uuid, settings: &ShareSettings) -> StoreResult<()>;
 
     // ---- rate limits across app servers ----
     /// Publishes what this app server let through (`mine`, per key, in second `now_second`)

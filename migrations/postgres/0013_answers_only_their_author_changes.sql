@@ -19,3 +19,7 @@ CREATE INDEX consent_changes_by_response ON consent_changes (response_id, at);
 -- Whose session this is (NULL: signed out), so every session of a member can be ended at once.
 ALTER TABLE sessions ADD COLUMN user_id UUID;
 CREATE INDEX sessions_by_user ON sessions (user_id) WHERE user_id IS NOT NULL;
+
+-- A share link's report ends at the last complete day in the organisation's zone (an IANA
+-- name), so reloading it during the day publishes exactly the same figures.
+ALTER TABLE organisations ADD COLUMN share_time_zone TEXT NOT NULL DEFAULT 'UTC';

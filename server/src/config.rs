@@ -258,6 +258,27 @@ pub struct CreateAdminArgs {
     pub organisation: String,
     #[arg(long)]
     pub email: String,
+    /// The owner's password. Better kept out of the command line (and so out of shell history
+    /// and the process list): set FAREWELL_ADMIN_PASSWORD, or leave both out and type it (or
+    /// pipe it) on standard input.
     #[arg(long, env = "FAREWELL_ADMIN_PASSWORD", hide_env_values = true)]
-    pub password: String,
+    pub password: Option<String>,
+}
+
+impl CreateAdminArgs {
+    /// The password from the flag or the environment, else the first line of standard input.
+    pub fn password(&self) -> anyhow::Result<String> {
+        if let Some(password) = &self.password {
+            return Ok(password.clone());
+        }
+        use std::io::{BufRead, IsTerminal};
+        if std::io::stdin().is_terminal() {
+            eprint!("Password for {} (at least 12 characters): ", self.email);
+        }
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        let password = line.trim_end_matches(['\r', '\n']).to_string();
+        anyhow::ensure!(!password.is_empty(), "no password given on standard input");
+        Ok(password)
+    }
 }

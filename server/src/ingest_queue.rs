@@ -90,9 +90,13 @@ async fn write_batches(
             }
             Err(e) => {
                 tracing::error!(error = %e, answers = rows.len(), "group commit failed");
-                let message = e.to_string();
+                // Each waiting answer gets the same kind of error: "unavailable" stays that,
+                // so its sender is told to retry rather than that the answer was wrong.
                 for reply in replies {
-                    let _ = reply.send(Err(StoreError::Backend(message.clone().into())));
+                    let _ = reply.send(Err(match &e {
+                        StoreError::Unavailable(m) => StoreError::Unavailable(m.clone()),
+                        other => StoreError::Backend(other.to_string().into()),
+                    }));
                 }
             }
         }

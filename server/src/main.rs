@@ -45,9 +45,9 @@ async fn main() -> anyhow::Result<()> {
             println!("{}{link}", args.base_url.trim_end_matches('/'));
         }
         Command::CreateAdmin(args) => {
+            let password = args.password()?;
             let (org, _) =
-                provision::create_admin(&store, &args.organisation, &args.email, &args.password)
-                    .await?;
+                provision::create_admin(&store, &args.organisation, &args.email, &password).await?;
             println!(
                 "Created organisation {} ({}) with owner {}",
                 org.name, org.id, args.email

@@ -44,6 +44,8 @@ pub struct OrganisationAdmin {
     pub share_links: Vec<ShareLinkRecord>,
     /// Share links never show a group of fewer answers than this.
     pub share_k: u32,
+    /// Share links' reports end at the last complete day in this zone.
+    pub share_time_zone: String,
     pub webhooks: Vec<WebhookRecord>,
     /// The newest deliveries, for the history.
     pub deliveries: Vec<DeliveryRecord>,
@@ -256,6 +258,7 @@ pub async fn admin_overview() -> Result<Administration, AppError> {
                     surveys,
                 });
             }
+            let share = store.share_settings(m.org_id).await?;
             organisations.push(OrganisationAdmin {
                 id: m.org_id,
                 name: m.org_name.clone(),
@@ -265,7 +268,8 @@ pub async fn admin_overview() -> Result<Administration, AppError> {
                 invitations: store.pending_invitations(m.org_id, Utc::now()).await?,
                 retention_days: store.retention_days(m.org_id).await?,
                 share_links: store.share_links(m.org_id).await?,
-                share_k: store.share_k(m.org_id).await?,
+                share_k: share.k,
+                share_time_zone: share.time_zone,
                 webhooks: store.webhooks(m.org_id).await?,
                 deliveries: store.deliveries(m.org_id, 30).await?,
                 tokens: store.api_tokens(m.org_id).await?,
@@ -744,9 +748,14 @@ pub async fn revoke_share_link(org: String, id: String) -> Result<(), AppError> 
     )
 }
 
-/// The smallest group a share link may show (at least 2; 10 by default).
+/// The smallest group a share link may show (at least 2; 10 by default), and the zone whose
+/// last complete day its reports end on.
 #[server(prefix = "/fn", endpoint = "set_share_k")]
-pub async fn set_share_k(org: String, k: String) -> Result<(), AppError> {
+pub async fn set_share_k(
+    org: String,
+    k: String,
+    #[server(default)] time_zone: Option<String>,
+) -> Result<(), AppError> {
     crate::error::with_status(
         async {
             let who = acting(&org, Role::Admin).await?;
@@ -754,8 +763,17 @@ pub async fn set_share_k(org: String, k: String) -> Result<(), AppError> {
                 Ok(k @ 2..=1000) => k,
                 _ => return Err(AppError::invalid("k", "must be 2 to 1000")),
             };
-            who.store.set_share_k(who.org(), k).await?;
-            who.audit("share.k", k.to_string()).await
+            let mut settings = who.store.share_settings(who.org()).await?;
+            if let Some(zone) = time_zone.filter(|z| !z.trim().is_empty()) {
+                let zone = zone.trim();
+                crate::report::periods::zone(zone)
+                    .map_err(|_| AppError::invalid("time_zone", "is not a known time zone"))?;
+                settings.time_zone = zone.to_string();
+            }
+            settings.k = k;
+            who.store.set_share_settings(who.org(), &settings).await?;
+            who.audit("share.k", format!("{k} {}", settings.time_zone))
+                .await
         }
         .await,
     )

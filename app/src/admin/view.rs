@@ -648,6 +648,7 @@ fn ShareLinks(org: OrganisationAdmin, base: String, actions: Actions) -> impl In
             <ActionForm action=actions.share_k attr:class="inline">
                 <input type="hidden" name="org" value=o2 />
                 <label>"k = "<input name="k" type="number" min="2" max="1000" value=org.share_k.to_string() size="5" /></label>
+                <label>"Days end in "<input name="time_zone" type="text" maxlength="64" value=org.share_time_zone.clone() size="16" /></label>
                 <button type="submit">"Save"</button>
             </ActionForm>
         </section>

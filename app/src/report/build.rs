@@ -151,68 +151,86 @@ pub fn localise_times(verbatims: &mut [super::Verbatim], tz: &str) -> Result<(),
 /// through the k-anonymity rules before it leaves the server.
 pub async fn build_shared(
     store: &SharedStore,
-    org: Uuid,
     site: Site,
-    days: u32,
-    k: u32,
+    scope: crate::store::ShareScope,
+    now: DateTime<Utc>,
 ) -> Result<super::share::SharedReport, AppError> {
-    use super::share::{share_partition, share_total, SharedRow, SharedSegments};
+    use super::share::{publish, SharedRow, SharedSegments};
     use super::{Dimension, Granularity};
-    let k = u64::from(k);
-    let today = Utc::now().date_naive();
-    let from = today - chrono::Duration::days(i64::from(days) - 1);
-    let granularity = match days {
+    let k = u64::from(scope.settings.k);
+    let org = scope.org;
+    // The window ends with yesterday in the organisation's zone: today's answers (even one
+    // that arrives between two loads of the page) change nothing until the day is over.
+    let tz = zone(&scope.settings.time_zone).unwrap_or(chrono_tz::UTC);
+    let through = now.with_timezone(&tz).date_naive() - chrono::Duration::days(1);
+    let from = through - chrono::Duration::days(i64::from(scope.days) - 1);
+    let granularity = match scope.days {
         0..=62 => Granularity::Day,
         63..=400 => Granularity::Week,
         _ => Granularity::Month,
     };
-    let buckets = periods::periods(chrono_tz::UTC, from, today, granularity)?;
+    let buckets = periods::periods(tz, from, through, granularity)?;
     let counts = store
         .period_counts(org, site.id, &AnswerFilter::default(), &buckets.boundaries)
         .await?;
     let mut total = ScoreCounts::default();
     counts.iter().for_each(|c| total.merge(c));
-    let trend = buckets
-        .labels
-        .into_iter()
-        .zip(share_partition(&counts, k))
-        .map(|((label, _), figure)| SharedRow { label, figure })
-        .collect();
-    let range = periods::range(chrono_tz::UTC, from, today);
-    let mut segments = vec![];
-    for dimension in [
+    let range = periods::range(tz, from, through);
+    const DIMENSIONS: [Dimension; 4] = [
         Dimension::Country,
         Dimension::Device,
         Dimension::Browser,
         Dimension::Language,
-    ] {
+    ];
+    // Every cell of every dimension, answers without the value included ("not known"), so
+    // each dimension adds up to the same total: the suppression reasons over whole partitions.
+    let mut labels: Vec<Vec<String>> = vec![buckets.labels.into_iter().map(|(l, _)| l).collect()];
+    let mut cells: Vec<Vec<ScoreCounts>> = vec![counts];
+    for dimension in DIMENSIONS {
         let mut rows = store
             .segment_counts(org, site.id, None, dimension, range)
             .await?;
         rows.retain(|r| r.counts.n() > 0);
         rows.sort_by(|a, b| a.value.cmp(&b.value));
-        let groups: Vec<ScoreCounts> = rows.iter().map(|r| r.counts).collect();
-        segments.push(SharedSegments {
-            dimension: dimension.label().to_string(),
-            rows: rows
-                .into_iter()
-                .zip(share_partition(&groups, k))
-                .map(|(r, figure)| SharedRow {
-                    label: if r.value.is_empty() {
-                        "(not known)".into()
+        labels.push(
+            rows.iter()
+                .map(|r| {
+                    if r.value.is_empty() {
+                        "(not known)".to_string()
                     } else {
-                        r.value
-                    },
-                    figure,
+                        r.value.clone()
+                    }
                 })
                 .collect(),
-        });
+        );
+        cells.push(rows.into_iter().map(|r| r.counts).collect());
     }
+    let published = publish(&total, &cells, k);
+    let mut rows = labels
+        .into_iter()
+        .zip(published.dimensions)
+        .map(|(labels, figures)| {
+            labels
+                .into_iter()
+                .zip(figures)
+                .map(|(label, figure)| SharedRow { label, figure })
+                .collect::<Vec<_>>()
+        });
+    let trend = rows.next().unwrap_or_default();
+    let segments = DIMENSIONS
+        .iter()
+        .zip(rows)
+        .map(|(dimension, rows)| SharedSegments {
+            dimension: dimension.label().to_string(),
+            rows,
+        })
+        .collect();
     Ok(super::share::SharedReport {
         site_name: site.name,
-        days,
+        days: scope.days,
+        through,
         k,
-        total: share_total(&total, k),
+        total: published.total,
         trend,
         segments,
     })

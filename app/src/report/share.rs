@@ -1,88 +1,143 @@
-//! Aggregated sharing: what a read-only share link may show. Every group of answers it shows
-//! has at least k answers, and no hidden group can be recovered by subtracting what is shown
-//! from a total: whenever a group is hidden, enough others are hidden with it that the hidden
-//! ones together hold at least k answers and no single one of them can be isolated.
+//! Aggregated sharing: what a read-only share link may publish. The rule it must keep: no group
+//! of fewer than k answers — a cell, or one band (promoters, passives, detractors) of a cell —
+//! can be read off the page or computed exactly from what it shows.
+//!
+//! A cell is published whole or not at all: its n, its NPS and its interval. Those three give
+//! away its band counts (n and NPS give promoters − detractors, the interval's width their
+//! sum), so a cell is published only when each of its bands is empty or holds at least k
+//! answers. Every dimension shown (the trend's buckets, each segment dimension, answers with
+//! the value not known included) partitions the same total, so the attacker's equations are,
+//! band by band: the cells of one dimension add up to the total. With the total published,
+//! the hidden cells of a dimension are known only as their sum, band by band; so that sum must
+//! itself be empty or at least k in every band, and more cells are hidden until it is. The
+//! dimensions share nothing but the total, so two of them together tell no more than each
+//! alone. With the total hidden (one of its bands is small), every dimension has a hidden cell
+//! and the equations leave every cell undetermined. The property test checks this with exact
+//! linear algebra over random data.
 
 use crate::nps::{ScoreCounts, Summary};
 use serde::{Deserialize, Serialize};
 
-/// Which groups of one partition (groups that add up to a shown total) must be hidden.
-/// Groups of 1..k−1 answers are hidden; then, while the hidden ones are a single group or
-/// hold fewer than k answers together, the smallest shown non-empty group is hidden too.
-pub fn suppress(sizes: &[u64], k: u64) -> Vec<bool> {
-    let mut hidden: Vec<bool> = sizes.iter().map(|&n| n > 0 && n < k).collect();
-    loop {
-        let count = hidden.iter().filter(|h| **h).count();
-        let sum: u64 = sizes
-            .iter()
-            .zip(&hidden)
-            .filter(|(_, h)| **h)
-            .map(|(n, _)| n)
-            .sum();
-        if count == 0 || (count >= 2 && sum >= k) {
-            return hidden;
-        }
-        let next = sizes
-            .iter()
-            .enumerate()
-            .filter(|(i, n)| !hidden[*i] && **n > 0)
-            .min_by_key(|(_, n)| **n)
-            .map(|(i, _)| i);
-        match next {
-            Some(i) => hidden[i] = true,
-            // Nothing left to hide with it: everything is hidden.
-            None => return sizes.iter().map(|&n| n > 0).collect(),
-        }
-    }
-}
-
-/// A group as a share link shows it: its size, and its NPS only when each of its bands
-/// (promoters, passives, detractors) is empty or has at least k answers.
+/// A cell as a share link shows it, and all the page's data holds of it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum SharedFigure {
+    /// Too small, or hidden so that a small one cannot be worked out.
     Hidden,
     Shown {
         n: u64,
-        /// `None` when a band is too small to show how the group splits.
-        summary: Option<Summary>,
+        nps: f64,
+        /// The adjusted-Wald 95 % interval.
+        ci95: (f64, f64),
     },
 }
 
-fn figure(counts: &ScoreCounts, hidden: bool, k: u64) -> SharedFigure {
-    if hidden {
-        return SharedFigure::Hidden;
-    }
-    let s = counts.summary();
-    let bands = [s.promoters, s.passives, s.detractors];
-    let bands_ok = suppress(&bands, k).iter().all(|h| !h);
-    SharedFigure::Shown {
-        n: s.n(),
-        summary: bands_ok.then_some(s),
+fn bands(c: &ScoreCounts) -> [u64; 3] {
+    let s = c.summary();
+    [s.promoters, s.passives, s.detractors]
+}
+
+/// Whether a cell may be published on its own: not empty, each band empty or at least k.
+fn publishable(c: &ScoreCounts, k: u64) -> bool {
+    let b = bands(c);
+    b.iter().any(|&n| n > 0) && b.iter().all(|&n| n == 0 || n >= k)
+}
+
+fn figure(c: &ScoreCounts) -> SharedFigure {
+    let s: Summary = c.summary();
+    match (s.nps(), s.adjusted_wald_ci95()) {
+        (Some(nps), Some(ci)) => SharedFigure::Shown {
+            n: s.n(),
+            nps,
+            ci95: (ci.lo, ci.hi),
+        },
+        _ => SharedFigure::Hidden,
     }
 }
 
-/// One partition (the buckets of a trend, the values of a dimension) made safe to share.
-pub fn share_partition(groups: &[ScoreCounts], k: u64) -> Vec<SharedFigure> {
-    let sizes: Vec<u64> = groups.iter().map(ScoreCounts::n).collect();
-    let total: u64 = sizes.iter().sum();
-    if total < k {
-        return groups.iter().map(|_| SharedFigure::Hidden).collect();
-    }
-    let hidden = suppress(&sizes, k);
-    groups
+/// Which cells of one dimension to hide, given that the total is published: first the cells
+/// that cannot be published, then, while the hidden ones together hold a band of 1..k−1
+/// answers (what total − shown would reveal), the smallest shown cell that has answers in
+/// that band.
+pub fn suppress(cells: &[ScoreCounts], k: u64) -> Vec<bool> {
+    let mut hidden: Vec<bool> = cells
         .iter()
-        .zip(hidden)
-        .map(|(c, h)| figure(c, h, k))
-        .collect()
+        .map(|c| c.n() > 0 && !publishable(c, k))
+        .collect();
+    loop {
+        let mut sums = [0u64; 3];
+        for (c, _) in cells.iter().zip(&hidden).filter(|(_, h)| **h) {
+            for (sum, band) in sums.iter_mut().zip(bands(c)) {
+                *sum += band;
+            }
+        }
+        let Some(small) = (0..3).find(|&b| sums[b] > 0 && sums[b] < k) else {
+            return hidden;
+        };
+        let next = cells
+            .iter()
+            .enumerate()
+            .filter(|(i, c)| !hidden[*i] && bands(c)[small] > 0)
+            .min_by_key(|(_, c)| c.n())
+            .map(|(i, _)| i);
+        match next {
+            Some(i) => hidden[i] = true,
+            // Every cell is hidden: their sum is the total, whose bands are 0 or ≥ k.
+            None => return cells.iter().map(|c| c.n() > 0).collect(),
+        }
+    }
 }
 
-/// The whole of a shared report: the total's figure, with the same rules.
-pub fn share_total(total: &ScoreCounts, k: u64) -> SharedFigure {
-    if total.n() < k {
-        SharedFigure::Hidden
-    } else {
-        figure(total, false, k)
+/// The total and every dimension, made safe to publish together.
+pub fn publish(total: &ScoreCounts, dimensions: &[Vec<ScoreCounts>], k: u64) -> Published {
+    let k = k.max(1);
+    if !publishable(total, k) {
+        // The total is hidden: each dimension then has a hidden cell of its own (a small band
+        // of the total is small in the cell that holds it), and nothing can be subtracted.
+        return Published {
+            total: SharedFigure::Hidden,
+            dimensions: dimensions
+                .iter()
+                .map(|cells| {
+                    cells
+                        .iter()
+                        .map(|c| {
+                            if publishable(c, k) {
+                                figure(c)
+                            } else {
+                                SharedFigure::Hidden
+                            }
+                        })
+                        .collect()
+                })
+                .collect(),
+        };
     }
+    Published {
+        total: figure(total),
+        dimensions: dimensions
+            .iter()
+            .map(|cells| {
+                cells
+                    .iter()
+                    .zip(suppress(cells, k))
+                    .map(|(c, hidden)| {
+                        if hidden || c.n() == 0 {
+                            SharedFigure::Hidden
+                        } else {
+                            figure(c)
+                        }
+                    })
+                    .collect()
+            })
+            .collect(),
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Published {
+    pub total: SharedFigure,
+    /// One list per dimension, in the order given, a figure per cell.
+    pub dimensions: Vec<Vec<SharedFigure>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -97,12 +152,14 @@ pub struct SharedSegments {
     pub rows: Vec<SharedRow>,
 }
 
-/// What a share link's page shows. It holds no hidden figure at all: suppression happens on
-/// the server, before anything is sent.
+/// What a share link's page shows, and nothing more: suppression happens on the server, and
+/// a hidden cell carries no figure at all.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SharedReport {
     pub site_name: String,
     pub days: u32,
+    /// The last day the report covers (the last complete day in the organisation's zone).
+    pub through: chrono::NaiveDate,
     pub k: u64,
     pub total: SharedFigure,
     pub trend: Vec<SharedRow>,
@@ -123,69 +180,164 @@ mod tests {
         c
     }
 
+    fn total_of(cells: &[ScoreCounts]) -> ScoreCounts {
+        let mut t = ScoreCounts::default();
+        cells.iter().for_each(|c| t.merge(c));
+        t
+    }
+
+    /// The finding: k = 10, total (20, 20, 13), desktop (10, 10, 10) shown, so mobile's
+    /// 3 detractors were total − desktop. Now desktop is hidden with mobile.
     #[test]
-    fn a_lone_small_group_takes_the_next_smallest_with_it() {
-        // 3 is below k; hiding only it would leave it as total − the rest.
-        assert_eq!(suppress(&[40, 3, 25, 12], 10), [false, true, false, true]);
-        assert_eq!(suppress(&[40, 30, 25], 10), [false, false, false]);
-        // Two small groups together still under k: a third goes.
-        assert_eq!(suppress(&[2, 3, 50, 20], 10), [true, true, false, true]);
-        assert_eq!(suppress(&[0, 4, 30], 10), [false, true, true]);
+    fn the_subtraction_of_the_finding_no_longer_works() {
+        let cells = vec![counts(10, 10, 10), counts(10, 10, 3)];
+        let published = publish(&total_of(&cells), &[cells], 10);
+        assert!(matches!(published.total, SharedFigure::Shown { n: 53, .. }));
+        assert_eq!(
+            published.dimensions[0],
+            vec![SharedFigure::Hidden, SharedFigure::Hidden]
+        );
     }
 
     #[test]
-    fn a_group_whose_bands_are_small_shows_only_its_size() {
-        let shared = share_partition(&[counts(30, 0, 12), counts(20, 5, 15)], 10);
-        assert!(matches!(
-            shared[0],
-            SharedFigure::Shown {
-                n: 42,
-                summary: Some(_)
-            }
-        ));
-        assert!(matches!(
-            shared[1],
-            SharedFigure::Shown {
-                n: 40,
-                summary: None
-            }
-        ));
-        assert_eq!(share_total(&counts(3, 2, 1), 10), SharedFigure::Hidden);
+    fn hidden_cells_hold_each_band_as_zero_or_at_least_k() {
+        // Hiding (2, 0, 0) alone would leave 2 promoters as total − the rest: the smallest
+        // cell with promoters goes with it, though its own bands are fine.
+        let cells = vec![
+            counts(2, 0, 0),
+            counts(40, 20, 10),
+            counts(15, 0, 0),
+            counts(30, 10, 0),
+        ];
+        let hidden = suppress(&cells, 10);
+        assert_eq!(hidden, vec![true, false, true, false]);
+        // Nothing small: nothing hidden.
+        assert_eq!(
+            suppress(&[counts(10, 0, 12), counts(20, 30, 0)], 10),
+            vec![false, false]
+        );
     }
 
-    proptest! {
-        /// No shown group is below k, and what is hidden cannot be isolated by subtraction.
-        #[test]
-        fn no_group_below_k_is_ever_revealed(
-            groups in proptest::collection::vec((0u64..30, 0u64..30, 0u64..30), 1..12),
-            k in 2u64..15,
-        ) {
-            let groups: Vec<ScoreCounts> = groups.iter().map(|&(p, pa, d)| counts(p, pa, d)).collect();
-            let total: u64 = groups.iter().map(ScoreCounts::n).sum();
-            let shared = share_partition(&groups, k);
-            let mut hidden_sum = 0;
-            let mut hidden_count = 0;
-            for (group, figure) in groups.iter().zip(&shared) {
-                match figure {
-                    SharedFigure::Hidden => {
-                        hidden_sum += group.n();
-                        if group.n() > 0 { hidden_count += 1; }
-                    }
-                    SharedFigure::Shown { n, summary } => {
-                        prop_assert_eq!(*n, group.n());
-                        prop_assert!(*n == 0 || *n >= k, "shown group of {} < k {}", n, k);
-                        if let Some(s) = summary {
-                            for band in [s.promoters, s.passives, s.detractors] {
-                                prop_assert!(band == 0 || band >= k);
-                            }
+    #[test]
+    fn a_total_with_a_small_band_is_hidden_and_so_is_every_cell_holding_it() {
+        let cells = vec![counts(30, 20, 2), counts(25, 15, 0)];
+        let published = publish(&total_of(&cells), &[cells], 10);
+        assert_eq!(published.total, SharedFigure::Hidden);
+        assert_eq!(published.dimensions[0][0], SharedFigure::Hidden);
+        assert!(matches!(
+            published.dimensions[0][1],
+            SharedFigure::Shown { n: 40, .. }
+        ));
+    }
+
+    /// Rank of a small dense matrix (rows of coefficients), by Gaussian elimination with
+    /// partial pivoting. Entries are small integers, so a tolerance is exact enough.
+    fn rank(mut rows: Vec<Vec<f64>>) -> usize {
+        let cols = rows.first().map_or(0, Vec::len);
+        let mut rank = 0;
+        for col in 0..cols {
+            let Some(pivot) = (rank..rows.len())
+                .max_by(|&a, &b| rows[a][col].abs().partial_cmp(&rows[b][col].abs()).unwrap())
+            else {
+                break;
+            };
+            if rows[pivot][col].abs() < 1e-9 {
+                continue;
+            }
+            rows.swap(rank, pivot);
+            for r in 0..rows.len() {
+                if r != rank {
+                    let factor = rows[r][col] / rows[rank][col];
+                    if factor != 0.0 {
+                        for c in col..cols {
+                            rows[r][c] -= factor * rows[rank][c];
                         }
                     }
                 }
             }
-            // Total − shown = the hidden together: that sum must not single anyone out.
-            if total >= k {
-                prop_assert!(hidden_sum == 0 || (hidden_sum >= k && hidden_count >= 2)
-                    || hidden_count == groups.iter().filter(|g| g.n() > 0).count());
+            rank += 1;
+        }
+        rank
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Everything an attacker knows, as linear equations over the true counts (one unknown
+        /// per band of the total and of every cell): each dimension's cells add up to the total,
+        /// band by band, and every published cell gives its three bands. A group below k — a
+        /// band of 1..k−1 answers, or a cell of 1..k−1 answers — is computable exactly if and
+        /// only if its row lies in the span of those equations. None may.
+        #[test]
+        fn no_group_below_k_can_be_computed_from_what_is_published(
+            dims in proptest::collection::vec(
+                proptest::collection::vec((0u64..14, 0u64..14, 0u64..14), 1..5), 1..4),
+            k in 2u64..12,
+        ) {
+            // The dimensions partition one total: its cells are the first dimension's, and
+            // every other dimension is rescaled to the same band totals by moving the
+            // remainder into its last cell.
+            let first: Vec<ScoreCounts> = dims[0].iter().map(|&(p, pa, d)| counts(p, pa, d)).collect();
+            let total = total_of(&first);
+            let tb = bands(&total);
+            let mut dimensions = vec![first];
+            for raw in &dims[1..] {
+                let mut cells: Vec<[u64; 3]> = Vec::new();
+                let mut left = tb;
+                for &(p, pa, d) in raw {
+                    let cell = [p.min(left[0]), pa.min(left[1]), d.min(left[2])];
+                    for b in 0..3 { left[b] -= cell[b]; }
+                    cells.push(cell);
+                }
+                let last = cells.len() - 1;
+                for b in 0..3 { cells[last][b] += left[b]; }
+                dimensions.push(cells.iter().map(|c| counts(c[0], c[1], c[2])).collect());
+            }
+            let published = publish(&total, &dimensions, k);
+
+            // Unknowns: 3 for the total, then 3 per cell.
+            let cells: Vec<&ScoreCounts> = dimensions.iter().flatten().collect();
+            let vars = 3 * (1 + cells.len());
+            let unit = |i: usize| { let mut r = vec![0.0; vars]; r[i] = 1.0; r };
+            let mut known: Vec<Vec<f64>> = Vec::new();
+            let mut at = 3;
+            for cells in &dimensions {
+                for b in 0..3 {
+                    let mut row = vec![0.0; vars];
+                    row[b] = -1.0;
+                    for i in 0..cells.len() { row[at + 3 * i + b] = 1.0; }
+                    known.push(row);
+                }
+                at += 3 * cells.len();
+            }
+            let figures: Vec<&SharedFigure> = std::iter::once(&published.total)
+                .chain(published.dimensions.iter().flatten())
+                .collect();
+            for (i, f) in figures.iter().enumerate() {
+                if let SharedFigure::Shown { n, .. } = f {
+                    let true_n = if i == 0 { total.n() } else { cells[i - 1].n() };
+                    prop_assert_eq!(*n, true_n);
+                    for b in 0..3 { known.push(unit(3 * i + b)); }
+                }
+            }
+            let base = rank(known.clone());
+            let values: Vec<[u64; 3]> = std::iter::once(tb).chain(cells.iter().map(|c| bands(c))).collect();
+            for (i, v) in values.iter().enumerate() {
+                let mut sensitive: Vec<Vec<f64>> = Vec::new();
+                for b in 0..3 {
+                    if v[b] > 0 && v[b] < k { sensitive.push(unit(3 * i + b)); }
+                }
+                let n: u64 = v.iter().sum();
+                if n > 0 && n < k {
+                    let mut row = vec![0.0; vars];
+                    for b in 0..3 { row[3 * i + b] = 1.0; }
+                    sensitive.push(row);
+                }
+                for row in sensitive {
+                    let mut with = known.clone();
+                    with.push(row);
+                    prop_assert!(rank(with) > base, "cell {} ({:?}) is computable, k = {}, published {:?}", i, v, k, published);
+                }
             }
         }
     }

@@ -8,6 +8,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
+/// How long a client is asked to wait when the database is unavailable.
+pub const UNAVAILABLE_RETRY_SECS: u64 = 5;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("authentication required")]
@@ -30,6 +33,9 @@ pub enum ApiError {
     OptedOut,
     #[error("the time to change this answer has passed")]
     AmendExpired,
+    /// The database cannot be reached for now: 503, try again after `Retry-After`.
+    #[error("the database is unavailable")]
+    Unavailable,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -44,6 +50,10 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Conflict(what) => ApiError::Conflict(format!("{what} is already taken")),
+            StoreError::Unavailable(detail) => {
+                tracing::warn!(detail, "database unavailable: answering 503");
+                ApiError::Unavailable
+            }
             other => ApiError::Internal(other.into()),
         }
     }
@@ -61,6 +71,7 @@ impl From<app::error::AppError> for ApiError {
             AppError::Throttled => ApiError::Throttled {
                 retry_after_secs: 60,
             },
+            AppError::Unavailable => ApiError::Unavailable,
             AppError::Internal | AppError::Transport(_) => {
                 ApiError::Internal(anyhow::anyhow!("{e}"))
             }
@@ -105,6 +116,10 @@ impl IntoResponse for ApiError {
                 StatusCode::FORBIDDEN,
                 json!({"error": "amend_window_passed", "message": "the time to change this answer has passed"}),
             ),
+            ApiError::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                json!({"error": "unavailable", "message": "the database is unavailable; try again shortly"}),
+            ),
             ApiError::Internal(e) => {
                 tracing::error!(error = ?e, "internal error");
                 (
@@ -118,6 +133,12 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        }
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(UNAVAILABLE_RETRY_SECS),
+            );
         }
         if status == StatusCode::UNAUTHORIZED {
             response

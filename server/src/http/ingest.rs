@@ -416,6 +416,13 @@ pub async fn post_response(
     Ok(with_cors(origin.as_ref(), result))
 }
 
+/// Whether an item's failure means the whole batch must be retried: the store could not be
+/// reached or failed. The widget keeps its whole queue on such an answer (every item is
+/// idempotent by its id), where a per-item error would make it drop the item.
+fn must_retry(outcome: &Result<StatusCode, ApiError>) -> bool {
+    matches!(outcome, Err(ApiError::Unavailable | ApiError::Internal(_)))
+}
+
 /// One item's outcome inside a batch answer.
 fn item_result(id: Uuid, outcome: Result<StatusCode, ApiError>) -> Value {
     match outcome {
@@ -473,6 +480,9 @@ pub async fn post_batch(
             ingest.store_answer(&site, dto, &headers, now).await
         }
         .await;
+        if must_retry(&outcome) {
+            return Err(outcome.unwrap_err());
+        }
         results.push(item_result(id, outcome));
     }
     for dto in batch.amendments {
@@ -496,6 +506,9 @@ pub async fn post_batch(
             .map_err(ingest_error)
         }
         .await;
+        if must_retry(&outcome) {
+            return Err(outcome.unwrap_err());
+        }
         results.push(item_result(id, outcome));
     }
     let mut events = Vec::new();
@@ -510,6 +523,9 @@ pub async fn post_batch(
     let event_ids: Vec<Uuid> = events.iter().map(|e| e.id).collect();
     let recorded = ingest::record_impressions(ingest.store.as_ref(), &site, events, now).await;
     let status = recorded.map(|_| StatusCode::OK).map_err(ingest_error);
+    if must_retry(&status) {
+        return Err(status.unwrap_err());
+    }
     for id in event_ids {
         let outcome = match &status {
             Ok(s) => Ok(*s),

@@ -73,12 +73,39 @@ fn new_site_key() -> String {
 fn map_err(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
     move |e| match &e {
         sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(what),
-        _ => StoreError::Backend(Box::new(e)),
+        _ => backend(e),
     }
 }
 
 fn backend(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
-    StoreError::Backend(Box::new(e))
+    match (&e as &dyn std::any::Any).downcast_ref::<sqlx::Error>() {
+        Some(driver) if is_unavailable(driver) => StoreError::Unavailable(driver.to_string()),
+        _ => StoreError::Backend(Box::new(e)),
+    }
+}
+
+/// Whether a driver error means the database cannot be reached for now, rather than that this
+/// request was wrong: the connection failed or was closed, the pool timed out, the server is
+/// shutting down or starting (SQLSTATE classes 08 and 57P, too many connections), or SQLite's
+/// file stayed locked.
+pub fn is_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Tls(_) => true,
+        sqlx::Error::Database(db) => {
+            let code = db.code().unwrap_or_default();
+            code.starts_with("08")
+                || code.starts_with("57P")
+                || code == "53300"
+                // SQLite: SQLITE_BUSY and SQLITE_LOCKED, after the busy timeout.
+                || code == "5"
+                || code == "6"
+        }
+        _ => false,
+    }
 }
 
 /// Folds `(score, count)` rows into counts, refusing a score the schema should have refused.

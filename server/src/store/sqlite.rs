@@ -1451,12 +1451,9 @@ impl Store for SqliteStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn share_by_token(
-        &self,
-        token_hash: &str,
-    ) -> StoreResult<Option<(Uuid, Uuid, u32, u32)>> {
-        let row: Option<(Uuid, Uuid, i64, i64)> = sqlx::query_as(
-            "SELECT l.org_id, l.site_id, l.days, o.share_k FROM share_links l
+    async fn share_by_token(&self, token_hash: &str) -> StoreResult<Option<ShareScope>> {
+        let row: Option<(Uuid, Uuid, i64, i64, String)> = sqlx::query_as(
+            "SELECT l.org_id, l.site_id, l.days, o.share_k, o.share_time_zone FROM share_links l
              JOIN organisations o ON o.id = l.org_id
              WHERE l.token_hash = ? AND l.revoked_at IS NULL",
         )
@@ -1464,21 +1461,35 @@ impl Store for SqliteStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(backend)?;
-        Ok(row.map(|(org, site, days, k)| (org, site, days.max(1) as u32, k.max(2) as u32)))
+        Ok(row.map(|(org, site, days, k, time_zone)| ShareScope {
+            org,
+            site,
+            days: days.max(1) as u32,
+            settings: ShareSettings {
+                k: k.max(2) as u32,
+                time_zone,
+            },
+        }))
     }
 
-    async fn share_k(&self, org: Uuid) -> StoreResult<u32> {
-        let k: Option<i64> = sqlx::query_scalar("SELECT share_k FROM organisations WHERE id = ?")
-            .bind(org)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)?;
-        Ok(k.unwrap_or(10).max(2) as u32)
+    async fn share_settings(&self, org: Uuid) -> StoreResult<ShareSettings> {
+        let row: Option<(i64, String)> =
+            sqlx::query_as("SELECT share_k, share_time_zone FROM organisations WHERE id = ?")
+                .bind(org)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend)?;
+        let (k, time_zone) = row.unwrap_or((10, "UTC".into()));
+        Ok(ShareSettings {
+            k: k.max(2) as u32,
+            time_zone,
+        })
     }
 
-    async fn set_share_k(&self, org: Uuid, k: u32) -> StoreResult<()> {
-        sqlx::query("UPDATE organisations SET share_k = ? WHERE id = ?")
-            .bind(k as i64)
+    async fn set_share_settings(&self, org: Uuid, settings: &ShareSettings) -> StoreResult<()> {
+        sqlx::query("UPDATE organisations SET share_k = ?, share_time_zone = ? WHERE id = ?")
+            .bind(i64::from(settings.k))
+            .bind(&settings.time_zone)
             .bind(org)
             .execute(&self.pool)
             .await

@@ -906,3 +906,42 @@ both_backends!(
         }
     }
 );
+
+// create-admin takes the password from standard input (or the environment), so it need not
+// sit in shell history or the process list; a weak one is refused there too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_admin_reads_the_password_from_stdin() {
+    use std::io::Write;
+    let (database_url, _dir) =
+        crate::helpers::fresh_database(crate::helpers::Backend::Sqlite).await;
+    let run = |password: &str| {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_farewell"))
+            .args([
+                "create-admin",
+                "--organisation",
+                "Stdin Org",
+                "--email",
+                "stdin@example.com",
+            ])
+            .env("DATABASE_URL", &database_url)
+            .env_remove("FAREWELL_ADMIN_PASSWORD")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let weak = run("password1234");
+    assert!(!weak.status.success(), "a common password is refused");
+    let ok = run(PASSWORD);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let app = crate::helpers::spawn_app_on(database_url.clone(), None).await;
+    let signed_in = app.sign_in("stdin@example.com", PASSWORD).await;
+    assert_eq!(signed_in.headers()["location"], "/dashboard");
+}

@@ -8,6 +8,7 @@ mod admin;
 mod amendments;
 mod crash;
 mod dashboard;
+mod faults;
 mod headers;
 mod health;
 mod ingest;

@@ -602,7 +602,12 @@ both_backends!(
             .unwrap()
             .unwrap();
         let mut batch = vec![];
-        for (country, n, score) in [("FI", 30, 10u8), ("SE", 3, 0), ("DE", 12, 9)] {
+        // Yesterday (UTC, the organisation's zone by default): inside the shared window.
+        let yesterday_noon = (Utc::now().date_naive() - Duration::days(1))
+            .and_hms_opt(12, 0, 0)
+            .unwrap()
+            .and_utc();
+        for (country, n, score) in [("FI", 30, 10u8), ("SE", 3, 0), ("DE", 12, 9), ("NO", 10, 2)] {
             for i in 0..n {
                 batch.push(StoredResponse {
                     id: Uuid::new_v4(),
@@ -612,7 +617,7 @@ both_backends!(
                     score: Score::try_from(score).unwrap(),
                     comment: Some("secret words".into()),
                     language: None,
-                    received_at: Utc::now() - Duration::hours(1 + i),
+                    received_at: yesterday_noon - Duration::minutes(i),
                     notice_id: public.current_notice.clone().unwrap().id,
                     choices: ConsentChoices::improvement_program(),
                     context: UsageContext {
@@ -677,18 +682,33 @@ both_backends!(
             .clone();
         let figure =
             |label: &str| countries.iter().find(|r| r["label"] == label).unwrap()["figure"].clone();
-        // SE has 3 answers: hidden. Hiding it alone would leave it as total − FI − DE, so the
-        // next smallest group, DE, is hidden with it.
+        // SE's 3 detractors are below k: hidden. Hiding SE alone would leave its detractors
+        // as total − the other countries' (the finding), so the smallest shown group with
+        // detractors, NO, is hidden with it: together they hold 13.
         assert_eq!(figure("SE"), "Hidden");
-        assert_eq!(figure("DE"), "Hidden");
+        assert_eq!(figure("NO"), "Hidden");
         assert_eq!(figure("FI")["Shown"]["n"], 30);
-        assert_eq!(body["total"]["Shown"]["n"], 45);
-        // The 3 detractors are a band below k: the total shows its size but no split or NPS.
-        assert!(body["total"]["Shown"]["summary"].is_null());
+        assert_eq!(figure("DE")["Shown"]["n"], 12);
+        assert_eq!(body["total"]["Shown"]["n"], 55);
+        // The data holds only what the page shows: n, NPS and interval, no band counts.
+        for key in ["promoters", "passives", "detractors", "summary"] {
+            assert!(!text.contains(key), "{key} in {text}");
+        }
         let page = app.page(&path).await;
         assert!(
-            page.contains("Demo shop") && page.contains("fewer than k answers"),
+            page.contains("Demo shop") && page.contains("hidden to protect small groups"),
             "{page}"
+        );
+
+        // A new answer today publishes nothing new: the window ends with yesterday.
+        app.post_response(
+            &serde_json::json!({"id": Uuid::new_v4(), "site": demo.site_key, "score": 0}),
+        )
+        .await;
+        let again = json(shared(token.clone()).await).await;
+        assert_eq!(
+            again, body,
+            "identical figures before and after today's answer"
         );
 
         // A smaller k shows more; revoking ends the link.
@@ -699,7 +719,7 @@ both_backends!(
             .await
             .unwrap();
         let body = json(shared(token.clone()).await).await;
-        assert!(body.to_string().contains("\"n\":3"));
+        assert!(body.to_string().contains("\"n\":3,"), "{body}");
         let link = app.store.share_links(demo.organisation_id).await.unwrap()[0]
             .id
             .to_string();
