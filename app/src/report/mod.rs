@@ -198,6 +198,14 @@ impl ViewParams {
             if value.chars().count() > 512 {
                 return Err(FieldError::new("segment", "value is too long"));
             }
+            // No stored value holds a control character (the parsers refuse them), and
+            // PostgreSQL refuses a NUL outright: such a value is a bad request, not a miss.
+            if value.chars().any(char::is_control) {
+                return Err(FieldError::new(
+                    "segment",
+                    "value must not contain control characters",
+                ));
+            }
             view.segment = Some(SegmentFilter {
                 dimension,
                 value: value.to_string(),
@@ -206,6 +214,9 @@ impl ViewParams {
         if let Some(q) = present("q") {
             if q.chars().count() > 200 {
                 return Err(FieldError::new("q", "must be at most 200 characters"));
+            }
+            if q.chars().any(|c| c.is_control() && c != '\t') {
+                return Err(FieldError::new("q", "must not contain control characters"));
             }
             view.q = q.trim().to_string();
         }

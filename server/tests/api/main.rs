@@ -11,6 +11,7 @@ mod dashboard;
 mod faults;
 mod headers;
 mod health;
+mod hostile_queries;
 mod ingest;
 mod instances;
 mod notices;
