@@ -524,9 +524,7 @@ fn starts_a_formula(text: &str) -> bool {
     const SIGNS: [char; 8] = ['=', '+', '-', '@', '＝', '＋', '－', '＠'];
     match text.chars().next() {
         Some('\t' | '\r' | '\n') => true,
-        _ => text
-            .trim_start_matches([' ', '\u{a0}', '\u{3000}'])
-            .starts_with(SIGNS),
+        _ => text.trim_start().starts_with(SIGNS),
     }
 }
 

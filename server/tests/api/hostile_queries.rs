@@ -99,6 +99,36 @@ both_backends!(
             (format!("/consent/{}", uuid::Uuid::new_v4()), false),
             ("/share/sh_%00".to_string(), false),
         ];
+        // The findings, exactly: a NUL byte in a site key, a date far in the future.
+        for (path, want) in [
+            ("/api/v1/sites/st_%00/config".to_string(), 404),
+            ("/w/exit?site=%00".to_string(), 404),
+            ("/w/exit?site=st_%00".to_string(), 404),
+            // A page shows its error in place (any 4xx or a page, never a 500).
+            (format!("/dashboard/{key}?to=%2B262142-12-31"), 0),
+        ] {
+            let status = app
+                .client
+                .get(app.url(&path))
+                .header("Accept", "text/html")
+                .send()
+                .await
+                .unwrap()
+                .status();
+            if want == 0 {
+                assert!(status.as_u16() < 500, "{status} for {path}");
+            } else {
+                assert_eq!(status.as_u16(), want, "{path}");
+            }
+        }
+        let far = app
+            .client
+            .get(app.url(&format!("/api/v1/sites/{key}/report?to=%2B262142-12-31")))
+            .bearer_auth(&demo.api_token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(far.status(), 422);
         let mut runner = TestRunner::new(Config {
             cases: 60,
             ..Config::default()
