@@ -37,11 +37,23 @@ impl Default for SessionPolicy {
 
 /// Slows sign-in attempts after failures; the server provides one as context.
 pub trait SignInThrottle: Send + Sync + 'static {
-    /// `Err(seconds)` when this attempt must wait that long.
-    fn check(&self, email: &str, request: &http::request::Parts) -> Result<(), u64>;
-    fn failed(&self, email: &str, request: &http::request::Parts);
-    fn succeeded(&self, email: &str, request: &http::request::Parts);
+    /// Takes one attempt at `email` from this request, counted as a failure until
+    /// `succeeded` forgives it (so parallel guesses cannot all slip past the count);
+    /// `Err(seconds)` when it must wait that long first.
+    fn attempt(&self, email: &str, request: &http::request::Parts) -> Result<(), u64>;
+    /// The password was right. Returns a `Set-Cookie` value that marks this browser as one
+    /// the account has signed in from: its attempts are then counted apart from everyone
+    /// else's, so others' failures (from a shared address, say) never keep it out.
+    fn succeeded(&self, email: &str, request: &http::request::Parts) -> Option<String>;
 }
+
+/// What a session remembers of the password it was opened with: a digest of its stored hash.
+/// A session whose stamp no longer matches (the password changed since) is over, whatever
+/// happened to its row.
+fn credential_stamp(password_hash: &str) -> String {
+    crate::tokens::sha256_hex(password_hash.as_bytes())[..24].to_string()
+}
+const CREDENTIAL_KEY: &str = "credential";
 
 /// At most this many argon2 computations at once: a flood of sign-ins then waits (or is told
 /// to try again) instead of taking every core from the pages and the ingest.
@@ -147,7 +159,13 @@ pub async fn member_of_session(session: &Session, store: &SharedStore) -> Result
         .await
         .map_err(|_| AppError::Internal)?
         .unwrap_or(0);
-    if chrono::Utc::now().timestamp() >= until {
+    let stamp: Option<String> = session
+        .get(CREDENTIAL_KEY)
+        .await
+        .map_err(|_| AppError::Internal)?;
+    let current = store.user_password_hash(user_id).await?;
+    let stamp_holds = matches!((&stamp, &current), (Some(s), Some(h)) if *s == credential_stamp(h));
+    if chrono::Utc::now().timestamp() >= until || !stamp_holds {
         let _ = session.flush().await;
         return Err(AppError::Unauthorized);
     }
@@ -185,18 +203,15 @@ pub async fn sign_in(email: &str, password: String) -> Result<(), AppError> {
     let account = email.trim().to_lowercase();
     let throttle = use_context::<SharedThrottle>().zip(use_context::<http::request::Parts>());
     if let Some((throttle, request)) = &throttle {
-        if throttle.check(&account, request).is_err() {
+        if throttle.attempt(&account, request).is_err() {
             tracing::info!("sign-in throttled");
             return Err(AppError::Throttled);
         }
     }
     let failed = || {
         // A wrong password is the visitor's mistake, not the server's: INFO, and never the
-        // address tried.
+        // address tried. The attempt already counts as a failure.
         tracing::info!("sign-in refused: wrong e-mail or password");
-        if let Some((throttle, request)) = &throttle {
-            throttle.failed(&account, request);
-        }
         refused()
     };
     let Ok(email) = Email::parse("email", email) else {
@@ -204,13 +219,21 @@ pub async fn sign_in(email: &str, password: String) -> Result<(), AppError> {
     };
     let credentials = store()?.credentials(&email).await?;
     let user_id = credentials.as_ref().map(|c| c.user_id);
-    let ok = verify_password(credentials.map(|c| c.password_hash), password).await?;
-    let user_id = match (ok, user_id) {
-        (true, Some(id)) => id,
+    let stored_hash = credentials.map(|c| c.password_hash);
+    let ok = verify_password(stored_hash.clone(), password).await?;
+    let (user_id, hash) = match (ok, user_id, stored_hash) {
+        (true, Some(id), Some(hash)) => (id, hash),
         _ => return Err(failed()),
     };
     if let Some((throttle, request)) = &throttle {
-        throttle.succeeded(&account, request);
+        if let Some(cookie) = throttle.succeeded(&account, request) {
+            if let (Some(response), Ok(value)) = (
+                use_context::<leptos_axum::ResponseOptions>(),
+                http::HeaderValue::from_str(&cookie),
+            ) {
+                response.append_header(http::header::SET_COOKIE, value);
+            }
+        }
     }
     let policy = use_context::<SessionPolicy>().unwrap_or_default();
     let session = session().await?;
@@ -226,15 +249,21 @@ pub async fn sign_in(email: &str, password: String) -> Result<(), AppError> {
         )
         .await
         .map_err(|_| AppError::Internal)?;
+    session
+        .insert(CREDENTIAL_KEY, credential_stamp(&hash))
+        .await
+        .map_err(|_| AppError::Internal)?;
     Ok(())
 }
 
-/// A new session id for the same member (after a password change): a copied cookie from
-/// before no longer works.
-pub async fn renew_session() -> Result<(), AppError> {
-    session()
-        .await?
-        .cycle_id()
+/// After a password change: a new session id for the same member, stamped with the new
+/// password, so a copied cookie from before no longer works and every other session (stamped
+/// with the old one) is over even if its row were written back.
+pub async fn renew_session(new_password_hash: &str) -> Result<(), AppError> {
+    let session = session().await?;
+    session.cycle_id().await.map_err(|_| AppError::Internal)?;
+    session
+        .insert(CREDENTIAL_KEY, credential_stamp(new_password_hash))
         .await
         .map_err(|_| AppError::Internal)
 }

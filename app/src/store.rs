@@ -600,6 +600,9 @@ pub trait Store: Send + Sync + 'static {
     /// counts: figures stay, content goes.
     async fn purge_expired(&self, now: DateTime<Utc>) -> StoreResult<u64>;
 
+    /// A secret every app server of this database shares, made (randomly, once) on first use.
+    async fn server_secret(&self, name: &str) -> StoreResult<String>;
+
     // ---- sessions ----
     async fn load_session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>>;
     /// Stores a new session; `false` if the id is taken (the caller picks another).

@@ -117,7 +117,9 @@ test('armed exit: the survey waits while the visitor browses and opens when they
   assert.equal(row.comment, 'Quick checkout');
   assert.equal(row.page_path, '/', 'the page where the survey was armed');
   assert.equal(row.notice_version, 1);
-  assert.deepEqual(JSON.parse(row.consent_choices), { improvement_program: true });
+  // The contact choice was shown with the comment and left unticked: recorded as declined
+  // (by the amendment that carried the comment, with the answer's edit secret).
+  assert.deepEqual(JSON.parse(row.consent_choices), { improvement_program: true, contact: false });
   const rid = await page.goto(shop.origin + '/').then(() => page.evaluate((k) => JSON.parse(localStorage.getItem(`farewell:${k}:rid`)), farewell.demo.site_key));
   assert.equal(row.respondent_id, rid, "stored under the site's respondent id");
   assert.deepEqual(errors.filter((e) => !e.includes('ERR_INTERNET_DISCONNECTED')), []);

@@ -23,3 +23,10 @@ CREATE INDEX sessions_by_user ON sessions (user_id) WHERE user_id IS NOT NULL;
 -- A share link's report ends at the last complete day in the organisation's zone (an IANA
 -- name), so reloading it during the day publishes exactly the same figures.
 ALTER TABLE organisations ADD COLUMN share_time_zone TEXT NOT NULL DEFAULT 'UTC';
+
+-- Keys every app server of one database shares, made once (e.g. the one that signs the
+-- cookie marking a browser its member signed in from).
+CREATE TABLE server_secrets (
+    name   TEXT PRIMARY KEY NOT NULL,
+    value  TEXT NOT NULL
+);

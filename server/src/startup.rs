@@ -142,7 +142,7 @@ impl Application {
             idle: chrono::Duration::minutes(i64::from(settings.session_idle_minutes.max(1))),
             absolute: chrono::Duration::hours(i64::from(settings.session_max_hours.max(1))),
         };
-        let sessions = DatabaseSessions::new(store);
+        let sessions = DatabaseSessions::new(store.clone());
         sessions.spawn_cleanup(Duration::from_secs(3600));
         let session_layer = SessionManagerLayer::new(sessions)
             .with_name("farewell_session")
@@ -154,9 +154,16 @@ impl Application {
             )));
 
         // Server functions and pages see the same store and settings through context.
-        let throttle: app::auth::SharedThrottle = Arc::new(
-            crate::http::sign_in_throttle::SignInLimits::new(settings.trust_forwarded_for),
-        );
+        let device_key = store
+            .server_secret("sign_in_device")
+            .await
+            .map_err(|e| anyhow::anyhow!("server secret: {e}"))?;
+        let throttle: app::auth::SharedThrottle =
+            Arc::new(crate::http::sign_in_throttle::SignInLimits::new(
+                device_key.into_bytes(),
+                settings.trust_forwarded_for,
+                settings.secure_cookies || settings.serves_https(),
+            ));
         let context = {
             let state = state.clone();
             let throttle = throttle.clone();

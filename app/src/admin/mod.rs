@@ -577,7 +577,7 @@ pub async fn change_password(current: String, new: String) -> Result<(), AppErro
             // someone else's); this one goes on under a new id, written at the end of the
             // request, after the others were deleted.
             store.delete_user_sessions(member.user_id).await?;
-            crate::auth::renew_session().await?;
+            crate::auth::renew_session(&hash).await?;
             for m in &member.memberships {
                 store
                     .record_audit(&crate::store::AuditEntry {

@@ -1,6 +1,6 @@
 //! Who a client is, for limits: its network address, never anything it chooses to send. The
-//! socket peer, or the first `X-Forwarded-For` address when the operator says a proxy in front
-//! sets it. The address is used as a digest in memory only; it is never stored or logged.
+//! socket peer, or, when the operator says a proxy in front sets it, the last `X-Forwarded-For`
+//! address: the one that proxy appended. Entries before it are whatever the client wrote. The address is used as a digest in memory only; it is never stored or logged.
 
 use axum::extract::ConnectInfo;
 use axum::http::HeaderMap;
@@ -16,7 +16,7 @@ pub fn of(
     let forwarded = trust_forwarded_for
         .then(|| headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()))
         .flatten()
-        .and_then(|v| v.split(',').next())
+        .and_then(|v| v.rsplit(',').next())
         .and_then(|v| v.trim().parse::<IpAddr>().ok());
     forwarded.or_else(|| peer.map(|ConnectInfo(addr)| addr.ip()))
 }
@@ -57,7 +57,11 @@ mod tests {
     fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
         let peer = Some(ConnectInfo("10.0.0.1:5000".parse().unwrap()));
         let mut h = HeaderMap::new();
-        h.insert("x-forwarded-for", "203.0.113.9, 10.0.0.1".parse().unwrap());
+        // The client wrote the first entry; the proxy appended the address it saw.
+        h.insert(
+            "x-forwarded-for",
+            "198.51.100.1, 203.0.113.9".parse().unwrap(),
+        );
         assert_eq!(of(&h, peer, false), Some("10.0.0.1".parse().unwrap()));
         assert_eq!(of(&h, peer, true), Some("203.0.113.9".parse().unwrap()));
         h.insert("x-forwarded-for", "not-an-address".parse().unwrap());

@@ -1843,6 +1843,23 @@ impl Store for PostgresStore {
         }
     }
 
+    async fn server_secret(&self, name: &str) -> StoreResult<String> {
+        // Racing servers may both try: the first insert wins and both read it back.
+        sqlx::query(
+            "INSERT INTO server_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(crate::tokens::random_hex(32))
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        sqlx::query_scalar("SELECT value FROM server_secrets WHERE name = $1")
+            .bind(name)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)
+    }
+
     async fn load_session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>> {
         let row: Option<(String, i64, Option<Uuid>)> =
             sqlx::query_as("SELECT data, expires_at, user_id FROM sessions WHERE id_hash = $1")

@@ -1874,6 +1874,23 @@ impl Store for SqliteStore {
         }
     }
 
+    async fn server_secret(&self, name: &str) -> StoreResult<String> {
+        // Racing servers may both try: the first insert wins and both read it back.
+        sqlx::query(
+            "INSERT INTO server_secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(crate::tokens::random_hex(32))
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        sqlx::query_scalar("SELECT value FROM server_secrets WHERE name = ?")
+            .bind(name)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)
+    }
+
     async fn load_session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>> {
         let row: Option<(String, i64, Option<Uuid>)> =
             sqlx::query_as("SELECT data, expires_at, user_id FROM sessions WHERE id_hash = ?")

@@ -751,6 +751,39 @@ both_backends!(a_member_changes_their_password, |app: TestApp| async move {
     );
 });
 
+type SessionRow = (String, String, i64);
+
+async fn session_rows(app: &TestApp) -> Vec<SessionRow> {
+    let sql = "SELECT id_hash, data, expires_at FROM sessions";
+    match app.backend() {
+        crate::helpers::Backend::Sqlite => sqlx::query_as(sql)
+            .fetch_all(&mut app.raw_sqlite().await)
+            .await
+            .unwrap(),
+        crate::helpers::Backend::Postgres => sqlx::query_as(sql)
+            .fetch_all(&mut app.raw_postgres().await)
+            .await
+            .unwrap(),
+    }
+}
+
+async fn restore_session_rows(app: &TestApp, rows: &[SessionRow]) {
+    for (id, data, expires) in rows {
+        match app.backend() {
+            crate::helpers::Backend::Sqlite => {
+                sqlx::query("INSERT INTO sessions (id_hash, data, expires_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
+                    .bind(id).bind(data).bind(expires)
+                    .execute(&mut app.raw_sqlite().await).await.unwrap();
+            }
+            crate::helpers::Backend::Postgres => {
+                sqlx::query("INSERT INTO sessions (id_hash, data, expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                    .bind(id).bind(data).bind(expires)
+                    .execute(&mut app.raw_postgres().await).await.unwrap();
+            }
+        }
+    }
+}
+
 /// Whether `client`'s session still opens the dashboard.
 async fn signed_in(app: &TestApp, client: &reqwest::Client) -> bool {
     let r = client
@@ -770,6 +803,7 @@ both_backends!(
         let elsewhere = client_of(&app, &demo.email, PASSWORD).await;
         let other_member = member(&app, &demo, Role::Viewer).await.1;
         assert!(signed_in(&app, &elsewhere).await);
+        let rows_before = session_rows(&app).await;
         let changed = call(
             &app,
             &here,
@@ -783,6 +817,13 @@ both_backends!(
             "the session that changed it goes on"
         );
         assert!(!signed_in(&app, &elsewhere).await, "every other one ends");
+        // Even written back (a save racing the change), an old session stays over: it was
+        // opened with the old password.
+        restore_session_rows(&app, &rows_before).await;
+        assert!(
+            !signed_in(&app, &elsewhere).await,
+            "a resurrected row is still over"
+        );
         assert!(
             signed_in(&app, &other_member).await,
             "other members are not touched"

@@ -290,6 +290,80 @@ async fn attempt_sign_in_from(
     (response.status().as_u16(), response.text().await.unwrap())
 }
 
+// Behind a proxy every request comes from one address: the owner's browser, known from an
+// earlier sign-in, is counted apart, so a flood of wrong guesses from "the same address" (the
+// proxy) never keeps it out. Parallel guesses are counted before they are judged.
+both_backends!(
+    a_known_browser_signs_in_through_a_flood_from_its_own_address,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        let owner = new_client();
+        let sign_in = |client: &reqwest::Client, password: &str| {
+            client
+                .post(app.url("/fn/sign_in"))
+                .header("Origin", &app.address)
+                .form(&[("email", demo.email.as_str()), ("password", password)])
+                .send()
+        };
+        let first = sign_in(&owner, PASSWORD).await.unwrap();
+        assert!(first.status().is_success() || first.status().is_redirection());
+        let cookies: Vec<_> = first
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .collect();
+        assert!(
+            cookies
+                .iter()
+                .any(|c| c.starts_with("farewell_device=") && c.contains("HttpOnly")),
+            "{cookies:?}"
+        );
+
+        // Twenty guesses at once from the owner's address (all of them judged together).
+        let attacker = new_client();
+        let guesses = futures_util::future::join_all(
+            (0..20).map(|_| sign_in(&attacker, "guess guess guess")),
+        )
+        .await;
+        let judged = guesses
+            .iter()
+            .filter(|r| r.as_ref().unwrap().status() == 422)
+            .count();
+        assert!(
+            judged <= 4,
+            "only the free tries and one more were checked: {judged}"
+        );
+        assert!(guesses.iter().any(|r| r.as_ref().unwrap().status() == 429));
+        // A browser without the cookie from that address waits…
+        assert_eq!(
+            sign_in(&new_client(), PASSWORD).await.unwrap().status(),
+            429
+        );
+        // …the owner's does not.
+        let again = sign_in(&owner, PASSWORD).await.unwrap();
+        assert!(
+            again.status().is_success() || again.status().is_redirection(),
+            "{}",
+            again.status()
+        );
+        // A forged device cookie buys nothing.
+        let forger = new_client();
+        let forged = forger
+            .post(app.url("/fn/sign_in"))
+            .header("Origin", &app.address)
+            .header(
+                "Cookie",
+                "farewell_device=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+            )
+            .form(&[("email", demo.email.as_str()), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(forged.status(), 429);
+    }
+);
+
 // The lock an attacker could hold shut: guesses from one address, rotating user agents, slow
 // down only that address; the owner, from theirs, signs in at once.
 both_backends!(
