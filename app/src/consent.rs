@@ -50,6 +50,7 @@ pub async fn consent_record(
             .await?
             .ok_or(AppError::NotFound)?;
         let notice_id = consent.notice_id;
+        let basis = crate::domain::ConsentBasis::of(&consent.choices_at_answer());
         let notice = store
             .notice_by_id(notice_id)
             .await?
@@ -66,7 +67,7 @@ pub async fn consent_record(
             hash_verified: crate::tokens::sha256_hex(notice.body.as_bytes()) == notice.content_hash,
             content_hash: notice.content_hash,
             notice_body: notice.body,
-            basis: crate::domain::ConsentBasis::of(&consent.choices),
+            basis,
             choices: consent
                 .choices
                 .iter()

@@ -185,6 +185,15 @@ pub async fn amend_response(
     if amendment.is_empty() {
         return Err(FieldError::new("body", "names nothing to change").into());
     }
+    // After the answer, only the contact choice is ever shown (with the e-mail field); any
+    // other name would add a choice to the record that no notice offered.
+    if amendment.choices.iter().any(|(key, _)| key != CONTACT) {
+        return Err(FieldError::new(
+            "choices",
+            "only the contact choice can be made after the answer",
+        )
+        .into());
+    }
     if amendment.contact_email.is_some() && amendment.choices.granted(CONTACT) != Some(true) {
         return Err(FieldError::new(
             "contact_email",

@@ -27,7 +27,18 @@ pub async fn load_shared(token: String) -> Result<SharedReport, AppError> {
                 .into_iter()
                 .find(|s| s.id == scope.site)
                 .ok_or(AppError::NotFound)?;
-            crate::report::build::build_shared(&store, site, scope, chrono::Utc::now()).await
+            let amend_window = use_context::<crate::ingest::IngestSettings>()
+                .unwrap_or_default()
+                .amend_window
+                .0;
+            crate::report::build::build_shared(
+                &store,
+                site,
+                scope,
+                chrono::Utc::now(),
+                amend_window,
+            )
+            .await
         }
         .await,
     )

@@ -130,6 +130,25 @@ pub struct ConsentOf {
     pub changes: Vec<ConsentChange>,
 }
 
+impl ConsentOf {
+    /// The choices as they were stored with the answer, before any change.
+    pub fn choices_at_answer(&self) -> ConsentChoices {
+        let mut at_answer: std::collections::BTreeMap<String, bool> = self
+            .choices
+            .iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
+        for change in self.changes.iter().rev() {
+            match change.granted_before {
+                Some(before) => at_answer.insert(change.choice.clone(), before),
+                None => at_answer.remove(&change.choice),
+            };
+        }
+        ConsentChoices::parse("choices", at_answer.iter().map(|(k, v)| (k.as_str(), *v)))
+            .unwrap_or_default()
+    }
+}
+
 /// One survey event from the widget, for the response funnel.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Impression {

@@ -228,9 +228,20 @@ async fn deliver(
     d: &PendingDelivery,
     settings: &WebhookSettings,
 ) -> DeliveryOutcome {
-    // An address written in the URL is never looked up, so it is checked here; a name is
-    // checked by the resolver on every connection.
-    let allowed = WebhookUrl::parse(&d.url, settings.rules).is_ok();
+    // An address written in the URL is never looked up, so it is checked here, in the shape
+    // and by the parser the client itself uses; a name is checked by the resolver on every
+    // connection.
+    let allowed = WebhookUrl::parse(&d.url, settings.rules).is_ok()
+        && reqwest::Url::parse(&d.url).is_ok_and(|url| match url.host() {
+            Some(url::Host::Ipv4(ip)) => {
+                settings.rules.allow_private || !is_forbidden_ip(ip.into())
+            }
+            Some(url::Host::Ipv6(ip)) => {
+                settings.rules.allow_private || !is_forbidden_ip(ip.into())
+            }
+            Some(url::Host::Domain(_)) => true,
+            None => false,
+        });
     let sent = if allowed {
         client
             .post(&d.url)

@@ -548,6 +548,15 @@ pub async fn publish_notice(org: String, language: String, body: String) -> Resu
             if body.is_empty() || body.chars().count() > 20_000 {
                 return Err(AppError::invalid("body", "must be 1 to 20000 characters"));
             }
+            if body
+                .chars()
+                .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+            {
+                return Err(AppError::invalid(
+                    "body",
+                    "must not contain control characters",
+                ));
+            }
             let notice = who
                 .store
                 .publish_notice(who.org(), language.as_str(), body)

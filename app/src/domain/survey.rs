@@ -112,6 +112,16 @@ impl SurveySettings {
                     format!("{key} is not a text"),
                 ));
             }
+            // Texts are shown to visitors as text; a control character (a NUL, which
+            // PostgreSQL's jsonb refuses, among them) belongs in none of them.
+            if let Some((key, _)) = overrides.iter().find(|(_, text)| {
+                text.chars().count() > 1000 || super::has_control_chars(text, false)
+            }) {
+                return Err(super::FieldError::new(
+                    format!("settings.texts.{lang}.{key}"),
+                    "must be at most 1000 characters, without control characters",
+                ));
+            }
         }
         Ok(settings)
     }

@@ -33,7 +33,9 @@ pub fn is_forbidden_ip(ip: IpAddr) -> bool {
                 || (first & 0xffc0) == 0xfe80 // link-local fe80::/10
                 || (first & 0xffc0) == 0xfec0 // site-local fec0::/10 (deprecated, still routed inside)
                 || v6.segments()[..6] == [0, 0, 0, 0, 0, 0] // IPv4-compatible ::a.b.c.d
-                || (v6.segments()[0] == 0x64 && v6.segments()[1] == 0xff9b) // NAT64 64:ff9b::/96
+                || v6.segments()[..6] == [0, 0, 0, 0, 0xffff, 0] // IPv4-translated ::ffff:0:a.b.c.d
+                || (v6.segments()[0] == 0x64 && v6.segments()[1] == 0xff9b) // NAT64 64:ff9b::/96, 64:ff9b:1::/48
+                || (first == 0x2001 && v6.segments()[1] == 0) // Teredo 2001::/32: embeds an IPv4 address
                 || (first == 0x2001 && v6.segments()[1] == 0x0db8) // documentation
                 || first == 0x2002 // 6to4: embeds an IPv4 address
         }
@@ -53,6 +55,7 @@ fn forbidden_v4(v4: Ipv4Addr) -> bool {
         || (a == 100 && (64..=127).contains(&b)) // CGNAT 100.64/10
         || (a == 192 && b == 0 && v4.octets()[2] == 0) // IETF protocol assignments
         || (a == 198 && (18..=19).contains(&b)) // benchmarking
+        || (a == 192 && b == 88 && v4.octets()[2] == 99) // 6to4 relay anycast
         || a >= 240 // reserved
 }
 
@@ -97,8 +100,18 @@ impl WebhookUrl {
             .trim_end_matches(']')
             .parse::<IpAddr>()
             .ok();
+        // A name whose last label starts with a digit is no domain name but an address in one
+        // of the forms resolvers also accept (2130706433, 127.1, 0177.0.0.1, 0x7f.1): only
+        // the standard notations are taken, and checked as addresses.
+        let numeric_name = literal.is_none()
+            && host
+                .trim_end_matches('.')
+                .rsplit('.')
+                .next()
+                .is_some_and(|label| label.starts_with(|c: char| c.is_ascii_digit()));
         let valid_name = literal.is_some()
-            || (host.len() <= 253
+            || (!numeric_name
+                && host.len() <= 253
                 && host.split('.').all(|label| {
                     !label.is_empty()
                         && label.len() <= 63
@@ -213,6 +226,10 @@ mod tests {
             "https://[ff02::1]/",
             "https://localhost/",
             "https://api.localhost/",
+            "https://[::ffff:0:7f00:1]/",
+            "https://[64:ff9b:1::a00:1]/",
+            "https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/",
+            "https://192.88.99.1/",
         ] {
             let err = WebhookUrl::parse(url, STRICT).unwrap_err();
             assert_eq!(err, refused(), "{url}");
@@ -234,6 +251,12 @@ mod tests {
             "https://host:99999/",
             "https://host:0/",
             "https://ho_st/",
+            // Addresses in forms only resolvers read: refused as names.
+            "https://2130706433/",
+            "https://127.1/",
+            "https://0177.0.0.1/",
+            "https://0x7f.1/",
+            "https://0x7f000001/",
         ] {
             assert!(WebhookUrl::parse(bad, OPEN).is_err(), "{bad}");
         }

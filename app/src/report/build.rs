@@ -154,15 +154,18 @@ pub async fn build_shared(
     site: Site,
     scope: crate::store::ShareScope,
     now: DateTime<Utc>,
+    amend_window: chrono::Duration,
 ) -> Result<super::share::SharedReport, AppError> {
     use super::share::{publish, SharedRow, SharedSegments};
     use super::{Dimension, Granularity};
     let k = u64::from(scope.settings.k);
     let org = scope.org;
-    // The window ends with yesterday in the organisation's zone: today's answers (even one
-    // that arrives between two loads of the page) change nothing until the day is over.
+    // The window ends with the last day that is over in the organisation's zone, and over for
+    // longer than an answer can still be amended: today's answers (even one that arrives
+    // between two loads of the page), and amendments to yesterday's, change nothing.
     let tz = zone(&scope.settings.time_zone).unwrap_or(chrono_tz::UTC);
-    let through = now.with_timezone(&tz).date_naive() - chrono::Duration::days(1);
+    let settled = now - amend_window;
+    let through = settled.with_timezone(&tz).date_naive() - chrono::Duration::days(1);
     let from = through - chrono::Duration::days(i64::from(scope.days) - 1);
     let granularity = match scope.days {
         0..=62 => Granularity::Day,
@@ -217,12 +220,26 @@ pub async fn build_shared(
                 .collect::<Vec<_>>()
         });
     let trend = rows.next().unwrap_or_default();
+    // A hidden segment row keeps no label: even "at least one answer came from Iceland"
+    // says something. The hidden ones are shown as one row.
     let segments = DIMENSIONS
         .iter()
         .zip(rows)
-        .map(|(dimension, rows)| SharedSegments {
-            dimension: dimension.label().to_string(),
-            rows,
+        .map(|(dimension, rows)| {
+            let (shown, hidden): (Vec<SharedRow>, Vec<SharedRow>) = rows
+                .into_iter()
+                .partition(|r| r.figure != super::share::SharedFigure::Hidden);
+            let mut rows = shown;
+            if !hidden.is_empty() {
+                rows.push(SharedRow {
+                    label: "Other values".into(),
+                    figure: super::share::SharedFigure::Hidden,
+                });
+            }
+            SharedSegments {
+                dimension: dimension.label().to_string(),
+                rows,
+            }
         })
         .collect();
     Ok(super::share::SharedReport {

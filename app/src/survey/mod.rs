@@ -101,6 +101,10 @@ pub async fn submit_answer(
     let headers: http::HeaderMap = leptos_axum::extract()
         .await
         .map_err(|_| AppError::Internal)?;
+    // A key of the wrong shape is no site: it never reaches a limiter's table or a query.
+    let site_key = crate::domain::SiteKey::parse("site_key", &site_key)
+        .map_err(|_| AppError::NotFound)?
+        .to_string();
     // The same gate as the API: per-site and per-client limits first, before any work.
     if let Some(limits) = use_context::<ingest::SharedVisitorLimits>() {
         let peer = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
@@ -151,7 +155,12 @@ pub async fn submit_answer(
     let elapsed_ms = shown_at
         .as_deref()
         .and_then(|t| t.trim().parse::<i64>().ok())
-        .map(|t| (chrono::Utc::now().timestamp_millis() - t).max(0) as u64)
+        .map(|t| {
+            chrono::Utc::now()
+                .timestamp_millis()
+                .saturating_sub(t)
+                .max(0) as u64
+        })
         // A form without its render time was not rendered by us: as fast as a bot.
         .or(Some(0));
     if ingest::looks_automated(website.as_deref(), elapsed_ms) {

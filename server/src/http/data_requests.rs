@@ -32,12 +32,19 @@ struct OwnCopy {
 const OWN_COPY_NOTE: &str = "Contact e-mail addresses are masked in this copy. To receive a \
     full copy, ask the site's owner (their contact is in the privacy notice).";
 
-/// `a***@example.com`: enough to recognise one's own address, not to learn someone else's.
+/// `a***@e***.com`: enough to recognise one's own address, not to learn someone else's (a
+/// personal domain would name its owner, so it is masked too; the top-level domain stays).
 pub fn mask_email(address: &str) -> String {
+    let first = |s: &str| s.chars().take(1).collect::<String>();
     match address.split_once('@') {
         Some((local, domain)) => {
-            let first: String = local.chars().take(1).collect();
-            format!("{first}***@{domain}")
+            let (name, tld) = domain.rsplit_once('.').unwrap_or((domain, ""));
+            let tld = if tld.is_empty() {
+                String::new()
+            } else {
+                format!(".{tld}")
+            };
+            format!("{}***@{}***{tld}", first(local), first(name))
         }
         None => "***".into(),
     }
@@ -138,7 +145,7 @@ pub async fn admin_answers(
             .await?
             .map(|c| ExportedConsent {
                 notice_id: c.notice_id,
-                basis: ConsentBasis::of(&c.choices),
+                basis: ConsentBasis::of(&c.choices_at_answer()),
                 choices: c.choices.iter().map(|(k, v)| (k.to_owned(), v)).collect(),
                 changes: c.changes,
             });

@@ -528,7 +528,7 @@ impl Store for PostgresStore {
             "UPDATE responses SET
                  score = COALESCE($1::smallint, score),
                  comment = COALESCE($2::text, comment),
-                 contact_email = COALESCE($3::text, contact_email),
+                 contact_email = CASE WHEN $7 THEN NULL ELSE COALESCE($3::text, contact_email) END,
                  consent_choices = $4::jsonb,
                  updated_at = $5
              WHERE id = $6",
@@ -539,6 +539,8 @@ impl Store for PostgresStore {
         .bind(serde_json::to_string(&choices).map_err(backend)?)
         .bind(at)
         .bind(id)
+        // Consent to be contacted taken back: the address goes with it.
+        .bind(choices.granted(app::domain::CONTACT) == Some(false))
         .execute(&mut *tx)
         .await
         .map_err(backend)?;

@@ -552,13 +552,15 @@ impl Store for SqliteStore {
             "UPDATE responses SET
                  score = COALESCE(?, score),
                  comment = COALESCE(?, comment),
-                 contact_email = COALESCE(?, contact_email),
+                 contact_email = CASE WHEN ? THEN NULL ELSE COALESCE(?, contact_email) END,
                  consent_choices = ?,
                  updated_at = ?
              WHERE id = ?",
         )
         .bind(a.score.map(|s| i64::from(s.value())))
         .bind(a.comment.as_ref().map(|c| c.as_str()))
+        // Consent to be contacted taken back: the address goes with it.
+        .bind(choices.granted(app::domain::CONTACT) == Some(false))
         .bind(a.contact_email.as_ref().map(|e| e.as_str()))
         .bind(serde_json::to_string(&choices).map_err(backend)?)
         .bind(at.timestamp_millis())

@@ -872,7 +872,13 @@ both_backends!(
             .send()
             .await
             .unwrap();
-        let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
+        let cookie = r
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .find(|c| c.starts_with("farewell_session="))
+            .expect("a session cookie");
         assert!(
             cookie.contains("Max-Age=1800"),
             "idle limit 30 minutes: {cookie}"
@@ -986,3 +992,35 @@ async fn create_admin_reads_the_password_from_stdin() {
     let signed_in = app.sign_in("stdin@example.com", PASSWORD).await;
     assert_eq!(signed_in.headers()["location"], "/dashboard");
 }
+
+// Text a member writes that PostgreSQL would refuse (a NUL in a survey text or a notice) is a
+// 422 at the field, never a 500 from the database.
+both_backends!(
+    control_characters_in_members_texts_are_refused_not_500,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        let owner = client_of(&app, &demo.email, PASSWORD).await;
+        let i = ids(&app, &demo).await;
+        let mut form = survey_form(&i.org, &i.survey, "50");
+        form.retain(|(k, _)| *k != "form[texts]");
+        form.push((
+            "form[texts]",
+            r#"{"fi": {"question": "Miten\u0000meni?"}}"#.into(),
+        ));
+        let r = post(&app, &owner, "update_survey", &form).await;
+        assert_eq!(r.status(), 422);
+        let notice = post(
+            &app,
+            &owner,
+            "publish_notice",
+            &[
+                ("org", i.org.clone()),
+                ("language", "en".into()),
+                ("body", "Text\u{0}with a NUL".into()),
+            ],
+        )
+        .await;
+        assert_eq!(notice.status(), 422);
+        assert_eq!(json(notice).await["Invalid"]["field"], "body");
+    }
+);

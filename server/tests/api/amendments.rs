@@ -232,10 +232,20 @@ both_backends!(
     |app: TestApp| async move {
         let demo = app.seed().await;
         let id = Uuid::new_v4();
-        batch(&app, json!({"site": demo.site_key, "responses": [
+        let respondent = Uuid::new_v4();
+        batch(&app, json!({"site": demo.site_key, "respondent": respondent, "responses": [
             {"id": id, "score": 2, "edit_secret": SECRET, "consent": {"notice_version": 1, "choices": {"improvement_program": true}}}
         ]}))
         .await;
+        // Only the contact choice can be made after the answer.
+        let (_, body) = batch(
+            &app,
+            json!({"site": demo.site_key, "amendments": [
+                {"id": id, "edit_secret": SECRET, "choices": {"marketing": true}}
+            ]}),
+        )
+        .await;
+        assert_eq!(body["results"][0]["field"], "choices", "{body}");
         // A newer notice is published meanwhile: the answer stays under version 1.
         app.store
             .publish_notice(demo.organisation_id, "en", "Version two.")
@@ -291,6 +301,13 @@ both_backends!(
             .iter()
             .all(|c| c.at >= before - Duration::seconds(1)));
         assert_eq!(stored(&app, id).await.unwrap().notice_version, 1);
+        // Taking the choice back takes the address with it.
+        assert!(app
+            .store
+            .find_answers(demo.organisation_id, None, Some("ann@example.com"))
+            .await
+            .unwrap()
+            .is_empty());
 
         // The consent record shows the changes with their times.
         app.sign_in(&demo.email, PASSWORD).await;
@@ -306,7 +323,7 @@ both_backends!(
         let export = json(
             app.client
                 .get(app.url(&format!(
-                    "/admin/answers.json?org={}&respondent=&email=ann@example.com",
+                    "/admin/answers.json?org={}&respondent={respondent}",
                     demo.organisation_id
                 )))
                 .send()
@@ -359,5 +376,21 @@ both_backends!(
         .await;
         assert_eq!(export[0]["consent"]["basis"], "no_choice_shown", "{export}");
         assert_eq!(export[0]["consent"]["choices"], json!({}));
+        // A choice made later is a change to that record, which still says none came with
+        // the answer.
+        let id2 = Uuid::new_v4();
+        batch(&app, json!({"site": demo.site_key, "respondent": respondent, "responses": [{"id": id2, "score": 4, "edit_secret": SECRET}]})).await;
+        batch(&app, json!({"site": demo.site_key, "amendments": [{"id": id2, "edit_secret": SECRET, "choices": {"contact": false}}]})).await;
+        let consent = app
+            .store
+            .consent_of(demo.organisation_id, id2)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(consent.choices_at_answer().is_empty());
+        assert_eq!(
+            app::domain::ConsentBasis::of(&consent.choices_at_answer()),
+            app::domain::ConsentBasis::NoChoiceShown
+        );
     }
 );

@@ -55,10 +55,7 @@ both_backends!(
         let response = app.sign_in(&demo.email, PASSWORD).await;
         assert_eq!(response.status(), 302);
         assert_eq!(response.headers()["location"], "/dashboard");
-        let cookie = response.headers()["set-cookie"]
-            .to_str()
-            .unwrap()
-            .to_string();
+        let cookie = crate::helpers::session_cookie(&response);
         assert!(
             cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
             "{cookie}"
@@ -129,9 +126,7 @@ both_backends!(
     |app: TestApp| async move {
         let demo = app.seed().await;
         let response = app.sign_in(&demo.email, PASSWORD).await;
-        let cookie = response.headers()["set-cookie"]
-            .to_str()
-            .unwrap()
+        let cookie = crate::helpers::session_cookie(&response)
             .split(';')
             .next()
             .unwrap()

@@ -126,7 +126,7 @@ async fn https_case(backend: Backend) {
         "max-age=31536000; includeSubDomains"
     );
     let signed_in = app.sign_in(&demo.email, PASSWORD).await;
-    let cookie = header(&signed_in, "set-cookie");
+    let cookie = crate::helpers::session_cookie(&signed_in);
     assert!(cookie.contains("Secure"), "{cookie}");
 }
 

@@ -395,3 +395,15 @@ where
 pub fn site_key(raw: &str) -> app::domain::SiteKey {
     app::domain::SiteKey::parse("site", raw).expect("a well-formed site key")
 }
+
+/// The member's session cookie a response sets (`farewell_session=…; attributes`); a sign-in
+/// also sets the device cookie, which this skips.
+pub fn session_cookie(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("farewell_session="))
+        .expect("a session cookie")
+}
