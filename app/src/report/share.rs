@@ -167,6 +167,8 @@ pub struct SharedReport {
 }
 
 #[cfg(test)]
+// Matrix rows and bands are indexed by position on purpose: the equations read as written.
+#[allow(clippy::needless_range_loop)]
 mod tests {
     use super::*;
     use crate::nps::Score;

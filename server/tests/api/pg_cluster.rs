@@ -168,7 +168,9 @@ impl PgCluster {
 }
 
 /// A cluster of one test's own, which the test may stop and start again (fault tests): the
-/// shared cluster above must keep running for every other test.
+/// shared cluster above must keep running for every other test. (The benchmarks include this
+/// file for the shared cluster only.)
+#[allow(dead_code)]
 pub struct OwnCluster {
     dir: PathBuf,
     data: PathBuf,
@@ -176,6 +178,7 @@ pub struct OwnCluster {
     server: Option<Child>,
 }
 
+#[allow(dead_code)]
 impl OwnCluster {
     pub fn start() -> OwnCluster {
         let root = running_as_root();
