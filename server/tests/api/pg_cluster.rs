@@ -80,17 +80,8 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn start() -> std::io::Result<PgCluster> {
-    let root = running_as_root();
-    let dir = std::env::temp_dir().join(format!("farewell-pg-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir)?;
-    if root {
-        Command::new("chown")
-            .args(["-R", "postgres:postgres"])
-            .arg(&dir)
-            .status()?;
-    }
+/// A new, empty cluster's data folder in `dir` (owned by the server's user).
+fn initdb(dir: &Path, root: bool) -> PathBuf {
     let data = dir.join("data");
     let out = as_server_user(&pg_bin("initdb"), root)
         .arg("-D")
@@ -107,12 +98,28 @@ fn start() -> std::io::Result<PgCluster> {
         ])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
-        .output()?;
+        .output()
+        .expect("initdb runs");
     assert!(
         out.status.success(),
         "initdb failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    data
+}
+
+fn start() -> std::io::Result<PgCluster> {
+    let root = running_as_root();
+    let dir = std::env::temp_dir().join(format!("farewell-pg-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    if root {
+        Command::new("chown")
+            .args(["-R", "postgres:postgres"])
+            .arg(&dir)
+            .status()?;
+    }
+    let data = initdb(&dir, root);
 
     let port = free_port();
     let postgres = as_server_user(&pg_bin("postgres"), root);
@@ -192,29 +199,7 @@ impl OwnCluster {
                 .status()
                 .unwrap();
         }
-        let data = dir.join("data");
-        let out = as_server_user(&pg_bin("initdb"), root)
-            .arg("-D")
-            .arg(&data)
-            .args([
-                "-A",
-                "trust",
-                "-U",
-                "postgres",
-                "-E",
-                "UTF8",
-                "--locale=C",
-                "--no-sync",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "initdb: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let data = initdb(&dir, root);
         let mut cluster = OwnCluster {
             dir,
             data,
