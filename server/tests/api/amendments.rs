@@ -66,6 +66,12 @@ async fn answer_aged(
     id
 }
 
+/// The admin's JSON export of one respondent's answers (the client must be signed in).
+async fn admin_export(app: &TestApp, org: Uuid, respondent: Uuid) -> Value {
+    let url = format!("/admin/answers.json?org={org}&respondent={respondent}");
+    json(app.client.get(app.url(&url)).send().await.unwrap()).await
+}
+
 both_backends!(
     only_a_request_carrying_the_edit_secret_changes_an_answer,
     |app: TestApp| async move {
@@ -320,17 +326,7 @@ both_backends!(
         );
         assert!(page.contains(&consent.changes[0].at.to_rfc3339()), "{page}");
         // So does the admin's export.
-        let export = json(
-            app.client
-                .get(app.url(&format!(
-                    "/admin/answers.json?org={}&respondent={respondent}",
-                    demo.organisation_id
-                )))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let export = admin_export(&app, demo.organisation_id, respondent).await;
         assert_eq!(export[0]["consent"]["basis"], "choices_made", "{export}");
         assert_eq!(export[0]["consent"]["changes"][0]["choice"], "contact");
         assert_eq!(export[0]["consent"]["changes"][1]["granted"], false);
@@ -363,17 +359,7 @@ both_backends!(
             "{page}"
         );
         assert!(!page.contains(">granted<"), "{page}");
-        let export = json(
-            app.client
-                .get(app.url(&format!(
-                    "/admin/answers.json?org={}&respondent={respondent}",
-                    demo.organisation_id
-                )))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let export = admin_export(&app, demo.organisation_id, respondent).await;
         assert_eq!(export[0]["consent"]["basis"], "no_choice_shown", "{export}");
         assert_eq!(export[0]["consent"]["choices"], json!({}));
         // A choice made later is a change to that record, which still says none came with
