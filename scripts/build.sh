@@ -34,3 +34,19 @@ if [ -d public ]; then cp -r public/. "$site/"; fi
 raw=$(stat -c %s "$pkg/farewell_bg.wasm")
 gz=$(gzip -9 -c "$pkg/farewell_bg.wasm" | wc -c)
 echo "build: done; wasm ${raw} bytes, ${gz} gzipped"
+
+# Compress every text and wasm file of the site once, here, so the server only picks the
+# encoding a browser asks for (brotli at its best, gzip at -9; node's zlib has both).
+node -e '
+const fs = require("fs"), path = require("path"), zlib = require("zlib");
+const walk = (d) => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+  e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]);
+for (const f of walk(process.argv[1])) {
+  if (!/\.(js|wasm|css|svg|html|json|txt)$/.test(f)) continue;
+  const raw = fs.readFileSync(f);
+  fs.writeFileSync(f + ".br", zlib.brotliCompressSync(raw, { params: {
+    [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: raw.length } }));
+  fs.writeFileSync(f + ".gz", zlib.gzipSync(raw, { level: 9 }));
+}' "$site"
+br=$(stat -c %s "$pkg/farewell_bg.wasm.br")
+echo "build: compressed; wasm ${br} bytes as brotli"

@@ -201,8 +201,14 @@ impl Application {
             .layer(axum::middleware::from_fn(
                 crate::http::csrf::same_origin_only,
             ));
+        // The built bundle, compressed once at build time (`.br`, `.gz` beside each file):
+        // served as the browser asks, never compressed again per request.
+        let bundle = tower_http::services::ServeDir::new(settings.site_root.join("pkg"))
+            .precompressed_br()
+            .precompressed_gzip();
         let router = Router::new()
             .merge(crate::http::router())
+            .nest_service("/pkg", bundle)
             .merge(pages)
             .layer(axum::middleware::from_fn_with_state(
                 crate::http::headers::HeaderPolicy {
@@ -210,6 +216,16 @@ impl Application {
                 },
                 crate::http::headers::protect,
             ))
+            // Dynamic HTML, JSON and scripts are compressed (brotli or gzip, as asked). Small
+            // answers (the ingest API's acknowledgements) are not worth it.
+            .layer(
+                tower_http::compression::CompressionLayer::new().compress_when(
+                    tower_http::compression::Predicate::and(
+                        tower_http::compression::predicate::DefaultPredicate::new(),
+                        tower_http::compression::predicate::SizeAbove::new(256),
+                    ),
+                ),
+            )
             .layer(axum::middleware::from_fn_with_state(
                 metrics,
                 crate::metrics::track,

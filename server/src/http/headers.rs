@@ -63,6 +63,15 @@ pub async fn protect(State(policy): State<HeaderPolicy>, request: Request, next:
             HeaderValue::from_static("cross-origin"),
         );
     }
+    // Pages and the bundle are checked again on every visit (the bundle answers 304 while it
+    // is unchanged): never a stale page after a release.
+    let html = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html"));
+    if (html || path.starts_with("/pkg/")) && !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    }
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
