@@ -217,12 +217,22 @@ impl Application {
                 crate::http::headers::protect,
             ))
             // Dynamic HTML, JSON and scripts are compressed (brotli or gzip, as asked). Small
-            // answers (the ingest API's acknowledgements) are not worth it.
+            // answers (the ingest API's acknowledgements) are not worth it, and downloads are
+            // streams that must reach the browser as they are written, not held back by an
+            // encoder's buffer.
             .layer(
                 tower_http::compression::CompressionLayer::new().compress_when(
                     tower_http::compression::Predicate::and(
-                        tower_http::compression::predicate::DefaultPredicate::new(),
-                        tower_http::compression::predicate::SizeAbove::new(256),
+                        tower_http::compression::Predicate::and(
+                            tower_http::compression::predicate::DefaultPredicate::new(),
+                            tower_http::compression::predicate::SizeAbove::new(256),
+                        ),
+                        |_: axum::http::StatusCode,
+                         _: axum::http::Version,
+                         headers: &axum::http::HeaderMap,
+                         _: &axum::http::Extensions| {
+                            !headers.contains_key(axum::http::header::CONTENT_DISPOSITION)
+                        },
                     ),
                 ),
             )

@@ -14,7 +14,7 @@ fn header(r: &reqwest::Response, name: &str) -> String {
 both_backends!(
     the_loader_is_under_3_kb_on_the_wire_and_pages_are_compressed,
     |app: TestApp| async move {
-        let demo = app.seed().await;
+        let demo = app.seed_with(40).await;
         for encoding in ["br", "gzip"] {
             let loader = app
                 .client
@@ -53,6 +53,24 @@ both_backends!(
             .unwrap();
         assert_eq!(ack.status(), 201);
         assert_eq!(header(&ack, "content-encoding"), "");
+        // A download streams as it is written: not held back in an encoder.
+        let export = app
+            .client
+            .get(app.url(&format!(
+                "/api/v1/sites/{}/responses?format=csv",
+                demo.site_key
+            )))
+            .bearer_auth(&demo.api_token)
+            .header("Accept-Encoding", "br, gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(export.status(), 200);
+        assert_eq!(header(&export, "content-encoding"), "");
+        assert!(
+            export.bytes().await.unwrap().len() > 2000,
+            "big enough to be compressed"
+        );
     }
 );
 
