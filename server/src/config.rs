@@ -120,7 +120,7 @@ pub struct ServeArgs {
     )]
     pub site_rate: f64,
 
-    /// Visitor API requests per second allowed per client (address + user agent).
+    /// Visitor API requests per second allowed per client (by address; a User-Agent never makes a new client).
     #[arg(
         long,
         env = "FAREWELL_CLIENT_RATE",

@@ -1,5 +1,5 @@
 //! Token-bucket rate limits for the visitor-facing API, per site and per client. A client is a
-//! keyed digest of its address and user agent, held in memory only: it is never stored.
+//! digest of its address (see `client_address`), held in memory only: it is never stored.
 
 use super::error::ApiError;
 use std::collections::HashMap;
