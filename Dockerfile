@@ -14,6 +14,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --home /data --create-home farewell
 COPY --from=build /src/target/release/farewell /usr/local/bin/farewell
+# The bundle's hashed file names, read from beside the binary (cargo-leptos's convention).
+COPY --from=build /src/target/release/hash.txt /usr/local/bin/hash.txt
 COPY --from=build /src/target/site /srv/farewell/site
 USER farewell
 WORKDIR /data

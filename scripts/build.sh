@@ -31,8 +31,23 @@ end2end/node_modules/.bin/wasm-opt -Oz \
 cp style/main.css "$pkg/farewell.css"
 if [ -d public ]; then cp -r public/. "$site/"; fi
 
-raw=$(stat -c %s "$pkg/farewell_bg.wasm")
-gz=$(gzip -9 -c "$pkg/farewell_bg.wasm" | wc -c)
+# Content-hashed names, cargo-leptos's `hash-files` convention: farewell.<hash>.js, .wasm and
+# .css, listed in hash.txt beside the server binary (where Leptos reads it). Browsers may then
+# keep these files for a year: a new build is a new name.
+rm -f "$pkg"/farewell.*.js "$pkg"/farewell.*.wasm "$pkg"/farewell.*.css "$pkg"/*.br "$pkg"/*.gz
+hash_of() { sha256sum "$1" | cut -c1-16; }
+js_hash=$(hash_of "$pkg/farewell.js")
+wasm_hash=$(hash_of "$pkg/farewell_bg.wasm")
+css_hash=$(hash_of "$pkg/farewell.css")
+mv "$pkg/farewell.js" "$pkg/farewell.$js_hash.js"
+mv "$pkg/farewell_bg.wasm" "$pkg/farewell.$wasm_hash.wasm"
+mv "$pkg/farewell.css" "$pkg/farewell.$css_hash.css"
+bin_dir=target/debug
+[ -n "$profile_flag" ] && bin_dir=target/release
+printf 'js: %s\nwasm: %s\ncss: %s\n' "$js_hash" "$wasm_hash" "$css_hash" | tee "$bin_dir/hash.txt" > "$pkg/hash.txt"
+
+raw=$(stat -c %s "$pkg/farewell.$wasm_hash.wasm")
+gz=$(gzip -9 -c "$pkg/farewell.$wasm_hash.wasm" | wc -c)
 echo "build: done; wasm ${raw} bytes, ${gz} gzipped"
 
 # Compress every text and wasm file of the site once, here, so the server only picks the
@@ -48,5 +63,5 @@ for (const f of walk(process.argv[1])) {
     [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: raw.length } }));
   fs.writeFileSync(f + ".gz", zlib.gzipSync(raw, { level: 9 }));
 }' "$site"
-br=$(stat -c %s "$pkg/farewell_bg.wasm.br")
+br=$(stat -c %s "$pkg/farewell.$wasm_hash.wasm.br")
 echo "build: compressed; wasm ${br} bytes as brotli"

@@ -25,7 +25,7 @@ pub mod store;
 pub mod tokens;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     path, SsrMode,
@@ -42,6 +42,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <AutoReload options=options.clone() />
+                // The stylesheet under its hashed name when the build hashed the bundle.
+                <HashedStylesheet options=options.clone() id="leptos" />
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -59,7 +61,6 @@ pub fn App() -> impl IntoView {
     // Async SSR everywhere: pages are complete HTML before any script runs, so every page works
     // with JavaScript off and a server function can still answer with a redirect.
     view! {
-        <Stylesheet id="leptos" href="/pkg/farewell.css" />
         <Title text="Farewell" />
         <Router>
             <Routes fallback=|| view! { <main class="page"><h1>"Not found"</h1></main> }>

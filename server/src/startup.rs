@@ -77,6 +77,9 @@ impl Application {
             .site_root(settings.site_root.to_string_lossy().into_owned())
             .site_pkg_dir("pkg")
             .site_addr(listener.local_addr()?)
+            // cargo-leptos's convention, kept by scripts/build.sh: the bundle's files carry
+            // their content hash, listed in `hash.txt` beside the server binary.
+            .hash_files(bundle_is_hashed())
             .build();
         let (queue, writer) = GroupCommit::start(
             store.clone(),
@@ -275,6 +278,14 @@ impl Application {
         tracing::info!("ingest queue drained");
         Ok(())
     }
+}
+
+/// Whether the build left `hash.txt` beside this binary (where Leptos looks for it).
+fn bundle_is_hashed() -> bool {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt")))
+        .is_some_and(|file| file.exists())
 }
 
 /// The app's routes, worked out once per process. Leptos finds them by rendering the app with

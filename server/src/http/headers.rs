@@ -32,6 +32,20 @@ fn url_holds_a_secret(path: &str) -> bool {
     .any(|p| path.starts_with(p))
 }
 
+/// `farewell.<hash>.js` (or `.wasm`, `.css`, and their `.br`/`.gz`): a name that changes
+/// whenever the content does.
+fn is_hashed_name(file: &str) -> bool {
+    let mut parts = file.split('.');
+    let (_, hash) = (parts.next(), parts.next());
+    hash.is_some_and(|h| {
+        h.len() >= 8
+            && h.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    }) && parts
+        .next()
+        .is_some_and(|ext| matches!(ext, "js" | "wasm" | "css"))
+}
+
 /// The widget's scripts, loaded by other sites' pages.
 fn embeddable(path: &str) -> bool {
     path == "/w.js" || (path.starts_with("/w/survey.") && path.ends_with(".js"))
@@ -40,6 +54,7 @@ fn embeddable(path: &str) -> bool {
 pub async fn protect(State(policy): State<HeaderPolicy>, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
     let mut response = next.run(request).await;
+    let succeeded = response.status().is_success();
     let headers = response.headers_mut();
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -63,14 +78,24 @@ pub async fn protect(State(policy): State<HeaderPolicy>, request: Request, next:
             HeaderValue::from_static("cross-origin"),
         );
     }
-    // Pages and the bundle are checked again on every visit (the bundle answers 304 while it
-    // is unchanged): never a stale page after a release.
+    // A bundle file named by its content hash never changes: cached for a year, never asked
+    // for again. Pages, and a bundle without hashes, are checked again on every visit (304
+    // while unchanged): never a stale page after a release.
     let html = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|t| t.starts_with("text/html"));
-    if (html || path.starts_with("/pkg/")) && !headers.contains_key(header::CACHE_CONTROL) {
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if !headers.contains_key(header::CACHE_CONTROL) && succeeded {
+        let cache = if path.strip_prefix("/pkg/").is_some_and(is_hashed_name) {
+            Some("public, max-age=31536000, immutable")
+        } else if html || path.starts_with("/pkg/") {
+            Some("no-cache")
+        } else {
+            None
+        };
+        if let Some(cache) = cache {
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+        }
     }
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
         headers.insert(

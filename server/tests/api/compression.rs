@@ -113,6 +113,26 @@ async fn bundle_case(backend: Backend) {
     let plain = get("identity").await;
     assert_eq!(header(&plain, "content-encoding"), "");
     assert!(plain.text().await.unwrap().starts_with("console.log"));
+    // A file named by its content hash is kept for a year; a missing one is not cached.
+    std::fs::write(pkg.join("farewell.0123456789abcdef.wasm"), b"\0asm").unwrap();
+    let hashed = app
+        .client
+        .get(app.url("/pkg/farewell.0123456789abcdef.wasm"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        header(&hashed, "cache-control"),
+        "public, max-age=31536000, immutable"
+    );
+    let missing = app
+        .client
+        .get(app.url("/pkg/farewell.fedcba9876543210.wasm"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    assert_eq!(header(&missing, "cache-control"), "");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
