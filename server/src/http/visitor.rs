@@ -47,7 +47,7 @@ impl VisitorGate {
     /// address behind a trusted proxy), digested and kept in memory only. Nothing the client
     /// chooses, such as its User-Agent, enters the key: a new one per request must not buy a
     /// new bucket.
-    pub fn client_key(&self, headers: &HeaderMap, peer: Option<ConnectInfo<SocketAddr>>) -> String {
+    fn client_key(&self, headers: &HeaderMap, peer: Option<ConnectInfo<SocketAddr>>) -> String {
         crate::http::client_address::digest(&crate::http::client_address::of(
             headers,
             peer,
