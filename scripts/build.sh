@@ -23,11 +23,24 @@ else
 fi
 
 mkdir -p "$pkg"
-wasm-bindgen --target web --no-typescript --out-dir "$pkg" --out-name farewell "$wasm_out"
-end2end/node_modules/.bin/wasm-opt -Oz \
-  --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-  --enable-mutable-globals --enable-reference-types --enable-multivalue \
-  "$pkg/farewell_bg.wasm" -o "$pkg/farewell_bg.wasm"
+# wasm-bindgen and wasm-opt take minutes; when the compiled wasm is the one optimised last time
+# (only CSS or server code changed), the optimised files are reused.
+cache=target/wasm-opt-cache
+source_hash=$(sha256sum "$wasm_out" | cut -c1-32)
+if [ -f "$cache/$source_hash.wasm" ] && [ -f "$cache/$source_hash.js" ]; then
+  echo "build: wasm unchanged, reusing its optimised bundle"
+  cp "$cache/$source_hash.wasm" "$pkg/farewell_bg.wasm"
+  cp "$cache/$source_hash.js" "$pkg/farewell.js"
+else
+  wasm-bindgen --target web --no-typescript --out-dir "$pkg" --out-name farewell "$wasm_out"
+  end2end/node_modules/.bin/wasm-opt -Oz \
+    --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-mutable-globals --enable-reference-types --enable-multivalue \
+    "$pkg/farewell_bg.wasm" -o "$pkg/farewell_bg.wasm"
+  rm -rf "$cache" && mkdir -p "$cache"
+  cp "$pkg/farewell_bg.wasm" "$cache/$source_hash.wasm"
+  cp "$pkg/farewell.js" "$cache/$source_hash.js"
+fi
 cp style/main.css "$pkg/farewell.css"
 if [ -d public ]; then cp -r public/. "$site/"; fi
 

@@ -77,6 +77,10 @@ impl Lang {
                 download_answers: "Download my answers",
                 delete_answers: "Delete my answers",
                 answers_deleted: "Your answers were deleted.",
+                unreachable: "Could not reach the server. Please check your connection and send again.",
+                notice_heading: "Privacy notice, version {version}",
+                notice_published: "Published {date} · language {language} · SHA-256",
+                confirm_delete: "Delete every answer you gave on this site? This cannot be undone.",
             },
             Lang::Fi => Texts {
                 title: "Millainen kokemuksesi oli?",
@@ -109,6 +113,10 @@ impl Lang {
                 download_answers: "Lataa vastaukseni",
                 delete_answers: "Poista vastaukseni",
                 answers_deleted: "Vastauksesi poistettiin.",
+                unreachable: "Palvelimeen ei saatu yhteyttä. Tarkista yhteys ja lähetä uudelleen.",
+                notice_heading: "Tietosuojaseloste, versio {version}",
+                notice_published: "Julkaistu {date} · kieli {language} · SHA-256",
+                confirm_delete: "Poistetaanko kaikki tällä sivustolla antamasi vastaukset? Tätä ei voi perua.",
             },
             Lang::Sv => Texts {
                 title: "Hur var din upplevelse?",
@@ -141,6 +149,10 @@ impl Lang {
                 download_answers: "Ladda ner mina svar",
                 delete_answers: "Radera mina svar",
                 answers_deleted: "Dina svar har raderats.",
+                unreachable: "Det gick inte att nå servern. Kontrollera anslutningen och skicka igen.",
+                notice_heading: "Integritetsmeddelande, version {version}",
+                notice_published: "Publicerat {date} · språk {language} · SHA-256",
+                confirm_delete: "Radera alla svar du har gett på den här webbplatsen? Det går inte att ångra.",
             },
             Lang::De => Texts {
                 title: "Wie war Ihre Erfahrung?",
@@ -173,6 +185,10 @@ impl Lang {
                 download_answers: "Meine Antworten herunterladen",
                 delete_answers: "Meine Antworten löschen",
                 answers_deleted: "Ihre Antworten wurden gelöscht.",
+                unreachable: "Der Server ist nicht erreichbar. Bitte prüfen Sie die Verbindung und senden Sie erneut.",
+                notice_heading: "Datenschutzhinweis, Version {version}",
+                notice_published: "Veröffentlicht {date} · Sprache {language} · SHA-256",
+                confirm_delete: "Alle Antworten löschen, die Sie auf dieser Website gegeben haben? Das kann nicht rückgängig gemacht werden.",
             },
             Lang::Ar => Texts {
                 title: "كيف كانت تجربتك؟",
@@ -205,6 +221,10 @@ impl Lang {
                 download_answers: "تنزيل إجاباتي",
                 delete_answers: "حذف إجاباتي",
                 answers_deleted: "تم حذف إجاباتك.",
+                unreachable: "تعذّر الوصول إلى الخادم. يرجى التحقق من الاتصال والإرسال مرة أخرى.",
+                notice_heading: "إشعار الخصوصية، الإصدار {version}",
+                notice_published: "نُشر في {date} · اللغة {language} · SHA-256",
+                confirm_delete: "هل تريد حذف كل الإجابات التي قدمتها على هذا الموقع؟ لا يمكن التراجع عن ذلك.",
             },
         }
     }
@@ -243,6 +263,12 @@ pub struct Texts {
     pub download_answers: &'static str,
     pub delete_answers: &'static str,
     pub answers_deleted: &'static str,
+    /// The hosted page could not send (offline, server down): what was typed stays.
+    pub unreachable: &'static str,
+    pub notice_heading: &'static str,
+    pub notice_published: &'static str,
+    /// Asked before the visitor's answers are erased.
+    pub confirm_delete: &'static str,
 }
 
 /// Picks the language: an explicit page `lang` first, then the `Accept-Language` list in

@@ -31,12 +31,19 @@ use leptos_router::{
     path, SsrMode,
 };
 
-/// The HTML document around every page.
+/// The HTML document around every page. Members' pages load the wasm bundle and hydrate;
+/// visitor pages (see [`visitor_page`]) are complete as HTML and get only a small inline
+/// script that improves them, so a visitor on a slow phone downloads no wasm at all.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     page_policy();
+    let visitor = visitor_page();
+    let (lang, dir) = match visitor {
+        Some(lang) => (lang.code(), lang.dir()),
+        None => ("en", "ltr"),
+    };
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang=lang dir=dir>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -44,14 +51,47 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <AutoReload options=options.clone() />
                 // The stylesheet under its hashed name when the build hashed the bundle.
                 <HashedStylesheet options=options.clone() id="leptos" />
-                <HydrationScripts options />
+                {visitor.is_none().then(|| view! { <HydrationScripts options /> })}
                 <MetaTags />
             </head>
             <body>
                 <App />
+                {visitor.map(|_| view! { <script nonce=leptos::nonce::use_nonce() inner_html=VISITOR_SCRIPT></script> })}
             </body>
         </html>
     }
+}
+
+/// What improves the visitor pages in place of the wasm bundle (see `survey/enhance.js`).
+const VISITOR_SCRIPT: &str = include_str!("survey/enhance.js");
+
+/// Paths a visitor (not a member) opens: the hosted survey and its thanks, the privacy notice,
+/// the preferences page, a shared report and an invitation.
+pub const VISITOR_PATHS: [&str; 5] = ["/s/", "/notice/", "/preferences", "/share/", "/invite/"];
+
+/// The language of this request when it is for a visitor page, `None` for a member's page.
+/// Visitor pages negotiate as their loaders do: the `lang` query parameter first, then
+/// `Accept-Language`, so `<html lang dir>` names what the page is written in.
+#[cfg(feature = "ssr")]
+fn visitor_page() -> Option<i18n::Lang> {
+    let parts = use_context::<http::request::Parts>()?;
+    let path = parts.uri.path();
+    VISITOR_PATHS.iter().find(|p| path.starts_with(*p))?;
+    let page_lang = parts.uri.query().and_then(|q| {
+        q.split('&')
+            .find_map(|pair| pair.strip_prefix("lang="))
+            .map(str::to_owned)
+    });
+    let accept = parts
+        .headers
+        .get(http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    Some(i18n::negotiate(page_lang.as_deref(), accept))
+}
+
+#[cfg(not(feature = "ssr"))]
+fn visitor_page() -> Option<i18n::Lang> {
+    None
 }
 
 #[component]

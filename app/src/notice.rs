@@ -13,21 +13,44 @@ pub struct NoticeView {
     pub body: String,
     pub content_hash: String,
     pub published_at: String,
+    /// The page's own words, in the visitor's language (the body stays in the notice's).
+    pub heading: String,
+    pub published: String,
+    pub manage: String,
 }
 
 #[server(prefix = "/fn", endpoint = "load_notice")]
-pub async fn load_notice(id: String) -> Result<NoticeView, AppError> {
+pub async fn load_notice(id: String, lang: Option<String>) -> Result<NoticeView, AppError> {
+    let headers: http::HeaderMap = leptos_axum::extract()
+        .await
+        .map_err(|_| AppError::Internal)?;
+    let texts = crate::i18n::negotiate(
+        lang.as_deref(),
+        headers
+            .get(http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    )
+    .texts();
     let id = uuid::Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
     let notice = crate::auth::store()?
         .notice_by_id(id)
         .await?
         .ok_or(AppError::NotFound)?;
+    let published_at = notice.published_at.format("%Y-%m-%d").to_string();
     Ok(NoticeView {
+        heading: texts
+            .notice_heading
+            .replace("{version}", &notice.version.to_string()),
+        published: texts
+            .notice_published
+            .replace("{date}", &published_at)
+            .replace("{language}", &notice.language),
+        manage: texts.manage_choices.into(),
         version: notice.version,
         language: notice.language,
         body: notice.body,
         content_hash: notice.content_hash,
-        published_at: notice.published_at.format("%Y-%m-%d").to_string(),
+        published_at,
     })
 }
 
@@ -44,8 +67,13 @@ pub fn NoticePage() -> impl IntoView {
         }
     };
     let notice = Resource::new(
-        move || params.read().get("id").unwrap_or_default(),
-        load_notice,
+        move || {
+            (
+                params.read().get("id").unwrap_or_default(),
+                query.read().get("lang"),
+            )
+        },
+        |(id, lang)| load_notice(id, lang),
     );
     view! {
         <Title text="Privacy notice · Farewell" />
@@ -54,13 +82,13 @@ pub fn NoticePage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match notice.await {
                         Ok(n) => view! {
-                            <h1>{format!("Privacy notice, version {}", n.version)}</h1>
+                            <h1>{n.heading}</h1>
                             <p class="hint">
-                                {format!("Published {} · language {} · SHA-256 ", n.published_at, n.language)}
+                                {n.published}" "
                                 <code>{n.content_hash}</code>
                             </p>
                             <div class="notice-body" lang=n.language>{n.body}</div>
-                            {manage().map(|href| view! { <p><a class="manage" href=href>"Manage your choices"</a></p> })}
+                            {manage().map(|href| view! { <p><a class="manage" href=href>{n.manage}</a></p> })}
                         }.into_any(),
                         Err(_) => {
                             crate::not_found_status();

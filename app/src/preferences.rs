@@ -26,6 +26,7 @@ pub struct PreferencesView {
 pub async fn load_preferences(
     site: String,
     rid: Option<String>,
+    lang: Option<String>,
 ) -> Result<PreferencesView, AppError> {
     let store = crate::auth::store()?;
     let found = store
@@ -36,7 +37,7 @@ pub async fn load_preferences(
         .await
         .map_err(|_| AppError::Internal)?;
     let lang = crate::i18n::negotiate(
-        None,
+        lang.as_deref(),
         headers
             .get(http::header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok()),
@@ -134,6 +135,20 @@ pub async fn erase_my_answers(site: String, rid: String) -> Result<u64, AppError
                     at: chrono::Utc::now(),
                 })
                 .await?;
+            let headers: http::HeaderMap = leptos_axum::extract()
+                .await
+                .map_err(|_| AppError::Internal)?;
+            let plain_form = headers
+                .get(http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("text/html"));
+            // The page is not hydrated: it comes back saying what happened.
+            if plain_form {
+                leptos_axum::redirect(&format!(
+                    "/preferences?site={}&rid={respondent}&erased={erased}",
+                    found.site.site_key
+                ));
+            }
             Ok(erased)
         }
         .await,
@@ -151,10 +166,11 @@ pub fn PreferencesPage() -> impl IntoView {
             (
                 q.get("site").unwrap_or_default(),
                 q.get("rid"),
+                q.get("lang"),
                 change.version().get(),
             )
         },
-        |(site, rid, _)| load_preferences(site, rid),
+        |(site, rid, lang, _)| load_preferences(site, rid, lang),
     );
     view! {
         <Title text="Farewell · preferences" />
@@ -162,7 +178,10 @@ pub fn PreferencesPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p>"…"</p> }>
                 {move || Suspend::new(async move {
                     match view_data.await {
-                        Ok(p) => view! { <PreferencesForm p change erase /> }.into_any(),
+                        Ok(p) => {
+                            let erased = query.read_untracked().get("erased").is_some();
+                            view! { <PreferencesForm p change erase erased /> }.into_any()
+                        }
                         Err(_) => {
                             crate::not_found_status();
                             view! { <h1>"Not found"</h1> }.into_any()
@@ -179,6 +198,8 @@ fn PreferencesForm(
     p: PreferencesView,
     change: ServerAction<SetParticipation>,
     erase: ServerAction<EraseMyAnswers>,
+    /// The page is the answer to an erasure just made.
+    erased: bool,
 ) -> impl IntoView {
     let text = |key: &str| p.texts.get(key).cloned().unwrap_or_default();
     let out = p.opted_out || p.gpc;
@@ -190,10 +211,11 @@ fn PreferencesForm(
     } else {
         text("participating")
     };
-    let (download, delete, deleted) = (
+    let (download, delete, deleted, confirm_delete) = (
         text("download_answers"),
         text("delete_answers"),
         text("answers_deleted"),
+        text("confirm_delete"),
     );
     let site_key = p.site_key.clone();
     let rights = move |rid: Uuid| {
@@ -205,12 +227,13 @@ fn PreferencesForm(
                 <input type="hidden" name="rid" value=rid.to_string() />
                 <button type="submit">{download.clone()}</button>
             </form>
-            <ActionForm action=erase attr:class="erase-answers">
+            // Destructive: the page script asks first (data-confirm).
+            <ActionForm action=erase attr:class="erase-answers" attr:data-confirm=confirm_delete.clone()>
                 <input type="hidden" name="site" value=site_key.clone() />
                 <input type="hidden" name="rid" value=rid.to_string() />
                 <button type="submit" class="danger">{delete.clone()}</button>
             </ActionForm>
-            {move || matches!(erase.value().get(), Some(Ok(_))).then(|| view! { <p class="ok" role="status">{deleted.clone()}</p> })}
+            {move || (erased || matches!(erase.value().get(), Some(Ok(_)))).then(|| view! { <p class="ok" role="status">{deleted.clone()}</p> })}
         }
     };
     let body = match p.respondent {

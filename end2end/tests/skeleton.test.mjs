@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startFarewell, launchBrowser, watchErrors, summary, screenshots, PASSWORD } from './support.mjs';
+import { startFarewell, launchBrowser, watchErrors, watchTransfer, summary, eventually, assertScaleOnOneRow, screenshots, PASSWORD } from './support.mjs';
 
 let app;
 let browser;
@@ -18,14 +18,19 @@ after(async () => {
   await app?.stop();
 });
 
-test('the survey hydrates and submits in place with JavaScript on', async () => {
+test('the survey ships no wasm, stores the score on the first choice and submits in place', async () => {
   const context = await browser.newContext({ viewport: { width: 800, height: 900 } });
   const page = await context.newPage();
   const errors = watchErrors(page);
+  const transfer = await watchTransfer(page);
   const url = `${app.base}/s/${app.demo.site_key}`;
   await page.goto(url);
-  await page.waitForSelector('body[data-hydrated="true"]', { timeout: 20_000 });
+  await page.waitForSelector('body[data-enhanced="true"]');
+  await page.waitForLoadState('networkidle');
   await page.evaluate(() => { window.__sameDocument = true; });
+  // The budget of a cold visit to the hosted survey: every file, compressed, on the wire.
+  assert.equal(transfer.of(/\.wasm/).length, 0, 'no wasm is downloaded');
+  assert.ok(transfer.total() <= 30 * 1024, `hosted survey: ${transfer.total()} bytes > 30 KB: ${JSON.stringify(transfer.files)}`);
   await page.screenshot({ path: join(screenshots, 'survey-js.png'), fullPage: true });
   // The notice link opens the exact version the answer was stored under.
   const [notice] = await Promise.all([context.waitForEvent('page'), page.getByRole('link', { name: /privacy notice/i }).click()]);
@@ -35,11 +40,17 @@ test('the survey hydrates and submits in place with JavaScript on', async () => 
   await notice.close();
 
   assert.equal(await page.locator('.follow-up').textContent(), 'What would make it better for you?');
+  // A person takes longer than the server's bot threshold (800 ms) to choose.
+  await page.waitForTimeout(900);
   await page.getByRole('radio', { name: '10 — Extremely likely' }).check();
-  // The follow-up question follows the score's band: only a hydrated page can do that.
+  // The follow-up question follows the score's band.
   assert.equal(await page.locator('.follow-up').textContent(), 'Great! What did you like most?');
+  // The score is stored the moment it is chosen, so leaving now loses nothing.
+  const stored = await eventually(() => app.rows('SELECT score, comment, edit_secret_hash FROM responses').find((r) => r.score === 10), 10_000, 'the score to be stored');
+  assert.equal(stored.comment, null);
+  assert.ok(stored.edit_secret_hash, 'the answer can be amended only by its secret');
+  await page.getByRole('radio', { name: '9' }).check();
   await page.getByLabel('Great! What did you like most? (optional)').fill('Fast and friendly');
-  // The character counter only moves when the page is hydrated.
   assert.equal(await page.locator('.comment-count').textContent(), '17');
   await page.getByRole('button', { name: 'Send' }).click();
   await page.getByRole('heading', { name: 'Thank you!' }).waitFor();
@@ -47,18 +58,34 @@ test('the survey hydrates and submits in place with JavaScript on', async () => 
 
   assert.equal(page.url(), url, 'thanks are shown in place');
   assert.equal(await page.evaluate(() => window.__sameDocument), true, 'no page load happened');
-  const figures = await summary(app);
-  assert.equal(figures.n, 1);
+  const rows = app.rows('SELECT score, comment FROM responses');
+  assert.deepEqual(rows, [{ score: 9, comment: 'Fast and friendly' }], 'one answer, amended');
+  const figures = await eventually(async () => { const f = await summary(app); return f.n === 1 && f; }, 10_000, 'the answer to be counted');
   assert.equal(figures.promoters, 1);
   assert.deepEqual(errors, []);
   await context.close();
+});
+
+test('the scale stays on one row from 320 px up, left to right and right to left', async () => {
+  for (const lang of ['en', 'ar']) {
+    for (const width of [320, 390, 1440]) {
+      const context = await browser.newContext({ viewport: { width, height: 800 }, hasTouch: width < 800, locale: lang });
+      const page = await context.newPage();
+      await page.goto(`${app.base}/s/${app.demo.site_key}?lang=${lang}`);
+      assert.equal(await page.getAttribute('html', 'lang'), lang);
+      assert.equal(await page.getAttribute('html', 'dir'), lang === 'ar' ? 'rtl' : 'ltr');
+      await assertScaleOnOneRow(page, page.locator('.scale-option span'), `hosted ${lang}`);
+      await page.screenshot({ path: join(screenshots, `survey-${lang}-${width}.png`) });
+      await context.close();
+    }
+  }
 });
 
 test('the survey works with JavaScript off', async () => {
   const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 390, height: 844 } });
   const page = await context.newPage();
   await page.goto(`${app.base}/s/${app.demo.site_key}`);
-  assert.equal(await page.locator('body[data-hydrated]').count(), 0, 'nothing ran in the page');
+  assert.equal(await page.locator('body[data-enhanced]').count(), 0, 'nothing ran in the page');
   await page.screenshot({ path: join(screenshots, 'survey-nojs-phone.png'), fullPage: true });
   await page.locator('label.scale-option', { hasText: /^3$/ }).click();
   // A person takes longer than the server's bot threshold (800 ms) to answer; a script need not.

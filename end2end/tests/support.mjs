@@ -27,6 +27,9 @@ export async function startFarewell({ origins = [], responses = 0 } = {}) {
     LEPTOS_SITE_ROOT: join(repo, 'target', 'site'),
     FAREWELL_LOG_FORMAT: 'json',
     RUST_LOG: 'info',
+    // configure() writes the database from another process: read it back at once (the
+    // integration tests prove the cache itself).
+    FAREWELL_VISITOR_CACHE_MS: '0',
   };
   const originArgs = origins.flatMap((o) => ['--origin', o]);
   const demo = JSON.parse(
@@ -129,5 +132,40 @@ export async function eventually(check, ms = 15_000, what = 'condition') {
     if (value) return value;
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((ok) => setTimeout(ok, 200));
+  }
+}
+
+/// Counts what a page downloads, as the network saw it: compressed bytes per response (CDP's
+/// encodedDataLength, headers included), so budgets are about the wire, not the files.
+export async function watchTransfer(page) {
+  const cdp = await page.context().newCDPSession(page);
+  const urls = new Map();
+  const files = [];
+  cdp.on('Network.responseReceived', (e) => urls.set(e.requestId, e.response.url));
+  cdp.on('Network.loadingFinished', (e) => files.push({ url: urls.get(e.requestId), bytes: e.encodedDataLength }));
+  await cdp.send('Network.enable');
+  return {
+    files,
+    cdp,
+    total: () => files.reduce((sum, f) => sum + f.bytes, 0),
+    of: (pattern) => files.filter((f) => pattern.test(f.url ?? '')),
+  };
+}
+
+/// The 0–10 scale on one row: eleven targets sharing a top, each at least 24 px wide and 44 px
+/// tall (WCAG 2.2 target size), none outside the viewport. `targets` locates the eleven.
+export async function assertScaleOnOneRow(page, targets, what) {
+  const boxes = await targets.evaluateAll((els) => els.map((el) => {
+    const r = el.getBoundingClientRect();
+    return { top: Math.round(r.top), left: r.left, right: r.right, width: r.width, height: r.height };
+  }));
+  const width = page.viewportSize().width;
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - innerWidth);
+  if (overflow > 0) throw new Error(`${what} at ${width} px: the page is ${overflow} px wider than the viewport`);
+  if (boxes.length !== 11) throw new Error(`${what}: ${boxes.length} targets, not 11`);
+  for (const [i, b] of boxes.entries()) {
+    if (b.top !== boxes[0].top) throw new Error(`${what} at ${width} px: ${i} is on another row (${b.top} vs ${boxes[0].top})`);
+    if (b.width < 24 || b.height < 44) throw new Error(`${what} at ${width} px: ${i} is ${b.width}×${b.height}`);
+    if (b.left < 0 || b.right > width) throw new Error(`${what} at ${width} px: ${i} is outside the viewport`);
   }
 }

@@ -94,19 +94,165 @@ pub async fn submit_answer(
     #[server(default)] contact_email: Option<String>,
     #[server(default)] shown_at: Option<String>,
     #[server(default)] website: Option<String>,
+    #[server(default)] edit_secret: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::domain::{Comment, ConsentChoices, Email, Language, NewResponse, UsageContext};
+    use crate::domain::{
+        Comment, ConsentChoices, EditSecret, Email, Language, NewResponse, UsageContext,
+    };
     use crate::ingest::{self, IngestError};
 
+    // Every refusal carries its status (404, 422, 429…), never a generic 500.
+    crate::error::with_status(
+        async {
+            let (site_key, headers) = visitor_gate(&site_key).await?;
+            // With a secret (the page's script), only the score is stored now; the rest follows by
+            // `amend_answer`, so nothing typed is lost if the visitor leaves after choosing.
+            let edit_secret = edit_secret
+                .as_deref()
+                .map(|raw| EditSecret::parse("edit_secret", raw))
+                .transpose()?;
+            if edit_secret.is_some()
+                && (comment.is_some() || contact.is_some() || contact_email.is_some())
+            {
+                return crate::error::with_status(Err(AppError::invalid(
+                    "comment",
+                    "follows the score by amend_answer when an edit secret is sent",
+                )));
+            }
+            let plain_form = headers
+                .get(http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("text/html"));
+
+            let id = Uuid::parse_str(&id).map_err(|_| AppError::invalid("id", "must be a UUID"))?;
+            let survey = Uuid::parse_str(&survey_id)
+                .map_err(|_| AppError::invalid("survey_id", "must be a UUID"))?;
+            let score = score
+                .as_deref()
+                .ok_or_else(|| AppError::invalid("score", "Please choose a score from 0 to 10."))?
+                .parse()
+                .map_err(|_| AppError::invalid("score", "Please choose a score from 0 to 10."))?;
+            let comment = Comment::parse("comment", comment.as_deref().unwrap_or_default())?;
+            // The contact choice was shown: it is recorded either way; the address only with consent.
+            let contact = contact.is_some();
+            let contact_email = if contact {
+                Some(Email::parse(
+                    "contact_email",
+                    contact_email.as_deref().unwrap_or_default(),
+                )?)
+            } else {
+                None
+            };
+            let choices = if edit_secret.is_some() {
+                // The contact choice is recorded when the visitor sends the rest.
+                ConsentChoices::improvement_program()
+            } else {
+                ConsentChoices::parse(
+                    "choices",
+                    [
+                        (crate::domain::IMPROVEMENT_PROGRAM, true),
+                        (crate::domain::CONTACT, contact),
+                    ],
+                )?
+            };
+            if sends_gpc(&headers) {
+                return Err(AppError::Forbidden);
+            }
+            let elapsed_ms = shown_at
+                .as_deref()
+                .and_then(|t| t.trim().parse::<i64>().ok())
+                .map(|t| {
+                    chrono::Utc::now()
+                        .timestamp_millis()
+                        .saturating_sub(t)
+                        .max(0) as u64
+                })
+                // A form without its render time was not rendered by us: as fast as a bot.
+                .or(Some(0));
+            if ingest::looks_automated(website.as_deref(), elapsed_ms) {
+                // Thanked like anyone else, so the bot learns nothing; nothing is stored.
+                if plain_form {
+                    leptos_axum::redirect(&format!("/s/{site_key}/thanks"));
+                }
+                return Ok(());
+            }
+            let language = headers
+                .get(http::header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split([',', ';']).next())
+                .and_then(|tag| Language::parse("language", tag.trim()).ok());
+            let settings = use_context::<ingest::IngestSettings>().unwrap_or_default();
+            let answer = NewResponse {
+                id,
+                site_key: site_key.clone(),
+                survey: Some(survey),
+                score,
+                comment,
+                language,
+                notice_version,
+                choices,
+                context: ingest::complete_context(
+                    UsageContext {
+                        trigger: Some(crate::domain::Trigger::Hosted),
+                        ..UsageContext::default()
+                    },
+                    &headers,
+                    settings.country_header.as_deref(),
+                ),
+                respondent: None,
+                contact_email,
+                // A plain form sends the whole answer at once: nothing to amend later.
+                edit_secret,
+            };
+            let store = crate::auth::store()?;
+            let sink = use_context::<crate::store::SharedSink>().ok_or(AppError::Internal)?;
+            let site = ingest::find_site(store.as_ref(), &site_key)
+                .await
+                .map_err(|_| AppError::NotFound)?;
+            match ingest::record_response(
+                store.as_ref(),
+                sink.as_ref(),
+                &site,
+                answer,
+                ingest::received_now(),
+            )
+            .await
+            {
+                Ok(_) => {}
+                Err(IngestError::Invalid(e)) => return Err(AppError::Invalid(e)),
+                Err(IngestError::IdTaken) => {
+                    return Err(AppError::invalid("id", "is already used"))
+                }
+                Err(
+                    IngestError::OptedOut
+                    | IngestError::UnknownResponse
+                    | IngestError::AmendExpired,
+                ) => return Err(AppError::Forbidden),
+                Err(IngestError::Store(e)) => return Err(e.into()),
+            }
+            // A plain form post (JavaScript off) moves on to the thank-you page; the hydrated page
+            // shows its thanks in place instead.
+            if plain_form {
+                leptos_axum::redirect(&format!("/s/{site_key}/thanks"));
+            }
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// The checks every visitor post of the hosted page passes first: a site key of the right shape
+/// (a wrong one never reaches a limiter's table or a query), then the same per-site and
+/// per-client limits as the API, before any work. Returns the key and the request's headers.
+#[cfg(feature = "ssr")]
+async fn visitor_gate(site_key: &str) -> Result<(String, http::HeaderMap), AppError> {
     let headers: http::HeaderMap = leptos_axum::extract()
         .await
         .map_err(|_| AppError::Internal)?;
-    // A key of the wrong shape is no site: it never reaches a limiter's table or a query.
-    let site_key = crate::domain::SiteKey::parse("site_key", &site_key)
+    let site_key = crate::domain::SiteKey::parse("site_key", site_key)
         .map_err(|_| AppError::NotFound)?
         .to_string();
-    // The same gate as the API: per-site and per-client limits first, before any work.
-    if let Some(limits) = use_context::<ingest::SharedVisitorLimits>() {
+    if let Some(limits) = use_context::<crate::ingest::SharedVisitorLimits>() {
         let peer = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
             .await
             .ok()
@@ -118,114 +264,87 @@ pub async fn submit_answer(
             return crate::error::with_status(Err(AppError::Throttled));
         }
     }
-    let plain_form = headers
-        .get(http::header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/html"));
+    Ok((site_key, headers))
+}
 
-    let id = Uuid::parse_str(&id).map_err(|_| AppError::invalid("id", "must be a UUID"))?;
-    let survey = Uuid::parse_str(&survey_id)
-        .map_err(|_| AppError::invalid("survey_id", "must be a UUID"))?;
-    let score = score
-        .as_deref()
-        .ok_or_else(|| AppError::invalid("score", "Please choose a score from 0 to 10."))?
-        .parse()
-        .map_err(|_| AppError::invalid("score", "Please choose a score from 0 to 10."))?;
-    let comment = Comment::parse("comment", comment.as_deref().unwrap_or_default())?;
-    // The contact choice was shown: it is recorded either way; the address only with consent.
-    let contact = contact.is_some();
-    let contact_email = if contact {
-        Some(Email::parse(
-            "contact_email",
-            contact_email.as_deref().unwrap_or_default(),
-        )?)
-    } else {
-        None
-    };
-    let choices = ConsentChoices::parse(
-        "choices",
-        [
-            (crate::domain::IMPROVEMENT_PROGRAM, true),
-            (crate::domain::CONTACT, contact),
-        ],
-    )?;
-    if sends_gpc(&headers) {
-        return Err(AppError::Forbidden);
-    }
-    let elapsed_ms = shown_at
-        .as_deref()
-        .and_then(|t| t.trim().parse::<i64>().ok())
-        .map(|t| {
-            chrono::Utc::now()
-                .timestamp_millis()
-                .saturating_sub(t)
-                .max(0) as u64
-        })
-        // A form without its render time was not rendered by us: as fast as a bot.
-        .or(Some(0));
-    if ingest::looks_automated(website.as_deref(), elapsed_ms) {
-        // Thanked like anyone else, so the bot learns nothing; nothing is stored.
-        if plain_form {
-            leptos_axum::redirect(&format!("/s/{site_key}/thanks"));
+/// Adds to an answer the hosted page's script stored by its score: a changed score, or the
+/// comment and the contact choice (`contact` is `true` or `false` once the visitor sends; the
+/// e-mail only with `true`). Only the holder of the answer's edit secret may, within the
+/// amendment window; a wrong secret and an unknown id are the same 404.
+#[server(prefix = "/fn", endpoint = "amend_answer")]
+pub async fn amend_answer(
+    site_key: String,
+    id: String,
+    edit_secret: String,
+    #[server(default)] score: Option<String>,
+    #[server(default)] comment: Option<String>,
+    #[server(default)] contact: Option<String>,
+    #[server(default)] contact_email: Option<String>,
+) -> Result<(), AppError> {
+    use crate::domain::{Comment, ConsentChoices, EditSecret, Email, ResponseAmendment};
+    use crate::ingest::{self, IngestError};
+
+    crate::error::with_status(
+        async {
+            let (site_key, _) = visitor_gate(&site_key).await?;
+            let id = Uuid::parse_str(&id).map_err(|_| AppError::invalid("id", "must be a UUID"))?;
+            let secret = EditSecret::parse("edit_secret", &edit_secret)?;
+            let score = score
+                .as_deref()
+                .map(|s| {
+                    s.parse().map_err(|_| {
+                        AppError::invalid("score", "Please choose a score from 0 to 10.")
+                    })
+                })
+                .transpose()?;
+            let contact = match contact.as_deref() {
+                None => None,
+                Some("true") => Some(true),
+                Some("false") => Some(false),
+                Some(_) => return Err(AppError::invalid("contact", "must be true or false")),
+            };
+            let contact_email = match (contact, contact_email.as_deref().map(str::trim)) {
+                (Some(true), address) => {
+                    Some(Email::parse("contact_email", address.unwrap_or_default())?)
+                }
+                _ => None,
+            };
+            let amendment = ResponseAmendment {
+                score,
+                comment: Comment::parse("comment", comment.as_deref().unwrap_or_default())?,
+                contact_email,
+                choices: ConsentChoices::parse(
+                    "choices",
+                    contact.map(|granted| (crate::domain::CONTACT, granted)),
+                )?,
+            };
+            let store = crate::auth::store()?;
+            let site = ingest::find_site(store.as_ref(), &site_key)
+                .await
+                .map_err(|_| AppError::NotFound)?;
+            let settings = use_context::<ingest::IngestSettings>().unwrap_or_default();
+            match ingest::amend_response(
+                store.as_ref(),
+                &site,
+                id,
+                &secret,
+                &amendment,
+                settings.amend_window,
+                ingest::received_now(),
+            )
+            .await
+            {
+                Ok(()) => Ok(()),
+                Err(IngestError::Invalid(e)) => Err(AppError::Invalid(e)),
+                Err(IngestError::UnknownResponse) => Err(AppError::NotFound),
+                Err(IngestError::AmendExpired | IngestError::OptedOut | IngestError::IdTaken) => {
+                    Err(AppError::Forbidden)
+                }
+                Err(IngestError::Store(e)) => Err(e.into()),
+            }
         }
-        return Ok(());
-    }
-    let language = headers
-        .get(http::header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split([',', ';']).next())
-        .and_then(|tag| Language::parse("language", tag.trim()).ok());
-    let settings = use_context::<ingest::IngestSettings>().unwrap_or_default();
-    let answer = NewResponse {
-        id,
-        site_key: site_key.clone(),
-        survey: Some(survey),
-        score,
-        comment,
-        language,
-        notice_version,
-        choices,
-        context: ingest::complete_context(
-            UsageContext {
-                trigger: Some(crate::domain::Trigger::Hosted),
-                ..UsageContext::default()
-            },
-            &headers,
-            settings.country_header.as_deref(),
-        ),
-        respondent: None,
-        contact_email,
-        // The hosted form sends the whole answer at once: nothing to amend later.
-        edit_secret: None,
-    };
-    let store = crate::auth::store()?;
-    let sink = use_context::<crate::store::SharedSink>().ok_or(AppError::Internal)?;
-    let site = ingest::find_site(store.as_ref(), &site_key)
-        .await
-        .map_err(|_| AppError::NotFound)?;
-    match ingest::record_response(
-        store.as_ref(),
-        sink.as_ref(),
-        &site,
-        answer,
-        ingest::received_now(),
+        .await,
     )
-    .await
-    {
-        Ok(_) => {}
-        Err(IngestError::Invalid(e)) => return Err(AppError::Invalid(e)),
-        Err(IngestError::IdTaken) => return Err(AppError::invalid("id", "is already used")),
-        Err(IngestError::OptedOut | IngestError::UnknownResponse | IngestError::AmendExpired) => {
-            return Err(AppError::Forbidden)
-        }
-        Err(IngestError::Store(e)) => return Err(e.into()),
-    }
-    // A plain form post (JavaScript off) moves on to the thank-you page; the hydrated page
-    // shows its thanks in place instead.
-    if plain_form {
-        leptos_axum::redirect(&format!("/s/{site_key}/thanks"));
-    }
-    Ok(())
 }
 
 #[component]
@@ -271,9 +390,6 @@ pub fn SurveyPage() -> impl IntoView {
 
 #[component]
 fn SurveyForm(survey: SurveyView) -> impl IntoView {
-    let submit = ServerAction::<SubmitAnswer>::new();
-    let done = move || matches!(submit.value().get(), Some(Ok(())));
-    let (thanks, saved) = (survey.text("thanks"), survey.text("saved"));
     if survey.gpc {
         return view! {
             <h1>{survey.text("title")}</h1>
@@ -281,15 +397,7 @@ fn SurveyForm(survey: SurveyView) -> impl IntoView {
         }
         .into_any();
     }
-    view! {
-        <Show
-            when=move || !done()
-            fallback=move || view! { <ThankYou thanks=thanks.clone() saved=saved.clone() /> }
-        >
-            <AnswerForm survey=survey.clone() submit />
-        </Show>
-    }
-    .into_any()
+    view! { <AnswerForm survey /> }.into_any()
 }
 
 #[component]
@@ -302,31 +410,13 @@ fn ThankYou(thanks: String, saved: String) -> impl IntoView {
     }
 }
 
+/// A plain HTML form: with JavaScript off it posts the whole answer once. `enhance.js` takes it
+/// over when it can: the score is stored the moment it is chosen (with an edit secret made in
+/// the browser), the rest follows by that secret, and the thanks replace the form in place. The
+/// texts the script needs travel as `data-` attributes, so it carries none of its own.
 #[component]
-fn AnswerForm(survey: SurveyView, submit: ServerAction<SubmitAnswer>) -> impl IntoView {
-    let error = move || match submit.value().get() {
-        Some(Err(e)) => Some(e.to_string()),
-        _ => None,
-    };
-    let (comment_chars, set_comment_chars) = signal(0usize);
-    // Without JavaScript the comment asks the neutral question; once hydrated it follows the
-    // band of the score chosen.
-    let chosen = RwSignal::new(None::<u8>);
-    let follow_up = {
-        let texts = survey.texts.clone();
-        move || {
-            let key = match chosen
-                .get()
-                .map(|v| crate::nps::Score::try_from(v).map(|s| s.band()))
-            {
-                Some(Ok(crate::nps::Band::Promoter)) => "follow_up_promoter",
-                Some(Ok(crate::nps::Band::Detractor)) => "follow_up_detractor",
-                _ => "follow_up_passive",
-            };
-            texts.get(key).cloned().unwrap_or_default()
-        }
-    };
-    let notice_href = format!("/notice/{}", survey.notice_id);
+fn AnswerForm(survey: SurveyView) -> impl IntoView {
+    let notice_href = format!("/notice/{}?lang={}", survey.notice_id, survey.lang);
     let notice_text = format!("{} (v{})", survey.text("notice"), survey.notice_version);
     let (not_likely, extremely_likely) =
         (survey.text("not_likely"), survey.text("extremely_likely"));
@@ -334,7 +424,14 @@ fn AnswerForm(survey: SurveyView, submit: ServerAction<SubmitAnswer>) -> impl In
 
     view! {
         <h1>{survey.text("title")}</h1>
-        <ActionForm action=submit attr:class="survey-form">
+        <form
+            method="post"
+            action="/fn/submit_answer"
+            class="survey-form"
+            data-thanks=survey.text("thanks")
+            data-saved=survey.text("saved")
+            data-unreachable=survey.text("unreachable")
+        >
             <input type="hidden" name="site_key" value=survey.site_key.clone() />
             <input type="hidden" name="survey_id" value=survey.survey_id.to_string() />
             <input type="hidden" name="id" value=survey.response_id.to_string() />
@@ -346,7 +443,7 @@ fn AnswerForm(survey: SurveyView, submit: ServerAction<SubmitAnswer>) -> impl In
             </div>
             <fieldset class="scale">
                 <legend id="scale-question">{survey.text("question")}</legend>
-                <div class="scale-options" role="radiogroup" aria-labelledby="scale-question">
+                <div class="scale-options">
                     {crate::nps::Score::all()
                         .map(|score| {
                             let value = score.value();
@@ -357,14 +454,7 @@ fn AnswerForm(survey: SurveyView, submit: ServerAction<SubmitAnswer>) -> impl In
                             };
                             view! {
                                 <label class="scale-option">
-                                    <input
-                                        type="radio"
-                                        name="score"
-                                        value=value.to_string()
-                                        aria-label=label
-                                        required
-                                        on:change=move |_| chosen.set(Some(value))
-                                    />
+                                    <input type="radio" name="score" value=value.to_string() aria-label=label required />
                                     <span aria-hidden="true">{value}</span>
                                 </label>
                             }
@@ -376,21 +466,23 @@ fn AnswerForm(survey: SurveyView, submit: ServerAction<SubmitAnswer>) -> impl In
                     <span>{extremely_likely.clone()}</span>
                 </div>
             </fieldset>
+            // Without JavaScript the comment asks the neutral question; the script follows
+            // the band of the score chosen.
             <label for="comment">
-                <span class="follow-up">{follow_up}</span>
+                <span
+                    class="follow-up"
+                    data-detractor=survey.text("follow_up_detractor")
+                    data-passive=survey.text("follow_up_passive")
+                    data-promoter=survey.text("follow_up_promoter")
+                >
+                    {survey.text("follow_up_passive")}
+                </span>
                 " "
                 <span class="hint">{survey.text("comment_optional")}</span>
             </label>
-            <textarea
-                id="comment"
-                name="comment"
-                rows="4"
-                maxlength=max.to_string()
-                aria-describedby="comment-limit"
-                on:input=move |ev| set_comment_chars.set(event_target_value(&ev).chars().count())
-            ></textarea>
+            <textarea id="comment" name="comment" rows="4" maxlength=max.to_string() aria-describedby="comment-limit"></textarea>
             <p id="comment-limit" class="hint">
-                <span class="comment-count">{comment_chars}</span>
+                <span class="comment-count" aria-live="polite">"0"</span>
                 {format!(" / {max}")}
             </p>
             <label class="contact-choice">
@@ -399,14 +491,14 @@ fn AnswerForm(survey: SurveyView, submit: ServerAction<SubmitAnswer>) -> impl In
             </label>
             <label for="contact_email">{survey.text("email")}" "<span class="hint">{survey.text("comment_optional")}</span></label>
             <input id="contact_email" type="email" name="contact_email" autocomplete="email" maxlength="254" />
-            {move || error().map(|e| view! { <p class="error" role="alert">{e}</p> })}
-            <button type="submit" disabled=move || submit.pending().get()>{survey.text("send")}</button>
+            <p class="error" role="alert" hidden></p>
+            <button type="submit">{survey.text("send")}</button>
             <p class="notice">
                 {survey.text("stored_under")}" "
                 <a href=notice_href target="_blank">{notice_text}</a>
                 "."
             </p>
-        </ActionForm>
+        </form>
     }
 }
 

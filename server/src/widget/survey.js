@@ -14,7 +14,7 @@
     '.scale{display:grid;grid-template-columns:repeat(11,minmax(0,1fr));gap:4px;margin:8px 0 2px}',
     '[role=radio]{min-height:44px;display:flex;align-items:center;justify-content:center;border:1px solid #c9cfdb;border-radius:6px;cursor:pointer;font-weight:600;user-select:none}',
     '[role=radio][aria-checked=true]{background:#2d5bd7;border-color:#2d5bd7;color:#fff}',
-    ':focus-visible{outline:3px solid #ffbf47;outline-offset:2px}',
+    ':focus-visible{outline:3px solid #0f3fae;outline-offset:2px}',
     '.ends{display:flex;justify-content:space-between;font-size:.85em;color:#5b6478}',
     'label{display:block;margin:12px 0 4px;font-weight:600}',
     'label.check{display:flex;gap:8px;align-items:center;font-weight:400;min-height:44px;margin:4px 0}',
@@ -24,8 +24,9 @@
     '.error{color:#c0392b;font-weight:600}',
     '.send{min-height:44px;padding:8px 20px;border:0;border-radius:6px;background:#2d5bd7;color:#fff;font:inherit;cursor:pointer;margin-top:8px}',
     '.link{background:none;border:0;padding:0;font:inherit;font-size:.85em;color:#2d5bd7;text-decoration:underline;cursor:pointer;min-height:24px}',
-    '.hp{position:absolute;left:-9999px;width:1px;height:1px;overflow:hidden}',
-    '@media (max-width:480px){.scale{grid-template-columns:repeat(6,minmax(0,1fr))}}'
+    '.hp{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}',
+    // One row at every width from 320 px: 11 targets of at least 24 px (WCAG 2.2 target size).
+    '@media (max-width:480px){.card{right:6px;bottom:6px;width:calc(100vw - 12px);padding:16px 10px}.card[dir=rtl]{left:6px}.scale{gap:2px}.close{top:4px;right:4px}.card[dir=rtl] .close{left:4px}}'
   ].join('');
 
   function uuid() {

@@ -28,7 +28,8 @@ both_backends!(
         assert!(
             html.contains("How likely are you to recommend Demo shop to a friend or colleague?")
         );
-        assert!(html.contains(r#"role="radiogroup""#));
+        // The browser's own radio group: a fieldset named by its legend, arrow keys for free.
+        assert!(html.contains(r#"<fieldset class="scale"><legend id="scale-question">"#));
         assert_eq!(html.matches(r#"type="radio" name="score""#).count(), 11);
         assert!(
             html.contains(r#"aria-label="0 — Not likely""#)
@@ -47,10 +48,33 @@ both_backends!(
             "links the notice version shown"
         );
         assert!(
-            html.contains(r#"<form action="/fn/submit_answer" method="post""#),
+            html.contains(r#"<form method="post" action="/fn/submit_answer""#),
             "works without JavaScript"
         );
-        assert!(html.contains("/pkg/farewell.js") && html.contains("/pkg/farewell.css"));
+        // A visitor page ships no wasm: the stylesheet, and the small script inline under the
+        // page's nonce.
+        assert!(html.contains("/pkg/farewell.css"));
+        assert!(
+            !html.contains("farewell.js") && !html.contains(".wasm") && !html.contains("hydrate"),
+            "{html}"
+        );
+        let nonce = html
+            .split("<script nonce=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap();
+        assert!(
+            html.contains("data-enhanced"),
+            "the enhancement script is inline"
+        );
+        assert!(html.contains(r#"<html lang="en" dir="ltr">"#));
+        let policy = response_policy(&app, &format!("/s/{}", demo.site_key)).await;
+        assert!(
+            policy.contains("script-src 'nonce-") && !policy.contains(nonce),
+            "a nonce per response"
+        );
         // Every render mints a new response id.
         let again = app
             .get(&format!("/s/{}", demo.site_key))
@@ -59,6 +83,110 @@ both_backends!(
             .await
             .unwrap();
         assert_ne!(hidden(&html, "id"), hidden(&again, "id"));
+    }
+);
+
+async fn response_policy(app: &TestApp, path: &str) -> String {
+    app.get(path).await.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+both_backends!(
+    members_pages_still_load_the_bundle,
+    |app: TestApp| async move {
+        let html = app.page("/login").await;
+        assert!(
+            html.contains("farewell.js") && html.contains(".wasm"),
+            "{html}"
+        );
+        assert!(!html.contains("data-enhanced"));
+    }
+);
+
+both_backends!(
+    the_scripted_form_stores_the_score_first_and_the_rest_by_its_secret,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        let page = app.page(&format!("/s/{}", demo.site_key)).await;
+        let secret = "0123456789abcdef0123456789abcdef";
+        let id = hidden(&page, "id");
+        let post = |path: &'static str, fields: Vec<(&'static str, String)>| {
+            let app = &app;
+            async move {
+                app.client
+                    .post(app.url(path))
+                    .header("Accept", "application/json")
+                    .form(&fields)
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        let first = vec![
+            ("site_key", hidden(&page, "site_key")),
+            ("survey_id", hidden(&page, "survey_id")),
+            ("id", id.clone()),
+            ("notice_version", hidden(&page, "notice_version")),
+            ("shown_at", shown_a_while_ago()),
+            ("website", String::new()),
+            ("score", "4".into()),
+            ("edit_secret", secret.into()),
+        ];
+        // A comment may not ride with a secret: it follows by amendment.
+        let mut with_comment = first.clone();
+        with_comment.push(("comment", "hi".into()));
+        let refused = post("/fn/submit_answer", with_comment).await;
+        assert_eq!(refused.status(), 422);
+        assert_eq!(count_responses(&app).await, 0);
+
+        assert!(post("/fn/submit_answer", first.clone())
+            .await
+            .status()
+            .is_success());
+        let uuid = uuid::Uuid::parse_str(&id).unwrap();
+        let stored_now = stored(&app, uuid).await.unwrap();
+        assert_eq!(stored_now.score, 4);
+        assert_eq!(stored_now.comment, None);
+        // Sent again (a retry after a lost reply): stored once.
+        assert!(post("/fn/submit_answer", first).await.status().is_success());
+        assert_eq!(count_responses(&app).await, 1);
+
+        let rest = |secret: &str, email: &str| {
+            vec![
+                ("site_key", demo.site_key.clone()),
+                ("id", id.clone()),
+                ("edit_secret", secret.to_string()),
+                ("score", "9".into()),
+                ("comment", "Quick checkout".into()),
+                ("contact", "true".into()),
+                ("contact_email", email.to_string()),
+            ]
+        };
+        // Knowing the id is not enough; a bad address is a 422 at its field.
+        let wrong = post(
+            "/fn/amend_answer",
+            rest("ffffffffffffffffffffffffffffffff", "a@b.example"),
+        )
+        .await;
+        assert_eq!(wrong.status(), 404);
+        let bad_email = post("/fn/amend_answer", rest(secret, "not an address")).await;
+        assert_eq!(bad_email.status(), 422);
+        assert!(bad_email.text().await.unwrap().contains("contact_email"));
+        let short = post("/fn/amend_answer", rest("abc", "a@b.example")).await;
+        assert_eq!(short.status(), 422);
+        assert_eq!(stored(&app, uuid).await.unwrap().comment, None);
+
+        assert!(post("/fn/amend_answer", rest(secret, "a@b.example"))
+            .await
+            .status()
+            .is_success());
+        let done = stored(&app, uuid).await.unwrap();
+        assert_eq!(done.score, 9);
+        assert_eq!(done.comment.as_deref(), Some("Quick checkout"));
+        assert_eq!(done.choices["contact"], true, "the contact choice, made after the score");
+        assert_eq!(done.choices["improvement_program"], true);
     }
 );
 
