@@ -179,6 +179,17 @@ pub struct ServeArgs {
     )]
     pub amend_window_minutes: u32,
 
+    /// How long a site and its widget configuration are served from memory before they are
+    /// read again: a settings change reaches every app server within this long. 0 reads the
+    /// database on every request.
+    #[arg(
+        long,
+        env = "FAREWELL_VISITOR_CACHE_MS",
+        default_value_t = 5000,
+        global = true
+    )]
+    pub visitor_cache_ms: u64,
+
     /// The bearer token `/metrics` requires. Unset, `/metrics` is not served.
     #[arg(
         long,

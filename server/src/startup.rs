@@ -2,6 +2,7 @@
 //! settings and a store, and runs it until a shutdown signal.
 
 use crate::config::ServeArgs;
+use crate::http::config::ConfigCache;
 use crate::http::ingest::Ingest;
 use crate::http::rate_limit::{IngestLimits, Rate, RateLimiter};
 use crate::http::site_cache::SiteCache;
@@ -97,6 +98,8 @@ impl Application {
             store.clone(),
             Duration::from_millis(200),
         );
+        let visitor_cache = Duration::from_millis(settings.visitor_cache_ms);
+        let sites = Arc::new(SiteCache::new(store.clone(), visitor_cache));
         let state = AppState {
             queue,
             metrics: metrics.clone(),
@@ -122,7 +125,8 @@ impl Application {
                     },
                     trust_forwarded_for: settings.trust_forwarded_for,
                 }),
-                sites: Arc::new(SiteCache::new(store.clone())),
+                sites: sites.clone(),
+                configs: Arc::new(ConfigCache::new(store.clone(), sites, visitor_cache)),
             },
         };
         crate::retention::spawn(store.clone(), Duration::from_secs(3600));

@@ -1,17 +1,27 @@
 //! `GET /api/v1/sites/{site_key}/config`: what the widget needs to decide when to show which
-//! survey, in the visitor's language. Public (the site key is in every embed), origin-checked.
+//! survey, in the visitor's language. Public (the site key is in every embed), origin-checked,
+//! the same for every visitor: served from memory and cacheable by browsers and CDNs. One
+//! visitor's opt-out is asked for apart (`participation`), only when a survey is about to open.
 
 use super::error::ApiError;
+use super::ingest::{read_dto, Ingest};
+use super::site_cache::SiteCache;
 use super::visitor::{allowed_origin, with_cors};
-use app::domain::{ButtonPosition, Triggers};
-use app::i18n::negotiate;
-use app::store::SharedStore;
-use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue};
-use axum::response::Response;
+use app::domain::{ButtonPosition, SiteKey, Triggers};
+use app::i18n::{negotiate, Lang};
+use app::store::{PublicSite, SharedStore, StoreResult};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 /// Across all surveys of a site, a visitor is asked at most once in this many days.
@@ -21,10 +31,11 @@ pub const GLOBAL_COOLDOWN_DAYS: u32 = 1;
 pub struct ConfigQuery {
     /// The embedding page's `lang`, which wins over the browser's languages.
     pub lang: Option<String>,
-    /// The widget's respondent id, to report a choice made on the preferences page.
-    pub rid: Option<Uuid>,
 }
 
+/// The same for every visitor of a site in one language, so it carries nothing about the
+/// visitor: whether they left the improvement program is asked separately, and only when a
+/// survey is about to open (`participation`).
 #[derive(Debug, Serialize, Deserialize)]
 pub struct WidgetConfig {
     pub site: String,
@@ -33,8 +44,6 @@ pub struct WidgetConfig {
     pub notice: NoticeRef,
     pub global_cooldown_days: u32,
     pub surveys: Vec<WidgetSurvey>,
-    /// Whether this respondent left the improvement program; null without a respondent id.
-    pub opted_out: Option<bool>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -55,68 +64,210 @@ pub struct WidgetSurvey {
     pub button_position: ButtonPosition,
 }
 
+/// Browsers and CDNs may keep it this long, then revalidate by ETag (a 304 costs no bytes of
+/// body and, within the TTL above, no query).
+const BROWSER_CACHE: &str = "public, max-age=60, stale-while-revalidate=300";
+const MAX_ENTRIES: usize = 10_000;
+
+/// One site's configuration in one language, as sent: the JSON, its ETag, and the site (its
+/// allowed origins decide each request's CORS answer).
+pub struct RenderedConfig {
+    site: Arc<PublicSite>,
+    body: axum::body::Bytes,
+    etag: HeaderValue,
+}
+
+type Entry = (Instant, Option<Arc<RenderedConfig>>);
+
+/// The per-page-view request served from memory: every page view of every customer site asks
+/// for this, a hundred times as often as anyone answers, so a hit costs no query and no JSON
+/// encoding. Unknown keys are cached as `None` (a flood of them costs no queries).
+///
+/// An entry lives `ttl` (`--visitor-cache-ms`, 5 s by default): a settings change reaches every
+/// app server (each keeps its own) within that long, with no messaging between them, on SQLite
+/// and PostgreSQL alike.
+pub struct ConfigCache {
+    store: SharedStore,
+    sites: Arc<SiteCache>,
+    ttl: Duration,
+    entries: Mutex<HashMap<(String, Lang), Entry>>,
+}
+
+impl ConfigCache {
+    pub fn new(store: SharedStore, sites: Arc<SiteCache>, ttl: Duration) -> ConfigCache {
+        ConfigCache {
+            store,
+            sites,
+            ttl,
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    async fn get(&self, key: &SiteKey, lang: Lang) -> StoreResult<Option<Arc<RenderedConfig>>> {
+        let id = (key.as_str().to_owned(), lang);
+        if let Some((at, config)) = self.lock().get(&id) {
+            if at.elapsed() < self.ttl {
+                return Ok(config.clone());
+            }
+        }
+        let config = match self.sites.get(key).await? {
+            Some(site) => self.render(site, lang).await?.map(Arc::new),
+            None => None,
+        };
+        let mut entries = self.lock();
+        if entries.len() >= MAX_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(id, (Instant::now(), config.clone()));
+        Ok(config)
+    }
+
+    async fn render(
+        &self,
+        site: Arc<PublicSite>,
+        lang: Lang,
+    ) -> StoreResult<Option<RenderedConfig>> {
+        let Some(notice) = site.current_notice.as_ref() else {
+            return Ok(None);
+        };
+        let today = chrono::Utc::now().date_naive();
+        let surveys = self
+            .store
+            .site_surveys(site.site.id)
+            .await?
+            .into_iter()
+            .filter(|survey| survey.settings.is_active(today))
+            .map(|survey| WidgetSurvey {
+                id: survey.id,
+                texts: survey.settings.texts_for(lang, &survey.product_name),
+                triggers: survey.settings.triggers.clone(),
+                sample_rate: survey.settings.sample_rate,
+                cooldown_after_answer_days: survey.settings.cooldown_after_answer_days,
+                cooldown_after_dismiss_days: survey.settings.cooldown_after_dismiss_days,
+                button_position: survey.settings.button_position,
+            })
+            .collect();
+        let config = WidgetConfig {
+            site: site.site.site_key.clone(),
+            lang: lang.code().to_string(),
+            dir: lang.dir().to_string(),
+            notice: NoticeRef {
+                version: notice.version,
+                path: format!("/notice/{}", notice.id),
+            },
+            global_cooldown_days: GLOBAL_COOLDOWN_DAYS,
+            surveys,
+        };
+        let body = serde_json::to_vec(&config).expect("a config always encodes");
+        let etag = format!("\"{}\"", &crate::tokens::sha256_hex(&body)[..16]);
+        Ok(Some(RenderedConfig {
+            site,
+            body: body.into(),
+            etag: HeaderValue::from_str(&etag).expect("hex etag"),
+        }))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, Lang), Entry>> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// `GET /api/v1/sites/{site_key}/config`: public, origin-checked, cacheable.
 pub async fn widget_config(
-    State(store): State<SharedStore>,
+    State(ingest): State<Ingest>,
     Path(site_key): Path<String>,
     Query(query): Query<ConfigQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let site_key =
         app::domain::SiteKey::parse("site_key", &site_key).map_err(|_| ApiError::NotFound)?;
-    let site = store
-        .public_site(&site_key)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let origin = allowed_origin(&headers, &site.site)?;
-    let notice = site.current_notice.ok_or(ApiError::NotFound)?;
     let lang = negotiate(
         query.lang.as_deref(),
         headers
             .get(header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok()),
     );
-    let opted_out = match query.rid {
-        Some(rid) => Some(store.is_opted_out(site.site.id, rid).await?),
-        None => None,
-    };
-    let today = chrono::Utc::now().date_naive();
-    let surveys = store
-        .site_surveys(site.site.id)
+    let config = ingest
+        .configs
+        .get(&site_key, lang)
         .await?
-        .into_iter()
-        .filter(|survey| survey.settings.is_active(today))
-        .map(|survey| WidgetSurvey {
-            id: survey.id,
-            texts: survey.settings.texts_for(lang, &survey.product_name),
-            triggers: survey.settings.triggers.clone(),
-            sample_rate: survey.settings.sample_rate,
-            cooldown_after_answer_days: survey.settings.cooldown_after_answer_days,
-            cooldown_after_dismiss_days: survey.settings.cooldown_after_dismiss_days,
-            button_position: survey.settings.button_position,
-        })
-        .collect();
-    let config = WidgetConfig {
-        site: site.site.site_key,
-        lang: lang.code().to_string(),
-        dir: lang.dir().to_string(),
-        notice: NoticeRef {
-            version: notice.version,
-            path: format!("/notice/{}", notice.id),
-        },
-        global_cooldown_days: GLOBAL_COOLDOWN_DAYS,
-        surveys,
-        opted_out,
-    };
-    // With a respondent the answer carries their choice, which must never come from a cache
-    // older than the choice; without one, a minute's caching is fine.
-    let cache = if config.opted_out.is_some() {
-        "no-store"
+        .ok_or(ApiError::NotFound)?;
+    let origin = allowed_origin(&headers, &config.site.site)?;
+    let mut response = if headers.get(header::IF_NONE_MATCH) == Some(&config.etag) {
+        StatusCode::NOT_MODIFIED.into_response()
     } else {
-        "public, max-age=60"
+        let mut response = config.body.clone().into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        response
     };
-    let mut response = with_cors(origin.as_ref(), Json(config));
+    let out = response.headers_mut();
+    out.insert(header::ETAG, config.etag.clone());
+    out.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(BROWSER_CACHE),
+    );
+    let response = with_cors(origin.as_ref(), response);
+    Ok(vary_language(response))
+}
+
+/// The answer depends on the browser's languages as well as its origin.
+fn vary_language(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        header::VARY,
+        HeaderValue::from_static("Origin, Accept-Language"),
+    );
+    response
+}
+
+/// A respondent id in JSON needs far less.
+pub const PARTICIPATION_BODY_LIMIT: usize = 1024;
+
+/// The body of `POST /api/v1/sites/{site_key}/participation` (sent as `text/plain`, so a
+/// browser needs no preflight; the respondent id never enters a URL).
+#[derive(Debug, Deserialize, validator::Validate)]
+#[serde(deny_unknown_fields)]
+pub struct ParticipationQuery {
+    pub respondent: Uuid,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Participation {
+    pub opted_out: bool,
+}
+
+/// Whether this respondent left the improvement program (perhaps on the preferences page, on
+/// Farewell's host, where the site's storage cannot be reached). The loader asks only when a
+/// survey is about to open, so page views cost no query for it. Never cached: it must follow
+/// a choice made a moment ago.
+pub async fn participation(
+    State(ingest): State<Ingest>,
+    Path(site_key): Path<String>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let site_key =
+        app::domain::SiteKey::parse("site_key", &site_key).map_err(|_| ApiError::NotFound)?;
+    let query: ParticipationQuery = read_dto(body, PARTICIPATION_BODY_LIMIT)?;
+    let site = ingest
+        .sites
+        .get(&site_key)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let admitted = ingest
+        .gate
+        .admit(&site.site, &headers, peer.map(|Extension(p)| p), 1)?;
+    let opted_out = admitted.gpc
+        || ingest
+            .store
+            .is_opted_out(site.site.id, query.respondent)
+            .await?;
+    let mut response = with_cors(admitted.origin.as_ref(), Json(Participation { opted_out }));
     response
         .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
 }

@@ -348,6 +348,8 @@ pub struct Ingest {
     pub settings: IngestSettings,
     pub gate: Arc<VisitorGate>,
     pub sites: Arc<SiteCache>,
+    /// The widget's configuration per site and language, rendered.
+    pub configs: Arc<super::config::ConfigCache>,
 }
 
 impl Ingest {

@@ -44,6 +44,12 @@ pub fn router() -> Router<AppState> {
             get(config::widget_config).options(visitor::preflight),
         )
         .route(
+            "/api/v1/sites/{site_key}/participation",
+            post(config::participation)
+                .layer(DefaultBodyLimit::max(config::PARTICIPATION_BODY_LIMIT))
+                .options(visitor::preflight),
+        )
+        .route(
             "/api/v1/sites/{site_key}/summary",
             get(summary::site_summary),
         )

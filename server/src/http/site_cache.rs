@@ -1,6 +1,7 @@
 //! The ingest path asks for a site by its public key on every request; the answer changes only
 //! when an admin edits the site, its surveys or its notice. A few seconds of caching takes those
-//! reads off the hot path (each app server keeps its own).
+//! reads off the hot path (each app server keeps its own; `--visitor-cache-ms` says how long,
+//! which is how stale an edit may be when it reaches ingest).
 
 use app::domain::SiteKey;
 use app::store::{PublicSite, SharedStore, StoreResult};
@@ -8,8 +9,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// How stale a cached site may be: an edit reaches ingest within this long.
-pub const SITE_TTL: Duration = Duration::from_secs(5);
 /// Unknown keys are cached too (a flood of them costs no queries); past this many entries the
 /// cache starts over.
 const MAX_ENTRIES: usize = 10_000;
@@ -18,20 +17,22 @@ type Entry = (Instant, Option<Arc<PublicSite>>);
 
 pub struct SiteCache {
     store: SharedStore,
+    ttl: Duration,
     entries: Mutex<HashMap<String, Entry>>,
 }
 
 impl SiteCache {
-    pub fn new(store: SharedStore) -> SiteCache {
+    pub fn new(store: SharedStore, ttl: Duration) -> SiteCache {
         SiteCache {
             store,
+            ttl,
             entries: Mutex::new(HashMap::new()),
         }
     }
 
     pub async fn get(&self, site_key: &SiteKey) -> StoreResult<Option<Arc<PublicSite>>> {
         if let Some((at, site)) = self.lock().get(site_key.as_str()) {
-            if at.elapsed() < SITE_TTL {
+            if at.elapsed() < self.ttl {
                 return Ok(site.clone());
             }
         }

@@ -102,18 +102,30 @@
     var script = document.createElement('script');
     script.src = host + '__SURVEY_JS__';
     script.onload = function () {
-      var start = function (how) {
+      var start = function (how) { ask(function () {
         window.__farewellSurvey({
           host: host, config: config, survey: s, trigger: how, respondent: rid,
           page: exitMode ? params.get('path') : location.pathname, referrer: exitMode ? null : document.referrer,
           exitWindow: exitMode, send: enqueue, remember: remember, optOut: api.optOut
         });
-      };
+      }); };
       // The exit window first waits (survey.js: __farewellWatch) for the visitor to leave.
       if (trigger == 'watch') window.__farewellWatch(params.get('origin'), function () { start('armed_exit'); });
       else start(trigger);
     };
     document.head.appendChild(script);
+  }
+
+  // Only now, with a survey about to open, the server is asked whether this visitor left the
+  // program on the preferences page (page views ask nothing about the visitor). A choice made
+  // here and not yet sent wins; if the server cannot be reached, the local choice stands and
+  // the server still refuses an answer from anyone who left.
+  function ask(then) {
+    if (get('change') != null) return then();
+    fetch(host + '/api/v1/sites/' + site + '/participation', { method: 'POST', body: JSON.stringify({ respondent: rid }), credentials: 'omit', headers: { 'Content-Type': 'text/plain' } })
+      .then(function (r) { return r.json(); })
+      .then(function (p) { if (p.opted_out != null) set('out', p.opted_out); }, function () {})
+      .then(function () { if (optedOut()) { shown = 0; button(); } else then(); });
   }
 
   // ---- the armed exit flow ----
@@ -197,12 +209,11 @@
 
   // Global Privacy Control is an opt-out: the first page that sees it sends the queue with one.
   if (gpc && !get('out', false)) api.optOut(); else flush();
-  fetch(host + '/api/v1/sites/' + site + '/config?rid=' + rid + '&lang=' + (document.documentElement.lang || ''), { credentials: 'omit' })
+  // The same for every visitor of the site: cached by the browser, a CDN and the server.
+  fetch(host + '/api/v1/sites/' + site + '/config?lang=' + (document.documentElement.lang || ''), { credentials: 'omit' })
     .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
     .then(function (c) {
       config = c;
-      // A choice made on the preferences page (server side) wins, unless one made here is unsent.
-      if (c.opted_out != null && get('change') == null) set('out', c.opted_out);
       if (optedOut()) return;
       if (exitMode) return open(config.surveys.filter(function (s) { return s.id == params.get('survey'); })[0] || config.surveys[0], 'watch', 1);
       var a = get('armed');

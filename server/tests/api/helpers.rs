@@ -165,6 +165,8 @@ pub fn test_settings() -> ServeArgs {
         webhook_retry_ms: 200,
         writers: 1,
         amend_window_minutes: 30,
+        // Settings a test changes are read back at once; one test proves the cache.
+        visitor_cache_ms: 0,
         metrics_token: Some(METRICS_TOKEN.into()),
         // The tests' receivers listen on loopback; one test proves the default refuses them.
         webhooks_allow_private: true,

@@ -16,6 +16,7 @@ mod hostile_queries;
 mod ingest;
 mod instances;
 mod notices;
+mod page_views;
 mod preferences;
 mod privacy;
 mod report;

@@ -3,17 +3,18 @@ use crate::helpers::{json, TestApp};
 use serde_json::json;
 use uuid::Uuid;
 
-/// The widget's configuration, as the loader fetches it (with its respondent id, or without).
-async fn widget_config(app: &TestApp, site: &str, rid: Option<Uuid>) -> serde_json::Value {
-    let query = rid.map(|r| format!("?rid={r}")).unwrap_or_default();
-    json(
-        app.client
-            .get(app.url(&format!("/api/v1/sites/{site}/config{query}")))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
+/// What the loader asks when a survey is about to open: has this respondent left?
+async fn participation(app: &TestApp, site: &str, rid: Uuid) -> serde_json::Value {
+    let response = app
+        .client
+        .post(app.url(&format!("/api/v1/sites/{site}/participation")))
+        .header("Content-Type", "text/plain")
+        .body(json!({ "respondent": rid }).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    json(response).await
 }
 
 /// The preferences form, as a browser without JavaScript posts it.
@@ -59,17 +60,24 @@ both_backends!(
             "{after}"
         );
 
-        // The widget learns it from its configuration, and the server refuses new answers.
-        let config = widget_config(&app, &demo.site_key, Some(rid)).await;
-        assert_eq!(config["opted_out"], true);
+        // The widget learns it before its next survey opens, and the server refuses new answers.
+        assert_eq!(
+            participation(&app, &demo.site_key, rid).await["opted_out"],
+            true
+        );
         let refused = app.post_response(&json!({"id": Uuid::new_v4(), "site": demo.site_key, "score": 5, "respondent": rid})).await;
         assert_eq!(refused.status(), 403);
 
         set_participation(&app, &demo.site_key, rid, false).await;
-        let config = widget_config(&app, &demo.site_key, Some(rid)).await;
-        assert_eq!(config["opted_out"], false);
-        let without_rid = widget_config(&app, &demo.site_key, None).await;
-        assert_eq!(without_rid["opted_out"], serde_json::Value::Null);
+        assert_eq!(
+            participation(&app, &demo.site_key, rid).await["opted_out"],
+            false
+        );
+        // The configuration every page view fetches says nothing about the visitor.
+        let config = app
+            .get(&format!("/api/v1/sites/{}/config", demo.site_key))
+            .await;
+        assert!(json(config).await.get("opted_out").is_none());
     }
 );
 

@@ -7,7 +7,7 @@ use crate::ingest::{count_responses, stored};
 use serde_json::json;
 use uuid::Uuid;
 
-const SITE_ORIGIN: &str = "http://localhost:8080"; // the demo site's registered origin
+pub const SITE_ORIGIN: &str = "http://localhost:8080"; // the demo site's registered origin
 /// An edit secret as the widget makes one: 128 random bits in hex.
 const SECRET: &str = "5e1c0ffee0ddba11deadbeef00c0ffee";
 
