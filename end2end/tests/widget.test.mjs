@@ -3,10 +3,10 @@
 // keyboard-only answering and right-to-left rendering.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { gzipSync } from 'node:zlib';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { devices } from 'playwright-core';
-import { startFarewell, startSite, launchBrowser, watchErrors, eventually, screenshots } from './support.mjs';
+import { startFarewell, startSite, launchBrowser, watchErrors, eventually, assertScaleOnOneRow, screenshots } from './support.mjs';
 
 let farewell;
 let shop;
@@ -15,9 +15,10 @@ let browser;
 
 const ARM = "Give feedback when you're done";
 const ARMED = 'Thank you! A survey will open when you exit the site.';
+const ARMED_TOUCH = 'Thank you! A short survey will open when you come back to this site.';
 
 function shopPage(lang, title, link) {
-  return () => `<!DOCTYPE html><html lang="${lang}"><head><meta charset="utf-8"><title>${title}</title></head>
+  return () => `<!DOCTYPE html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title></head>
 <body><h1>${title}</h1><p><a id="next" href="${link}">Next page</a></p>
 <script src="${farewell.base}/w.js" data-site="${farewell.demo.site_key}" async></script></body></html>`;
 }
@@ -77,11 +78,117 @@ async function openShop(options = {}, path = '/') {
   return { context, page, errors };
 }
 
-test('the loader stays under 3 KB gzipped', async (t) => {
-  const body = Buffer.from(await (await fetch(`${farewell.base}/w.js`)).arrayBuffer());
-  const gzipped = gzipSync(body).length;
-  t.diagnostic(`loader: ${body.length} bytes, ${gzipped} bytes gzipped (budget 3072)`);
-  assert.ok(gzipped <= 3072, `the loader is ${gzipped} bytes gzipped`);
+/// The bytes a response body takes on the wire for this Accept-Encoding (no decoding).
+function wireBytes(url, acceptEncoding) {
+  return new Promise((ok, fail) => {
+    request(url, { headers: { 'Accept-Encoding': acceptEncoding } }, (res) => {
+      let n = 0;
+      res.on('data', (chunk) => { n += chunk.length; });
+      res.on('end', () => ok({ bytes: n, encoding: res.headers['content-encoding'] }));
+    }).on('error', fail).end();
+  });
+}
+
+test('the loader is at most 3 KB on the wire, in brotli and in gzip', async (t) => {
+  for (const accept of ['gzip, deflate, br, zstd', 'gzip, deflate']) {
+    const { bytes, encoding } = await wireBytes(`${farewell.base}/w.js`, accept);
+    t.diagnostic(`loader: ${bytes} bytes as ${encoding} (budget 3072)`);
+    assert.ok(encoding === 'br' || encoding === 'gzip', `sent as ${encoding}`);
+    assert.ok(bytes <= 3072, `the loader is ${bytes} bytes as ${encoding}`);
+  }
+});
+
+test('on a phone the armed survey opens no tab and shows in the page when the visitor comes back', async () => {
+  farewell.configure(DEFAULTS);
+  const { context, page, errors } = await openShop({ ...devices['iPhone 13'] });
+  let tabs = 0;
+  context.on('page', () => { tabs += 1; });
+  await page.getByRole('button', { name: ARM }).tap();
+  await page.getByText(ARMED_TOUCH).waitFor();
+  await page.screenshot({ path: join(screenshots, 'widget-armed-phone.png') });
+  // Browsing on: nothing opens.
+  await page.click('#next');
+  await page.waitForURL(/page2/);
+  await page.getByText(ARMED_TOUCH).waitFor();
+  await page.waitForTimeout(1_500);
+  assert.equal(await page.getByRole('dialog').count(), 0, 'opened while the visitor was still browsing');
+  // Away to another app and back: the promised survey, in the page.
+  await page.evaluate(() => {
+    const hide = (h) => { Object.defineProperty(document, 'hidden', { configurable: true, get: () => h }); document.dispatchEvent(new Event('visibilitychange')); };
+    hide(true);
+    setTimeout(() => hide(false), 1_700);
+  });
+  const dialog = page.getByRole('dialog');
+  await dialog.waitFor();
+  await assertScaleOnOneRow(page, dialog.getByRole('radio'), 'widget on a phone');
+  await page.screenshot({ path: join(screenshots, 'widget-armed-phone-survey.png') });
+  await page.waitForTimeout(READ);
+  await dialog.getByRole('radio', { name: '7', exact: true }).tap();
+  await eventually(() => stored("r.trigger = 'armed_exit' AND r.score = 7 AND r.device_class = 'mobile'").length === 1, 15_000, 'the phone answer');
+  assert.equal(tabs, 0, 'no window or tab was opened');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('on a phone the armed survey also waits for the next visit to the site', async () => {
+  farewell.configure(DEFAULTS);
+  const { context, page } = await openShop({ ...devices['iPhone 13'] });
+  await page.getByRole('button', { name: ARM }).tap();
+  await page.getByText(ARMED_TOUCH).waitFor();
+  await page.goto(elsewhere.origin + '/');
+  await page.waitForTimeout(3_100);
+  await page.goto(shop.origin + '/page2');
+  await page.getByRole('dialog').waitFor();
+  await context.close();
+});
+
+test('the armed pill can be dismissed, which un-arms the survey and closes the waiting window', async () => {
+  farewell.configure(DEFAULTS);
+  const { context, page, errors } = await openShop({ viewport: { width: 1100, height: 800 } });
+  const [exitWindow] = await Promise.all([context.waitForEvent('page'), page.getByRole('button', { name: ARM }).click()]);
+  await exitWindow.waitForLoadState();
+  const pill = page.getByRole('status').filter({ hasText: ARMED });
+  await pill.waitFor();
+  const closed = exitWindow.waitForEvent('close', { timeout: 10_000 });
+  await pill.getByRole('button', { name: 'Cancel' }).click();
+  await closed;
+  assert.equal(await page.getByText(ARMED).count(), 0);
+  // Leaving now asks nothing.
+  assert.equal(await page.evaluate((k) => localStorage.getItem(`farewell:${k}:armed`), farewell.demo.site_key), null);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('the waiting window is small, names the site, and Cancel un-arms and closes it', async () => {
+  farewell.configure(DEFAULTS);
+  const { context, page } = await openShop({ viewport: { width: 1100, height: 800 } });
+  const [exitWindow] = await Promise.all([context.waitForEvent('page'), page.getByRole('button', { name: ARM }).click()]);
+  await exitWindow.waitForLoadState();
+  await exitWindow.getByText('Demo shop', { exact: true }).waitFor();
+  const size = await exitWindow.evaluate(() => ({ w: outerWidth, h: outerHeight }));
+  assert.ok(size.w <= 480 && size.h <= 400, `the waiting window is ${size.w}×${size.h}`);
+  await exitWindow.screenshot({ path: join(screenshots, 'widget-exit-waiting.png') });
+  const closed = exitWindow.waitForEvent('close');
+  await exitWindow.getByRole('button', { name: 'Cancel' }).click();
+  await closed;
+  await page.getByText(ARMED).waitFor({ state: 'detached' });
+  assert.equal(await page.evaluate((k) => localStorage.getItem(`farewell:${k}:armed`), farewell.demo.site_key), null, 'un-armed');
+  await context.close();
+});
+
+test('the widget scale stays on one row at 320, 390 and 1440 px, left to right and right to left', async () => {
+  farewell.configure(DEFAULTS);
+  for (const path of ['/', '/ar']) {
+    for (const width of [320, 390, 1440]) {
+      const { context, page } = await openShop({ viewport: { width, height: 800 }, hasTouch: width < 800 }, path);
+      await page.evaluate(() => window.farewell.show());
+      const dialog = page.getByRole('dialog');
+      await dialog.waitFor();
+      await assertScaleOnOneRow(page, dialog.getByRole('radio'), `widget ${path}`);
+      await page.screenshot({ path: join(screenshots, `widget-${path === '/' ? 'en' : 'ar'}-${width}.png`) });
+      await context.close();
+    }
+  }
 });
 
 test('armed exit: the survey waits while the visitor browses and opens when they leave', async () => {

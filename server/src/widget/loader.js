@@ -1,4 +1,4 @@
-// Farewell loader: the one <script> a site embeds. It must stay under 3 KB gzipped, so the
+// Farewell loader: the one <script> a site embeds. It must stay under 3 KB compressed, so the
 // survey itself (survey.js) is fetched only when a survey is about to open. Full-line comments
 // and indentation are stripped when the server starts; keep statements ;-terminated.
 (function () {
@@ -17,17 +17,17 @@
   function set(key, value) {
     try { if (value == null) store.removeItem(prefix + key); else store.setItem(prefix + key, JSON.stringify(value)); } catch (e) {}
   }
-  // A version 4 UUID; randomUUID is missing on plain-http pages.
+  // A random version 4 UUID. randomUUID is missing on plain-http pages; a blob URL ends in one
+  // (random, made by the browser) everywhere.
   function uuid() {
-    return crypto.randomUUID ? crypto.randomUUID() : '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, function (c) { return (c ^ crypto.getRandomValues(new Uint8Array(1))[0] & 15 >> c / 4).toString(16); });
+    return crypto.randomUUID ? crypto.randomUUID() : URL.createObjectURL(new Blob()).slice(-36);
   }
 
   var params = new URLSearchParams(location.search);
   var rid = get('rid');
   if (!rid) { rid = uuid(); set('rid', rid); }
-  // The exit window answers for the site's visitor, under the site's respondent id.
-  if (exitMode) rid = params.get('rid') || rid;
   var gpc = navigator.globalPrivacyControl === true;
+  var touch = matchMedia('(pointer:coarse)').matches;
   function optedOut() { return gpc || get('out', false); }
 
   // ---- the queue on the device: kept until the server acknowledges it ----
@@ -41,8 +41,8 @@
   }
   var retry = 0, timer, busy;
   function payload(items, optOut) {
-    var b = { site: site, respondent: rid, responses: [], amendments: [], impressions: [] };
-    items.forEach(function (i) { b[i.t].push(i.v); });
+    var b = { site, respondent: rid, responses: [], amendments: [], impressions: [] };
+    items.forEach(i => { b[i.t].push(i.v); });
     if (optOut != null) b.opt_out = optOut;
     return JSON.stringify(b);
   }
@@ -51,16 +51,16 @@
     if (busy || (!items.length && change == null)) return;
     if (!navigator.onLine) return;
     busy = 1;
-    fetch(host + '/api/v1/batch', { method: 'POST', body: payload(items, change), keepalive: true, credentials: 'omit', headers: { 'Content-Type': 'text/plain' } })
-      .then(function (r) {
+    fetch(host + '/api/v1/batch', { method: 'POST', body: payload(items, change), keepalive: true, credentials: 'omit' })
+      .then(r => {
         if (r.status == 429 || r.status >= 500) throw r;
-        var sent = items.map(function (i) { return i.k; });
-        set('q', queue().filter(function (i) { return sent.indexOf(i.k) < 0; }));
+        var sent = items.map(i => i.k);
+        set('q', queue().filter(i => sent.indexOf(i.k) < 0));
         if (change != null && get('change') === change) set('change', null);
         retry = 0; busy = 0;
         if (queue().length) flush();
       })
-      .catch(function () {
+      .catch(() => {
         busy = 0;
         retry = Math.min(retry ? retry * 2 : 2000, 6e4);
         clearTimeout(timer);
@@ -68,7 +68,7 @@
       });
   }
   addEventListener('online', flush);
-  addEventListener('pagehide', function () {
+  addEventListener('pagehide', () => {
     var items = queue(), change = get('change');
     if (items.length || change != null) navigator.sendBeacon(host + '/api/v1/batch', payload(items.slice(0, 30), change));
   });
@@ -101,80 +101,80 @@
     if (trigger == 'armed_exit' && !exitMode) { set('armed', null); button(); }
     var script = document.createElement('script');
     script.src = host + '__SURVEY_JS__';
-    script.onload = function () {
-      var start = function (how) { ask(function () {
-        window.__farewellSurvey({
-          host: host, config: config, survey: s, trigger: how, respondent: rid,
-          page: exitMode ? params.get('path') : location.pathname, referrer: exitMode ? null : document.referrer,
-          exitWindow: exitMode, send: enqueue, remember: remember, optOut: api.optOut
-        });
-      }); };
+    script.onload = () => {
+      // survey.js first asks the server whether this visitor left the program (perhaps on the
+      // preferences page), unless a choice made here is still unsent; `left` records it.
+      var start = how => window.__farewellSurvey({
+        host, site, config, survey: s, trigger: how, respondent: rid, unsent: get('change') != null,
+        page: exitMode ? params.get('path') : location.pathname, referrer: exitMode ? null : document.referrer,
+        exitWindow: exitMode, send: enqueue, remember, optOut: api.optOut,
+        left: () => { set('out', true); shown = 0; button(); }
+      });
       // The exit window first waits (survey.js: __farewellWatch) for the visitor to leave.
-      if (trigger == 'watch') window.__farewellWatch(params.get('origin'), function () { start('armed_exit'); });
+      if (trigger == 'watch') window.__farewellWatch(params.get('origin'), (r) => { rid = r || rid; start('armed_exit'); });
       else start(trigger);
     };
     document.head.appendChild(script);
   }
 
-  // Only now, with a survey about to open, the server is asked whether this visitor left the
-  // program on the preferences page (page views ask nothing about the visitor). A choice made
-  // here and not yet sent wins; if the server cannot be reached, the local choice stands and
-  // the server still refuses an answer from anyone who left.
-  function ask(then) {
-    if (get('change') != null) return then();
-    fetch(host + '/api/v1/sites/' + site + '/participation', { method: 'POST', body: JSON.stringify({ respondent: rid }), credentials: 'omit', headers: { 'Content-Type': 'text/plain' } })
-      .then(function (r) { return r.json(); })
-      .then(function (p) { if (p.opted_out != null) set('out', p.opted_out); }, function () {})
-      .then(function () { if (optedOut()) { shown = 0; button(); } else then(); });
-  }
-
   // ---- the armed exit flow ----
   function armedSurvey() {
     var a = get('armed');
-    return a && config.surveys.filter(function (s) { return s.id == a.survey; })[0];
+    return a && config.surveys.find(s => s.id == a.survey);
   }
+  // On desktop a small waiting window (the only way to ask after the tab is closed); on touch
+  // devices no window or tab at all: the survey shows in the page when the visitor comes back.
   function arm(s) {
-    s = s || config.surveys.filter(function (x) { return x.triggers.armed_exit; })[0] || config.surveys[0];
+    s = s || config.surveys.find(x => x.triggers.armed_exit) || config.surveys[0];
     if (!s || optedOut()) return;
-    var w = window.open(host + '/w/exit?site=' + site + '&survey=' + s.id + '&lang=' + config.lang + '&rid=' + rid + '&path=' + encodeURIComponent(location.pathname) + '&origin=' + encodeURIComponent(location.origin), 'farewell-exit', 'popup,width=480,height=680');
+    var w = !touch && window.open(host + '/w/exit?site=' + site + '&survey=' + s.id + '&lang=' + config.lang + '&path=' + encodeURIComponent(location.pathname) + '&origin=' + encodeURIComponent(location.origin), 'farewell-exit', 'width=420,height=340');
     set('armed', { survey: s.id, window: !!w, at: Date.now() });
     remember(s.id, 'a');
     button();
     if (!w) fallback(s);
   }
+  function unarm(s) { set('armed', null); remember(s.id, 'd'); button(); }
   // Without the exit window (popup blocked), the armed survey opens in the page when the visitor
   // heads out: the pointer leaving the top (desktop), or coming back to a hidden tab (mobile).
   function fallback(s) {
-    exitIntent(function () { open(s, 'armed_exit', 1); }, 0);
-    onReturn(function () { open(s, 'armed_exit', 1); });
+    exitIntent(() => { open(s, 'armed_exit', 1); }, 0);
+    onReturn(() => { open(s, 'armed_exit', 1); });
   }
   function button() {
     if (!config) return;
-    var s = config.surveys.filter(function (x) { return x.triggers.armed_exit && x.button_position != 'hidden'; })[0];
+    var s = config.surveys.find(x => x.triggers.armed_exit && x.button_position != 'hidden');
     var old = document.getElementById('farewell-arm');
     if (old) old.remove();
     if (!s || optedOut() || (!get('armed') && !eligible(s))) return;
-    var b = document.createElement(get('armed') ? 'p' : 'button');
+    var a = get('armed'), b = document.createElement(a ? 'p' : 'button');
     b.id = 'farewell-arm';
     b.lang = config.lang;
     b.dir = config.dir;
-    b.setAttribute('role', get('armed') ? 'status' : 'button');
-    b.textContent = get('armed') ? s.texts.armed : s.texts.arm_button;
-    b.style.cssText = 'position:fixed;bottom:16px;' + (s.button_position == 'bottom-left' ? 'left' : 'right') + ':16px;z-index:2147483646;max-width:18em;min-height:44px;padding:10px 16px;border-radius:22px;border:0;font:15px system-ui;background:#2d5bd7;color:#fff;margin:0';
-    if (!get('armed')) b.onclick = function () { arm(s); };
+    b.textContent = a ? (touch ? s.texts.armed_touch : s.texts.armed) : s.texts.arm_button;
+    b.style.cssText = 'position:fixed;bottom:16px;' + (s.button_position == 'bottom-left' ? 'left' : 'right') + ':16px;z-index:2147483646;max-width:18em;min-height:44px;padding:10px 16px;border-radius:22px;border:0;font:15px system-ui;background:#2d5bd7;color:#fff;margin:0;display:flex;gap:8px;align-items:center';
+    if (a) {
+      // Armed: a status, not a button, with its own way out (dismissing un-arms).
+      b.setAttribute('role', 'status');
+      var x = document.createElement('button');
+      x.textContent = '\u00d7';
+      x.setAttribute('aria-label', s.texts.cancel);
+      x.style.cssText = 'width:32px;height:32px;border:0;border-radius:50%;background:#fff;font:18px system-ui';
+      x.onclick = () => { unarm(s); };
+      b.appendChild(x);
+    } else b.onclick = () => { arm(s); };
     document.body.appendChild(b);
   }
 
   // ---- triggers ----
   function exitIntent(fire, minSeconds) {
     var start = Date.now();
-    document.addEventListener('mouseout', function (e) {
+    document.addEventListener('mouseout', e => {
       if (!e.relatedTarget && e.clientY <= 0 && Date.now() - start >= minSeconds * 1e3) fire();
     });
   }
   function onReturn(fire) {
     var hiddenAt;
-    document.addEventListener('visibilitychange', function () {
+    document.addEventListener('visibilitychange', () => {
       if (document.hidden) hiddenAt = Date.now();
       else if (hiddenAt && Date.now() - hiddenAt > 1500) fire();
     });
@@ -184,44 +184,57 @@
     sessionStorage.setItem(prefix + 'pv', pages);
     var t0 = +sessionStorage.getItem(prefix + 't0') || Date.now();
     sessionStorage.setItem(prefix + 't0', t0);
-    config.surveys.forEach(function (s) {
+    config.surveys.forEach(s => {
       var t = s.triggers;
       if (t.pages_viewed && pages >= t.pages_viewed) open(s, 'pages_viewed');
-      if (t.time_on_site_seconds) setTimeout(function () { open(s, 'time_on_site'); }, Math.max(0, t0 + t.time_on_site_seconds * 1e3 - Date.now()));
-      if (t.exit_intent && matchMedia('(pointer:fine)').matches) exitIntent(function () { open(s, 'exit_intent'); }, t.exit_intent_min_seconds);
-      if (t.mobile_return && matchMedia('(pointer:coarse)').matches) onReturn(function () { open(s, 'mobile_return'); });
+      if (t.time_on_site_seconds) setTimeout(() => { open(s, 'time_on_site'); }, Math.max(0, t0 + t.time_on_site_seconds * 1e3 - Date.now()));
+      if (t.exit_intent && !touch) exitIntent(() => { open(s, 'exit_intent'); }, t.exit_intent_min_seconds);
+      if (t.mobile_return && touch) onReturn(() => { open(s, 'mobile_return'); });
     });
   }
 
   // Pages of the site answer the exit window's pings while the survey is armed.
-  addEventListener('message', function (e) {
-    if (e.origin == host && e.data && e.data.farewell == 'ping' && get('armed')) e.source.postMessage({ farewell: 'pong' }, host);
+  // Once un-armed they answer "cancel", and the window closes; its Cancel un-arms them.
+  addEventListener('message', e => {
+    var m = e.origin == host && e.data && e.data.farewell, a = get('armed');
+    // The pong carries the site's respondent id: the exit window answers for this visitor,
+    // and the id never travels in a URL.
+    if (m == 'ping') e.source.postMessage({ farewell: a ? 'pong' : 'cancel', rid }, host);
+    if (m == 'cancel' && a && config) unarm(armedSurvey());
   });
 
   var api = window.farewell = {
-    show: function (id) { if (config) open(id ? config.surveys.filter(function (s) { return s.id == id; })[0] : config.surveys[0], 'api', 1); },
-    arm: function () { if (config) arm(); },
-    optOut: function () { set('out', true); set('change', true); set('armed', null); button(); flush(); },
-    optIn: function () { set('out', false); set('change', false); button(); flush(); },
-    optedOut: optedOut,
-    flush: flush
+    show: id => { if (config) open(id ? config.surveys.find(s => s.id == id) : config.surveys[0], 'api', 1); },
+    arm: () => { if (config) arm(); },
+    optOut: () => { set('out', true); set('change', true); set('armed', null); button(); flush(); },
+    optIn: () => { set('out', false); set('change', false); button(); flush(); },
+    optedOut,
+    flush
   };
 
   // Global Privacy Control is an opt-out: the first page that sees it sends the queue with one.
   if (gpc && !get('out', false)) api.optOut(); else flush();
   // The same for every visitor of the site: cached by the browser, a CDN and the server.
   fetch(host + '/api/v1/sites/' + site + '/config?lang=' + (document.documentElement.lang || ''), { credentials: 'omit' })
-    .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
-    .then(function (c) {
+    .then(r => r.ok ? r.json() : Promise.reject(r.status))
+    .then(c => {
       config = c;
       if (optedOut()) return;
-      if (exitMode) return open(config.surveys.filter(function (s) { return s.id == params.get('survey'); })[0] || config.surveys[0], 'watch', 1);
+      if (exitMode) {
+        var cancel = document.getElementById('farewell-cancel');
+        if (cancel) cancel.onclick = () => { try { window.opener.postMessage({ farewell: 'cancel' }, params.get('origin')); } catch (e) {} window.close(); };
+        return open(config.surveys.find(s => s.id == params.get('survey')) || config.surveys[0], 'watch', 1);
+      }
       var a = get('armed');
       // An exit window lives for one visit: after two hours the arming is spent.
       if (a && Date.now() - a.at > 72e5) set('armed', null);
-      else if (a && !a.window) fallback(armedSurvey());
+      else if (a && !a.window) {
+        // Back on the site from elsewhere (the next visit): the survey that was promised.
+        if (document.referrer.indexOf(location.origin + '/') && Date.now() - a.at > 3e3) open(armedSurvey(), 'armed_exit', 1);
+        else fallback(armedSurvey());
+      }
       if (document.body) button(); else addEventListener('DOMContentLoaded', button);
       triggers();
     })
-    .catch(function () {});
+    .catch(() => {});
 })();

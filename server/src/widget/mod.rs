@@ -15,12 +15,75 @@ const LOADER_SOURCE: &str = include_str!("loader.js");
 const SURVEY_SOURCE: &str = include_str!("survey.js");
 
 /// The scripts as served, built once: comments and indentation stripped, the loader pointing
-/// at the survey script's content-addressed path.
+/// at the survey script's content-addressed path, each compressed once at the best brotli and
+/// gzip levels (too slow for every request, right for files that never change).
 pub struct Scripts {
-    pub loader: String,
+    pub loader: Precompressed,
     pub loader_etag: String,
-    pub survey: String,
+    pub survey: Precompressed,
     pub survey_file: String,
+}
+
+/// One script in each encoding a browser may ask for.
+pub struct Precompressed {
+    pub identity: String,
+    pub brotli: Vec<u8>,
+    pub gzip: Vec<u8>,
+}
+
+impl Precompressed {
+    fn new(identity: String) -> Precompressed {
+        use std::io::Write;
+        let mut brotli = Vec::new();
+        {
+            let mut writer = brotli::CompressorWriter::new(&mut brotli, 4096, 11, 22);
+            writer
+                .write_all(identity.as_bytes())
+                .expect("writes to memory");
+        }
+        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gzip.write_all(identity.as_bytes())
+            .expect("writes to memory");
+        Precompressed {
+            gzip: gzip.finish().expect("writes to memory"),
+            brotli,
+            identity,
+        }
+    }
+
+    /// The body in the best encoding `Accept-Encoding` allows (brotli, then gzip).
+    fn response(&self, headers: &HeaderMap) -> Response {
+        let accepted = |name: &str| {
+            headers
+                .get_all(header::ACCEPT_ENCODING)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .any(|part| {
+                    let mut pieces = part.split(';').map(str::trim);
+                    let named = pieces.next() == Some(name);
+                    let quality = pieces
+                        .find_map(|p| p.strip_prefix("q="))
+                        .and_then(|q| q.trim().parse::<f32>().ok())
+                        .unwrap_or(1.0);
+                    named && quality > 0.0
+                })
+        };
+        let (body, encoding) = if accepted("br") {
+            (self.brotli.clone(), Some("br"))
+        } else if accepted("gzip") {
+            (self.gzip.clone(), Some("gzip"))
+        } else {
+            (self.identity.clone().into_bytes(), None)
+        };
+        let mut response = body.into_response();
+        let out = response.headers_mut();
+        out.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+        if let Some(encoding) = encoding {
+            out.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
+        }
+        response
+    }
 }
 
 pub static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| {
@@ -35,9 +98,9 @@ pub static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| {
         &crate::tokens::sha256_hex(loader.as_bytes())[..16]
     );
     Scripts {
-        loader,
+        loader: Precompressed::new(loader),
         loader_etag,
-        survey,
+        survey: Precompressed::new(survey),
         survey_file,
     }
 });
@@ -90,8 +153,8 @@ fn squeeze_line(line: &str) -> String {
     out
 }
 
-fn javascript(body: &str, cache: &'static str) -> Response {
-    let mut response = body.to_owned().into_response();
+fn javascript(script: &Precompressed, request: &HeaderMap, cache: &'static str) -> Response {
+    let mut response = script.response(request);
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
@@ -111,16 +174,20 @@ pub async fn loader(headers: HeaderMap) -> Response {
         response.headers_mut().insert(header::ETAG, etag);
         return response;
     }
-    let mut response = javascript(&scripts.loader, "public, max-age=3600");
+    let mut response = javascript(&scripts.loader, &headers, "public, max-age=3600");
     response.headers_mut().insert(header::ETAG, etag);
     response
 }
 
 /// `GET /w/{file}`: the survey script, by its content hash.
-pub async fn asset(Path(file): Path<String>) -> Response {
+pub async fn asset(Path(file): Path<String>, headers: HeaderMap) -> Response {
     let scripts = &*SCRIPTS;
     if file == scripts.survey_file {
-        javascript(&scripts.survey, "public, max-age=31536000, immutable")
+        javascript(
+            &scripts.survey,
+            &headers,
+            "public, max-age=31536000, immutable",
+        )
     } else {
         StatusCode::NOT_FOUND.into_response()
     }
@@ -133,16 +200,39 @@ pub struct ExitQuery {
     pub lang: Option<String>,
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
+/// The texts the exit window shows, typed: every language must fill each one (a unit test
+/// proves it), and a survey's overrides arrive through the same parser as the widget's.
+#[derive(Debug, Deserialize)]
+pub struct ExitTexts {
+    pub title: String,
+    pub armed: String,
+    pub waiting: String,
+    pub cancel: String,
 }
 
-/// `GET /w/exit`: the window opened when the visitor arms the survey. It says what it is for,
-/// then the loader in it (exit mode) waits for the site's pages to stop answering.
+/// The waiting window, rendered by askama: every value is HTML-escaped by construction (a
+/// hostile per-survey text override stays text).
+#[derive(askama::Template)]
+#[template(path = "exit_window.html")]
+pub struct ExitWindow<'a> {
+    pub lang: &'static str,
+    pub dir: &'static str,
+    pub site_name: &'a str,
+    pub site_key: &'a str,
+    pub texts: ExitTexts,
+}
+
+impl ExitWindow<'_> {
+    pub fn texts_from(map: std::collections::BTreeMap<String, String>) -> Option<ExitTexts> {
+        serde_json::to_value(map)
+            .ok()
+            .and_then(|v| serde_json::from_value(v).ok())
+    }
+}
+
+/// `GET /w/exit`: the small window opened on desktop when the visitor arms the survey. It names
+/// the site, says what it is for and offers Cancel; the loader in it (exit mode) waits for the
+/// site's pages to stop answering, then shows the survey.
 pub async fn exit_window(
     State(store): State<SharedStore>,
     Query(query): Query<ExitQuery>,
@@ -171,33 +261,18 @@ pub async fn exit_window(
         None => site.default_survey.clone(),
     }
     .ok_or(ApiError::NotFound)?;
-    let texts = survey.settings.texts_for(lang, &survey.product_name);
-    let text = |key: &str| escape(texts.get(key).map(String::as_str).unwrap_or_default());
-    let page = format!(
-        r#"<!DOCTYPE html>
-<html lang="{lang}" dir="{dir}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>{title}</title>
-<style>body{{margin:0;padding:24px;background:#f7f8fb;color:#1d2330;font:16px/1.5 system-ui,sans-serif}}main{{max-width:30em;margin:0 auto}}</style>
-</head>
-<body>
-<main id="waiting" role="status">
-<h1>{armed}</h1>
-<p>{waiting}</p>
-</main>
-<script src="/w.js" data-site="{site}" data-exit async></script>
-</body>
-</html>"#,
-        lang = lang.code(),
-        dir = lang.dir(),
-        title = text("title"),
-        armed = text("armed"),
-        waiting = text("waiting"),
-        site = escape(&site.site.site_key),
-    );
+    let texts = ExitWindow::texts_from(survey.settings.texts_for(lang, &survey.product_name))
+        .ok_or_else(|| {
+            ApiError::Internal(anyhow::anyhow!("a language lacks an exit window text"))
+        })?;
+    let page = askama::Template::render(&ExitWindow {
+        lang: lang.code(),
+        dir: lang.dir(),
+        site_name: &site.site.name,
+        site_key: &site.site.site_key,
+        texts,
+    })
+    .map_err(|e| ApiError::Internal(e.into()))?;
     let mut response = Html(page).into_response();
     let out = response.headers_mut();
     out.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -222,12 +297,45 @@ mod tests {
     }
 
     #[test]
+    fn every_language_fills_the_exit_window_and_hostile_texts_stay_text() {
+        for lang in Lang::ALL {
+            let settings = app::domain::SurveySettings::parse_json(
+                r#"{"texts":{"en":{"armed":"<script>alert(1)</script>","cancel":"\" onclick=\"x"}}}"#,
+            )
+            .unwrap();
+            let texts = ExitWindow::texts_from(settings.texts_for(lang, "Shop & <Co>"))
+                .unwrap_or_else(|| panic!("{lang:?} lacks an exit window text"));
+            let page = askama::Template::render(&ExitWindow {
+                lang: lang.code(),
+                dir: lang.dir(),
+                site_name: "Shop & <Co>",
+                site_key: "st_0123456789abcdef0123",
+                texts,
+            })
+            .unwrap();
+            assert!(page.contains(&format!(
+                r#"<html lang="{}" dir="{}">"#,
+                lang.code(),
+                lang.dir()
+            )));
+            assert!(
+                page.contains("Shop &#38; &#60;Co&#62;") || page.contains("Shop &amp; &lt;Co&gt;"),
+                "{page}"
+            );
+            assert!(!page.contains("<script>alert"), "{page}");
+            assert!(!page.contains(r#"" onclick=""#), "{page}");
+            assert!(page.contains(r#"id="farewell-cancel""#));
+        }
+    }
+
+    #[test]
     fn the_loader_points_at_the_hashed_survey_script() {
         let scripts = &*SCRIPTS;
         assert!(scripts
             .loader
+            .identity
             .contains(&format!("/w/{}", scripts.survey_file)));
-        assert!(!scripts.loader.contains("__SURVEY_JS__"));
+        assert!(!scripts.loader.identity.contains("__SURVEY_JS__"));
         assert!(scripts.survey_file.starts_with("survey.") && scripts.survey_file.ends_with(".js"));
     }
 }

@@ -60,13 +60,16 @@
   }
 
   // The exit window: pings the site's tab (its opener) every second; the loader on each page of
-  // the site answers. When the tab is closed, or has gone to another origin (no answer for
+  // the site answers, with the site's respondent id. When the tab is closed, or has gone to another origin (no answer for
   // four seconds, which also covers the gap while one page of the site loads the next), the
   // visitor has left: `leave` opens the survey.
   window.__farewellWatch = function (origin, leave) {
-    var seen = Date.now(), done = false;
+    var seen = Date.now(), done = false, rid;
     window.addEventListener('message', function (e) {
-      if (e.origin == origin && e.data && e.data.farewell == 'pong') seen = Date.now();
+      var m = e.origin == origin && e.data && e.data.farewell;
+      if (m == 'pong') { seen = Date.now(); rid = e.data.rid; }
+      // Un-armed on the site (the pill dismissed): nothing to wait for.
+      if (m == 'cancel') { done = true; clearInterval(tick); window.close(); }
     });
     var tick = setInterval(function () {
       var gone = !window.opener || window.opener.closed;
@@ -74,15 +77,26 @@
       if (!done && (gone || Date.now() - seen > 4e3)) {
         done = true;
         clearInterval(tick);
-        leave();
-        try { window.focus(); } catch (e) {}
+        // The waiting window is small; the survey needs room.
+        try { window.resizeTo(500, 720); window.focus(); } catch (e) {}
+        leave(rid);
       }
     }, 1e3);
   };
 
   function band(score) { return score >= 9 ? 'promoter' : score >= 7 ? 'passive' : 'detractor'; }
 
+  // Only now, with a survey about to open, the server is asked whether this visitor left the
+  // program (page views ask nothing about the visitor). If it cannot be reached, the device's
+  // own choice stands, and the server still refuses an answer from anyone who left.
   window.__farewellSurvey = function (o) {
+    if (o.unsent) return render(o);
+    fetch(o.host + '/api/v1/sites/' + o.site + '/participation', { method: 'POST', body: JSON.stringify({ respondent: o.respondent }), credentials: 'omit' })
+      .then(function (r) { return r.json(); })
+      .then(function (p) { if (p.opted_out) o.left(); else render(o); }, function () { render(o); });
+  };
+
+  function render(o) {
     var s = o.survey, t = s.texts, c = o.config, rtl = c.dir == 'rtl';
     var id = uuid(), key = secret(), opened = Date.now(), score = null, finished = false;
     var event = function (kind) { o.send('impressions', { id: uuid(), survey: s.id, kind: kind, trigger: o.trigger }); };
@@ -114,6 +128,8 @@
         h('p', { role: 'status' }, text)
       );
       card.querySelector('h2').focus();
+      // The exit window's work is done: it closes itself a little later.
+      if (o.exitWindow) setTimeout(function () { window.close(); }, 12e4);
     }
 
     // ---- the 0–10 scale: an APG radio group with a roving tab stop ----
@@ -209,5 +225,5 @@
     if (waiting) waiting.hidden = true;
     (document.body || document.documentElement).appendChild(host);
     radios[0].focus();
-  };
+  }
 })();

@@ -185,7 +185,10 @@ both_backends!(
         let done = stored(&app, uuid).await.unwrap();
         assert_eq!(done.score, 9);
         assert_eq!(done.comment.as_deref(), Some("Quick checkout"));
-        assert_eq!(done.choices["contact"], true, "the contact choice, made after the score");
+        assert_eq!(
+            done.choices["contact"], true,
+            "the contact choice, made after the score"
+        );
         assert_eq!(done.choices["improvement_program"], true);
     }
 );
