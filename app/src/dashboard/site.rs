@@ -5,8 +5,6 @@ use super::charts::{Histogram, SplitChart, TrendChart};
 use super::{one_decimal, signed};
 use crate::error::AppError;
 use crate::nps::{Band, Comparison, Verdict};
-#[cfg(feature = "hydrate")]
-use crate::report::percent_encode;
 use crate::report::{
     rank_segments, Dimension, Granularity, Report, SegmentFilter, Verbatim, ViewParams, MIN_ANSWERS,
 };
@@ -39,13 +37,38 @@ async fn load_report(site_key: String, query: String) -> Result<Report, AppError
     let store = crate::auth::store()?;
     let (membership, site) = member.site(&store, &site_key).await?;
     let pairs = crate::report::parse_query(&query);
-    let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+    // A view without a zone is shown in the viewer's (the cookie every member's page sets).
+    let viewer_zone = viewer_zone().await;
+    let get = |key: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .or_else(|| (key == "tz").then(|| viewer_zone.clone()).flatten())
+    };
     let view = crate::report::build::parse_view(get)?;
     let before = get("before").map(|b| parse_cursor(&b)).transpose()?;
     let mut report =
         crate::report::build::build_report(&store, membership.org_id, site, view, before).await?;
     crate::report::build::localise_times(&mut report.verbatims, &report.view.tz)?;
     Ok(report)
+}
+
+/// The viewer's time zone from their cookie, if it names a known zone (anything else is
+/// ignored, never an error: the cookie is the browser's word, not the viewer's request).
+#[cfg(feature = "ssr")]
+async fn viewer_zone() -> Option<String> {
+    let headers: http::HeaderMap = leptos_axum::extract().await.ok()?;
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            let (name, value) = pair.trim().split_once('=')?;
+            (name == crate::VIEWER_ZONE_COOKIE).then(|| value.trim().to_owned())
+        })
+        .filter(|zone| crate::report::periods::zone(zone).is_ok())
 }
 
 /// `before=<unix ms>_<id>`: where the next page of verbatims starts.
@@ -119,7 +142,6 @@ pub fn SiteDashboardPage() -> impl IntoView {
         },
         |(site_key, search, _)| site_report(site_key, search.trim_start_matches('?').to_string()),
     );
-    adopt_browser_time_zone();
     view! {
         <Title text="Dashboard · Farewell" />
         <main class="page wide">
@@ -138,48 +160,6 @@ pub fn SiteDashboardPage() -> impl IntoView {
             </Suspense>
         </main>
     }
-}
-
-/// A view without a zone is shown in UTC on the server; the browser then switches the URL to
-/// the viewer's own zone once (replacing the history entry), so days start at the viewer's
-/// midnight and the address can be shared as it is.
-fn adopt_browser_time_zone() {
-    #[cfg(feature = "hydrate")]
-    {
-        let location = use_location();
-        let navigate = leptos_router::hooks::use_navigate();
-        Effect::new(move |_| {
-            let search = location.search.get();
-            if search.contains("tz=") {
-                return;
-            }
-            let Some(zone) = browser_zone().filter(|z| z != "UTC") else {
-                return;
-            };
-            let search = search.trim_start_matches('?');
-            let sep = if search.is_empty() { "" } else { "&" };
-            let path = location.pathname.get_untracked();
-            navigate(
-                &format!("{path}?{search}{sep}tz={}", percent_encode(&zone)),
-                leptos_router::NavigateOptions {
-                    replace: true,
-                    ..Default::default()
-                },
-            );
-        });
-    }
-}
-
-/// The IANA zone the browser runs in, e.g. `Europe/Helsinki`.
-#[cfg(feature = "hydrate")]
-fn browser_zone() -> Option<String> {
-    use wasm_bindgen::JsCast;
-    let options = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new())
-        .resolved_options();
-    js_sys::Reflect::get(&options, &"timeZone".into())
-        .ok()
-        .and_then(|z| z.dyn_into::<js_sys::JsString>().ok())
-        .map(String::from)
 }
 
 fn href(site_key: &str, view: &ViewParams) -> String {

@@ -388,3 +388,53 @@ both_backends!(
         );
     }
 );
+
+both_backends!(
+    the_dashboard_is_rendered_in_the_viewers_zone_from_its_cookie,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        let signed_in = app.sign_in(&demo.email, PASSWORD).await;
+        let session = crate::helpers::session_cookie(&signed_in);
+        let session = session.split(';').next().unwrap().to_owned();
+        let page = |path: String, zone: &'static str| {
+            let app = &app;
+            let cookies = format!("{session}; {zone}");
+            async move {
+                let response = new_client()
+                    .get(app.url(&path))
+                    .header("Cookie", cookies)
+                    .send()
+                    .await
+                    .unwrap();
+                (response.status(), response.text().await.unwrap())
+            }
+        };
+        let zone_field = |html: &str| {
+            html.split(r#"name="tz" value=""#)
+                .nth(1)
+                .and_then(|rest| rest.split('"').next())
+                .map(str::to_owned)
+        };
+        let dashboard = format!("/dashboard/{}", demo.site_key);
+        let (status, html) = page(dashboard.clone(), "farewell_tz=Europe/Helsinki").await;
+        assert_eq!(status, 200);
+        assert_eq!(zone_field(&html).as_deref(), Some("Europe/Helsinki"));
+        // A cookie is the browser's word: anything but a known zone is ignored, never a 422.
+        for hostile in [
+            "farewell_tz=Mars/Olympus",
+            "farewell_tz='; DROP TABLE x; --",
+            "farewell_tz=",
+        ] {
+            let (status, html) = page(dashboard.clone(), hostile).await;
+            assert_eq!(status, 200, "{hostile}");
+            assert_eq!(zone_field(&html).as_deref(), Some("UTC"), "{hostile}");
+        }
+        // An explicit zone in the address wins.
+        let (_, html) = page(
+            format!("{dashboard}?tz=Asia%2FTokyo"),
+            "farewell_tz=Europe/Helsinki",
+        )
+        .await;
+        assert_eq!(zone_field(&html).as_deref(), Some("Asia/Tokyo"));
+    }
+);
