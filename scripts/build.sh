@@ -14,50 +14,68 @@ wasm_out=target/wasm32-unknown-unknown/wasm-release/frontend.wasm
 echo "build: server"
 cargo build --quiet -p server $profile_flag
 
-echo "build: browser bundle (wasm)"
-if [ -f target/.wasm-via-debian ]; then
-  RUSTC_BOOTSTRAP=1 RUSTC=/usr/bin/rustc /usr/bin/cargo build --quiet -p frontend --lib \
-    --target wasm32-unknown-unknown --profile wasm-release -Zbuild-std=std,panic_abort
-else
-  cargo build --quiet -p frontend --lib --target wasm32-unknown-unknown --profile wasm-release
-fi
+site_root_files() {
+  mkdir -p "$pkg"
+  cp style/main.css "$pkg/farewell.css"
+  if [ -d public ]; then cp -r public/. "$site/"; fi
+}
 
-mkdir -p "$pkg"
-# wasm-bindgen and wasm-opt take minutes; when the compiled wasm is the one optimised last time
-# (only CSS or server code changed), the optimised files are reused.
-cache=target/wasm-opt-cache
-source_hash=$(sha256sum "$wasm_out" | cut -c1-32)
-if [ -f "$cache/$source_hash.wasm" ] && [ -f "$cache/$source_hash.js" ]; then
-  echo "build: wasm unchanged, reusing its optimised bundle"
-  cp "$cache/$source_hash.wasm" "$pkg/farewell_bg.wasm"
-  cp "$cache/$source_hash.js" "$pkg/farewell.js"
-else
-  wasm-bindgen --target web --no-typescript --out-dir "$pkg" --out-name farewell "$wasm_out"
-  end2end/node_modules/.bin/wasm-opt -Oz \
-    --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-    --enable-mutable-globals --enable-reference-types --enable-multivalue \
-    "$pkg/farewell_bg.wasm" -o "$pkg/farewell_bg.wasm"
-  rm -rf "$cache" && mkdir -p "$cache"
-  cp "$pkg/farewell_bg.wasm" "$cache/$source_hash.wasm"
-  cp "$pkg/farewell.js" "$cache/$source_hash.js"
-fi
-cp style/main.css "$pkg/farewell.css"
-if [ -d public ]; then cp -r public/. "$site/"; fi
-
-# Content-hashed names, cargo-leptos's `hash-files` convention: farewell.<hash>.js, .wasm and
-# .css, listed in hash.txt beside the server binary (where Leptos reads it). Browsers may then
-# keep these files for a year: a new build is a new name.
-rm -f "$pkg"/farewell.*.js "$pkg"/farewell.*.wasm "$pkg"/farewell.*.css "$pkg"/*.br "$pkg"/*.gz
-hash_of() { sha256sum "$1" | cut -c1-16; }
-js_hash=$(hash_of "$pkg/farewell.js")
-wasm_hash=$(hash_of "$pkg/farewell_bg.wasm")
-css_hash=$(hash_of "$pkg/farewell.css")
-mv "$pkg/farewell.js" "$pkg/farewell.$js_hash.js"
-mv "$pkg/farewell_bg.wasm" "$pkg/farewell.$wasm_hash.wasm"
-mv "$pkg/farewell.css" "$pkg/farewell.$css_hash.css"
 bin_dir=target/debug
 [ -n "$profile_flag" ] && bin_dir=target/release
-printf 'js: %s\nwasm: %s\ncss: %s\n' "$js_hash" "$wasm_hash" "$css_hash" | tee "$bin_dir/hash.txt" > "$pkg/hash.txt"
+hash_of() { sha256sum "$1" | cut -c1-16; }
+mkdir -p "$pkg"
+rm -f "$pkg"/farewell*.js "$pkg"/farewell*.wasm "$pkg"/farewell*.css "$pkg"/*.br "$pkg"/*.gz
+
+# One members' bundle in two (app/src/bundles.rs): `farewell` hydrates sign-in, overview and
+# site dashboard; `farewell-admin` the administration pages. Each is named by its content
+# hash, cargo-leptos's `hash-files` convention (farewell.<hash>.js and .wasm), and listed in its
+# hash file beside the server binary, where Leptos reads it: browsers may keep these files for a
+# year, since a new build is a new name.
+bundle() { # output name, frontend feature, hash file
+  local name=$1 feature=$2 hash_file=$3
+  echo "build: browser bundle $name (wasm)"
+  if [ -f target/.wasm-via-debian ]; then
+    RUSTC_BOOTSTRAP=1 RUSTC=/usr/bin/rustc /usr/bin/cargo build --quiet -p frontend --lib --features "$feature" \
+      --target wasm32-unknown-unknown --profile wasm-release -Zbuild-std=std,panic_abort
+  else
+    cargo build --quiet -p frontend --lib --features "$feature" --target wasm32-unknown-unknown --profile wasm-release
+  fi
+  # wasm-bindgen and wasm-opt take minutes; when the compiled wasm is the one optimised last
+  # time (only CSS or server code changed), the optimised files are reused.
+  local cache=target/wasm-opt-cache/$name source_hash
+  source_hash=$(sha256sum "$wasm_out" | cut -c1-32)
+  if [ -f "$cache/$source_hash.wasm" ] && [ -f "$cache/$source_hash.js" ]; then
+    echo "build: $name unchanged, reusing its optimised bundle"
+    cp "$cache/$source_hash.wasm" "$pkg/${name}_bg.wasm"
+    cp "$cache/$source_hash.js" "$pkg/$name.js"
+  else
+    wasm-bindgen --target web --no-typescript --out-dir "$pkg" --out-name "$name" "$wasm_out"
+    end2end/node_modules/.bin/wasm-opt -Oz \
+      --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+      --enable-mutable-globals --enable-reference-types --enable-multivalue \
+      "$pkg/${name}_bg.wasm" -o "$pkg/${name}_bg.wasm"
+    rm -rf "$cache" && mkdir -p "$cache"
+    cp "$pkg/${name}_bg.wasm" "$cache/$source_hash.wasm"
+    cp "$pkg/$name.js" "$cache/$source_hash.js"
+  fi
+  local js_hash wasm_hash
+  js_hash=$(hash_of "$pkg/$name.js")
+  wasm_hash=$(hash_of "$pkg/${name}_bg.wasm")
+  mv "$pkg/$name.js" "$pkg/$name.$js_hash.js"
+  mv "$pkg/${name}_bg.wasm" "$pkg/$name.$wasm_hash.wasm"
+  printf 'js: %s\nwasm: %s\n' "$js_hash" "$wasm_hash" > "$bin_dir/$hash_file"
+  echo "build: $name: wasm $(stat -c %s "$pkg/$name.$wasm_hash.wasm") bytes"
+}
+bundle farewell-admin admin-bundle hash-admin.txt
+bundle farewell members-bundle hash.txt
+cp "$bin_dir/hash-admin.txt" "$pkg/hash-admin.txt"
+
+site_root_files
+css_hash=$(hash_of "$pkg/farewell.css")
+mv "$pkg/farewell.css" "$pkg/farewell.$css_hash.css"
+printf 'css: %s\n' "$css_hash" >> "$bin_dir/hash.txt"
+cp "$bin_dir/hash.txt" "$pkg/hash.txt"
+wasm_hash=$(sed -n 's/^wasm: //p' "$bin_dir/hash.txt")
 
 raw=$(stat -c %s "$pkg/farewell.$wasm_hash.wasm")
 gz=$(gzip -9 -c "$pkg/farewell.$wasm_hash.wasm" | wc -c)

@@ -99,7 +99,7 @@ pub fn ConsentPage() -> impl IntoView {
     view! {
         <Title text="Consent record · Farewell" />
         <main class="page narrow consent-record">
-            <p class="crumbs"><a href="/dashboard">"← Dashboard"</a></p>
+            <p class="crumbs"><a href="/dashboard" rel="external">"← Dashboard"</a></p>
             <Suspense fallback=|| view! { <p>"…"</p> }>
                 {move || Suspend::new(async move {
                     match record.await {
@@ -126,7 +126,7 @@ pub fn ConsentPage() -> impl IntoView {
                                     <dt>"Answer"</dt><dd class="response-id">{r.response_id.to_string()}</dd>
                                     <dt>"Received"</dt><dd>{r.received_at.to_rfc3339()}</dd>
                                     <dt>"Language"</dt><dd>{r.language.clone().unwrap_or_else(|| "not given".into())}</dd>
-                                    <dt>"Notice"</dt><dd class="notice-version"><a href=format!("/notice/{}", r.notice_id)>{format!("Version {} ({})", r.notice_version, r.notice_language)}</a>{format!(", published {}", r.notice_published_at.to_rfc3339())}</dd>
+                                    <dt>"Notice"</dt><dd class="notice-version"><a href=format!("/notice/{}", r.notice_id) rel="external">{format!("Version {} ({})", r.notice_version, r.notice_language)}</a>{format!(", published {}", r.notice_published_at.to_rfc3339())}</dd>
                                     <dt>"SHA-256 of its text"</dt><dd><code class="hash">{r.content_hash.clone()}</code>{if r.hash_verified { " — matches the stored text" } else { " — DOES NOT match the stored text" }}</dd>
                                 </dl>
                                 <h2>"Choices shown and made"</h2>

@@ -15,6 +15,8 @@ pub mod report;
 pub mod share;
 pub mod survey;
 
+mod bundles;
+
 #[cfg(feature = "ssr")]
 pub mod auth;
 #[cfg(feature = "ssr")]
@@ -53,7 +55,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HashedStylesheet options=options.clone() id="leptos" />
                 {visitor.is_none().then(|| view! {
                     <script nonce=leptos::nonce::use_nonce() inner_html=VIEWER_ZONE_SCRIPT></script>
-                    <HydrationScripts options />
+                    <HydrationScripts options=bundles::for_this_page(options) />
                 })}
                 <MetaTags />
             </head>
@@ -117,19 +119,19 @@ pub fn App() -> impl IntoView {
         <Title text="Farewell" />
         <Router>
             <Routes fallback=|| view! { <main class="page"><h1>"Not found"</h1></main> }>
-                <Route path=path!("/") view=Home />
-                <Route path=path!("/s/:site_key") view=survey::SurveyPage ssr=SsrMode::Async />
-                <Route path=path!("/s/:site_key/thanks") view=survey::ThanksPage ssr=SsrMode::Async />
-                <Route path=path!("/notice/:id") view=notice::NoticePage ssr=SsrMode::Async />
-                <Route path=path!("/preferences") view=preferences::PreferencesPage ssr=SsrMode::Async />
-                <Route path=path!("/login") view=dashboard::LoginPage />
-                <Route path=path!("/dashboard") view=dashboard::DashboardPage ssr=SsrMode::Async />
-                <Route path=path!("/dashboard/:site_key") view=dashboard::site::SiteDashboardPage ssr=SsrMode::Async />
-                <Route path=path!("/admin") view=admin::AdminPage ssr=SsrMode::Async />
-                <Route path=path!("/account") view=admin::AccountPage />
-                <Route path=path!("/share/:token") view=share::SharePage ssr=SsrMode::Async />
-                <Route path=path!("/consent/:id") view=consent::ConsentPage ssr=SsrMode::Async />
-                <Route path=path!("/invite/:token") view=admin::InvitePage ssr=SsrMode::Async />
+                <Route path=path!("/") view=bundles::Home />
+                <Route path=path!("/s/:site_key") view=bundles::SurveyPage ssr=SsrMode::Async />
+                <Route path=path!("/s/:site_key/thanks") view=bundles::ThanksPage ssr=SsrMode::Async />
+                <Route path=path!("/notice/:id") view=bundles::NoticePage ssr=SsrMode::Async />
+                <Route path=path!("/preferences") view=bundles::PreferencesPage ssr=SsrMode::Async />
+                <Route path=path!("/login") view=bundles::LoginPage />
+                <Route path=path!("/dashboard") view=bundles::DashboardPage ssr=SsrMode::Async />
+                <Route path=path!("/dashboard/:site_key") view=bundles::SiteDashboardPage ssr=SsrMode::Async />
+                <Route path=path!("/admin") view=bundles::AdminPage ssr=SsrMode::Async />
+                <Route path=path!("/account") view=bundles::AccountPage />
+                <Route path=path!("/share/:token") view=bundles::SharePage ssr=SsrMode::Async />
+                <Route path=path!("/consent/:id") view=bundles::ConsentPage ssr=SsrMode::Async />
+                <Route path=path!("/invite/:token") view=bundles::InvitePage ssr=SsrMode::Async />
             </Routes>
         </Router>
     }
@@ -139,6 +141,7 @@ pub fn App() -> impl IntoView {
 /// on the server, so its presence proves hydration (the end-to-end tests wait for it).
 fn mark_hydrated() {
     Effect::new(|_| {
+        bundles::HYDRATED.store(true, std::sync::atomic::Ordering::Relaxed);
         if let Some(body) = document().body() {
             let _ = body.set_attribute("data-hydrated", "true");
         }
@@ -178,7 +181,7 @@ pub fn not_found_status() {
 }
 
 #[component]
-fn Home() -> impl IntoView {
+pub fn Home() -> impl IntoView {
     view! {
         <main class="page">
             <h1>"Farewell"</h1>

@@ -109,7 +109,7 @@ pub fn AdminPage() -> impl IntoView {
     view! {
         <Title text="Administration · Farewell" />
         <main class="page wide admin">
-            <p class="crumbs"><a href="/dashboard">"← Dashboard"</a>" · "<a href="/account">"Account"</a></p>
+            <p class="crumbs"><a href="/dashboard" rel="external">"← Dashboard"</a>" · "<a href="/account">"Account"</a></p>
             <h1>"Administration"</h1>
             {move || actions.error().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
@@ -244,7 +244,7 @@ fn OrganisationView(org: OrganisationAdmin, base: String, actions: Actions) -> i
         .map(|n| {
             view! {
                 <li>
-                    <a href=format!("/notice/{}", n.id)>{format!("Version {}", n.version)}</a>
+                    <a href=format!("/notice/{}", n.id) rel="external">{format!("Version {}", n.version)}</a>
                     {format!(" ({}) published {}, SHA-256 {}…", n.language, n.published_at.format("%Y-%m-%d"), &n.content_hash[..12.min(n.content_hash.len())])}
                 </li>
             }
@@ -529,7 +529,7 @@ pub fn AccountPage() -> impl IntoView {
     view! {
         <Title text="Account · Farewell" />
         <main class="page narrow">
-            <p class="crumbs"><a href="/dashboard">"← Dashboard"</a></p>
+            <p class="crumbs"><a href="/dashboard" rel="external">"← Dashboard"</a></p>
             <h1>"Account"</h1>
             <h2>"Change password"</h2>
             <ActionForm action=change attr:class="stack">

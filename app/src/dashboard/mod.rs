@@ -147,7 +147,8 @@ pub fn DashboardPage() -> impl IntoView {
         <main class="page">
             <header class="topbar">
                 <h1>"Dashboard"</h1>
-                <nav class="account-links"><a href="/admin">"Administration"</a>" · "<a href="/account">"Account"</a></nav>
+                // Pages of the administration bundle: a full load (app/src/bundles.rs).
+                <nav class="account-links"><a href="/admin" rel="external">"Administration"</a>" · "<a href="/account" rel="external">"Account"</a></nav>
                 <ActionForm action=sign_out>
                     <button type="submit" class="link">"Sign out"</button>
                 </ActionForm>
@@ -232,7 +233,7 @@ fn SiteCard(site: SiteOverview) -> impl IntoView {
     view! {
         <article class="site-card" data-site-key=site.site_key.clone()>
             <h3><a href=format!("/dashboard/{}", site.site_key) class="open-site">{site.name}</a></h3>
-            <p class="hint">"Survey link: "<a href=format!("/s/{}", site.site_key)>{format!("/s/{}", site.site_key)}</a></p>
+            <p class="hint">"Survey link: "<a href=format!("/s/{}", site.site_key) rel="external">{format!("/s/{}", site.site_key)}</a></p>
             {body}
             <dl class="counts funnel">
                 <dt>"Shown"</dt><dd class="shown">{f.shown}</dd>

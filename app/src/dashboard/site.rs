@@ -493,7 +493,7 @@ fn VerbatimItem(
                 <span class=format!("score {}", band.as_str())>{verbatim.score}</span>
                 " "<span class="band">{band.as_str()}</span>
                 " · "<time datetime=verbatim.received_at.to_rfc3339()>{verbatim.local_time.clone()}</time>
-                " · "<a class="consent-link" href=format!("/consent/{}?site={}", verbatim.id, site_key)>"consent record"</a>
+                " · "<a class="consent-link" rel="external" href=format!("/consent/{}?site={}", verbatim.id, site_key)>"consent record"</a>
             </p>
             <blockquote class="comment">{verbatim.comment.clone().unwrap_or_default()}</blockquote>
             <p class="context">{context}</p>

@@ -1,0 +1,76 @@
+// Byte budgets on the wire (compressed, headers included, as Chromium counts them), which do not
+// depend on the machine: a cold visit to a site's dashboard, the members' bundle staying off the
+// administration and back, and a repeat visit downloading no wasm. (The hosted survey's budget
+// is in skeleton.test.mjs; times are for scripts/bench-pages.sh.)
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startFarewell, launchBrowser, watchTransfer, PASSWORD } from './support.mjs';
+
+let app;
+let browser;
+let member;
+
+before(async () => {
+  app = await startFarewell({ responses: 300 });
+  browser = await launchBrowser();
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${app.base}/login`);
+  await page.waitForSelector('body[data-hydrated="true"]');
+  await page.getByLabel('E-mail').fill(app.demo.email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${app.base}/dashboard`);
+  member = await context.storageState();
+  await context.close();
+});
+
+after(async () => {
+  await browser?.close();
+  await app?.stop();
+});
+
+const KB = 1024;
+const list = (t) => t.files.map((f) => `${new URL(f.url).pathname.split('/').pop()} ${f.bytes}`).join(', ');
+
+test('a cold visit to a site dashboard is at most 350 KB, without the administration', async (t) => {
+  const context = await browser.newContext({ storageState: member });
+  const page = await context.newPage();
+  const transfer = await watchTransfer(page);
+  await page.goto(`${app.base}/dashboard/${app.demo.site_key}`);
+  await page.waitForSelector('body[data-hydrated="true"]');
+  await page.waitForLoadState('networkidle');
+  t.diagnostic(`site dashboard, cold: ${transfer.total()} bytes: ${list(transfer)}`);
+  assert.equal(transfer.of(/farewell-admin/).length, 0, 'no administration code');
+  assert.equal(transfer.of(/\.wasm/).length, 1);
+  assert.ok(transfer.total() <= 350 * KB, `${transfer.total()} bytes > 350 KB: ${list(transfer)}`);
+
+  // A repeat visit: the page again, every hashed file from the cache.
+  const again = await watchTransfer(page);
+  await page.reload();
+  await page.waitForSelector('body[data-hydrated="true"]');
+  await page.waitForLoadState('networkidle');
+  t.diagnostic(`site dashboard, warm: ${again.total()} bytes: ${list(again)}`);
+  assert.equal(again.of(/\.wasm|\.js$|\.css$/).filter((f) => f.bytes > 0).length, 0, `downloaded again: ${list(again)}`);
+  await context.close();
+});
+
+test('administration pages load their own bundle, reached by a link from the dashboard', async (t) => {
+  const context = await browser.newContext({ storageState: member });
+  const page = await context.newPage();
+  await page.goto(`${app.base}/dashboard`);
+  await page.waitForSelector('body[data-hydrated="true"]');
+  const transfer = await watchTransfer(page);
+  await page.locator('a[href="/admin"]').first().click();
+  await page.waitForURL(`${app.base}/admin`);
+  await page.waitForSelector('body[data-hydrated="true"]');
+  await page.getByRole('heading', { level: 1 }).first().waitFor();
+  await page.waitForLoadState('networkidle');
+  t.diagnostic(`admin after the dashboard: ${transfer.total()} bytes: ${list(transfer)}`);
+  assert.equal(transfer.of(/farewell-admin\.[0-9a-f]+\.wasm/).length, 1, `the administration bundle: ${list(transfer)}`);
+  // And back: the members' bundle again, from the cache.
+  await page.goBack();
+  await page.waitForURL(`${app.base}/dashboard`, { waitUntil: 'commit' });
+  await page.locator('a.open-site').first().waitFor();
+  await context.close();
+});
