@@ -15,7 +15,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates
     && useradd --system --home /data --create-home farewell
 COPY --from=build /src/target/release/farewell /usr/local/bin/farewell
 # The bundle's hashed file names, read from beside the binary (cargo-leptos's convention).
-COPY --from=build /src/target/release/hash.txt /usr/local/bin/hash.txt
+COPY --from=build /src/target/release/hash.txt /src/target/release/hash-admin.txt /usr/local/bin/
 COPY --from=build /src/target/site /srv/farewell/site
 USER farewell
 WORKDIR /data

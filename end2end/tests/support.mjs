@@ -159,7 +159,7 @@ export async function assertScaleOnOneRow(page, targets, what) {
     const r = el.getBoundingClientRect();
     return { top: Math.round(r.top), left: r.left, right: r.right, width: r.width, height: r.height };
   }));
-  const width = page.viewportSize().width;
+  const width = page.viewportSize()?.width ?? await page.evaluate(() => innerWidth);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - innerWidth);
   if (overflow > 0) throw new Error(`${what} at ${width} px: the page is ${overflow} px wider than the viewport`);
   if (boxes.length !== 11) throw new Error(`${what}: ${boxes.length} targets, not 11`);

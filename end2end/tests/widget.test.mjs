@@ -210,6 +210,7 @@ test('armed exit: the survey waits while the visitor browses and opens when they
   // Leaving the site: the exit window comes forward with the questions.
   await page.goto(elsewhere.origin + '/');
   await exitWindow.getByRole('radiogroup').waitFor({ timeout: 15_000 });
+  await assertScaleOnOneRow(exitWindow, exitWindow.getByRole('radio'), 'exit window');
   await exitWindow.waitForTimeout(READ);
   await exitWindow.getByRole('radio', { name: '9', exact: true }).click();
   await exitWindow.getByLabel('Great! What did you like most?').fill('Quick checkout');

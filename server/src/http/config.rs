@@ -5,6 +5,7 @@
 
 use super::error::ApiError;
 use super::ingest::{read_dto, Ingest};
+use super::precompressed::Precompressed;
 use super::site_cache::SiteCache;
 use super::visitor::{allowed_origin, with_cors};
 use app::domain::{ButtonPosition, SiteKey, Triggers};
@@ -69,11 +70,11 @@ pub struct WidgetSurvey {
 const BROWSER_CACHE: &str = "public, max-age=60, stale-while-revalidate=300";
 const MAX_ENTRIES: usize = 10_000;
 
-/// One site's configuration in one language, as sent: the JSON, its ETag, and the site (its
-/// allowed origins decide each request's CORS answer).
+/// One site's configuration in one language, as sent: the JSON (compressed once, in each
+/// encoding), its ETag, and the site (its allowed origins decide each request's CORS answer).
 pub struct RenderedConfig {
     site: Arc<PublicSite>,
-    body: axum::body::Bytes,
+    body: Precompressed,
     etag: HeaderValue,
 }
 
@@ -105,9 +106,14 @@ impl ConfigCache {
 
     async fn get(&self, key: &SiteKey, lang: Lang) -> StoreResult<Option<Arc<RenderedConfig>>> {
         let id = (key.as_str().to_owned(), lang);
-        if let Some((at, config)) = self.lock().get(&id) {
+        if let Some((at, config)) = self.lock().get_mut(&id) {
             if at.elapsed() < self.ttl {
                 return Ok(config.clone());
+            }
+            // Expired: this request renders it again; the others meanwhile keep the one they
+            // have, rather than all rendering at once (64 connections would be 64 renders).
+            if config.is_some() {
+                *at = Instant::now();
             }
         }
         let config = match self.sites.get(key).await? {
@@ -158,11 +164,11 @@ impl ConfigCache {
             global_cooldown_days: GLOBAL_COOLDOWN_DAYS,
             surveys,
         };
-        let body = serde_json::to_vec(&config).expect("a config always encodes");
-        let etag = format!("\"{}\"", &crate::tokens::sha256_hex(&body)[..16]);
+        let body = serde_json::to_string(&config).expect("a config always encodes");
+        let etag = format!("\"{}\"", &crate::tokens::sha256_hex(body.as_bytes())[..16]);
         Ok(Some(RenderedConfig {
             site,
-            body: body.into(),
+            body: Precompressed::new(body),
             etag: HeaderValue::from_str(&etag).expect("hex etag"),
         }))
     }
@@ -196,7 +202,7 @@ pub async fn widget_config(
     let mut response = if headers.get(header::IF_NONE_MATCH) == Some(&config.etag) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        let mut response = config.body.clone().into_response();
+        let mut response = config.body.response(&headers);
         response.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
@@ -213,11 +219,11 @@ pub async fn widget_config(
     Ok(vary_language(response))
 }
 
-/// The answer depends on the browser's languages as well as its origin.
+/// The answer depends on the browser's languages and encodings as well as its origin.
 fn vary_language(mut response: Response) -> Response {
     response.headers_mut().insert(
         header::VARY,
-        HeaderValue::from_static("Origin, Accept-Language"),
+        HeaderValue::from_static("Origin, Accept-Language, Accept-Encoding"),
     );
     response
 }

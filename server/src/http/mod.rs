@@ -9,6 +9,7 @@ pub mod error;
 pub mod headers;
 pub mod ingest;
 pub mod operations;
+pub mod precompressed;
 pub mod rate_limit;
 pub mod report;
 pub mod sign_in_throttle;

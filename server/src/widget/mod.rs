@@ -3,6 +3,7 @@
 //! waits while the visitor browses and opens the survey when they leave.
 
 use crate::http::error::ApiError;
+use crate::http::precompressed::Precompressed;
 use app::i18n::{negotiate, Lang};
 use app::store::SharedStore;
 use axum::extract::{Path, Query, State};
@@ -22,68 +23,6 @@ pub struct Scripts {
     pub loader_etag: String,
     pub survey: Precompressed,
     pub survey_file: String,
-}
-
-/// One script in each encoding a browser may ask for.
-pub struct Precompressed {
-    pub identity: String,
-    pub brotli: Vec<u8>,
-    pub gzip: Vec<u8>,
-}
-
-impl Precompressed {
-    fn new(identity: String) -> Precompressed {
-        use std::io::Write;
-        let mut brotli = Vec::new();
-        {
-            let mut writer = brotli::CompressorWriter::new(&mut brotli, 4096, 11, 22);
-            writer
-                .write_all(identity.as_bytes())
-                .expect("writes to memory");
-        }
-        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        gzip.write_all(identity.as_bytes())
-            .expect("writes to memory");
-        Precompressed {
-            gzip: gzip.finish().expect("writes to memory"),
-            brotli,
-            identity,
-        }
-    }
-
-    /// The body in the best encoding `Accept-Encoding` allows (brotli, then gzip).
-    fn response(&self, headers: &HeaderMap) -> Response {
-        let accepted = |name: &str| {
-            headers
-                .get_all(header::ACCEPT_ENCODING)
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .flat_map(|v| v.split(','))
-                .any(|part| {
-                    let mut pieces = part.split(';').map(str::trim);
-                    let named = pieces.next() == Some(name);
-                    let quality = pieces
-                        .find_map(|p| p.strip_prefix("q="))
-                        .and_then(|q| q.trim().parse::<f32>().ok())
-                        .unwrap_or(1.0);
-                    named && quality > 0.0
-                })
-        };
-        let (body, encoding) = if accepted("br") {
-            (self.brotli.clone(), Some("br"))
-        } else if accepted("gzip") {
-            (self.gzip.clone(), Some("gzip"))
-        } else {
-            (self.identity.clone().into_bytes(), None)
-        };
-        let mut response = body.into_response();
-        let out = response.headers_mut();
-        out.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
-        if let Some(encoding) = encoding {
-            out.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
-        }
-        response
-    }
 }
 
 pub static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| {

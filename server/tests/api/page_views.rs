@@ -68,6 +68,23 @@ both_backends!(
         assert_eq!(again.headers()["access-control-allow-origin"], SITE_ORIGIN);
         assert_eq!(again.headers()["etag"], etag.as_str());
 
+        // Compressed once per render, sent as the browser asks.
+        for encoding in ["br", "gzip"] {
+            let compressed = app
+                .client
+                .get(app.url(&format!("/api/v1/sites/{}/config?lang=en", demo.site_key)))
+                .header("Origin", SITE_ORIGIN)
+                .header("Accept-Encoding", encoding)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(compressed.headers()["content-encoding"], encoding);
+            assert!(compressed.headers()["vary"]
+                .to_str()
+                .unwrap()
+                .contains("Accept-Encoding"));
+        }
+
         // A change is a new ETag: the old one no longer matches.
         set_title(&app, &demo, "Leaving already?").await;
         let changed = config(&app, &demo.site_key, Some(&etag)).await;
