@@ -13,22 +13,7 @@ conns=${BENCH_CONNECTIONS:-64}
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 cargo build --release --quiet -p server --bin farewell --example bare_json
 bin=target/release/farewell
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  if [ -f "$work/pg/PG_VERSION" ]; then $as_pg pg_ctl -D "$work/pg" -m fast stop >/dev/null 2>&1 || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
-
-# PostgreSQL runs as its own user when we are root.
-pgbin=$(dirname "$(command -v initdb 2>/dev/null || ls /usr/lib/postgresql/*/bin/initdb | tail -1)")
-as_pg=""
-if [ "$(id -u)" = 0 ]; then as_pg="setpriv --reuid=postgres --regid=postgres --init-groups env PATH=$pgbin:$PATH"; chmod 755 "$work"; fi
-export PATH="$pgbin:$PATH"
+source scripts/bench/common.sh
 
 # Busy CPU time of the whole machine (server, wrk, PostgreSQL), in microseconds.
 busy_us() { awk -v hz="$(getconf CLK_TCK)" '/^cpu /{print ($2+$3+$4+$7+$8) * 1e6 / hz}' /proc/stat; }
@@ -47,15 +32,7 @@ wait_port "$bare_port"
 
 printf '%-9s %-15s %9s %8s %8s %9s %9s %11s\n' backend endpoint req/s "p50 ms" "p99 ms" acked stored "cpu µs/req"
 for backend in sqlite postgres; do
-  if [ $backend = sqlite ]; then
-    url="sqlite://$work/bench.db"
-  else
-    pg_port=$(free_port)
-    mkdir -p "$work/pg" && chown -R postgres "$work/pg" 2>/dev/null || true
-    $as_pg initdb -D "$work/pg" -A trust -U postgres --no-sync >/dev/null
-    $as_pg pg_ctl -D "$work/pg" -l "$work/pg/log" -o "-p $pg_port -k $work/pg -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
-    url="postgres://postgres@127.0.0.1:$pg_port/postgres"
-  fi
+  url=$(database_url $backend)
   site=$(DATABASE_URL=$url $bin demo --json --password "benchmark password" | python3 -c 'import json,sys; print(json.load(sys.stdin)["site_key"])')
   port=$(free_port)
   DATABASE_URL=$url RUST_LOG=warn FAREWELL_SITE_RATE=1e9 FAREWELL_CLIENT_RATE=1e9 FAREWELL_CLIENT_BURST=1e9 \
@@ -67,7 +44,7 @@ for backend in sqlite postgres; do
   if [ $backend = sqlite ]; then
     stored=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from responses').fetchone()[0])" "$work/bench.db")
   else
-    stored=$(psql -h 127.0.0.1 -p "$pg_port" -U postgres -tAc 'select count(*) from responses' postgres)
+    stored=$(psql "$url" -tAc 'select count(*) from responses')
   fi
   field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" <<<"$2"; }
   printf '%-9s %-15s %9s %8s %8s %9s %9s %11s\n' $backend "bare axum JSON" "$(field rps "$bare")" "$(field p50 "$bare")" "$(field p99 "$bare")" - - "$(field cpu "$bare")"

@@ -11,20 +11,7 @@ conns=${BENCH_CONNECTIONS:-64}
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 cargo build --release --quiet -p server --bin farewell
 bin=target/release/farewell
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  if [ -f "$work/pg/PG_VERSION" ]; then $as_pg pg_ctl -D "$work/pg" -m fast stop >/dev/null 2>&1 || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
-pgbin=$(dirname "$(command -v initdb 2>/dev/null || ls /usr/lib/postgresql/*/bin/initdb | tail -1)")
-as_pg=""
-if [ "$(id -u)" = 0 ]; then as_pg="setpriv --reuid=postgres --regid=postgres --init-groups env PATH=$pgbin:$PATH"; chmod 755 "$work"; fi
-export PATH="$pgbin:$PATH"
+source scripts/bench/common.sh
 
 run_wrk() { # base-url path -> RESULT line
   # Two seconds first, not counted: the measured run is the steady state, not the first
@@ -36,15 +23,7 @@ field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" <<<"$2"; }
 
 printf '%-9s %-30s %9s %8s %8s %9s\n' backend endpoint req/s "p50 ms" "p99 ms" "non-200"
 for backend in sqlite postgres; do
-  if [ $backend = sqlite ]; then
-    url="sqlite://$work/bench.db"
-  else
-    pg_port=$(free_port)
-    mkdir -p "$work/pg" && chown -R postgres "$work/pg" 2>/dev/null || true
-    $as_pg initdb -D "$work/pg" -A trust -U postgres --no-sync >/dev/null
-    $as_pg pg_ctl -D "$work/pg" -l "$work/pg/log" -o "-p $pg_port -k $work/pg -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
-    url="postgres://postgres@127.0.0.1:$pg_port/postgres"
-  fi
+  url=$(database_url $backend)
   site=$(DATABASE_URL=$url $bin demo --json --password "benchmark password" | python3 -c 'import json,sys; print(json.load(sys.stdin)["site_key"])')
   port=$(free_port)
   DATABASE_URL=$url RUST_LOG=warn $bin --addr "127.0.0.1:$port" serve & pids+=($!)

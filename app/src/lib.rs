@@ -172,6 +172,16 @@ pub fn page_policy() {
 #[cfg(not(feature = "ssr"))]
 pub fn page_policy() {}
 
+/// A form posted by the browser itself (JavaScript off, or a page that loads no wasm), which
+/// expects a page back, not JSON: server functions then answer with a redirect.
+#[cfg(feature = "ssr")]
+pub fn plain_form_post(headers: &http::HeaderMap) -> bool {
+    headers
+        .get(http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"))
+}
+
 /// Marks the HTTP response of a server-rendered page as 404 (a no-op in the browser).
 pub fn not_found_status() {
     #[cfg(feature = "ssr")]

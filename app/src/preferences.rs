@@ -92,10 +92,7 @@ pub async fn set_participation(
     let headers: http::HeaderMap = leptos_axum::extract()
         .await
         .map_err(|_| AppError::Internal)?;
-    let plain_form = headers
-        .get(http::header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/html"));
+    let plain_form = crate::plain_form_post(&headers);
     if plain_form {
         leptos_axum::redirect(&format!("/preferences?site={site}&rid={respondent}"));
     }
@@ -138,10 +135,7 @@ pub async fn erase_my_answers(site: String, rid: String) -> Result<u64, AppError
             let headers: http::HeaderMap = leptos_axum::extract()
                 .await
                 .map_err(|_| AppError::Internal)?;
-            let plain_form = headers
-                .get(http::header::ACCEPT)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.contains("text/html"));
+            let plain_form = crate::plain_form_post(&headers);
             // The page is not hydrated: it comes back saying what happened.
             if plain_form {
                 leptos_axum::redirect(&format!(

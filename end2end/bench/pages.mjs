@@ -3,7 +3,7 @@
 // mobile link of issue 12 (150 ms, 1.6 Mbps down, 750 kbps up) and unthrottled. "Usable" is the
 // page's own signal: a member's page hydrated (body[data-hydrated]), a visitor page enhanced
 // (body[data-enhanced]). It prints figures; it asserts nothing (the budgets are in the suite).
-import { startFarewell, launchBrowser, watchTransfer, PASSWORD } from '../tests/support.mjs';
+import { startFarewell, launchBrowser, watchTransfer, signIn } from '../tests/support.mjs';
 
 const links = {
   slow: { offline: false, latency: 150, downloadThroughput: 1.6e6 / 8, uploadThroughput: 750e3 / 8 },
@@ -15,12 +15,7 @@ const browser = await launchBrowser();
 try {
   const signIn = await browser.newContext();
   const login = await signIn.newPage();
-  await login.goto(`${app.base}/login`);
-  await login.waitForSelector('body[data-hydrated="true"]');
-  await login.getByLabel('E-mail').fill(app.demo.email);
-  await login.getByLabel('Password').fill(PASSWORD);
-  await login.getByRole('button', { name: 'Sign in' }).click();
-  await login.waitForURL(`${app.base}/dashboard`);
+  await signIn(login, app);
   const member = await signIn.storageState();
   await signIn.close();
 

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { startFarewell, launchBrowser, PASSWORD } from './support.mjs';
+import { startFarewell, launchBrowser, signIn } from './support.mjs';
 
 const axeSource = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
@@ -17,12 +17,7 @@ before(async () => {
   browser = await launchBrowser();
   const context = await browser.newContext();
   const page = await context.newPage();
-  await page.goto(`${app.base}/login`);
-  await page.waitForSelector('body[data-hydrated="true"]');
-  await page.getByLabel('E-mail').fill(app.demo.email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(`${app.base}/dashboard`);
+  await signIn(page, app);
   // A share link and an invitation, made by the signed-in owner through their server functions.
   const call = (path, fields) => page.evaluate(async ([path, fields]) => {
     const r = await fetch(path, { method: 'POST', headers: { Accept: 'application/json' }, body: new URLSearchParams(fields) });

@@ -4,7 +4,7 @@
 // is in skeleton.test.mjs; times are for scripts/bench-pages.sh.)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFarewell, launchBrowser, watchTransfer, PASSWORD } from './support.mjs';
+import { startFarewell, launchBrowser, watchTransfer, signIn } from './support.mjs';
 
 let app;
 let browser;
@@ -15,12 +15,7 @@ before(async () => {
   browser = await launchBrowser();
   const context = await browser.newContext();
   const page = await context.newPage();
-  await page.goto(`${app.base}/login`);
-  await page.waitForSelector('body[data-hydrated="true"]');
-  await page.getByLabel('E-mail').fill(app.demo.email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(`${app.base}/dashboard`);
+  await signIn(page, app);
   member = await context.storageState();
   await context.close();
 });

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { startFarewell, launchBrowser, watchErrors, eventually, screenshots, PASSWORD } from './support.mjs';
+import { startFarewell, launchBrowser, watchErrors, eventually, screenshots, signIn as signInAs } from './support.mjs';
 
 let app;
 let browser;
@@ -20,14 +20,7 @@ after(async () => {
   await app?.stop();
 });
 
-async function signIn(page) {
-  await page.goto(`${app.base}/login`);
-  await page.waitForSelector('body[data-hydrated="true"]');
-  await page.getByLabel('E-mail').fill(app.demo.email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(`${app.base}/dashboard`);
-}
+const signIn = (page) => signInAs(page, app);
 
 const text = async (locator) => (await locator.textContent()).trim();
 

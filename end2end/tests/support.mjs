@@ -169,3 +169,13 @@ export async function assertScaleOnOneRow(page, targets, what) {
     if (b.left < 0 || b.right > width) throw new Error(`${what} at ${width} px: ${i} is outside the viewport`);
   }
 }
+
+/// Signs the demo owner in through the login page (hydrated) and waits for the dashboard.
+export async function signIn(page, app) {
+  await page.goto(`${app.base}/login`);
+  await page.waitForSelector('body[data-hydrated="true"]');
+  await page.getByLabel('E-mail').fill(app.demo.email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${app.base}/dashboard`);
+}

@@ -119,10 +119,7 @@ pub async fn submit_answer(
                     "follows the score by amend_answer when an edit secret is sent",
                 )));
             }
-            let plain_form = headers
-                .get(http::header::ACCEPT)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.contains("text/html"));
+            let plain_form = crate::plain_form_post(&headers);
 
             let id = Uuid::parse_str(&id).map_err(|_| AppError::invalid("id", "must be a UUID"))?;
             let survey = Uuid::parse_str(&survey_id)

@@ -36,12 +36,7 @@ async fn answer_aged(
     demo: &farewell::provision::DemoCreated,
     age: Duration,
 ) -> Uuid {
-    let public = app
-        .store
-        .public_site(&crate::helpers::site_key(&demo.site_key))
-        .await
-        .unwrap()
-        .unwrap();
+    let public = app.public_site(&demo.site_key).await;
     let id = Uuid::new_v4();
     let secret = EditSecret::parse("edit_secret", SECRET).unwrap();
     app.store

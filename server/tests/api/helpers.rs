@@ -259,6 +259,15 @@ impl TestApp {
         .expect("seed")
     }
 
+    /// The site behind a key, as the visitor paths see it (its surveys and current notice).
+    pub async fn public_site(&self, key: &str) -> app::store::PublicSite {
+        self.store
+            .public_site(&site_key(key))
+            .await
+            .unwrap()
+            .expect("a known site key")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

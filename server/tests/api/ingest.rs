@@ -182,11 +182,8 @@ both_backends!(
         let demo = app.seed().await;
         let other = app.seed().await;
         let other_survey = app
-            .store
-            .public_site(&crate::helpers::site_key(&other.site_key))
+            .public_site(&other.site_key)
             .await
-            .unwrap()
-            .unwrap()
             .default_survey
             .unwrap();
         let id = Uuid::new_v4();

@@ -56,11 +56,8 @@ both_backends!(
     |app: TestApp| async move {
         let demo = app.seed().await;
         let notice = app
-            .store
-            .public_site(&crate::helpers::site_key(&demo.site_key))
+            .public_site(&demo.site_key)
             .await
-            .unwrap()
-            .unwrap()
             .current_notice
             .unwrap();
         let response = app.get(&format!("/notice/{}", notice.id)).await;
@@ -82,12 +79,7 @@ both_backends!(
     what_answers_refer_to_cannot_be_deleted,
     |app: TestApp| async move {
         let demo = app.seed_with(3).await;
-        let site = app
-            .store
-            .public_site(&crate::helpers::site_key(&demo.site_key))
-            .await
-            .unwrap()
-            .unwrap();
+        let site = app.public_site(&demo.site_key).await;
         let survey = site.default_survey.clone().unwrap().id;
         let deletes = [
             ("surveys", survey),

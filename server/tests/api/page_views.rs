@@ -21,11 +21,8 @@ async fn config(app: &TestApp, site: &str, etag: Option<&str>) -> reqwest::Respo
 
 async fn set_title(app: &TestApp, demo: &farewell::provision::DemoCreated, title: &str) {
     let survey = app
-        .store
-        .public_site(&crate::helpers::site_key(&demo.site_key))
+        .public_site(&demo.site_key)
         .await
-        .unwrap()
-        .unwrap()
         .default_survey
         .unwrap();
     let settings = app::domain::SurveySettings::parse_json(
@@ -141,12 +138,7 @@ both_backends!(
         assert_eq!(json(before).await["opted_out"], false);
         // Left on the preferences page: the next survey is stopped, however long sites and
         // configurations are cached.
-        let site = app
-            .store
-            .public_site(&crate::helpers::site_key(&demo.site_key))
-            .await
-            .unwrap()
-            .unwrap();
+        let site = app.public_site(&demo.site_key).await;
         app.store
             .set_opted_out(site.site.id, rid, true, chrono::Utc::now())
             .await

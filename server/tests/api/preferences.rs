@@ -108,11 +108,8 @@ both_backends!(
     |app: TestApp| async move {
         let demo = app.seed().await;
         let notice = app
-            .store
-            .public_site(&crate::helpers::site_key(&demo.site_key))
+            .public_site(&demo.site_key)
             .await
-            .unwrap()
-            .unwrap()
             .current_notice
             .unwrap();
         let rid = Uuid::new_v4();

@@ -22,12 +22,7 @@ async fn answer(
     email: Option<&str>,
     age_days: i64,
 ) -> Uuid {
-    let public = app
-        .store
-        .public_site(&crate::helpers::site_key(&demo.site_key))
-        .await
-        .unwrap()
-        .unwrap();
+    let public = app.public_site(&demo.site_key).await;
     let id = Uuid::new_v4();
     let r = StoredResponse {
         id,
@@ -595,12 +590,7 @@ both_backends!(
     a_share_link_shows_only_groups_of_at_least_k,
     |app: TestApp| async move {
         let demo = app.seed().await;
-        let public = app
-            .store
-            .public_site(&crate::helpers::site_key(&demo.site_key))
-            .await
-            .unwrap()
-            .unwrap();
+        let public = app.public_site(&demo.site_key).await;
         let mut batch = vec![];
         // Two days ago (UTC, the organisation's zone by default): inside the shared window,
         // which ends with the last day over for longer than the amend window.

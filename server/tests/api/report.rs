@@ -77,12 +77,7 @@ struct Fixture {
 /// on two surveys, with every segment key sometimes missing.
 async fn fill(app: &TestApp, n: usize, seed: u64) -> Fixture {
     let demo = app.seed().await;
-    let public = app
-        .store
-        .public_site(&crate::helpers::site_key(&demo.site_key))
-        .await
-        .unwrap()
-        .unwrap();
+    let public = app.public_site(&demo.site_key).await;
     let notice = public.current_notice.unwrap().id;
     let second = app
         .store

@@ -36,11 +36,8 @@ both_backends!(
                 && html.contains(r#"aria-label="10 — Extremely likely""#)
         );
         let notice = app
-            .store
-            .public_site(&crate::helpers::site_key(&demo.site_key))
+            .public_site(&demo.site_key)
             .await
-            .unwrap()
-            .unwrap()
             .current_notice
             .unwrap();
         assert!(

@@ -144,11 +144,8 @@ both_backends!(
 
         // Per-survey overrides reach the widget.
         let survey = app
-            .store
-            .public_site(&crate::helpers::site_key(&demo.site_key))
+            .public_site(&demo.site_key)
             .await
-            .unwrap()
-            .unwrap()
             .default_survey
             .unwrap();
         let settings = app::domain::SurveySettings::parse_json(r#"{"sample_rate":0.5,"triggers":{"exit_intent":true},"texts":{"en":{"title":"Leaving already?"}}}"#).unwrap();
