@@ -285,6 +285,18 @@ pub struct Texts {
     pub confirm_delete: &'static str,
 }
 
+/// The language a request asks for: `page_lang` (a page's `lang` parameter) first, then its
+/// `Accept-Language` header.
+#[cfg(feature = "ssr")]
+pub fn of_request(page_lang: Option<&str>, headers: &http::HeaderMap) -> Lang {
+    negotiate(
+        page_lang,
+        headers
+            .get(http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    )
+}
+
 /// Picks the language: an explicit page `lang` first, then the `Accept-Language` list in
 /// order of quality, then English.
 pub fn negotiate(page_lang: Option<&str>, accept_language: Option<&str>) -> Lang {

@@ -97,11 +97,7 @@ fn visitor_page() -> Option<i18n::Lang> {
             .find_map(|pair| pair.strip_prefix("lang="))
             .map(str::to_owned)
     });
-    let accept = parts
-        .headers
-        .get(http::header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok());
-    Some(i18n::negotiate(page_lang.as_deref(), accept))
+    Some(i18n::of_request(page_lang.as_deref(), &parts.headers))
 }
 
 #[cfg(not(feature = "ssr"))]

@@ -24,13 +24,7 @@ pub async fn load_notice(id: String, lang: Option<String>) -> Result<NoticeView,
     let headers: http::HeaderMap = leptos_axum::extract()
         .await
         .map_err(|_| AppError::Internal)?;
-    let texts = crate::i18n::negotiate(
-        lang.as_deref(),
-        headers
-            .get(http::header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok()),
-    )
-    .texts();
+    let texts = crate::i18n::of_request(lang.as_deref(), &headers).texts();
     let id = uuid::Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
     let notice = crate::auth::store()?
         .notice_by_id(id)

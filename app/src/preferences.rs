@@ -36,12 +36,7 @@ pub async fn load_preferences(
     let headers: http::HeaderMap = leptos_axum::extract()
         .await
         .map_err(|_| AppError::Internal)?;
-    let lang = crate::i18n::negotiate(
-        lang.as_deref(),
-        headers
-            .get(http::header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok()),
-    );
+    let lang = crate::i18n::of_request(lang.as_deref(), &headers);
     let texts = match &found.default_survey {
         Some(survey) => survey.settings.texts_for(lang, &survey.product_name),
         None => crate::domain::SurveySettings::default().texts_for(lang, &found.site.name),

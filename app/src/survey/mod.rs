@@ -46,12 +46,7 @@ pub async fn load_survey(site_key: String, lang: Option<String>) -> Result<Surve
     let headers: http::HeaderMap = leptos_axum::extract()
         .await
         .map_err(|_| AppError::Internal)?;
-    let lang = crate::i18n::negotiate(
-        lang.as_deref(),
-        headers
-            .get(http::header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok()),
-    );
+    let lang = crate::i18n::of_request(lang.as_deref(), &headers);
     let site = crate::auth::store()?
         .public_site(
             &crate::domain::SiteKey::parse("site", &site_key).map_err(|_| AppError::NotFound)?,
