@@ -20,6 +20,9 @@ pub struct PreferencesView {
     pub lang: String,
     pub dir: String,
     pub texts: BTreeMap<String, String>,
+    /// The page answers an erasure: asked for (`erased` in the address) and true (this
+    /// respondent has no answers left), so a link cannot claim a deletion that did not happen.
+    pub answers_deleted: bool,
 }
 
 #[server(prefix = "/fn", endpoint = "load_preferences")]
@@ -27,6 +30,7 @@ pub async fn load_preferences(
     site: String,
     rid: Option<String>,
     lang: Option<String>,
+    #[server(default)] erased: Option<String>,
 ) -> Result<PreferencesView, AppError> {
     let store = crate::auth::store()?;
     let found = store
@@ -47,6 +51,10 @@ pub async fn load_preferences(
         None => false,
     };
     let gpc = headers.get("sec-gpc").and_then(|v| v.to_str().ok()) == Some("1");
+    let answers_deleted = match (erased, respondent) {
+        (Some(_), Some(r)) => store.respondent_answers(found.site.id, r).await?.is_empty(),
+        _ => false,
+    };
     Ok(PreferencesView {
         site_key: found.site.site_key,
         respondent,
@@ -55,6 +63,7 @@ pub async fn load_preferences(
         lang: lang.code().into(),
         dir: lang.dir().into(),
         texts,
+        answers_deleted,
     })
 }
 
@@ -156,10 +165,11 @@ pub fn PreferencesPage() -> impl IntoView {
                 q.get("site").unwrap_or_default(),
                 q.get("rid"),
                 q.get("lang"),
+                q.get("erased"),
                 change.version().get(),
             )
         },
-        |(site, rid, lang, _)| load_preferences(site, rid, lang),
+        |(site, rid, lang, erased, _)| load_preferences(site, rid, lang, erased),
     );
     view! {
         <Title text="Farewell · preferences" />
@@ -167,10 +177,7 @@ pub fn PreferencesPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p>"…"</p> }>
                 {move || Suspend::new(async move {
                     match view_data.await {
-                        Ok(p) => {
-                            let erased = query.read_untracked().get("erased").is_some();
-                            view! { <PreferencesForm p change erase erased /> }.into_any()
-                        }
+                        Ok(p) => view! { <PreferencesForm p change erase /> }.into_any(),
                         Err(_) => {
                             crate::not_found_status();
                             view! { <h1>"Not found"</h1> }.into_any()
@@ -187,8 +194,6 @@ fn PreferencesForm(
     p: PreferencesView,
     change: ServerAction<SetParticipation>,
     erase: ServerAction<EraseMyAnswers>,
-    /// The page is the answer to an erasure just made.
-    erased: bool,
 ) -> impl IntoView {
     let text = |key: &str| p.texts.get(key).cloned().unwrap_or_default();
     let out = p.opted_out || p.gpc;
@@ -207,6 +212,7 @@ fn PreferencesForm(
         text("confirm_delete"),
     );
     let site_key = p.site_key.clone();
+    let erased = p.answers_deleted;
     let rights = move |rid: Uuid| {
         let deleted = deleted.clone();
         view! {

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startFarewell, launchBrowser, watchErrors, watchTransfer, summary, eventually, assertScaleOnOneRow, screenshots, PASSWORD } from './support.mjs';
+import { startFarewell, launchBrowser, watchErrors, watchTransfer, summary, eventually, assertScaleOnOneRow, signIn, screenshots, PASSWORD } from './support.mjs';
 
 let app;
 let browser;
@@ -123,6 +123,54 @@ test('a member signs in and sees the answers counted on the dashboard', async ()
 
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.waitForURL(`${app.base}/login`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('visitor forms work without wasm: leaving, erasing (asked first) and accepting an invitation', async () => {
+  // A visitor with one answer under a known respondent id.
+  const rid = 'f1e2d3c4-b5a6-4978-8a9b-0c1d2e3f4a5b';
+  const answer = await fetch(`${app.base}/api/v1/responses`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ id: 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d', site: app.demo.site_key, score: 6, respondent: rid }),
+  });
+  assert.equal(answer.status, 201);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await page.goto(`${app.base}/preferences?site=${app.demo.site_key}&rid=${rid}`);
+  assert.equal(await page.locator('script[src*=".wasm"], link[href*=".wasm"]').count(), 0);
+  await page.getByRole('button', { name: "Don't ask me again (leave the improvement program)" }).click();
+  await page.getByText('You have left the improvement program').waitFor();
+  // Erasing asks first; saying no changes nothing.
+  page.once('dialog', (d) => d.dismiss());
+  await page.getByRole('button', { name: 'Delete my answers' }).click();
+  await page.waitForTimeout(500);
+  assert.equal(app.rows(`SELECT count(*) AS n FROM responses WHERE respondent_id = X'${rid.replaceAll('-', '')}'`)[0].n, 1);
+  page.once('dialog', (d) => d.accept());
+  await page.getByRole('button', { name: 'Delete my answers' }).click();
+  await page.getByText('Your answers were deleted.').waitFor();
+  assert.equal(app.rows(`SELECT count(*) AS n FROM responses WHERE respondent_id = X'${rid.replaceAll('-', '')}'`)[0].n, 0);
+  // A link cannot claim a deletion that did not happen.
+  await page.goto(`${app.base}/preferences?site=${app.demo.site_key}&rid=${crypto.randomUUID()}&erased=1`);
+  assert.equal(await page.getByText('Your answers were deleted.').count(), 1, 'a respondent with no answers: true');
+
+  // An invitation, accepted by someone new, on a page with no wasm.
+  const owner = await browser.newContext();
+  const ownerPage = await owner.newPage();
+  await signIn(ownerPage, app);
+  const invite = await ownerPage.evaluate(async (org) => {
+    const r = await fetch('/fn/invite_member', { method: 'POST', headers: { Accept: 'application/json' }, body: new URLSearchParams({ org, role: 'viewer' }) });
+    return r.json();
+  }, app.demo.organisation_id);
+  await owner.close();
+  await page.goto(app.base + invite);
+  await page.getByLabel('E-mail').fill('new.viewer@demo.example');
+  await page.getByLabel('Password (at least 12 characters)').fill('violet kettle harbour 1987 drum');
+  await page.getByRole('button', { name: 'Join' }).click();
+  await page.waitForURL(`${app.base}/dashboard`);
+  assert.deepEqual(errors.filter((e) => !e.startsWith('403')), []);
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -32,6 +32,9 @@
 
   function survey(form) {
     var field = function (name) { return form.elements[name]; };
+    // A new id for this page load: a page restored from history (Back, a reopened tab) must
+    // not reuse the id, and so the answer, of the page it was.
+    if (crypto.randomUUID) field('id').value = crypto.randomUUID();
     var key = secret(), saved = false, score = null, queue = Promise.resolve(null);
     var error = form.querySelector('.error');
     var followUp = form.querySelector('.follow-up');
@@ -80,7 +83,8 @@
       e.preventDefault();
       if (score == null) return;
       var button = form.querySelector('button[type=submit]');
-      var rest = Object.assign({ contact: contact.checked ? 'true' : 'false' }, base);
+      // The score again: a change whose reply was lost is stored now.
+      var rest = Object.assign({ contact: contact.checked ? 'true' : 'false', score: score }, base);
       if (comment.value.trim()) rest.comment = comment.value;
       if (contact.checked) rest.contact_email = email.value;
       button.disabled = true;

@@ -1,13 +1,13 @@
 //! `GET /api/v1/sites/{site_key}/config`: what the widget needs to decide when to show which
-//! survey, in the visitor's language. Public (the site key is in every embed), origin-checked,
-//! the same for every visitor: served from memory and cacheable by browsers and CDNs. One
+//! survey, in the visitor's language. Public (the site key is in every embed), the same for
+//! every visitor and every origin: served from memory and cacheable by browsers and CDNs. One
 //! visitor's opt-out is asked for apart (`participation`), only when a survey is about to open.
 
 use super::error::ApiError;
 use super::ingest::{read_dto, Ingest};
 use super::precompressed::Precompressed;
 use super::site_cache::SiteCache;
-use super::visitor::{allowed_origin, with_cors};
+use super::visitor::with_cors;
 use app::domain::{ButtonPosition, SiteKey, Triggers};
 use app::i18n::{negotiate, Lang};
 use app::store::{PublicSite, SharedStore, StoreResult};
@@ -68,12 +68,11 @@ pub struct WidgetSurvey {
 /// Browsers and CDNs may keep it this long, then revalidate by ETag (a 304 costs no bytes of
 /// body and, within the TTL above, no query).
 const BROWSER_CACHE: &str = "public, max-age=60, stale-while-revalidate=300";
-const MAX_ENTRIES: usize = 10_000;
+pub const MAX_ENTRIES: usize = 10_000;
 
 /// One site's configuration in one language, as sent: the JSON (compressed once, in each
-/// encoding), its ETag, and the site (its allowed origins decide each request's CORS answer).
+/// encoding) and its ETag.
 pub struct RenderedConfig {
-    site: Arc<PublicSite>,
     body: Precompressed,
     etag: HeaderValue,
 }
@@ -121,9 +120,7 @@ impl ConfigCache {
             None => None,
         };
         let mut entries = self.lock();
-        if entries.len() >= MAX_ENTRIES {
-            entries.clear();
-        }
+        evict_when_full(&mut entries);
         entries.insert(id, (Instant::now(), config.clone()));
         Ok(config)
     }
@@ -167,8 +164,7 @@ impl ConfigCache {
         let body = serde_json::to_string(&config).expect("a config always encodes");
         let etag = format!("\"{}\"", &crate::tokens::sha256_hex(body.as_bytes())[..16]);
         Ok(Some(RenderedConfig {
-            site,
-            body: Precompressed::new(body),
+            body: Precompressed::with_quality(body, 9),
             etag: HeaderValue::from_str(&etag).expect("hex etag"),
         }))
     }
@@ -178,7 +174,18 @@ impl ConfigCache {
     }
 }
 
-/// `GET /api/v1/sites/{site_key}/config`: public, origin-checked, cacheable.
+/// Past `MAX_ENTRIES`, unknown keys go first (a flood of made-up keys must not push out the
+/// real sites); only if real ones alone fill it does it start over.
+pub fn evict_when_full<K, V>(entries: &mut HashMap<K, (Instant, Option<V>)>) {
+    if entries.len() >= MAX_ENTRIES {
+        entries.retain(|_, (_, value)| value.is_some());
+    }
+    if entries.len() >= MAX_ENTRIES {
+        entries.clear();
+    }
+}
+
+/// `GET /api/v1/sites/{site_key}/config`: public, cacheable.
 pub async fn widget_config(
     State(ingest): State<Ingest>,
     Path(site_key): Path<String>,
@@ -198,7 +205,6 @@ pub async fn widget_config(
         .get(&site_key, lang)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let origin = allowed_origin(&headers, &config.site.site)?;
     let mut response = if headers.get(header::IF_NONE_MATCH) == Some(&config.etag) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
@@ -215,17 +221,19 @@ pub async fn widget_config(
         header::CACHE_CONTROL,
         HeaderValue::from_static(BROWSER_CACHE),
     );
-    let response = with_cors(origin.as_ref(), response);
-    Ok(vary_language(response))
-}
-
-/// The answer depends on the browser's languages and encodings as well as its origin.
-fn vary_language(mut response: Response) -> Response {
-    response.headers_mut().insert(
-        header::VARY,
-        HeaderValue::from_static("Origin, Accept-Language, Accept-Encoding"),
+    // Public and the same for every origin (texts and triggers, nothing about anyone), so any
+    // page may read it: an answer that varied by Origin could be kept by a CDN that ignores
+    // Vary and served to everyone else. What a page may do for a visitor (answer, ask about
+    // them) is still checked against the site's origins.
+    out.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
     );
-    response
+    out.insert(
+        header::VARY,
+        HeaderValue::from_static("Accept-Language, Accept-Encoding"),
+    );
+    Ok(response)
 }
 
 /// A respondent id in JSON needs far less.
@@ -276,4 +284,21 @@ pub async fn participation(
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flood_of_unknown_keys_does_not_push_out_the_known_sites() {
+        let mut entries: HashMap<String, (Instant, Option<u8>)> = HashMap::new();
+        entries.insert("known".into(), (Instant::now(), Some(1)));
+        for i in 0..MAX_ENTRIES {
+            entries.insert(format!("junk{i}"), (Instant::now(), None));
+        }
+        evict_when_full(&mut entries);
+        assert_eq!(entries.len(), 1);
+        assert!(entries.contains_key("known"));
+    }
 }

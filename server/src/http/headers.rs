@@ -19,7 +19,9 @@ pub struct HeaderPolicy {
 const NOTHING: &str =
     "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
-/// Pages whose URL holds a token or a visitor's id: they send no Referer at all.
+/// Pages whose URL holds a token or a visitor's id: they send no Referer to another origin.
+/// (`same-origin`, not `no-referrer`: their forms post back to Farewell, and a browser posting
+/// from a no-referrer page sends `Origin: null`, which the CSRF check must refuse.)
 fn url_holds_a_secret(path: &str) -> bool {
     [
         "/share/",
@@ -61,7 +63,7 @@ pub async fn protect(State(policy): State<HeaderPolicy>, request: Request, next:
         HeaderValue::from_static("nosniff"),
     );
     let referrer = if url_holds_a_secret(&path) {
-        "no-referrer"
+        "same-origin"
     } else {
         "strict-origin-when-cross-origin"
     };

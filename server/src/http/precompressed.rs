@@ -15,11 +15,18 @@ pub struct Precompressed {
 }
 
 impl Precompressed {
+    /// At brotli's best (11): for bodies made once per process.
     pub fn new(identity: String) -> Precompressed {
+        Precompressed::with_quality(identity, 11)
+    }
+
+    /// `quality` 0–11: lower for bodies made again every few seconds, where 11's few ms of
+    /// CPU per render would add up.
+    pub fn with_quality(identity: String, quality: u32) -> Precompressed {
         use std::io::Write;
         let mut brotli = Vec::new();
         {
-            let mut writer = brotli::CompressorWriter::new(&mut brotli, 4096, 11, 22);
+            let mut writer = brotli::CompressorWriter::new(&mut brotli, 4096, quality, 22);
             writer
                 .write_all(identity.as_bytes())
                 .expect("writes to memory");

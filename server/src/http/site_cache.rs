@@ -9,9 +9,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// Unknown keys are cached too (a flood of them costs no queries); past this many entries the
-/// cache starts over.
-const MAX_ENTRIES: usize = 10_000;
+// Unknown keys are cached too (a flood of them costs no queries), and evicted first when the
+// cache is full (`config::evict_when_full`).
 
 type Entry = (Instant, Option<Arc<PublicSite>>);
 
@@ -38,9 +37,7 @@ impl SiteCache {
         }
         let site = self.store.public_site(site_key).await?.map(Arc::new);
         let mut entries = self.lock();
-        if entries.len() >= MAX_ENTRIES {
-            entries.clear();
-        }
+        super::config::evict_when_full(&mut entries);
         entries.insert(site_key.as_str().to_owned(), (Instant::now(), site.clone()));
         Ok(site)
     }

@@ -133,7 +133,8 @@
     button();
     if (!w) fallback(s);
   }
-  function unarm(s) { set('armed', null); remember(s.id, 'd'); button(); }
+  // The armed survey may have gone from the configuration since: un-arm all the same.
+  function unarm(s) { set('armed', null); s && remember(s.id, 'd'); button(); }
   // Without the exit window (popup blocked), the armed survey opens in the page when the visitor
   // heads out: the pointer leaving the top (desktop), or coming back to a hidden tab (mobile).
   function fallback(s) {
@@ -214,8 +215,9 @@
 
   // Global Privacy Control is an opt-out: the first page that sees it sends the queue with one.
   if (gpc && !get('out', false)) api.optOut(); else flush();
-  // The same for every visitor of the site: cached by the browser, a CDN and the server.
-  fetch(host + '/api/v1/sites/' + site + '/config?lang=' + (document.documentElement.lang || ''), { credentials: 'omit' })
+  // The same for every visitor of the site: cached by the browser, a CDN and the server (sent
+  // without cookies: to another origin, fetch sends none by default).
+  fetch(host + '/api/v1/sites/' + site + '/config?lang=' + (document.documentElement.lang || ''))
     .then(r => r.ok ? r.json() : Promise.reject(r.status))
     .then(c => {
       config = c;

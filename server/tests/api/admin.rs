@@ -522,12 +522,14 @@ both_backends!(
         )
         .await;
         assert!(ok.status().is_success());
+        // The site's origins gate what a page may do for a visitor (here: ask about one).
         let config = |key: String, origin: &'static str| {
             let app = &app;
             async move {
                 new_client()
-                    .get(app.url(&format!("/api/v1/sites/{key}/config")))
+                    .post(app.url(&format!("/api/v1/sites/{key}/participation")))
                     .header("Origin", origin)
+                    .body(serde_json::json!({ "respondent": uuid::Uuid::new_v4() }).to_string())
                     .send()
                     .await
                     .unwrap()
