@@ -72,7 +72,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// the first time and no page fetches its figures twice. Visitor pages set no cookie.
 const VIEWER_ZONE_SCRIPT: &str = "try{var z=Intl.DateTimeFormat().resolvedOptions().timeZone;\
 if(z&&document.cookie.indexOf('farewell_tz='+z)<0)document.cookie='farewell_tz='+z+\
-';path=/;max-age=31536000;samesite=lax'}catch(e){}";
+';path=/;max-age=31536000;samesite=lax'+(location.protocol=='https:'?';secure':'')}catch(e){}";
 
 /// The cookie `VIEWER_ZONE_SCRIPT` sets.
 pub const VIEWER_ZONE_COOKIE: &str = "farewell_tz";
