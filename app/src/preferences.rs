@@ -72,6 +72,7 @@ pub async fn set_participation(
     site: String,
     rid: String,
     opt_out: String,
+    #[server(default)] lang: Option<String>,
 ) -> Result<bool, AppError> {
     let store = crate::auth::store()?;
     let found = store
@@ -98,15 +99,31 @@ pub async fn set_participation(
         .map_err(|_| AppError::Internal)?;
     let plain_form = crate::plain_form_post(&headers);
     if plain_form {
-        leptos_axum::redirect(&format!("/preferences?site={site}&rid={respondent}"));
+        leptos_axum::redirect(&format!(
+            "/preferences?site={site}&rid={respondent}{}",
+            lang_param(lang.as_deref())
+        ));
     }
     Ok(opted_out)
+}
+
+/// The page's language carried through a form post, so the answer comes back in it (only a
+/// language Farewell speaks; anything else is dropped).
+#[cfg(feature = "ssr")]
+fn lang_param(lang: Option<&str>) -> String {
+    lang.and_then(crate::i18n::Lang::from_code)
+        .map(|l| format!("&lang={}", l.code()))
+        .unwrap_or_default()
 }
 
 /// The visitor's right to erasure: deletes every answer this browser's respondent id gave on
 /// the site (with its search entries, tags and aggregate counts). Returns how many.
 #[server(prefix = "/fn", endpoint = "erase_my_answers")]
-pub async fn erase_my_answers(site: String, rid: String) -> Result<u64, AppError> {
+pub async fn erase_my_answers(
+    site: String,
+    rid: String,
+    #[server(default)] lang: Option<String>,
+) -> Result<u64, AppError> {
     crate::error::with_status(
         async {
             let store = crate::auth::store()?;
@@ -143,8 +160,9 @@ pub async fn erase_my_answers(site: String, rid: String) -> Result<u64, AppError
             // The page is not hydrated: it comes back saying what happened.
             if plain_form {
                 leptos_axum::redirect(&format!(
-                    "/preferences?site={}&rid={respondent}&erased={erased}",
-                    found.site.site_key
+                    "/preferences?site={}&rid={respondent}&erased={erased}{}",
+                    found.site.site_key,
+                    lang_param(lang.as_deref())
                 ));
             }
             Ok(erased)
@@ -213,6 +231,7 @@ fn PreferencesForm(
     );
     let site_key = p.site_key.clone();
     let erased = p.answers_deleted;
+    let lang = p.lang.clone();
     let rights = move |rid: Uuid| {
         let deleted = deleted.clone();
         view! {
@@ -226,11 +245,13 @@ fn PreferencesForm(
             <ActionForm action=erase attr:class="erase-answers" attr:data-confirm=confirm_delete.clone()>
                 <input type="hidden" name="site" value=site_key.clone() />
                 <input type="hidden" name="rid" value=rid.to_string() />
+                <input type="hidden" name="lang" value=lang.clone() />
                 <button type="submit" class="danger">{delete.clone()}</button>
             </ActionForm>
             {move || (erased || matches!(erase.value().get(), Some(Ok(_)))).then(|| view! { <p class="ok" role="status">{deleted.clone()}</p> })}
         }
     };
+    let form_lang = p.lang.clone();
     let body = match p.respondent {
         None => view! { <p>{open_from_site}</p> }.into_any(),
         Some(rid) => view! {
@@ -239,6 +260,7 @@ fn PreferencesForm(
                 <ActionForm action=change>
                     <input type="hidden" name="site" value=p.site_key.clone() />
                     <input type="hidden" name="rid" value=rid.to_string() />
+                    <input type="hidden" name="lang" value=form_lang.clone() />
                     <input type="hidden" name="opt_out" value=(!out).to_string() />
                     <button type="submit">{toggle}</button>
                 </ActionForm>

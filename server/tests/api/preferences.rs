@@ -131,3 +131,57 @@ both_backends!(
         );
     }
 );
+
+both_backends!(
+    a_form_post_keeps_the_pages_language,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        let rid = Uuid::new_v4().to_string();
+        let post = |path: &'static str, lang: &'static str| {
+            let app = &app;
+            let fields = vec![
+                ("site", demo.site_key.clone()),
+                ("rid", rid.clone()),
+                ("opt_out", "true".to_string()),
+                ("lang", lang.to_string()),
+            ];
+            async move {
+                let response = app
+                    .client
+                    .post(app.url(path))
+                    .header("Accept", "text/html")
+                    .form(&fields)
+                    .send()
+                    .await
+                    .unwrap();
+                response.headers()["location"].to_str().unwrap().to_owned()
+            }
+        };
+        // The page's forms carry its language.
+        let page = app
+            .page(&format!(
+                "/preferences?site={}&rid={rid}&lang=fi",
+                demo.site_key
+            ))
+            .await;
+        assert_eq!(
+            page.matches(r#"name="lang" value="fi""#).count(),
+            2,
+            "{page}"
+        );
+        let back = post("/fn/set_participation", "fi").await;
+        assert!(back.ends_with("&lang=fi"), "{back}");
+        assert!(app
+            .page(&back)
+            .await
+            .contains("Olet poistunut kehitysohjelmasta"));
+        let erased = post("/fn/erase_my_answers", "ar").await;
+        assert!(
+            erased.contains("&erased=0") && erased.ends_with("&lang=ar"),
+            "{erased}"
+        );
+        // Only a language Farewell speaks travels on; anything else is dropped.
+        let hostile = post("/fn/set_participation", "x\"><script>").await;
+        assert!(!hostile.contains("lang="), "{hostile}");
+    }
+);
