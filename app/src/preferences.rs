@@ -94,26 +94,33 @@ pub async fn set_participation(
             crate::ingest::received_now(),
         )
         .await?;
-    let headers: http::HeaderMap = leptos_axum::extract()
-        .await
-        .map_err(|_| AppError::Internal)?;
-    let plain_form = crate::plain_form_post(&headers);
-    if plain_form {
-        leptos_axum::redirect(&format!(
-            "/preferences?site={site}&rid={respondent}{}",
-            lang_param(lang.as_deref())
-        ));
-    }
+    back_to_the_page(&site, respondent, "", lang.as_deref()).await?;
     Ok(opted_out)
 }
 
-/// The page's language carried through a form post, so the answer comes back in it (only a
-/// language Farewell speaks; anything else is dropped).
+/// After a plain form post (the page loads no wasm), back to the page, which then says what
+/// happened (`extra`), in the page's language (only one Farewell speaks; anything else is
+/// dropped).
 #[cfg(feature = "ssr")]
-fn lang_param(lang: Option<&str>) -> String {
-    lang.and_then(crate::i18n::Lang::from_code)
-        .map(|l| format!("&lang={}", l.code()))
-        .unwrap_or_default()
+async fn back_to_the_page(
+    site: &str,
+    respondent: Uuid,
+    extra: &str,
+    lang: Option<&str>,
+) -> Result<(), AppError> {
+    let headers: http::HeaderMap = leptos_axum::extract()
+        .await
+        .map_err(|_| AppError::Internal)?;
+    if crate::plain_form_post(&headers) {
+        let lang = lang
+            .and_then(crate::i18n::Lang::from_code)
+            .map(|l| format!("&lang={}", l.code()))
+            .unwrap_or_default();
+        leptos_axum::redirect(&format!(
+            "/preferences?site={site}&rid={respondent}{extra}{lang}"
+        ));
+    }
+    Ok(())
 }
 
 /// The visitor's right to erasure: deletes every answer this browser's respondent id gave on
@@ -153,18 +160,14 @@ pub async fn erase_my_answers(
                     at: chrono::Utc::now(),
                 })
                 .await?;
-            let headers: http::HeaderMap = leptos_axum::extract()
-                .await
-                .map_err(|_| AppError::Internal)?;
-            let plain_form = crate::plain_form_post(&headers);
-            // The page is not hydrated: it comes back saying what happened.
-            if plain_form {
-                leptos_axum::redirect(&format!(
-                    "/preferences?site={}&rid={respondent}&erased={erased}{}",
-                    found.site.site_key,
-                    lang_param(lang.as_deref())
-                ));
-            }
+            let erased_param = format!("&erased={erased}");
+            back_to_the_page(
+                &found.site.site_key,
+                respondent,
+                &erased_param,
+                lang.as_deref(),
+            )
+            .await?;
             Ok(erased)
         }
         .await,

@@ -2,14 +2,7 @@
 //! bundle served from files compressed once at build time; small acknowledgements left alone.
 
 use crate::both_backends;
-use crate::helpers::{spawn_app_with, Backend, TestApp};
-
-fn header(r: &reqwest::Response, name: &str) -> String {
-    r.headers()
-        .get(name)
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default()
-}
+use crate::helpers::{header, spawn_app_with, Backend, TestApp};
 
 both_backends!(
     the_loader_is_under_3_kb_on_the_wire_and_pages_are_compressed,

@@ -3,14 +3,7 @@
 //! widget's scripts and exit window still usable from any site.
 
 use crate::both_backends;
-use crate::helpers::{spawn_app_with, Backend, TestApp, PASSWORD};
-
-fn header(r: &reqwest::Response, name: &str) -> String {
-    r.headers()
-        .get(name)
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default()
-}
+use crate::helpers::{header, spawn_app_with, Backend, TestApp, PASSWORD};
 
 both_backends!(
     pages_carry_a_strict_policy_by_nonce,

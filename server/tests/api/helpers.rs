@@ -379,6 +379,14 @@ impl TestApp {
     }
 }
 
+/// A response header as text ("" when absent).
+pub fn header(r: &reqwest::Response, name: &str) -> String {
+    r.headers()
+        .get(name)
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
+}
+
 pub async fn json(response: reqwest::Response) -> Value {
     response.json().await.expect("JSON body")
 }
