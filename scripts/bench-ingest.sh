@@ -36,7 +36,7 @@ for backend in sqlite postgres; do
   site=$(DATABASE_URL=$url $bin demo --json --password "benchmark password" | python3 -c 'import json,sys; print(json.load(sys.stdin)["site_key"])')
   port=$(free_port)
   DATABASE_URL=$url RUST_LOG=warn FAREWELL_SITE_RATE=1e9 FAREWELL_CLIENT_RATE=1e9 FAREWELL_CLIENT_BURST=1e9 \
-    $bin --addr "127.0.0.1:$port" serve & pids+=($!)
+    $bin serve --addr "127.0.0.1:$port" & pids+=($!)
   wait_port "$port"
 
   bare=$(run_wrk "http://127.0.0.1:$bare_port" "$site")

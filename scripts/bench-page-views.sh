@@ -26,7 +26,7 @@ for backend in sqlite postgres; do
   url=$(database_url $backend)
   site=$(DATABASE_URL=$url $bin demo --json --password "benchmark password" | python3 -c 'import json,sys; print(json.load(sys.stdin)["site_key"])')
   port=$(free_port)
-  DATABASE_URL=$url RUST_LOG=warn $bin --addr "127.0.0.1:$port" serve & pids+=($!)
+  DATABASE_URL=$url RUST_LOG=warn $bin serve --addr "127.0.0.1:$port" & pids+=($!)
   wait_port "$port"
   declare -A rps=()
   for endpoint in /healthz /w.js "/api/v1/sites/$site/config?lang=en"; do

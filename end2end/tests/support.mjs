@@ -35,7 +35,7 @@ export async function startFarewell({ origins = [], responses = 0 } = {}) {
   const demo = JSON.parse(
     execFileSync(binary, ['demo', '--json', '--password', PASSWORD, '--responses', String(responses), ...originArgs], { env, encoding: 'utf8' }),
   );
-  const server = spawn(binary, ['--addr', '127.0.0.1:0', 'serve'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const server = spawn(binary, ['serve', '--addr', '127.0.0.1:0'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   const port = await new Promise((ok, fail) => {
     const timer = setTimeout(() => fail(new Error('farewell did not start in 30 s')), 30_000);
     server.on('exit', (code) => fail(new Error(`farewell exited with ${code}`)));

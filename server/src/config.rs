@@ -5,8 +5,15 @@ use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+/// With no subcommand, Farewell serves, and takes `serve`'s flags; each subcommand takes only its
+/// own (and the database, which every one of them uses).
 #[derive(Debug, Parser)]
-#[command(name = "farewell", version, about = "Exit surveys and NPS dashboards")]
+#[command(
+    name = "farewell",
+    version,
+    about = "Exit surveys and NPS dashboards",
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
     /// Where the data lives: sqlite://FILE (embedded, the default) or postgres://…
     #[arg(
@@ -28,7 +35,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the app (the default).
-    Serve,
+    Serve(ServeArgs),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Create a demo organisation with a site, survey, notice, admin and API token.
@@ -80,151 +87,86 @@ pub struct ConfigureSurveyArgs {
 #[derive(Clone, Debug, Args)]
 pub struct ServeArgs {
     /// Address to listen on.
-    #[arg(
-        long,
-        env = "FAREWELL_ADDR",
-        default_value = "127.0.0.1:3000",
-        global = true
-    )]
+    #[arg(long, env = "FAREWELL_ADDR", default_value = "127.0.0.1:3000")]
     pub addr: SocketAddr,
 
     /// Folder with the built browser files (pkg/farewell.js, .wasm, .css).
-    #[arg(
-        long,
-        env = "LEPTOS_SITE_ROOT",
-        default_value = "target/site",
-        global = true
-    )]
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
 
     /// Where people reach Farewell, e.g. https://feedback.example. When it is https, cookies
     /// are `Secure` and responses carry HSTS.
-    #[arg(long, env = "FAREWELL_PUBLIC_URL", global = true)]
+    #[arg(long, env = "FAREWELL_PUBLIC_URL")]
     pub public_url: Option<String>,
 
     /// Mark cookies `Secure`: set this when Farewell is served over TLS (behind a proxy).
-    #[arg(long, env = "FAREWELL_SECURE_COOKIES", global = true)]
+    #[arg(long, env = "FAREWELL_SECURE_COOKIES")]
     pub secure_cookies: bool,
 
     /// Header in which a trusted reverse proxy passes the visitor's country (e.g. CF-IPCountry).
     /// Unset, no country is recorded.
-    #[arg(long, env = "FAREWELL_COUNTRY_HEADER", global = true)]
+    #[arg(long, env = "FAREWELL_COUNTRY_HEADER")]
     pub country_header: Option<String>,
 
     /// Visitor API requests per second allowed per site (bursts of five seconds' worth).
-    #[arg(
-        long,
-        env = "FAREWELL_SITE_RATE",
-        default_value_t = 200.0,
-        global = true
-    )]
+    #[arg(long, env = "FAREWELL_SITE_RATE", default_value_t = 200.0)]
     pub site_rate: f64,
 
     /// Visitor API requests per second allowed per client (by address; a User-Agent never makes a new client).
-    #[arg(
-        long,
-        env = "FAREWELL_CLIENT_RATE",
-        default_value_t = 1.0,
-        global = true
-    )]
+    #[arg(long, env = "FAREWELL_CLIENT_RATE", default_value_t = 1.0)]
     pub client_rate: f64,
 
     /// How many requests a client may send at once before its rate applies.
-    #[arg(
-        long,
-        env = "FAREWELL_CLIENT_BURST",
-        default_value_t = 30.0,
-        global = true
-    )]
+    #[arg(long, env = "FAREWELL_CLIENT_BURST", default_value_t = 30.0)]
     pub client_burst: f64,
 
     /// Take the client address from X-Forwarded-For: set only behind a proxy that sets it.
-    #[arg(long, env = "FAREWELL_TRUST_FORWARDED_FOR", global = true)]
+    #[arg(long, env = "FAREWELL_TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: bool,
 
     /// How often each app server looks for webhook deliveries that are due (milliseconds).
-    #[arg(
-        long,
-        env = "FAREWELL_WEBHOOK_POLL_MS",
-        default_value_t = 1000,
-        global = true
-    )]
+    #[arg(long, env = "FAREWELL_WEBHOOK_POLL_MS", default_value_t = 1000)]
     pub webhook_poll_ms: u64,
 
     /// The first retry waits this long; each next one twice as long, up to an hour.
-    #[arg(
-        long,
-        env = "FAREWELL_WEBHOOK_RETRY_MS",
-        default_value_t = 10_000,
-        global = true
-    )]
+    #[arg(long, env = "FAREWELL_WEBHOOK_RETRY_MS", default_value_t = 10_000)]
     pub webhook_retry_ms: u64,
 
     /// Let webhooks use plain http:// and reach private, loopback and link-local addresses
     /// (receivers inside your own network). Off: only public https:// destinations.
-    #[arg(long, env = "FAREWELL_WEBHOOKS_ALLOW_PRIVATE", global = true)]
+    #[arg(long, env = "FAREWELL_WEBHOOKS_ALLOW_PRIVATE")]
     pub webhooks_allow_private: bool,
 
     /// Group-commit writers on PostgreSQL (SQLite always has one): batches written at once.
-    #[arg(long, env = "FAREWELL_WRITERS", default_value_t = 1, global = true)]
+    #[arg(long, env = "FAREWELL_WRITERS", default_value_t = 1)]
     pub writers: usize,
 
     /// How long after an answer was stored its author may still add to it (minutes, 1 to
     /// 1440). Only a request carrying the answer's edit secret may amend it at all.
-    #[arg(
-        long,
-        env = "FAREWELL_AMEND_WINDOW_MINUTES",
-        default_value_t = 30,
-        global = true
-    )]
+    #[arg(long, env = "FAREWELL_AMEND_WINDOW_MINUTES", default_value_t = 30)]
     pub amend_window_minutes: u32,
 
     /// How long a site and its widget configuration are served from memory before they are
     /// read again: a settings change reaches every app server within this long. 0 reads the
     /// database on every request.
-    #[arg(
-        long,
-        env = "FAREWELL_VISITOR_CACHE_MS",
-        default_value_t = 5000,
-        global = true
-    )]
+    #[arg(long, env = "FAREWELL_VISITOR_CACHE_MS", default_value_t = 5000)]
     pub visitor_cache_ms: u64,
 
     /// The bearer token `/metrics` requires. Unset, `/metrics` is not served.
-    #[arg(
-        long,
-        env = "FAREWELL_METRICS_TOKEN",
-        hide_env_values = true,
-        global = true
-    )]
+    #[arg(long, env = "FAREWELL_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
 
     /// Members are signed out after this many minutes without a request (ASVS L2: 30).
-    #[arg(
-        long,
-        env = "FAREWELL_SESSION_IDLE_MINUTES",
-        default_value_t = 30,
-        global = true
-    )]
+    #[arg(long, env = "FAREWELL_SESSION_IDLE_MINUTES", default_value_t = 30)]
     pub session_idle_minutes: u32,
 
     /// Members sign in again this many hours after signing in, however active (ASVS L2: 12).
-    #[arg(
-        long,
-        env = "FAREWELL_SESSION_MAX_HOURS",
-        default_value_t = 12,
-        global = true
-    )]
+    #[arg(long, env = "FAREWELL_SESSION_MAX_HOURS", default_value_t = 12)]
     pub session_max_hours: u32,
 
     /// How often new answers are counted into the score aggregates, in milliseconds. Reports
     /// are exact either way; counting less often does less work per answer under load.
-    #[arg(
-        long,
-        env = "FAREWELL_COUNT_INTERVAL_MS",
-        default_value_t = 250,
-        global = true
-    )]
+    #[arg(long, env = "FAREWELL_COUNT_INTERVAL_MS", default_value_t = 250)]
     pub count_interval_ms: u64,
 }
 
@@ -291,5 +233,37 @@ impl CreateAdminArgs {
         let password = line.trim_end_matches(['\r', '\n']).to_string();
         anyhow::ensure!(!password.is_empty(), "no password given on standard input");
         Ok(password)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Cli, Command};
+    use clap::Parser;
+
+    #[test]
+    fn each_subcommand_takes_only_its_own_flags() {
+        // The default command serves, with serve's flags.
+        let cli =
+            Cli::try_parse_from(["farewell", "--addr", "127.0.0.1:9", "--writers", "2"]).unwrap();
+        assert_eq!((cli.serve.addr.port(), cli.serve.writers), (9, 2));
+        let cli = Cli::try_parse_from(["farewell", "serve", "--writers", "3"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Serve(s)) if s.writers == 3));
+        // Other commands refuse them, and take the database.
+        for (command, flag) in [
+            ("demo", "--writers"),
+            ("migrate", "--webhook-poll-ms"),
+            ("backup", "--addr"),
+        ] {
+            assert!(
+                Cli::try_parse_from(["farewell", command, flag, "1"]).is_err(),
+                "{command} took {flag}"
+            );
+        }
+        let cli = Cli::try_parse_from(["farewell", "migrate", "--database-url", "sqlite://x.db"])
+            .unwrap();
+        assert_eq!(cli.database_url, "sqlite://x.db");
+        // Serve's flags before another command are refused, not silently ignored.
+        assert!(Cli::try_parse_from(["farewell", "--writers", "2", "migrate"]).is_err());
     }
 }

@@ -12,9 +12,9 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     telemetry::init("info,sqlx=warn,tower_sessions=warn");
     let store = store::connect(&cli.database_url).await?;
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => {
-            let app = Application::build(&cli.serve, store).await?;
+    match cli.command.unwrap_or(Command::Serve(cli.serve)) {
+        Command::Serve(serve) => {
+            let app = Application::build(&serve, store).await?;
             tracing::info!(port = app.port(), "Farewell is listening");
             app.run_until_stopped().await?;
         }

@@ -27,7 +27,7 @@ impl Drop for Server {
 
 fn start_server(database_url: &str, port: u16) -> Server {
     let child = Command::new(env!("CARGO_BIN_EXE_farewell"))
-        .args(["--addr", &format!("127.0.0.1:{port}"), "serve"])
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
         .env("DATABASE_URL", database_url)
         .env("FAREWELL_CLIENT_RATE", "1000000")
         .env("FAREWELL_CLIENT_BURST", "1000000")
