@@ -80,7 +80,15 @@ pub async fn configure_survey(
         .default_survey
         .ok_or_else(|| anyhow::anyhow!("site {site_key} has no survey"))?;
     store
-        .update_survey_settings(site.site.org_id, survey.id, &settings)
+        .update_survey(
+            site.site.org_id,
+            survey.id,
+            &app::store::SurveyUpdate {
+                name: &survey.name,
+                product_name: &survey.product_name,
+                settings: &settings,
+            },
+        )
         .await?;
     Ok(())
 }

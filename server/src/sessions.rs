@@ -31,8 +31,7 @@ impl DatabaseSessions {
             let mut tick = tokio::time::interval(period);
             loop {
                 tick.tick().await;
-                let now = OffsetDateTime::now_utc().unix_timestamp();
-                match store.delete_expired_sessions(now).await {
+                match store.delete_expired_sessions(chrono::Utc::now()).await {
                     Ok(n) if n > 0 => tracing::debug!(deleted = n, "expired sessions removed"),
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
@@ -62,7 +61,8 @@ fn stored(record: &Record) -> session_store::Result<SessionRecord> {
     Ok(SessionRecord {
         data,
         user_id,
-        expires_at: record.expiry_date.unix_timestamp(),
+        expires_at: chrono::DateTime::from_timestamp(record.expiry_date.unix_timestamp(), 0)
+            .ok_or_else(|| session_store::Error::Encode("expiry out of range".into()))?,
     })
 }
 
@@ -95,7 +95,7 @@ impl SessionStore for DatabaseSessions {
             return Ok(None);
         };
         let expiry_date =
-            OffsetDateTime::from_unix_timestamp(stored.expires_at).map_err(backend)?;
+            OffsetDateTime::from_unix_timestamp(stored.expires_at.timestamp()).map_err(backend)?;
         if expiry_date <= OffsetDateTime::now_utc() {
             return Ok(None);
         }

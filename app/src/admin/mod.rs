@@ -240,7 +240,7 @@ pub async fn admin_overview() -> Result<Administration, AppError> {
             let mut sites = vec![];
             for site in store.sites(m.org_id).await? {
                 let surveys = store
-                    .org_site_surveys(m.org_id, site.id)
+                    .surveys(m.org_id, site.id)
                     .await?
                     .into_iter()
                     .map(|s| SurveyAdmin {
@@ -526,7 +526,15 @@ pub async fn update_survey(org: String, form: forms::SurveyForm) -> Result<(), A
             let (name, product, settings) = form.parse()?;
             if !who
                 .store
-                .update_survey(who.org(), survey, &name, &product, &settings)
+                .update_survey(
+                    who.org(),
+                    survey,
+                    &crate::store::SurveyUpdate {
+                        name: &name,
+                        product_name: &product,
+                        settings: &settings,
+                    },
+                )
                 .await?
             {
                 return Err(AppError::NotFound);

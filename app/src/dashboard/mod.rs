@@ -6,6 +6,7 @@ pub mod site;
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::nps::Summary;
+pub use crate::report::Funnel;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
@@ -29,21 +30,6 @@ pub struct SiteOverview {
     /// Band counts only: the browser derives NPS and its interval with the same core.
     pub summary: Summary,
     pub funnel: Funnel,
-}
-
-/// What the widget reported: surveys shown, closed unanswered, and answered.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Funnel {
-    pub shown: u64,
-    pub dismissed: u64,
-    pub answered: u64,
-}
-
-impl Funnel {
-    /// Answered per shown, 0–1; `None` before anything was shown.
-    pub fn response_rate(&self) -> Option<f64> {
-        (self.shown > 0).then(|| self.answered as f64 / self.shown as f64)
-    }
 }
 
 #[server(prefix = "/fn", endpoint = "sign_in")]
@@ -82,7 +68,7 @@ pub async fn dashboard_overview() -> Result<Overview, AppError> {
                     crate::store::TimeRange::all_time(),
                 )
                 .await?;
-            let (shown, dismissed, answered) = store
+            let funnel = store
                 .impression_counts(
                     membership.org_id,
                     site.id,
@@ -93,11 +79,7 @@ pub async fn dashboard_overview() -> Result<Overview, AppError> {
                 name: site.name,
                 site_key: site.site_key,
                 summary: counts.summary(),
-                funnel: Funnel {
-                    shown,
-                    dismissed,
-                    answered,
-                },
+                funnel,
             });
         }
         organisations.push(OrganisationOverview {

@@ -47,7 +47,10 @@ async fn load_report(site_key: String, query: String) -> Result<Report, AppError
             .or_else(|| (key == "tz").then(|| viewer_zone.clone()).flatten())
     };
     let view = crate::report::build::parse_view(get)?;
-    let before = get("before").map(|b| parse_cursor(&b)).transpose()?;
+    let before = get("before")
+        .map(|b| parse_cursor(&b))
+        .transpose()?
+        .map(|(received_at, id)| crate::store::PageEnd { received_at, id });
     let mut report =
         crate::report::build::build_report(&store, membership.org_id, site, view, before).await?;
     crate::report::build::localise_times(&mut report.verbatims, &report.view.tz)?;

@@ -2,7 +2,6 @@
 
 use super::periods::{self, zone};
 use super::{PeriodCounts, Report, SurveyChoice, ViewParams, VERBATIM_PAGE};
-use crate::dashboard::Funnel;
 use crate::error::AppError;
 use crate::nps::ScoreCounts;
 use crate::store::{AnswerFilter, SharedStore, Site, TimeRange, VerbatimQuery};
@@ -37,11 +36,11 @@ pub async fn build_report(
     org: Uuid,
     site: Site,
     view: ViewParams,
-    before: Option<(DateTime<Utc>, Uuid)>,
+    before: Option<crate::store::PageEnd>,
 ) -> Result<Report, AppError> {
     let tz = zone(&view.tz)?;
     let surveys: Vec<SurveyChoice> = store
-        .org_site_surveys(org, site.id)
+        .surveys(org, site.id)
         .await?
         .into_iter()
         .map(|s| SurveyChoice {
@@ -85,7 +84,7 @@ pub async fn build_report(
         .pop()
         .unwrap_or_default();
 
-    let (shown, dismissed, answered) = store.impression_counts(org, site.id, range).await?;
+    let funnel = store.impression_counts(org, site.id, range).await?;
     let segments = store
         .segment_counts(org, site.id, view.survey, view.by, range)
         .await?;
@@ -108,7 +107,12 @@ pub async fn build_report(
         .await?;
     let more_verbatims = verbatims.len() > VERBATIM_PAGE as usize;
     verbatims.truncate(VERBATIM_PAGE as usize);
-    let tags = store.site_tags(org, site.id).await?;
+    let tags = store
+        .site_tags(org, site.id)
+        .await?
+        .into_iter()
+        .map(|t| (t.tag, t.answers))
+        .collect();
     let retention_days = store.retention_days(org).await?;
 
     Ok(Report {
@@ -121,11 +125,7 @@ pub async fn build_report(
         previous_from,
         previous_to,
         previous,
-        funnel: Funnel {
-            shown,
-            dismissed,
-            answered,
-        },
+        funnel,
         segments,
         verbatims,
         more_verbatims,

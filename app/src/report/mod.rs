@@ -479,7 +479,20 @@ pub struct SurveyChoice {
 }
 
 /// The funnel the widget reports for the range.
-pub use crate::dashboard::Funnel;
+/// What the widget reported: surveys shown, closed unanswered, and answered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Funnel {
+    pub shown: u64,
+    pub dismissed: u64,
+    pub answered: u64,
+}
+
+impl Funnel {
+    /// Answered per shown, 0–1; `None` before anything was shown.
+    pub fn response_rate(&self) -> Option<f64> {
+        (self.shown > 0).then(|| self.answered as f64 / self.shown as f64)
+    }
+}
 
 /// Everything one dashboard view shows.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -136,7 +136,7 @@ impl ConfigCache {
         let today = chrono::Utc::now().date_naive();
         let surveys = self
             .store
-            .site_surveys(site.site.id)
+            .surveys(site.site.org_id, site.site.id)
             .await?
             .into_iter()
             .filter(|survey| survey.settings.is_active(today))

@@ -2,6 +2,7 @@
 //! digest of its address (see `client_address`), held in memory only: it is never stored.
 
 use super::error::ApiError;
+use app::store::{PeerSpend, Spend};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -131,7 +132,11 @@ pub fn share(
         loop {
             ticks.tick().await;
             let now = chrono::Utc::now().timestamp();
-            let mine = limiter.take_spent();
+            let mine: Vec<Spend> = limiter
+                .take_spent()
+                .into_iter()
+                .map(|(key, spent)| Spend { key, spent })
+                .collect();
             match store.exchange_spend(me, now, &mine, now - 10).await {
                 Ok(None) => {
                     // One server only: stop recording spend on every request.
@@ -142,7 +147,13 @@ pub fn share(
                     return;
                 }
                 Ok(Some(others)) => {
-                    for (key, server, second, spent) in others {
+                    for PeerSpend {
+                        key,
+                        instance: server,
+                        second,
+                        spent,
+                    } in others
+                    {
                         let seen = applied.entry((key.clone(), server, second)).or_default();
                         if spent > *seen {
                             limiter.deduct(&key, spent - *seen);

@@ -217,7 +217,10 @@ async fn export(
         }
         match page.last() {
             Some(last) if page.len() == EXPORT_PAGE as usize => {
-                s.query.before = Some((last.received_at, last.id));
+                s.query.before = Some(app::store::PageEnd {
+                    received_at: last.received_at,
+                    id: last.id,
+                });
             }
             _ => {
                 s.done = true;

@@ -7,23 +7,33 @@
 
 use app::nps::ScoreCounts;
 use app::report::{Dimension, SegmentCounts};
-use app::store::{quarter_hour, AnswerFilter};
+use app::store::AnswerFilter;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use uuid::Uuid;
 
-/// What an answer is counted under.
-#[derive(Clone, Debug)]
-pub(super) struct AnswerKeys {
+/// Quarter hours since 1970 (UTC): the unit the score aggregates are kept in.
+pub(crate) fn quarter_hour(at: DateTime<Utc>) -> i64 {
+    at.timestamp_millis().div_euclid(900_000)
+}
+
+/// What an answer is counted under, read from the `ANSWER_KEYS` columns.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub(crate) struct AnswerKeys {
     pub org_id: Uuid,
     pub site_id: Uuid,
     pub survey_id: Uuid,
+    #[sqlx(try_from = "crate::store::sql::At")]
     pub received_at: DateTime<Utc>,
+    #[sqlx(try_from = "i16")]
     pub score: u8,
     pub country: Option<String>,
+    #[sqlx(rename = "device_class")]
     pub device: Option<String>,
+    #[sqlx(rename = "browser_family")]
     pub browser: Option<String>,
     pub language: Option<String>,
+    #[sqlx(rename = "page_path")]
     pub page: Option<String>,
     pub trigger: Option<String>,
 }
@@ -43,14 +53,13 @@ impl AnswerKeys {
     }
 }
 
-/// The `responses` columns an answer is counted under, as both backends' `answer_keys_from_row`
-/// read them.
-pub(super) const ANSWER_KEYS: &str =
+/// The `responses` columns an answer is counted under (`AnswerKeys`).
+pub(crate) const ANSWER_KEYS: &str =
     "org_id, site_id, survey_id, received_at, score, country, device_class,
      browser_family, language, page_path, trigger";
 
 /// The column a dimension is stored in, for queries over raw answers.
-pub(super) fn column(dimension: Dimension) -> &'static str {
+pub(crate) fn column(dimension: Dimension) -> &'static str {
     match dimension {
         Dimension::Country => "country",
         Dimension::Device => "device_class",
@@ -63,7 +72,7 @@ pub(super) fn column(dimension: Dimension) -> &'static str {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(super) struct AggregateKey {
+pub(crate) struct AggregateKey {
     pub site_id: Uuid,
     pub dimension: &'static str,
     pub value: String,
@@ -73,7 +82,7 @@ pub(super) struct AggregateKey {
 }
 
 /// Net change per aggregate row: `+1` per answer added, `-1` per answer taken away.
-pub(super) fn deltas<'a>(
+pub(crate) fn deltas<'a>(
     changes: impl IntoIterator<Item = (&'a AnswerKeys, i64)>,
 ) -> Vec<(AggregateKey, [i64; 11])> {
     let mut rows: HashMap<AggregateKey, [i64; 11]> = HashMap::new();
@@ -105,10 +114,10 @@ pub(super) fn deltas<'a>(
 }
 
 /// Rows per upsert statement: 17 parameters each stays far below both backends' limits.
-pub(super) const UPSERT_CHUNK: usize = 500;
+pub(crate) const UPSERT_CHUNK: usize = 500;
 
 /// `s0 = s0 + excluded.s0, …`: the same in SQLite and PostgreSQL.
-pub(super) fn add_excluded() -> String {
+pub(crate) fn add_excluded() -> String {
     (0..11)
         .map(|i| format!("s{i} = response_aggregates.s{i} + excluded.s{i}"))
         .collect::<Vec<_>>()
@@ -116,15 +125,15 @@ pub(super) fn add_excluded() -> String {
 }
 
 /// `SUM(s0), …, SUM(s10)`.
-pub(super) fn sum_columns(prefix: &str) -> String {
+pub(crate) fn sum_columns(prefix: &str) -> String {
     (0..11)
-        .map(|i| format!("SUM({prefix}s{i})"))
+        .map(|i| format!("SUM({prefix}s{i}) AS s{i}"))
         .collect::<Vec<_>>()
         .join(", ")
 }
 
 /// Eleven summed columns → counts (a negative sum would be a bug; it is clamped and logged).
-pub(super) fn counts_from_sums(sums: [i64; 11]) -> app::nps::ScoreCounts {
+pub(crate) fn counts_from_sums(sums: [i64; 11]) -> app::nps::ScoreCounts {
     if sums.iter().any(|s| *s < 0) {
         tracing::error!(?sums, "negative aggregate counts");
     }
@@ -133,7 +142,7 @@ pub(super) fn counts_from_sums(sums: [i64; 11]) -> app::nps::ScoreCounts {
 
 /// Adds answers not counted into the aggregates yet to `period_counts`' result: `buckets` are
 /// the same `[from, to)` quarter-hour pairs the aggregate query used.
-pub(super) fn add_uncounted_to_periods(
+pub(crate) fn add_uncounted_to_periods(
     out: &mut [ScoreCounts],
     uncounted: &[AnswerKeys],
     filter: &AnswerFilter,
@@ -159,7 +168,7 @@ pub(super) fn add_uncounted_to_periods(
 
 /// Adds answers not counted into the aggregates yet to `segment_counts`' result, over the
 /// quarter hours `[from, to)`.
-pub(super) fn add_uncounted_to_segments(
+pub(crate) fn add_uncounted_to_segments(
     segments: Vec<SegmentCounts>,
     uncounted: &[AnswerKeys],
     survey: Option<uuid::Uuid>,

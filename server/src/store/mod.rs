@@ -1,8 +1,12 @@
-//! The storage backends behind `app::store::Store`, one module each. Which one runs is decided
+//! The storage backends behind `app::store::Store`, one folder each (`sqlite/`, `postgres/`),
+//! with a file per role trait named alike in both. What both backends share — statements, row
+//! types, and the methods whose SQL is the same — is in `sql/`. Which backend runs is decided
 //! once, at start-up, by the database URL's scheme.
 
 mod aggregates;
+mod outbox;
 mod postgres;
+mod sql;
 mod sqlite;
 
 pub use postgres::PostgresStore;
@@ -40,7 +44,10 @@ pub const COUNT_SLICE: u32 = 500;
 
 /// Counts waiting answers slice by slice until a slice comes back short (the queue is drained)
 /// or `max_slices` have been counted; returns how many were counted.
-pub async fn count_waiting(store: &dyn app::store::Store, max_slices: usize) -> StoreResult<u64> {
+pub async fn count_waiting(
+    store: &dyn app::store::CountingStore,
+    max_slices: usize,
+) -> StoreResult<u64> {
     let mut counted = 0;
     for _ in 0..max_slices {
         let n = store.count_new_answers(COUNT_SLICE).await?;
@@ -55,29 +62,29 @@ pub async fn count_waiting(store: &dyn app::store::Store, max_slices: usize) -> 
 /// Purged answers stay in the aggregates, so what is waiting to be counted is counted before a
 /// purge (which skips answers still uncounted, in case more arrive meanwhile). Bounded, so a
 /// flood of new answers cannot keep the purge waiting.
-async fn count_before_purging(store: &dyn app::store::Store) -> StoreResult<()> {
+async fn count_before_purging(store: &dyn app::store::CountingStore) -> StoreResult<()> {
     count_waiting(store, 100).await.map(|_| ())
 }
 
 /// SHA-256 of a notice's text: what a consent record points at.
-fn content_hash(body: &str) -> String {
+pub(crate) fn content_hash(body: &str) -> String {
     crate::tokens::sha256_hex(body.as_bytes())
 }
 
-fn new_site_key() -> String {
+pub(crate) fn new_site_key() -> String {
     // 80 random bits: public, but not guessable from another site's key.
     format!("st_{}", crate::tokens::random_hex(10))
 }
 
 /// Maps a driver error, turning unique-constraint violations into `Conflict(what)`.
-fn map_err(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
+pub(crate) fn map_err(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
     move |e| match &e {
         sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(what),
         _ => backend(e),
     }
 }
 
-fn backend(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
+pub(crate) fn backend(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
     match (&e as &dyn std::any::Any).downcast_ref::<sqlx::Error>() {
         Some(driver) if is_unavailable(driver) => StoreError::Unavailable(driver.to_string()),
         _ => StoreError::Backend(Box::new(e)),
@@ -109,20 +116,31 @@ pub fn is_unavailable(e: &sqlx::Error) -> bool {
 }
 
 /// Folds `(score, count)` rows into counts, refusing a score the schema should have refused.
-fn counts_from_rows(rows: Vec<(i64, i64)>) -> StoreResult<ScoreCounts> {
+pub(crate) fn counts_from_rows(rows: Vec<sql::rows::ScoreCountRow>) -> StoreResult<ScoreCounts> {
     let mut counts = ScoreCounts::default();
-    for (score, count) in rows {
-        let score = Score::try_from(score).map_err(backend)?;
-        counts.add_many(score, count as u64);
+    for row in rows {
+        let score = Score::try_from(i64::from(row.score)).map_err(backend)?;
+        counts.add_many(score, row.answers.max(0) as u64);
     }
     Ok(counts)
+}
+
+/// Splits a search into the words a full-text index matches, dropping punctuation (which the
+/// indexes' query languages would otherwise read as operators).
+pub(crate) fn search_words(search: &str) -> Vec<String> {
+    search
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(16)
+        .map(|w| w.to_lowercase())
+        .collect()
 }
 
 /// Whether any webhook exists, re-read at most every few seconds: the ingest path builds event
 /// payloads only when someone can receive them. (A webhook made on another app server starts
 /// receiving within `WEBHOOK_PRESENCE_TTL`.)
 #[derive(Debug, Default)]
-struct WebhookPresence {
+pub(crate) struct WebhookPresence {
     checked: std::sync::Mutex<Option<(std::time::Instant, bool)>>,
 }
 
@@ -130,29 +148,17 @@ const WEBHOOK_PRESENCE_TTL: std::time::Duration = std::time::Duration::from_secs
 
 impl WebhookPresence {
     /// The cached answer, if still fresh.
-    fn fresh(&self) -> Option<bool> {
+    pub(crate) fn fresh(&self) -> Option<bool> {
         let checked = self.checked.lock().unwrap_or_else(|e| e.into_inner());
         checked
             .filter(|(at, _)| at.elapsed() < WEBHOOK_PRESENCE_TTL)
             .map(|(_, any)| any)
     }
 
-    fn set(&self, any: bool) {
+    pub(crate) fn set(&self, any: bool) {
         *self.checked.lock().unwrap_or_else(|e| e.into_inner()) =
             Some((std::time::Instant::now(), any));
     }
-}
-
-/// The outbox rows for a batch's inserted answers, as JSON for one INSERT … SELECT.
-fn outbox_events<'a>(inserted: impl Iterator<Item = &'a app::store::StoredResponse>) -> String {
-    let events: Vec<serde_json::Value> = inserted
-        .flat_map(|r| {
-            app::store::answer_events(r).into_iter().map(move |(event, payload)| {
-                serde_json::json!({"org": r.org_id.simple().to_string(), "event": event, "payload": payload})
-            })
-        })
-        .collect();
-    serde_json::Value::Array(events).to_string()
 }
 
 /// The wait before retry number `attempt` (1-based): base × 2^(attempt−1), at most an hour.
@@ -161,52 +167,10 @@ pub fn retry_delay(base: std::time::Duration, attempt: u32) -> std::time::Durati
     (base * factor).min(std::time::Duration::from_secs(3600))
 }
 
-/// A stored role; anything else is a broken row, reported as a backend failure.
-fn role(text: &str) -> StoreResult<app::domain::Role> {
-    app::domain::Role::parse(text)
-        .ok_or_else(|| backend(sqlx::Error::Decode(format!("role {text}").into())))
-}
-
-/// Tags as one aggregated column (separated by U+001F) → sorted list.
-fn split_tags(joined: Option<String>) -> Vec<String> {
-    let mut tags: Vec<String> = joined
-        .unwrap_or_default()
-        .split('\u{1f}')
-        .filter(|t| !t.is_empty())
-        .map(str::to_owned)
-        .collect();
-    tags.sort();
-    tags
-}
-
-/// Survey settings as stored; a row that no longer parses falls back to the defaults (and says
-/// so) rather than taking the site's widget down.
-fn settings_from_json(raw: &str) -> app::domain::SurveySettings {
-    app::domain::SurveySettings::parse_json(raw).unwrap_or_else(|e| {
-        tracing::warn!(error = %e, "stored survey settings do not parse; using defaults");
-        app::domain::SurveySettings::default()
-    })
-}
-
-/// `(kind, count)` rows → (shown, dismissed, answered).
-fn funnel_from_rows(rows: Vec<(String, i64)>) -> (u64, u64, u64) {
-    let mut funnel = (0, 0, 0);
-    for (kind, count) in rows {
-        let count = count.max(0) as u64;
-        match kind.as_str() {
-            "shown" => funnel.0 += count,
-            "dismissed" => funnel.1 += count,
-            "answered" => funnel.2 += count,
-            _ => {}
-        }
-    }
-    funnel
-}
-
 /// Each answer's outcome, in batch order, from the ids the insert wrote and the `(id, site)` of
 /// stored answers with the batch's ids. An id repeated within a batch is inserted once; its
 /// later copies are duplicates.
-fn outcomes(
+pub(crate) fn outcomes(
     batch: &[app::store::StoredResponse],
     inserted: &[uuid::Uuid],
     existing: &[(uuid::Uuid, uuid::Uuid)],

@@ -69,7 +69,7 @@ struct Ids {
 
 async fn ids(app: &TestApp, demo: &DemoCreated) -> Ids {
     let org = demo.organisation_id;
-    let survey = app.store.org_site_surveys(org, demo.site_id).await.unwrap()[0].id;
+    let survey = app.store.surveys(org, demo.site_id).await.unwrap()[0].id;
     let token = app.store.api_tokens(org).await.unwrap()[0].id;
     let (_, hash) = app::tokens::new_invitation_token();
     let owner = app.store.members(org).await.unwrap()[0].user_id;
@@ -590,7 +590,7 @@ both_backends!(
         );
         let survey = &app
             .store
-            .org_site_surveys(demo.organisation_id, demo.site_id)
+            .surveys(demo.organisation_id, demo.site_id)
             .await
             .unwrap()[0];
         assert_eq!(survey.settings.sample_rate, 0.5);
@@ -753,10 +753,11 @@ both_backends!(a_member_changes_their_password, |app: TestApp| async move {
     );
 });
 
-type SessionRow = (String, String, i64);
+/// A session row as stored, its expiry as text so one type holds either backend's.
+type SessionRow = (String, String, String);
 
 async fn session_rows(app: &TestApp) -> Vec<SessionRow> {
-    let sql = "SELECT id_hash, data, expires_at FROM sessions";
+    let sql = "SELECT id_hash, data, CAST(expires_at AS TEXT) FROM sessions";
     match app.backend() {
         crate::helpers::Backend::Sqlite => sqlx::query_as(sql)
             .fetch_all(&mut app.raw_sqlite().await)
@@ -773,12 +774,12 @@ async fn restore_session_rows(app: &TestApp, rows: &[SessionRow]) {
     for (id, data, expires) in rows {
         match app.backend() {
             crate::helpers::Backend::Sqlite => {
-                sqlx::query("INSERT INTO sessions (id_hash, data, expires_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
+                sqlx::query("INSERT INTO sessions (id_hash, data, expires_at) VALUES (?, ?, CAST(? AS INTEGER)) ON CONFLICT DO NOTHING")
                     .bind(id).bind(data).bind(expires)
                     .execute(&mut app.raw_sqlite().await).await.unwrap();
             }
             crate::helpers::Backend::Postgres => {
-                sqlx::query("INSERT INTO sessions (id_hash, data, expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                sqlx::query("INSERT INTO sessions (id_hash, data, expires_at) VALUES ($1, $2, $3::timestamptz) ON CONFLICT DO NOTHING")
                     .bind(id).bind(data).bind(expires)
                     .execute(&mut app.raw_postgres().await).await.unwrap();
             }

@@ -31,7 +31,15 @@ async fn set_title(app: &TestApp, demo: &farewell::provision::DemoCreated, title
     .unwrap();
     assert!(app
         .store
-        .update_survey_settings(demo.organisation_id, survey.id, &settings)
+        .update_survey(
+            demo.organisation_id,
+            survey.id,
+            &app::store::SurveyUpdate {
+                name: &survey.name,
+                product_name: &survey.product_name,
+                settings: &settings,
+            },
+        )
         .await
         .unwrap());
 }

@@ -152,7 +152,15 @@ both_backends!(
         let settings = app::domain::SurveySettings::parse_json(r#"{"sample_rate":0.5,"triggers":{"exit_intent":true},"texts":{"en":{"title":"Leaving already?"}}}"#).unwrap();
         assert!(app
             .store
-            .update_survey_settings(demo.organisation_id, survey.id, &settings)
+            .update_survey(
+                demo.organisation_id,
+                survey.id,
+                &app::store::SurveyUpdate {
+                    name: &survey.name,
+                    product_name: &survey.product_name,
+                    settings: &settings,
+                },
+            )
             .await
             .unwrap());
         let en = json(
@@ -312,7 +320,11 @@ both_backends!(
             "leaving an e-mail records the contact choice"
         );
         assert_eq!(row.page_path.as_deref(), Some("/cart"));
-        let (shown, dismissed, answered) = app
+        let app::report::Funnel {
+            shown,
+            dismissed,
+            answered,
+        } = app
             .store
             .impression_counts(
                 demo.organisation_id,

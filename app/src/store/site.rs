@@ -1,0 +1,98 @@
+//! An organisation's sites, their surveys and its privacy notices.
+
+use super::StoreResult;
+use crate::domain::SurveySettings;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Site {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub name: String,
+    /// Public: it is in every embed snippet.
+    pub site_key: String,
+    pub allowed_origins: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Survey {
+    pub id: Uuid,
+    pub site_id: Uuid,
+    pub name: String,
+    pub product_name: String,
+    pub settings: SurveySettings,
+}
+
+/// One published version of an organisation's privacy notice. Immutable once written: the
+/// databases refuse updates and deletes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NoticeVersion {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub version: u32,
+    pub language: String,
+    pub body: String,
+    /// SHA-256 of the body, hex: proof of exactly which text a respondent was shown.
+    pub content_hash: String,
+    pub published_at: DateTime<Utc>,
+}
+
+/// What an update of a survey sets: all of it, so no half-edited survey is ever stored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SurveyUpdate<'a> {
+    pub name: &'a str,
+    pub product_name: &'a str,
+    pub settings: &'a SurveySettings,
+}
+
+#[async_trait]
+pub trait SiteStore: Send + Sync + 'static {
+    async fn create_site(
+        &self,
+        org: Uuid,
+        name: &str,
+        allowed_origins: &[String],
+    ) -> StoreResult<Site>;
+    async fn sites(&self, org: Uuid) -> StoreResult<Vec<Site>>;
+    async fn site_by_key(
+        &self,
+        org: Uuid,
+        site_key: &crate::domain::SiteKey,
+    ) -> StoreResult<Option<Site>>;
+    async fn update_site(
+        &self,
+        org: Uuid,
+        site: Uuid,
+        name: &str,
+        allowed_origins: &[String],
+    ) -> StoreResult<bool>;
+    /// A new public key for the site; the old one stops working at once.
+    async fn rotate_site_key(&self, org: Uuid, site: Uuid) -> StoreResult<Option<String>>;
+    async fn create_survey(
+        &self,
+        org: Uuid,
+        site: Uuid,
+        name: &str,
+        product_name: &str,
+    ) -> StoreResult<Survey>;
+    /// A site's surveys, oldest first (the first is the site's default).
+    async fn surveys(&self, org: Uuid, site: Uuid) -> StoreResult<Vec<Survey>>;
+    /// `false` if the organisation has no such survey.
+    async fn update_survey(
+        &self,
+        org: Uuid,
+        survey: Uuid,
+        update: &SurveyUpdate<'_>,
+    ) -> StoreResult<bool>;
+    /// Appends the next version of the organisation's notice.
+    async fn publish_notice(
+        &self,
+        org: Uuid,
+        language: &str,
+        body: &str,
+    ) -> StoreResult<NoticeVersion>;
+    /// Every published version, newest first.
+    async fn notices(&self, org: Uuid) -> StoreResult<Vec<NoticeVersion>>;
+}

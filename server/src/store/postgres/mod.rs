@@ -1,0 +1,121 @@
+//! The backend for scale: many stateless app servers on one PostgreSQL. Time columns are
+//! `timestamptz`.
+//!
+//! One file per role trait, named as in `sqlite/`; each expands the role's shared methods
+//! (`sql/`) and adds only those whose SQL is PostgreSQL's own.
+
+mod access;
+mod account;
+mod audit;
+mod cluster;
+mod counting;
+mod privacy;
+mod report;
+mod session;
+mod site;
+mod visitor;
+mod webhook;
+
+use super::aggregates::{AnswerKeys, ANSWER_KEYS};
+use super::backend;
+use app::store::StoreResult;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::{PgConnection, PgPool, Postgres};
+use std::time::Duration;
+use uuid::Uuid;
+
+#[derive(Clone, Debug)]
+pub struct PostgresStore {
+    pool: PgPool,
+    webhooks: std::sync::Arc<super::WebhookPresence>,
+}
+
+impl PostgresStore {
+    pub async fn connect(url: &str) -> Result<PostgresStore, sqlx::Error> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await?;
+        sqlx::migrate!("../migrations/postgres").run(&pool).await?;
+        Ok(PostgresStore {
+            pool,
+            webhooks: Default::default(),
+        })
+    }
+
+    /// What orders rows as they were inserted, where times tie (rows of consent changes are
+    /// never updated, so their physical order is their insertion order).
+    const INSERTION_ORDER: &'static str = "ctid";
+
+    /// A transaction that will write; row locks and unique constraints do the rest.
+    async fn write_transaction(&self) -> StoreResult<sqlx::Transaction<'static, Postgres>> {
+        self.pool.begin().await.map_err(backend)
+    }
+
+    /// A read-only transaction with one snapshot for all its statements: the aggregates and the
+    /// answers not counted into them yet are read as of the same moment.
+    async fn read_snapshot(&self) -> StoreResult<sqlx::Transaction<'static, Postgres>> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        Ok(tx)
+    }
+
+    /// Comment search through the stored tsvector.
+    fn push_comment_search(sql: &mut sqlx::QueryBuilder<'_, Postgres>, words: &[String]) {
+        sql.push(
+            " AND r.comment_search IS NOT NULL
+              AND r.comment_search @@ plainto_tsquery('simple', ",
+        )
+        .push_bind(words.join(" "))
+        .push(")");
+    }
+
+    /// A site's answers that are not counted into the aggregates yet: few, since the counting
+    /// task runs several times a second. Read in the caller's snapshot, beside the aggregates;
+    /// looked up by primary key from the short queue, never by walking the site's answers.
+    async fn uncounted_keys(
+        conn: &mut PgConnection,
+        org: Uuid,
+        site: Uuid,
+    ) -> StoreResult<Vec<AnswerKeys>> {
+        sqlx::query_as(&format!(
+            "SELECT {ANSWER_KEYS} FROM responses
+             WHERE id = ANY (ARRAY (SELECT response_id FROM uncounted_answers))
+               AND org_id = $1 AND site_id = $2"
+        ))
+        .bind(org)
+        .bind(site)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(backend)
+    }
+
+    /// Queues webhook deliveries for new answers' events (`outbox::events`), one per webhook of
+    /// the answer's organisation that takes the event. PostgreSQL reads the JSON as records.
+    async fn insert_outbox(
+        conn: &mut PgConnection,
+        events: &str,
+        now: super::sql::At,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO webhook_deliveries
+                 (id, webhook_id, org_id, event, payload, created_at, attempts, next_attempt_at)
+             SELECT gen_random_uuid(), w.id, w.org_id, e.event, e.payload, $1, 0, $1
+             FROM jsonb_to_recordset($2::jsonb) AS e (org uuid, event text, payload text)
+             JOIN webhooks w ON w.org_id = e.org AND w.revoked_at IS NULL
+              AND e.event = ANY (string_to_array(w.events, ','))",
+        )
+        .bind(now)
+        .bind(events)
+        .execute(&mut *conn)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+}
+
+super::sql::store_helpers!(PostgresStore, PgConnection);

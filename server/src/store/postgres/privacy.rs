@@ -1,0 +1,66 @@
+//! `PrivacyStore` on PostgreSQL: ids go as one array, and purging skips rows another app server
+//! holds.
+
+crate::store::sql::privacy_store!(super::PostgresStore {
+    async fn erase_answers(&self, org: Uuid, ids: &[Uuid]) -> StoreResult<u64> {
+        let mut tx = self.write_transaction().await?;
+        // Answers not counted yet only leave the queue; counted ones are subtracted. A count
+        // that has claimed one of them holds its queue row: this waits for that count to
+        // commit, and then finds the answer counted.
+        let uncounted: std::collections::HashSet<Uuid> = sqlx::query_scalar(
+            "DELETE FROM uncounted_answers WHERE response_id IN
+                 (SELECT id FROM responses WHERE org_id = $1 AND id = ANY($2))
+             RETURNING response_id",
+        )
+        .bind(org)
+        .bind(ids)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(backend)?
+        .into_iter()
+        .collect();
+        // The search vector goes with the row; tags go by ON DELETE CASCADE.
+        let rows = sqlx::query(&format!(
+            "DELETE FROM responses WHERE org_id = $1 AND id = ANY($2) RETURNING id, {ANSWER_KEYS}"
+        ))
+        .bind(org)
+        .bind(ids)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(backend)?;
+        let mut counted = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let id: Uuid = row.try_get("id").map_err(backend)?;
+            if !uncounted.contains(&id) {
+                counted.push(<AnswerKeys as sqlx::FromRow<_>>::from_row(row).map_err(backend)?);
+            }
+        }
+        Self::apply_deltas(&mut tx, &deltas(counted.iter().map(|k| (k, -1)))).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(rows.len() as u64)
+    }
+
+    async fn purge_expired(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+        crate::store::count_before_purging(self).await?;
+        let mut purged = 0;
+        // In slices, so no transaction grows large; SKIP LOCKED lets app servers purge together.
+        loop {
+            let done = sqlx::query(
+                "DELETE FROM responses WHERE id IN (
+                     SELECT r.id FROM responses r JOIN organisations o ON o.id = r.org_id
+                     WHERE o.retention_days IS NOT NULL
+                       AND r.received_at < $1 - make_interval(days => o.retention_days)
+                       AND NOT EXISTS (SELECT 1 FROM uncounted_answers u WHERE u.response_id = r.id)
+                     LIMIT 5000 FOR UPDATE OF r SKIP LOCKED)",
+            )
+            .bind(At(now))
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+            purged += done.rows_affected();
+            if done.rows_affected() < 5000 {
+                return Ok(purged);
+            }
+        }
+    }
+});

@@ -1,0 +1,148 @@
+//! `VisitorStore` on PostgreSQL: a batch of answers is one statement over arrays (`UNNEST`),
+//! and an amendment locks its row.
+
+/// An answer found for amending: what it is counted under, and its consent as stored.
+#[derive(sqlx::FromRow)]
+struct Amendable {
+    #[sqlx(flatten)]
+    keys: crate::store::aggregates::AnswerKeys,
+    consent_choices: sqlx::types::Json<app::domain::ConsentChoices>,
+}
+
+crate::store::sql::visitor_store!(super::PostgresStore {
+    async fn insert_responses(&self, batch: &[StoredResponse]) -> StoreResult<Vec<InsertOutcome>> {
+        // One statement for the whole batch: a round trip per answer would cap throughput at
+        // the network's latency. Answers of opted-out respondents are filtered in the same
+        // statement, so an opt-out and an answer can never interleave.
+        let column =
+            |f: &dyn Fn(&StoredResponse) -> Option<String>| batch.iter().map(f).collect::<Vec<_>>();
+        let ids: Vec<Uuid> = batch.iter().map(|r| r.id).collect();
+        let mut choices = Vec::with_capacity(batch.len());
+        for r in batch {
+            choices.push(serde_json::to_string(&r.choices).map_err(backend)?);
+        }
+        let mut tx = self.write_transaction().await?;
+        let inserted: Vec<Uuid> = sqlx::query_scalar(
+            "INSERT INTO responses (id, org_id, site_id, survey_id, score, comment, language,
+                 received_at, notice_id, consent_choices, page_path, device_class, browser_family,
+                 country, respondent_id, trigger, referrer_origin, contact_email, edit_secret_hash)
+             SELECT r.id, r.org_id, r.site_id, r.survey_id, r.score, r.comment, r.language,
+                 r.received_at, r.notice_id, r.choices::jsonb, r.page_path, r.device_class,
+                 r.browser_family, r.country, r.respondent_id, r.trigger, r.referrer_origin,
+                 r.contact_email, r.edit_secret_hash
+             FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::smallint[], $6::text[],
+                 $7::text[], $8::timestamptz[], $9::uuid[], $10::text[], $11::text[], $12::text[],
+                 $13::text[], $14::text[], $15::uuid[], $16::text[], $17::text[], $18::text[],
+                 $19::text[])
+                 AS r(id, org_id, site_id, survey_id, score, comment, language, received_at,
+                      notice_id, choices, page_path, device_class, browser_family, country,
+                      respondent_id, trigger, referrer_origin, contact_email, edit_secret_hash)
+             WHERE NOT EXISTS (SELECT 1 FROM opt_outs o WHERE o.site_id = r.site_id
+                               AND o.respondent_id = r.respondent_id AND o.opted_out)
+             ON CONFLICT (id) DO NOTHING
+             RETURNING id",
+        )
+        .bind(&ids)
+        .bind(batch.iter().map(|r| r.org_id).collect::<Vec<_>>())
+        .bind(batch.iter().map(|r| r.site_id).collect::<Vec<_>>())
+        .bind(batch.iter().map(|r| r.survey_id).collect::<Vec<_>>())
+        .bind(
+            batch
+                .iter()
+                .map(|r| i16::from(r.score.value()))
+                .collect::<Vec<_>>(),
+        )
+        .bind(column(&|r| r.comment.clone()))
+        .bind(column(&|r| r.language.clone()))
+        .bind(batch.iter().map(|r| r.received_at).collect::<Vec<_>>())
+        .bind(batch.iter().map(|r| r.notice_id).collect::<Vec<_>>())
+        .bind(&choices)
+        .bind(column(&|r| {
+            r.context.page_path.as_ref().map(|p| p.as_str().to_owned())
+        }))
+        .bind(column(&|r| r.context.device.map(|d| d.as_str().to_owned())))
+        .bind(column(&|r| {
+            r.context.browser.map(|b| b.as_str().to_owned())
+        }))
+        .bind(column(&|r| {
+            r.context.country.as_ref().map(|c| c.as_str().to_owned())
+        }))
+        .bind(batch.iter().map(|r| r.respondent_id).collect::<Vec<_>>())
+        .bind(column(&|r| {
+            r.context.trigger.map(|t| t.as_str().to_owned())
+        }))
+        .bind(column(&|r| {
+            r.context.referrer.as_ref().map(|o| o.as_str().to_owned())
+        }))
+        .bind(column(&|r| r.contact_email.clone()))
+        .bind(column(&|r| r.edit_secret_hash.clone()))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(backend)?;
+        // What was not inserted is a retry, an id of another site, or an opted-out respondent.
+        let existing: Vec<(Uuid, Uuid)> = if inserted.len() < batch.len() {
+            sqlx::query_as("SELECT id, site_id FROM responses WHERE id = ANY($1)")
+                .bind(&ids)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(backend)?
+        } else {
+            Vec::new()
+        };
+        // The insert trigger queued the new answers for counting (`count_new_answers`).
+        self.queue_answer_events(&mut tx, batch, &inserted).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(crate::store::outcomes(batch, &inserted, &existing))
+    }
+
+    async fn amend_response(
+        &self,
+        site: Uuid,
+        id: Uuid,
+        guard: &AmendGuard,
+        a: &ResponseAmendment,
+        at: DateTime<Utc>,
+    ) -> StoreResult<AmendOutcome> {
+        let mut tx = self.write_transaction().await?;
+        // The row lock keeps the score read here until the aggregates are corrected. Only the
+        // author's secret finds the row.
+        let found: Option<Amendable> = sqlx::query_as(&format!(
+            "SELECT {ANSWER_KEYS}, consent_choices FROM responses
+             WHERE id = $1 AND site_id = $2 AND edit_secret_hash = $3 FOR UPDATE"
+        ))
+        .bind(id)
+        .bind(site)
+        .bind(&guard.secret_hash)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(backend)?;
+        let Some(found) = found else {
+            return Ok(AmendOutcome::NotFound);
+        };
+        let before = found.keys;
+        if before.received_at < guard.stored_after {
+            return Ok(AmendOutcome::Expired);
+        }
+        let (choices, changes) = found.consent_choices.0.apply(&a.choices, at);
+        Self::write_amendment(&mut tx, id, a, &choices, &changes, at).await?;
+        if let Some(score) = a.score.filter(|s| s.value() != before.score) {
+            // An answer not counted yet is counted later with the score it then has. The lock
+            // keeps a count from claiming it meanwhile, or waits for a count that already has.
+            let uncounted =
+                sqlx::query("SELECT 1 FROM uncounted_answers WHERE response_id = $1 FOR UPDATE")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+            if uncounted.is_none() {
+                let after = AnswerKeys {
+                    score: score.value(),
+                    ..before.clone()
+                };
+                Self::apply_deltas(&mut tx, &deltas([(&before, -1), (&after, 1)])).await?;
+            }
+        }
+        tx.commit().await.map_err(backend)?;
+        Ok(AmendOutcome::Amended)
+    }
+});

@@ -1,0 +1,73 @@
+//! `PrivacyStore`: what both backends share of it (erasing and purging differ).
+
+macro_rules! privacy_store {
+    ($store:ty { $($own:tt)* }) => {
+        const _: () = {
+            use $crate::store::sql::prelude::*;
+            use $crate::store::sql::VERBATIM_COLUMNS;
+
+            #[async_trait]
+            impl PrivacyStore for $store {
+                $($own)*
+
+                async fn respondent_answers(&self, site: Uuid, respondent: Uuid) -> StoreResult<Vec<Verbatim>> {
+                    let rows: Vec<VerbatimRow> = sqlx::query_as(&format!(
+                        "SELECT {VERBATIM_COLUMNS} FROM responses r
+                         WHERE r.site_id = $1 AND r.respondent_id = $2
+                         ORDER BY r.received_at DESC LIMIT 10000"
+                    ))
+                    .bind(site)
+                    .bind(respondent)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                    Ok(rows.into_iter().map(Verbatim::from).collect())
+                }
+
+                async fn find_answers(
+                    &self,
+                    org: Uuid,
+                    respondent: Option<Uuid>,
+                    email: Option<&str>,
+                ) -> StoreResult<Vec<Verbatim>> {
+                    let rows: Vec<VerbatimRow> = sqlx::query_as(&format!(
+                        "SELECT {VERBATIM_COLUMNS} FROM responses r
+                         WHERE r.org_id = $1
+                           AND (($2 IS NOT NULL AND r.respondent_id = $2)
+                                OR ($3 IS NOT NULL AND lower(r.contact_email) = lower($3)))
+                         ORDER BY r.received_at DESC LIMIT 10000"
+                    ))
+                    .bind(org)
+                    .bind(respondent)
+                    .bind(email)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                    Ok(rows.into_iter().map(Verbatim::from).collect())
+                }
+
+                async fn retention_days(&self, org: Uuid) -> StoreResult<Option<u32>> {
+                    let days: Option<Option<i32>> =
+                        sqlx::query_scalar("SELECT retention_days FROM organisations WHERE id = $1")
+                            .bind(org)
+                            .fetch_optional(&self.pool)
+                            .await
+                            .map_err(backend)?;
+                    Ok(days.flatten().map(|d| d.max(0) as u32))
+                }
+
+                async fn set_retention_days(&self, org: Uuid, days: Option<u32>) -> StoreResult<()> {
+                    sqlx::query("UPDATE organisations SET retention_days = $1 WHERE id = $2")
+                        .bind(days.map(|d| i32::try_from(d).unwrap_or(i32::MAX)))
+                        .bind(org)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(backend)?;
+                    Ok(())
+                }
+            }
+        };
+    };
+}
+
+pub(crate) use privacy_store;

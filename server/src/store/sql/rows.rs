@@ -1,0 +1,386 @@
+//! Rows as both drivers decode them, and what they become.
+
+use super::At;
+use app::domain::{
+    ApiTokenRecord, ConsentChange, DeliveryRecord, InvitationRecord, MemberRecord, Role,
+    ShareLinkRecord, WebhookRecord,
+};
+use app::report::Verbatim;
+use app::store::{AuditEntry, NoticeVersion, Site, Survey};
+use sqlx::types::Json;
+use sqlx::FromRow;
+use uuid::Uuid;
+
+#[derive(FromRow)]
+pub struct SiteRow {
+    id: Uuid,
+    org_id: Uuid,
+    name: String,
+    site_key: String,
+    allowed_origins: Json<Vec<String>>,
+}
+
+impl From<SiteRow> for Site {
+    fn from(r: SiteRow) -> Site {
+        Site {
+            id: r.id,
+            org_id: r.org_id,
+            name: r.name,
+            site_key: r.site_key,
+            allowed_origins: r.allowed_origins.0,
+        }
+    }
+}
+
+#[derive(FromRow)]
+pub struct SurveyRow {
+    id: Uuid,
+    site_id: Uuid,
+    name: String,
+    product_name: String,
+    settings: Json<serde_json::Value>,
+}
+
+impl From<SurveyRow> for Survey {
+    /// A stored settings value that no longer parses falls back to the defaults (and says so)
+    /// rather than taking the site's widget down.
+    fn from(r: SurveyRow) -> Survey {
+        let settings = app::domain::SurveySettings::parse_json(&r.settings.0.to_string())
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "stored survey settings do not parse; using defaults");
+                app::domain::SurveySettings::default()
+            });
+        Survey {
+            id: r.id,
+            site_id: r.site_id,
+            name: r.name,
+            product_name: r.product_name,
+            settings,
+        }
+    }
+}
+
+#[derive(FromRow)]
+pub struct NoticeRow {
+    id: Uuid,
+    org_id: Uuid,
+    version: i32,
+    language: String,
+    body: String,
+    content_hash: String,
+    published_at: At,
+}
+
+impl From<NoticeRow> for NoticeVersion {
+    fn from(r: NoticeRow) -> NoticeVersion {
+        NoticeVersion {
+            id: r.id,
+            org_id: r.org_id,
+            version: r.version.max(0) as u32,
+            language: r.language,
+            body: r.body,
+            content_hash: r.content_hash,
+            published_at: r.published_at.0,
+        }
+    }
+}
+
+#[derive(FromRow)]
+pub struct VerbatimRow {
+    id: Uuid,
+    survey_id: Uuid,
+    score: i16,
+    comment: Option<String>,
+    received_at: At,
+    language: Option<String>,
+    page_path: Option<String>,
+    device_class: Option<String>,
+    browser_family: Option<String>,
+    country: Option<String>,
+    trigger: Option<String>,
+    referrer_origin: Option<String>,
+    contact_email: Option<String>,
+    tags: Option<String>,
+}
+
+impl From<VerbatimRow> for Verbatim {
+    fn from(r: VerbatimRow) -> Verbatim {
+        Verbatim {
+            id: r.id,
+            survey_id: r.survey_id,
+            score: r.score.clamp(0, 10) as u8,
+            comment: r.comment,
+            received_at: r.received_at.0,
+            language: r.language,
+            page_path: r.page_path,
+            device: r.device_class,
+            browser: r.browser_family,
+            country: r.country,
+            trigger: r.trigger,
+            referrer: r.referrer_origin,
+            contact_email: r.contact_email,
+            tags: split_tags(r.tags),
+            local_time: String::new(),
+        }
+    }
+}
+
+/// Tags as one aggregated column (separated by U+001F) → sorted list.
+fn split_tags(joined: Option<String>) -> Vec<String> {
+    let mut tags: Vec<String> = joined
+        .unwrap_or_default()
+        .split('\u{1f}')
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect();
+    tags.sort();
+    tags
+}
+
+/// A stored role; anything else is a broken row. The schema's CHECK allows only these.
+fn role(text: &str) -> Role {
+    Role::parse(text).unwrap_or(Role::Viewer)
+}
+
+#[derive(FromRow)]
+pub struct InvitationRow {
+    id: Uuid,
+    org_id: Uuid,
+    org_name: String,
+    role: String,
+    created_at: At,
+    expires_at: At,
+    accepted_at: Option<At>,
+    revoked_at: Option<At>,
+}
+
+impl From<InvitationRow> for InvitationRecord {
+    fn from(r: InvitationRow) -> InvitationRecord {
+        InvitationRecord {
+            id: r.id,
+            org_id: r.org_id,
+            org_name: r.org_name,
+            role: role(&r.role),
+            created_at: r.created_at.0,
+            expires_at: r.expires_at.0,
+            accepted: r.accepted_at.is_some(),
+            revoked: r.revoked_at.is_some(),
+        }
+    }
+}
+
+#[derive(FromRow)]
+pub struct MemberRow {
+    id: Uuid,
+    email: String,
+    role: String,
+}
+
+impl From<MemberRow> for MemberRecord {
+    fn from(r: MemberRow) -> MemberRecord {
+        MemberRecord {
+            user_id: r.id,
+            email: r.email,
+            role: role(&r.role),
+        }
+    }
+}
+
+#[derive(FromRow)]
+pub struct MembershipRow {
+    org_id: Uuid,
+    name: String,
+    role: String,
+}
+
+impl From<MembershipRow> for app::store::Membership {
+    fn from(r: MembershipRow) -> app::store::Membership {
+        app::store::Membership {
+            org_id: r.org_id,
+            org_name: r.name,
+            role: role(&r.role),
+        }
+    }
+}
+
+#[derive(FromRow)]
+pub struct ApiTokenRow {
+    id: Uuid,
+    name: String,
+    created_at: At,
+    revoked_at: Option<At>,
+}
+
+impl From<ApiTokenRow> for ApiTokenRecord {
+    fn from(r: ApiTokenRow) -> ApiTokenRecord {
+        ApiTokenRecord {
+            id: r.id,
+            name: r.name,
+            created_at: r.created_at.0,
+            revoked: r.revoked_at.is_some(),
+        }
+    }
+}
+
+#[derive(FromRow)]
+pub struct ShareLinkRow {
+    id: Uuid,
+    site_id: Uuid,
+    days: i32,
+    created_at: At,
+}
+
+impl From<ShareLinkRow> for ShareLinkRecord {
+    fn from(r: ShareLinkRow) -> ShareLinkRecord {
+        ShareLinkRecord {
+            id: r.id,
+            site_id: r.site_id,
+            days: r.days.max(0) as u32,
+            created_at: r.created_at.0,
+        }
+    }
+}
+
+#[derive(FromRow)]
+pub struct WebhookRow {
+    id: Uuid,
+    url: String,
+    events: String,
+    created_at: At,
+}
+
+impl From<WebhookRow> for WebhookRecord {
+    fn from(r: WebhookRow) -> WebhookRecord {
+        WebhookRecord {
+            id: r.id,
+            url: r.url,
+            events: r.events.split(',').map(str::to_owned).collect(),
+            created_at: r.created_at.0,
+        }
+    }
+}
+
+#[derive(FromRow)]
+pub struct DeliveryRow {
+    id: Uuid,
+    webhook_id: Uuid,
+    event: String,
+    created_at: At,
+    attempts: i32,
+    delivered_at: Option<At>,
+    failed_at: Option<At>,
+    last_status: Option<i32>,
+    last_error: Option<String>,
+}
+
+impl From<DeliveryRow> for DeliveryRecord {
+    fn from(r: DeliveryRow) -> DeliveryRecord {
+        DeliveryRecord {
+            id: r.id,
+            webhook_id: r.webhook_id,
+            event: r.event,
+            created_at: r.created_at.0,
+            attempts: r.attempts.max(0) as u32,
+            delivered: r.delivered_at.is_some(),
+            failed: r.failed_at.is_some(),
+            last_status: r.last_status.map(|s| s.clamp(0, 999) as u16),
+            last_error: r.last_error,
+        }
+    }
+}
+
+#[derive(FromRow)]
+pub struct AuditRow {
+    org_id: Uuid,
+    actor: Option<Uuid>,
+    action: String,
+    subject: String,
+    at: At,
+}
+
+impl From<AuditRow> for AuditEntry {
+    fn from(r: AuditRow) -> AuditEntry {
+        AuditEntry {
+            org_id: r.org_id,
+            actor: r.actor,
+            action: r.action,
+            subject: r.subject,
+            at: r.at.0,
+        }
+    }
+}
+
+#[derive(FromRow)]
+pub struct ConsentChangeRow {
+    choice: String,
+    granted_before: Option<bool>,
+    granted: bool,
+    at: At,
+}
+
+impl From<ConsentChangeRow> for ConsentChange {
+    fn from(r: ConsentChangeRow) -> ConsentChange {
+        ConsentChange {
+            choice: r.choice,
+            granted_before: r.granted_before,
+            granted: r.granted,
+            at: r.at.0,
+        }
+    }
+}
+
+/// What a stored answer's consent was given under, before its later changes are read.
+#[derive(FromRow)]
+pub struct ConsentRow {
+    pub received_at: At,
+    pub language: Option<String>,
+    pub notice_id: Uuid,
+    pub consent_choices: Json<app::domain::ConsentChoices>,
+}
+
+/// One score and how many answers have it.
+#[derive(FromRow)]
+pub struct ScoreCountRow {
+    pub score: i16,
+    pub answers: i64,
+}
+
+/// One kind of impression and how many there were.
+#[derive(FromRow)]
+pub struct KindCountRow {
+    pub kind: String,
+    pub n: i64,
+}
+
+/// Eleven summed score columns (`aggregates::sum_columns`), behind a key.
+#[derive(FromRow)]
+pub struct SumsRow {
+    pub s0: Option<i64>,
+    pub s1: Option<i64>,
+    pub s2: Option<i64>,
+    pub s3: Option<i64>,
+    pub s4: Option<i64>,
+    pub s5: Option<i64>,
+    pub s6: Option<i64>,
+    pub s7: Option<i64>,
+    pub s8: Option<i64>,
+    pub s9: Option<i64>,
+    pub s10: Option<i64>,
+}
+
+impl SumsRow {
+    pub fn sums(&self) -> [i64; 11] {
+        [
+            self.s0, self.s1, self.s2, self.s3, self.s4, self.s5, self.s6, self.s7, self.s8,
+            self.s9, self.s10,
+        ]
+        .map(|s| s.unwrap_or(0))
+    }
+}
+
+#[derive(FromRow)]
+pub struct SegmentSumsRow {
+    pub value: String,
+    #[sqlx(flatten)]
+    pub sums: SumsRow,
+}

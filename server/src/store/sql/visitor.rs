@@ -1,0 +1,139 @@
+//! `VisitorStore`: what both backends share of it. Writing and amending answers differ: each
+//! backend batches and locks its own way.
+
+macro_rules! visitor_store {
+    ($store:ty { $($own:tt)* }) => {
+        const _: () = {
+            use $crate::store::sql::prelude::*;
+            use $crate::store::sql::{SITE_COLUMNS, SURVEY_COLUMNS};
+
+            #[async_trait]
+            impl VisitorStore for $store {
+                $($own)*
+
+                async fn public_site(&self, site_key: &SiteKey) -> StoreResult<Option<PublicSite>> {
+                    let site: Option<SiteRow> =
+                        sqlx::query_as(&format!("SELECT {SITE_COLUMNS} FROM sites WHERE site_key = $1"))
+                            .bind(site_key.as_str())
+                            .fetch_optional(&self.pool)
+                            .await
+                            .map_err(backend)?;
+                    let Some(site) = site.map(Site::from) else {
+                        return Ok(None);
+                    };
+                    let default_survey: Option<SurveyRow> = sqlx::query_as(&format!(
+                        "SELECT {SURVEY_COLUMNS} FROM surveys WHERE site_id = $1 ORDER BY created_at, id LIMIT 1"
+                    ))
+                    .bind(site.id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                    let current_notice: Option<NoticeRow> = sqlx::query_as(
+                        "SELECT * FROM privacy_notices WHERE org_id = $1 ORDER BY version DESC LIMIT 1",
+                    )
+                    .bind(site.org_id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                    Ok(Some(PublicSite {
+                        site,
+                        default_survey: default_survey.map(Survey::from),
+                        current_notice: current_notice.map(NoticeVersion::from),
+                    }))
+                }
+
+                async fn survey_of_site(&self, site: Uuid, survey: Uuid) -> StoreResult<Option<Survey>> {
+                    let row: Option<SurveyRow> = sqlx::query_as(&format!(
+                        "SELECT {SURVEY_COLUMNS} FROM surveys WHERE id = $1 AND site_id = $2"
+                    ))
+                    .bind(survey)
+                    .bind(site)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                    Ok(row.map(Survey::from))
+                }
+
+                async fn notice_version(&self, org: Uuid, version: u32) -> StoreResult<Option<NoticeVersion>> {
+                    let Ok(version) = i32::try_from(version) else {
+                        return Ok(None);
+                    };
+                    let row: Option<NoticeRow> =
+                        sqlx::query_as("SELECT * FROM privacy_notices WHERE org_id = $1 AND version = $2")
+                            .bind(org)
+                            .bind(version)
+                            .fetch_optional(&self.pool)
+                            .await
+                            .map_err(backend)?;
+                    Ok(row.map(NoticeVersion::from))
+                }
+
+                async fn notice_by_id(&self, id: Uuid) -> StoreResult<Option<NoticeVersion>> {
+                    let row: Option<NoticeRow> = sqlx::query_as("SELECT * FROM privacy_notices WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(backend)?;
+                    Ok(row.map(NoticeVersion::from))
+                }
+
+                async fn insert_impressions(&self, batch: &[Impression]) -> StoreResult<()> {
+                    let mut tx = self.write_transaction().await?;
+                    for i in batch {
+                        sqlx::query(
+                            "INSERT INTO impressions (id, org_id, site_id, survey_id, kind, trigger, at)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING",
+                        )
+                        .bind(i.id)
+                        .bind(i.org_id)
+                        .bind(i.site_id)
+                        .bind(i.survey_id)
+                        .bind(i.kind.as_str())
+                        .bind(i.trigger.map(|t| t.as_str()))
+                        .bind(At(i.at))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(backend)?;
+                    }
+                    tx.commit().await.map_err(backend)
+                }
+
+                async fn set_opted_out(
+                    &self,
+                    site: Uuid,
+                    respondent: Uuid,
+                    opted_out: bool,
+                    at: DateTime<Utc>,
+                ) -> StoreResult<()> {
+                    sqlx::query(
+                        "INSERT INTO opt_outs (site_id, respondent_id, opted_out, changed_at) VALUES ($1, $2, $3, $4)
+                         ON CONFLICT (site_id, respondent_id)
+                         DO UPDATE SET opted_out = excluded.opted_out, changed_at = excluded.changed_at",
+                    )
+                    .bind(site)
+                    .bind(respondent)
+                    .bind(opted_out)
+                    .bind(At(at))
+                    .execute(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                    Ok(())
+                }
+
+                async fn is_opted_out(&self, site: Uuid, respondent: Uuid) -> StoreResult<bool> {
+                    let opted_out: Option<bool> = sqlx::query_scalar(
+                        "SELECT opted_out FROM opt_outs WHERE site_id = $1 AND respondent_id = $2",
+                    )
+                    .bind(site)
+                    .bind(respondent)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                    Ok(opted_out.unwrap_or(false))
+                }
+            }
+        };
+    };
+}
+
+pub(crate) use visitor_store;

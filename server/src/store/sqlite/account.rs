@@ -1,0 +1,3 @@
+//! Every statement of this role is the same on both backends: see `sql/account.rs`.
+
+crate::store::sql::account_store!(super::SqliteStore {});
