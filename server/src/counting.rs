@@ -3,10 +3,11 @@
 //! waiting, so they never lag; counting late only makes the aggregates' share of the work
 //! smaller.
 
-use app::store::SharedStore;
+use app::store::CountingStore;
+use std::sync::Arc;
 use std::time::Duration;
 
-pub fn spawn(store: SharedStore, every: Duration) -> tokio::task::JoinHandle<()> {
+pub fn spawn(store: Arc<dyn CountingStore>, every: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(every);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

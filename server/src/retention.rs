@@ -2,10 +2,11 @@
 //! aggregates keep their counts. Every app server runs it; the stores purge in slices that
 //! concurrent servers skip past.
 
-use app::store::SharedStore;
+use app::store::PrivacyStore;
+use std::sync::Arc;
 use std::time::Duration;
 
-pub fn spawn(store: SharedStore, every: Duration) -> tokio::task::JoinHandle<()> {
+pub fn spawn(store: Arc<dyn PrivacyStore>, every: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(every);
         loop {

@@ -11,7 +11,7 @@
 //! failed" or the receiver's HTTP status: nothing about the network behind it.
 
 use app::domain::{is_forbidden_ip, WebhookRules, WebhookUrl};
-use app::store::{DeliveryOutcome, PendingDelivery, SharedStore};
+use app::store::{DeliveryOutcome, PendingDelivery, WebhookStore};
 use chrono::Utc;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -129,7 +129,7 @@ pub fn client(rules: WebhookRules, lookup: Lookup) -> reqwest::Result<reqwest::C
         .build()
 }
 
-pub fn spawn(store: SharedStore, settings: WebhookSettings) -> tokio::task::JoinHandle<()> {
+pub fn spawn(store: Arc<dyn WebhookStore>, settings: WebhookSettings) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let client = match client(settings.rules, system_lookup()) {
             Ok(c) => c,

@@ -121,7 +121,7 @@ pub struct IngestLimits {
 /// only one server can run.
 pub fn share(
     limiter: std::sync::Arc<RateLimiter>,
-    store: app::store::SharedStore,
+    store: std::sync::Arc<dyn app::store::ClusterStore>,
     every: Duration,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
