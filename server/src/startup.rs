@@ -204,6 +204,9 @@ impl Application {
                 AppState,
                 _,
             >(context, shell))
+            .layer(axum::middleware::from_fn(
+                crate::http::server_fns::status_of_errors,
+            ))
             .layer(session_layer)
             .layer(axum::middleware::from_fn(
                 crate::http::csrf::same_origin_only,

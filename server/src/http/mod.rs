@@ -12,6 +12,7 @@ pub mod operations;
 pub mod precompressed;
 pub mod rate_limit;
 pub mod report;
+pub mod server_fns;
 pub mod sign_in_throttle;
 pub mod site_cache;
 pub mod summary;

@@ -20,6 +20,7 @@ mod page_views;
 mod preferences;
 mod privacy;
 mod report;
+mod server_fns;
 mod summary;
 mod survey_page;
 mod visitor;
