@@ -129,7 +129,10 @@ pub fn client(rules: WebhookRules, lookup: Lookup) -> reqwest::Result<reqwest::C
         .build()
 }
 
-pub fn spawn(store: Arc<dyn WebhookStore>, settings: WebhookSettings) -> tokio::task::JoinHandle<()> {
+pub fn spawn(
+    store: Arc<dyn WebhookStore>,
+    settings: WebhookSettings,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let client = match client(settings.rules, system_lookup()) {
             Ok(c) => c,

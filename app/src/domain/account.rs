@@ -5,6 +5,7 @@ use uuid::Uuid;
 
 /// A sign-in e-mail address, trimmed and lower-cased so that one person has one account.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct Email(String);
 
 impl Email {
@@ -226,3 +227,5 @@ pub struct DeliveryRecord {
 
 /// The events a webhook can subscribe to.
 pub const WEBHOOK_EVENTS: [&str; 2] = ["response.created", "detractor.received"];
+
+super::parsed_from_string!(Email, |raw| Email::parse("email", &raw));

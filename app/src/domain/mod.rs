@@ -39,6 +39,27 @@ impl FieldError {
     }
 }
 
+/// Makes serde build a string newtype only through its parser (with `#[serde(try_from =
+/// "String", into = "String")]` on the type), so a deserialised value obeys the same limits as a
+/// parsed one.
+macro_rules! parsed_from_string {
+    ($ty:ident, |$raw:ident| $parse:expr) => {
+        impl TryFrom<String> for $ty {
+            type Error = $crate::domain::FieldError;
+            fn try_from($raw: String) -> Result<Self, Self::Error> {
+                $parse
+            }
+        }
+
+        impl From<$ty> for String {
+            fn from(value: $ty) -> String {
+                value.0
+            }
+        }
+    };
+}
+pub(crate) use parsed_from_string;
+
 fn has_control_chars(s: &str, allow_newlines: bool) -> bool {
     s.chars()
         .any(|c| c.is_control() && !(allow_newlines && (c == '\n' || c == '\r' || c == '\t')))

@@ -15,6 +15,7 @@ pub const CONTACT: &str = "contact";
 
 /// A visitor's free-text comment: trimmed, non-empty, at most 2000 characters.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct Comment(String);
 
 impl Comment {
@@ -46,6 +47,7 @@ impl Comment {
 
 /// A BCP 47 language tag such as `fi` or `en-GB`, normalised (language lower, region upper).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct Language(String);
 
 impl Language {
@@ -83,6 +85,7 @@ impl Language {
 /// The path of the page an answer came from, never its query string or fragment (they can
 /// carry personal data: search terms, tokens, e-mail addresses). A full URL is cut to its path.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct PagePath(String);
 
 impl PagePath {
@@ -149,6 +152,7 @@ closed_set!(
 /// Where the visitor came from, cut to its origin (`https://search.example`): never a path or
 /// query, which can carry search terms.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct ReferrerOrigin(String);
 
 impl ReferrerOrigin {
@@ -237,6 +241,7 @@ impl BrowserFamily {
 
 /// An ISO 3166-1 alpha-2 country code, only ever taken from a trusted proxy's header.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct Country(String);
 
 impl Country {
@@ -253,6 +258,7 @@ impl Country {
 
 /// The name of one consent choice shown to the visitor, e.g. `improvement_program`.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct ChoiceKey(String);
 
 impl ChoiceKey {
@@ -279,6 +285,7 @@ impl ChoiceKey {
 
 /// The consent choices that were shown (the keys) and what the visitor chose (the values).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "BTreeMap<String, bool>", into = "BTreeMap<String, bool>")]
 pub struct ConsentChoices(BTreeMap<ChoiceKey, bool>);
 
 impl ConsentChoices {
@@ -627,5 +634,77 @@ mod tests {
                 prop_assert_eq!(c.as_str().trim(), c.as_str());
             }
         }
+    }
+}
+
+use super::parsed_from_string;
+
+parsed_from_string!(Comment, |raw| Comment::parse("comment", &raw)?
+    .ok_or_else(|| FieldError::new("comment", "is empty")));
+parsed_from_string!(Language, |raw| Language::parse("language", &raw));
+parsed_from_string!(PagePath, |raw| PagePath::parse("path", &raw));
+parsed_from_string!(ReferrerOrigin, |raw| ReferrerOrigin::parse(
+    "referrer", &raw
+)?
+.ok_or_else(|| FieldError::new("referrer", "is empty")));
+parsed_from_string!(Country, |raw| Country::parse(&raw).ok_or_else(|| {
+    FieldError::new("country", "is not an ISO 3166-1 alpha-2 code")
+}));
+parsed_from_string!(ChoiceKey, |raw| ChoiceKey::parse("choices", &raw));
+
+impl TryFrom<BTreeMap<String, bool>> for ConsentChoices {
+    type Error = FieldError;
+    fn try_from(raw: BTreeMap<String, bool>) -> Result<Self, Self::Error> {
+        ConsentChoices::parse("choices", raw.iter().map(|(k, v)| (k.as_str(), *v)))
+    }
+}
+
+impl From<ConsentChoices> for BTreeMap<String, bool> {
+    fn from(choices: ConsentChoices) -> Self {
+        choices.0.into_iter().map(|(k, v)| (k.0, v)).collect()
+    }
+}
+
+#[cfg(test)]
+mod serde_goes_through_the_parsers {
+    use super::*;
+    use crate::domain::Email;
+    use crate::report::Tag;
+
+    fn refused<T: serde::de::DeserializeOwned>(json: &str) -> bool {
+        serde_json::from_str::<T>(json).is_err()
+    }
+
+    #[test]
+    fn what_the_parser_refuses_serde_refuses() {
+        assert!(refused::<Email>(r#""not an address""#));
+        assert!(refused::<Language>(r#""not a language tag at all""#));
+        assert!(refused::<PagePath>(r#""cart""#));
+        // Through the parser, a query string never survives deserialising.
+        let path: PagePath = serde_json::from_str(r#""/cart?token=secret""#).unwrap();
+        assert_eq!(path.as_str(), "/cart");
+        assert!(refused::<Country>(r#""Finland""#));
+        assert!(refused::<ChoiceKey>(r#""""#));
+        assert!(refused::<Comment>(&format!("\"{}\"", "x".repeat(5000))));
+        assert!(refused::<Tag>(r#""""#));
+        let many: std::collections::BTreeMap<String, bool> =
+            (0..100).map(|i| (format!("choice_{i}"), true)).collect();
+        assert!(refused::<ConsentChoices>(
+            &serde_json::to_string(&many).unwrap()
+        ));
+    }
+
+    #[test]
+    fn what_the_parser_accepts_round_trips() {
+        let email: Email = serde_json::from_str(r#""a@example.com""#).unwrap();
+        assert_eq!(serde_json::to_string(&email).unwrap(), r#""a@example.com""#);
+        let choices = ConsentChoices::improvement_program();
+        let json = serde_json::to_string(&choices).unwrap();
+        assert_eq!(
+            serde_json::from_str::<ConsentChoices>(&json).unwrap(),
+            choices
+        );
+        let path: PagePath = serde_json::from_str(r#""/pricing""#).unwrap();
+        assert_eq!(path.as_str(), "/pricing");
     }
 }

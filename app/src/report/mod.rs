@@ -346,6 +346,7 @@ pub fn percent_encode(text: &str) -> String {
 /// A label members put on answers: 1–40 characters, lower-cased, letters, digits, `-`, `_`
 /// and spaces.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct Tag(String);
 
 impl Tag {
@@ -717,3 +718,5 @@ mod tests {
         }
     }
 }
+
+crate::domain::parsed_from_string!(Tag, |raw| Tag::parse(&raw));

@@ -65,40 +65,47 @@ fn plausible_args(app: &TestApp, demo: &farewell::provision::DemoCreated) -> Vec
     .collect()
 }
 
-both_backends!(no_server_function_serves_a_caller_without_a_session, |app: TestApp| async move {
-    let demo = app.seed().await;
-    let args = plausible_args(&app, &demo);
-    let mut paths: Vec<String> = leptos::server_fn::axum::server_fn_paths()
-        .map(|(path, _)| path.to_owned())
-        .filter(|path| path.starts_with("/fn/"))
-        .collect();
-    paths.sort();
-    paths.dedup();
-    assert!(paths.len() >= 36, "the registry lists {} functions", paths.len());
-    let mut wrong = vec![];
-    for path in &paths {
-        let name = path.trim_start_matches("/fn/");
-        let r = new_client()
-            .post(app.url(path))
-            .header("Origin", &app.address)
-            .form(&args)
-            .send()
-            .await
-            .unwrap();
-        let status = r.status().as_u16();
-        let to_login = r
-            .headers()
-            .get("location")
-            .and_then(|l| l.to_str().ok())
-            .is_some_and(|l| l.starts_with("/login"));
-        let fine = if PUBLIC.contains(&name) {
-            status < 500
-        } else {
-            status == 401 || ((300..400).contains(&status) && to_login)
-        };
-        if !fine {
-            wrong.push(format!("{path}: {status}"));
+both_backends!(
+    no_server_function_serves_a_caller_without_a_session,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        let args = plausible_args(&app, &demo);
+        let mut paths: Vec<String> = leptos::server_fn::axum::server_fn_paths()
+            .map(|(path, _)| path.to_owned())
+            .filter(|path| path.starts_with("/fn/"))
+            .collect();
+        paths.sort();
+        paths.dedup();
+        assert!(
+            paths.len() >= 36,
+            "the registry lists {} functions",
+            paths.len()
+        );
+        let mut wrong = vec![];
+        for path in &paths {
+            let name = path.trim_start_matches("/fn/");
+            let r = new_client()
+                .post(app.url(path))
+                .header("Origin", &app.address)
+                .form(&args)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            let to_login = r
+                .headers()
+                .get("location")
+                .and_then(|l| l.to_str().ok())
+                .is_some_and(|l| l.starts_with("/login"));
+            let fine = if PUBLIC.contains(&name) {
+                status < 500
+            } else {
+                status == 401 || ((300..400).contains(&status) && to_login)
+            };
+            if !fine {
+                wrong.push(format!("{path}: {status}"));
+            }
         }
+        assert!(wrong.is_empty(), "answered without a session: {wrong:#?}");
     }
-    assert!(wrong.is_empty(), "answered without a session: {wrong:#?}");
-});
+);
