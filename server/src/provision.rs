@@ -79,7 +79,7 @@ pub async fn configure_survey(
     let survey = site
         .default_survey
         .ok_or_else(|| anyhow::anyhow!("site {site_key} has no survey"))?;
-    store
+    let updated = store
         .update_survey(
             site.site.org_id,
             survey.id,
@@ -90,6 +90,7 @@ pub async fn configure_survey(
             },
         )
         .await?;
+    anyhow::ensure!(updated, "the survey of site {site_key} is gone");
     Ok(())
 }
 

@@ -52,36 +52,29 @@ pub enum StoreError {
     Unavailable(String),
 }
 
-/// Everything a backend stores: the sum of the role traits.
-pub trait Store:
-    ClusterStore
-    + VisitorStore
-    + CountingStore
-    + ReportStore
-    + AccountStore
-    + AccessStore
-    + SiteStore
-    + PrivacyStore
-    + WebhookStore
-    + SessionStore
-    + AuditStore
-{
+/// `Store`, everything a backend stores: the sum of the role traits, implemented for any type
+/// that implements them all.
+macro_rules! store_is_the_sum_of {
+    ($($role:ident),+) => {
+        /// Everything a backend stores: the sum of the role traits.
+        pub trait Store: $($role +)+ {}
+        impl<T: $($role +)+> Store for T {}
+    };
 }
 
-impl<T> Store for T where
-    T: ClusterStore
-        + VisitorStore
-        + CountingStore
-        + ReportStore
-        + AccountStore
-        + AccessStore
-        + SiteStore
-        + PrivacyStore
-        + WebhookStore
-        + SessionStore
-        + AuditStore
-{
-}
+store_is_the_sum_of!(
+    ClusterStore,
+    VisitorStore,
+    CountingStore,
+    ReportStore,
+    AccountStore,
+    AccessStore,
+    SiteStore,
+    PrivacyStore,
+    WebhookStore,
+    SessionStore,
+    AuditStore
+);
 
 /// Where resolved answers are written. The store itself is one (a batch of one); the server's
 /// group-commit queue is another, batching concurrent answers into one transaction.

@@ -241,6 +241,21 @@ pub fn browser_client(address: &str) -> reqwest::Client {
 }
 
 impl TestApp {
+    /// Replaces the site's default survey's settings, as the configure-survey command does.
+    pub async fn set_survey_settings(
+        &self,
+        site_key: &str,
+        settings: &app::domain::SurveySettings,
+    ) {
+        farewell::provision::configure_survey(
+            &self.store,
+            site_key,
+            &serde_json::to_string(settings).unwrap(),
+        )
+        .await
+        .unwrap();
+    }
+
     /// A demo organisation (site, survey, notice v1, admin, API token), no answers.
     pub async fn seed(&self) -> DemoCreated {
         self.seed_with(0).await

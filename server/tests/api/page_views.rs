@@ -20,28 +20,11 @@ async fn config(app: &TestApp, site: &str, etag: Option<&str>) -> reqwest::Respo
 }
 
 async fn set_title(app: &TestApp, demo: &farewell::provision::DemoCreated, title: &str) {
-    let survey = app
-        .public_site(&demo.site_key)
-        .await
-        .default_survey
-        .unwrap();
     let settings = app::domain::SurveySettings::parse_json(
         &json!({"texts": {"en": {"title": title}}}).to_string(),
     )
     .unwrap();
-    assert!(app
-        .store
-        .update_survey(
-            demo.organisation_id,
-            survey.id,
-            &app::store::SurveyUpdate {
-                name: &survey.name,
-                product_name: &survey.product_name,
-                settings: &settings,
-            },
-        )
-        .await
-        .unwrap());
+    app.set_survey_settings(&demo.site_key, &settings).await;
 }
 
 both_backends!(

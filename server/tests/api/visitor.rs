@@ -144,25 +144,8 @@ both_backends!(
         );
 
         // Per-survey overrides reach the widget.
-        let survey = app
-            .public_site(&demo.site_key)
-            .await
-            .default_survey
-            .unwrap();
         let settings = app::domain::SurveySettings::parse_json(r#"{"sample_rate":0.5,"triggers":{"exit_intent":true},"texts":{"en":{"title":"Leaving already?"}}}"#).unwrap();
-        assert!(app
-            .store
-            .update_survey(
-                demo.organisation_id,
-                survey.id,
-                &app::store::SurveyUpdate {
-                    name: &survey.name,
-                    product_name: &survey.product_name,
-                    settings: &settings,
-                },
-            )
-            .await
-            .unwrap());
+        app.set_survey_settings(&demo.site_key, &settings).await;
         let en = json(
             app.client
                 .get(app.url(&format!("{path}?lang=en")))
