@@ -1,4 +1,6 @@
-//! The administration forms' fields, parsed into domain values (parse, don't validate).
+//! The administration forms' fields, parsed into domain values (parse, don't validate). The
+//! parsers run on the server; the browser's bundle carries only the form types.
+#![cfg_attr(not(feature = "ssr"), allow(dead_code))]
 
 #[cfg(any(feature = "ssr", test))]
 use crate::domain::ReferrerOrigin;

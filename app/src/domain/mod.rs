@@ -4,6 +4,7 @@
 mod account;
 mod keys;
 mod response;
+mod site;
 mod survey;
 mod webhook;
 
@@ -17,6 +18,7 @@ pub use response::{
     DeviceClass, EditSecret, ImpressionKind, Language, NewResponse, PagePath, ReferrerOrigin,
     ResponseAmendment, Trigger, UsageContext, COMMENT_MAX_CHARS, CONTACT, IMPROVEMENT_PROGRAM,
 };
+pub use site::{NoticeVersion, Site, Survey};
 pub use survey::{ButtonPosition, SurveySettings, Triggers};
 pub use webhook::{check_resolved, is_forbidden_ip, WebhookRules, WebhookUrl};
 

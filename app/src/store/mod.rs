@@ -30,7 +30,8 @@ pub use visitor::*;
 pub use webhook::*;
 
 pub use crate::domain::{
-    ApiTokenRecord, DeliveryRecord, InvitationRecord, MemberRecord, ShareLinkRecord, WebhookRecord,
+    ApiTokenRecord, DeliveryRecord, InvitationRecord, MemberRecord, NoticeVersion, ShareLinkRecord,
+    Site, Survey, WebhookRecord,
 };
 
 use async_trait::async_trait;

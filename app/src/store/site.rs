@@ -1,43 +1,9 @@
 //! An organisation's sites, their surveys and its privacy notices.
 
 use super::StoreResult;
-use crate::domain::SurveySettings;
+use crate::domain::{NoticeVersion, Site, Survey, SurveySettings};
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use uuid::Uuid;
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Site {
-    pub id: Uuid,
-    pub org_id: Uuid,
-    pub name: String,
-    /// Public: it is in every embed snippet.
-    pub site_key: String,
-    pub allowed_origins: Vec<String>,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct Survey {
-    pub id: Uuid,
-    pub site_id: Uuid,
-    pub name: String,
-    pub product_name: String,
-    pub settings: SurveySettings,
-}
-
-/// One published version of an organisation's privacy notice. Immutable once written: the
-/// databases refuse updates and deletes.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NoticeVersion {
-    pub id: Uuid,
-    pub org_id: Uuid,
-    pub version: u32,
-    pub language: String,
-    pub body: String,
-    /// SHA-256 of the body, hex: proof of exactly which text a respondent was shown.
-    pub content_hash: String,
-    pub published_at: DateTime<Utc>,
-}
 
 /// What an update of a survey sets: all of it, so no half-edited survey is ever stored.
 #[derive(Clone, Debug, PartialEq)]

@@ -263,7 +263,29 @@ both_backends!(
             .text()
             .await
             .unwrap();
-        assert!(seen.contains(&other.site_key) && !seen.contains(&demo.site_key));
+        assert!(
+            seen.contains(&other.organisation_id.to_string())
+                && !seen.contains(&demo.organisation_id.to_string())
+        );
+        let their_sites = call(
+            &app,
+            &outsider,
+            "sites_section",
+            &[("org", &other.organisation_id.to_string())],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+        assert!(their_sites.contains(&other.site_key) && !their_sites.contains(&demo.site_key));
+        let ours = call(
+            &app,
+            &outsider,
+            "sites_section",
+            &[("org", &demo.organisation_id.to_string())],
+        )
+        .await;
+        assert_eq!(ours.status(), 404, "another organisation's sites");
         assert_eq!(
             app.get("/admin").await.status(),
             302,
@@ -666,8 +688,9 @@ both_backends!(
         );
 
         // Every action is in the audit log, which only owners see.
-        let overview = json(call(&app, &owner, "admin_overview", &[]).await).await;
-        let actions: Vec<&str> = overview["organisations"][0]["audit"]
+        let org = demo.organisation_id.to_string();
+        let audit = json(call(&app, &owner, "audit_section", &[("org", &org)]).await).await;
+        let actions: Vec<&str> = audit
             .as_array()
             .unwrap()
             .iter()
@@ -685,16 +708,11 @@ both_backends!(
             assert!(actions.contains(&action), "{action} in {actions:?}");
         }
         let (_, admin) = member(&app, &demo, Role::Admin).await;
-        let as_admin = json(call(&app, &admin, "admin_overview", &[]).await).await;
-        assert_eq!(
-            as_admin["organisations"][0]["audit"]
-                .as_array()
-                .unwrap()
-                .len(),
-            0
-        );
+        let as_admin = call(&app, &admin, "audit_section", &[("org", &org)]).await;
+        assert_eq!(as_admin.status(), 403, "only owners read the audit log");
         assert!(
-            as_admin["organisations"][0]["members"]
+            json(call(&app, &admin, "members_section", &[("org", &org)]).await)
+                .await
                 .as_array()
                 .unwrap()
                 .len()

@@ -360,6 +360,21 @@ impl TestApp {
         req.send().await.expect("GET summary")
     }
 
+    /// A client of its own, signed in as `email` (with the test password).
+    pub async fn signed_in_client(&self, email: &str) -> reqwest::Client {
+        let client = new_client();
+        let r = client
+            .post(self.url("/fn/sign_in"))
+            .header("Origin", &self.address)
+            .header("Accept", "text/html")
+            .form(&[("email", email), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["location"], "/dashboard", "sign-in of {email}");
+        client
+    }
+
     /// Signs in through the sign-in form the way a browser without JavaScript does.
     pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
         self.client

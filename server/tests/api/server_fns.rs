@@ -109,3 +109,28 @@ both_backends!(
         assert!(wrong.is_empty(), "answered without a session: {wrong:#?}");
     }
 );
+
+both_backends!(
+    no_section_shows_another_organisation,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        let other = app.seed().await;
+        let outsider = app.signed_in_client(&other.email).await;
+        let args = plausible_args(&app, &demo);
+        let sections: Vec<String> = leptos::server_fn::axum::server_fn_paths()
+            .map(|(path, _)| path.to_owned())
+            .filter(|path| path.starts_with("/fn/") && path.ends_with("_section"))
+            .collect();
+        assert!(sections.len() >= 10, "sections: {sections:?}");
+        for path in &sections {
+            let r = outsider
+                .post(app.url(path))
+                .header("Origin", &app.address)
+                .form(&args)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 404, "{path} with another organisation's id");
+        }
+    }
+);

@@ -11,8 +11,11 @@ struct Amendable {
     consent_choices: sqlx::types::Json<app::domain::ConsentChoices>,
 }
 
-/// Columns bound per answer in `insert_responses`.
-const ANSWER_PARAMS: usize = 19;
+/// One answer's row of parameters in `insert_responses`. Anonymous `?`, not `$N` as in the
+/// shared statements: SQLite looks each numbered or named parameter up in a list of those seen
+/// so far, so a statement of thousands of them (500 answers × 19) costs time quadratic in their
+/// number to prepare, while anonymous ones are numbered as they come.
+const ANSWER_ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 crate::store::sql::visitor_store!(super::SqliteStore {
     fn concurrent_batch_writers(&self) -> usize {
@@ -29,16 +32,7 @@ crate::store::sql::visitor_store!(super::SqliteStore {
         // Multi-row statements: the driver's cost is per statement, not per row. The opt-out
         // filter is part of the insert, so an opt-out and an answer can never interleave.
         for chunk in batch.chunks(super::CHUNK) {
-            let rows = (0..chunk.len())
-                .map(|row| {
-                    let marks = (1..=ANSWER_PARAMS)
-                        .map(|col| format!("${}", row * ANSWER_PARAMS + col))
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    format!("({marks})")
-                })
-                .collect::<Vec<_>>()
-                .join(", ");
+            let rows = vec![ANSWER_ROW; chunk.len()].join(", ");
             let sql = format!(
                 "INSERT INTO responses (id, org_id, site_id, survey_id, score, comment, language,
                      received_at, notice_id, consent_choices, page_path, device_class, browser_family,
@@ -85,10 +79,7 @@ crate::store::sql::visitor_store!(super::SqliteStore {
                 .filter(|id| !fresh.contains(id))
                 .collect();
             for chunk in missing.chunks(super::CHUNK) {
-                let marks = (1..=chunk.len())
-                    .map(|i| format!("${i}"))
-                    .collect::<Vec<_>>()
-                    .join(", ");
+                let marks = vec!["?"; chunk.len()].join(", ");
                 let sql = format!("SELECT id, site_id FROM responses WHERE id IN ({marks})");
                 let mut query = sqlx::query_as::<_, (Uuid, Uuid)>(&sql);
                 for id in chunk {

@@ -1,0 +1,165 @@
+//! Data-subject requests: find one person's answers by respondent id or e-mail, hand them over,
+//! erase them.
+
+#[cfg(feature = "ssr")]
+use super::acting;
+use super::failure;
+#[cfg(feature = "ssr")]
+use crate::domain::Role;
+use crate::error::AppError;
+use leptos::prelude::*;
+use uuid::Uuid;
+
+/// What an admin searches a data-subject request by: a respondent id and/or an e-mail.
+pub fn search_terms(
+    respondent: &str,
+    email: &str,
+) -> Result<(Option<Uuid>, Option<String>), crate::domain::FieldError> {
+    let respondent = match respondent.trim() {
+        "" => None,
+        r => Some(Uuid::parse_str(r).map_err(|_| {
+            crate::domain::FieldError::new("respondent", "must be a respondent id (UUID)")
+        })?),
+    };
+    let email = match email.trim() {
+        "" => None,
+        e => Some(
+            crate::domain::Email::parse("email", e)?
+                .as_str()
+                .to_string(),
+        ),
+    };
+    if respondent.is_none() && email.is_none() {
+        return Err(crate::domain::FieldError::new(
+            "respondent",
+            "give a respondent id or an e-mail",
+        ));
+    }
+    Ok((respondent, email))
+}
+
+/// An admin's search for one person's answers (a data-subject request).
+#[server(prefix = "/fn", endpoint = "find_answers")]
+pub async fn find_answers(
+    org: String,
+    #[server(default)] respondent: String,
+    #[server(default)] email: String,
+) -> Result<Vec<crate::report::Verbatim>, AppError> {
+    let who = acting(&org, Role::Admin).await?;
+    let (respondent, email) = search_terms(&respondent, &email)?;
+    Ok(who
+        .store
+        .find_answers(who.org(), respondent, email.as_deref())
+        .await?)
+}
+
+/// Erases every answer the search finds, with their search entries, tags and aggregate counts.
+#[server(prefix = "/fn", endpoint = "erase_answers")]
+pub async fn erase_answers(
+    org: String,
+    #[server(default)] respondent: String,
+    #[server(default)] email: String,
+) -> Result<u64, AppError> {
+    let who = acting(&org, Role::Admin).await?;
+    let (respondent, email) = search_terms(&respondent, &email)?;
+    let ids: Vec<Uuid> = who
+        .store
+        .find_answers(who.org(), respondent, email.as_deref())
+        .await?
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    let erased = who.store.erase_answers(who.org(), &ids).await?;
+    who.audit("erasure.admin", format!("{erased} answers"))
+        .await?;
+    Ok(erased)
+}
+
+/// Find one person's answers by respondent id or e-mail, download them, erase them. The
+/// search is in the URL (`/admin?org=…&respondent=…&email=…`).
+#[component]
+pub fn DataRequests(org: String) -> impl IntoView {
+    let erase = ServerAction::<EraseAnswers>::new();
+    let query = leptos_router::hooks::use_query_map();
+    let mine = org.clone();
+    let terms = move || {
+        let q = query.read();
+        (q.get("org").as_deref() == Some(mine.as_str())).then(|| {
+            (
+                q.get("respondent").unwrap_or_default(),
+                q.get("email").unwrap_or_default(),
+            )
+        })
+    };
+    let found = {
+        let org = org.clone();
+        let terms = terms.clone();
+        Resource::new(
+            move || (terms(), erase.version().get()),
+            move |(terms, _)| {
+                let org = org.clone();
+                async move {
+                    match terms {
+                        Some((respondent, email)) => {
+                            Some(find_answers(org, respondent, email).await)
+                        }
+                        None => None,
+                    }
+                }
+            },
+        )
+    };
+    let (respondent, email) = terms().unwrap_or_default();
+    let org2 = org.clone();
+    view! {
+        <section class="panel data-requests">
+            <h3>"Data-subject requests"</h3>
+            {failure(erase)}
+            <form method="get" action="/admin" class="inline">
+                <input type="hidden" name="org" value=org.clone() />
+                <label>"Respondent id "<input name="respondent" value=respondent size="38" /></label>
+                <label>"or e-mail "<input name="email" type="email" value=email /></label>
+                <button type="submit">"Find answers"</button>
+            </form>
+            <Suspense fallback=|| ()>
+                {move || {
+                    let org = org2.clone();
+                    let terms = terms.clone();
+                    Suspend::new(async move {
+                        match found.await {
+                            None => ().into_any(),
+                            Some(Err(e)) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                            Some(Ok(answers)) => {
+                                let (respondent, email) = terms().unwrap_or_default();
+                                let n = answers.len();
+                                let rows = answers
+                                    .into_iter()
+                                    .map(|a| view! {
+                                        <li>{format!("{} · score {} · {}", a.received_at.format("%Y-%m-%d"), a.score, a.comment.unwrap_or_default())}</li>
+                                    })
+                                    .collect_view();
+                                let download = format!(
+                                    "/admin/answers.json?org={org}&respondent={}&email={}",
+                                    crate::report::percent_encode(&respondent),
+                                    crate::report::percent_encode(&email)
+                                );
+                                view! {
+                                    <p class="found" data-count=n>{format!("{n} answers found.")}</p>
+                                    <ul class="found-answers">{rows}</ul>
+                                    <p><a href=download download>"Download as JSON"</a></p>
+                                    <ActionForm action=erase attr:class="inline">
+                                        <input type="hidden" name="org" value=org />
+                                        <input type="hidden" name="respondent" value=respondent />
+                                        <input type="hidden" name="email" value=email />
+                                        <button type="submit" class="danger" disabled=n == 0>"Erase these answers"</button>
+                                    </ActionForm>
+                                }
+                                .into_any()
+                            }
+                        }
+                    })
+                }}
+            </Suspense>
+        </section>
+    }
+}

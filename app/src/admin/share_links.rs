@@ -1,0 +1,198 @@
+//! Share links: revocable, read-only, k-anonymous aggregated reports of one site.
+
+#[cfg(feature = "ssr")]
+use super::{acting, parse_id};
+use super::{failure, loaded, OrganisationHeader};
+#[cfg(feature = "ssr")]
+use crate::domain::Role;
+use crate::domain::{ShareLinkRecord, Site};
+use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use chrono::Utc;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// What the share links section shows and offers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ShareLinksData {
+    pub links: Vec<ShareLinkRecord>,
+    /// The sites a new link may share.
+    pub sites: Vec<Site>,
+    /// Share links never show a group of fewer answers than this.
+    pub k: u32,
+    /// Share links' reports end at the last complete day in this zone.
+    pub time_zone: String,
+}
+
+#[server(prefix = "/fn", endpoint = "share_links_section")]
+pub async fn share_links_section(org: String) -> Result<ShareLinksData, AppError> {
+    let who = acting(&org, Role::Admin).await?;
+    let settings = who.store.share_settings(who.org()).await?;
+    Ok(ShareLinksData {
+        links: who.store.share_links(who.org()).await?,
+        sites: who.store.sites(who.org()).await?,
+        k: settings.k,
+        time_zone: settings.time_zone,
+    })
+}
+
+/// A revocable, unguessable link to the site's aggregated report over the last `days` days.
+#[server(prefix = "/fn", endpoint = "create_share_link")]
+pub async fn create_share_link(
+    org: String,
+    site: String,
+    days: String,
+) -> Result<String, AppError> {
+    let who = acting(&org, Role::Admin).await?;
+    let site = parse_id("site", &site)?;
+    let days = match days.trim().parse::<u32>() {
+        Ok(d @ 1..=3660) => d,
+        _ => return Err(AppError::invalid("days", "must be 1 to 3660")),
+    };
+    let (token, hash) = crate::tokens::new_share_token();
+    let id = who
+        .store
+        .create_share_link(who.org(), site, &hash, days)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    who.audit("share.create", format!("{id} for site {site}, {days} days"))
+        .await?;
+    Ok(format!("/share/{token}"))
+}
+
+#[server(prefix = "/fn", endpoint = "revoke_share_link")]
+pub async fn revoke_share_link(org: String, id: String) -> Result<(), AppError> {
+    let who = acting(&org, Role::Admin).await?;
+    let id = parse_id("id", &id)?;
+    if !who
+        .store
+        .revoke_share_link(who.org(), id, Utc::now())
+        .await?
+    {
+        return Err(AppError::NotFound);
+    }
+    who.audit("share.revoke", id.to_string()).await
+}
+
+/// The smallest group a share link may show (at least 2; 10 by default), and the zone whose
+/// last complete day its reports end on.
+#[server(prefix = "/fn", endpoint = "set_share_k")]
+pub async fn set_share_k(
+    org: String,
+    k: String,
+    #[server(default)] time_zone: Option<String>,
+) -> Result<(), AppError> {
+    let who = acting(&org, Role::Admin).await?;
+    let k = match k.trim().parse::<u32>() {
+        Ok(k @ 2..=1000) => k,
+        _ => return Err(AppError::invalid("k", "must be 2 to 1000")),
+    };
+    let mut settings = who.store.share_settings(who.org()).await?;
+    if let Some(zone) = time_zone.filter(|z| !z.trim().is_empty()) {
+        let zone = zone.trim();
+        crate::report::periods::zone(zone)
+            .map_err(|_| AppError::invalid("time_zone", "is not a known time zone"))?;
+        settings.time_zone = zone.to_string();
+    }
+    settings.k = k;
+    who.store.set_share_settings(who.org(), &settings).await?;
+    who.audit("share.k", format!("{k} {}", settings.time_zone))
+        .await
+}
+
+#[component]
+pub fn ShareLinks(
+    org: OrganisationHeader,
+    base: String,
+    sites_changed: Signal<usize>,
+) -> impl IntoView {
+    let share = ServerAction::<CreateShareLink>::new();
+    let unshare = ServerAction::<RevokeShareLink>::new();
+    let share_k = ServerAction::<SetShareK>::new();
+    let org_id = org.id.to_string();
+    let section = {
+        let org_id = org_id.clone();
+        Resource::new(
+            move || {
+                (
+                    share.version().get(),
+                    unshare.version().get(),
+                    share_k.version().get(),
+                    sites_changed.get(),
+                )
+            },
+            move |_| share_links_section(org_id.clone()),
+        )
+    };
+    let created = move || match share.value().get() {
+        Some(Ok(path)) => Some(view! {
+            <p>"Share this link: "<input class="share-link" readonly size="60" value=format!("{base}{path}") /></p>
+        }),
+        _ => None,
+    };
+    let show = move |s: ShareLinksData| {
+        let site_name = |site: uuid::Uuid| {
+            s.sites
+                .iter()
+                .find(|x| x.id == site)
+                .map(|x| x.name.clone())
+                .unwrap_or_default()
+        };
+        let links = s
+            .links
+            .clone()
+            .into_iter()
+            .map(|l| {
+                let (org, id) = (org_id.clone(), l.id.to_string());
+                view! {
+                    <li>
+                        {format!("{} — last {} days, created {}", site_name(l.site_id), l.days, l.created_at.format("%Y-%m-%d"))}
+                        <ActionForm action=unshare attr:class="inline">
+                            <input type="hidden" name="org" value=org />
+                            <input type="hidden" name="id" value=id />
+                            <button type="submit" class="link">"Revoke"</button>
+                        </ActionForm>
+                    </li>
+                }
+            })
+            .collect_view();
+        let sites = s
+            .sites
+            .iter()
+            .map(|x| view! { <option value=x.id.to_string()>{x.name.clone()}</option> })
+            .collect_view();
+        let (o1, o2) = (org_id.clone(), org_id.clone());
+        let (k, time_zone) = (s.k.to_string(), s.time_zone.clone());
+        view! {
+            <ul class="share-links">{links}</ul>
+            <ActionForm action=share attr:class="inline">
+                <input type="hidden" name="org" value=o1 />
+                <label>"Site "<select name="site">{sites}</select></label>
+                <label>"Last "<input name="days" type="number" min="1" max="3660" value="90" size="5" />" days"</label>
+                <button type="submit">"Create share link"</button>
+            </ActionForm>
+            <ActionForm action=share_k attr:class="inline">
+                <input type="hidden" name="org" value=o2 />
+                <label>"k = "<input name="k" type="number" min="2" max="1000" value=k size="5" /></label>
+                <label>"Days end in "<input name="time_zone" type="text" maxlength="64" value=time_zone size="16" /></label>
+                <button type="submit">"Save"</button>
+            </ActionForm>
+        }
+    };
+    view! {
+        <section class="panel">
+            <h3>"Share links"</h3>
+            <p class="hint">"A read-only, aggregated report: trend and segments, no comments. Groups of fewer than k answers are hidden, with whatever they could be worked out from."</p>
+            {failure(share)}
+            {failure(unshare)}
+            {failure(share_k)}
+            {created}
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                {move || {
+                    let show = show.clone();
+                    Suspend::new(async move { loaded(section.await, show) })
+                }}
+            </Suspense>
+        </section>
+    }
+}
