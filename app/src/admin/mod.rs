@@ -113,7 +113,7 @@ pub fn AdminPage() -> impl IntoView {
 #[component]
 fn Organisation(org: OrganisationHeader, base: String) -> impl IntoView {
     // Share links offer the sites as they stand: they reload when a site is added or renamed.
-    let site_actions = sites::SiteActions::new();
+    let site_actions = sites::SiteActions::default();
     view! {
         <section class="organisation" data-org=org.id.to_string()>
             <h2>{org.name.clone()}" "<small>"(" {org.role.as_str()} ")"</small></h2>

@@ -1,18 +1,32 @@
 //! Sites: their names, allowed origins, embed snippets and public keys.
 
+use super::surveys::{SurveyCard, UpdateSurvey};
 #[cfg(feature = "ssr")]
 use super::{acting, forms, parse_id};
 use super::{failure, loaded, OrganisationHeader};
 #[cfg(feature = "ssr")]
 use crate::domain::Role;
-use crate::domain::Site;
+use crate::domain::{Site, Survey};
 use crate::error::AppError;
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// A site with its surveys, oldest (the default) first.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SiteWithSurveys {
+    pub site: Site,
+    pub surveys: Vec<Survey>,
+}
 
 #[server(prefix = "/fn", endpoint = "sites_section")]
-pub async fn sites_section(org: String) -> Result<Vec<Site>, AppError> {
+pub async fn sites_section(org: String) -> Result<Vec<SiteWithSurveys>, AppError> {
     let who = acting(&org, Role::Admin).await?;
-    Ok(who.store.sites(who.org()).await?)
+    let mut sites = vec![];
+    for site in who.store.sites(who.org()).await? {
+        let surveys = who.store.surveys(who.org(), site.id).await?;
+        sites.push(SiteWithSurveys { site, surveys });
+    }
+    Ok(sites)
 }
 
 /// A new site with one survey, ready to embed.
@@ -64,28 +78,36 @@ pub async fn rotate_site_key(org: String, site: String) -> Result<String, AppErr
     Ok(key)
 }
 
-/// What changes the list of sites; the share links section offers the sites too.
+/// What changes the sites section: its sites and their surveys. The share links section
+/// offers the sites too, so it reloads with them.
 #[derive(Clone, Copy)]
 pub struct SiteActions {
     create: ServerAction<CreateSite>,
     update: ServerAction<UpdateSite>,
     rotate: ServerAction<RotateSiteKey>,
+    survey: ServerAction<UpdateSurvey>,
 }
 
-impl SiteActions {
-    pub fn new() -> SiteActions {
+impl Default for SiteActions {
+    fn default() -> SiteActions {
         SiteActions {
             create: ServerAction::new(),
             update: ServerAction::new(),
             rotate: ServerAction::new(),
+            survey: ServerAction::new(),
         }
     }
+}
 
-    /// Grows each time a site was added, changed or given a new key.
+impl SiteActions {
+    /// Grows each time a site was added, changed or given a new key, or a survey was saved.
     pub fn version(&self) -> Signal<usize> {
-        let (create, update, rotate) = (self.create, self.update, self.rotate);
+        let (create, update, rotate, survey) = (self.create, self.update, self.rotate, self.survey);
         Signal::derive(move || {
-            create.version().get() + update.version().get() + rotate.version().get()
+            create.version().get()
+                + update.version().get()
+                + rotate.version().get()
+                + survey.version().get()
         })
     }
 }
@@ -103,10 +125,10 @@ pub fn Sites(org: OrganisationHeader, base: String, actions: SiteActions) -> imp
     };
     let cards = {
         let org = org.clone();
-        move |sites: Vec<Site>| {
+        move |sites: Vec<SiteWithSurveys>| {
             sites
                 .into_iter()
-                .map(|site| view! { <SiteCard site org=org.clone() base=base.clone() actions /> })
+                .map(|s| view! { <SiteCard site=s.site surveys=s.surveys org=org.clone() base=base.clone() actions /> })
                 .collect_view()
         }
     };
@@ -115,6 +137,7 @@ pub fn Sites(org: OrganisationHeader, base: String, actions: SiteActions) -> imp
             <h3>"Sites"</h3>
             {failure(actions.update)}
             {failure(actions.rotate)}
+            {failure(actions.survey)}
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || {
                     let cards = cards.clone();
@@ -135,6 +158,7 @@ pub fn Sites(org: OrganisationHeader, base: String, actions: SiteActions) -> imp
 #[component]
 fn SiteCard(
     site: Site,
+    surveys: Vec<Survey>,
     org: OrganisationHeader,
     base: String,
     actions: SiteActions,
@@ -163,7 +187,10 @@ fn SiteCard(
                 <button type="submit" class="danger">"Rotate site key"</button>
                 <span class="hint">" Embeds with the old key stop working at once."</span>
             </ActionForm>
-            <super::surveys::Surveys org=org site=site.id />
+            {surveys
+                .into_iter()
+                .map(|survey| view! { <SurveyCard survey org=org.id.to_string() update=actions.survey /> })
+                .collect_view()}
         </article>
     }
 }

@@ -1,24 +1,14 @@
-//! A site's surveys and their settings: who is asked, when, where the button sits, in which
-//! words.
+//! A survey's settings: who is asked, when, where the button sits, in which words. The surveys
+//! are listed with their site (`sites.rs`), whose section reloads when one is saved.
 
 use super::forms;
 #[cfg(feature = "ssr")]
 use super::{acting, parse_id};
-use super::{failure, loaded, OrganisationHeader};
 #[cfg(feature = "ssr")]
 use crate::domain::Role;
 use crate::domain::{ButtonPosition, Survey};
 use crate::error::AppError;
 use leptos::prelude::*;
-use uuid::Uuid;
-
-/// The site's surveys, oldest (the default) first.
-#[server(prefix = "/fn", endpoint = "surveys_section")]
-pub async fn surveys_section(org: String, site: String) -> Result<Vec<Survey>, AppError> {
-    let who = acting(&org, Role::Admin).await?;
-    let site = parse_id("site", &site)?;
-    Ok(who.store.surveys(who.org(), site).await?)
-}
 
 #[server(prefix = "/fn", endpoint = "update_survey")]
 pub async fn update_survey(org: String, form: forms::SurveyForm) -> Result<(), AppError> {
@@ -37,35 +27,11 @@ pub async fn update_survey(org: String, form: forms::SurveyForm) -> Result<(), A
 }
 
 #[component]
-pub fn Surveys(org: OrganisationHeader, site: Uuid) -> impl IntoView {
-    let update = ServerAction::<UpdateSurvey>::new();
-    let org_id = org.id.to_string();
-    let surveys = {
-        let org_id = org_id.clone();
-        Resource::new(
-            move || update.version().get(),
-            move |_| surveys_section(org_id.clone(), site.to_string()),
-        )
-    };
-    let cards = move |surveys: Vec<Survey>| {
-        surveys
-            .into_iter()
-            .map(|survey| view! { <SurveyCard survey org=org_id.clone() update /> })
-            .collect_view()
-    };
-    view! {
-        {failure(update)}
-        <Suspense fallback=|| ()>
-            {move || {
-                let cards = cards.clone();
-                Suspend::new(async move { loaded(surveys.await, cards) })
-            }}
-        </Suspense>
-    }
-}
-
-#[component]
-fn SurveyCard(survey: Survey, org: String, update: ServerAction<UpdateSurvey>) -> impl IntoView {
+pub fn SurveyCard(
+    survey: Survey,
+    org: String,
+    update: ServerAction<UpdateSurvey>,
+) -> impl IntoView {
     let s = survey.settings.clone();
     let t = s.triggers.clone();
     let current = s.button_position;

@@ -4,7 +4,7 @@
 use super::error::ApiError;
 use super::summary::organisation_of_token;
 use app::report::build::{build_report, localise_times, parse_view, scope};
-use app::report::{csv_field, parse_query, Report, Verbatim, ViewParams};
+use app::report::{csv_row, parse_query, Report, ViewParams, CSV_HEADER};
 use app::store::{SharedStore, Site, VerbatimQuery};
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, State};
@@ -102,37 +102,6 @@ pub async fn api_responses(
         .transpose()?
         .unwrap_or(Format::Json);
     export(store, org, site, view, format).await
-}
-
-const CSV_HEADER: &str = "id,received_at,local_time,survey_id,score,band,comment,language,\
-page_path,device,browser,country,trigger,referrer,contact_email,tags\r\n";
-
-fn csv_row(v: &Verbatim) -> String {
-    let fields = [
-        v.id.to_string(),
-        v.received_at.to_rfc3339(),
-        v.local_time.clone(),
-        v.survey_id.to_string(),
-        v.score.to_string(),
-        v.band().as_str().to_string(),
-        v.comment.clone().unwrap_or_default(),
-        v.language.clone().unwrap_or_default(),
-        v.page_path.clone().unwrap_or_default(),
-        v.device.clone().unwrap_or_default(),
-        v.browser.clone().unwrap_or_default(),
-        v.country.clone().unwrap_or_default(),
-        v.trigger.clone().unwrap_or_default(),
-        v.referrer.clone().unwrap_or_default(),
-        v.contact_email.clone().unwrap_or_default(),
-        v.tags.join(";"),
-    ];
-    let mut row = fields
-        .iter()
-        .map(|f| csv_field(f))
-        .collect::<Vec<_>>()
-        .join(",");
-    row.push_str("\r\n");
-    row
 }
 
 struct ExportState {

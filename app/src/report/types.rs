@@ -1,0 +1,106 @@
+//! What one dashboard view shows: the trend's buckets, the verbatims, the funnel, and the whole
+//! report.
+
+use super::{SegmentCounts, ViewParams, MIN_ANSWERS};
+use crate::nps::{Band, ScoreCounts};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// One bucket of the trend.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PeriodCounts {
+    /// "2026-11-29", "2026-W48" or "2026-11".
+    pub label: String,
+    /// First day of the bucket (in the view's zone).
+    pub start: NaiveDate,
+    pub counts: ScoreCounts,
+}
+
+impl PeriodCounts {
+    /// Too few answers to show an NPS.
+    pub fn too_few(&self) -> bool {
+        self.counts.n() < MIN_ANSWERS
+    }
+}
+
+/// One answer as the verbatims list and the exports show it: the answer and its usage context,
+/// never who gave it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Verbatim {
+    pub id: Uuid,
+    pub survey_id: Uuid,
+    pub score: u8,
+    pub comment: Option<String>,
+    pub received_at: DateTime<Utc>,
+    pub language: Option<String>,
+    pub page_path: Option<String>,
+    pub device: Option<String>,
+    pub browser: Option<String>,
+    pub country: Option<String>,
+    pub trigger: Option<String>,
+    pub referrer: Option<String>,
+    /// Only present when the respondent asked to be contacted.
+    pub contact_email: Option<String>,
+    pub tags: Vec<String>,
+    /// The received time in the view's zone, for display ("2026-11-29 14:05").
+    #[serde(default)]
+    pub local_time: String,
+}
+
+impl Verbatim {
+    pub fn band(&self) -> Band {
+        crate::nps::Score::try_from(self.score)
+            .map(|s| s.band())
+            .unwrap_or(Band::Detractor)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SurveyChoice {
+    pub id: Uuid,
+    pub name: String,
+}
+
+/// The funnel the widget reports for the range.
+/// What the widget reported: surveys shown, closed unanswered, and answered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Funnel {
+    pub shown: u64,
+    pub dismissed: u64,
+    pub answered: u64,
+}
+
+impl Funnel {
+    /// Answered per shown, 0–1; `None` before anything was shown.
+    pub fn response_rate(&self) -> Option<f64> {
+        (self.shown > 0).then(|| self.answered as f64 / self.shown as f64)
+    }
+}
+
+/// Everything one dashboard view shows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub site_name: String,
+    pub site_key: String,
+    pub surveys: Vec<SurveyChoice>,
+    pub view: ViewParams,
+    pub periods: Vec<PeriodCounts>,
+    /// All answers in the range (with the survey and segment filters).
+    pub total: ScoreCounts,
+    /// The range of the same length before, for the comparison.
+    pub previous_from: NaiveDate,
+    pub previous_to: NaiveDate,
+    pub previous: ScoreCounts,
+    pub funnel: Funnel,
+    /// The "NPS by segment" table's rows for `view.by` (unsorted; see [`rank_segments`]).
+    pub segments: Vec<SegmentCounts>,
+    pub verbatims: Vec<Verbatim>,
+    /// Whether older verbatims exist beyond this page.
+    pub more_verbatims: bool,
+    /// Tags in use on this site, with how many answers carry each.
+    pub tags: Vec<(String, u64)>,
+    /// Answers older than this many days are deleted; their scores still count.
+    #[serde(default)]
+    pub retention_days: Option<u32>,
+}

@@ -1,0 +1,349 @@
+//! What a dashboard view asks for: the state its URL holds (range, bucket, segment, filters),
+//! and the query-string codec that carries it.
+
+use super::Tag;
+use crate::domain::FieldError;
+use crate::nps::Band;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// A key answers are segmented by. Each one is pre-aggregated, so filtering by one segment and
+/// the "NPS by segment" table cost the same as the unfiltered view.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Dimension {
+    Country,
+    Device,
+    Browser,
+    Language,
+    Page,
+    Trigger,
+    Survey,
+}
+
+impl Dimension {
+    pub const ALL: [Dimension; 7] = [
+        Dimension::Country,
+        Dimension::Device,
+        Dimension::Browser,
+        Dimension::Language,
+        Dimension::Page,
+        Dimension::Trigger,
+        Dimension::Survey,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dimension::Country => "country",
+            Dimension::Device => "device",
+            Dimension::Browser => "browser",
+            Dimension::Language => "language",
+            Dimension::Page => "page",
+            Dimension::Trigger => "trigger",
+            Dimension::Survey => "survey",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Dimension::Country => "Country",
+            Dimension::Device => "Device",
+            Dimension::Browser => "Browser",
+            Dimension::Language => "Language",
+            Dimension::Page => "Page",
+            Dimension::Trigger => "Trigger",
+            Dimension::Survey => "Survey",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Dimension> {
+        Dimension::ALL.into_iter().find(|d| d.as_str() == text)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Granularity {
+    Day,
+    Week,
+    Month,
+}
+
+impl Granularity {
+    pub const ALL: [Granularity; 3] = [Granularity::Day, Granularity::Week, Granularity::Month];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Granularity::Day => "day",
+            Granularity::Week => "week",
+            Granularity::Month => "month",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Granularity> {
+        Granularity::ALL.into_iter().find(|g| g.as_str() == text)
+    }
+}
+
+/// Only answers whose `dimension` had this value (`""`: answers that did not carry it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SegmentFilter {
+    pub dimension: Dimension,
+    pub value: String,
+}
+
+/// Everything a view shows depends on these, and the URL holds all of them, so a view can be
+/// shared by sending its address.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViewParams {
+    pub survey: Option<Uuid>,
+    /// First day of the range, in `tz`.
+    pub from: NaiveDate,
+    /// Last day of the range (inclusive), in `tz`.
+    pub to: NaiveDate,
+    /// IANA zone name of the viewer, e.g. `Europe/Helsinki`.
+    pub tz: String,
+    pub bucket: Granularity,
+    pub segment: Option<SegmentFilter>,
+    /// The dimension of the "NPS by segment" table.
+    pub by: Dimension,
+    /// Full-text search in comments.
+    pub q: String,
+    pub band: Option<Band>,
+    pub tag: Option<String>,
+}
+
+impl ViewParams {
+    /// The last 90 days to `today`, by week, in UTC.
+    pub fn default_for(today: NaiveDate) -> ViewParams {
+        ViewParams {
+            survey: None,
+            from: today - chrono::Duration::days(89),
+            to: today,
+            tz: "UTC".into(),
+            bucket: Granularity::Week,
+            segment: None,
+            by: Dimension::Country,
+            q: String::new(),
+            band: None,
+            tag: None,
+        }
+    }
+
+    /// Reads the view from query parameters; anything absent takes its default, anything
+    /// present must parse. (The zone name is checked where zones are known, on the server.)
+    pub fn from_query(
+        get: impl Fn(&str) -> Option<String>,
+        today: NaiveDate,
+    ) -> Result<ViewParams, FieldError> {
+        let mut view = ViewParams::default_for(today);
+        let present = |key: &str| get(key).filter(|v| !v.trim().is_empty());
+        if let Some(tz) = present("tz") {
+            if tz.len() > 64
+                || !tz
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "/_+-".contains(c))
+            {
+                return Err(FieldError::new("tz", "is not a time zone name"));
+            }
+            view.tz = tz;
+        }
+        let date = |key: &str| -> Result<Option<NaiveDate>, FieldError> {
+            present(key).map(|v| parse_report_date(key, &v)).transpose()
+        };
+        let to = date("to")?;
+        let from = date("from")?;
+        if let Some(to) = to {
+            view.to = to;
+            view.from = to - chrono::Duration::days(89);
+        }
+        if let Some(from) = from {
+            view.from = from;
+        }
+        if view.from > view.to {
+            return Err(FieldError::new("from", "must not be after `to`"));
+        }
+        if let Some(survey) = present("survey") {
+            view.survey = Some(
+                Uuid::parse_str(survey.trim())
+                    .map_err(|_| FieldError::new("survey", "is not a survey id"))?,
+            );
+        }
+        if let Some(bucket) = present("bucket") {
+            view.bucket = Granularity::parse(&bucket)
+                .ok_or_else(|| FieldError::new("bucket", "must be day, week or month"))?;
+        }
+        if let Some(by) = present("by") {
+            view.by = Dimension::parse(&by).ok_or_else(|| unknown_dimension("by"))?;
+        }
+        if let Some(segment) = present("segment") {
+            let (dimension, value) = segment
+                .split_once(':')
+                .ok_or_else(|| FieldError::new("segment", "must be dimension:value"))?;
+            let dimension =
+                Dimension::parse(dimension).ok_or_else(|| unknown_dimension("segment"))?;
+            if value.chars().count() > 512 {
+                return Err(FieldError::new("segment", "value is too long"));
+            }
+            // No stored value holds a control character (the parsers refuse them), and
+            // PostgreSQL refuses a NUL outright: such a value is a bad request, not a miss.
+            if value.chars().any(char::is_control) {
+                return Err(FieldError::new(
+                    "segment",
+                    "value must not contain control characters",
+                ));
+            }
+            view.segment = Some(SegmentFilter {
+                dimension,
+                value: value.to_string(),
+            });
+        }
+        if let Some(q) = present("q") {
+            if q.chars().count() > 200 {
+                return Err(FieldError::new("q", "must be at most 200 characters"));
+            }
+            if q.chars().any(|c| c.is_control() && c != '\t') {
+                return Err(FieldError::new("q", "must not contain control characters"));
+            }
+            view.q = q.trim().to_string();
+        }
+        if let Some(band) = present("band") {
+            view.band = Some(Band::parse(&band).ok_or_else(|| {
+                FieldError::new("band", "must be detractor, passive or promoter")
+            })?);
+        }
+        if let Some(tag) = present("tag") {
+            view.tag = Some(String::from(
+                Tag::parse(&tag).map_err(|e| FieldError::new("tag", e.reason))?,
+            ));
+        }
+        Ok(view)
+    }
+
+    /// The query string that reproduces this view (without the leading `?`).
+    pub fn to_query(&self) -> String {
+        let mut pairs: Vec<(&str, String)> = vec![
+            ("from", self.from.to_string()),
+            ("to", self.to.to_string()),
+            ("tz", self.tz.clone()),
+            ("bucket", self.bucket.as_str().into()),
+            ("by", self.by.as_str().into()),
+        ];
+        if let Some(survey) = self.survey {
+            pairs.push(("survey", survey.to_string()));
+        }
+        if let Some(s) = &self.segment {
+            pairs.push(("segment", format!("{}:{}", s.dimension.as_str(), s.value)));
+        }
+        if !self.q.is_empty() {
+            pairs.push(("q", self.q.clone()));
+        }
+        if let Some(band) = self.band {
+            pairs.push(("band", band.as_str().into()));
+        }
+        if let Some(tag) = &self.tag {
+            pairs.push(("tag", tag.clone()));
+        }
+        pairs
+            .into_iter()
+            .map(|(k, v)| format!("{k}={}", percent_encode(&v)))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
+    /// The same view with one change, for links.
+    pub fn with(&self, change: impl FnOnce(&mut ViewParams)) -> ViewParams {
+        let mut next = self.clone();
+        change(&mut next);
+        next
+    }
+
+    /// The range of the same length just before this one.
+    pub fn previous_range(&self) -> (NaiveDate, NaiveDate) {
+        let days = (self.to - self.from).num_days() + 1;
+        (
+            self.from - chrono::Duration::days(days),
+            self.from - chrono::Duration::days(1),
+        )
+    }
+}
+
+fn unknown_dimension(field: &str) -> FieldError {
+    FieldError::new(
+        field,
+        "must be one of country, device, browser, language, page, trigger, survey",
+    )
+}
+
+/// Splits a query string (`a=1&b=x%20y`, `+` as space) into decoded pairs.
+pub fn parse_query(query: &str) -> Vec<(String, String)> {
+    query
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect()
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 3 <= bytes.len() => {
+                match std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                {
+                    Some(byte) => {
+                        out.push(byte);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            other => out.push(other),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Percent-encodes everything but unreserved characters (RFC 3986).
+pub fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+/// The years a report may name: every answer falls in them, and every date arithmetic on
+/// them (a period before, a week's start, a zone's offset) stays far inside chrono's range.
+pub const REPORT_YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
+/// A report date (`2026-03-31`), refused outside `REPORT_YEARS`.
+pub fn parse_report_date(field: &str, raw: &str) -> Result<NaiveDate, FieldError> {
+    use chrono::Datelike;
+    let date = NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+        .map_err(|_| FieldError::new(field, "must be a date like 2026-03-31"))?;
+    if REPORT_YEARS.contains(&date.year()) {
+        Ok(date)
+    } else {
+        Err(FieldError::new(
+            field,
+            "must be between 2000-01-01 and 2100-12-31",
+        ))
+    }
+}
