@@ -28,7 +28,8 @@ use uuid::Uuid;
 /// Across all surveys of a site, a visitor is asked at most once in this many days.
 pub const GLOBAL_COOLDOWN_DAYS: u32 = 1;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ConfigQuery {
     /// The embedding page's `lang`, which wins over the browser's languages.
     pub lang: Option<String>,
@@ -37,7 +38,7 @@ pub struct ConfigQuery {
 /// The same for every visitor of a site in one language, so it carries nothing about the
 /// visitor: whether they left the improvement program is asked separately, and only when a
 /// survey is about to open (`participation`).
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct WidgetConfig {
     pub site: String,
     pub lang: String,
@@ -47,21 +48,25 @@ pub struct WidgetConfig {
     pub surveys: Vec<WidgetSurvey>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NoticeRef {
     pub version: u32,
     /// Path on the Farewell host.
     pub path: String,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct WidgetSurvey {
     pub id: Uuid,
     pub texts: BTreeMap<String, String>,
+    /// Which triggers open the survey (exit intent, the armed button, time on site…).
+    #[schema(value_type = Object)]
     pub triggers: Triggers,
     pub sample_rate: f64,
     pub cooldown_after_answer_days: u32,
     pub cooldown_after_dismiss_days: u32,
+    /// bottom-right, bottom-left or hidden.
+    #[schema(value_type = String)]
     pub button_position: ButtonPosition,
 }
 
@@ -186,6 +191,17 @@ pub fn evict_when_full<K, V>(entries: &mut HashMap<K, (Instant, Option<V>)>) {
 }
 
 /// `GET /api/v1/sites/{site_key}/config`: public, cacheable.
+#[utoipa::path(
+    get,
+    path = "/api/v1/sites/{site_key}/config",
+    tag = "collection",
+    params(("site_key" = String, Path, description = "the site's public key, as in its embed snippet", example = "st_3f2a9c0d1e4b5a6c7d8e"), ConfigQuery),
+    responses(
+        (status = 200, description = "the widget's configuration in the negotiated language (ETag, cacheable)", body = WidgetConfig),
+        (status = 304, description = "unchanged since the ETag sent"),
+        (status = 404, description = "no such site, or it has no privacy notice yet", body = super::public_api::ErrorBody),
+    )
+)]
 pub async fn widget_config(
     State(ingest): State<Ingest>,
     Path(site_key): Path<String>,
@@ -241,13 +257,13 @@ pub const PARTICIPATION_BODY_LIMIT: usize = 1024;
 
 /// The body of `POST /api/v1/sites/{site_key}/participation` (sent as `text/plain`, so a
 /// browser needs no preflight; the respondent id never enters a URL).
-#[derive(Debug, Deserialize, validator::Validate)]
+#[derive(Debug, Deserialize, validator::Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ParticipationQuery {
     pub respondent: Uuid,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Participation {
     pub opted_out: bool,
 }
@@ -256,6 +272,21 @@ pub struct Participation {
 /// Farewell's host, where the site's storage cannot be reached). The loader asks only when a
 /// survey is about to open, so page views cost no query for it. Never cached: it must follow
 /// a choice made a moment ago.
+#[utoipa::path(
+    post,
+    path = "/api/v1/sites/{site_key}/participation",
+    tag = "collection",
+    params(("site_key" = String, Path, description = "the site's public key, as in its embed snippet", example = "st_3f2a9c0d1e4b5a6c7d8e")),
+    request_body(content = ParticipationQuery, content_type = "text/plain"),
+    responses(
+        (status = 200, description = "whether this respondent left the improvement program", body = Participation),
+        (status = 403, description = "the origin is not registered for the site, or the visitor left the improvement program", body = super::public_api::ErrorBody),
+        (status = 413, description = "the body is too large", body = super::public_api::ErrorBody),
+        (status = 422, description = "a field was refused: which, and why", body = super::public_api::ErrorBody),
+        (status = 429, description = "too many requests; wait as Retry-After says", body = super::public_api::ErrorBody),
+        (status = 503, description = "the database is unreachable for a moment; see Retry-After", body = super::public_api::ErrorBody),
+    )
+)]
 pub async fn participation(
     State(ingest): State<Ingest>,
     Path(site_key): Path<String>,

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use tower_sessions::Session;
 use uuid::Uuid;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct MyAnswersForm {
     pub site: String,
     pub rid: String,
@@ -23,10 +23,10 @@ pub struct MyAnswersForm {
 
 /// The visitor's own copy: the contact e-mail is masked, because the respondent id alone
 /// (which sits in the browser's storage) must not be enough to read an address.
-#[derive(Serialize)]
-struct OwnCopy {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct OwnCopy {
     note: &'static str,
-    answers: Vec<Verbatim>,
+    answers: Vec<super::public_api::AnswerBody>,
 }
 
 const OWN_COPY_NOTE: &str = "Contact e-mail addresses are masked in this copy. To receive a \
@@ -69,6 +69,17 @@ fn download<T: Serialize + ?Sized>(answers: &T, filename: &str) -> Result<Respon
 
 /// `POST /my-answers` (form body `site`, `rid`): everything stored from this respondent on the
 /// site, with contact e-mails masked.
+#[utoipa::path(
+    post,
+    path = "/my-answers",
+    tag = "collection",
+    request_body(content = MyAnswersForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "a download of the respondent's answers, contact e-mails masked", body = OwnCopy),
+        (status = 404, description = "no such site", body = super::public_api::ErrorBody),
+        (status = 422, description = "a field was refused", body = super::public_api::ErrorBody),
+    )
+)]
 pub async fn my_answers(
     State(store): State<SharedStore>,
     Form(form): Form<MyAnswersForm>,
@@ -86,7 +97,7 @@ pub async fn my_answers(
     download(
         &OwnCopy {
             note: OWN_COPY_NOTE,
-            answers,
+            answers: answers.iter().map(Into::into).collect(),
         },
         "my-answers.json",
     )

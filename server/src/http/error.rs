@@ -6,7 +6,6 @@ use app::store::StoreError;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
 
 /// How long a client is asked to wait when the database is unavailable.
 pub const UNAVAILABLE_RETRY_SECS: u64 = 5;
@@ -81,50 +80,63 @@ impl From<app::error::AppError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        use super::public_api::ErrorBody;
         let (status, body) = match &self {
             ApiError::Unauthorized => (
                 StatusCode::UNAUTHORIZED,
-                json!({"error": "unauthorized", "message": "send Authorization: Bearer <API token>"}),
+                ErrorBody::new("unauthorized").message("send Authorization: Bearer <API token>"),
             ),
-            ApiError::NotFound => (StatusCode::NOT_FOUND, json!({"error": "not_found"})),
-            ApiError::Forbidden => (StatusCode::FORBIDDEN, json!({"error": "forbidden"})),
+            ApiError::NotFound => (StatusCode::NOT_FOUND, ErrorBody::new("not_found")),
+            ApiError::Forbidden => (StatusCode::FORBIDDEN, ErrorBody::new("forbidden")),
             ApiError::Invalid(e) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                json!({"error": "invalid", "field": e.field, "reason": e.reason}),
+                ErrorBody {
+                    field: Some(e.field.clone()),
+                    reason: Some(e.reason.clone()),
+                    ..ErrorBody::new("invalid")
+                },
             ),
             ApiError::PayloadTooLarge { limit } => (
                 StatusCode::PAYLOAD_TOO_LARGE,
-                json!({"error": "too_large", "message": format!("the body may be at most {limit} bytes")}),
+                ErrorBody::new("too_large")
+                    .message(format!("the body may be at most {limit} bytes")),
             ),
             ApiError::Conflict(message) => (
                 StatusCode::CONFLICT,
-                json!({"error": "conflict", "message": message}),
+                ErrorBody::new("conflict").message(message.clone()),
             ),
             ApiError::Throttled { retry_after_secs } => (
                 StatusCode::TOO_MANY_REQUESTS,
-                json!({"error": "throttled", "retry_after": retry_after_secs}),
+                ErrorBody {
+                    retry_after: Some(*retry_after_secs),
+                    ..ErrorBody::new("throttled")
+                },
             ),
             ApiError::OriginNotAllowed => (
                 StatusCode::FORBIDDEN,
-                json!({"error": "origin_not_allowed", "message": "add this origin to the site's allowed origins"}),
+                ErrorBody::new("origin_not_allowed")
+                    .message("add this origin to the site's allowed origins"),
             ),
             ApiError::OptedOut => (
                 StatusCode::FORBIDDEN,
-                json!({"error": "opted_out", "message": "this visitor has left the improvement program"}),
+                ErrorBody::new("opted_out")
+                    .message("this visitor has left the improvement program"),
             ),
             ApiError::AmendExpired => (
                 StatusCode::FORBIDDEN,
-                json!({"error": "amend_window_passed", "message": "the time to change this answer has passed"}),
+                ErrorBody::new("amend_window_passed")
+                    .message("the time to change this answer has passed"),
             ),
             ApiError::Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
-                json!({"error": "unavailable", "message": "the database is unavailable; try again shortly"}),
+                ErrorBody::new("unavailable")
+                    .message("the database is unavailable; try again shortly"),
             ),
             ApiError::Internal(e) => {
                 tracing::error!(error = ?e, "internal error");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    json!({"error": "internal"}),
+                    ErrorBody::new("internal"),
                 )
             }
         };

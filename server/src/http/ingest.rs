@@ -2,6 +2,7 @@
 //! it to `app::ingest::record_response`, map the outcome: 201 stored, 200 already stored.
 
 use super::error::ApiError;
+use super::public_api::{BatchBody, ItemResult, StoredBody};
 use super::site_cache::SiteCache;
 use super::visitor::{with_cors, VisitorGate};
 use app::domain::{
@@ -21,7 +22,7 @@ use axum::Extension;
 use axum::Json;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
-use serde_json::{json, Value};
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -34,7 +35,7 @@ pub const BODY_LIMIT: usize = 8 * 1024;
 pub const BATCH_BODY_LIMIT: usize = 32 * 1024;
 const BATCH_MAX_ITEMS: usize = 40;
 
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResponseDto {
     pub id: Uuid,
@@ -63,7 +64,7 @@ pub struct ResponseDto {
     pub edit_secret: Option<String>,
 }
 
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConsentDto {
     #[validate(range(min = 1))]
@@ -74,7 +75,7 @@ pub struct ConsentDto {
     pub choices: BTreeMap<String, bool>,
 }
 
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContextDto {
     #[validate(length(max = 2048))]
@@ -86,7 +87,7 @@ pub struct ContextDto {
     pub trigger: Option<String>,
 }
 
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AmendmentDto {
     pub id: Uuid,
@@ -102,7 +103,7 @@ pub struct AmendmentDto {
     pub choices: BTreeMap<String, bool>,
 }
 
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ImpressionDto {
     pub id: Uuid,
@@ -112,7 +113,7 @@ pub struct ImpressionDto {
 }
 
 /// What the widget sends when it flushes its queue on the device.
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchDto {
     #[validate(length(min = 1, max = 64))]
@@ -389,6 +390,23 @@ impl Ingest {
     }
 }
 
+/// `POST /api/v1/responses`: one answer.
+#[utoipa::path(
+    post,
+    path = "/api/v1/responses",
+    tag = "collection",
+    request_body = ResponseDto,
+    responses(
+        (status = 201, description = "stored", body = StoredBody),
+        (status = 200, description = "this id was already stored; nothing new was written", body = StoredBody),
+        (status = 409, description = "the id belongs to another site", body = super::public_api::ErrorBody),
+        (status = 403, description = "the origin is not registered for the site, or the visitor left the improvement program", body = super::public_api::ErrorBody),
+        (status = 413, description = "the body is too large", body = super::public_api::ErrorBody),
+        (status = 422, description = "a field was refused: which, and why", body = super::public_api::ErrorBody),
+        (status = 429, description = "too many requests; wait as Retry-After says", body = super::public_api::ErrorBody),
+        (status = 503, description = "the database is unreachable for a moment; see Retry-After", body = super::public_api::ErrorBody),
+    )
+)]
 pub async fn post_response(
     State(ingest): State<Ingest>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
@@ -411,7 +429,10 @@ pub async fn post_response(
             .await?;
         Ok((
             status,
-            Json(json!({"id": id, "stored": status == StatusCode::CREATED})),
+            Json(StoredBody {
+                id,
+                stored: status == StatusCode::CREATED,
+            }),
         ))
     }
     .await;
@@ -426,27 +447,43 @@ fn must_retry(outcome: &Result<StatusCode, ApiError>) -> bool {
 }
 
 /// One item's outcome inside a batch answer.
-fn item_result(id: Uuid, outcome: Result<StatusCode, ApiError>) -> Value {
+fn item_result(id: Uuid, outcome: Result<StatusCode, ApiError>) -> ItemResult {
+    let result = |status: u16, field: Option<String>, reason: Option<String>| ItemResult {
+        id,
+        status,
+        field,
+        reason,
+    };
     match outcome {
-        Ok(status) => json!({"id": id, "status": status.as_u16()}),
-        Err(ApiError::Invalid(e)) => {
-            json!({"id": id, "status": 422, "field": e.field, "reason": e.reason})
-        }
-        Err(ApiError::Conflict(m)) => json!({"id": id, "status": 409, "reason": m}),
-        Err(ApiError::NotFound) => json!({"id": id, "status": 404}),
-        Err(ApiError::AmendExpired) => {
-            json!({"id": id, "status": 403, "reason": "amend_window_passed"})
-        }
-        Err(ApiError::OptedOut) => json!({"id": id, "status": 403, "reason": "opted_out"}),
+        Ok(status) => result(status.as_u16(), None, None),
+        Err(ApiError::Invalid(e)) => result(422, Some(e.field), Some(e.reason)),
+        Err(ApiError::Conflict(m)) => result(409, None, Some(m)),
+        Err(ApiError::NotFound) => result(404, None, None),
+        Err(ApiError::AmendExpired) => result(403, None, Some("amend_window_passed".into())),
+        Err(ApiError::OptedOut) => result(403, None, Some("opted_out".into())),
         Err(other) => {
             tracing::error!(error = %other, "batch item failed");
-            json!({"id": id, "status": 500})
+            result(500, None, None)
         }
     }
 }
 
 /// `POST /api/v1/batch`: the widget's queue, flushed. Items are stored one by one (each is
 /// idempotent by its id); an opt-out comes last, so what was queued before it is kept.
+#[utoipa::path(
+    post,
+    path = "/api/v1/batch",
+    tag = "collection",
+    request_body = BatchDto,
+    responses(
+        (status = 200, description = "each item's outcome, in order, by id", body = BatchBody),
+        (status = 403, description = "the origin is not registered for the site, or the visitor left the improvement program", body = super::public_api::ErrorBody),
+        (status = 413, description = "the body is too large", body = super::public_api::ErrorBody),
+        (status = 422, description = "a field was refused: which, and why", body = super::public_api::ErrorBody),
+        (status = 429, description = "too many requests; wait as Retry-After says", body = super::public_api::ErrorBody),
+        (status = 503, description = "the database is unreachable for a moment; see Retry-After", body = super::public_api::ErrorBody),
+    )
+)]
 pub async fn post_batch(
     State(ingest): State<Ingest>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
@@ -552,7 +589,7 @@ pub async fn post_batch(
         }
         (None, _) => None,
     };
-    let body = Json(json!({"results": results, "opted_out": opted_out}));
+    let body = Json(BatchBody { results, opted_out });
     Ok(with_cors(admitted.origin.as_ref(), (StatusCode::OK, body)))
 }
 

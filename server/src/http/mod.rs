@@ -8,8 +8,10 @@ pub mod data_requests;
 pub mod error;
 pub mod headers;
 pub mod ingest;
+pub mod openapi;
 pub mod operations;
 pub mod precompressed;
+pub mod public_api;
 pub mod rate_limit;
 pub mod report;
 pub mod server_fns;
@@ -25,7 +27,7 @@ use axum::Router;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(operations::health))
         .route("/readyz", get(operations::ready))
         .route("/metrics", get(operations::metrics))
         .route("/api/openapi.json", get(operations::openapi))

@@ -8,6 +8,15 @@ use std::sync::atomic::Ordering;
 
 /// `GET /readyz`: 200 when the database answers, 503 otherwise (take the instance out of the
 /// load balancer; `/healthz` only says the process is up).
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "operations",
+    responses(
+        (status = 200, description = "the database answers"),
+        (status = 503, description = "the database does not answer"),
+    )
+)]
 pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
     match state.store.ping().await {
         Ok(()) => (StatusCode::OK, "ready"),
@@ -31,6 +40,17 @@ pub fn token_matches(expected: &str, given: &str) -> bool {
 /// `GET /metrics`: Prometheus text format, for `Authorization: Bearer <FAREWELL_METRICS_TOKEN>`
 /// only. Without a configured token the endpoint does not exist (404): what routes are busy
 /// and how many answers arrive is not for the public.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "operations",
+    security(("metrics" = [])),
+    responses(
+        (status = 200, description = "Prometheus text format", content_type = "text/plain"),
+        (status = 401, description = "no valid metrics token"),
+        (status = 404, description = "no metrics token is configured"),
+    )
+)]
 pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> impl IntoResponse {
     let Some(expected) = state.metrics_token.as_deref() else {
         return (
@@ -71,10 +91,18 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> impl 
     )
 }
 
-/// `GET /api/openapi.json`: the REST API described as OpenAPI 3.1.
+/// `GET /healthz`: 200 while the process is up.
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "ok")))]
+pub async fn health() -> &'static str {
+    "ok"
+}
+
+/// `GET /api/openapi.json`: the REST API described as OpenAPI 3.1, derived from the handlers
+/// (`http::openapi`).
 pub async fn openapi() -> impl IntoResponse {
+    static DOCUMENT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     (
         [(header::CONTENT_TYPE, "application/json")],
-        include_str!("openapi.json"),
+        DOCUMENT.get_or_init(super::openapi::document).as_str(),
     )
 }

@@ -4,7 +4,7 @@
 use super::error::ApiError;
 use super::summary::organisation_of_token;
 use app::report::build::{build_report, localise_times, parse_view, scope};
-use app::report::{csv_row, parse_query, Report, ViewParams, CSV_HEADER};
+use app::report::{csv_row, parse_query, ViewParams, CSV_HEADER};
 use app::store::{SharedStore, Site, VerbatimQuery};
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, State};
@@ -73,20 +73,74 @@ async fn token_site(
 }
 
 /// `GET /api/v1/sites/{site_key}/report?<view>`: the dashboard's figures as JSON.
+#[utoipa::path(
+    get,
+    path = "/api/v1/sites/{site_key}/report",
+    tag = "reporting",
+    security(("token" = [])),
+    params(
+        ("site_key" = String, Path, description = "the site's public key, as in its embed snippet", example = "st_3f2a9c0d1e4b5a6c7d8e"),
+        ("from" = Option<String>, Query, description = "first day, YYYY-MM-DD, in tz"),
+        ("to" = Option<String>, Query, description = "last day (inclusive)"),
+        ("tz" = Option<String>, Query, description = "IANA zone, default UTC"),
+        ("bucket" = Option<String>, Query, description = "day | week | month"),
+        ("survey" = Option<String>, Query, description = "survey id"),
+        ("segment" = Option<String>, Query, description = "dimension:value, e.g. device:mobile"),
+        ("by" = Option<String>, Query, description = "dimension of the segment table: country, device, browser, language, page, trigger, survey"),
+        ("q" = Option<String>, Query, description = "words that must all occur in the comment"),
+        ("band" = Option<String>, Query, description = "detractor | passive | promoter"),
+        ("tag" = Option<String>, Query, description = "a tag"),
+    ),
+    responses(
+        (status = 200, description = "the view", body = super::public_api::ReportBody),
+        (status = 401, description = "no valid API token", body = super::public_api::ErrorBody),
+        (status = 404, description = "no such site in the token's organisation", body = super::public_api::ErrorBody),
+        (status = 422, description = "a view parameter was refused", body = super::public_api::ErrorBody),
+    )
+)]
 pub async fn api_report(
     State(store): State<SharedStore>,
     headers: HeaderMap,
     Path(site_key): Path<String>,
     RawQuery(query): RawQuery,
-) -> Result<Json<Report>, ApiError> {
+) -> Result<Json<super::public_api::ReportBody>, ApiError> {
     let (org, site) = token_site(&store, &headers, &site_key).await?;
     let (view, _) = view_of(&query)?;
     let mut report = build_report(&store, org, site, view, None).await?;
     localise_times(&mut report.verbatims, &report.view.tz)?;
-    Ok(Json(report))
+    Ok(Json((&report).into()))
 }
 
 /// `GET /api/v1/sites/{site_key}/responses?<view>&format=csv|json`: the answers of a view.
+#[utoipa::path(
+    get,
+    path = "/api/v1/sites/{site_key}/responses",
+    tag = "reporting",
+    security(("token" = [])),
+    params(
+        ("site_key" = String, Path, description = "the site's public key, as in its embed snippet", example = "st_3f2a9c0d1e4b5a6c7d8e"),
+        ("from" = Option<String>, Query, description = "first day, YYYY-MM-DD, in tz"),
+        ("to" = Option<String>, Query, description = "last day (inclusive)"),
+        ("tz" = Option<String>, Query, description = "IANA zone, default UTC"),
+        ("bucket" = Option<String>, Query, description = "day | week | month"),
+        ("survey" = Option<String>, Query, description = "survey id"),
+        ("segment" = Option<String>, Query, description = "dimension:value, e.g. device:mobile"),
+        ("by" = Option<String>, Query, description = "dimension of the segment table: country, device, browser, language, page, trigger, survey"),
+        ("q" = Option<String>, Query, description = "words that must all occur in the comment"),
+        ("band" = Option<String>, Query, description = "detractor | passive | promoter"),
+        ("tag" = Option<String>, Query, description = "a tag"),
+        ("format" = Option<String>, Query, description = "json (default) or csv"),
+    ),
+    responses(
+        (status = 200, description = "every answer of the view, newest first, streamed", content(
+            (Vec<super::public_api::AnswerBody> = "application/json"),
+            (String = "text/csv"),
+        )),
+        (status = 401, description = "no valid API token", body = super::public_api::ErrorBody),
+        (status = 404, description = "no such site in the token's organisation", body = super::public_api::ErrorBody),
+        (status = 422, description = "a view parameter was refused", body = super::public_api::ErrorBody),
+    )
+)]
 pub async fn api_responses(
     State(store): State<SharedStore>,
     headers: HeaderMap,

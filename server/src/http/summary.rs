@@ -11,8 +11,9 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct RangeQuery {
     /// Inclusive start: an RFC 3339 instant or a date (its UTC midnight).
     pub from: Option<String>,
@@ -20,7 +21,9 @@ pub struct RangeQuery {
     pub to: Option<String>,
 }
 
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
+/// NPS figures for a range: counts, the score on the −100…100 scale, its standard error and
+/// 95 % interval.
+#[derive(Debug, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct SummaryBody {
     pub n: u64,
     pub promoters: u64,
@@ -99,6 +102,20 @@ pub fn parse_range(query: &RangeQuery) -> Result<TimeRange, FieldError> {
     Ok(TimeRange { from, to })
 }
 
+/// `GET /api/v1/sites/{site_key}/summary`: NPS figures over a range.
+#[utoipa::path(
+    get,
+    path = "/api/v1/sites/{site_key}/summary",
+    tag = "reporting",
+    security(("token" = [])),
+    params(("site_key" = String, Path, description = "the site's public key, as in its embed snippet", example = "st_3f2a9c0d1e4b5a6c7d8e"), RangeQuery),
+    responses(
+        (status = 200, description = "the figures (nulls without answers)", body = SummaryBody),
+        (status = 401, description = "no valid API token", body = super::public_api::ErrorBody),
+        (status = 404, description = "no such site in the token's organisation", body = super::public_api::ErrorBody),
+        (status = 422, description = "a range that does not parse", body = super::public_api::ErrorBody),
+    )
+)]
 pub async fn site_summary(
     State(store): State<SharedStore>,
     headers: HeaderMap,

@@ -16,6 +16,7 @@ mod hostile_queries;
 mod ingest;
 mod instances;
 mod notices;
+mod openapi;
 mod page_views;
 mod preferences;
 mod privacy;

@@ -1,0 +1,277 @@
+//! The public REST API's response bodies, apart from the dashboard's own types: a field the
+//! dashboard adds for a chart does not reach API clients unless it is added here, and then the
+//! OpenAPI snapshot (`openapi.rs`) shows it in review. Each is built from what the app computed.
+
+use app::nps::ScoreCounts;
+use app::report::{Report, Verbatim};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// Counts of answers per score, index 0 to 10.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(value_type = Vec<u64>)]
+pub struct Counts(pub [u64; 11]);
+
+impl From<&ScoreCounts> for Counts {
+    fn from(c: &ScoreCounts) -> Counts {
+        Counts(c.0)
+    }
+}
+
+/// A dashboard view as JSON: trend buckets, totals, the comparison period, the widget's funnel,
+/// one dimension's segments, the first page of comments, and tags.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportBody {
+    pub site_name: String,
+    pub site_key: String,
+    pub surveys: Vec<SurveyRef>,
+    pub view: ViewBody,
+    pub periods: Vec<PeriodBody>,
+    /// All answers in the range (with the survey and segment filters).
+    pub total: Counts,
+    /// The range of the same length before, for the comparison.
+    pub previous_from: NaiveDate,
+    pub previous_to: NaiveDate,
+    pub previous: Counts,
+    pub funnel: FunnelBody,
+    /// Score counts per value of `view.by`.
+    pub segments: Vec<SegmentBody>,
+    pub verbatims: Vec<AnswerBody>,
+    /// Whether older comments exist beyond this page.
+    pub more_verbatims: bool,
+    /// Tags in use on this site, each with how many answers carry it: `[tag, count]`.
+    #[schema(value_type = Vec<Vec<String>>)]
+    pub tags: Vec<(String, u64)>,
+    /// Answers older than this many days are deleted; their scores still count.
+    pub retention_days: Option<u32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SurveyRef {
+    pub id: Uuid,
+    pub name: String,
+}
+
+/// The view the figures are for, as the query string asked for it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ViewBody {
+    pub survey: Option<Uuid>,
+    /// First day, in `tz`.
+    pub from: NaiveDate,
+    /// Last day (inclusive), in `tz`.
+    pub to: NaiveDate,
+    /// IANA zone.
+    pub tz: String,
+    /// day, week or month.
+    pub bucket: String,
+    pub segment: Option<SegmentFilterBody>,
+    /// The dimension of `segments`.
+    pub by: String,
+    /// Words that must all occur in the comment.
+    pub q: String,
+    /// detractor, passive or promoter.
+    pub band: Option<String>,
+    pub tag: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SegmentFilterBody {
+    pub dimension: String,
+    pub value: String,
+}
+
+/// One bucket of the trend.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PeriodBody {
+    /// "2026-11-29", "2026-W48" or "2026-11".
+    pub label: String,
+    /// First day of the bucket, in the view's zone.
+    pub start: NaiveDate,
+    pub counts: Counts,
+}
+
+/// What the widget reported: surveys shown, closed unanswered, and answered.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FunnelBody {
+    pub shown: u64,
+    pub dismissed: u64,
+    pub answered: u64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SegmentBody {
+    /// "" for answers that did not carry the dimension.
+    pub value: String,
+    pub counts: Counts,
+}
+
+/// One answer with its usage context, never who gave it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AnswerBody {
+    pub id: Uuid,
+    pub survey_id: Uuid,
+    pub score: u8,
+    pub comment: Option<String>,
+    pub received_at: DateTime<Utc>,
+    pub language: Option<String>,
+    pub page_path: Option<String>,
+    pub device: Option<String>,
+    pub browser: Option<String>,
+    pub country: Option<String>,
+    pub trigger: Option<String>,
+    pub referrer: Option<String>,
+    /// Only where the respondent chose to be contacted.
+    pub contact_email: Option<String>,
+    pub tags: Vec<String>,
+    /// The received time in the view's zone.
+    pub local_time: String,
+}
+
+impl From<&Verbatim> for AnswerBody {
+    fn from(v: &Verbatim) -> AnswerBody {
+        AnswerBody {
+            id: v.id,
+            survey_id: v.survey_id,
+            score: v.score,
+            comment: v.comment.clone(),
+            received_at: v.received_at,
+            language: v.language.clone(),
+            page_path: v.page_path.clone(),
+            device: v.device.clone(),
+            browser: v.browser.clone(),
+            country: v.country.clone(),
+            trigger: v.trigger.clone(),
+            referrer: v.referrer.clone(),
+            contact_email: v.contact_email.clone(),
+            tags: v.tags.clone(),
+            local_time: v.local_time.clone(),
+        }
+    }
+}
+
+impl From<&Report> for ReportBody {
+    fn from(r: &Report) -> ReportBody {
+        let v = &r.view;
+        ReportBody {
+            site_name: r.site_name.clone(),
+            site_key: r.site_key.clone(),
+            surveys: r
+                .surveys
+                .iter()
+                .map(|s| SurveyRef {
+                    id: s.id,
+                    name: s.name.clone(),
+                })
+                .collect(),
+            view: ViewBody {
+                survey: v.survey,
+                from: v.from,
+                to: v.to,
+                tz: v.tz.clone(),
+                bucket: v.bucket.as_str().to_owned(),
+                segment: v.segment.as_ref().map(|s| SegmentFilterBody {
+                    dimension: s.dimension.as_str().to_owned(),
+                    value: s.value.clone(),
+                }),
+                by: v.by.as_str().to_owned(),
+                q: v.q.clone(),
+                band: v.band.map(|b| b.as_str().to_owned()),
+                tag: v.tag.clone(),
+            },
+            periods: r
+                .periods
+                .iter()
+                .map(|p| PeriodBody {
+                    label: p.label.clone(),
+                    start: p.start,
+                    counts: (&p.counts).into(),
+                })
+                .collect(),
+            total: (&r.total).into(),
+            previous_from: r.previous_from,
+            previous_to: r.previous_to,
+            previous: (&r.previous).into(),
+            funnel: FunnelBody {
+                shown: r.funnel.shown,
+                dismissed: r.funnel.dismissed,
+                answered: r.funnel.answered,
+            },
+            segments: r
+                .segments
+                .iter()
+                .map(|s| SegmentBody {
+                    value: s.value.clone(),
+                    counts: (&s.counts).into(),
+                })
+                .collect(),
+            verbatims: r.verbatims.iter().map(AnswerBody::from).collect(),
+            more_verbatims: r.more_verbatims,
+            tags: r.tags.clone(),
+            retention_days: r.retention_days,
+        }
+    }
+}
+
+/// An answer stored (201) or already stored under this id (200).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StoredBody {
+    pub id: Uuid,
+    /// `true` when this request stored it.
+    pub stored: bool,
+}
+
+/// One item's outcome in a batch, by its id.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ItemResult {
+    pub id: Uuid,
+    /// What the item alone would have been answered: 200, 201, 403, 404, 409, 422 or 500.
+    pub status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchBody {
+    pub results: Vec<ItemResult>,
+    /// The participation the batch recorded, if it changed it.
+    pub opted_out: Option<bool>,
+}
+
+/// Every error of the API.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// unauthorized, not_found, forbidden, invalid, too_large, conflict, throttled,
+    /// origin_not_allowed, opted_out, amend_window_passed, unavailable or internal.
+    pub error: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// With `invalid`: the field refused, and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// With `throttled`: seconds to wait (also in `Retry-After`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
+}
+
+impl ErrorBody {
+    pub fn new(error: &'static str) -> ErrorBody {
+        ErrorBody {
+            error,
+            message: None,
+            field: None,
+            reason: None,
+            retry_after: None,
+        }
+    }
+
+    pub fn message(mut self, message: impl Into<String>) -> ErrorBody {
+        self.message = Some(message.into());
+        self
+    }
+}
