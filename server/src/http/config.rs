@@ -4,15 +4,14 @@
 //! visitor's opt-out is asked for apart (`participation`), only when a survey is about to open.
 
 use super::error::ApiError;
-use super::ingest::{read_dto, Ingest};
+use super::extract::ValidJson;
+use super::ingest::Ingest;
 use super::precompressed::Precompressed;
 use super::site_cache::SiteCache;
 use super::visitor::with_cors;
 use app::domain::{ButtonPosition, SiteKey, Triggers};
 use app::i18n::{negotiate, Lang};
 use app::store::{PublicSite, SharedStore, StoreResult};
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -292,11 +291,10 @@ pub async fn participation(
     Path(site_key): Path<String>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    ValidJson(query): ValidJson<ParticipationQuery, PARTICIPATION_BODY_LIMIT>,
 ) -> Result<Response, ApiError> {
     let site_key =
         app::domain::SiteKey::parse("site_key", &site_key).map_err(|_| ApiError::NotFound)?;
-    let query: ParticipationQuery = read_dto(body, PARTICIPATION_BODY_LIMIT)?;
     let site = ingest
         .sites
         .get(&site_key)

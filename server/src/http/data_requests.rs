@@ -12,7 +12,6 @@ use axum::response::{IntoResponse, Response};
 use axum::Form;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use tower_sessions::Session;
 use uuid::Uuid;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -132,10 +131,9 @@ pub struct FindQuery {
 /// `GET /admin/answers.json?org=…&respondent=…&email=…`: an admin's export for a request.
 pub async fn admin_answers(
     State(store): State<SharedStore>,
-    session: Session,
+    super::extract::SignedIn(member): super::extract::SignedIn,
     Query(query): Query<FindQuery>,
 ) -> Result<Response, ApiError> {
-    let member = app::auth::member_of_session(&session, &store).await?;
     let membership = member
         .memberships
         .iter()

@@ -2,6 +2,7 @@
 //! it to `app::ingest::record_response`, map the outcome: 201 stored, 200 already stored.
 
 use super::error::ApiError;
+use super::extract::ValidJson;
 use super::public_api::{BatchBody, ItemResult, StoredBody};
 use super::site_cache::SiteCache;
 use super::visitor::{with_cors, VisitorGate};
@@ -20,14 +21,13 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Extension;
 use axum::Json;
-use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use uuid::Uuid;
-use validator::{Validate, ValidationErrors, ValidationErrorsKind};
+use validator::Validate;
 
 /// A response is a few hundred bytes; 8 KiB leaves room for a full comment in any script.
 pub const BODY_LIMIT: usize = 8 * 1024;
@@ -41,12 +41,10 @@ pub struct ResponseDto {
     pub id: Uuid,
     /// Required here; inside a batch it defaults to the batch's site.
     #[serde(default)]
-    #[validate(length(max = 64))]
     pub site: String,
     pub survey: Option<Uuid>,
     pub score: i64,
     pub comment: Option<String>,
-    #[validate(length(max = 35))]
     pub language: Option<String>,
     #[validate(nested)]
     pub consent: Option<ConsentDto>,
@@ -54,7 +52,6 @@ pub struct ResponseDto {
     pub context: Option<ContextDto>,
     /// The anonymous id the widget keeps for this site in this browser.
     pub respondent: Option<Uuid>,
-    #[validate(length(max = 254))]
     pub contact_email: Option<String>,
     /// Honeypot: a field people never see and bots fill in. Must be empty.
     pub hp: Option<String>,
@@ -70,7 +67,6 @@ pub struct ConsentDto {
     #[validate(range(min = 1))]
     pub notice_version: Option<u32>,
     /// Each choice shown to the visitor, and whether they granted it.
-    #[validate(length(max = 16))]
     #[serde(default)]
     pub choices: BTreeMap<String, bool>,
 }
@@ -78,9 +74,7 @@ pub struct ConsentDto {
 #[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContextDto {
-    #[validate(length(max = 2048))]
     pub path: Option<String>,
-    #[validate(length(max = 2048))]
     pub referrer: Option<String>,
     pub device: Option<String>,
     pub browser: Option<String>,
@@ -95,10 +89,8 @@ pub struct AmendmentDto {
     pub edit_secret: String,
     pub score: Option<i64>,
     pub comment: Option<String>,
-    #[validate(length(max = 254))]
     pub contact_email: Option<String>,
     /// Consent choices shown or changed since the answer (e.g. `contact` with the e-mail).
-    #[validate(length(max = 16))]
     #[serde(default)]
     pub choices: BTreeMap<String, bool>,
 }
@@ -116,7 +108,6 @@ pub struct ImpressionDto {
 #[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchDto {
-    #[validate(length(min = 1, max = 64))]
     pub site: String,
     pub respondent: Option<Uuid>,
     #[serde(default)]
@@ -262,73 +253,9 @@ impl ImpressionDto {
     }
 }
 
-/// Reads a body as `T`: size first (413), then JSON shape (422 naming the field), then the
-/// validator's limits.
-pub fn read_dto<T: DeserializeOwned + Validate>(
-    body: Result<Bytes, BytesRejection>,
-    limit: usize,
-) -> Result<T, ApiError> {
-    let body = body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::PayloadTooLarge { limit }
-        } else {
-            ApiError::Invalid(FieldError::new("body", rejection.body_text()))
-        }
-    })?;
-    let mut json = serde_json::Deserializer::from_slice(&body);
-    let dto: T = serde_path_to_error::deserialize(&mut json).map_err(|e| {
-        let path = e.path().to_string();
-        let field = if path == "." {
-            "body".to_string()
-        } else {
-            path
-        };
-        ApiError::Invalid(FieldError::new(field, e.inner().to_string()))
-    })?;
-    dto.validate()
-        .map_err(|e| ApiError::Invalid(first_field_error(&e, "")))?;
-    Ok(dto)
-}
-
 /// The single-answer body, parsed to the domain type (used by tests and fuzzing).
 pub fn parse_body(body: Result<Bytes, BytesRejection>) -> Result<NewResponse, ApiError> {
-    Ok(read_dto::<ResponseDto>(body, BODY_LIMIT)?.parse()?)
-}
-
-/// The first failing field of a (possibly nested) validation, as `outer.inner`.
-fn first_field_error(errors: &ValidationErrors, prefix: &str) -> FieldError {
-    let mut fields: Vec<_> = errors.errors().iter().collect();
-    fields.sort_by_key(|(name, _)| name.to_string());
-    for (name, kind) in fields {
-        let path = if prefix.is_empty() {
-            name.to_string()
-        } else {
-            format!("{prefix}.{name}")
-        };
-        match kind {
-            ValidationErrorsKind::Field(errs) => {
-                let reason = errs
-                    .first()
-                    .map(
-                        |e| match (e.code.as_ref(), e.params.get("max"), e.params.get("min")) {
-                            ("length", Some(max), _) => format!("must be at most {max} long"),
-                            ("length", None, Some(min)) => format!("must be at least {min} long"),
-                            ("range", _, Some(min)) => format!("must be at least {min}"),
-                            (code, _, _) => format!("failed the {code} check"),
-                        },
-                    )
-                    .unwrap_or_else(|| "is invalid".into());
-                return FieldError::new(path, reason);
-            }
-            ValidationErrorsKind::Struct(inner) => return first_field_error(inner, &path),
-            ValidationErrorsKind::List(items) => {
-                if let Some((index, inner)) = items.iter().next() {
-                    return first_field_error(inner, &format!("{path}[{index}]"));
-                }
-            }
-        }
-    }
-    FieldError::new(prefix.to_string(), "is invalid")
+    Ok(super::extract::read_json::<ResponseDto>(body, BODY_LIMIT)?.parse()?)
 }
 
 fn ingest_error(e: IngestError) -> ApiError {
@@ -411,9 +338,8 @@ pub async fn post_response(
     State(ingest): State<Ingest>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    ValidJson(dto): ValidJson<ResponseDto, BODY_LIMIT>,
 ) -> Result<Response, ApiError> {
-    let dto: ResponseDto = read_dto(body, BODY_LIMIT)?;
     let site = ingest.site(&dto.site).await?;
     let admitted = ingest
         .gate
@@ -488,9 +414,8 @@ pub async fn post_batch(
     State(ingest): State<Ingest>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    ValidJson(batch): ValidJson<BatchDto, BATCH_BODY_LIMIT>,
 ) -> Result<Response, ApiError> {
-    let batch: BatchDto = read_dto(body, BATCH_BODY_LIMIT)?;
     let items = batch.responses.len() + batch.amendments.len() + batch.impressions.len();
     if items > BATCH_MAX_ITEMS {
         return Err(FieldError::new("body", format!("at most {BATCH_MAX_ITEMS} items")).into());
@@ -686,7 +611,7 @@ mod tests {
         #[test]
         fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
             let _ = parse_body(Ok(Bytes::from(bytes.clone())));
-            match read_dto::<BatchDto>(Ok(Bytes::from(bytes)), BATCH_BODY_LIMIT) {
+            match super::super::extract::read_json::<BatchDto>(Ok(Bytes::from(bytes)), BATCH_BODY_LIMIT) {
                 Ok(_) | Err(ApiError::Invalid(_)) => {}
                 Err(other) => prop_assert!(false, "not a 422: {:?}", other),
             }
@@ -705,7 +630,7 @@ mod tests {
                 "amendments": [{"id": ID, "comment": comment, "contact_email": email}],
                 "impressions": [{"id": ID, "kind": kind}],
             });
-            let batch: BatchDto = match read_dto(Ok(Bytes::from(body.to_string())), BATCH_BODY_LIMIT) {
+            let batch: BatchDto = match super::super::extract::read_json(Ok(Bytes::from(body.to_string())), BATCH_BODY_LIMIT) {
                 Ok(b) => b,
                 Err(ApiError::Invalid(e)) => { prop_assert!(!e.field.is_empty()); return Ok(()); }
                 Err(other) => { prop_assert!(false, "unexpected {:?}", other); unreachable!() }

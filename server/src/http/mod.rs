@@ -6,6 +6,7 @@ pub mod config;
 pub mod csrf;
 pub mod data_requests;
 pub mod error;
+pub mod extract;
 pub mod headers;
 pub mod ingest;
 pub mod openapi;

@@ -2,16 +2,15 @@
 //! and the same view and answers through the REST API for an organisation's API tokens.
 
 use super::error::ApiError;
-use super::summary::organisation_of_token;
+use super::extract::{ApiOrg, SignedIn};
 use app::report::build::{build_report, localise_times, parse_view, scope};
 use app::report::{csv_row, parse_query, ViewParams, CSV_HEADER};
 use app::store::{SharedStore, Site, VerbatimQuery};
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use tower_sessions::Session;
 use uuid::Uuid;
 
 /// Answers fetched per query while streaming an export.
@@ -42,7 +41,7 @@ fn view_of(query: &Option<String>) -> Result<(ViewParams, Vec<(String, String)>)
 /// `GET /dashboard/{site_key}/export.csv|json?<view>`: every answer of the view, for members.
 pub async fn dashboard_export(
     State(store): State<SharedStore>,
-    session: Session,
+    SignedIn(member): SignedIn,
     Path((site_key, file)): Path<(String, String)>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
@@ -51,18 +50,17 @@ pub async fn dashboard_export(
         "export.json" => Format::Json,
         _ => return Err(ApiError::NotFound),
     };
-    let member = app::auth::member_of_session(&session, &store).await?;
     let (membership, site) = member.site(&store, &site_key).await?;
     let (view, _) = view_of(&query)?;
     export(store, membership.org_id, site, view, format).await
 }
 
+/// The token's organisation's site with this key; another organisation's is not found.
 async fn token_site(
     store: &SharedStore,
-    headers: &HeaderMap,
+    org: Uuid,
     site_key: &str,
 ) -> Result<(Uuid, Site), ApiError> {
-    let org = organisation_of_token(store, headers).await?;
     let site_key =
         app::domain::SiteKey::parse("site_key", site_key).map_err(|_| ApiError::NotFound)?;
     let site = store
@@ -100,11 +98,11 @@ async fn token_site(
 )]
 pub async fn api_report(
     State(store): State<SharedStore>,
-    headers: HeaderMap,
+    ApiOrg(org): ApiOrg,
     Path(site_key): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<super::public_api::ReportBody>, ApiError> {
-    let (org, site) = token_site(&store, &headers, &site_key).await?;
+    let (org, site) = token_site(&store, org, &site_key).await?;
     let (view, _) = view_of(&query)?;
     let mut report = build_report(&store, org, site, view, None).await?;
     localise_times(&mut report.verbatims, &report.view.tz)?;
@@ -143,11 +141,11 @@ pub async fn api_report(
 )]
 pub async fn api_responses(
     State(store): State<SharedStore>,
-    headers: HeaderMap,
+    ApiOrg(org): ApiOrg,
     Path(site_key): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let (org, site) = token_site(&store, &headers, &site_key).await?;
+    let (org, site) = token_site(&store, org, &site_key).await?;
     let (view, pairs) = view_of(&query)?;
     let format = pairs
         .iter()

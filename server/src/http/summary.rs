@@ -1,15 +1,14 @@
 //! `GET /api/v1/sites/{site_key}/summary`: NPS figures for an API token's organisation.
 
 use super::error::ApiError;
+use super::extract::ApiOrg;
 use app::domain::FieldError;
 use app::store::{SharedStore, TimeRange};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap};
 use axum::Json;
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -34,24 +33,6 @@ pub struct SummaryBody {
     pub se: Option<f64>,
     /// Adjusted Wald 95 % interval on the −100…100 scale.
     pub ci95: Option<[f64; 2]>,
-}
-
-/// The organisation an `Authorization: Bearer` API token belongs to.
-pub async fn organisation_of_token(
-    store: &SharedStore,
-    headers: &HeaderMap,
-) -> Result<Uuid, ApiError> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|t| t.starts_with(crate::tokens::API_TOKEN_PREFIX))
-        .ok_or(ApiError::Unauthorized)?;
-    store
-        .organisation_for_token(&crate::tokens::sha256_hex(token.as_bytes()))
-        .await?
-        .ok_or(ApiError::Unauthorized)
 }
 
 fn parse_bound(field: &str, raw: &str, end: bool) -> Result<DateTime<Utc>, FieldError> {
@@ -118,11 +99,10 @@ pub fn parse_range(query: &RangeQuery) -> Result<TimeRange, FieldError> {
 )]
 pub async fn site_summary(
     State(store): State<SharedStore>,
-    headers: HeaderMap,
+    ApiOrg(org): ApiOrg,
     Path(site_key): Path<String>,
     query: Result<Query<RangeQuery>, QueryRejection>,
 ) -> Result<Json<SummaryBody>, ApiError> {
-    let org = organisation_of_token(&store, &headers).await?;
     let Query(query) = query.map_err(|e| FieldError::new("query", e.body_text()))?;
     let range = parse_range(&query)?;
     // Another organisation's site is simply not found: no hint that it exists.
