@@ -289,3 +289,76 @@ pub fn received_now() -> DateTime<Utc> {
     let now = Utc::now();
     DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now)
 }
+
+/// How one flush of the widget's queue is carried out. Its items (answers, amendments, events)
+/// were queued on the device before anything else it carries, so they are stored first and a
+/// change of participation comes last: what was queued before an opt-out is kept, nothing
+/// after it is taken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BatchPlan {
+    collecting: bool,
+    opt_out: Option<bool>,
+    respondent: Option<Uuid>,
+}
+
+impl BatchPlan {
+    /// `gpc`: the browser sent Global Privacy Control. Under it only a flush that carries the
+    /// opt-out itself is taken: those items were queued before the browser said no.
+    pub fn new(gpc: bool, opt_out: Option<bool>, respondent: Option<Uuid>) -> BatchPlan {
+        BatchPlan {
+            collecting: !gpc || opt_out == Some(true),
+            opt_out,
+            respondent,
+        }
+    }
+
+    /// Whether the batch's items are stored (otherwise each is refused as opted out).
+    pub fn collects_items(&self) -> bool {
+        self.collecting
+    }
+
+    /// The change of participation to record after the items: (respondent, opted out). A change
+    /// without a respondent is refused: there is no one to record it for.
+    pub fn participation(&self) -> Result<Option<(Uuid, bool)>, FieldError> {
+        match (self.opt_out, self.respondent) {
+            (Some(opt_out), Some(respondent)) => Ok(Some((respondent, opt_out))),
+            (Some(_), None) => Err(FieldError::new(
+                "respondent",
+                "is needed to change participation",
+            )),
+            (None, _) => Ok(None),
+        }
+    }
+}
+
+#[cfg(test)]
+mod batch_plan {
+    use super::BatchPlan;
+    use uuid::Uuid;
+
+    #[test]
+    fn global_privacy_control_takes_only_the_flush_that_opts_out() {
+        let me = Some(Uuid::new_v4());
+        assert!(BatchPlan::new(false, None, me).collects_items());
+        assert!(!BatchPlan::new(true, None, me).collects_items());
+        assert!(!BatchPlan::new(true, Some(false), me).collects_items());
+        assert!(BatchPlan::new(true, Some(true), me).collects_items());
+    }
+
+    #[test]
+    fn a_change_of_participation_needs_its_respondent() {
+        let me = Uuid::new_v4();
+        assert_eq!(BatchPlan::new(false, None, None).participation(), Ok(None));
+        assert_eq!(
+            BatchPlan::new(false, Some(true), Some(me)).participation(),
+            Ok(Some((me, true)))
+        );
+        assert_eq!(
+            BatchPlan::new(false, Some(false), None)
+                .participation()
+                .unwrap_err()
+                .field,
+            "respondent"
+        );
+    }
+}

@@ -424,9 +424,8 @@ pub async fn post_batch(
     let admitted = ingest
         .gate
         .admit(&site.site, &headers, peer.map(|Extension(p)| p), items)?;
-    // Under GPC only a flush that carries the opt-out itself is taken: those items were
-    // queued before the browser said no.
-    let collecting = !admitted.gpc || batch.opt_out == Some(true);
+    let plan = ingest::BatchPlan::new(admitted.gpc, batch.opt_out, batch.respondent);
+    let collecting = plan.collects_items();
     let now = ingest::received_now();
     let mut results = Vec::with_capacity(items);
 
@@ -501,18 +500,16 @@ pub async fn post_batch(
         results.push(item_result(id, outcome));
     }
 
-    let opted_out = match (batch.opt_out, batch.respondent) {
-        (Some(opt_out), Some(respondent)) => {
+    // Last: what was queued before a change of participation is stored under the old one.
+    let opted_out = match plan.participation()? {
+        Some((respondent, opt_out)) => {
             ingest
                 .store
                 .set_opted_out(site.site.id, respondent, opt_out, now)
                 .await?;
             Some(opt_out)
         }
-        (Some(_), None) => {
-            return Err(FieldError::new("respondent", "is needed to change participation").into())
-        }
-        (None, _) => None,
+        None => None,
     };
     let body = Json(BatchBody { results, opted_out });
     Ok(with_cors(admitted.origin.as_ref(), (StatusCode::OK, body)))
