@@ -143,6 +143,37 @@ pub struct Member {
 }
 
 /// The guard: the signed-in member, or `Unauthorized`.
+/// The member, or — for a page's loader — a redirect to sign-in that comes back to `next`, the
+/// page asked for (a path on this host).
+pub async fn member_or_sign_in(next: &str) -> Result<Member, AppError> {
+    let member = require_member().await;
+    if matches!(member, Err(AppError::Unauthorized)) {
+        leptos_axum::redirect(&sign_in_path(next));
+    }
+    member
+}
+
+/// A path of this host to return to after sign-in, or `None`: it starts with a single `/`, and
+/// holds no backslash or control character (which browsers may read as another host), so a
+/// link cannot send a member away to a look-alike page.
+pub fn return_path(raw: &str) -> Option<&str> {
+    let on_this_host = raw.starts_with('/')
+        && !raw.starts_with("//")
+        && !raw.contains('\\')
+        && !raw.chars().any(char::is_control)
+        && raw.len() <= 2048;
+    on_this_host.then_some(raw)
+}
+
+/// `/login?next=…`, or plain `/login` when `next` is where a sign-in leads anyway (the
+/// dashboard) or not a path of this host.
+pub fn sign_in_path(next: &str) -> String {
+    match return_path(next).filter(|next| *next != "/dashboard") {
+        Some(next) => format!("/login?next={}", crate::report::percent_encode(next)),
+        None => "/login".into(),
+    }
+}
+
 pub async fn require_member() -> Result<Member, AppError> {
     member_of_session(&session().await?, &store()?).await
 }
@@ -274,4 +305,33 @@ pub async fn sign_out() -> Result<(), AppError> {
         .flush()
         .await
         .map_err(|_| AppError::Internal)
+}
+
+#[cfg(test)]
+mod return_paths {
+    use super::{return_path, sign_in_path};
+
+    #[test]
+    fn only_a_path_of_this_host_is_returned_to() {
+        for ok in [
+            "/admin",
+            "/dashboard/st_0123456789abcdef?from=2026-01-01",
+            "/consent/x?site=y",
+        ] {
+            assert_eq!(return_path(ok), Some(ok));
+        }
+        for away in [
+            "//evil.example/admin",
+            "https://evil.example",
+            "/\\evil.example",
+            "evil.example",
+            "",
+            "/admin\n",
+            "/\tadmin",
+        ] {
+            assert_eq!(return_path(away), None, "{away:?}");
+        }
+        assert_eq!(sign_in_path("/admin"), "/login?next=%2Fadmin");
+        assert_eq!(sign_in_path("//evil.example"), "/login");
+    }
 }

@@ -78,9 +78,13 @@ pub async fn consent_record(
     }
     .await;
     if matches!(result, Err(AppError::Unauthorized)) {
-        leptos_axum::redirect("/login");
+        leptos_axum::redirect(&crate::auth::sign_in_path(&format!(
+            "/consent/{}?site={}",
+            response.trim(),
+            crate::report::percent_encode(site_key.trim())
+        )));
     }
-    crate::error::with_status(result)
+    result
 }
 
 #[component]

@@ -55,13 +55,7 @@ pub struct OrganisationHeader {
 
 #[server(prefix = "/fn", endpoint = "admin_overview")]
 pub async fn admin_overview() -> Result<Administration, AppError> {
-    let member = match crate::auth::require_member().await {
-        Err(AppError::Unauthorized) => {
-            leptos_axum::redirect("/login");
-            return Err(AppError::Unauthorized);
-        }
-        other => other?,
-    };
+    let member = crate::auth::member_or_sign_in("/admin").await?;
     let organisations = member
         .memberships
         .iter()

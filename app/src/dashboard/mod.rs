@@ -33,10 +33,19 @@ pub struct SiteOverview {
 }
 
 #[server(prefix = "/fn", endpoint = "sign_in")]
-pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
+pub async fn sign_in(
+    email: String,
+    password: String,
+    #[server(default)] next: Option<String>,
+) -> Result<(), AppError> {
     // A wrong password is a 422 and a throttled attempt a 429, never a 500.
     crate::error::with_status(crate::auth::sign_in(&email, password).await)?;
-    leptos_axum::redirect("/dashboard");
+    // Back to the page that asked for a sign-in, if it is one of this host's.
+    let to = next
+        .as_deref()
+        .and_then(crate::auth::return_path)
+        .unwrap_or("/dashboard");
+    leptos_axum::redirect(to);
     Ok(())
 }
 
@@ -49,13 +58,7 @@ pub async fn sign_out() -> Result<(), AppError> {
 
 #[server(prefix = "/fn", endpoint = "dashboard_overview")]
 pub async fn dashboard_overview() -> Result<Overview, AppError> {
-    let member = match crate::auth::require_member().await {
-        Err(AppError::Unauthorized) => {
-            leptos_axum::redirect("/login");
-            return Err(AppError::Unauthorized);
-        }
-        other => other?,
-    };
+    let member = crate::auth::member_or_sign_in("/dashboard").await?;
     let store = crate::auth::store()?;
     let mut organisations = Vec::new();
     for membership in member.memberships {
@@ -94,6 +97,11 @@ pub async fn dashboard_overview() -> Result<Overview, AppError> {
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let sign_in = ServerAction::<SignIn>::new();
+    // Where the member was going before being asked to sign in.
+    let next = leptos_router::hooks::use_query_map()
+        .get_untracked()
+        .get("next")
+        .unwrap_or_default();
     let error = move || match sign_in.value().get() {
         Some(Err(e)) => Some(e.to_string()),
         _ => None,
@@ -103,6 +111,7 @@ pub fn LoginPage() -> impl IntoView {
         <main class="page narrow">
             <h1>"Sign in"</h1>
             <ActionForm action=sign_in attr:class="stack">
+                <input type="hidden" name="next" value=next />
                 <label for="email">"E-mail"</label>
                 <input id="email" type="email" name="email" autocomplete="username" required />
                 <label for="password">"Password"</label>

@@ -22,12 +22,14 @@ pub async fn site_report(
     site_key: String,
     #[server(default)] query: String,
 ) -> Result<Report, AppError> {
-    match load_report(site_key, query).await {
+    match load_report(site_key.clone(), query).await {
         Err(AppError::Unauthorized) => {
-            leptos_axum::redirect("/login");
+            leptos_axum::redirect(&crate::auth::sign_in_path(&format!(
+                "/dashboard/{site_key}"
+            )));
             Err(AppError::Unauthorized)
         }
-        other => crate::error::with_status(other),
+        other => other,
     }
 }
 

@@ -438,3 +438,56 @@ both_backends!(
         assert_eq!(zone_field(&html).as_deref(), Some("Asia/Tokyo"));
     }
 );
+
+both_backends!(
+    a_sign_in_returns_to_the_page_that_asked_for_it_and_only_on_this_host,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        // A signed-out visit to a member's page is sent to sign in, remembering where it was.
+        for (page, next) in [
+            ("/admin", "%2Fadmin"),
+            (
+                &format!("/dashboard/{}", demo.site_key) as &str,
+                &format!("%2Fdashboard%2F{}", demo.site_key) as &str,
+            ),
+        ] {
+            let r = app.get(page).await;
+            assert_eq!(r.status(), 302, "{page}");
+            assert_eq!(
+                r.headers()["location"].to_str().unwrap(),
+                format!("/login?next={next}"),
+                "{page}"
+            );
+        }
+        let sign_in = |next: &'static str| {
+            let app = &app;
+            let email = demo.email.clone();
+            async move {
+                new_client()
+                    .post(app.url("/fn/sign_in"))
+                    .header("Origin", &app.address)
+                    .header("Accept", "text/html")
+                    .form(&[
+                        ("email", email.as_str()),
+                        ("password", PASSWORD),
+                        ("next", next),
+                    ])
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        assert_eq!(sign_in("/admin").await.headers()["location"], "/admin");
+        for away in [
+            "//evil.example/admin",
+            "https://evil.example/",
+            "/\\evil.example",
+        ] {
+            assert_eq!(
+                sign_in(away).await.headers()["location"],
+                "/dashboard",
+                "{away} is not a page of this host"
+            );
+        }
+    }
+);
