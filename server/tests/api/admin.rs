@@ -7,37 +7,6 @@ use app::domain::{Email, Role};
 use farewell::provision::DemoCreated;
 use uuid::Uuid;
 
-/// Posts a server function's form the way a hydrated page does (same-origin fetch).
-async fn call(
-    app: &TestApp,
-    client: &reqwest::Client,
-    name: &str,
-    form: &[(&str, &str)],
-) -> reqwest::Response {
-    client
-        .post(app.url(&format!("/fn/{name}")))
-        .header("Origin", &app.address)
-        .form(form)
-        .send()
-        .await
-        .unwrap()
-}
-
-/// A signed-in client for `email`.
-async fn client_of(app: &TestApp, email: &str, password: &str) -> reqwest::Client {
-    let client = new_client();
-    let r = client
-        .post(app.url("/fn/sign_in"))
-        .header("Origin", &app.address)
-        .header("Accept", "text/html")
-        .form(&[("email", email), ("password", password)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.headers()["location"], "/dashboard", "sign-in of {email}");
-    client
-}
-
 /// Adds a member with `role` to the demo organisation and signs them in.
 async fn member(app: &TestApp, demo: &DemoCreated, role: Role) -> (Uuid, reqwest::Client) {
     let email = format!("{}@example.com", Uuid::new_v4().simple());
@@ -53,7 +22,7 @@ async fn member(app: &TestApp, demo: &DemoCreated, role: Role) -> (Uuid, reqwest
         .add_member(demo.organisation_id, user, role)
         .await
         .unwrap();
-    (user, client_of(app, &email, PASSWORD).await)
+    (user, app.signed_in_client(&email).await)
 }
 
 struct Ids {
@@ -213,7 +182,7 @@ async fn post(
     form: &[(&'static str, String)],
 ) -> reqwest::Response {
     let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    call(app, client, name, &form).await
+    app.call_fn(client, name, &form).await
 }
 
 both_backends!(
@@ -224,7 +193,7 @@ both_backends!(
         let i = ids(&app, &demo).await;
         let stranger = new_client();
         let (_, viewer) = member(&app, &demo, Role::Viewer).await;
-        let outsider = client_of(&app, &other.email, PASSWORD).await;
+        let outsider = app.signed_in_client(&other.email).await;
         for (name, form) in actions(&i) {
             assert_eq!(
                 post(&app, &stranger, name, &form).await.status(),
@@ -256,9 +225,10 @@ both_backends!(
             2
         );
         // The overview lists only organisations the caller administers.
-        let seen = json(call(&app, &viewer, "admin_overview", &[]).await).await;
+        let seen = json(app.call_fn(&viewer, "admin_overview", &[]).await).await;
         assert_eq!(seen["organisations"].as_array().unwrap().len(), 0);
-        let seen = call(&app, &outsider, "admin_overview", &[])
+        let seen = app
+            .call_fn(&outsider, "admin_overview", &[])
             .await
             .text()
             .await
@@ -267,24 +237,24 @@ both_backends!(
             seen.contains(&other.organisation_id.to_string())
                 && !seen.contains(&demo.organisation_id.to_string())
         );
-        let their_sites = call(
-            &app,
-            &outsider,
-            "sites_section",
-            &[("org", &other.organisation_id.to_string())],
-        )
-        .await
-        .text()
-        .await
-        .unwrap();
+        let their_sites = app
+            .call_fn(
+                &outsider,
+                "sites_section",
+                &[("org", &other.organisation_id.to_string())],
+            )
+            .await
+            .text()
+            .await
+            .unwrap();
         assert!(their_sites.contains(&other.site_key) && !their_sites.contains(&demo.site_key));
-        let ours = call(
-            &app,
-            &outsider,
-            "sites_section",
-            &[("org", &demo.organisation_id.to_string())],
-        )
-        .await;
+        let ours = app
+            .call_fn(
+                &outsider,
+                "sites_section",
+                &[("org", &demo.organisation_id.to_string())],
+            )
+            .await;
         assert_eq!(ours.status(), 404, "another organisation's sites");
         assert_eq!(
             app.get("/admin").await.status(),
@@ -292,7 +262,7 @@ both_backends!(
             "the page needs a sign-in"
         );
         // A cross-site form is refused before anything runs.
-        let owner = client_of(&app, &demo.email, PASSWORD).await;
+        let owner = app.signed_in_client(&demo.email).await;
         let forged = owner
             .post(app.url("/fn/create_token"))
             .header("Origin", "https://evil.example")
@@ -316,16 +286,11 @@ both_backends!(
     an_invitation_link_is_single_use,
     |app: TestApp| async move {
         let demo = app.seed().await;
-        let owner = client_of(&app, &demo.email, PASSWORD).await;
+        let owner = app.signed_in_client(&demo.email).await;
         let org = demo.organisation_id.to_string();
         let link: String = json(
-            call(
-                &app,
-                &owner,
-                "invite_member",
-                &[("org", &org), ("role", "admin")],
-            )
-            .await,
+            app.call_fn(&owner, "invite_member", &[("org", &org), ("role", "admin")])
+                .await,
         )
         .await
         .as_str()
@@ -342,13 +307,13 @@ both_backends!(
         let newcomer = new_client();
         let email = format!("{}@example.com", Uuid::new_v4().simple());
         let token = link.trim_start_matches("/invite/");
-        let joined = call(
-            &app,
-            &newcomer,
-            "accept_invitation",
-            &[("token", token), ("email", &email), ("password", PASSWORD)],
-        )
-        .await;
+        let joined = app
+            .call_fn(
+                &newcomer,
+                "accept_invitation",
+                &[("token", token), ("email", &email), ("password", PASSWORD)],
+            )
+            .await;
         assert!(
             joined.status().is_success() || joined.status() == 302,
             "{}",
@@ -364,13 +329,13 @@ both_backends!(
         // The same link again, by someone else: refused, nobody added.
         let late = new_client();
         let other = format!("{}@example.com", Uuid::new_v4().simple());
-        let again = call(
-            &app,
-            &late,
-            "accept_invitation",
-            &[("token", token), ("email", &other), ("password", PASSWORD)],
-        )
-        .await;
+        let again = app
+            .call_fn(
+                &late,
+                "accept_invitation",
+                &[("token", token), ("email", &other), ("password", PASSWORD)],
+            )
+            .await;
         assert_eq!(again.status(), 422);
         assert!(app
             .page(&link)
@@ -393,25 +358,25 @@ both_backends!(
             .await
             .unwrap();
         assert_eq!(pending.len(), 1);
-        let revoked = call(
-            &app,
-            &owner,
-            "revoke_invitation",
-            &[("org", &org), ("id", &pending[0].id.to_string())],
-        )
-        .await;
+        let revoked = app
+            .call_fn(
+                &owner,
+                "revoke_invitation",
+                &[("org", &org), ("id", &pending[0].id.to_string())],
+            )
+            .await;
         assert!(revoked.status().is_success());
-        let used = call(
-            &app,
-            &new_client(),
-            "accept_invitation",
-            &[
-                ("token", path.trim_start_matches("/invite/")),
-                ("email", &other),
-                ("password", PASSWORD),
-            ],
-        )
-        .await;
+        let used = app
+            .call_fn(
+                &new_client(),
+                "accept_invitation",
+                &[
+                    ("token", path.trim_start_matches("/invite/")),
+                    ("email", &other),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await;
         assert_eq!(used.status(), 422);
     }
 );
@@ -454,46 +419,46 @@ both_backends!(
             ),
         ] {
             assert_eq!(
-                call(&app, &admin, name, &form).await.status(),
+                app.call_fn(&admin, name, &form).await.status(),
                 403,
                 "{name} {form:?}"
             );
         }
         // An admin manages viewers.
-        let promoted = call(
-            &app,
-            &admin,
-            "change_role",
-            &[("org", &org), ("user", &viewer_id), ("role", "admin")],
-        )
-        .await;
+        let promoted = app
+            .call_fn(
+                &admin,
+                "change_role",
+                &[("org", &org), ("user", &viewer_id), ("role", "admin")],
+            )
+            .await;
         assert!(promoted.status().is_success());
         // The last owner cannot step down or leave.
-        let owner = client_of(&app, &demo.email, PASSWORD).await;
-        let last = call(
-            &app,
-            &owner,
-            "change_role",
-            &[("org", &org), ("user", &owner_id), ("role", "admin")],
-        )
-        .await;
+        let owner = app.signed_in_client(&demo.email).await;
+        let last = app
+            .call_fn(
+                &owner,
+                "change_role",
+                &[("org", &org), ("user", &owner_id), ("role", "admin")],
+            )
+            .await;
         assert_eq!(last.status(), 422);
         assert_eq!(json(last).await["Invalid"]["field"], "role");
-        let leave = call(
-            &app,
-            &owner,
-            "remove_member",
-            &[("org", &org), ("user", &owner_id)],
-        )
-        .await;
+        let leave = app
+            .call_fn(
+                &owner,
+                "remove_member",
+                &[("org", &org), ("user", &owner_id)],
+            )
+            .await;
         assert_eq!(leave.status(), 422);
-        let removed = call(
-            &app,
-            &owner,
-            "remove_member",
-            &[("org", &org), ("user", &viewer_id)],
-        )
-        .await;
+        let removed = app
+            .call_fn(
+                &owner,
+                "remove_member",
+                &[("org", &org), ("user", &viewer_id)],
+            )
+            .await;
         assert!(removed.status().is_success());
         let roles: Vec<Role> = app
             .store
@@ -512,37 +477,37 @@ both_backends!(
     site_survey_notice_and_token_changes_take_effect,
     |app: TestApp| async move {
         let demo = app.seed().await;
-        let owner = client_of(&app, &demo.email, PASSWORD).await;
+        let owner = app.signed_in_client(&demo.email).await;
         let i = ids(&app, &demo).await;
         let org = i.org.as_str();
 
         // Origins: exactly what is listed may embed; a path is refused with the field named.
-        let bad = call(
-            &app,
-            &owner,
-            "update_site",
-            &[
-                ("org", org),
-                ("site", &i.site),
-                ("name", "Shop"),
-                ("origins", "https://shop.example/cart"),
-            ],
-        )
-        .await;
+        let bad = app
+            .call_fn(
+                &owner,
+                "update_site",
+                &[
+                    ("org", org),
+                    ("site", &i.site),
+                    ("name", "Shop"),
+                    ("origins", "https://shop.example/cart"),
+                ],
+            )
+            .await;
         assert_eq!(bad.status(), 422);
         assert_eq!(json(bad).await["Invalid"]["field"], "origins");
-        let ok = call(
-            &app,
-            &owner,
-            "update_site",
-            &[
-                ("org", org),
-                ("site", &i.site),
-                ("name", "Shop"),
-                ("origins", "https://shop.example\nhttps://www.shop.example"),
-            ],
-        )
-        .await;
+        let ok = app
+            .call_fn(
+                &owner,
+                "update_site",
+                &[
+                    ("org", org),
+                    ("site", &i.site),
+                    ("name", "Shop"),
+                    ("origins", "https://shop.example\nhttps://www.shop.example"),
+                ],
+            )
+            .await;
         assert!(ok.status().is_success());
         // The site's origins gate what a page may do for a visitor (here: ask about one).
         let config = |key: String, origin: &'static str| {
@@ -569,8 +534,7 @@ both_backends!(
 
         // Rotating the key retires the old one at once.
         let key: String = json(
-            call(
-                &app,
+            app.call_fn(
                 &owner,
                 "rotate_site_key",
                 &[("org", org), ("site", &i.site)],
@@ -622,8 +586,7 @@ both_backends!(
         // Notices: a new version; the first is unchanged.
         let before = app.store.notices(demo.organisation_id).await.unwrap();
         let v = json(
-            call(
-                &app,
+            app.call_fn(
                 &owner,
                 "publish_notice",
                 &[("org", org), ("language", "fi"), ("body", "Uusi teksti")],
@@ -638,13 +601,8 @@ both_backends!(
 
         // API tokens: shown once, usable, then revoked.
         let token: String = json(
-            call(
-                &app,
-                &owner,
-                "create_token",
-                &[("org", org), ("name", "ci")],
-            )
-            .await,
+            app.call_fn(&owner, "create_token", &[("org", org), ("name", "ci")])
+                .await,
         )
         .await
         .as_str()
@@ -658,18 +616,16 @@ both_backends!(
             .unwrap()
             .id
             .to_string();
-        assert!(
-            call(&app, &owner, "revoke_token", &[("org", org), ("id", &id)])
-                .await
-                .status()
-                .is_success()
-        );
+        assert!(app
+            .call_fn(&owner, "revoke_token", &[("org", org), ("id", &id)])
+            .await
+            .status()
+            .is_success());
         assert_eq!(app.summary(&key, Some(&token), "").await.status(), 401);
 
         // A new site comes with a survey and its own key.
         let new_key = json(
-            call(
-                &app,
+            app.call_fn(
                 &owner,
                 "create_site",
                 &[
@@ -689,7 +645,7 @@ both_backends!(
 
         // Every action is in the audit log, which only owners see.
         let org = demo.organisation_id.to_string();
-        let audit = json(call(&app, &owner, "audit_section", &[("org", &org)]).await).await;
+        let audit = json(app.call_fn(&owner, "audit_section", &[("org", &org)]).await).await;
         let actions: Vec<&str> = audit
             .as_array()
             .unwrap()
@@ -708,14 +664,17 @@ both_backends!(
             assert!(actions.contains(&action), "{action} in {actions:?}");
         }
         let (_, admin) = member(&app, &demo, Role::Admin).await;
-        let as_admin = call(&app, &admin, "audit_section", &[("org", &org)]).await;
+        let as_admin = app.call_fn(&admin, "audit_section", &[("org", &org)]).await;
         assert_eq!(as_admin.status(), 403, "only owners read the audit log");
         assert!(
-            json(call(&app, &admin, "members_section", &[("org", &org)]).await)
-                .await
-                .as_array()
-                .unwrap()
-                .len()
+            json(
+                app.call_fn(&admin, "members_section", &[("org", &org)])
+                    .await
+            )
+            .await
+            .as_array()
+            .unwrap()
+            .len()
                 >= 2
         );
     }
@@ -723,44 +682,44 @@ both_backends!(
 
 both_backends!(a_member_changes_their_password, |app: TestApp| async move {
     let demo = app.seed().await;
-    let owner = client_of(&app, &demo.email, PASSWORD).await;
-    let wrong = call(
-        &app,
-        &owner,
-        "change_password",
-        &[
-            ("current", "not it at all"),
-            ("new", "a brand new passphrase"),
-        ],
-    )
-    .await;
+    let owner = app.signed_in_client(&demo.email).await;
+    let wrong = app
+        .call_fn(
+            &owner,
+            "change_password",
+            &[
+                ("current", "not it at all"),
+                ("new", "a brand new passphrase"),
+            ],
+        )
+        .await;
     assert_eq!(wrong.status(), 422);
     assert_eq!(json(wrong).await["Invalid"]["field"], "current");
-    let short = call(
-        &app,
-        &owner,
-        "change_password",
-        &[("current", PASSWORD), ("new", "short")],
-    )
-    .await;
+    let short = app
+        .call_fn(
+            &owner,
+            "change_password",
+            &[("current", PASSWORD), ("new", "short")],
+        )
+        .await;
     assert_eq!(short.status(), 422);
-    let ok = call(
-        &app,
-        &owner,
-        "change_password",
-        &[("current", PASSWORD), ("new", "a brand new passphrase")],
-    )
-    .await;
+    let ok = app
+        .call_fn(
+            &owner,
+            "change_password",
+            &[("current", PASSWORD), ("new", "a brand new passphrase")],
+        )
+        .await;
     assert!(ok.status().is_success());
-    client_of(&app, &demo.email, "a brand new passphrase").await;
+    app.signed_in_client_with(&demo.email, "a brand new passphrase")
+        .await;
     let old = app.sign_in(&demo.email, PASSWORD).await;
     assert_ne!(
         old.headers().get("location").map(|l| l.to_str().unwrap()),
         Some("/dashboard")
     );
     assert_eq!(
-        call(
-            &app,
+        app.call_fn(
             &new_client(),
             "change_password",
             &[("current", "x"), ("new", "y")]
@@ -820,18 +779,18 @@ both_backends!(
     a_password_change_ends_every_other_session,
     |app: TestApp| async move {
         let demo = app.seed().await;
-        let here = client_of(&app, &demo.email, PASSWORD).await;
-        let elsewhere = client_of(&app, &demo.email, PASSWORD).await;
+        let here = app.signed_in_client(&demo.email).await;
+        let elsewhere = app.signed_in_client(&demo.email).await;
         let other_member = member(&app, &demo, Role::Viewer).await.1;
         assert!(signed_in(&app, &elsewhere).await);
         let rows_before = session_rows(&app).await;
-        let changed = call(
-            &app,
-            &here,
-            "change_password",
-            &[("current", PASSWORD), ("new", "a brand new passphrase")],
-        )
-        .await;
+        let changed = app
+            .call_fn(
+                &here,
+                "change_password",
+                &[("current", PASSWORD), ("new", "a brand new passphrase")],
+            )
+            .await;
         assert!(changed.status().is_success());
         assert!(
             signed_in(&app, &here).await,
@@ -856,7 +815,7 @@ both_backends!(
     removing_a_member_ends_their_sessions,
     |app: TestApp| async move {
         let demo = app.seed().await;
-        let owner = client_of(&app, &demo.email, PASSWORD).await;
+        let owner = app.signed_in_client(&demo.email).await;
         let (viewer_id, viewer) = member(&app, &demo, Role::Viewer).await;
         // Also a member elsewhere: removal here still signs them out everywhere.
         let other = app.seed().await;
@@ -865,16 +824,16 @@ both_backends!(
             .await
             .unwrap();
         assert!(signed_in(&app, &viewer).await);
-        let removed = call(
-            &app,
-            &owner,
-            "remove_member",
-            &[
-                ("org", &demo.organisation_id.to_string()),
-                ("user", &viewer_id.to_string()),
-            ],
-        )
-        .await;
+        let removed = app
+            .call_fn(
+                &owner,
+                "remove_member",
+                &[
+                    ("org", &demo.organisation_id.to_string()),
+                    ("user", &viewer_id.to_string()),
+                ],
+            )
+            .await;
         assert!(removed.status().is_success());
         assert!(!signed_in(&app, &viewer).await);
     }
@@ -960,15 +919,15 @@ both_backends!(
     passwords_are_twelve_characters_and_not_common,
     |app: TestApp| async move {
         let demo = app.seed().await;
-        let owner = client_of(&app, &demo.email, PASSWORD).await;
+        let owner = app.signed_in_client(&demo.email).await;
         for weak in ["elevenchars", "password1234", "qwertyuiop12"] {
-            let r = call(
-                &app,
-                &owner,
-                "change_password",
-                &[("current", PASSWORD), ("new", weak)],
-            )
-            .await;
+            let r = app
+                .call_fn(
+                    &owner,
+                    "change_password",
+                    &[("current", PASSWORD), ("new", weak)],
+                )
+                .await;
             assert_eq!(r.status(), 422, "{weak}");
             assert_eq!(json(r).await["Invalid"]["field"], "new", "{weak}");
         }
@@ -1009,7 +968,7 @@ async fn create_admin_reads_the_password_from_stdin() {
         "{}",
         String::from_utf8_lossy(&ok.stderr)
     );
-    let app = crate::helpers::spawn_app_on(database_url.clone(), None).await;
+    let app = crate::helpers::AppBuilder::on(&database_url).spawn().await;
     let signed_in = app.sign_in("stdin@example.com", PASSWORD).await;
     assert_eq!(signed_in.headers()["location"], "/dashboard");
 }
@@ -1020,7 +979,7 @@ both_backends!(
     control_characters_in_members_texts_are_refused_not_500,
     |app: TestApp| async move {
         let demo = app.seed().await;
-        let owner = client_of(&app, &demo.email, PASSWORD).await;
+        let owner = app.signed_in_client(&demo.email).await;
         let i = ids(&app, &demo).await;
         let mut form = survey_form(&i.org, &i.survey, "50");
         form.retain(|(k, _)| *k != "form[texts]");

@@ -2,7 +2,7 @@
 //! bundle served from files compressed once at build time; small acknowledgements left alone.
 
 use crate::both_backends;
-use crate::helpers::{header, spawn_app_with, Backend, TestApp};
+use crate::helpers::{header, AppBuilder, Backend, TestApp};
 
 both_backends!(
     the_loader_is_under_3_kb_on_the_wire_and_pages_are_compressed,
@@ -79,7 +79,10 @@ async fn bundle_case(backend: Backend) {
     std::fs::write(pkg.join("farewell.js.br"), b"brotli bytes").unwrap();
     std::fs::write(pkg.join("farewell.js.gz"), b"gzip bytes").unwrap();
     let root = site.path().to_path_buf();
-    let app = spawn_app_with(backend, move |s| s.site_root = root).await;
+    let app = AppBuilder::new(backend)
+        .settings(move |s| s.site_root = root)
+        .spawn()
+        .await;
     let get = |encoding: &'static str| {
         let app = &app;
         async move {

@@ -1,5 +1,5 @@
 use crate::both_backends;
-use crate::helpers::{new_client, spawn_app_on, TestApp, PASSWORD};
+use crate::helpers::{new_client, AppBuilder, TestApp, PASSWORD};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -131,7 +131,7 @@ both_backends!(
             .next()
             .unwrap()
             .to_string();
-        let second = spawn_app_on(app.database_url.clone(), None).await;
+        let second = AppBuilder::on(&app.database_url).spawn().await;
         let page = new_client()
             .get(second.url("/dashboard"))
             .header("Cookie", cookie)

@@ -2,7 +2,7 @@
 //! Retry-After (never 500), so the widget keeps its queue; when the database is back, the same
 //! queue is delivered and every answer is stored exactly once.
 
-use crate::helpers::{spawn_app_on, TestApp};
+use crate::helpers::{AppBuilder, TestApp};
 use crate::pg_cluster::OwnCluster;
 use serde_json::json;
 use sqlx::Connection;
@@ -58,7 +58,7 @@ async fn ingest_answers_503_while_postgres_is_down_and_delivers_once_after() {
             .unwrap();
         cluster.url("faults")
     };
-    let app = spawn_app_on(url.clone(), None).await;
+    let app = AppBuilder::on(&url).spawn().await;
     let demo = app.seed().await;
     let before = Uuid::new_v4();
     let queued = json!({"site": demo.site_key, "respondent": Uuid::new_v4(),

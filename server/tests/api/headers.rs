@@ -3,7 +3,7 @@
 //! widget's scripts and exit window still usable from any site.
 
 use crate::both_backends;
-use crate::helpers::{header, spawn_app_with, Backend, TestApp, PASSWORD};
+use crate::helpers::{header, AppBuilder, Backend, TestApp, PASSWORD};
 
 both_backends!(
     pages_carry_a_strict_policy_by_nonce,
@@ -109,10 +109,10 @@ both_backends!(
 );
 
 async fn https_case(backend: Backend) {
-    let app = spawn_app_with(backend, |s| {
-        s.public_url = Some("https://feedback.example".into())
-    })
-    .await;
+    let app = AppBuilder::new(backend)
+        .settings(|s| s.public_url = Some("https://feedback.example".into()))
+        .spawn()
+        .await;
     let demo = app.seed().await;
     let r = app.get("/login").await;
     assert_eq!(

@@ -26,16 +26,18 @@ macro_rules! both_backends {
             use super::*;
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                let app =
-                    $crate::helpers::spawn_app_with($crate::helpers::Backend::Sqlite, $change)
-                        .await;
+                let app = $crate::helpers::AppBuilder::new($crate::helpers::Backend::Sqlite)
+                    .settings($change)
+                    .spawn()
+                    .await;
                 ($body)(app).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                let app =
-                    $crate::helpers::spawn_app_with($crate::helpers::Backend::Postgres, $change)
-                        .await;
+                let app = $crate::helpers::AppBuilder::new($crate::helpers::Backend::Postgres)
+                    .settings($change)
+                    .spawn()
+                    .await;
                 ($body)(app).await;
             }
         }
@@ -136,16 +138,52 @@ pub async fn fresh_database(backend: Backend) -> (String, Option<tempfile::TempD
     }
 }
 
+/// A test app on a fresh database of `backend`, with the test settings.
 pub async fn spawn_app(backend: Backend) -> TestApp {
-    spawn_app_with(backend, |_| {}).await
+    AppBuilder::new(backend).spawn().await
 }
 
-/// Like `spawn_app`, with settings changed first (rate limits, say).
-pub async fn spawn_app_with(backend: Backend, change: impl FnOnce(&mut ServeArgs)) -> TestApp {
-    let (database_url, dir) = fresh_database(backend).await;
-    let mut settings = test_settings();
-    change(&mut settings);
-    spawn_app_on_with(database_url, dir, settings).await
+/// The one way a test starts an app server: on a fresh database of a backend, or on an
+/// existing one (a second instance beside the first), with the test settings or changed ones.
+pub struct AppBuilder {
+    database: Database,
+    settings: ServeArgs,
+}
+
+enum Database {
+    Fresh(Backend),
+    Existing(String),
+}
+
+impl AppBuilder {
+    pub fn new(backend: Backend) -> AppBuilder {
+        AppBuilder {
+            database: Database::Fresh(backend),
+            settings: test_settings(),
+        }
+    }
+
+    /// Another app server on this database (multi-instance tests).
+    pub fn on(database_url: &str) -> AppBuilder {
+        AppBuilder {
+            database: Database::Existing(database_url.to_owned()),
+            settings: test_settings(),
+        }
+    }
+
+    /// Changes the settings first (rate limits, say).
+    pub fn settings(mut self, change: impl FnOnce(&mut ServeArgs)) -> AppBuilder {
+        change(&mut self.settings);
+        self
+    }
+
+    pub async fn spawn(self) -> TestApp {
+        let (database_url, dir) = match self.database {
+            Database::Fresh(backend) => fresh_database(backend).await,
+            Database::Existing(url) => (url, None),
+        };
+        start(database_url, dir, self.settings).await
+    }
 }
 
 pub fn test_settings() -> ServeArgs {
@@ -175,23 +213,13 @@ pub fn test_settings() -> ServeArgs {
     }
 }
 
-/// For `spawn_app_with`: the app's counting task waits a day between counts, so answers stay
+/// For `AppBuilder::settings`: the app's counting task waits a day between counts, so answers stay
 /// uncounted until the test calls `store.count_new_answers` itself.
 pub fn counting_by_hand(settings: &mut ServeArgs) {
     settings.count_interval_ms = 86_400_000;
 }
 
-/// An app server with these settings on an existing database (multi-instance tests).
-pub async fn spawn_app_with_settings(database_url: String, settings: ServeArgs) -> TestApp {
-    spawn_app_on_with(database_url, None, settings).await
-}
-
-/// Starts another app server on an existing database (for multi-instance tests).
-pub async fn spawn_app_on(database_url: String, sqlite_dir: Option<tempfile::TempDir>) -> TestApp {
-    spawn_app_on_with(database_url, sqlite_dir, test_settings()).await
-}
-
-async fn spawn_app_on_with(
+async fn start(
     database_url: String,
     sqlite_dir: Option<tempfile::TempDir>,
     settings: ServeArgs,
@@ -360,14 +388,36 @@ impl TestApp {
         req.send().await.expect("GET summary")
     }
 
+    /// Posts a server function's form the way a hydrated page does (a same-origin fetch), as
+    /// `client`'s session.
+    pub async fn call_fn(
+        &self,
+        client: &reqwest::Client,
+        name: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        client
+            .post(self.url(&format!("/fn/{name}")))
+            .header("Origin", &self.address)
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// A client of its own, signed in as `email` (with the test password).
     pub async fn signed_in_client(&self, email: &str) -> reqwest::Client {
+        self.signed_in_client_with(email, PASSWORD).await
+    }
+
+    /// A client of its own, signed in as `email` with `password`.
+    pub async fn signed_in_client_with(&self, email: &str, password: &str) -> reqwest::Client {
         let client = new_client();
         let r = client
             .post(self.url("/fn/sign_in"))
             .header("Origin", &self.address)
             .header("Accept", "text/html")
-            .form(&[("email", email), ("password", PASSWORD)])
+            .form(&[("email", email), ("password", password)])
             .send()
             .await
             .unwrap();

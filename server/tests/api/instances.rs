@@ -24,8 +24,14 @@ async fn two_app_servers_share_sessions_answers_and_site_rate_limits() {
         site_rate: 2.0,
         ..test_settings()
     };
-    let a = crate::helpers::spawn_app_with_settings(url.clone(), settings.clone()).await;
-    let b = crate::helpers::spawn_app_with_settings(url.clone(), settings).await;
+    let a = crate::helpers::AppBuilder::on(&url)
+        .settings(|s| *s = settings.clone())
+        .spawn()
+        .await;
+    let b = crate::helpers::AppBuilder::on(&url)
+        .settings(|s| *s = settings)
+        .spawn()
+        .await;
     let demo = a.seed().await;
     let client = crate::helpers::new_client();
 

@@ -435,11 +435,10 @@ both_backends!(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_amendment_waits_for_a_count_that_claimed_its_answer() {
     use sqlx::Connection;
-    let app = crate::helpers::spawn_app_with(
-        crate::helpers::Backend::Postgres,
-        crate::helpers::counting_by_hand,
-    )
-    .await;
+    let app = crate::helpers::AppBuilder::new(crate::helpers::Backend::Postgres)
+        .settings(crate::helpers::counting_by_hand)
+        .spawn()
+        .await;
     let fx = fill(&app, 5, 3).await;
     let answer = &fx.answers[0];
     let mut count = sqlx::PgConnection::connect(&app.database_url)

@@ -2,7 +2,7 @@
 //! the queue flush with its opt-out, and group commit under concurrency.
 
 use crate::both_backends;
-use crate::helpers::{json, spawn_app_with, Backend, TestApp};
+use crate::helpers::{json, AppBuilder, Backend, TestApp};
 use crate::ingest::{count_responses, stored};
 use serde_json::json;
 use uuid::Uuid;
@@ -206,11 +206,13 @@ both_backends!(
 );
 
 async fn throttled_case(backend: Backend) {
-    let app = spawn_app_with(backend, |s| {
-        s.client_rate = 0.5;
-        s.client_burst = 3.0;
-    })
-    .await;
+    let app = AppBuilder::new(backend)
+        .settings(|s| {
+            s.client_rate = 0.5;
+            s.client_burst = 3.0;
+        })
+        .spawn()
+        .await;
     let demo = app.seed().await;
     let mut ids = Vec::new();
     for _ in 0..3 {
