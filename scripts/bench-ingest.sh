@@ -5,14 +5,15 @@
 # the answers acknowledged (201) beside the answers found in the database, which must be equal.
 # It also prints the machine's busy CPU time per request (server, wrk and PostgreSQL together)
 # and the request rate that CPU time allows when every core is busy.
-# Usage: scripts/bench-ingest.sh   (BENCH_SECONDS=10 BENCH_CONNECTIONS=64)
+# Usage: scripts/bench-ingest.sh   (BENCH_SECONDS=10 BENCH_CONNECTIONS=64; FAREWELL_BIN=path to
+# measure another build, e.g. a copy made before a change, against the same bare endpoint)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 load=${BENCH_SECONDS:-10}
 conns=${BENCH_CONNECTIONS:-64}
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 cargo build --release --quiet -p server --bin farewell --example bare_json
-bin=target/release/farewell
+bin=${FAREWELL_BIN:-target/release/farewell}
 source scripts/bench/common.sh
 
 # Busy CPU time of the whole machine (server, wrk, PostgreSQL), in microseconds.
