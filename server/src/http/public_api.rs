@@ -275,3 +275,31 @@ impl ErrorBody {
         self
     }
 }
+
+/// The view a reporting request asks for, as query parameters, all optional. Documentation only:
+/// the handlers read the query through `app::report::ViewParams`, which owns the rules.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct ViewQuery {
+    /// First day, YYYY-MM-DD, in tz.
+    from: Option<String>,
+    /// Last day (inclusive).
+    to: Option<String>,
+    /// IANA zone, default UTC.
+    tz: Option<String>,
+    /// day | week | month.
+    bucket: Option<String>,
+    /// A survey id.
+    survey: Option<String>,
+    /// dimension:value, e.g. device:mobile.
+    segment: Option<String>,
+    /// The dimension of the segment table: country, device, browser, language, page, trigger, survey.
+    by: Option<String>,
+    /// Words that must all occur in the comment.
+    q: Option<String>,
+    /// detractor | passive | promoter.
+    band: Option<String>,
+    /// A tag.
+    tag: Option<String>,
+}
