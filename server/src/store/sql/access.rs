@@ -148,17 +148,7 @@ macro_rules! access_store {
                 }
 
                 async fn revoke_api_token(&self, org: Uuid, id: Uuid, at: DateTime<Utc>) -> StoreResult<bool> {
-                    let done = sqlx::query(
-                        "UPDATE api_tokens SET revoked_at = $1
-                         WHERE id = $2 AND org_id = $3 AND revoked_at IS NULL",
-                    )
-                    .bind(At(at))
-                    .bind(id)
-                    .bind(org)
-                    .execute(&self.pool)
-                    .await
-                    .map_err(backend)?;
-                    Ok(done.rows_affected() == 1)
+                    self.revoke("api_tokens", org, id, at).await
                 }
 
                 async fn create_share_link(
@@ -199,17 +189,7 @@ macro_rules! access_store {
                 }
 
                 async fn revoke_share_link(&self, org: Uuid, id: Uuid, at: DateTime<Utc>) -> StoreResult<bool> {
-                    let done = sqlx::query(
-                        "UPDATE share_links SET revoked_at = $1
-                         WHERE id = $2 AND org_id = $3 AND revoked_at IS NULL",
-                    )
-                    .bind(At(at))
-                    .bind(id)
-                    .bind(org)
-                    .execute(&self.pool)
-                    .await
-                    .map_err(backend)?;
-                    Ok(done.rows_affected() == 1)
+                    self.revoke("share_links", org, id, at).await
                 }
 
                 async fn share_by_token(&self, token_hash: &str) -> StoreResult<Option<ShareScope>> {

@@ -24,6 +24,28 @@ macro_rules! store_helpers {
                     Ok(any)
                 }
 
+                /// Marks one of the organisation's rows of `table` (API tokens, share links)
+                /// revoked; `false` if it has no such row or it was revoked already.
+                async fn revoke(
+                    &self,
+                    table: &'static str,
+                    org: Uuid,
+                    id: Uuid,
+                    at: DateTime<Utc>,
+                ) -> StoreResult<bool> {
+                    let done = sqlx::query(&format!(
+                        "UPDATE {table} SET revoked_at = $1
+                         WHERE id = $2 AND org_id = $3 AND revoked_at IS NULL"
+                    ))
+                    .bind(At(at))
+                    .bind(id)
+                    .bind(org)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                    Ok(done.rows_affected() == 1)
+                }
+
                 /// Adds the deltas to the aggregate rows, creating the rows that do not exist yet.
                 async fn apply_deltas(
                     conn: &mut $conn,
