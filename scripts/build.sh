@@ -1,18 +1,29 @@
 #!/usr/bin/env bash
 # Builds the server binary and the browser bundle into target/site, the way cargo-leptos would,
 # with tools that install in minutes (see README: "Why a script and not cargo-leptos").
-# Usage: scripts/build.sh [--release]
+# Usage: scripts/build.sh [--release] [--no-server]
+#   --no-server: only the browser bundles and the site. scripts/test.sh uses it: `cargo test`
+#   builds the server itself, with the test build's features, so a separate build here would
+#   compile a second copy of every dependency whose features differ (time and gigabytes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-profile_flag=
-[ "${1:-}" = "--release" ] && profile_flag=--release
+profile_flag= build_server=1
+for arg in "$@"; do
+  case $arg in
+    --release) profile_flag=--release ;;
+    --no-server) build_server= ;;
+    *) echo "build: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
 
 site=target/site
 pkg=$site/pkg
 wasm_out=target/wasm32-unknown-unknown/wasm-release/frontend.wasm
 
-echo "build: server"
-cargo build --quiet -p server $profile_flag
+if [ -n "$build_server" ]; then
+  echo "build: server"
+  cargo build --quiet -p server $profile_flag
+fi
 
 site_root_files() {
   mkdir -p "$pkg"
@@ -22,6 +33,7 @@ site_root_files() {
 
 bin_dir=target/debug
 [ -n "$profile_flag" ] && bin_dir=target/release
+mkdir -p "$bin_dir"
 hash_of() { sha256sum "$1" | cut -c1-16; }
 mkdir -p "$pkg"
 rm -f "$pkg"/farewell*.js "$pkg"/farewell*.wasm "$pkg"/farewell*.css "$pkg"/*.br "$pkg"/*.gz
