@@ -175,7 +175,10 @@ pub fn sign_in_path(next: &str) -> String {
 }
 
 pub async fn require_member() -> Result<Member, AppError> {
-    member_of_session(&session().await?, &store()?).await
+    // Contexts are read before the first await: a page loader's future can go on after the
+    // owner that provided them is gone (then every lookup fails: "no store in context").
+    let store = store()?;
+    member_of_session(&session().await?, &store).await
 }
 
 /// The member a session belongs to (also used by plain axum handlers, such as exports).

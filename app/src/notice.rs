@@ -21,15 +21,13 @@ pub struct NoticeView {
 
 #[server(prefix = "/fn", endpoint = "load_notice")]
 pub async fn load_notice(id: String, lang: Option<String>) -> Result<NoticeView, AppError> {
+    let store = crate::auth::store()?;
     let headers: http::HeaderMap = leptos_axum::extract()
         .await
         .map_err(|_| AppError::Internal)?;
     let texts = crate::i18n::of_request(lang.as_deref(), &headers).texts();
     let id = uuid::Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
-    let notice = crate::auth::store()?
-        .notice_by_id(id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let notice = store.notice_by_id(id).await?.ok_or(AppError::NotFound)?;
     let published_at = notice.published_at.format("%Y-%m-%d").to_string();
     Ok(NoticeView {
         heading: texts

@@ -28,8 +28,9 @@ pub fn at_least(role: Role, needed: Role) -> bool {
 }
 
 pub async fn acting(org: &str, needed: Role) -> Result<Acting, AppError> {
-    let member = crate::auth::require_member().await?;
+    // Before the first await: see `auth::require_member`.
     let store = crate::auth::store()?;
+    let member = crate::auth::require_member().await?;
     let org = Uuid::parse_str(org.trim()).map_err(|_| AppError::NotFound)?;
     let membership = member
         .memberships
