@@ -61,3 +61,79 @@ test('the administration reads on a phone', async () => {
   assert.ok(overflow <= 0, `the page is ${overflow} px wider than the phone`);
   await context.close();
 });
+
+test('a refused form says why at its field, keeps what was typed, and a saved one says so', async () => {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await signIn(page, app);
+  await page.goto(`${app.base}/admin`);
+  await page.waitForSelector('body[data-hydrated="true"]');
+  await page.waitForSelector('article.site-admin');
+  const form = page.locator('form.new-site');
+  await form.getByLabel('New site name').fill('Blog');
+  await form.getByLabel('Allowed origins').fill('https://blog.example/posts');
+  await page.evaluate(() => window.scrollTo(0, 600));
+  const scrolled = await page.evaluate(() => scrollY);
+  await form.getByRole('button', { name: 'Add site' }).click();
+  const refusal = form.locator('.field-error[data-field="origins"]');
+  await refusal.waitFor();
+  assert.match(await refusal.innerText(), /^https:\/\/blog\.example\/posts is not an origin/);
+  assert.equal(await form.getByLabel('New site name').inputValue(), 'Blog', 'the name typed is kept');
+  assert.equal(await form.getByLabel('Allowed origins').inputValue(), 'https://blog.example/posts');
+  assert.equal(await page.evaluate(() => scrollY), scrolled, 'the page stays where it was');
+  assert.equal(await form.getByRole('alert').count(), 1, 'one refusal, at its field');
+
+  await form.getByLabel('Allowed origins').fill('https://blog.example');
+  await form.getByRole('button', { name: 'Add site' }).click();
+  await page.waitForSelector('article.site-admin h4:text("Blog")');
+  assert.match(await form.getByRole('status').innerText(), /Site added/);
+  assert.equal(await form.locator('.field-error').count(), 0);
+  assert.deepEqual(errors.filter((e) => !/422/.test(e)), [], 'nothing failed but the refusal');
+  await context.close();
+});
+
+test('removing, revoking and rotating ask first; rotating takes the site name typed out', async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await signIn(page, app);
+  await page.goto(`${app.base}/admin`);
+  await page.waitForSelector('body[data-hydrated="true"]');
+  const tokens = page.locator('section.panel', { has: page.getByRole('heading', { name: 'API tokens' }) });
+  await tokens.getByLabel('Name').fill('to-revoke');
+  await tokens.getByRole('button', { name: 'Create token' }).click();
+  const row = page.locator('li[data-token="to-revoke"]');
+  await row.waitFor();
+  // The first press only asks; Cancel leaves the token as it was.
+  await row.getByText('Revoke', { exact: true }).click();
+  assert.match(await row.locator('.question').innerText(), /Revoke "to-revoke"\?/);
+  await page.screenshot({ path: join(screenshots, 'admin-confirm-390.png'), fullPage: false });
+  await row.getByRole('button', { name: 'Cancel' }).click();
+  assert.equal(await row.locator('details.confirm[open]').count(), 0);
+  assert.doesNotMatch(await row.innerText(), /revoked/);
+  await row.getByText('Revoke', { exact: true }).click();
+  await row.getByRole('button', { name: 'Yes, revoke' }).click();
+  await page.waitForSelector('li[data-token="to-revoke"]:has-text("(revoked)")');
+
+  const site = page.locator('article.site-admin').first();
+  const key = await site.getAttribute('data-site-key');
+  const name = await site.locator('h4').innerText();
+  await site.getByText('Rotate site key…').click();
+  assert.match(await site.locator('.rotate-key .question').innerText(), /must then be given the new snippet/);
+  await site.getByLabel('Site name').fill('not the name');
+  await site.getByRole('button', { name: 'Rotate the key' }).click();
+  const refusal = site.locator('.field-error[data-field="confirm_name"]');
+  await refusal.waitFor();
+  assert.match(await refusal.innerText(), new RegExp(`type the site's name, ${name}`, 'i'));
+  assert.equal(await site.getByLabel('Site name').inputValue(), 'not the name', 'what was typed stays');
+  assert.equal(app.rows(`SELECT site_key FROM sites WHERE site_key = '${key}'`).length, 1, 'the key is unchanged');
+  await site.getByLabel('Site name').fill(name);
+  await site.getByRole('button', { name: 'Rotate the key' }).click();
+  await page.waitForFunction((old) => !document.querySelector(`article.site-admin[data-site-key="${old}"]`), key);
+  assert.equal(app.rows(`SELECT site_key FROM sites WHERE site_key = '${key}'`).length, 0, 'the key changed');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - innerWidth);
+  assert.ok(overflow <= 0, `the page is ${overflow} px wider than the phone`);
+  assert.deepEqual(errors.filter((e) => !/422/.test(e)), [], 'nothing failed but the refusal');
+  await context.close();
+});

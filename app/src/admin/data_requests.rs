@@ -3,7 +3,7 @@
 
 #[cfg(feature = "ssr")]
 use super::acting;
-use super::failure;
+use super::feedback::{successes, Confirm, Feedback};
 #[cfg(feature = "ssr")]
 use crate::domain::Role;
 use crate::error::AppError;
@@ -91,11 +91,12 @@ pub fn DataRequests(org: String) -> impl IntoView {
             )
         })
     };
+    let erased = successes(erase);
     let found = {
         let org = org.clone();
         let terms = terms.clone();
         Resource::new(
-            move || (terms(), erase.version().get()),
+            move || (terms(), erased.get()),
             move |(terms, _)| {
                 let org = org.clone();
                 async move {
@@ -111,10 +112,12 @@ pub fn DataRequests(org: String) -> impl IntoView {
     };
     let (respondent, email) = terms().unwrap_or_default();
     let org2 = org.clone();
+    let erasure = Feedback::new(erase);
     view! {
         <section class="panel data-requests">
             <h3>"Data-subject requests"</h3>
-            {failure(erase)}
+            {erasure.rest()}
+            {erasure.saved("Erased. The counts per score are kept.")}
             <form method="get" action="/admin" class="inline">
                 <input type="hidden" name="org" value=org.clone() />
                 <label>"Respondent id "<input name="respondent" value=respondent size="38" /></label>
@@ -151,7 +154,9 @@ pub fn DataRequests(org: String) -> impl IntoView {
                                         <input type="hidden" name="org" value=org />
                                         <input type="hidden" name="respondent" value=respondent />
                                         <input type="hidden" name="email" value=email />
-                                        <button type="submit" class="danger" disabled=n == 0>"Erase these answers"</button>
+                                        {(n > 0).then(|| view! {
+                                            <Confirm label="Erase these answers" question=format!("Erase these {n} answers for good? This cannot be undone.") />
+                                        })}
                                     </ActionForm>
                                 }
                                 .into_any()

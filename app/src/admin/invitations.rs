@@ -1,8 +1,9 @@
 //! Invitations: single-use links that add a member with a role, and the page that accepts one.
 
+use super::feedback::{successes, Confirm, Feedback};
 #[cfg(feature = "ssr")]
 use super::{acting, parse_id, parse_role};
-use super::{failure, loaded, role_options, OrganisationHeader};
+use super::{loaded, role_options, OrganisationHeader};
 use crate::domain::{InvitationRecord, Role};
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
@@ -74,8 +75,9 @@ pub fn Invitations(org: OrganisationHeader, base: String) -> impl IntoView {
     let org_id = org.id.to_string();
     let pending = {
         let org_id = org_id.clone();
+        let (invited, revoked) = (successes(invite), successes(revoke));
         Resource::new(
-            move || (invite.version().get(), revoke.version().get()),
+            move || (invited.get(), revoked.get()),
             move |_| invitations_section(org_id.clone()),
         )
     };
@@ -95,13 +97,14 @@ pub fn Invitations(org: OrganisationHeader, base: String) -> impl IntoView {
                 .into_iter()
                 .map(|i| {
                     let (org, id) = (org_id.clone(), i.id.to_string());
+                    let question = "Revoke this link? Whoever has it can no longer join.".to_string();
                     view! {
                         <li>
                             {format!("{} — expires {}", i.role.as_str(), i.expires_at.format("%Y-%m-%d %H:%M UTC"))}
                             <ActionForm action=revoke attr:class="inline">
                                 <input type="hidden" name="org" value=org />
                                 <input type="hidden" name="id" value=id />
-                                <button type="submit" class="link">"Revoke"</button>
+                                <Confirm label="Revoke" question />
                             </ActionForm>
                         </li>
                     }
@@ -109,14 +112,17 @@ pub fn Invitations(org: OrganisationHeader, base: String) -> impl IntoView {
                 .collect_view()
         }
     };
+    let (invited, revoked) = (Feedback::new(invite), Feedback::new(revoke));
     view! {
         <ActionForm action=invite attr:class="inline invite">
             <input type="hidden" name="org" value=org_id />
             <label>"Invite as "<select name="role">{role_options(Role::Viewer, owner)}</select></label>
+            {invited.at("role")}
             <button type="submit">"Create invitation link"</button>
         </ActionForm>
-        {failure(invite)}
-        {failure(revoke)}
+        {invited.rest()}
+        {revoked.rest()}
+        {revoked.saved("Invitation revoked.")}
         {link}
         <Suspense fallback=|| ()>
             {move || {
@@ -131,8 +137,11 @@ pub fn Invitations(org: OrganisationHeader, base: String) -> impl IntoView {
 
 #[server(prefix = "/fn", endpoint = "load_invitation")]
 pub async fn load_invitation(token: String) -> Result<InvitationView, AppError> {
-    let invitation = find_invitation(&token).await?;
+    // Whether a member is signed in is asked first, before any other await: see
+    // `auth::require_member`.
+    let store = crate::auth::store()?;
     let signed_in = crate::auth::require_member().await.is_ok();
+    let invitation = find_invitation(&store, &token).await?;
     Ok(InvitationView {
         org_name: invitation.org_name,
         role: invitation.role,
@@ -142,12 +151,15 @@ pub async fn load_invitation(token: String) -> Result<InvitationView, AppError> 
 }
 
 #[cfg(feature = "ssr")]
-async fn find_invitation(token: &str) -> Result<InvitationRecord, AppError> {
+async fn find_invitation(
+    store: &crate::store::SharedStore,
+    token: &str,
+) -> Result<InvitationRecord, AppError> {
     let token = token.trim();
     if !token.starts_with(crate::tokens::INVITATION_PREFIX) || token.len() > 100 {
         return Err(AppError::NotFound);
     }
-    crate::auth::store()?
+    store
         .invitation_by_token(&crate::tokens::sha256_hex(token.as_bytes()))
         .await?
         .ok_or(AppError::NotFound)
@@ -163,8 +175,8 @@ pub async fn accept_invitation(
     #[server(default)] password: String,
 ) -> Result<(), AppError> {
     let result = async {
-        let invitation = find_invitation(&token).await?;
         let store = crate::auth::store()?;
+        let invitation = find_invitation(&store, &token).await?;
         let user = match crate::auth::require_member().await {
             Ok(member) => member.user_id,
             Err(AppError::Unauthorized) => {

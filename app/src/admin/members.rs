@@ -1,9 +1,10 @@
 //! Members of an organisation: their roles, and removing them. Owners are changed only by
 //! owners, and an organisation keeps at least one.
 
+use super::feedback::{successes, Confirm, Feedback};
 #[cfg(feature = "ssr")]
 use super::{acting, parse_id, parse_role};
-use super::{failure, loaded, role_options, OrganisationHeader};
+use super::{loaded, role_options, OrganisationHeader};
 use crate::domain::{MemberRecord, Role};
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -76,8 +77,9 @@ pub fn Members(org: OrganisationHeader) -> impl IntoView {
     let org_id = org.id.to_string();
     let members = {
         let org_id = org_id.clone();
+        let (changed, removed) = (successes(role), successes(remove));
         Resource::new(
-            move || (role.version().get(), remove.version().get()),
+            move || (changed.get(), removed.get()),
             move |_| members_section(org_id.clone()),
         )
     };
@@ -89,6 +91,10 @@ pub fn Members(org: OrganisationHeader) -> impl IntoView {
                 let me = (m.user_id == org.me).then_some(" (you)");
                 let (o1, o2) = (org_id.clone(), org_id.clone());
                 let (user1, user2) = (m.user_id.to_string(), m.user_id.to_string());
+                let question = format!(
+                    "Remove {} from {}? They are signed out at once.",
+                    m.email, org.name
+                );
                 view! {
                     <tr data-member=m.email.clone()>
                         <td>{m.email.clone()}{me}</td>
@@ -104,7 +110,7 @@ pub fn Members(org: OrganisationHeader) -> impl IntoView {
                             <ActionForm action=remove attr:class="inline">
                                 <input type="hidden" name="org" value=o2 />
                                 <input type="hidden" name="user" value=user2 />
-                                <button type="submit" class="danger">"Remove"</button>
+                                <Confirm label="Remove" question />
                             </ActionForm>
                         </td>
                     </tr>
@@ -112,9 +118,12 @@ pub fn Members(org: OrganisationHeader) -> impl IntoView {
             })
             .collect_view()
     };
+    let (changed, removed) = (Feedback::new(role), Feedback::new(remove));
     view! {
-        {failure(role)}
-        {failure(remove)}
+        {changed.rest()}
+        {changed.saved("Role saved.")}
+        {removed.rest()}
+        {removed.saved("Member removed.")}
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || {
                 let rows = rows.clone();

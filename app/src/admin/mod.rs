@@ -8,6 +8,7 @@
 mod account;
 mod audit;
 mod data_requests;
+mod feedback;
 mod forms;
 #[cfg(feature = "ssr")]
 mod guard;
@@ -125,18 +126,6 @@ fn Organisation(org: OrganisationHeader, base: String) -> impl IntoView {
             <data_requests::DataRequests org=org.id.to_string() />
             {(org.role == Role::Owner).then(|| view! { <audit::Audit org=org.clone() /> })}
         </section>
-    }
-}
-
-/// The last failure of an action, shown where its form is.
-fn failure<S>(action: ServerAction<S>) -> impl IntoView
-where
-    S: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
-    S::Output: Clone + Send + Sync + 'static,
-{
-    move || match action.value().get() {
-        Some(Err(e)) => Some(view! { <p class="error" role="alert">{e.to_string()}</p> }),
-        _ => None,
     }
 }
 

@@ -3,7 +3,8 @@
 
 #[cfg(feature = "ssr")]
 use super::acting;
-use super::{failure, loaded, OrganisationHeader};
+use super::feedback::{successes, Feedback};
+use super::{loaded, OrganisationHeader};
 use crate::domain::NoticeVersion;
 #[cfg(feature = "ssr")]
 use crate::domain::Role;
@@ -50,8 +51,9 @@ pub fn Notices(org: OrganisationHeader) -> impl IntoView {
     let org_id = org.id.to_string();
     let notices = {
         let org_id = org_id.clone();
+        let published = successes(publish);
         Resource::new(
-            move || publish.version().get(),
+            move || published.get(),
             move |_| notices_section(org_id.clone()),
         )
     };
@@ -69,6 +71,7 @@ pub fn Notices(org: OrganisationHeader) -> impl IntoView {
             .collect_view();
         view! { <ul class="notices">{items}</ul> }
     };
+    let published = Feedback::new(publish);
     view! {
         <section class="panel">
             <h3>"Privacy notice"</h3>
@@ -79,10 +82,13 @@ pub fn Notices(org: OrganisationHeader) -> impl IntoView {
             <ActionForm action=publish attr:class="stack">
                 <input type="hidden" name="org" value=org_id />
                 <label>"Language "<input name="language" value="en" size="6" required /></label>
+                {published.at("language")}
                 <label>"Text"<textarea name="body" rows="6" required></textarea></label>
+                {published.at("body")}
                 <button type="submit">"Publish new version"</button>
+                {published.saved("Published.")}
             </ActionForm>
-            {failure(publish)}
+            {published.rest()}
         </section>
     }
 }

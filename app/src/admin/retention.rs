@@ -2,7 +2,8 @@
 
 #[cfg(feature = "ssr")]
 use super::acting;
-use super::{failure, loaded, OrganisationHeader};
+use super::feedback::{successes, Feedback};
+use super::{loaded, OrganisationHeader};
 #[cfg(feature = "ssr")]
 use crate::domain::Role;
 use crate::error::AppError;
@@ -46,17 +47,19 @@ pub fn Retention(org: OrganisationHeader) -> impl IntoView {
     let org_id = org.id.to_string();
     let days = {
         let org_id = org_id.clone();
+        let saved = successes(save);
         Resource::new(
-            move || save.version().get(),
+            move || saved.get(),
             move |_| retention_section(org_id.clone()),
         )
     };
+    let saved = Feedback::new(save);
     view! {
         <section class="panel">
             <h3>"Retention"</h3>
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || {
-                    let org_id = org_id.clone();
+                    let (org_id, saved) = (org_id.clone(), saved.clone());
                     Suspend::new(async move {
                         loaded(days.await, move |days| view! {
                             <ActionForm action=save attr:class="inline">
@@ -64,13 +67,15 @@ pub fn Retention(org: OrganisationHeader) -> impl IntoView {
                                 <label>"Delete answers (comments, context) after "
                                     <input name="days" type="number" min="1" size="6" value=days.map(|d| d.to_string()).unwrap_or_default() />
                                     " days"</label>
+                                {saved.at("days")}
                                 <button type="submit">"Save"</button>
+                                {saved.saved("Saved.")}
                             </ActionForm>
                         })
                     })
                 }}
             </Suspense>
-            {failure(save)}
+            {saved.rest()}
             <p class="hint">"Empty keeps answers until erased. The figures (counts per score) stay after answers are deleted."</p>
         </section>
     }

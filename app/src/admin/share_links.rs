@@ -1,8 +1,9 @@
 //! Share links: revocable, read-only, k-anonymous aggregated reports of one site.
 
+use super::feedback::{successes, Confirm, Feedback};
 #[cfg(feature = "ssr")]
 use super::{acting, parse_id};
-use super::{failure, loaded, OrganisationHeader};
+use super::{loaded, OrganisationHeader};
 #[cfg(feature = "ssr")]
 use crate::domain::Role;
 use crate::domain::{ShareLinkRecord, Site};
@@ -112,12 +113,13 @@ pub fn ShareLinks(
     let org_id = org.id.to_string();
     let section = {
         let org_id = org_id.clone();
+        let (shared, unshared, k_set) = (successes(share), successes(unshare), successes(share_k));
         Resource::new(
             move || {
                 (
-                    share.version().get(),
-                    unshare.version().get(),
-                    share_k.version().get(),
+                    shared.get(),
+                    unshared.get(),
+                    k_set.get(),
                     sites_changed.get(),
                 )
             },
@@ -130,6 +132,12 @@ pub fn ShareLinks(
         }),
         _ => None,
     };
+    let (shared, unshared, k_set) = (
+        Feedback::new(share),
+        Feedback::new(unshare),
+        Feedback::new(share_k),
+    );
+    let (on_share, on_k) = (shared.clone(), k_set.clone());
     let show = move |s: ShareLinksData| {
         let site_name = |site: uuid::Uuid| {
             s.sites
@@ -144,13 +152,17 @@ pub fn ShareLinks(
             .into_iter()
             .map(|l| {
                 let (org, id) = (org_id.clone(), l.id.to_string());
+                let question = format!(
+                    "Revoke the link to {}? Whoever has it sees nothing from now on.",
+                    site_name(l.site_id)
+                );
                 view! {
                     <li>
                         {format!("{} — last {} days, created {}", site_name(l.site_id), l.days, l.created_at.format("%Y-%m-%d"))}
                         <ActionForm action=unshare attr:class="inline">
                             <input type="hidden" name="org" value=org />
                             <input type="hidden" name="id" value=id />
-                            <button type="submit" class="link">"Revoke"</button>
+                            <Confirm label="Revoke" question />
                         </ActionForm>
                     </li>
                 }
@@ -169,13 +181,17 @@ pub fn ShareLinks(
                 <input type="hidden" name="org" value=o1 />
                 <label>"Site "<select name="site">{sites}</select></label>
                 <label>"Last "<input name="days" type="number" min="1" max="3660" value="90" size="5" />" days"</label>
+                {on_share.at("days")}
                 <button type="submit">"Create share link"</button>
             </ActionForm>
             <ActionForm action=share_k attr:class="inline">
                 <input type="hidden" name="org" value=o2 />
                 <label>"k = "<input name="k" type="number" min="2" max="1000" value=k size="5" /></label>
+                {on_k.at("k")}
                 <label>"Days end in "<input name="time_zone" type="text" maxlength="64" value=time_zone size="16" /></label>
+                {on_k.at("time_zone")}
                 <button type="submit">"Save"</button>
+                {on_k.saved("Saved.")}
             </ActionForm>
         }
     };
@@ -183,9 +199,10 @@ pub fn ShareLinks(
         <section class="panel">
             <h3>"Share links"</h3>
             <p class="hint">"A read-only, aggregated report: trend and segments, no comments. Groups of fewer than k answers are hidden, with whatever they could be worked out from."</p>
-            {failure(share)}
-            {failure(unshare)}
-            {failure(share_k)}
+            {shared.rest()}
+            {unshared.rest()}
+            {unshared.saved("Link revoked.")}
+            {k_set.rest()}
             {created}
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || {

@@ -1,9 +1,10 @@
 //! Sites: their names, allowed origins, embed snippets and public keys.
 
+use super::feedback::{successes, Feedback};
 use super::surveys::{SurveyCard, UpdateSurvey};
 #[cfg(feature = "ssr")]
 use super::{acting, forms, parse_id};
-use super::{failure, loaded, OrganisationHeader};
+use super::{loaded, OrganisationHeader};
 #[cfg(feature = "ssr")]
 use crate::domain::Role;
 use crate::domain::{Site, Survey};
@@ -64,11 +65,30 @@ pub async fn update_site(
     who.audit("site.update", site.to_string()).await
 }
 
-/// Gives the site a new public key: embeds with the old key stop working at once.
+/// Gives the site a new public key: embeds with the old key stop working at once, so the
+/// admin confirms by typing the site's name.
 #[server(prefix = "/fn", endpoint = "rotate_site_key")]
-pub async fn rotate_site_key(org: String, site: String) -> Result<String, AppError> {
+pub async fn rotate_site_key(
+    org: String,
+    site: String,
+    #[server(default)] confirm_name: String,
+) -> Result<String, AppError> {
     let who = acting(&org, Role::Admin).await?;
     let site = parse_id("site", &site)?;
+    let name = who
+        .store
+        .sites(who.org())
+        .await?
+        .into_iter()
+        .find(|s| s.id == site)
+        .ok_or(AppError::NotFound)?
+        .name;
+    if confirm_name.trim().to_lowercase() != name.trim().to_lowercase() {
+        return Err(AppError::invalid(
+            "confirm_name",
+            &format!("type the site's name, {name}, to confirm"),
+        ));
+    }
     let key = who
         .store
         .rotate_site_key(who.org(), site)
@@ -100,15 +120,16 @@ impl Default for SiteActions {
 }
 
 impl SiteActions {
-    /// Grows each time a site was added, changed or given a new key, or a survey was saved.
+    /// Grows each time a site was added, changed or given a new key, or a survey was saved;
+    /// not when one was refused, so a refused form keeps what was typed.
     pub fn version(&self) -> Signal<usize> {
-        let (create, update, rotate, survey) = (self.create, self.update, self.rotate, self.survey);
-        Signal::derive(move || {
-            create.version().get()
-                + update.version().get()
-                + rotate.version().get()
-                + survey.version().get()
-        })
+        let counts = [
+            successes(self.create),
+            successes(self.update),
+            successes(self.rotate),
+            successes(self.survey),
+        ];
+        Signal::derive(move || counts.iter().map(|c| c.get()).sum())
     }
 }
 
@@ -132,12 +153,10 @@ pub fn Sites(org: OrganisationHeader, base: String, actions: SiteActions) -> imp
                 .collect_view()
         }
     };
+    let created = Feedback::new(actions.create);
     view! {
         <section class="panel">
             <h3>"Sites"</h3>
-            {failure(actions.update)}
-            {failure(actions.rotate)}
-            {failure(actions.survey)}
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || {
                     let cards = cards.clone();
@@ -147,10 +166,13 @@ pub fn Sites(org: OrganisationHeader, base: String, actions: SiteActions) -> imp
             <ActionForm action=actions.create attr:class="stack new-site">
                 <input type="hidden" name="org" value=org_id />
                 <label>"New site name "<input name="name" required maxlength="100" /></label>
+                {created.at("name")}
                 <label>"Allowed origins (one per line)"<textarea name="origins" rows="2" placeholder="https://shop.example"></textarea></label>
+                {created.at("origins")}
                 <button type="submit">"Add site"</button>
+                {created.saved("Site added. Its embed snippet is above.")}
             </ActionForm>
-            {failure(actions.create)}
+            {created.rest()}
         </section>
     }
 }
@@ -169,6 +191,13 @@ fn SiteCard(
     );
     let (o1, o2) = (org.id.to_string(), org.id.to_string());
     let (s1, s2) = (site.id.to_string(), site.id.to_string());
+    let (mine, this) = (s1.clone(), s1.clone());
+    let updated = Feedback::for_form(actions.update, move |i: &UpdateSite| i.site == mine);
+    let rotated = Feedback::for_form(actions.rotate, move |i: &RotateSiteKey| i.site == this);
+    let rotate_question = format!(
+        "Every page that embeds {} must then be given the new snippet: until it is, no survey opens there. Type the site's name to confirm:",
+        site.name
+    );
     view! {
         <article class="site-admin" data-site-key=site.site_key.clone()>
             <h4>{site.name.clone()}</h4>
@@ -178,15 +207,26 @@ fn SiteCard(
                 <input type="hidden" name="org" value=o1 />
                 <input type="hidden" name="site" value=s1 />
                 <label>"Name "<input name="name" value=site.name.clone() required maxlength="100" /></label>
+                {updated.at("name")}
                 <label>"Allowed origins (one per line)"<textarea name="origins" rows="3">{site.allowed_origins.join("\n")}</textarea></label>
+                {updated.at("origins")}
                 <button type="submit">"Save site"</button>
+                {updated.saved("Saved.")}
             </ActionForm>
-            <ActionForm action=actions.rotate attr:class="inline">
+            {updated.rest()}
+            <ActionForm action=actions.rotate attr:class="rotate-key">
                 <input type="hidden" name="org" value=o2 />
                 <input type="hidden" name="site" value=s2 />
-                <button type="submit" class="danger">"Rotate site key"</button>
-                <span class="hint">" Embeds with the old key stop working at once."</span>
+                <details class="confirm">
+                    <summary class="danger-link">"Rotate site key…"</summary>
+                    <p class="question">{rotate_question}</p>
+                    <label>"Site name "<input name="confirm_name" autocomplete="off" required /></label>
+                    {rotated.at("confirm_name")}
+                    <button type="submit" class="danger">"Rotate the key"</button>
+                </details>
+                {rotated.saved("New key made: update the snippet on every page.")}
             </ActionForm>
+            {rotated.rest()}
             {surveys
                 .into_iter()
                 .map(|survey| view! { <SurveyCard survey org=org.id.to_string() update=actions.survey /> })

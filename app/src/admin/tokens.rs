@@ -1,8 +1,9 @@
 //! API tokens: each shown once when made, stored only as a hash, revocable.
 
+use super::feedback::{successes, Confirm, Feedback};
 #[cfg(feature = "ssr")]
 use super::{acting, forms, parse_id};
-use super::{failure, loaded, OrganisationHeader};
+use super::{loaded, OrganisationHeader};
 use crate::domain::ApiTokenRecord;
 #[cfg(feature = "ssr")]
 use crate::domain::Role;
@@ -47,8 +48,9 @@ pub fn Tokens(org: OrganisationHeader) -> impl IntoView {
     let org_id = org.id.to_string();
     let tokens = {
         let org_id = org_id.clone();
+        let (created, revoked) = (successes(create), successes(revoke));
         Resource::new(
-            move || (create.version().get(), revoke.version().get()),
+            move || (created.get(), revoked.get()),
             move |_| tokens_section(org_id.clone()),
         )
     };
@@ -59,12 +61,16 @@ pub fn Tokens(org: OrganisationHeader) -> impl IntoView {
                 .into_iter()
                 .map(|t| {
                     let (org, id) = (org_id.clone(), t.id.to_string());
+                    let question = format!(
+                        "Revoke \"{}\"? Whatever uses it is refused from now on.",
+                        t.name
+                    );
                     let revoke_form = (!t.revoked).then(move || {
                         view! {
                             <ActionForm action=revoke attr:class="inline">
                                 <input type="hidden" name="org" value=org />
                                 <input type="hidden" name="id" value=id />
-                                <button type="submit" class="link">"Revoke"</button>
+                                <Confirm label="Revoke" question />
                             </ActionForm>
                         }
                     });
@@ -85,10 +91,12 @@ pub fn Tokens(org: OrganisationHeader) -> impl IntoView {
         }),
         _ => None,
     };
+    let (made, revoked) = (Feedback::new(create), Feedback::new(revoke));
     view! {
         <section class="panel">
             <h3>"API tokens"</h3>
-            {failure(revoke)}
+            {revoked.rest()}
+            {revoked.saved("Token revoked.")}
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || {
                     let items = items.clone();
@@ -100,9 +108,10 @@ pub fn Tokens(org: OrganisationHeader) -> impl IntoView {
             <ActionForm action=create attr:class="inline">
                 <input type="hidden" name="org" value=org_id />
                 <label>"Name "<input name="name" required maxlength="100" /></label>
+                {made.at("name")}
                 <button type="submit">"Create token"</button>
             </ActionForm>
-            {failure(create)}
+            {made.rest()}
             {new_token}
         </section>
     }

@@ -1,8 +1,9 @@
 //! Webhooks: signed deliveries of answers to a URL the organisation names, and their history.
 
+use super::feedback::{successes, Confirm, Feedback};
 #[cfg(feature = "ssr")]
 use super::{acting, parse_id};
-use super::{failure, loaded, OrganisationHeader};
+use super::{loaded, OrganisationHeader};
 #[cfg(feature = "ssr")]
 use crate::domain::Role;
 use crate::domain::{DeliveryRecord, WebhookRecord};
@@ -95,14 +96,9 @@ pub fn Webhooks(org: OrganisationHeader) -> impl IntoView {
     let org_id = org.id.to_string();
     let section = {
         let org_id = org_id.clone();
+        let (created, removed) = (successes(create), successes(revoke));
         Resource::new(
-            move || {
-                (
-                    create.version().get(),
-                    revoke.version().get(),
-                    refresh.get(),
-                )
-            },
+            move || (created.get(), removed.get(), refresh.get()),
             move |_| webhooks_section(org_id.clone()),
         )
     };
@@ -120,13 +116,17 @@ pub fn Webhooks(org: OrganisationHeader) -> impl IntoView {
                 .into_iter()
                 .map(|w| {
                     let (org, id) = (org_id.clone(), w.id.to_string());
+                    let question = format!(
+                        "Remove the webhook to {}? Nothing more is sent to it.",
+                        w.url
+                    );
                     view! {
                         <li>
                             <code>{w.url.clone()}</code>{format!(" — {}", w.events.join(", "))}
                             <ActionForm action=revoke attr:class="inline">
                                 <input type="hidden" name="org" value=org />
                                 <input type="hidden" name="id" value=id />
-                                <button type="submit" class="link">"Remove"</button>
+                                <Confirm label="Remove" question />
                             </ActionForm>
                         </li>
                     }
@@ -162,6 +162,7 @@ pub fn Webhooks(org: OrganisationHeader) -> impl IntoView {
             }
         }
     };
+    let (made, removed) = (Feedback::new(create), Feedback::new(revoke));
     view! {
         <section class="panel">
             <h3>"Webhooks"</h3>
@@ -169,12 +170,15 @@ pub fn Webhooks(org: OrganisationHeader) -> impl IntoView {
             <ActionForm action=create attr:class="inline">
                 <input type="hidden" name="org" value=org_id />
                 <label>"URL "<input name="url" type="url" required size="40" placeholder="https://hooks.example/farewell" /></label>
+                {made.at("url")}
                 <label><input type="checkbox" name="response_created" checked />" every answer"</label>
                 <label><input type="checkbox" name="detractor_received" />" detractors"</label>
+                {made.at("events")}
                 <button type="submit">"Add webhook"</button>
             </ActionForm>
-            {failure(create)}
-            {failure(revoke)}
+            {made.rest()}
+            {removed.rest()}
+            {removed.saved("Webhook removed.")}
             {secret}
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || {

@@ -2,7 +2,7 @@
 //! the audit log.
 
 use crate::both_backends;
-use crate::helpers::{json, new_client, TestApp, PASSWORD};
+use crate::helpers::{json, new_client, TestApp, NO_FIELDS, PASSWORD};
 use app::domain::{Email, Role};
 use farewell::provision::DemoCreated;
 use uuid::Uuid;
@@ -115,7 +115,14 @@ fn actions(i: &Ids) -> Vec<(&'static str, Vec<(&'static str, String)>)> {
                 ("origins", "".into()),
             ],
         ),
-        ("rotate_site_key", vec![org(), ("site", i.site.clone())]),
+        (
+            "rotate_site_key",
+            vec![
+                org(),
+                ("site", i.site.clone()),
+                ("confirm_name", "Shop".into()),
+            ],
+        ),
         ("update_survey", survey_form(&i.org, &i.survey, "50")),
         (
             "publish_notice",
@@ -225,10 +232,10 @@ both_backends!(
             2
         );
         // The overview lists only organisations the caller administers.
-        let seen = json(app.call_fn(&viewer, "admin_overview", &[]).await).await;
+        let seen = json(app.call_fn(&viewer, "admin_overview", NO_FIELDS).await).await;
         assert_eq!(seen["organisations"].as_array().unwrap().len(), 0);
         let seen = app
-            .call_fn(&outsider, "admin_overview", &[])
+            .call_fn(&outsider, "admin_overview", NO_FIELDS)
             .await
             .text()
             .await
@@ -263,8 +270,8 @@ both_backends!(
         );
         // A cross-site form is refused before anything runs.
         let owner = app.signed_in_client(&demo.email).await;
-        let forged = owner
-            .post(app.url("/fn/create_token"))
+        let forged = app
+            .fn_request(&owner, "create_token")
             .header("Origin", "https://evil.example")
             .form(&[("org", i.org.as_str()), ("name", "x")])
             .send()
@@ -289,8 +296,12 @@ both_backends!(
         let owner = app.signed_in_client(&demo.email).await;
         let org = demo.organisation_id.to_string();
         let link: String = json(
-            app.call_fn(&owner, "invite_member", &[("org", &org), ("role", "admin")])
-                .await,
+            app.call_fn(
+                &owner,
+                "invite_member",
+                &[("org", org.as_str()), ("role", "admin")],
+            )
+            .await,
         )
         .await
         .as_str()
@@ -429,7 +440,11 @@ both_backends!(
             .call_fn(
                 &admin,
                 "change_role",
-                &[("org", &org), ("user", &viewer_id), ("role", "admin")],
+                &[
+                    ("org", org.as_str()),
+                    ("user", viewer_id.as_str()),
+                    ("role", "admin"),
+                ],
             )
             .await;
         assert!(promoted.status().is_success());
@@ -439,7 +454,11 @@ both_backends!(
             .call_fn(
                 &owner,
                 "change_role",
-                &[("org", &org), ("user", &owner_id), ("role", "admin")],
+                &[
+                    ("org", org.as_str()),
+                    ("user", owner_id.as_str()),
+                    ("role", "admin"),
+                ],
             )
             .await;
         assert_eq!(last.status(), 422);
@@ -532,12 +551,42 @@ both_backends!(
             403
         );
 
+        // Rotating the key breaks every embed, so it takes the site's name typed out: without
+        // it, or with another, nothing changes and the form says why at that field.
+        let name = app.store.sites(demo.organisation_id).await.unwrap()[0]
+            .name
+            .clone();
+        for typed in ["", "Some other site"] {
+            let refused = app
+                .call_fn(
+                    &owner,
+                    "rotate_site_key",
+                    &[("org", org), ("site", &i.site), ("confirm_name", typed)],
+                )
+                .await;
+            assert_eq!(refused.status(), 422, "{typed:?}");
+            let body = json(refused).await;
+            assert_eq!(body["Invalid"]["field"], "confirm_name", "{body}");
+            assert!(
+                body["Invalid"]["reason"].as_str().unwrap().contains(&name),
+                "the reason names the site: {body}"
+            );
+        }
+        assert_eq!(
+            config(demo.site_key.clone(), "https://shop.example").await,
+            200,
+            "a refused rotation keeps the key"
+        );
         // Rotating the key retires the old one at once.
         let key: String = json(
             app.call_fn(
                 &owner,
                 "rotate_site_key",
-                &[("org", org), ("site", &i.site)],
+                &[
+                    ("org", org),
+                    ("site", &i.site),
+                    ("confirm_name", &format!(" {} ", name.to_uppercase())),
+                ],
             )
             .await,
         )
@@ -844,14 +893,14 @@ both_backends!(
     |app: TestApp| async move {
         let demo = app.seed().await;
         let client = new_client();
-        let r = client
-            .post(app.url("/fn/sign_in"))
-            .header("Origin", &app.address)
-            .header("Accept", "text/html")
-            .form(&[("email", demo.email.as_str()), ("password", PASSWORD)])
-            .send()
-            .await
-            .unwrap();
+        let r = app
+            .submit_form(
+                &client,
+                "sign_in",
+                "/login",
+                &[("email", demo.email.as_str()), ("password", PASSWORD)],
+            )
+            .await;
         let cookie = r
             .headers()
             .get_all("set-cookie")

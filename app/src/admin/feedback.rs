@@ -1,0 +1,197 @@
+//! What an administration form tells its user: a refusal beside the field it is about, in
+//! plain words; a success message where the action was taken, announced to screen readers;
+//! and a question before anything that cannot be undone.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+
+/// A reason as a sentence: "must be a number" becomes "Must be a number." A reason that starts
+/// with what was typed ("https://x/y is not an origin") keeps it as typed.
+pub fn sentence(reason: &str) -> String {
+    let reason = reason.trim();
+    let first_word = reason.split(' ').next().unwrap_or_default();
+    let mut chars = reason.chars();
+    let mut out: String = match chars.next() {
+        None => return String::new(),
+        Some(first) if first_word.chars().all(char::is_alphabetic) => {
+            first.to_uppercase().chain(chars).collect()
+        }
+        Some(_) => reason.to_string(),
+    };
+    if !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
+}
+
+/// One action's feedback. Fields that show their own error are named with `at`; `rest` shows
+/// every other failure (a hidden field, "not found", "forbidden") where the form is.
+pub struct Feedback<S: ServerFn + 'static> {
+    action: ServerAction<S>,
+    fields: StoredValue<Vec<&'static str>>,
+    /// For one of several forms sharing an action: whether this form was the one used.
+    mine: Signal<bool>,
+}
+
+impl<S: ServerFn + 'static> Clone for Feedback<S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<S: ServerFn + 'static> Copy for Feedback<S> {}
+
+impl<S> Feedback<S>
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    pub fn new(action: ServerAction<S>) -> Self {
+        Feedback {
+            action,
+            fields: StoredValue::new(vec![]),
+            mine: Signal::stored(true),
+        }
+    }
+
+    /// Feedback for the one of several forms sharing `action` whose input `is_mine` accepts:
+    /// a refusal of one site's form shows at that site only.
+    pub fn for_form(
+        action: ServerAction<S>,
+        is_mine: impl Fn(&S) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        // Until a dispatch says otherwise (and on the server, where a refused plain form comes
+        // back without its input), every form shows what the action answered.
+        let mine = RwSignal::new(true);
+        Effect::new(move |_| {
+            action.input().with(|input| {
+                if let Some(input) = input {
+                    mine.set(is_mine(input));
+                }
+            })
+        });
+        Feedback {
+            action,
+            fields: StoredValue::new(vec![]),
+            mine: mine.into(),
+        }
+    }
+
+    /// The refusal of `field`, under its input. The input keeps what was typed: the section
+    /// reloads only on success (`successes`).
+    pub fn at(&self, field: &'static str) -> impl IntoView {
+        self.fields.update_value(|fields| fields.push(field));
+        let (action, mine) = (self.action, self.mine);
+        move || {
+            if !mine.get() {
+                return None;
+            }
+            action.value().with(|v| match v {
+                Some(Err(AppError::Invalid(e))) if e.field == field => Some(view! {
+                    <span class="field-error" role="alert" data-field=field>{sentence(&e.reason)}</span>
+                }),
+                _ => None,
+            })
+        }
+    }
+
+    /// Every failure that no field shows.
+    pub fn rest(&self) -> impl IntoView {
+        let (action, fields, mine) = (self.action, self.fields, self.mine);
+        move || {
+            if !mine.get() {
+                return None;
+            }
+            action.value().with(|v| match v {
+                Some(Err(AppError::Invalid(e)))
+                    if fields.with_value(|f| f.contains(&e.field.as_str())) =>
+                {
+                    None
+                }
+                Some(Err(AppError::Invalid(e))) => Some(view! {
+                    <p class="error" role="alert">{sentence(&e.reason)}</p>
+                }),
+                Some(Err(e)) => Some(view! { <p class="error" role="alert">{e.to_string()}</p> }),
+                _ => None,
+            })
+        }
+    }
+
+    /// `message` once the action succeeded, in a live region that is always in the page (a
+    /// region that appears with its text is not announced by every screen reader).
+    pub fn saved(&self, message: &'static str) -> impl IntoView {
+        let (action, mine) = (self.action, self.mine);
+        view! {
+            <span class="saved" role="status">
+                {move || (mine.get() && action.value().with(|v| matches!(v, Some(Ok(_))))).then_some(message)}
+            </span>
+        }
+    }
+}
+
+/// Grows each time the action succeeds, not when it is refused: what a section reloads on, so a
+/// refused form is not rendered anew and keeps what was typed.
+pub fn successes<S>(action: ServerAction<S>) -> Memo<usize>
+where
+    S: ServerFn + Clone + Send + Sync + 'static,
+    S::Output: Send + Sync + 'static,
+    S::Error: Send + Sync + 'static,
+{
+    let count = StoredValue::new(0usize);
+    Memo::new(move |_| {
+        // The value is set at every completion, so this runs once per completion.
+        if action.value().with(|v| matches!(v, Some(Ok(_)))) {
+            count.update_value(|n| *n += 1);
+        }
+        count.get_value()
+    })
+}
+
+/// A destructive submit button that asks first: the first press opens the question, only the
+/// second acts. A `<details>`, so it asks before the page's script has loaded too, and the
+/// keyboard reaches both steps. Goes inside the form it submits.
+#[component]
+pub fn Confirm(
+    /// What the button says: "Remove", "Revoke".
+    label: &'static str,
+    /// The question, naming what is lost: "Remove ann@example.com from Acme?"
+    question: String,
+) -> impl IntoView {
+    let details = NodeRef::<leptos::html::Details>::new();
+    let cancel = move |_| {
+        if let Some(d) = details.get() {
+            let _ = d.remove_attribute("open");
+        }
+    };
+    view! {
+        <details class="confirm" node_ref=details>
+            <summary class="danger-link">{label}</summary>
+            <span class="question">{question}</span>
+            " "
+            <button type="submit" class="danger">{format!("Yes, {}", label.to_lowercase())}</button>
+            " "
+            <button type="button" class="link" on:click=cancel>"Cancel"</button>
+        </details>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sentence;
+
+    #[test]
+    fn a_reason_reads_as_a_sentence() {
+        assert_eq!(sentence("must be a number"), "Must be a number.");
+        assert_eq!(
+            sentence("Wrong e-mail or password."),
+            "Wrong e-mail or password."
+        );
+        assert_eq!(sentence("  "), "");
+        assert_eq!(sentence("ärger"), "Ärger.");
+        assert_eq!(
+            sentence("https://a.example/b is not an origin"),
+            "https://a.example/b is not an origin."
+        );
+    }
+}
