@@ -58,8 +58,8 @@ pub async fn sign_out() -> Result<(), AppError> {
 
 #[server(prefix = "/fn", endpoint = "dashboard_overview")]
 pub async fn dashboard_overview() -> Result<Overview, AppError> {
-    let member = crate::auth::member_or_sign_in("/dashboard").await?;
     let store = crate::auth::store()?;
+    let member = crate::auth::member_or_sign_in("/dashboard").await?;
     let mut organisations = Vec::new();
     for membership in member.memberships {
         let mut sites = Vec::new();
@@ -201,10 +201,11 @@ fn SiteCard(site: SiteOverview) -> impl IntoView {
         (Some(nps), Some(ci)) => view! {
             <p class="nps"><span class="nps-value" data-nps=format!("{nps:.4}")>{signed(nps)}</span>" NPS"</p>
             <p class="ci">
-                "95 % interval (adjusted Wald): "
+                "Likely between "
                 <span class="ci-lo">{one_decimal(ci.lo)}</span>
-                " to "
+                " and "
                 <span class="ci-hi">{one_decimal(ci.hi)}</span>
+                " (95 % interval)"
             </p>
             <dl class="counts">
                 <dt>"Answers"</dt><dd class="n">{s.n()}</dd>

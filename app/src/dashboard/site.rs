@@ -4,7 +4,7 @@
 use super::charts::{Histogram, SplitChart, TrendChart};
 use super::{one_decimal, signed};
 use crate::error::AppError;
-use crate::nps::{Band, Comparison, Verdict};
+use crate::nps::{p_value_text, Band, Comparison, Verdict};
 use crate::report::{
     rank_segments, Dimension, Granularity, Report, SegmentFilter, Verbatim, ViewParams, MIN_ANSWERS,
 };
@@ -35,8 +35,8 @@ pub async fn site_report(
 
 #[cfg(feature = "ssr")]
 async fn load_report(site_key: String, query: String) -> Result<Report, AppError> {
-    let member = crate::auth::require_member().await?;
     let store = crate::auth::store()?;
+    let member = crate::auth::require_member().await?;
     let (membership, site) = member.site(&store, &site_key).await?;
     let pairs = crate::report::parse_query(&query);
     // A view without a zone is shown in the viewer's (the cookie every member's page sets).
@@ -111,8 +111,8 @@ async fn set_tag(
     tag: String,
     present: bool,
 ) -> Result<(), AppError> {
-    let member = crate::auth::require_member().await?;
     let store = crate::auth::store()?;
+    let member = crate::auth::require_member().await?;
     let (membership, _site) = member.site(&store, &site_key).await?;
     let response =
         Uuid::parse_str(&response).map_err(|_| AppError::invalid("response", "is not an id"))?;
@@ -279,18 +279,25 @@ fn ComparisonView(report: Report) -> impl IntoView {
     let period = format!("{} – {}", report.previous_from, report.previous_to);
     let body = match Comparison::between(&current, &earlier) {
         Some(c) if current.n() >= MIN_ANSWERS && earlier.n() >= MIN_ANSWERS => {
-            let (class, words) = match c.verdict(ALPHA) {
-                Verdict::RealRise => ("rise", "A real rise"),
-                Verdict::RealDrop => ("drop", "A real drop"),
-                Verdict::WithinNoise => ("noise", "Within noise"),
+            let class = match c.verdict(ALPHA) {
+                Verdict::RealRise => "rise",
+                Verdict::RealDrop => "drop",
+                Verdict::WithinNoise => "noise",
             };
             view! {
-                <p class=format!("verdict {class}")>{words}</p>
+                <p class=format!("verdict {class}")>{c.sentence(ALPHA)}</p>
                 <p class="change">
                     <span class="delta">{format!("{} points", signed(c.change))}</span>
-                    " vs "{signed(earlier.nps().unwrap_or(0.0))}" ("{period}", n = "{earlier.n()}"), "
-                    <span class="p-value">{format!("p = {:.3}", c.p_value)}</span>
+                    " vs "{signed(earlier.nps().unwrap_or(0.0))}" ("{period}", n = "{earlier.n()}")"
                 </p>
+                <details class="method">
+                    <summary>"How this is judged"</summary>
+                    <p>
+                        "A z test of the difference between the two periods' NPS, each with its own variance: "
+                        <span class="p-value">{p_value_text(c.p_value)}</span>
+                        {format!(", the chance of a change at least this large if nothing had changed. Below {ALPHA} it is called unlikely to be chance.")}
+                    </p>
+                </details>
             }
             .into_any()
         }

@@ -9,4 +9,4 @@ mod summary;
 
 pub use score::{Band, Score, ScoreError};
 pub use stats::{normal_two_sided_p, Z_95};
-pub use summary::{Comparison, Interval, ScoreCounts, Summary, Verdict};
+pub use summary::{p_value_text, Comparison, Interval, ScoreCounts, Summary, Verdict};

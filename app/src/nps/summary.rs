@@ -212,12 +212,86 @@ impl Comparison {
             (true, false) => Verdict::RealDrop,
         }
     }
+
+    /// The verdict as one plain sentence: what moved, by how much, and whether chance alone
+    /// could well have done it.
+    pub fn sentence(&self, alpha: f64) -> String {
+        let points = points(self.change.abs());
+        let moved = match self.change {
+            c if c > 0.0 => format!("NPS rose {points}"),
+            c if c < 0.0 => format!("NPS fell {points}"),
+            _ => return "NPS did not change.".into(),
+        };
+        match self.verdict(alpha) {
+            Verdict::WithinNoise => {
+                format!("{moved}; a change this small often comes from chance alone.")
+            }
+            _ => format!("{moved}; a change this large is unlikely to be chance."),
+        }
+    }
+}
+
+/// "1 point", "10 points", "2.5 points": one decimal, and none when it is 0.
+fn points(change: f64) -> String {
+    let rounded = (change * 10.0).round() / 10.0;
+    let number = if rounded.fract() == 0.0 {
+        format!("{rounded:.0}")
+    } else {
+        format!("{rounded:.1}")
+    };
+    if number == "1" {
+        "1 point".into()
+    } else {
+        format!("{number} points")
+    }
+}
+
+/// A p-value as people read it: three decimals, and "p < 0.001" rather than "p = 0.000".
+pub fn p_value_text(p: f64) -> String {
+    if p < 0.001 {
+        "p < 0.001".into()
+    } else {
+        format!("p = {p:.3}")
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    fn moved(change: f64, p_value: f64) -> String {
+        Comparison {
+            change,
+            z: 0.0,
+            p_value,
+        }
+        .sentence(0.05)
+    }
+
+    #[test]
+    fn a_verdict_reads_as_one_sentence() {
+        assert_eq!(
+            moved(10.0, 0.0001),
+            "NPS rose 10 points; a change this large is unlikely to be chance."
+        );
+        assert_eq!(
+            moved(-4.25, 0.01),
+            "NPS fell 4.3 points; a change this large is unlikely to be chance."
+        );
+        assert_eq!(
+            moved(1.04, 0.4),
+            "NPS rose 1 point; a change this small often comes from chance alone."
+        );
+        assert_eq!(moved(0.0, 1.0), "NPS did not change.");
+    }
+
+    #[test]
+    fn tiny_p_values_are_bounded_not_rounded_to_zero() {
+        assert_eq!(p_value_text(0.000_02), "p < 0.001");
+        assert_eq!(p_value_text(0.001), "p = 0.001");
+        assert_eq!(p_value_text(0.0456), "p = 0.046");
+    }
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() < 1e-9
