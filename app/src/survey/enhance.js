@@ -86,7 +86,8 @@
       // The score again: a change whose reply was lost is stored now.
       var rest = Object.assign({ contact: contact.checked ? 'true' : 'false', score: score }, base);
       if (comment.value.trim()) rest.comment = comment.value;
-      if (contact.checked) rest.contact_email = email.value;
+      // A typed address goes too: the server asks to tick the box or clear it, never drops it.
+      if (email.value.trim()) rest.contact_email = email.value;
       button.disabled = true;
       then(function () {
         return (saved ? Promise.resolve(null) : storeScore()).then(function (problem) {

@@ -43,11 +43,12 @@ impl SurveyView {
 
 #[server(prefix = "/fn", endpoint = "load_survey")]
 pub async fn load_survey(site_key: String, lang: Option<String>) -> Result<SurveyView, AppError> {
+    let store = crate::auth::store()?;
     let headers: http::HeaderMap = leptos_axum::extract()
         .await
         .map_err(|_| AppError::Internal)?;
     let lang = crate::i18n::of_request(lang.as_deref(), &headers);
-    let site = crate::auth::store()?
+    let site = store
         .public_site(
             &crate::domain::SiteKey::parse("site", &site_key).map_err(|_| AppError::NotFound)?,
         )
@@ -91,9 +92,7 @@ pub async fn submit_answer(
     #[server(default)] website: Option<String>,
     #[server(default)] edit_secret: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::domain::{
-        Comment, ConsentChoices, EditSecret, Email, Language, NewResponse, UsageContext,
-    };
+    use crate::domain::{Comment, ConsentChoices, EditSecret, Language, NewResponse, UsageContext};
     use crate::ingest::{self, IngestError};
 
     // Every refusal carries its status (404, 422, 429…), never a generic 500.
@@ -127,14 +126,8 @@ pub async fn submit_answer(
             let comment = Comment::parse("comment", comment.as_deref().unwrap_or_default())?;
             // The contact choice was shown: it is recorded either way; the address only with consent.
             let contact = contact.is_some();
-            let contact_email = if contact {
-                Some(Email::parse(
-                    "contact_email",
-                    contact_email.as_deref().unwrap_or_default(),
-                )?)
-            } else {
-                None
-            };
+            let texts = crate::i18n::of_request(None, &headers).texts();
+            let contact_email = contact_address(contact, contact_email.as_deref(), &texts)?;
             let choices = if edit_secret.is_some() {
                 // The contact choice is recorded when the visitor sends the rest.
                 ConsentChoices::improvement_program()
@@ -233,6 +226,25 @@ pub async fn submit_answer(
     )
 }
 
+/// The address a visitor typed, judged with the contact choice: kept only with it, and never
+/// dropped in silence without it. The refusals are in the visitor's language.
+#[cfg(feature = "ssr")]
+fn contact_address(
+    contact: bool,
+    typed: Option<&str>,
+    texts: &crate::i18n::Texts,
+) -> Result<Option<crate::domain::Email>, AppError> {
+    match (contact, typed.map(str::trim).filter(|a| !a.is_empty())) {
+        (true, address) => {
+            crate::domain::Email::parse("contact_email", address.unwrap_or_default())
+                .map(Some)
+                .map_err(|_| AppError::invalid("contact_email", texts.email_invalid))
+        }
+        (false, Some(_)) => Err(AppError::invalid("contact_email", texts.tick_or_clear)),
+        (false, None) => Ok(None),
+    }
+}
+
 /// The checks every visitor post of the hosted page passes first: a site key of the right shape
 /// (a wrong one never reaches a limiter's table or a query), then the same per-site and
 /// per-client limits as the API, before any work. Returns the key and the request's headers.
@@ -273,12 +285,12 @@ pub async fn amend_answer(
     #[server(default)] contact: Option<String>,
     #[server(default)] contact_email: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::domain::{Comment, ConsentChoices, EditSecret, Email, ResponseAmendment};
+    use crate::domain::{Comment, ConsentChoices, EditSecret, ResponseAmendment};
     use crate::ingest::{self, IngestError};
 
     crate::error::with_status(
         async {
-            let (site_key, _) = visitor_gate(&site_key).await?;
+            let (site_key, headers) = visitor_gate(&site_key).await?;
             let id = Uuid::parse_str(&id).map_err(|_| AppError::invalid("id", "must be a UUID"))?;
             let secret = EditSecret::parse("edit_secret", &edit_secret)?;
             let score = score
@@ -295,12 +307,9 @@ pub async fn amend_answer(
                 Some("false") => Some(false),
                 Some(_) => return Err(AppError::invalid("contact", "must be true or false")),
             };
-            let contact_email = match (contact, contact_email.as_deref().map(str::trim)) {
-                (Some(true), address) => {
-                    Some(Email::parse("contact_email", address.unwrap_or_default())?)
-                }
-                _ => None,
-            };
+            let texts = crate::i18n::of_request(None, &headers).texts();
+            let contact_email =
+                contact_address(contact == Some(true), contact_email.as_deref(), &texts)?;
             let amendment = ResponseAmendment {
                 score,
                 comment: Comment::parse("comment", comment.as_deref().unwrap_or_default())?,

@@ -191,12 +191,18 @@
       onsubmit: function (e) {
         e.preventDefault();
         var address = email.value.trim();
-        if (contact.checked && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(address)) {
-          error.textContent = t.email + ': ' + address;
+        // An address is never dropped in silence: without the choice ticked, the visitor is
+        // asked to tick it or clear the address.
+        var problem = contact.checked ? (/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(address) ? '' : t.email_invalid)
+          : (address ? t.tick_or_clear : '');
+        if (problem) {
+          error.textContent = problem;
+          emailRow.hidden = false;
           email.setAttribute('aria-invalid', 'true');
-          email.focus();
+          (contact.checked ? email : contact).focus();
           return;
         }
+        email.removeAttribute('aria-invalid');
         // The contact choice has now been shown: what the visitor chose is recorded either way.
         var extra = { id: id, edit_secret: key, choices: { contact: contact.checked } };
         if (comment.value.trim()) extra.comment = comment.value;

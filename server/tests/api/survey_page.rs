@@ -109,17 +109,9 @@ both_backends!(
         let page = app.page(&format!("/s/{}", demo.site_key)).await;
         let secret = "0123456789abcdef0123456789abcdef";
         let id = hidden(&page, "id");
-        let post = |path: &'static str, fields: Vec<(&'static str, String)>| {
+        let post = |name: &'static str, fields: Vec<(&'static str, String)>| {
             let app = &app;
-            async move {
-                app.client
-                    .post(app.url(path))
-                    .header("Accept", "application/json")
-                    .form(&fields)
-                    .send()
-                    .await
-                    .unwrap()
-            }
+            async move { app.call_fn(&app.client, name, &fields).await }
         };
         let first = vec![
             ("site_key", hidden(&page, "site_key")),
@@ -134,11 +126,11 @@ both_backends!(
         // A comment may not ride with a secret: it follows by amendment.
         let mut with_comment = first.clone();
         with_comment.push(("comment", "hi".into()));
-        let refused = post("/fn/submit_answer", with_comment).await;
+        let refused = post("submit_answer", with_comment).await;
         assert_eq!(refused.status(), 422);
         assert_eq!(count_responses(&app).await, 0);
 
-        assert!(post("/fn/submit_answer", first.clone())
+        assert!(post("submit_answer", first.clone())
             .await
             .status()
             .is_success());
@@ -147,7 +139,7 @@ both_backends!(
         assert_eq!(stored_now.score, 4);
         assert_eq!(stored_now.comment, None);
         // Sent again (a retry after a lost reply): stored once.
-        assert!(post("/fn/submit_answer", first).await.status().is_success());
+        assert!(post("submit_answer", first).await.status().is_success());
         assert_eq!(count_responses(&app).await, 1);
 
         let rest = |secret: &str, email: &str| {
@@ -163,19 +155,19 @@ both_backends!(
         };
         // Knowing the id is not enough; a bad address is a 422 at its field.
         let wrong = post(
-            "/fn/amend_answer",
+            "amend_answer",
             rest("ffffffffffffffffffffffffffffffff", "a@b.example"),
         )
         .await;
         assert_eq!(wrong.status(), 404);
-        let bad_email = post("/fn/amend_answer", rest(secret, "not an address")).await;
+        let bad_email = post("amend_answer", rest(secret, "not an address")).await;
         assert_eq!(bad_email.status(), 422);
         assert!(bad_email.text().await.unwrap().contains("contact_email"));
-        let short = post("/fn/amend_answer", rest("abc", "a@b.example")).await;
+        let short = post("amend_answer", rest("abc", "a@b.example")).await;
         assert_eq!(short.status(), 422);
         assert_eq!(stored(&app, uuid).await.unwrap().comment, None);
 
-        assert!(post("/fn/amend_answer", rest(secret, "a@b.example"))
+        assert!(post("amend_answer", rest(secret, "a@b.example"))
             .await
             .status()
             .is_success());
@@ -218,14 +210,13 @@ both_backends!(
         for _ in 0..2 {
             // What a browser with JavaScript off sends for the form; the second is a resubmission.
             let response = app
-                .client
-                .post(app.url("/fn/submit_answer"))
-                .header("Accept", "text/html,application/xhtml+xml")
-                .header("Referer", app.url(&format!("/s/{}", demo.site_key)))
-                .form(&form)
-                .send()
-                .await
-                .unwrap();
+                .submit_form(
+                    &app.client,
+                    "submit_answer",
+                    &format!("/s/{}", demo.site_key),
+                    &form,
+                )
+                .await;
             assert_eq!(response.status(), 302);
             assert_eq!(
                 response.headers()["location"],
@@ -261,16 +252,16 @@ both_backends!(
             .await
             .unwrap();
         let response = app
-            .client
-            .post(app.url("/fn/submit_answer"))
-            .form(&[
-                ("site_key", hidden(&page, "site_key")),
-                ("survey_id", hidden(&page, "survey_id")),
-                ("id", hidden(&page, "id")),
-            ])
-            .send()
-            .await
-            .unwrap();
+            .call_fn(
+                &app.client,
+                "submit_answer",
+                &[
+                    ("site_key", hidden(&page, "site_key")),
+                    ("survey_id", hidden(&page, "survey_id")),
+                    ("id", hidden(&page, "id")),
+                ],
+            )
+            .await;
         assert!(!response.status().is_success());
         let body = response.text().await.unwrap();
         assert!(body.contains("score"), "{body}");
@@ -319,8 +310,7 @@ both_backends!(
         assert!(!html.contains(r#"name="score""#), "no form is offered");
         let page = app.page(&format!("/s/{}", demo.site_key)).await;
         let refused = app
-            .client
-            .post(app.url("/fn/submit_answer"))
+            .fn_request(&app.client, "submit_answer")
             .header("Sec-GPC", "1")
             .form(&[
                 ("site_key", hidden(&page, "site_key")),
@@ -359,14 +349,8 @@ both_backends!(
                 ];
                 form.extend(extra.into_iter().map(|(k, v)| (k, v.to_string())));
                 let response = app
-                    .client
-                    .post(app.url("/fn/submit_answer"))
-                    .header("Accept", "text/html")
-                    .header("Referer", app.url(&format!("/s/{key}")))
-                    .form(&form)
-                    .send()
-                    .await
-                    .unwrap();
+                    .submit_form(&app.client, "submit_answer", &format!("/s/{key}"), &form)
+                    .await;
                 let to_thanks = response
                     .headers()
                     .get("location")
@@ -390,19 +374,24 @@ both_backends!(
             .unwrap();
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].contact_email.as_deref(), Some("pat@example.com"));
-        // Not ticked: the choice is recorded as declined and a typed address is not kept.
+        // An address typed without the box ticked is never dropped in silence: the visitor is
+        // sent back to tick the box or clear the address, and nothing is stored yet.
         let (thanked, id) = submit(vec![("contact_email", "kept@example.com")]).await;
-        assert!(thanked);
-        assert_eq!(
-            crate::ingest::stored(&app, id).await.unwrap().choices["contact"],
-            false
-        );
+        assert!(!thanked, "sent back to the form, not thanked");
+        assert!(crate::ingest::stored(&app, id).await.is_none());
         assert!(app
             .store
             .find_answers(demo.organisation_id, None, Some("kept@example.com"))
             .await
             .unwrap()
             .is_empty());
+        // Not ticked and no address: the choice is recorded as declined.
+        let (thanked, id) = submit(vec![]).await;
+        assert!(thanked);
+        assert_eq!(
+            crate::ingest::stored(&app, id).await.unwrap().choices["contact"],
+            false
+        );
         // Ticked with a broken address: refused, nothing stored.
         let (thanked, id) = submit(vec![
             ("contact", "true"),
@@ -430,21 +419,17 @@ both_backends!(
             let app = &app;
             let page = page.clone();
             async move {
-                app.client
-                    .post(app.url("/fn/submit_answer"))
-                    .header("Accept", "text/html")
-                    .form(&[
-                        ("site_key", hidden(&page, "site_key")),
-                        ("survey_id", hidden(&page, "survey_id")),
-                        ("id", id),
-                        ("notice_version", hidden(&page, "notice_version")),
-                        ("shown_at", shown_at),
-                        ("website", website.to_string()),
-                        ("score", "8".to_string()),
-                    ])
-                    .send()
-                    .await
-                    .unwrap()
+                let form = [
+                    ("site_key", hidden(&page, "site_key")),
+                    ("survey_id", hidden(&page, "survey_id")),
+                    ("id", id),
+                    ("notice_version", hidden(&page, "notice_version")),
+                    ("shown_at", shown_at),
+                    ("website", website.to_string()),
+                    ("score", "8".to_string()),
+                ];
+                let from = format!("/s/{}", hidden(&page, "site_key"));
+                app.submit_form(&app.client, "submit_answer", &from, &form).await
             }
         };
         let new_id = || uuid::Uuid::new_v4().to_string();
@@ -464,5 +449,53 @@ both_backends!(
         assert_eq!(over.status(), 429);
         assert!(over.headers().contains_key("retry-after"));
         assert_eq!(count_responses(&app).await, 1);
+    }
+);
+
+both_backends!(
+    an_address_is_questioned_at_its_field_in_the_visitors_language,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        let page = app.page(&format!("/s/{}", demo.site_key)).await;
+        let ask = |language: &'static str, extra: Vec<(&'static str, &'static str)>| {
+            let (app, page) = (&app, page.clone());
+            async move {
+                let mut form = vec![
+                    ("site_key", hidden(&page, "site_key")),
+                    ("survey_id", hidden(&page, "survey_id")),
+                    ("id", uuid::Uuid::new_v4().to_string()),
+                    ("notice_version", hidden(&page, "notice_version")),
+                    ("shown_at", shown_a_while_ago()),
+                    ("score", "4".into()),
+                ];
+                form.extend(extra.into_iter().map(|(k, v)| (k, v.to_string())));
+                let response = app
+                    .fn_request(&app.client, "submit_answer")
+                    .header("Origin", &app.address)
+                    .header("Accept-Language", language)
+                    .form(&form)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(response.status(), 422, "{language}");
+                let body: serde_json::Value = response.json().await.unwrap();
+                assert_eq!(body["Invalid"]["field"], "contact_email", "{body}");
+                body["Invalid"]["reason"].as_str().unwrap().to_string()
+            }
+        };
+        use app::i18n::Lang;
+        assert_eq!(
+            ask("fi", vec![("contact_email", "ann@example.com")]).await,
+            Lang::Fi.texts().tick_or_clear
+        );
+        assert_eq!(
+            ask(
+                "de-DE",
+                vec![("contact", "true"), ("contact_email", "ann@example")]
+            )
+            .await,
+            Lang::De.texts().email_invalid
+        );
+        assert_eq!(count_responses(&app).await, 0);
     }
 );
