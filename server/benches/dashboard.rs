@@ -229,9 +229,15 @@ async fn main() {
     );
     for url in backends {
         let store = farewell::store::connect(&url).await.unwrap();
-        let demo = farewell::provision::demo(&store, Some("benchmark password".into()), 0, &[])
-            .await
-            .unwrap();
+        let demo = farewell::provision::demo(
+            &store,
+            Some("benchmark password".into()),
+            0,
+            &[],
+            farewell::demo_data::QUIET,
+        )
+        .await
+        .unwrap();
         let site = app::ingest::find_site(store.as_ref(), &demo.site_key)
             .await
             .unwrap();
@@ -253,7 +259,7 @@ async fn main() {
         for size in &sizes {
             let add = size.saturating_sub(filled);
             let started = Instant::now();
-            farewell::demo_data::generate(&store, &site, add, 365, end)
+            farewell::demo_data::generate(&store, &site, add, 365, end, farewell::demo_data::QUIET)
                 .await
                 .unwrap();
             filled += add;

@@ -182,9 +182,15 @@ async fn main() {
     load(bare.clone(), "warm-up".into(), workers, 2).await;
     for (backend, database_url) in backends {
         let store = farewell::store::connect(&database_url).await.unwrap();
-        let demo = farewell::provision::demo(&store, Some("benchmark password".into()), 0, &[])
-            .await
-            .unwrap();
+        let demo = farewell::provision::demo(
+            &store,
+            Some("benchmark password".into()),
+            0,
+            &[],
+            farewell::demo_data::QUIET,
+        )
+        .await
+        .unwrap();
         let settings = ServeArgs {
             addr: "127.0.0.1:0".parse().unwrap(),
             site_root: std::env::temp_dir(),

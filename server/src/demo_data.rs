@@ -201,12 +201,18 @@ fn propensity(t: f64, country: Option<&str>, device: DeviceClass, page: &str) ->
 }
 
 /// Writes `count` answers over the `days` before `end`, oldest first, in batches.
+/// Told how many answers are stored so far, after each batch: what a command's progress bar
+/// shows. `QUIET` tells no one.
+pub type Progress<'a> = &'a (dyn Fn(u64) + Sync);
+pub const QUIET: Progress<'static> = &|_| {};
+
 pub async fn generate(
     store: &SharedStore,
     site: &PublicSite,
     count: u64,
     days: u32,
     end: DateTime<Utc>,
+    progress: Progress<'_>,
 ) -> anyhow::Result<()> {
     let survey = site
         .default_survey
@@ -227,6 +233,7 @@ pub async fn generate(
     let mut batch = Vec::with_capacity(BATCH);
     let mut impressions = Vec::new();
     let mut generated = 0u64;
+    let mut stored = 0u64;
     let mut carried = 0.0;
     for (d, weight) in weights.iter().enumerate() {
         // Whole answers per day, carrying the fractions so the total is exact.
@@ -323,6 +330,8 @@ pub async fn generate(
             }
             if batch.len() == BATCH {
                 store.insert_responses(&batch).await?;
+                stored += batch.len() as u64;
+                progress(stored);
                 batch.clear();
                 if !impressions.is_empty() {
                     store.insert_impressions(&impressions).await?;
@@ -337,6 +346,7 @@ pub async fn generate(
     if !impressions.is_empty() {
         store.insert_impressions(&impressions).await?;
     }
+    progress(count);
     // Counted here rather than left to a server's counting task: this may run without one.
     crate::store::count_waiting(store.as_ref(), usize::MAX).await?;
     Ok(())

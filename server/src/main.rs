@@ -24,8 +24,17 @@ async fn main() -> anyhow::Result<()> {
             println!("Backed up to {} ({bytes} bytes)", args.to.display());
         }
         Command::Demo(args) => {
-            let created =
-                provision::demo(&store, args.password, args.responses, &args.origins).await?;
+            let bar = progress_bar(u64::from(args.responses), "answers");
+            let progress = |stored| bar.set_position(stored);
+            let created = provision::demo(
+                &store,
+                args.password,
+                args.responses,
+                &args.origins,
+                &progress,
+            )
+            .await?;
+            bar.finish_and_clear();
             if args.json {
                 println!("{}", serde_json::to_string(&created)?);
             } else {
@@ -55,4 +64,20 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A bar with the rate and the time left, drawn on standard error only when that is a terminal
+/// (indicatif's check): scripts and CI logs stay quiet.
+fn progress_bar(total: u64, what: &'static str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(total),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    let style = indicatif::ProgressStyle::with_template(
+        "{msg} {wide_bar} {human_pos}/{human_len} · {per_sec} · {eta} left",
+    )
+    .expect("a valid template");
+    bar.set_style(style);
+    bar.set_message(what);
+    bar
 }

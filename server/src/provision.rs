@@ -1,5 +1,6 @@
 //! Creating organisations, members and demo data from the command line.
 
+use crate::demo_data::Progress;
 use crate::tokens;
 use app::auth::hash_password;
 use app::domain::{Email, Password, Role};
@@ -53,16 +54,19 @@ pub async fn demo(
     password: Option<String>,
     responses: u32,
     origins: &[String],
+    progress: Progress<'_>,
 ) -> anyhow::Result<DemoCreated> {
-    demo_named(
-        store,
-        "Demo Company",
-        DEMO_EMAIL,
-        password,
-        responses,
-        origins,
-    )
-    .await
+    let named = DemoNames {
+        organisation: "Demo Company",
+        email: DEMO_EMAIL,
+    };
+    demo_named(store, named, password, responses, origins, progress).await
+}
+
+/// Whose demo: tests make several side by side.
+pub struct DemoNames<'a> {
+    pub organisation: &'a str,
+    pub email: &'a str,
 }
 
 /// Replaces the settings of a site's first survey.
@@ -97,12 +101,16 @@ pub async fn configure_survey(
 /// The demo organisation under another name and admin (tests make several side by side).
 pub async fn demo_named(
     store: &SharedStore,
-    organisation: &str,
-    email: &str,
+    names: DemoNames<'_>,
     password: Option<String>,
     responses: u32,
     origins: &[String],
+    progress: Progress<'_>,
 ) -> anyhow::Result<DemoCreated> {
+    let DemoNames {
+        organisation,
+        email,
+    } = names;
     let password = password.unwrap_or_else(|| tokens::random_hex(9));
     let (org, _) = create_admin(store, organisation, email, &password).await?;
     let site: Site = store.create_site(org.id, "Demo shop", origins).await?;
@@ -112,7 +120,8 @@ pub async fn demo_named(
     store.publish_notice(org.id, "en", DEMO_NOTICE).await?;
     let (api_token, token_hash) = tokens::new_api_token();
     store.create_api_token(org.id, "demo", &token_hash).await?;
-    generate_answers(store, &site.site_key, u64::from(responses), DEMO_DAYS).await?;
+    let site_key = &site.site_key;
+    generate_answers(store, site_key, u64::from(responses), DEMO_DAYS, progress).await?;
     Ok(DemoCreated {
         organisation: org.name,
         organisation_id: org.id,
@@ -131,12 +140,13 @@ pub async fn generate_answers(
     site_key: &str,
     count: u64,
     days: u32,
+    progress: Progress<'_>,
 ) -> anyhow::Result<()> {
     if count == 0 {
         return Ok(());
     }
     let site = app::ingest::find_site(store.as_ref(), site_key).await?;
-    crate::demo_data::generate(store, &site, count, days, Utc::now()).await
+    crate::demo_data::generate(store, &site, count, days, Utc::now(), progress).await
 }
 
 /// A single-use invitation to `org` with `role`; returns the link's path (`/invite/…`).

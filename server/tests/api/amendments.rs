@@ -12,20 +12,11 @@ use chrono::{Duration, Utc};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-const SITE_ORIGIN: &str = "http://localhost:8080";
 const SECRET: &str = "0123456789abcdef0123456789abcdef";
 const OTHER_SECRET: &str = "fedcba9876543210fedcba9876543210";
 
 async fn batch(app: &TestApp, body: Value) -> (u16, Value) {
-    let response = app
-        .client
-        .post(app.url("/api/v1/batch"))
-        .header("Origin", SITE_ORIGIN)
-        .header("Content-Type", "text/plain;charset=UTF-8")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
+    let response = app.post_batch(&body).await;
     let status = response.status().as_u16();
     (status, json(response).await)
 }

@@ -1,5 +1,5 @@
 use crate::both_backends;
-use crate::helpers::{new_client, AppBuilder, TestApp, PASSWORD};
+use crate::helpers::{new_client, AppBuilder, TestApp, NO_FIELDS, PASSWORD};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -9,11 +9,8 @@ both_backends!(the_dashboard_needs_a_sign_in, |app: TestApp| async move {
     assert_eq!(response.headers()["location"], "/login");
     // The server function behind it refuses too, whoever calls it.
     let direct = app
-        .client
-        .post(app.url("/fn/dashboard_overview"))
-        .send()
-        .await
-        .unwrap();
+        .call_fn(&app.client, "dashboard_overview", NO_FIELDS)
+        .await;
     assert!(!direct.status().is_success());
     assert!(direct.text().await.unwrap().contains("Unauthorized"));
 });
@@ -91,11 +88,8 @@ both_backends!(
         );
         assert!(!html.contains(&theirs.organisation));
         let data = app
-            .client
-            .post(app.url("/fn/dashboard_overview"))
-            .send()
+            .call_fn(&app.client, "dashboard_overview", NO_FIELDS)
             .await
-            .unwrap()
             .text()
             .await
             .unwrap();
@@ -111,12 +105,8 @@ both_backends!(signing_out_ends_the_session, |app: TestApp| async move {
     app.sign_in(&demo.email, PASSWORD).await;
     assert_eq!(app.get("/dashboard").await.status(), 200);
     let out = app
-        .client
-        .post(app.url("/fn/sign_out"))
-        .header("Accept", "text/html")
-        .send()
-        .await
-        .unwrap();
+        .submit_form(&app.client, "sign_out", "/dashboard", NO_FIELDS)
+        .await;
     assert_eq!(out.headers()["location"], "/login");
     assert_eq!(app.get("/dashboard").await.status(), 302);
 });
@@ -150,8 +140,8 @@ both_backends!(
         // A forged form on another site posting the sign-in, and a request with no origin at all.
         for origin in [Some("https://evil.example"), None] {
             let client = new_client();
-            let mut request = client
-                .post(app.url("/fn/sign_in"))
+            let mut request = app
+                .fn_request(&client, "sign_in")
                 .header("Accept", "text/html")
                 .form(&[("email", demo.email.as_str()), ("password", PASSWORD)]);
             if let Some(origin) = origin {
@@ -164,8 +154,8 @@ both_backends!(
                 "no session was started"
             );
         }
-        let leave = new_client()
-            .post(app.url("/fn/set_participation"))
+        let leave = app
+            .fn_request(&new_client(), "set_participation")
             .header("Origin", "https://evil.example")
             .form(&[
                 ("site", demo.site_key.as_str()),
@@ -224,13 +214,7 @@ both_backends!(
             "impressions": [event("shown"), event("shown"), event("shown"), event("shown"),
                             event("answered"), event("dismissed")],
         });
-        let response = app
-            .client
-            .post(app.url("/api/v1/batch"))
-            .json(&batch)
-            .send()
-            .await
-            .unwrap();
+        let response = app.post_batch(&batch).await;
         assert_eq!(response.status(), 200);
         app.sign_in(&demo.email, PASSWORD).await;
         let html = app.page("/dashboard").await;
@@ -239,14 +223,7 @@ both_backends!(
         assert!(html.contains(r#"<dd class="dismissed">1</dd>"#));
         assert!(html.contains(r#"<dd class="rate">25 %</dd>"#));
         // Another organisation's member sees none of it.
-        let theirs = crate::helpers::browser_client(&app.address);
-        theirs
-            .post(app.url("/fn/sign_in"))
-            .header("Accept", "text/html")
-            .form(&[("email", other.email.as_str()), ("password", PASSWORD)])
-            .send()
-            .await
-            .unwrap();
+        let theirs = app.signed_in_client(&other.email).await;
         let their_page = theirs
             .get(app.url("/dashboard"))
             .header("Accept", "text/html")
@@ -274,8 +251,8 @@ async fn attempt_sign_in_from(
     password: &str,
     forwarded_for: Option<&str>,
 ) -> (u16, String) {
-    let mut request = new_client()
-        .post(app.url("/fn/sign_in"))
+    let mut request = app
+        .fn_request(&new_client(), "sign_in")
         .header("Origin", &app.address)
         .form(&[("email", email), ("password", password)]);
     if let Some(address) = forwarded_for {
@@ -294,8 +271,7 @@ both_backends!(
         let demo = app.seed().await;
         let owner = new_client();
         let sign_in = |client: &reqwest::Client, password: &str| {
-            client
-                .post(app.url("/fn/sign_in"))
+            app.fn_request(client, "sign_in")
                 .header("Origin", &app.address)
                 .form(&[("email", demo.email.as_str()), ("password", password)])
                 .send()
@@ -344,8 +320,8 @@ both_backends!(
         );
         // A forged device cookie buys nothing.
         let forger = new_client();
-        let forged = forger
-            .post(app.url("/fn/sign_in"))
+        let forged = app
+            .fn_request(&forger, "sign_in")
             .header("Origin", &app.address)
             .header(
                 "Cookie",
@@ -368,8 +344,8 @@ both_backends!(
         let demo = app.seed().await;
         let mut throttled = 0;
         for i in 0..12 {
-            let mut request = new_client()
-                .post(app.url("/fn/sign_in"))
+            let mut request = app
+                .fn_request(&new_client(), "sign_in")
                 .header("Origin", &app.address)
                 .header("X-Forwarded-For", "203.0.113.66")
                 .header("User-Agent", format!("agent {i}"))
@@ -463,18 +439,13 @@ both_backends!(
             let app = &app;
             let email = demo.email.clone();
             async move {
-                new_client()
-                    .post(app.url("/fn/sign_in"))
-                    .header("Origin", &app.address)
-                    .header("Accept", "text/html")
-                    .form(&[
-                        ("email", email.as_str()),
-                        ("password", PASSWORD),
-                        ("next", next),
-                    ])
-                    .send()
+                let form = [
+                    ("email", email.as_str()),
+                    ("password", PASSWORD),
+                    ("next", next),
+                ];
+                app.submit_form(&new_client(), "sign_in", "/login", &form)
                     .await
-                    .unwrap()
             }
         };
         assert_eq!(sign_in("/admin").await.headers()["location"], "/admin");

@@ -2,23 +2,12 @@
 //! Retry-After (never 500), so the widget keeps its queue; when the database is back, the same
 //! queue is delivered and every answer is stored exactly once.
 
-use crate::helpers::{AppBuilder, TestApp};
+use crate::helpers::AppBuilder;
 use crate::pg_cluster::OwnCluster;
 use serde_json::json;
 use sqlx::Connection;
 use std::time::Duration;
 use uuid::Uuid;
-
-async fn batch(app: &TestApp, body: &serde_json::Value) -> reqwest::Response {
-    app.client
-        .post(app.url("/api/v1/batch"))
-        .header("Origin", "http://localhost:8080")
-        .header("Content-Type", "text/plain;charset=UTF-8")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap()
-}
 
 async fn stored_once(url: &str, ids: &[Uuid]) -> bool {
     let mut c = sqlx::PgConnection::connect(url).await.unwrap();
@@ -63,7 +52,7 @@ async fn ingest_answers_503_while_postgres_is_down_and_delivers_once_after() {
     let before = Uuid::new_v4();
     let queued = json!({"site": demo.site_key, "respondent": Uuid::new_v4(),
         "responses": [{"id": before, "score": 9}]});
-    assert_eq!(batch(&app, &queued).await.status(), 200);
+    assert_eq!(app.post_batch(&queued).await.status(), 200);
 
     // The database goes away.
     let mut cluster = tokio::task::spawn_blocking(move || {
@@ -79,7 +68,7 @@ async fn ingest_answers_503_while_postgres_is_down_and_delivers_once_after() {
     // At once: each waits for the pool to give up on connecting (its acquire timeout).
     let single = json!({"id": Uuid::new_v4(), "site": demo.site_key, "score": 5});
     let (queue, single, ready) = tokio::join!(
-        batch(&app, &widget_queue),
+        app.post_batch(&widget_queue),
         app.post_response(&single),
         app.get("/readyz"),
     );
@@ -102,10 +91,10 @@ async fn ingest_answers_503_while_postgres_is_down_and_delivers_once_after() {
     .await
     .unwrap();
     crate::helpers::eventually(Duration::from_secs(30), || async {
-        batch(&app, &widget_queue).await.status() == 200
+        app.post_batch(&widget_queue).await.status() == 200
     })
     .await;
-    let again = batch(&app, &widget_queue).await;
+    let again = app.post_batch(&widget_queue).await;
     let body: serde_json::Value = again.json().await.unwrap();
     for result in body["results"].as_array().unwrap().iter().take(3) {
         assert_eq!(result["status"], 200, "stored already, not again: {body}");

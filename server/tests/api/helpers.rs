@@ -8,6 +8,10 @@ use sqlx::Connection;
 use std::time::Duration;
 
 pub const PASSWORD: &str = "correct horse battery staple";
+/// The form of a server function that takes no arguments.
+pub const NO_FIELDS: &[(&str, &str)] = &[];
+/// The demo site's registered origin: the page its embed runs on.
+pub const SITE_ORIGIN: &str = "http://localhost:8080";
 /// The `/metrics` token test servers are started with.
 pub const METRICS_TOKEN: &str = "test-metrics-token";
 
@@ -290,13 +294,23 @@ impl TestApp {
     }
 
     pub async fn seed_with(&self, responses: u32) -> DemoCreated {
+        let (organisation, email) = (
+            format!("Org {}", uuid::Uuid::new_v4().simple()),
+            format!("{}@example.com", uuid::Uuid::new_v4().simple()),
+        );
+        let names = provision::DemoNames {
+            organisation: &organisation,
+            email: &email,
+        };
+        let origins = [SITE_ORIGIN.to_string()];
+        let quiet = farewell::demo_data::QUIET;
         provision::demo_named(
             &self.store,
-            &format!("Org {}", uuid::Uuid::new_v4().simple()),
-            &format!("{}@example.com", uuid::Uuid::new_v4().simple()),
+            names,
             Some(PASSWORD.into()),
             responses,
-            &["http://localhost:8080".to_string()],
+            &origins,
+            quiet,
         )
         .await
         .expect("seed")
@@ -388,17 +402,59 @@ impl TestApp {
         req.send().await.expect("GET summary")
     }
 
+    /// Posts `body` to a visitor endpoint (`/api/v1/batch`, `/api/v1/responses`…) from a page
+    /// of `origin`, as the widget's `sendBeacon` does: text/plain, so no preflight.
+    pub async fn beacon_from(&self, origin: &str, path: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .header("Origin", origin)
+            .header("Content-Type", "text/plain;charset=UTF-8")
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    /// Posts a batch (answers, amendments, impressions) from the demo site's page.
+    pub async fn post_batch(&self, body: &Value) -> reqwest::Response {
+        self.beacon_from(SITE_ORIGIN, "/api/v1/batch", body).await
+    }
+
+    /// A server function's POST, not yet sent, for tests of what the edge does with a request's
+    /// own headers (a forged Origin, a proxy's X-Forwarded-For, a cookie).
+    pub fn fn_request(&self, client: &reqwest::Client, name: &str) -> reqwest::RequestBuilder {
+        client.post(self.url(&format!("/fn/{name}")))
+    }
+
     /// Posts a server function's form the way a hydrated page does (a same-origin fetch), as
     /// `client`'s session.
     pub async fn call_fn(
         &self,
         client: &reqwest::Client,
         name: &str,
-        form: &[(&str, &str)],
+        form: &(impl serde::Serialize + ?Sized),
     ) -> reqwest::Response {
-        client
-            .post(self.url(&format!("/fn/{name}")))
+        self.fn_request(client, name)
             .header("Origin", &self.address)
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Posts a server function's form the way a browser without JavaScript does, from the page
+    /// at `from_page`: the answer is a redirect (back to that page, or on) rather than JSON.
+    pub async fn submit_form(
+        &self,
+        client: &reqwest::Client,
+        name: &str,
+        from_page: &str,
+        form: &(impl serde::Serialize + ?Sized),
+    ) -> reqwest::Response {
+        self.fn_request(client, name)
+            .header("Origin", &self.address)
+            .header("Accept", "text/html,application/xhtml+xml")
+            .header("Referer", self.url(from_page))
             .form(form)
             .send()
             .await
@@ -413,28 +469,27 @@ impl TestApp {
     /// A client of its own, signed in as `email` with `password`.
     pub async fn signed_in_client_with(&self, email: &str, password: &str) -> reqwest::Client {
         let client = new_client();
-        let r = client
-            .post(self.url("/fn/sign_in"))
-            .header("Origin", &self.address)
-            .header("Accept", "text/html")
-            .form(&[("email", email), ("password", password)])
-            .send()
-            .await
-            .unwrap();
+        let r = self
+            .submit_form(
+                &client,
+                "sign_in",
+                "/login",
+                &[("email", email), ("password", password)],
+            )
+            .await;
         assert_eq!(r.headers()["location"], "/dashboard", "sign-in of {email}");
         client
     }
 
     /// Signs in through the sign-in form the way a browser without JavaScript does.
     pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
-        self.client
-            .post(self.url("/fn/sign_in"))
-            .header("Accept", "text/html")
-            .header("Referer", self.url("/login"))
-            .form(&[("email", email), ("password", password)])
-            .send()
-            .await
-            .expect("sign in")
+        self.submit_form(
+            &self.client,
+            "sign_in",
+            "/login",
+            &[("email", email), ("password", password)],
+        )
+        .await
     }
 
     /// Opens a raw connection for checks below the store (schema guards, stored columns).

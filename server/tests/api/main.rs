@@ -6,6 +6,7 @@ mod pg_cluster;
 
 mod admin;
 mod amendments;
+mod cli;
 mod compression;
 mod crash;
 mod dashboard;

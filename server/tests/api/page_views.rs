@@ -2,8 +2,8 @@
 //! the same for every visitor, so it is served from memory, cacheable, and revalidated by ETag;
 //! one visitor's opt-out is asked apart, only when a survey is about to open.
 use crate::both_backends;
+use crate::helpers::SITE_ORIGIN;
 use crate::helpers::{json, TestApp};
-use crate::visitor::SITE_ORIGIN;
 use serde_json::json;
 use std::time::Duration;
 use uuid::Uuid;

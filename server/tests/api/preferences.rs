@@ -24,17 +24,13 @@ async fn set_participation(
     rid: Uuid,
     opt_out: bool,
 ) -> reqwest::Response {
-    app.client
-        .post(app.url("/fn/set_participation"))
-        .header("Accept", "text/html")
-        .form(&[
-            ("site", site),
-            ("rid", &rid.to_string()),
-            ("opt_out", &opt_out.to_string()),
-        ])
-        .send()
+    let form = [
+        ("site", site),
+        ("rid", &rid.to_string()),
+        ("opt_out", &opt_out.to_string()),
+    ];
+    app.submit_form(&app.client, "set_participation", "/preferences", &form)
         .await
-        .unwrap()
 }
 
 both_backends!(
@@ -137,7 +133,7 @@ both_backends!(
     |app: TestApp| async move {
         let demo = app.seed().await;
         let rid = Uuid::new_v4().to_string();
-        let post = |path: &'static str, lang: &'static str| {
+        let post = |name: &'static str, lang: &'static str| {
             let app = &app;
             let fields = vec![
                 ("site", demo.site_key.clone()),
@@ -147,13 +143,8 @@ both_backends!(
             ];
             async move {
                 let response = app
-                    .client
-                    .post(app.url(path))
-                    .header("Accept", "text/html")
-                    .form(&fields)
-                    .send()
-                    .await
-                    .unwrap();
+                    .submit_form(&app.client, name, "/preferences", &fields)
+                    .await;
                 response.headers()["location"].to_str().unwrap().to_owned()
             }
         };
@@ -169,19 +160,19 @@ both_backends!(
             2,
             "{page}"
         );
-        let back = post("/fn/set_participation", "fi").await;
+        let back = post("set_participation", "fi").await;
         assert!(back.ends_with("&lang=fi"), "{back}");
         assert!(app
             .page(&back)
             .await
             .contains("Olet poistunut kehitysohjelmasta"));
-        let erased = post("/fn/erase_my_answers", "ar").await;
+        let erased = post("erase_my_answers", "ar").await;
         assert!(
             erased.contains("&erased=0") && erased.ends_with("&lang=ar"),
             "{erased}"
         );
         // Only a language Farewell speaks travels on; anything else is dropped.
-        let hostile = post("/fn/set_participation", "x\"><script>").await;
+        let hostile = post("set_participation", "x\"><script>").await;
         assert!(!hostile.contains("lang="), "{hostile}");
     }
 );

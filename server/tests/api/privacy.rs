@@ -250,12 +250,12 @@ both_backends!(
 
         // Erase from the preferences page.
         let erased = app
-            .client
-            .post(app.url("/fn/erase_my_answers"))
-            .form(&[("site", demo.site_key.as_str()), ("rid", &me.to_string())])
-            .send()
-            .await
-            .unwrap();
+            .call_fn(
+                &app.client,
+                "erase_my_answers",
+                &[("site", demo.site_key.as_str()), ("rid", &me.to_string())],
+            )
+            .await;
         assert_eq!(json(erased).await, 2);
         assert!(app
             .store
@@ -320,27 +320,10 @@ both_backends!(
         .await;
         let org = demo.organisation_id.to_string();
 
-        let owner = new_client();
-        let signed = owner
-            .post(app.url("/fn/sign_in"))
-            .header("Origin", &app.address)
-            .header("Accept", "text/html")
-            .form(&[("email", demo.email.as_str()), ("password", PASSWORD)])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(signed.headers()["location"], "/dashboard");
+        let owner = app.signed_in_client(&demo.email).await;
         let call = |name: &'static str, form: Vec<(&'static str, String)>| {
             let (owner, app) = (&owner, &app);
-            async move {
-                owner
-                    .post(app.url(&format!("/fn/{name}")))
-                    .header("Origin", &app.address)
-                    .form(&form)
-                    .send()
-                    .await
-                    .unwrap()
-            }
+            async move { app.call_fn(owner, name, &form).await }
         };
         // By e-mail (any case) finds the answer it was left with; by respondent id both.
         let by_email = json(
@@ -500,15 +483,15 @@ both_backends!(
 
         app.sign_in(&demo.email, PASSWORD).await;
         let record = app
-            .client
-            .post(app.url("/fn/consent_record"))
-            .form(&[
-                ("site_key", demo.site_key.as_str()),
-                ("response", &id.to_string()),
-            ])
-            .send()
-            .await
-            .unwrap();
+            .call_fn(
+                &app.client,
+                "consent_record",
+                &[
+                    ("site_key", demo.site_key.as_str()),
+                    ("response", &id.to_string()),
+                ],
+            )
+            .await;
         assert_eq!(record.status(), 200);
         let record = json(record).await;
         assert_eq!(record["notice_version"], 1);
@@ -530,25 +513,12 @@ both_backends!(
 
         // Viewers, other organisations and strangers get nothing.
         let other = app.seed().await;
-        let outsider = new_client();
-        outsider
-            .post(app.url("/fn/sign_in"))
-            .header("Origin", &app.address)
-            .form(&[("email", other.email.as_str()), ("password", PASSWORD)])
-            .send()
-            .await
-            .unwrap();
+        let outsider = app.signed_in_client(&other.email).await;
         let ask = |client: reqwest::Client, key: String| {
             let app = &app;
             async move {
-                client
-                    .post(app.url("/fn/consent_record"))
-                    .header("Origin", &app.address)
-                    .form(&[("site_key", key.as_str()), ("response", &id.to_string())])
-                    .send()
-                    .await
-                    .unwrap()
-                    .status()
+                let form = [("site_key", key.as_str()), ("response", &id.to_string())];
+                app.call_fn(&client, "consent_record", &form).await.status()
             }
         };
         assert_eq!(ask(outsider.clone(), demo.site_key.clone()).await, 404);
@@ -574,14 +544,7 @@ both_backends!(
             .add_member(demo.organisation_id, viewer, app::domain::Role::Viewer)
             .await
             .unwrap();
-        let as_viewer = new_client();
-        as_viewer
-            .post(app.url("/fn/sign_in"))
-            .header("Origin", &app.address)
-            .form(&[("email", viewer_email.as_str()), ("password", PASSWORD)])
-            .send()
-            .await
-            .unwrap();
+        let as_viewer = app.signed_in_client(&viewer_email).await;
         assert_eq!(ask(as_viewer, demo.site_key.clone()).await, 403);
     }
 );
@@ -626,16 +589,16 @@ both_backends!(
         let org = demo.organisation_id.to_string();
         let site = demo.site_id.to_string();
         let created = app
-            .client
-            .post(app.url("/fn/create_share_link"))
-            .form(&[
-                ("org", org.as_str()),
-                ("site", site.as_str()),
-                ("days", "30"),
-            ])
-            .send()
-            .await
-            .unwrap();
+            .call_fn(
+                &app.client,
+                "create_share_link",
+                &[
+                    ("org", org.as_str()),
+                    ("site", site.as_str()),
+                    ("days", "30"),
+                ],
+            )
+            .await;
         let status = created.status();
         let text = created.text().await.unwrap();
         assert_eq!(status, 200, "{text}");
@@ -646,13 +609,8 @@ both_backends!(
         let shared = |token: String| {
             let app = &app;
             async move {
-                new_client()
-                    .post(app.url("/fn/load_shared"))
-                    .header("Origin", &app.address)
-                    .form(&[("token", token.as_str())])
-                    .send()
+                app.call_fn(&new_client(), "load_shared", &[("token", token.as_str())])
                     .await
-                    .unwrap()
             }
         };
         let first = shared(token.clone()).await;
@@ -708,24 +666,24 @@ both_backends!(
         );
 
         // A smaller k shows more; revoking ends the link.
-        app.client
-            .post(app.url("/fn/set_share_k"))
-            .form(&[("org", org.as_str()), ("k", "3")])
-            .send()
-            .await
-            .unwrap();
+        app.call_fn(
+            &app.client,
+            "set_share_k",
+            &[("org", org.as_str()), ("k", "3")],
+        )
+        .await;
         let body = json(shared(token.clone()).await).await;
         assert!(body.to_string().contains("\"n\":3,"), "{body}");
         let link = app.store.share_links(demo.organisation_id).await.unwrap()[0]
             .id
             .to_string();
         let revoked = app
-            .client
-            .post(app.url("/fn/revoke_share_link"))
-            .form(&[("org", org.as_str()), ("id", link.as_str())])
-            .send()
-            .await
-            .unwrap();
+            .call_fn(
+                &app.client,
+                "revoke_share_link",
+                &[("org", org.as_str()), ("id", link.as_str())],
+            )
+            .await;
         assert!(revoked.status().is_success());
         assert_eq!(shared(token).await.status(), 404);
         assert_eq!(app.get(&path).await.status(), 404);

@@ -550,12 +550,12 @@ async fn signed_in(app: &TestApp) -> DemoCreated {
 }
 
 async fn report(app: &TestApp, site_key: &str, query: &str) -> reqwest::Response {
-    app.client
-        .post(app.url("/fn/site_report"))
-        .form(&[("site_key", site_key), ("query", query)])
-        .send()
-        .await
-        .unwrap()
+    app.call_fn(
+        &app.client,
+        "site_report",
+        &[("site_key", site_key), ("query", query)],
+    )
+    .await
 }
 
 async fn tag(
@@ -574,12 +574,7 @@ async fn tag(
     if remove {
         form.push(("remove", "1"));
     }
-    app.client
-        .post(app.url("/fn/tag_answer"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap()
+    app.call_fn(&app.client, "tag_answer", &form).await
 }
 
 both_backends!(
@@ -764,8 +759,8 @@ both_backends!(
         }
 
         // A tag without this host's Origin (a forged cross-site form) is refused.
-        let forged = crate::helpers::new_client()
-            .post(app.url("/fn/tag_answer"))
+        let forged = app
+            .fn_request(&crate::helpers::new_client(), "tag_answer")
             .header("Origin", "https://evil.example")
             .form(&[
                 ("site_key", site),

@@ -7,38 +7,22 @@ use crate::ingest::{count_responses, stored};
 use serde_json::json;
 use uuid::Uuid;
 
-pub const SITE_ORIGIN: &str = "http://localhost:8080"; // the demo site's registered origin
+use crate::helpers::SITE_ORIGIN;
 /// An edit secret as the widget makes one: 128 random bits in hex.
 const SECRET: &str = "5e1c0ffee0ddba11deadbeef00c0ffee";
-
-async fn post_from(
-    app: &TestApp,
-    origin: &str,
-    path: &str,
-    body: &serde_json::Value,
-) -> reqwest::Response {
-    app.client
-        .post(app.url(path))
-        .header("Origin", origin)
-        .header("Content-Type", "text/plain;charset=UTF-8") // what sendBeacon sends: no preflight
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap()
-}
 
 both_backends!(
     a_registered_origin_may_post_and_read_the_answer,
     |app: TestApp| async move {
         let demo = app.seed().await;
         let id = Uuid::new_v4();
-        let response = post_from(
-            &app,
-            SITE_ORIGIN,
-            "/api/v1/responses",
-            &json!({"id": id, "site": demo.site_key, "score": 8}),
-        )
-        .await;
+        let response = app
+            .beacon_from(
+                SITE_ORIGIN,
+                "/api/v1/responses",
+                &json!({"id": id, "site": demo.site_key, "score": 8}),
+            )
+            .await;
         assert_eq!(response.status(), 201);
         assert_eq!(
             response.headers()["access-control-allow-origin"],
@@ -53,13 +37,13 @@ both_backends!(
     an_unregistered_origin_is_refused_and_nothing_is_stored,
     |app: TestApp| async move {
         let demo = app.seed().await;
-        let response = post_from(
-            &app,
-            "https://evil.example",
-            "/api/v1/responses",
-            &json!({"id": Uuid::new_v4(), "site": demo.site_key, "score": 0}),
-        )
-        .await;
+        let response = app
+            .beacon_from(
+                "https://evil.example",
+                "/api/v1/responses",
+                &json!({"id": Uuid::new_v4(), "site": demo.site_key, "score": 0}),
+            )
+            .await;
         assert_eq!(response.status(), 403);
         assert!(response
             .headers()
@@ -271,7 +255,7 @@ both_backends!(
         let demo = app.seed().await;
         let id = Uuid::new_v4();
         let respondent = Uuid::new_v4();
-        let first = post_from(&app, SITE_ORIGIN, "/api/v1/batch", &json!({
+        let first = app.beacon_from(SITE_ORIGIN, "/api/v1/batch", &json!({
         "site": demo.site_key, "respondent": respondent,
         "responses": [{"id": id, "score": 4, "edit_secret": SECRET, "consent": {"choices": {"improvement_program": true}}, "context": {"trigger": "exit_intent", "referrer": "https://search.example/?q=my+name", "path": "/cart?x=1"}}],
         "impressions": [{"id": Uuid::new_v4(), "kind": "shown", "trigger": "exit_intent"}],
@@ -289,7 +273,7 @@ both_backends!(
             "the score is stored at once"
         );
 
-        let second = post_from(&app, SITE_ORIGIN, "/api/v1/batch", &json!({
+        let second = app.beacon_from(SITE_ORIGIN, "/api/v1/batch", &json!({
         "site": demo.site_key, "respondent": respondent,
         "amendments": [{"id": id, "edit_secret": SECRET, "score": 5, "comment": "Checkout kept failing", "contact_email": "Ann@Example.com", "choices": {"contact": true}}],
         "impressions": [{"id": Uuid::new_v4(), "kind": "answered"}],
@@ -320,9 +304,7 @@ both_backends!(
             .unwrap();
         assert_eq!((shown, dismissed, answered), (1, 0, 1));
 
-        let unknown = post_from(
-            &app,
-            SITE_ORIGIN,
+        let unknown = app.beacon_from(SITE_ORIGIN,
             "/api/v1/batch",
             &json!({"site": demo.site_key, "amendments": [{"id": Uuid::new_v4(), "edit_secret": SECRET, "comment": "x"}]}),
         )
@@ -372,14 +354,13 @@ both_backends!(
         let after = app.post_response(&json!({"id": Uuid::new_v4(), "site": demo.site_key, "score": 9, "respondent": respondent})).await;
         assert_eq!(after.status(), 403);
         assert_eq!(json(after).await["error"], "opted_out");
-        let later_batch = json(post_from(&app, SITE_ORIGIN, "/api/v1/batch", &json!({"site": demo.site_key, "respondent": respondent, "responses": [{"id": Uuid::new_v4(), "score": 1}]})).await).await;
+        let later_batch = json(app.beacon_from(SITE_ORIGIN, "/api/v1/batch", &json!({"site": demo.site_key, "respondent": respondent, "responses": [{"id": Uuid::new_v4(), "score": 1}]})).await).await;
         assert_eq!(later_batch["results"][0]["status"], 403);
         assert_eq!(count_responses(&app).await, 1);
 
         // Rejoining the program collects again.
         let rejoin = json(
-            post_from(
-                &app,
+            app.beacon_from(
                 SITE_ORIGIN,
                 "/api/v1/batch",
                 &json!({"site": demo.site_key, "respondent": respondent, "opt_out": false}),
@@ -398,7 +379,7 @@ both_backends!(
         let demo = app.seed().await;
         let good = Uuid::new_v4();
         let bad = Uuid::new_v4();
-        let body = json(post_from(&app, SITE_ORIGIN, "/api/v1/batch", &json!({
+        let body = json(app.beacon_from(SITE_ORIGIN, "/api/v1/batch", &json!({
         "site": demo.site_key,
         "responses": [{"id": good, "score": 6}, {"id": bad, "score": 6, "context": {"device": "toaster"}}],
         "impressions": [{"id": Uuid::new_v4(), "kind": "glanced"}],
@@ -411,13 +392,13 @@ both_backends!(
         let too_many: Vec<_> = (0..41)
             .map(|_| json!({"id": Uuid::new_v4(), "kind": "shown"}))
             .collect();
-        let refused = post_from(
-            &app,
-            SITE_ORIGIN,
-            "/api/v1/batch",
-            &json!({"site": demo.site_key, "impressions": too_many}),
-        )
-        .await;
+        let refused = app
+            .beacon_from(
+                SITE_ORIGIN,
+                "/api/v1/batch",
+                &json!({"site": demo.site_key, "impressions": too_many}),
+            )
+            .await;
         assert_eq!(refused.status(), 422);
     }
 );

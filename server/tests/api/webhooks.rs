@@ -84,17 +84,17 @@ both_backends!(
         app.sign_in(&demo.email, PASSWORD).await;
         let org = demo.organisation_id.to_string();
         let created = app
-            .client
-            .post(app.url("/fn/create_webhook"))
-            .form(&[
-                ("org", org.as_str()),
-                ("url", url.as_str()),
-                ("response_created", "on"),
-                ("detractor_received", "on"),
-            ])
-            .send()
-            .await
-            .unwrap();
+            .call_fn(
+                &app.client,
+                "create_webhook",
+                &[
+                    ("org", org.as_str()),
+                    ("url", url.as_str()),
+                    ("response_created", "on"),
+                    ("detractor_received", "on"),
+                ],
+            )
+            .await;
         assert_eq!(created.status(), 200);
         let secret = json(created).await.as_str().unwrap().to_string();
         assert!(secret.starts_with("whsec_"));
@@ -164,12 +164,12 @@ both_backends!(
         // A removed webhook gets nothing new.
         let hooks = app.store.webhooks(demo.organisation_id).await.unwrap();
         let removed = app
-            .client
-            .post(app.url("/fn/revoke_webhook"))
-            .form(&[("org", org.as_str()), ("id", &hooks[0].id.to_string())])
-            .send()
-            .await
-            .unwrap();
+            .call_fn(
+                &app.client,
+                "revoke_webhook",
+                &[("org", org.as_str()), ("id", &hooks[0].id.to_string())],
+            )
+            .await;
         assert!(removed.status().is_success());
         app.post_response(
             &serde_json::json!({"id": Uuid::new_v4(), "site": demo.site_key, "score": 1}),
@@ -204,16 +204,13 @@ async fn start_black_hole() -> (std::net::SocketAddr, Arc<std::sync::atomic::Ato
 }
 
 async fn create_webhook(app: &TestApp, org: Uuid, url: &str) -> reqwest::Response {
-    app.client
-        .post(app.url("/fn/create_webhook"))
-        .form(&[
-            ("org", org.to_string().as_str()),
-            ("url", url),
-            ("response_created", "on"),
-        ])
-        .send()
-        .await
-        .unwrap()
+    let org = org.to_string();
+    let form = [
+        ("org", org.as_str()),
+        ("url", url),
+        ("response_created", "on"),
+    ];
+    app.call_fn(&app.client, "create_webhook", &form).await
 }
 
 async fn answer(app: &TestApp, site_key: &str) {
@@ -386,16 +383,11 @@ both_backends!(
             !receiver.seen.lock().unwrap().is_empty()
         })
         .await;
-        let revoked = app
-            .client
-            .post(app.url("/fn/revoke_webhook"))
-            .form(&[
-                ("org", demo.organisation_id.to_string().as_str()),
-                ("id", &id.to_string()),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let form = [
+            ("org", demo.organisation_id.to_string()),
+            ("id", id.to_string()),
+        ];
+        let revoked = app.call_fn(&app.client, "revoke_webhook", &form).await;
         assert!(revoked.status().is_success());
         let tried = receiver.seen.lock().unwrap().len();
         receiver.up.store(true, Ordering::SeqCst);
