@@ -59,7 +59,7 @@ pub fn Retention(org: OrganisationHeader) -> impl IntoView {
             <h3>"Retention"</h3>
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || {
-                    let (org_id, saved) = (org_id.clone(), saved.clone());
+                    let org_id = org_id.clone();
                     Suspend::new(async move {
                         loaded(days.await, move |days| view! {
                             <ActionForm action=save attr:class="inline">

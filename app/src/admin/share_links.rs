@@ -137,7 +137,7 @@ pub fn ShareLinks(
         Feedback::new(unshare),
         Feedback::new(share_k),
     );
-    let (on_share, on_k) = (shared.clone(), k_set.clone());
+    let (on_share, on_k) = (shared, k_set);
     let show = move |s: ShareLinksData| {
         let site_name = |site: uuid::Uuid| {
             s.sites
