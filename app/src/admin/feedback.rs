@@ -25,31 +25,41 @@ pub fn sentence(reason: &str) -> String {
     out
 }
 
+/// What an action last answered, without its output: all the feedback needs, and not generic,
+/// so each kind of action adds one small closure to the bundle rather than a copy of the views.
+type Outcome = Signal<Option<Result<(), AppError>>>;
+
+fn outcome_of<S>(action: ServerAction<S>) -> Outcome
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    Signal::derive(move || {
+        action.value().with(|v| {
+            v.as_ref()
+                .map(|r| r.as_ref().map(|_| ()).map_err(Clone::clone))
+        })
+    })
+}
+
 /// One action's feedback. Fields that show their own error are named with `at`; `rest` shows
 /// every other failure (a hidden field, "not found", "forbidden") where the form is.
-pub struct Feedback<S: ServerFn + 'static> {
-    action: ServerAction<S>,
+#[derive(Clone, Copy)]
+pub struct Feedback {
+    outcome: Outcome,
     fields: StoredValue<Vec<&'static str>>,
     /// For one of several forms sharing an action: whether this form was the one used.
     mine: Signal<bool>,
 }
 
-impl<S: ServerFn + 'static> Clone for Feedback<S> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-
-impl<S: ServerFn + 'static> Copy for Feedback<S> {}
-
-impl<S> Feedback<S>
-where
-    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
-    S::Output: Clone + Send + Sync + 'static,
-{
-    pub fn new(action: ServerAction<S>) -> Self {
+impl Feedback {
+    pub fn new<S>(action: ServerAction<S>) -> Self
+    where
+        S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+        S::Output: Clone + Send + Sync + 'static,
+    {
         Feedback {
-            action,
+            outcome: outcome_of(action),
             fields: StoredValue::new(vec![]),
             mine: Signal::stored(true),
         }
@@ -57,10 +67,14 @@ where
 
     /// Feedback for the one of several forms sharing `action` whose input `is_mine` accepts:
     /// a refusal of one site's form shows at that site only.
-    pub fn for_form(
+    pub fn for_form<S>(
         action: ServerAction<S>,
         is_mine: impl Fn(&S) -> bool + Send + Sync + 'static,
-    ) -> Self {
+    ) -> Self
+    where
+        S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+        S::Output: Clone + Send + Sync + 'static,
+    {
         // Until a dispatch says otherwise (and on the server, where a refused plain form comes
         // back without its input), every form shows what the action answered.
         let mine = RwSignal::new(true);
@@ -72,7 +86,7 @@ where
             })
         });
         Feedback {
-            action,
+            outcome: outcome_of(action),
             fields: StoredValue::new(vec![]),
             mine: mine.into(),
         }
@@ -82,12 +96,12 @@ where
     /// reloads only on success (`successes`).
     pub fn at(&self, field: &'static str) -> impl IntoView {
         self.fields.update_value(|fields| fields.push(field));
-        let (action, mine) = (self.action, self.mine);
+        let (outcome, mine) = (self.outcome, self.mine);
         move || {
             if !mine.get() {
                 return None;
             }
-            action.value().with(|v| match v {
+            outcome.with(|v| match v {
                 Some(Err(AppError::Invalid(e))) if e.field == field => Some(view! {
                     <span class="field-error" role="alert" data-field=field>{sentence(&e.reason)}</span>
                 }),
@@ -98,33 +112,32 @@ where
 
     /// Every failure that no field shows.
     pub fn rest(&self) -> impl IntoView {
-        let (action, fields, mine) = (self.action, self.fields, self.mine);
+        let (outcome, fields, mine) = (self.outcome, self.fields, self.mine);
         move || {
             if !mine.get() {
                 return None;
             }
-            action.value().with(|v| match v {
+            let message = outcome.with(|v| match v {
                 Some(Err(AppError::Invalid(e)))
                     if fields.with_value(|f| f.contains(&e.field.as_str())) =>
                 {
                     None
                 }
-                Some(Err(AppError::Invalid(e))) => Some(view! {
-                    <p class="error" role="alert">{sentence(&e.reason)}</p>
-                }),
-                Some(Err(e)) => Some(view! { <p class="error" role="alert">{e.to_string()}</p> }),
+                Some(Err(AppError::Invalid(e))) => Some(sentence(&e.reason)),
+                Some(Err(e)) => Some(e.to_string()),
                 _ => None,
-            })
+            })?;
+            Some(view! { <p class="error" role="alert">{message}</p> })
         }
     }
 
     /// `message` once the action succeeded, in a live region that is always in the page (a
     /// region that appears with its text is not announced by every screen reader).
     pub fn saved(&self, message: &'static str) -> impl IntoView {
-        let (action, mine) = (self.action, self.mine);
+        let (outcome, mine) = (self.outcome, self.mine);
         view! {
             <span class="saved" role="status">
-                {move || (mine.get() && action.value().with(|v| matches!(v, Some(Ok(_))))).then_some(message)}
+                {move || (mine.get() && outcome.with(|v| matches!(v, Some(Ok(_))))).then_some(message)}
             </span>
         }
     }
