@@ -70,9 +70,15 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// Members' pages tell the server the viewer's time zone in a cookie, before anything else
 /// runs, so the next request (the dashboard, after signing in) is rendered in the viewer's days
 /// the first time and no page fetches its figures twice. Visitor pages set no cookie.
+/// The same script fills the dashboard's zone list (`#time-zones`) from the browser's own IANA
+/// names when its field is first focused: no page carries 600 names, the wasm no code for it.
 const VIEWER_ZONE_SCRIPT: &str = "try{var z=Intl.DateTimeFormat().resolvedOptions().timeZone;\
 if(z&&document.cookie.indexOf('farewell_tz='+z)<0)document.cookie='farewell_tz='+z+\
-';path=/;max-age=31536000;samesite=lax'+(location.protocol=='https:'?';secure':'')}catch(e){}";
+';path=/;max-age=31536000;samesite=lax'+(location.protocol=='https:'?';secure':'')}catch(e){}\
+document.addEventListener('focusin',function(e){var l=e.target.list;\
+if(l&&l.id=='time-zones'&&!l.firstChild&&Intl.supportedValuesOf)\
+Intl.supportedValuesOf('timeZone').forEach(function(n){var o=document.createElement('option');\
+o.value=n;l.appendChild(o)})});";
 
 /// The cookie `VIEWER_ZONE_SCRIPT` sets.
 pub const VIEWER_ZONE_COOKIE: &str = "farewell_tz";

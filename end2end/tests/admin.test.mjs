@@ -18,13 +18,19 @@ after(async () => {
   await app?.stop();
 });
 
-test('a new API token shows once and joins the list, and only the tokens section is read again', async () => {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+/// A signed-in administration page, hydrated, at `viewport`; its console and failed requests.
+async function openAdmin(viewport, options = {}) {
+  const context = await browser.newContext({ viewport, ...options });
   const page = await context.newPage();
   const errors = watchErrors(page);
   await signIn(page, app);
   await page.goto(`${app.base}/admin`);
   await page.waitForSelector('body[data-hydrated="true"]');
+  return { context, page, errors };
+}
+
+test('a new API token shows once and joins the list, and only the tokens section is read again', async () => {
+  const { context, page, errors } = await openAdmin({ width: 1440, height: 900 });
   await page.waitForSelector('table.members tr[data-member]');
   for (const heading of ['Members', 'API tokens', 'Sites', 'Privacy notice', 'Retention', 'Share links', 'Webhooks', 'Data-subject requests', 'Audit log']) {
     assert.ok(await page.getByRole('heading', { name: heading, exact: true }).count(), `${heading} is shown`);
@@ -63,12 +69,7 @@ test('the administration reads on a phone', async () => {
 });
 
 test('a refused form says why at its field, keeps what was typed, and a saved one says so', async () => {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-  const page = await context.newPage();
-  const errors = watchErrors(page);
-  await signIn(page, app);
-  await page.goto(`${app.base}/admin`);
-  await page.waitForSelector('body[data-hydrated="true"]');
+  const { context, page, errors } = await openAdmin({ width: 1440, height: 900 });
   await page.waitForSelector('article.site-admin');
   const form = page.locator('form.new-site');
   await form.getByLabel('New site name').fill('Blog');
@@ -94,12 +95,7 @@ test('a refused form says why at its field, keeps what was typed, and a saved on
 });
 
 test('removing, revoking and rotating ask first; rotating takes the site name typed out', async () => {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-  const page = await context.newPage();
-  const errors = watchErrors(page);
-  await signIn(page, app);
-  await page.goto(`${app.base}/admin`);
-  await page.waitForSelector('body[data-hydrated="true"]');
+  const { context, page, errors } = await openAdmin({ width: 390, height: 844 }, { isMobile: true, hasTouch: true });
   const tokens = page.locator('section.panel', { has: page.getByRole('heading', { name: 'API tokens' }) });
   await tokens.getByLabel('Name').fill('to-revoke');
   await tokens.getByRole('button', { name: 'Create token' }).click();

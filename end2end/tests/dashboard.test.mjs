@@ -116,3 +116,30 @@ test('a member explores a site: range, bucket, segment, search, tag, export', as
   await phone.close();
   await context.close();
 });
+
+test('a bad filter keeps the form and the figures, and the zone field searches the browser list', async () => {
+  for (const width of [1440, 390]) {
+    const context = await browser.newContext({ viewport: { width, height: 900 }, timezoneId: 'Europe/Helsinki' });
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await signIn(page);
+    await page.goto(`${app.base}/dashboard/${app.demo.site_key}?tz=Mars%2FOlympus&bucket=week`);
+    await page.waitForSelector('body[data-hydrated="true"]');
+    const zone = page.locator('.filters input[name="tz"]');
+    assert.equal(await zone.inputValue(), 'Mars/Olympus', 'what was typed stays in the field');
+    const refusal = page.locator('.filters .field-error[data-field="tz"]');
+    assert.match(await refusal.innerText(), /"Mars\/Olympus" is not a known time zone\. Showing the view without it\./);
+    assert.ok(await page.locator('.nps-value').count(), 'the figures of the view without it are shown');
+    assert.equal(await page.locator('.filters select[name="bucket"]').inputValue(), 'week', 'the good parameters are kept');
+    // The browser's own list of IANA names backs the field once it is focused.
+    await zone.focus();
+    await page.waitForFunction(() => document.querySelectorAll('#time-zones option').length > 300);
+    assert.equal(await page.locator('#time-zones option[value="Europe/Helsinki"]').count(), 1);
+    assert.equal(await zone.getAttribute('list'), 'time-zones');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - innerWidth);
+    await page.screenshot({ path: join(screenshots, `dashboard-bad-filter-${width}.png`) });
+    if (width === 390) assert.ok(overflow <= 0, `the page is ${overflow} px wider than the phone`);
+    assert.deepEqual(errors, []);
+    await context.close();
+  }
+});

@@ -14,8 +14,10 @@ use leptos_router::hooks::{use_location, use_params_map};
 #[cfg(feature = "ssr")]
 use uuid::Uuid;
 
-/// Significance level of the period comparison's verdict.
+/// Significance level of the period comparison's verdict, and as the page writes it (a literal:
+/// formatting a float at its shortest brings kilobytes of code into the bundle).
 const ALPHA: f64 = 0.05;
+const ALPHA_TEXT: &str = "0.05";
 
 #[server(prefix = "/fn", endpoint = "site_report")]
 pub async fn site_report(
@@ -35,36 +37,62 @@ pub async fn site_report(
 
 #[cfg(feature = "ssr")]
 async fn load_report(site_key: String, query: String) -> Result<Report, AppError> {
+    use crate::report::{build, RefusedParam};
+    // Contexts first, before any await (see `auth::require_member`).
     let store = crate::auth::store()?;
+    // A view without a zone is shown in the viewer's (the cookie every member's page sets).
+    let viewer_zone = viewer_zone();
     let member = crate::auth::require_member().await?;
     let (membership, site) = member.site(&store, &site_key).await?;
     let pairs = crate::report::parse_query(&query);
-    // A view without a zone is shown in the viewer's (the cookie every member's page sets).
-    let viewer_zone = viewer_zone().await;
-    let get = |key: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.clone())
-            .or_else(|| (key == "tz").then(|| viewer_zone.clone()).flatten())
-    };
-    let view = crate::report::build::parse_view(get)?;
-    let before = get("before")
-        .map(|b| parse_cursor(&b))
-        .transpose()?
-        .map(|(received_at, id)| crate::store::PageEnd { received_at, id });
-    let mut report =
-        crate::report::build::build_report(&store, membership.org_id, site, view, before).await?;
-    crate::report::build::localise_times(&mut report.verbatims, &report.view.tz)?;
-    Ok(report)
+    let typed = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+    // A parameter the view cannot use never costs the page: it is left out and named, and the
+    // report is of the view without it (each refused field falls back to its default).
+    let mut refused: Vec<RefusedParam> = vec![];
+    loop {
+        let get = |key: &str| {
+            if refused.iter().any(|r| r.field == key) {
+                return None;
+            }
+            typed(key).or_else(|| (key == "tz").then(|| viewer_zone.clone()).flatten())
+        };
+        let attempt = async {
+            let view = build::parse_view(get)?;
+            let before = get("before")
+                .map(|b| parse_cursor(&b))
+                .transpose()?
+                .map(|(received_at, id)| crate::store::PageEnd { received_at, id });
+            let mut report =
+                build::build_report(&store, membership.org_id, site.clone(), view, before).await?;
+            build::localise_times(&mut report.verbatims, &report.view.tz)?;
+            Ok::<Report, AppError>(report)
+        };
+        match attempt.await {
+            Ok(mut report) => {
+                report.refused = refused;
+                return Ok(report);
+            }
+            Err(AppError::Invalid(e))
+                if typed(&e.field).is_some() && !refused.iter().any(|r| r.field == e.field) =>
+            {
+                refused.push(RefusedParam {
+                    typed: typed(&e.field).unwrap_or_default(),
+                    field: e.field,
+                    reason: e.reason,
+                });
+            }
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// The viewer's time zone from their cookie, if it names a known zone (anything else is
 /// ignored, never an error: the cookie is the browser's word, not the viewer's request).
 #[cfg(feature = "ssr")]
-async fn viewer_zone() -> Option<String> {
-    let headers: http::HeaderMap = leptos_axum::extract().await.ok()?;
-    headers
+fn viewer_zone() -> Option<String> {
+    let parts = use_context::<http::request::Parts>()?;
+    parts
+        .headers
         .get_all(http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -256,13 +284,50 @@ fn Filters(report: Report) -> impl IntoView {
     let hidden = |name: &'static str, value: Option<String>| {
         value.map(|value| view! { <input type="hidden" name=name value=value /> })
     };
+    // A refused parameter keeps what was typed in its field, with why beside it; the figures
+    // below are of the view without it.
+    let refused = report.refused.clone();
+    let typed_or = |field: &str, shown: String| {
+        refused
+            .iter()
+            .find(|r| r.field == field)
+            .map(|r| r.typed.clone())
+            .unwrap_or(shown)
+    };
+    let error_at = |field: &'static str| {
+        refused.iter().find(|r| r.field == field).map(|r| {
+            let reason = format!("\"{}\" {}. Showing the view without it.", r.typed, r.reason);
+            view! { <span class="field-error" role="alert" data-field=field>{reason}</span> }
+        })
+    };
+    const FORM_FIELDS: [&str; 5] = ["from", "to", "bucket", "survey", "tz"];
+    let elsewhere = refused
+        .iter()
+        .filter(|r| !FORM_FIELDS.contains(&r.field.as_str()))
+        .map(|r| format!("{} = \"{}\" {}", r.field, r.typed, r.reason))
+        .collect::<Vec<_>>();
+    let elsewhere = (!elsewhere.is_empty()).then(|| {
+        view! { <p class="error" role="alert">"Left out of this view: "{elsewhere.join("; ")}"."</p> }
+    });
+    let (from, to, tz) = (
+        typed_or("from", v.from.to_string()),
+        typed_or("to", v.to.to_string()),
+        typed_or("tz", v.tz.clone()),
+    );
     view! {
+        {elsewhere}
         <form method="get" class="filters" action=format!("/dashboard/{}", report.site_key)>
-            <label>"From "<input type="date" name="from" value=v.from.to_string() /></label>
-            <label>"To "<input type="date" name="to" value=v.to.to_string() /></label>
+            <label>"From "<input type="date" name="from" value=from /></label>
+            {error_at("from")}
+            <label>"To "<input type="date" name="to" value=to /></label>
+            {error_at("to")}
             <label>"By "<select name="bucket">{buckets}</select></label>
+            {error_at("bucket")}
             <label>"Survey "<select name="survey"><option value="">"All surveys"</option>{surveys}</select></label>
-            <label>"Time zone "<input name="tz" value=v.tz.clone() size="18" /></label>
+            {error_at("survey")}
+            <label>"Time zone "<input name="tz" value=tz size="18" list="time-zones" autocomplete="off" /></label>
+            {error_at("tz")}
+            <TimeZones />
             {hidden("segment", v.segment.as_ref().map(|s| format!("{}:{}", s.dimension.as_str(), s.value)))}
             {hidden("by", Some(v.by.as_str().to_string()))}
             {hidden("q", (!v.q.is_empty()).then(|| v.q.clone()))}
@@ -295,7 +360,7 @@ fn ComparisonView(report: Report) -> impl IntoView {
                     <p>
                         "A z test of the difference between the two periods' NPS, each with its own variance: "
                         <span class="p-value">{p_value_text(c.p_value)}</span>
-                        {format!(", the chance of a change at least this large if nothing had changed. Below {ALPHA} it is called unlikely to be chance.")}
+                        ", the chance of a change at least this large if nothing had changed. Below "{ALPHA_TEXT}" it is called unlikely to be chance."
                     </p>
                 </details>
             }
@@ -521,5 +586,21 @@ fn VerbatimItem(
                 </ActionForm>
             </div>
         </li>
+    }
+}
+
+/// The IANA zone names for the time zone field to search: the members' page script fills it
+/// from the browser's own list when the field is first focused (see `VIEWER_ZONE_SCRIPT`).
+/// Without the script the field takes any name, which the server checks.
+#[component]
+fn TimeZones() -> impl IntoView {
+    view! { <datalist id="time-zones"></datalist> }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_significance_level_is_written_as_it_is() {
+        assert_eq!(super::ALPHA_TEXT.parse::<f64>(), Ok(super::ALPHA));
     }
 }

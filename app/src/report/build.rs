@@ -131,6 +131,7 @@ pub async fn build_report(
         more_verbatims,
         tags,
         retention_days,
+        refused: vec![],
     })
 }
 

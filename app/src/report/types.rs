@@ -103,4 +103,17 @@ pub struct Report {
     /// Answers older than this many days are deleted; their scores still count.
     #[serde(default)]
     pub retention_days: Option<u32>,
+    /// View parameters the URL gave that could not be used: the report is of the view without
+    /// them, and the filter form shows each at its field with what was typed.
+    #[serde(default)]
+    pub refused: Vec<RefusedParam>,
+}
+
+/// A view parameter left out of the report, and why.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RefusedParam {
+    pub field: String,
+    /// As the URL had it, to show in its field again.
+    pub typed: String,
+    pub reason: String,
 }

@@ -162,7 +162,7 @@ impl ViewParams {
             view.from = from;
         }
         if view.from > view.to {
-            return Err(FieldError::new("from", "must not be after `to`"));
+            return Err(FieldError::new("from", "must not be after the To date"));
         }
         if let Some(survey) = present("survey") {
             view.survey = Some(

@@ -837,3 +837,51 @@ both_backends!(
         assert_eq!(csv.text().await.unwrap().lines().count(), 13);
     }
 );
+
+// A parameter the view cannot use never costs the page: the report is of the view without it,
+// and the form shows what was typed with why, at its field.
+both_backends!(
+    a_bad_view_parameter_is_named_at_its_field_over_the_view_without_it,
+    |app: TestApp| async move {
+        let demo = signed_in(&app).await;
+        answer_with_comments(&app, &demo.site_key, &[(9, "fine"), (3, "slow")]).await;
+        let query = "tz=Mars%2FOlympus&from=2026-13-01&bucket=week";
+        let body = json(report(&app, &demo.site_key, query).await).await;
+        let refused = body["refused"].as_array().expect("refused parameters");
+        let named: Vec<(&str, &str)> = refused
+            .iter()
+            .map(|r| (r["field"].as_str().unwrap(), r["typed"].as_str().unwrap()))
+            .collect();
+        assert!(named.contains(&("tz", "Mars/Olympus")), "{body}");
+        assert!(named.contains(&("from", "2026-13-01")), "{body}");
+        assert_eq!(refused.len(), 2, "{body}");
+        assert_eq!(
+            body["view"]["tz"], "UTC",
+            "the zone falls back to its default"
+        );
+        assert_eq!(body["view"]["bucket"], "week", "a good parameter is kept");
+        assert_eq!(body["total"].as_array().map(|c| c.len()), Some(11));
+
+        let page = app
+            .page(&format!("/dashboard/{}?{query}", demo.site_key))
+            .await;
+        assert!(page.contains(r#"data-field="tz""#), "{page}");
+        assert!(
+            page.contains(r#"value="Mars/Olympus""#),
+            "what was typed stays"
+        );
+        assert!(page.contains(r#"data-field="from""#));
+        assert!(page.contains("NPS trend"), "the rest of the page is there");
+        // A parameter outside the form is named above it.
+        let body = json(report(&app, &demo.site_key, "band=nope").await).await;
+        assert_eq!(body["refused"][0]["field"], "band", "{body}");
+        let page = app
+            .page(&format!("/dashboard/{}?band=nope", demo.site_key))
+            .await;
+        assert!(page.contains("Left out of this view:"), "{page}");
+        assert!(
+            page.contains(r#"band = "nope" must be detractor, passive or promoter"#),
+            "{page}"
+        );
+    }
+);
