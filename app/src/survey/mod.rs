@@ -125,7 +125,8 @@ pub async fn submit_answer(
                 .map_err(|_| AppError::invalid("score", "Please choose a score from 0 to 10."))?;
             let comment = Comment::parse("comment", comment.as_deref().unwrap_or_default())?;
             // The contact choice was shown: it is recorded either way; the address only with consent.
-            let contact = contact.is_some();
+            // Only the ticked box's value is consent: `contact=false` (or anything else) is not.
+            let contact = contact.as_deref() == Some("true");
             let texts = crate::i18n::of_request(None, &headers).texts();
             let contact_email = contact_address(contact, contact_email.as_deref(), &texts)?;
             let choices = if edit_secret.is_some() {

@@ -193,10 +193,11 @@
         var address = email.value.trim();
         // An address is never dropped in silence: without the choice ticked, the visitor is
         // asked to tick it or clear the address.
-        var problem = contact.checked ? (/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(address) ? '' : t.email_invalid)
-          : (address ? t.tick_or_clear : '');
-        if (problem) {
-          error.textContent = problem;
+        // Whether to stop is decided here, not by the text (a survey may override it empty).
+        var broken = contact.checked && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(address);
+        var unticked = !contact.checked && address;
+        if (broken || unticked) {
+          error.textContent = broken ? t.email_invalid : t.tick_or_clear;
           emailRow.hidden = false;
           email.setAttribute('aria-invalid', 'true');
           (contact.checked ? email : contact).focus();

@@ -496,6 +496,15 @@ both_backends!(
             .await,
             Lang::De.texts().email_invalid
         );
+        // Only the ticked box's own value is consent: a forged `contact=false` is not.
+        assert_eq!(
+            ask(
+                "en",
+                vec![("contact", "false"), ("contact_email", "ann@example.com")]
+            )
+            .await,
+            Lang::En.texts().tick_or_clear
+        );
         assert_eq!(count_responses(&app).await, 0);
     }
 );
