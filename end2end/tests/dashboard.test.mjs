@@ -85,6 +85,8 @@ test('a member explores a site: range, bucket, segment, search, tag, export', as
   // Tag the first comment, in place; then filter by the tag.
   const first = page.locator('.verbatim').first();
   const id = await first.getAttribute('data-id');
+  assert.match(await text(page.locator('.result-count')), /comment/);
+  await first.getByText('Add a tag').click();
   await first.locator('input[name="tag"]').fill('Speed');
   await first.getByRole('button', { name: 'Tag' }).click();
   await page.locator(`.verbatim[data-id="${id}"] .tag-chip .tag`, { hasText: 'speed' }).waitFor();
@@ -142,4 +144,38 @@ test('a bad filter keeps the form and the figures, and the zone field searches t
     assert.deepEqual(errors, []);
     await context.close();
   }
+});
+
+test('the comments are crossed by keyboard: one tag control a row, a skip link, a count even of none', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await signIn(page);
+  await page.goto(`${app.base}/dashboard/${app.demo.site_key}`);
+  await page.waitForSelector('body[data-hydrated="true"]');
+  const stops = await page.evaluate(() => [...document.querySelectorAll('.verbatim')].map((row) =>
+    // The consent link and the one "Add a tag" control; a contact address and a tag's remove
+    // button are stops of their own, not counted here.
+    [...row.querySelectorAll('a[href]:not([href^="mailto:"]), button:not(.tag-chip button), input:not([type=hidden]), summary, select, textarea')]
+      .filter((e) => e.checkVisibility()).length));
+  assert.ok(stops.length > 10, `a page of comments: ${stops.length}`);
+  assert.ok(stops.every((n) => n <= 2), `tab stops per row: ${stops.join(',')}`);
+  // The skip link is the first stop before the list and lands after it.
+  await page.locator('a.skip-link').focus();
+  assert.equal(await page.locator('a.skip-link').isVisible(), true, 'shown when focused');
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Tab');
+  const landed = await page.evaluate(() => ({
+    inList: !!document.activeElement?.closest('.verbatim-list'),
+    what: document.activeElement?.outerHTML.slice(0, 80),
+  }));
+  assert.equal(landed.inList, false, `the next stop is past the list: ${landed.what}`);
+  // A search with no match says so.
+  await page.goto(`${app.base}/dashboard/${app.demo.site_key}?q=qqzzxxnothing`);
+  await page.waitForSelector('body[data-hydrated="true"]');
+  assert.equal(await page.locator('.result-count').getAttribute('data-count'), '0');
+  assert.match(await text(page.locator('.result-count')), /No comment matches this view/);
+  assert.equal(await page.locator('a.skip-link').count(), 0);
+  assert.deepEqual(errors, []);
+  await context.close();
 });

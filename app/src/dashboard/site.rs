@@ -6,18 +6,14 @@ use super::{one_decimal, signed};
 use crate::error::AppError;
 use crate::nps::{p_value_text, Band, Comparison, Verdict};
 use crate::report::{
-    rank_segments, Dimension, Granularity, Report, SegmentFilter, Verbatim, ViewParams, MIN_ANSWERS,
+    rank_segments, Dimension, Granularity, Report, SegmentFilter, Verbatim, ViewParams, ALPHA,
+    ALPHA_TEXT, MIN_ANSWERS,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_params_map};
 #[cfg(feature = "ssr")]
 use uuid::Uuid;
-
-/// Significance level of the period comparison's verdict, and as the page writes it (a literal:
-/// formatting a float at its shortest brings kilobytes of code into the bundle).
-const ALPHA: f64 = 0.05;
-const ALPHA_TEXT: &str = "0.05";
 
 #[server(prefix = "/fn", endpoint = "site_report")]
 pub async fn site_report(
@@ -75,8 +71,17 @@ async fn load_report(site_key: String, query: String) -> Result<Report, AppError
             Err(AppError::Invalid(e))
                 if typed(&e.field).is_some() && !refused.iter().any(|r| r.field == e.field) =>
             {
+                // Echoed in the page: bounded, so a crafted link cannot write a paragraph there.
+                let mut shown: String = typed(&e.field)
+                    .unwrap_or_default()
+                    .chars()
+                    .take(64)
+                    .collect();
+                if typed(&e.field).is_some_and(|t| t.chars().count() > 64) {
+                    shown.push('…');
+                }
                 refused.push(RefusedParam {
-                    typed: typed(&e.field).unwrap_or_default(),
+                    typed: shown,
                     field: e.field,
                     reason: e.reason,
                 });
@@ -208,7 +213,7 @@ fn ReportView(report: Report, tag: ServerAction<TagAnswer>) -> impl IntoView {
     let headline = match (total.nps(), total.adjusted_wald_ci95()) {
         (Some(nps), Some(ci)) if total.n() >= MIN_ANSWERS => view! {
             <p class="nps"><span class="nps-value" data-nps=format!("{nps:.4}")>{signed(nps)}</span>" NPS"</p>
-            <p class="ci">"95 % interval "<span class="ci-lo">{one_decimal(ci.lo)}</span>" to "<span class="ci-hi">{one_decimal(ci.hi)}</span>", n = "<span class="n">{total.n()}</span></p>
+            <p class="ci">"Likely between "<span class="ci-lo">{one_decimal(ci.lo)}</span>" and "<span class="ci-hi">{one_decimal(ci.hi)}</span>" (95 % interval), n = "<span class="n">{total.n()}</span></p>
         }
         .into_any(),
         _ => view! { <p class="nps too-few">"Too few answers for an NPS ("<span class="n">{total.n()}</span>")"</p> }.into_any(),
@@ -492,6 +497,13 @@ fn VerbatimsView(report: Report, tag: ServerAction<TagAnswer>) -> impl IntoView 
     let older = report.verbatims.last().filter(|_| report.more_verbatims).map(|last| {
         view! { <a class="older" href=format!("{}&before={}", href(&key, &v), cursor_of(last))>"Older comments →"</a> }
     });
+    let shown = report.verbatims.len();
+    let count = match (shown, report.more_verbatims) {
+        (0, _) => "No comment matches this view.".to_string(),
+        (1, false) => "1 comment.".to_string(),
+        (n, false) => format!("{n} comments."),
+        (n, true) => format!("The newest {n} comments; older ones follow."),
+    };
     let items = report
         .verbatims
         .into_iter()
@@ -519,8 +531,16 @@ fn VerbatimsView(report: Report, tag: ServerAction<TagAnswer>) -> impl IntoView 
             </form>
             <nav class="tabs">{bands}</nav>
             <p class="tags">"Tags: "{tags}" "{clear_tag}</p>
+            <p class="result-count" role="status" data-count=shown>{count}</p>
+            // A keyboard crosses the list in one step: each row has one tag control, opened on
+            // demand, and this link passes them all.
+            // `rel="external"`: the browser, not the router, follows it, and so moves the focus.
+            {(shown > 0).then(|| view! {
+                <a class="skip-link" href="#after-comments" rel="external">"Skip the comments"</a>
+            })}
             <ol class="verbatim-list">{items}</ol>
             {older}
+            <span id="after-comments" tabindex="-1"></span>
         </section>
     }
 }
@@ -577,13 +597,16 @@ fn VerbatimItem(
             {verbatim.contact_email.clone().map(|e| view! { <p class="contact">"May be contacted: "<a href=format!("mailto:{e}")>{e.clone()}</a></p> })}
             <div class="tag-row">
                 {tags}
-                <ActionForm action=tag attr:class="add-tag">
-                    <input type="hidden" name="site_key" value=form_site />
-                    <label class="visually-hidden" for=format!("tag-{form_id}")>"Add a tag"</label>
-                    <input id=format!("tag-{form_id}") name="tag" placeholder="add tag" size="10" maxlength="40" required />
-                    <input type="hidden" name="response" value=form_id />
-                    <button type="submit">"Tag"</button>
-                </ActionForm>
+                <details class="add-tag">
+                    <summary>"Add a tag"</summary>
+                    <ActionForm action=tag>
+                        <input type="hidden" name="site_key" value=form_site />
+                        <label class="visually-hidden" for=format!("tag-{form_id}")>"Tag"</label>
+                        <input id=format!("tag-{form_id}") name="tag" placeholder="add tag" size="10" maxlength="40" required />
+                        <input type="hidden" name="response" value=form_id />
+                        <button type="submit">"Tag"</button>
+                    </ActionForm>
+                </details>
             </div>
         </li>
     }
@@ -595,12 +618,4 @@ fn VerbatimItem(
 #[component]
 fn TimeZones() -> impl IntoView {
     view! { <datalist id="time-zones"></datalist> }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_significance_level_is_written_as_it_is() {
-        assert_eq!(super::ALPHA_TEXT.parse::<f64>(), Ok(super::ALPHA));
-    }
 }

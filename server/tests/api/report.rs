@@ -885,3 +885,39 @@ both_backends!(
         );
     }
 );
+
+// The comments come a page at a time, newest first; the cursor of the last one shown leads to
+// the next page, with nothing shown twice or skipped.
+both_backends!(verbatims_come_a_page_at_a_time, |app: TestApp| async move {
+    let demo = signed_in(&app).await;
+    let page = app::report::VERBATIM_PAGE as usize;
+    let comments: Vec<String> = (0..page + 3).map(|i| format!("comment {i}")).collect();
+    let answers: Vec<(u8, &str)> = comments.iter().map(|c| (7, c.as_str())).collect();
+    let ids = answer_with_comments(&app, &demo.site_key, &answers).await;
+    let first = json(report(&app, &demo.site_key, "").await).await;
+    let listed = |body: &serde_json::Value| -> Vec<String> {
+        body["verbatims"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let shown = listed(&first);
+    assert_eq!(shown.len(), page);
+    assert_eq!(first["more_verbatims"], true);
+    let last = &first["verbatims"][page - 1];
+    let at = DateTime::parse_from_rfc3339(last["received_at"].as_str().unwrap())
+        .unwrap()
+        .timestamp_millis();
+    let cursor = format!("before={at}_{}", last["id"].as_str().unwrap());
+    let second = json(report(&app, &demo.site_key, &cursor).await).await;
+    let rest = listed(&second);
+    assert_eq!(rest.len(), 3, "{second}");
+    assert_eq!(second["more_verbatims"], false);
+    let mut all: Vec<String> = shown.into_iter().chain(rest).collect();
+    all.sort();
+    let mut expected: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+    expected.sort();
+    assert_eq!(all, expected, "every comment once");
+});
