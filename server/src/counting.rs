@@ -9,7 +9,10 @@ use std::time::Duration;
 
 pub fn spawn(store: Arc<dyn CountingStore>, every: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(every);
+        // The first count comes one interval after start, not at once: a test that counts by
+        // hand (a day's interval) must not find its answers counted by a start-up tick that
+        // happened to run late, after it had stored them.
+        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
