@@ -3,8 +3,8 @@
 //! survey and notice are resolved and the response written exactly once.
 
 use crate::domain::{
-    BrowserFamily, Country, DeviceClass, EditSecret, FieldError, ImpressionKind, NewResponse,
-    ResponseAmendment, Trigger, UsageContext, CONTACT,
+    BrowserFamily, Country, DeviceClass, EditSecret, FieldError, ImpressionKind, Language,
+    NewResponse, ResponseAmendment, UsageContext, CONTACT,
 };
 use crate::store::{
     AmendGuard, AmendOutcome, Impression, InsertOutcome, PublicSite, ResponseSink, Store,
@@ -221,7 +221,9 @@ pub struct NewImpression {
     pub id: Uuid,
     pub survey: Option<Uuid>,
     pub kind: ImpressionKind,
-    pub trigger: Option<Trigger>,
+    pub language: Option<Language>,
+    /// Completed from the request like an answer's ([`complete_context`]).
+    pub context: UsageContext,
 }
 
 pub async fn record_impressions(
@@ -253,7 +255,11 @@ pub async fn record_impressions(
             site_id: site.site.id,
             survey_id: survey,
             kind: event.kind,
-            trigger: event.trigger,
+            language: event.language.map(|l| l.as_str().to_owned()),
+            context: UsageContext {
+                referrer: None,
+                ..event.context
+            },
             at,
         });
     }

@@ -179,3 +179,32 @@ test('the comments are crossed by keyboard: one tag control a row, a skip link, 
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('the funnel follows a segment filter: answered matches the answers counted', async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, timezoneId: 'Europe/Helsinki' });
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await signIn(page);
+  const funnel = async (query) => {
+    await page.goto(`${app.base}/dashboard/${app.demo.site_key}?${query}`);
+    await page.waitForSelector('body[data-hydrated="true"]');
+    return {
+      n: Number(await text(page.locator('.n').first())),
+      shown: Number(await text(page.locator('.funnel .shown'))),
+      answered: Number(await text(page.locator('.funnel .answered'))),
+    };
+  };
+  // The demo stores each answer's "answered" event in its context and at its time.
+  const whole = await funnel('bucket=week');
+  const finland = await funnel('bucket=week&segment=country%3AFI');
+  const phones = await funnel('bucket=week&segment=device%3Amobile');
+  for (const [name, view] of Object.entries({ whole, finland, phones })) {
+    assert.ok(view.n > 0, `${name}: answers in the view`);
+    assert.equal(view.answered, view.n, `${name}: answered events = answers`);
+    assert.ok(view.shown >= view.answered, `${name}: shown at least answered`);
+  }
+  assert.ok(finland.shown < whole.shown && phones.shown < whole.shown, 'a filter narrows the funnel');
+  await page.screenshot({ path: join(screenshots, 'dashboard-funnel-filtered-390.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await context.close();
+});

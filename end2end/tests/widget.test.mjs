@@ -267,6 +267,19 @@ test('exit intent opens the survey, answered with the keyboard alone', async () 
   assert.equal(row.contact_email, 'ann@example.com');
   assert.deepEqual(JSON.parse(row.consent_choices), { improvement_program: true, contact: true });
   assert.equal(row.device_class, 'desktop');
+  // The events of this survey carry the answer's context, so the funnel follows the filters.
+  const events = await eventually(() => {
+    const rows = farewell.rows(`SELECT kind, page_path, device_class, browser_family, language FROM impressions
+      WHERE trigger = 'exit_intent' AND kind IN ('shown', 'answered') ORDER BY kind`);
+    return rows.length >= 2 ? rows : null;
+  }, 15_000, 'the exit-intent events');
+  for (const event of events) {
+    assert.ok(event.page_path, 'a page path');
+    assert.equal(event.page_path, row.page_path, event.kind);
+    assert.equal(event.device_class, row.device_class, event.kind);
+    assert.equal(event.browser_family, row.browser_family, event.kind);
+    assert.equal(event.language, 'en', event.kind);
+  }
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -285,6 +285,14 @@ pub async fn generate(
                 .to_string()
             });
             let trigger = rng.weighted(&TRIGGERS);
+            let context = UsageContext {
+                page_path: Some(PagePath::parse("path", page)?),
+                referrer: None,
+                trigger: Some(trigger),
+                device: Some(device),
+                browser: Some(rng.weighted(&BROWSERS)),
+                country: country.and_then(Country::parse),
+            };
             let id = Uuid::new_v4();
             batch.push(StoredResponse {
                 id,
@@ -297,14 +305,7 @@ pub async fn generate(
                 received_at: at,
                 notice_id: notice.id,
                 choices: ConsentChoices::improvement_program(),
-                context: UsageContext {
-                    page_path: Some(PagePath::parse("path", page)?),
-                    referrer: None,
-                    trigger: Some(trigger),
-                    device: Some(device),
-                    browser: Some(rng.weighted(&BROWSERS)),
-                    country: country.and_then(Country::parse),
-                },
+                context: context.clone(),
                 respondent_id: Some(Uuid::new_v4()),
                 contact_email: None,
                 edit_secret_hash: None,
@@ -316,7 +317,9 @@ pub async fn generate(
                     site_id: site.site.id,
                     survey_id: survey.id,
                     kind,
-                    trigger: Some(trigger),
+                    // The visitor was asked in the context they answered in.
+                    language: Some(language.to_string()),
+                    context: context.clone(),
                     at,
                 };
                 impressions.push(event(ImpressionKind::Shown, at - Duration::seconds(40)));

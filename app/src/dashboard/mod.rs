@@ -75,6 +75,7 @@ pub async fn dashboard_overview() -> Result<Overview, AppError> {
                 .impression_counts(
                     membership.org_id,
                     site.id,
+                    &crate::store::AnswerFilter::default(),
                     crate::store::TimeRange::all_time(),
                 )
                 .await?;

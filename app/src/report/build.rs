@@ -84,7 +84,9 @@ pub async fn build_report(
         .pop()
         .unwrap_or_default();
 
-    let funnel = store.impression_counts(org, site.id, range).await?;
+    let funnel = store
+        .impression_counts(org, site.id, &filter, range)
+        .await?;
     let segments = store
         .segment_counts(org, site.id, view.survey, view.by, range)
         .await?;

@@ -102,11 +102,13 @@ pub trait ReportStore: Send + Sync + 'static {
         site: Uuid,
         range: TimeRange,
     ) -> StoreResult<ScoreCounts>;
-    /// How many surveys were shown, dismissed and answered.
+    /// How many surveys were shown, dismissed and answered, from the impression aggregates:
+    /// the survey and segment filters apply as they do to answers.
     async fn impression_counts(
         &self,
         org: Uuid,
         site: Uuid,
+        filter: &AnswerFilter,
         range: TimeRange,
     ) -> StoreResult<Funnel>;
     /// Score counts between consecutive `boundaries` (one set per bucket), from the

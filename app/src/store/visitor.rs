@@ -3,9 +3,7 @@
 //! their own answer's secret.
 
 use super::{NoticeVersion, Site, StoreResult, Survey};
-use crate::domain::{
-    ConsentChoices, ImpressionKind, ResponseAmendment, SiteKey, Trigger, UsageContext,
-};
+use crate::domain::{ConsentChoices, ImpressionKind, ResponseAmendment, SiteKey, UsageContext};
 use crate::nps::Score;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -66,7 +64,10 @@ pub struct Impression {
     pub site_id: Uuid,
     pub survey_id: Uuid,
     pub kind: ImpressionKind,
-    pub trigger: Option<Trigger>,
+    /// The same non-content context an answer carries (its referrer is never stored), so the
+    /// funnel follows every dashboard filter.
+    pub language: Option<String>,
+    pub context: UsageContext,
     pub at: DateTime<Utc>,
 }
 

@@ -101,7 +101,13 @@ pub struct ImpressionDto {
     pub id: Uuid,
     pub survey: Option<Uuid>,
     pub kind: String,
+    /// What opened the survey. Widgets before the context was sent put it here.
     pub trigger: Option<String>,
+    pub language: Option<String>,
+    /// The same usage context an answer carries (its referrer is not stored), so the funnel
+    /// follows every dashboard filter.
+    #[validate(nested)]
+    pub context: Option<ContextDto>,
 }
 
 /// What the widget sends when it flushes its queue on the device.
@@ -150,32 +156,11 @@ impl ResponseDto {
             ),
             None => (None, ConsentChoices::default()),
         };
-        let context = match self.context {
-            Some(c) => UsageContext {
-                page_path: c
-                    .path
-                    .map(|p| PagePath::parse("context.path", &p))
-                    .transpose()?,
-                referrer: match c.referrer {
-                    Some(r) => ReferrerOrigin::parse("context.referrer", &r)?,
-                    None => None,
-                },
-                trigger: c
-                    .trigger
-                    .map(|t| Trigger::parse("context.trigger", &t))
-                    .transpose()?,
-                device: c
-                    .device
-                    .map(|d| DeviceClass::parse("context.device", &d))
-                    .transpose()?,
-                browser: c
-                    .browser
-                    .map(|b| BrowserFamily::parse("context.browser", &b))
-                    .transpose()?,
-                country: None,
-            },
-            None => UsageContext::default(),
-        };
+        let context = self
+            .context
+            .map(ContextDto::parse)
+            .transpose()?
+            .unwrap_or_default();
         let contact_email = self
             .contact_email
             .filter(|e| !e.trim().is_empty())
@@ -203,6 +188,35 @@ impl ResponseDto {
     /// Whether a bot gave this answer: it filled the honeypot, or answered inhumanly fast.
     fn looks_automated(&self) -> bool {
         ingest::looks_automated(self.hp.as_deref(), self.elapsed_ms)
+    }
+}
+
+impl ContextDto {
+    /// Wire → domain; the country is never the client's to say ([`ingest::complete_context`]).
+    fn parse(self) -> Result<UsageContext, FieldError> {
+        Ok(UsageContext {
+            page_path: self
+                .path
+                .map(|p| PagePath::parse("context.path", &p))
+                .transpose()?,
+            referrer: match self.referrer {
+                Some(r) => ReferrerOrigin::parse("context.referrer", &r)?,
+                None => None,
+            },
+            trigger: self
+                .trigger
+                .map(|t| Trigger::parse("context.trigger", &t))
+                .transpose()?,
+            device: self
+                .device
+                .map(|d| DeviceClass::parse("context.device", &d))
+                .transpose()?,
+            browser: self
+                .browser
+                .map(|b| BrowserFamily::parse("context.browser", &b))
+                .transpose()?,
+            country: None,
+        })
     }
 }
 
@@ -241,14 +255,26 @@ impl AmendmentDto {
 
 impl ImpressionDto {
     pub fn parse(self) -> Result<NewImpression, FieldError> {
+        let mut context = self
+            .context
+            .map(ContextDto::parse)
+            .transpose()?
+            .unwrap_or_default();
+        if context.trigger.is_none() {
+            context.trigger = self
+                .trigger
+                .map(|t| Trigger::parse("trigger", &t))
+                .transpose()?;
+        }
         Ok(NewImpression {
             id: self.id,
             survey: self.survey,
             kind: ImpressionKind::parse("kind", &self.kind)?,
-            trigger: self
-                .trigger
-                .map(|t| Trigger::parse("trigger", &t))
+            language: self
+                .language
+                .map(|l| Language::parse("language", &l))
                 .transpose()?,
+            context,
         })
     }
 }
@@ -478,7 +504,14 @@ pub async fn post_batch(
     for dto in batch.impressions {
         let id = dto.id;
         match dto.parse() {
-            Ok(event) if collecting => events.push(event),
+            Ok(mut event) if collecting => {
+                event.context = ingest::complete_context(
+                    event.context,
+                    &headers,
+                    ingest.settings.country_header.as_deref(),
+                );
+                events.push(event)
+            }
             Ok(_) => results.push(item_result(id, Err(ApiError::OptedOut))),
             Err(e) => results.push(item_result(id, Err(e.into()))),
         }

@@ -5,9 +5,10 @@
 //! uncounted answers to the aggregates, read in the same snapshot, so the dashboard's counts and
 //! the stored answers can never disagree.
 
+use app::domain::ImpressionKind;
 use app::nps::ScoreCounts;
 use app::report::{Dimension, SegmentCounts};
-use app::store::AnswerFilter;
+use app::store::{AnswerFilter, Impression};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -81,47 +82,132 @@ pub(crate) struct AggregateKey {
     pub org_id: Uuid,
 }
 
-/// Net change per aggregate row: `+1` per answer added, `-1` per answer taken away.
+/// The aggregate rows one item is counted under: overall (dimension `''`) and once per
+/// dimension, with the value `value_of` gives it.
+fn counted_under(
+    site_id: Uuid,
+    survey_id: Uuid,
+    org_id: Uuid,
+    at: DateTime<Utc>,
+    value_of: impl Fn(Dimension) -> String,
+) -> impl Iterator<Item = AggregateKey> {
+    let bucket = quarter_hour(at);
+    std::iter::once(("", String::new()))
+        .chain(
+            Dimension::ALL
+                .iter()
+                .map(move |d| (d.as_str(), value_of(*d))),
+        )
+        .map(move |(dimension, value)| AggregateKey {
+            site_id,
+            dimension,
+            value,
+            bucket,
+            survey_id,
+            org_id,
+        })
+}
+
+/// Sums per-row changes, drops the rows that net to nothing, and sorts the rest: concurrent
+/// upserts of overlapping rows then take their row locks in the same order and cannot deadlock
+/// (several app servers on one PostgreSQL).
+fn net<const N: usize>(
+    changes: impl Iterator<Item = (AggregateKey, usize, i64)>,
+) -> Vec<(AggregateKey, [i64; N])> {
+    let mut rows: HashMap<AggregateKey, [i64; N]> = HashMap::new();
+    for (key, column, sign) in changes {
+        rows.entry(key).or_insert([0; N])[column] += sign;
+    }
+    let mut rows: Vec<_> = rows
+        .into_iter()
+        .filter(|(_, counts)| counts.iter().any(|c| *c != 0))
+        .collect();
+    rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    rows
+}
+
+/// Net change per score aggregate row: `+1` per answer added, `-1` per answer taken away.
 pub(crate) fn deltas<'a>(
     changes: impl IntoIterator<Item = (&'a AnswerKeys, i64)>,
 ) -> Vec<(AggregateKey, [i64; 11])> {
-    let mut rows: HashMap<AggregateKey, [i64; 11]> = HashMap::new();
-    for (answer, sign) in changes {
-        let bucket = quarter_hour(answer.received_at);
-        let keys = std::iter::once(("", String::new())).chain(
-            Dimension::ALL
-                .iter()
-                .map(|d| (d.as_str(), answer.value(*d))),
-        );
-        for (dimension, value) in keys {
-            let key = AggregateKey {
-                site_id: answer.site_id,
-                dimension,
-                value,
-                bucket,
-                survey_id: answer.survey_id,
-                org_id: answer.org_id,
-            };
-            rows.entry(key).or_default()[usize::from(answer.score)] += sign;
-        }
+    net(changes.into_iter().flat_map(|(answer, sign)| {
+        counted_under(
+            answer.site_id,
+            answer.survey_id,
+            answer.org_id,
+            answer.received_at,
+            |d| answer.value(d),
+        )
+        .map(move |key| (key, usize::from(answer.score), sign))
+    }))
+}
+
+/// What a stored impression is counted under, for `dimension`.
+fn impression_value(event: &Impression, dimension: Dimension) -> String {
+    let c = &event.context;
+    match dimension {
+        Dimension::Country => c.country.as_ref().map(|v| v.as_str().to_owned()),
+        Dimension::Device => c.device.map(|v| v.as_str().to_owned()),
+        Dimension::Browser => c.browser.map(|v| v.as_str().to_owned()),
+        Dimension::Language => event.language.clone(),
+        Dimension::Page => c.page_path.as_ref().map(|v| v.as_str().to_owned()),
+        Dimension::Trigger => c.trigger.map(|v| v.as_str().to_owned()),
+        Dimension::Survey => Some(event.survey_id.to_string()),
     }
-    rows.retain(|_, counts| counts.iter().any(|c| *c != 0));
-    // One order for every writer: concurrent upserts of overlapping rows then take their row
-    // locks in the same order and cannot deadlock (several app servers on one PostgreSQL).
-    let mut rows: Vec<_> = rows.into_iter().collect();
-    rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    rows
+    .unwrap_or_default()
+}
+
+/// Impression aggregate rows to add newly stored events to: shown, dismissed, answered.
+pub(crate) fn impression_deltas<'a>(
+    stored: impl IntoIterator<Item = &'a Impression>,
+) -> Vec<(AggregateKey, [i64; 3])> {
+    net(stored.into_iter().flat_map(|event| {
+        let column = match event.kind {
+            ImpressionKind::Shown => 0,
+            ImpressionKind::Dismissed => 1,
+            ImpressionKind::Answered => 2,
+        };
+        counted_under(
+            event.site_id,
+            event.survey_id,
+            event.org_id,
+            event.at,
+            |d| impression_value(event, d),
+        )
+        .map(move |key| (key, column, 1))
+    }))
 }
 
 /// Rows per upsert statement: 17 parameters each stays far below both backends' limits.
 pub(crate) const UPSERT_CHUNK: usize = 500;
 
-/// `s0 = s0 + excluded.s0, …`: the same in SQLite and PostgreSQL.
-pub(crate) fn add_excluded() -> String {
-    (0..11)
-        .map(|i| format!("s{i} = response_aggregates.s{i} + excluded.s{i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+/// An aggregate table: its name and the count columns after its key.
+pub(crate) struct Counted<const N: usize> {
+    pub table: &'static str,
+    pub columns: [&'static str; N],
+}
+
+pub(crate) const SCORES: Counted<11> = Counted {
+    table: "response_aggregates",
+    columns: [
+        "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10",
+    ],
+};
+
+pub(crate) const EVENTS: Counted<3> = Counted {
+    table: "impression_aggregates",
+    columns: ["shown", "dismissed", "answered"],
+};
+
+impl<const N: usize> Counted<N> {
+    /// `s0 = response_aggregates.s0 + excluded.s0, …`: the same in SQLite and PostgreSQL.
+    pub(crate) fn add_excluded(&self) -> String {
+        self.columns
+            .iter()
+            .map(|c| format!("{c} = {table}.{c} + excluded.{c}", table = self.table))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 /// `SUM(s0), …, SUM(s10)`.

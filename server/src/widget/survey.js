@@ -99,7 +99,8 @@
   function render(o) {
     var s = o.survey, t = s.texts, c = o.config, rtl = c.dir == 'rtl';
     var id = uuid(), key = secret(), opened = Date.now(), score = null, finished = false;
-    var event = function (kind) { o.send('impressions', { id: uuid(), survey: s.id, kind: kind, trigger: o.trigger }); };
+    // Events carry the answer's context (never its referrer), so the funnel follows the filters.
+    var event = function (kind) { o.send('impressions', { id: uuid(), survey: s.id, kind: kind, language: c.lang, context: { path: o.page || undefined, trigger: o.trigger } }); };
     event('shown');
 
     var host = h('div', { id: 'farewell-survey', 'class': o.exitWindow ? 'page' : null });

@@ -405,14 +405,26 @@ impl TestApp {
     /// Posts `body` to a visitor endpoint (`/api/v1/batch`, `/api/v1/responses`…) from a page
     /// of `origin`, as the widget's `sendBeacon` does: text/plain, so no preflight.
     pub async fn beacon_from(&self, origin: &str, path: &str, body: &Value) -> reqwest::Response {
-        self.client
+        self.beacon_with(origin, path, body, &[]).await
+    }
+
+    /// `beacon_from` with the browser's own headers (a User-Agent, the proxy's country).
+    pub async fn beacon_with(
+        &self,
+        origin: &str,
+        path: &str,
+        body: &Value,
+        headers: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
             .post(self.url(path))
             .header("Origin", origin)
-            .header("Content-Type", "text/plain;charset=UTF-8")
-            .body(body.to_string())
-            .send()
-            .await
-            .expect("POST")
+            .header("Content-Type", "text/plain;charset=UTF-8");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.body(body.to_string()).send().await.expect("POST")
     }
 
     /// Posts a batch (answers, amendments, impressions) from the demo site's page.

@@ -13,6 +13,7 @@ use app::report::{Dimension, Granularity, SegmentFilter, Tag};
 use app::store::{AnswerFilter, StoredResponse, VerbatimQuery};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use farewell::provision::DemoCreated;
+use serde_json::json;
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
@@ -470,6 +471,168 @@ async fn an_amendment_waits_for_a_count_that_claimed_its_answer() {
         amending.await.unwrap().unwrap(),
         app::store::AmendOutcome::Amended
     );
+}
+
+// The funnel obeys the same filters as the answers: each impression carries the answer's
+// context and is counted under every key. Checked against a recount of what was sent.
+both_backends!(
+    the_funnel_follows_every_filter_as_a_recount_does,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        let checkout = app
+            .store
+            .create_survey(demo.organisation_id, demo.site_id, "Checkout", "Shop")
+            .await
+            .unwrap();
+        let default_survey = app
+            .public_site(&demo.site_key)
+            .await
+            .default_survey
+            .unwrap()
+            .id;
+        let agents = [
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Mobile/15E148 Safari/604.1",
+            "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+        ];
+        let countries = [Some("FI"), Some("SE"), None];
+        let kinds = ["shown", "shown", "answered", "dismissed", "shown"];
+        let languages = [Some("fi"), Some("en"), None];
+        let pages = [Some("/cart"), Some("/pricing"), None];
+        let triggers = ["exit_intent", "armed_exit", "time_on_site"];
+        // What was sent, one entry per event: its keys and its kind.
+        let mut sent: Vec<(BTreeMap<&str, String>, &str)> = vec![];
+        let mut n = 0usize;
+        for agent in agents {
+            for country in countries {
+                let mut events = vec![];
+                for _ in 0..13 {
+                    n += 1;
+                    let kind = kinds[n % kinds.len()];
+                    let language = languages[n % 3];
+                    let page = pages[(n / 3) % 3];
+                    let trigger = triggers[(n / 2) % 3];
+                    let survey = if n % 4 == 0 {
+                        checkout.id
+                    } else {
+                        default_survey
+                    };
+                    events.push(json!({
+                        "id": Uuid::new_v4(), "kind": kind, "language": language,
+                        "survey": if n % 7 == 0 { None } else { Some(survey) },
+                        "context": {"path": page, "trigger": trigger},
+                    }));
+                    let survey = if n % 7 == 0 { default_survey } else { survey };
+                    let keys = BTreeMap::from([
+                        ("country", country.unwrap_or_default().to_string()),
+                        (
+                            "device",
+                            app::domain::DeviceClass::from_user_agent(agent)
+                                .as_str()
+                                .to_string(),
+                        ),
+                        (
+                            "browser",
+                            app::domain::BrowserFamily::from_user_agent(agent)
+                                .as_str()
+                                .to_string(),
+                        ),
+                        ("language", language.unwrap_or_default().to_string()),
+                        ("page", page.unwrap_or_default().to_string()),
+                        ("trigger", trigger.to_string()),
+                        ("survey", survey.to_string()),
+                    ]);
+                    sent.push((keys, kind));
+                }
+                // A retried event (same id) counts once.
+                events.push(events[0].clone());
+                let mut headers = vec![("User-Agent", agent)];
+                if let Some(country) = country {
+                    headers.push(("x-test-country", country));
+                }
+                let body = json!({"site": demo.site_key, "impressions": events});
+                let response = app
+                    .beacon_with(
+                        crate::helpers::SITE_ORIGIN,
+                        "/api/v1/batch",
+                        &body,
+                        &headers,
+                    )
+                    .await;
+                assert_eq!(response.status(), 200);
+                let results = json(response).await;
+                assert!(
+                    results["results"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .all(|r| r["status"] == 200),
+                    "{results}"
+                );
+            }
+        }
+        let funnel_of = |query: String| {
+            let app = &app;
+            let demo = &demo;
+            async move {
+                let response = app
+                    .client
+                    .get(app.url(&format!("/api/v1/sites/{}/report?{query}", demo.site_key)))
+                    .bearer_auth(&demo.api_token)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(response.status(), 200, "{query}");
+                let f = json(response).await["funnel"].clone();
+                [
+                    f["shown"].as_u64().unwrap(),
+                    f["dismissed"].as_u64().unwrap(),
+                    f["answered"].as_u64().unwrap(),
+                ]
+            }
+        };
+        let recount = |keep: &dyn Fn(&BTreeMap<&str, String>) -> bool| {
+            let mut out = [0u64; 3];
+            for (keys, kind) in sent.iter().filter(|(keys, _)| keep(keys)) {
+                out[["shown", "dismissed", "answered"]
+                    .iter()
+                    .position(|k| k == kind)
+                    .unwrap()] += 1;
+            }
+            out
+        };
+        assert_eq!(funnel_of(String::new()).await, recount(&|_| true));
+        assert_eq!(recount(&|_| true).iter().sum::<u64>(), 78);
+        let mut filters = 0;
+        for dimension in [
+            "country", "device", "browser", "language", "page", "trigger", "survey",
+        ] {
+            let values: std::collections::BTreeSet<String> = sent
+                .iter()
+                .map(|(keys, _)| keys[dimension].clone())
+                .collect();
+            for value in values.iter().filter(|v| !v.is_empty()) {
+                let expected = recount(&|keys| keys[dimension] == *value);
+                assert!(expected.iter().sum::<u64>() > 0);
+                let got = funnel_of(format!("segment={dimension}:{}", urlencoding(value))).await;
+                assert_eq!(got, expected, "{dimension}:{value}");
+                filters += 1;
+            }
+        }
+        assert!(filters >= 14, "{filters} filters checked");
+        // The survey parameter too, on its own and with a segment.
+        let expected = recount(&|keys| keys["survey"] == checkout.id.to_string());
+        assert_eq!(funnel_of(format!("survey={}", checkout.id)).await, expected);
+        let expected =
+            recount(&|keys| keys["survey"] == checkout.id.to_string() && keys["country"] == "FI");
+        let got = funnel_of(format!("survey={}&segment=country:FI", checkout.id)).await;
+        assert_eq!(got, expected);
+        // A value nothing carries has an empty funnel, not the whole site's.
+        assert_eq!(funnel_of("segment=country:DE".into()).await, [0, 0, 0]);
+    }
+);
+
+fn urlencoding(value: &str) -> String {
+    value.replace('/', "%2F")
 }
 
 both_backends!(

@@ -298,6 +298,7 @@ both_backends!(
             .impression_counts(
                 demo.organisation_id,
                 demo.site_id,
+                &app::store::AnswerFilter::default(),
                 app::store::TimeRange::all_time(),
             )
             .await

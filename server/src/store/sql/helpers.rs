@@ -3,7 +3,7 @@
 macro_rules! store_helpers {
     ($store:ty, $conn:ty) => {
         const _: () = {
-            use $crate::store::aggregates::{add_excluded, AggregateKey, UPSERT_CHUNK};
+            use $crate::store::aggregates::{AggregateKey, Counted, SCORES, UPSERT_CHUNK};
             use $crate::store::sql::prelude::*;
 
             impl $store {
@@ -46,16 +46,27 @@ macro_rules! store_helpers {
                     Ok(done.rows_affected() == 1)
                 }
 
-                /// Adds the deltas to the aggregate rows, creating the rows that do not exist yet.
+                /// Adds the deltas to the score aggregate rows, creating the rows that do
+                /// not exist yet.
                 async fn apply_deltas(
                     conn: &mut $conn,
                     deltas: &[(AggregateKey, [i64; 11])],
                 ) -> StoreResult<()> {
+                    Self::apply_counts(conn, &SCORES, deltas).await
+                }
+
+                /// Adds the deltas to `table`'s rows, creating the rows that do not exist yet.
+                async fn apply_counts<const N: usize>(
+                    conn: &mut $conn,
+                    table: &Counted<N>,
+                    deltas: &[(AggregateKey, [i64; N])],
+                ) -> StoreResult<()> {
                     for chunk in deltas.chunks(UPSERT_CHUNK) {
-                        let mut sql = sqlx::QueryBuilder::new(
-                            "INSERT INTO response_aggregates (site_id, dimension, value, bucket, survey_id, org_id,
-                                 s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10) ",
-                        );
+                        let mut sql = sqlx::QueryBuilder::new(format!(
+                            "INSERT INTO {} (site_id, dimension, value, bucket, survey_id, org_id, {}) ",
+                            table.table,
+                            table.columns.join(", ")
+                        ));
                         sql.push_values(chunk, |mut row, (key, counts)| {
                             row.push_bind(key.site_id)
                                 .push_bind(key.dimension)
@@ -69,7 +80,7 @@ macro_rules! store_helpers {
                             }
                         });
                         sql.push(" ON CONFLICT (site_id, dimension, value, bucket, survey_id) DO UPDATE SET ")
-                            .push(add_excluded());
+                            .push(table.add_excluded());
                         sql.build().execute(&mut *conn).await.map_err(backend)?;
                     }
                     Ok(())

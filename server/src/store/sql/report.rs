@@ -29,29 +29,37 @@ macro_rules! report_store {
                     counts_from_rows(rows)
                 }
 
-                async fn impression_counts(&self, org: Uuid, site: Uuid, range: TimeRange) -> StoreResult<Funnel> {
-                    let rows: Vec<KindCountRow> = sqlx::query_as(
-                        "SELECT kind, COUNT(*) AS n FROM impressions
-                         WHERE org_id = $1 AND site_id = $2 AND at >= $3 AND at < $4 GROUP BY kind",
+                async fn impression_counts(
+                    &self,
+                    org: Uuid,
+                    site: Uuid,
+                    filter: &AnswerFilter,
+                    range: TimeRange,
+                ) -> StoreResult<Funnel> {
+                    let (dimension, value) = filter
+                        .segment
+                        .as_ref()
+                        .map(|s| (s.dimension.as_str(), s.value.as_str()))
+                        .unwrap_or(("", ""));
+                    let row: FunnelRow = sqlx::query_as(
+                        "SELECT COALESCE(SUM(shown), 0) AS shown, COALESCE(SUM(dismissed), 0) AS dismissed,
+                                COALESCE(SUM(answered), 0) AS answered
+                         FROM impression_aggregates
+                         WHERE site_id = $1 AND dimension = $2 AND value = $3
+                           AND bucket >= $4 AND bucket < $5
+                           AND org_id = $6 AND ($7 IS NULL OR survey_id = $7)",
                     )
-                    .bind(org)
                     .bind(site)
-                    .bind(At(range.from))
-                    .bind(At(range.to))
-                    .fetch_all(&self.pool)
+                    .bind(dimension)
+                    .bind(value)
+                    .bind(quarter_hour(range.from))
+                    .bind(quarter_hour(range.to))
+                    .bind(org)
+                    .bind(filter.survey)
+                    .fetch_one(&self.pool)
                     .await
                     .map_err(backend)?;
-                    let mut funnel = Funnel::default();
-                    for row in rows {
-                        let n = row.n.max(0) as u64;
-                        match row.kind.as_str() {
-                            "shown" => funnel.shown += n,
-                            "dismissed" => funnel.dismissed += n,
-                            "answered" => funnel.answered += n,
-                            _ => {}
-                        }
-                    }
-                    Ok(funnel)
+                    Ok(row.into())
                 }
 
                 async fn segment_counts(

@@ -5,7 +5,7 @@ use app::domain::{
     ApiTokenRecord, ConsentChange, DeliveryRecord, InvitationRecord, MemberRecord, Role,
     ShareLinkRecord, WebhookRecord,
 };
-use app::report::Verbatim;
+use app::report::{Funnel, Verbatim};
 use app::store::{AuditEntry, NoticeVersion, Site, Survey};
 use sqlx::types::Json;
 use sqlx::FromRow;
@@ -345,11 +345,22 @@ pub struct ScoreCountRow {
     pub answers: i64,
 }
 
-/// One kind of impression and how many there were.
+/// The impression aggregates summed over a range: the funnel.
 #[derive(FromRow)]
-pub struct KindCountRow {
-    pub kind: String,
-    pub n: i64,
+pub struct FunnelRow {
+    pub shown: i64,
+    pub dismissed: i64,
+    pub answered: i64,
+}
+
+impl From<FunnelRow> for Funnel {
+    fn from(r: FunnelRow) -> Funnel {
+        Funnel {
+            shown: r.shown.max(0) as u64,
+            dismissed: r.dismissed.max(0) as u64,
+            answered: r.answered.max(0) as u64,
+        }
+    }
 }
 
 /// Eleven summed score columns (`aggregates::sum_columns`), behind a key.

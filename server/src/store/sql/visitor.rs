@@ -78,23 +78,38 @@ macro_rules! visitor_store {
                 }
 
                 async fn insert_impressions(&self, batch: &[Impression]) -> StoreResult<()> {
+                    use $crate::store::aggregates::{impression_deltas, EVENTS};
                     let mut tx = self.write_transaction().await?;
+                    let mut stored = Vec::with_capacity(batch.len());
                     for i in batch {
-                        sqlx::query(
-                            "INSERT INTO impressions (id, org_id, site_id, survey_id, kind, trigger, at)
-                             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING",
+                        let c = &i.context;
+                        let inserted: Option<Uuid> = sqlx::query_scalar(
+                            "INSERT INTO impressions (id, org_id, site_id, survey_id, kind, trigger, at,
+                                 country, device_class, browser_family, language, page_path)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                             ON CONFLICT (id) DO NOTHING RETURNING id",
                         )
                         .bind(i.id)
                         .bind(i.org_id)
                         .bind(i.site_id)
                         .bind(i.survey_id)
                         .bind(i.kind.as_str())
-                        .bind(i.trigger.map(|t| t.as_str()))
+                        .bind(c.trigger.map(|t| t.as_str()))
                         .bind(At(i.at))
-                        .execute(&mut *tx)
+                        .bind(c.country.as_ref().map(|v| v.as_str().to_owned()))
+                        .bind(c.device.map(|v| v.as_str()))
+                        .bind(c.browser.map(|v| v.as_str()))
+                        .bind(i.language.clone())
+                        .bind(c.page_path.as_ref().map(|v| v.as_str().to_owned()))
+                        .fetch_optional(&mut *tx)
                         .await
                         .map_err(backend)?;
+                        // A retried event was counted when it was first stored.
+                        if inserted.is_some() {
+                            stored.push(i);
+                        }
                     }
+                    Self::apply_counts(&mut tx, &EVENTS, &impression_deltas(stored)).await?;
                     tx.commit().await.map_err(backend)
                 }
 
