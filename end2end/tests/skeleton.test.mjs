@@ -88,10 +88,26 @@ test('the survey works with JavaScript off', async () => {
   assert.equal(await page.locator('body[data-enhanced]').count(), 0, 'nothing ran in the page');
   await page.screenshot({ path: join(screenshots, 'survey-nojs-phone.png'), fullPage: true });
   await page.locator('label.scale-option', { hasText: /^3$/ }).click();
+  await page.locator('#comment').fill('The cart forgot my <items> & more');
+  await page.locator('#contact_email').fill('ann@example.com');
   // A person takes longer than the server's bot threshold (800 ms) to answer; a script need not.
   await page.waitForTimeout(1000);
   await page.getByRole('button', { name: 'Send' }).click();
-  await page.waitForURL(`${app.base}/s/${app.demo.site_key}/thanks`);
+  // An address without the box ticked comes back with the reason at the address, and nothing
+  // typed is lost: the score, the comment and the address are as they were.
+  const reason = page.locator('#contact_email-error');
+  await reason.waitFor();
+  assert.match(await reason.textContent(), /Tick the box to let us contact you, or clear the address/);
+  assert.equal(await page.locator('input[name=score][value="3"]').isChecked(), true);
+  assert.equal(await page.locator('#comment').inputValue(), 'The cart forgot my <items> & more');
+  assert.equal(await page.locator('#contact_email').inputValue(), 'ann@example.com');
+  assert.equal(await page.locator('#contact_email').getAttribute('aria-invalid'), 'true');
+  assert.ok(!page.url().includes('ann') && !page.url().includes('cart'), `nothing typed in the address: ${page.url()}`);
+  await page.screenshot({ path: join(screenshots, 'survey-nojs-refused-phone.png'), fullPage: true });
+  await page.locator('#contact_email').fill('');
+  await page.waitForTimeout(1000);
+  await page.getByRole('button', { name: 'Send' }).click();
+  await page.waitForURL(new RegExp(`/s/${app.demo.site_key}/thanks`));
   await page.getByRole('heading', { name: 'Thank you!' }).waitFor();
   await page.screenshot({ path: join(screenshots, 'survey-thanks-nojs.png'), fullPage: true });
   const figures = await summary(app);

@@ -196,6 +196,17 @@ impl Application {
                 "/admin/answers.json",
                 axum::routing::get(crate::http::data_requests::admin_answers),
             )
+            // The hosted survey's form without JavaScript posts to its own page.
+            .route(
+                "/s/{site_key}",
+                axum::routing::post({
+                    let context = context.clone();
+                    let options = leptos_options.clone();
+                    move |request: axum::extract::Request| {
+                        crate::http::hosted_form::submit(request, context.clone(), options.clone())
+                    }
+                }),
+            )
             .leptos_routes_with_context(&state, routes, context.clone(), {
                 let options = leptos_options.clone();
                 move || shell(options.clone())

@@ -35,6 +35,47 @@ pub struct SurveyView {
     pub shown_at: i64,
 }
 
+/// A hosted answer the server refused, posted with JavaScript off: the page is rendered again
+/// with everything typed kept and the reason at its field. Only ever in this one response's
+/// context (never in a URL, a cookie or a log).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RefusedAnswer {
+    pub score: Option<u8>,
+    pub comment: String,
+    pub contact: bool,
+    pub contact_email: String,
+    /// The form field the refusal names (`score`, `comment`, `contact_email`, or another).
+    pub field: String,
+    pub reason: String,
+}
+
+/// The refused answer this page is rendered again for, if any: the server puts it on the
+/// request (`server/src/http/hosted_form.rs`).
+fn refused_answer() -> RefusedAnswer {
+    #[cfg(feature = "ssr")]
+    if let Some(parts) = use_context::<http::request::Parts>() {
+        return parts
+            .extensions
+            .get::<RefusedAnswer>()
+            .cloned()
+            .unwrap_or_default();
+    }
+    RefusedAnswer::default()
+}
+
+impl RefusedAnswer {
+    /// The reason, if the refusal names `field`.
+    fn at(&self, field: &str) -> Option<String> {
+        (self.field == field).then(|| self.reason.clone())
+    }
+
+    /// The reason, if it names none of the fields the visitor sees.
+    fn elsewhere(&self) -> Option<String> {
+        (!["score", "comment", "contact_email"].contains(&self.field.as_str()))
+            .then(|| self.reason.clone())
+    }
+}
+
 impl SurveyView {
     fn text(&self, key: &str) -> String {
         self.texts.get(key).cloned().unwrap_or_default()
@@ -118,16 +159,23 @@ pub async fn submit_answer(
             let id = Uuid::parse_str(&id).map_err(|_| AppError::invalid("id", "must be a UUID"))?;
             let survey = Uuid::parse_str(&survey_id)
                 .map_err(|_| AppError::invalid("survey_id", "must be a UUID"))?;
+            // Refusals the visitor can put right are said in their language.
+            let texts = crate::i18n::of_request(None, &headers).texts();
             let score = score
                 .as_deref()
-                .ok_or_else(|| AppError::invalid("score", "Please choose a score from 0 to 10."))?
-                .parse()
-                .map_err(|_| AppError::invalid("score", "Please choose a score from 0 to 10."))?;
-            let comment = Comment::parse("comment", comment.as_deref().unwrap_or_default())?;
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| AppError::invalid("score", texts.choose_score))?;
+            let typed = comment.as_deref().unwrap_or_default();
+            let comment = Comment::parse("comment", typed).map_err(|e| {
+                if typed.trim().chars().count() > crate::domain::COMMENT_MAX_CHARS {
+                    AppError::invalid("comment", texts.comment_too_long)
+                } else {
+                    AppError::Invalid(e)
+                }
+            })?;
             // The contact choice was shown: it is recorded either way; the address only with consent.
             // Only the ticked box's value is consent: `contact=false` (or anything else) is not.
             let contact = contact.as_deref() == Some("true");
-            let texts = crate::i18n::of_request(None, &headers).texts();
             let contact_email = contact_address(contact, contact_email.as_deref(), &texts)?;
             let choices = if edit_secret.is_some() {
                 // The contact choice is recorded when the visitor sends the rest.
@@ -423,12 +471,49 @@ fn AnswerForm(survey: SurveyView) -> impl IntoView {
     let (not_likely, extremely_likely) =
         (survey.text("not_likely"), survey.text("extremely_likely"));
     let max = crate::domain::COMMENT_MAX_CHARS;
+    let refused = refused_answer();
+    let field_error = |field: &str| {
+        refused.at(field).map(|reason| {
+            view! { <p class="field-error" id=format!("{field}-error") role="alert">{reason}</p> }
+        })
+    };
+    let described = |field: &str, also: &'static str| match refused.at(field) {
+        Some(_) => format!("{field}-error {also}").trim().to_string(),
+        None => also.to_string(),
+    };
+    let invalid = |field: &str| refused.at(field).map(|_| "true");
+    let (score_error, comment_error, email_error) = (
+        field_error("score"),
+        field_error("comment"),
+        field_error("contact_email"),
+    );
+    let comment_described = described("comment", "comment-limit");
+    let score_described = refused.at("score").map(|_| "score-error");
+    let (comment_invalid, email_invalid) = (invalid("comment"), invalid("contact_email"));
+    let email_described = Some(described("contact_email", "")).filter(|d| !d.is_empty());
+    let elsewhere = refused.elsewhere();
+    let (typed_score, typed_comment, typed_email, ticked) = (
+        refused.score,
+        refused.comment.clone(),
+        refused.contact_email.clone(),
+        refused.contact,
+    );
+    let comment_count = typed_comment.chars().count().to_string();
+    // Leptos writes a textarea's text unescaped (its content is raw text in HTML); escaped
+    // here, the typed text can never close the element, and the browser shows it as typed.
+    let typed_comment = typed_comment
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    // Without JavaScript the form posts to its own page, which answers a refusal with this
+    // page again, everything typed kept.
+    let action = format!("/s/{}?lang={}", survey.site_key, survey.lang);
 
     view! {
         <h1>{survey.text("title")}</h1>
         <form
             method="post"
-            action="/fn/submit_answer"
+            action=action
             class="survey-form"
             data-thanks=survey.text("thanks")
             data-saved=survey.text("saved")
@@ -443,7 +528,7 @@ fn AnswerForm(survey: SurveyView) -> impl IntoView {
             <div class="hp" aria-hidden="true">
                 <label>"Website" <input type="text" name="website" tabindex="-1" autocomplete="off" /></label>
             </div>
-            <fieldset class="scale">
+            <fieldset class="scale" aria-describedby=score_described>
                 <legend id="scale-question">{survey.text("question")}</legend>
                 <div class="scale-options">
                     {crate::nps::Score::all()
@@ -456,7 +541,7 @@ fn AnswerForm(survey: SurveyView) -> impl IntoView {
                             };
                             view! {
                                 <label class="scale-option">
-                                    <input type="radio" name="score" value=value.to_string() aria-label=label required />
+                                    <input type="radio" name="score" value=value.to_string() aria-label=label required checked=typed_score == Some(value) />
                                     <span aria-hidden="true">{value}</span>
                                 </label>
                             }
@@ -467,6 +552,7 @@ fn AnswerForm(survey: SurveyView) -> impl IntoView {
                     <span>{not_likely.clone()}</span>
                     <span>{extremely_likely.clone()}</span>
                 </div>
+                {score_error}
             </fieldset>
             // Without JavaScript the comment asks the neutral question; the script follows
             // the band of the score chosen.
@@ -482,18 +568,20 @@ fn AnswerForm(survey: SurveyView) -> impl IntoView {
                 " "
                 <span class="hint">{survey.text("comment_optional")}</span>
             </label>
-            <textarea id="comment" name="comment" rows="4" maxlength=max.to_string() aria-describedby="comment-limit"></textarea>
+            <textarea id="comment" name="comment" rows="4" maxlength=max.to_string() aria-describedby=comment_described aria-invalid=comment_invalid>{typed_comment}</textarea>
+            {comment_error}
             <p id="comment-limit" class="hint">
-                <span class="comment-count" aria-live="polite">"0"</span>
+                <span class="comment-count" aria-live="polite">{comment_count}</span>
                 {format!(" / {max}")}
             </p>
             <label class="contact-choice">
-                <input type="checkbox" name="contact" value="true" />
+                <input type="checkbox" name="contact" value="true" checked=ticked />
                 " "{survey.text("contact_me")}
             </label>
             <label for="contact_email">{survey.text("email")}" "<span class="hint">{survey.text("comment_optional")}</span></label>
-            <input id="contact_email" type="email" name="contact_email" autocomplete="email" maxlength="254" />
-            <p class="error" role="alert" hidden></p>
+            <input id="contact_email" type="email" name="contact_email" autocomplete="email" maxlength="254" value=typed_email aria-describedby=email_described aria-invalid=email_invalid />
+            {email_error}
+            <p class="error" role="alert" hidden=elsewhere.is_none()>{elsewhere.clone()}</p>
             <button type="submit">{survey.text("send")}</button>
             <p class="notice">
                 {survey.text("stored_under")}" "

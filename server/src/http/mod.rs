@@ -8,6 +8,7 @@ pub mod data_requests;
 pub mod error;
 pub mod extract;
 pub mod headers;
+pub mod hosted_form;
 pub mod ingest;
 pub mod openapi;
 pub mod operations;

@@ -454,6 +454,24 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Posts the hosted survey's form to its own page (`form_action`, as the page names it), the
+    /// way a browser without JavaScript does.
+    pub async fn post_hosted_form(
+        &self,
+        form_action: &str,
+        form: &(impl serde::Serialize + ?Sized),
+    ) -> reqwest::Response {
+        self.client
+            .post(self.url(form_action))
+            .header("Origin", &self.address)
+            .header("Accept", "text/html,application/xhtml+xml")
+            .header("Accept-Language", "fi")
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Posts a server function's form the way a browser without JavaScript does, from the page
     /// at `from_page`: the answer is a redirect (back to that page, or on) rather than JSON.
     pub async fn submit_form(

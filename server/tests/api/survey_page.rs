@@ -45,7 +45,10 @@ both_backends!(
             "links the notice version shown"
         );
         assert!(
-            html.contains(r#"<form method="post" action="/fn/submit_answer""#),
+            html.contains(&format!(
+                r#"<form method="post" action="/s/{}?lang=en""#,
+                demo.site_key
+            )),
             "works without JavaScript"
         );
         // A visitor page ships no wasm: the stylesheet, and the small script inline under the
@@ -506,5 +509,117 @@ both_backends!(
             Lang::En.texts().tick_or_clear
         );
         assert_eq!(count_responses(&app).await, 0);
+    }
+);
+
+// With JavaScript off the form posts to its own page. A refusal answers with the page again:
+// the score, the comment, the box and the address as typed, the reason at its field in the
+// visitor's language, and nothing stored; the typed text never appears in a URL.
+both_backends!(
+    a_refused_plain_form_keeps_everything_typed,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        let page = app
+            .page_with(
+                &format!("/s/{}", demo.site_key),
+                &[("Accept-Language", "fi")],
+            )
+            .await;
+        let action = page
+            .split("action=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap()
+            .replace("&amp;", "&");
+        assert!(
+            action.starts_with(&format!("/s/{}", demo.site_key)),
+            "{action}"
+        );
+        let id = hidden(&page, "id");
+        let form = |extra: Vec<(&'static str, &'static str)>| {
+            let mut form = vec![
+                ("site_key", hidden(&page, "site_key")),
+                ("survey_id", hidden(&page, "survey_id")),
+                ("id", id.clone()),
+                ("notice_version", hidden(&page, "notice_version")),
+                ("shown_at", shown_a_while_ago()),
+                (
+                    "comment",
+                    "Kassa <jumittui> & kaatui </textarea><b>x</b>".to_string(),
+                ),
+            ];
+            form.extend(extra.into_iter().map(|(k, v)| (k, v.to_string())));
+            form
+        };
+        // An address without the box ticked.
+        let refused = app
+            .post_hosted_form(
+                &action,
+                &form(vec![("score", "4"), ("contact_email", "ann@example.com")]),
+            )
+            .await;
+        assert_eq!(refused.status(), 422);
+        assert!(refused.headers().get("location").is_none());
+        let html = refused.text().await.unwrap();
+        assert!(
+            html.contains(r#"value="4" aria-label="4" required checked>"#),
+            "{html}"
+        );
+        assert_eq!(html.matches(" checked>").count(), 1, "only the score typed");
+        assert!(
+            html.contains("Kassa &lt;jumittui&gt; &amp; kaatui &lt;/textarea&gt;&lt;b&gt;x&lt;/b&gt;</textarea>"),
+            "kept, and unable to close the field: {html}"
+        );
+        assert!(!html.contains("<b>x</b>"));
+        assert!(html.contains(r#"value="ann@example.com""#));
+        assert!(html.contains(r#"aria-invalid="true""#));
+        let at_field = html.split(r#"id="contact_email-error""#).nth(1).unwrap();
+        assert!(
+            at_field
+                .contains("Rastita ruutu, jos saamme ottaa sinuun yhteyttä, tai tyhjennä osoite."),
+            "the reason in the page's language, at the address: {at_field}"
+        );
+        assert!(crate::ingest::stored(&app, id.parse().unwrap())
+            .await
+            .is_none());
+        // No score: the reason is at the scale, and the comment is still there.
+        let refused = app.post_hosted_form(&action, &form(vec![])).await;
+        assert_eq!(refused.status(), 422);
+        let html = refused.text().await.unwrap();
+        let at_scale = html
+            .split(r#"id="score-error""#)
+            .nth(1)
+            .expect("the reason at the scale");
+        assert!(at_scale.contains("Valitse arvosana 0–10."), "{at_scale}");
+        assert!(html.contains("Kassa &lt;jumittui&gt; &amp; kaatui &lt;/textarea&gt;"));
+        // Put right, it is stored and thanked in the same language.
+        let stored = app
+            .post_hosted_form(
+                &action,
+                &form(vec![
+                    ("score", "4"),
+                    ("contact", "true"),
+                    ("contact_email", "ann@example.com"),
+                ]),
+            )
+            .await;
+        assert_eq!(stored.status(), 303);
+        let thanks = stored.headers()["location"].to_str().unwrap().to_string();
+        assert!(
+            thanks.starts_with(&format!("/s/{}/thanks", demo.site_key)),
+            "{thanks}"
+        );
+        assert!(
+            !thanks.contains("Kassa") && !thanks.contains("ann"),
+            "{thanks}"
+        );
+        let row = crate::ingest::stored(&app, id.parse().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(
+            row.comment.as_deref(),
+            Some("Kassa <jumittui> & kaatui </textarea><b>x</b>")
+        );
+        assert_eq!(row.score, 4);
     }
 );
