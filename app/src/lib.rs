@@ -184,6 +184,20 @@ pub fn plain_form_post(headers: &http::HeaderMap) -> bool {
         .is_some_and(|v| v.contains("text/html"))
 }
 
+/// Text to put inside a `<textarea>`. Leptos writes a textarea's children unescaped in server
+/// HTML (its content is raw text there), so typed text could close the element and inject
+/// markup: escaped on the server, shown as typed by the browser. In the browser a text node is
+/// never markup, so the text is used as it is.
+pub fn textarea_text(text: &str) -> String {
+    if cfg!(feature = "ssr") {
+        text.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    } else {
+        text.to_owned()
+    }
+}
+
 /// Marks the HTTP response of a server-rendered page as 404 (a no-op in the browser).
 pub fn not_found_status() {
     #[cfg(feature = "ssr")]

@@ -208,7 +208,7 @@ fn SiteCard(
                 <input type="hidden" name="site" value=s1 />
                 <label>"Name "<input name="name" value=site.name.clone() required maxlength="100" /></label>
                 {updated.at("name")}
-                <label>"Allowed origins (one per line)"<textarea name="origins" rows="3">{site.allowed_origins.join("\n")}</textarea></label>
+                <label>"Allowed origins (one per line)"<textarea name="origins" rows="3">{crate::textarea_text(&site.allowed_origins.join("\n"))}</textarea></label>
                 {updated.at("origins")}
                 <button type="submit">"Save site"</button>
                 {updated.saved("Saved.")}

@@ -87,7 +87,7 @@ pub fn SurveyCard(
                 <label>"Active until "<input name="form[active_until]" type="date" value=date(s.active_until) /></label>
                 {f.at("active_until")}
                 <label>"Texts per language (JSON; keys as in the defaults, e.g. question, follow_up_detractor)"
-                    <textarea name="form[texts]" rows="4">{texts}</textarea></label>
+                    <textarea name="form[texts]" rows="4">{crate::textarea_text(&texts)}</textarea></label>
                 {f.at("texts")}
                 <button type="submit">"Save survey"</button>
                 {f.saved("Saved.")}

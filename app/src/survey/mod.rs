@@ -499,12 +499,7 @@ fn AnswerForm(survey: SurveyView) -> impl IntoView {
         refused.contact,
     );
     let comment_count = typed_comment.chars().count().to_string();
-    // Leptos writes a textarea's text unescaped (its content is raw text in HTML); escaped
-    // here, the typed text can never close the element, and the browser shows it as typed.
-    let typed_comment = typed_comment
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;");
+    let typed_comment = crate::textarea_text(&typed_comment);
     // Without JavaScript the form posts to its own page, which answers a refusal with this
     // page again, everything typed kept.
     let action = format!("/s/{}?lang={}", survey.site_key, survey.lang);

@@ -1053,3 +1053,29 @@ both_backends!(
         assert_eq!(json(notice).await["Invalid"]["field"], "body");
     }
 );
+
+// A textarea's text is raw in HTML: what a member typed into the survey texts or the allowed
+// origins is escaped in the page, so it can never close the field and add markup.
+both_backends!(
+    texts_shown_in_a_textarea_cannot_close_it,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        app.sign_in(&demo.email, PASSWORD).await;
+        let i = ids(&app, &demo).await;
+        let mut form = survey_form(&i.org, &i.survey, "50");
+        form.retain(|(k, _)| *k != "form[texts]");
+        form.push((
+            "form[texts]",
+            r#"{"fi": {"question": "Miten meni? </textarea><b id=injected>x</b>"}}"#.into(),
+        ));
+        let client = app.client.clone();
+        let saved = post(&app, &client, "update_survey", &form).await;
+        assert!(saved.status().is_success(), "{}", saved.text().await.unwrap());
+        let html = app.page("/admin").await;
+        assert!(!html.contains("<b id=injected>"), "markup from a text");
+        assert!(
+            html.contains("&lt;/textarea&gt;&lt;b id=injected&gt;x&lt;/b&gt;"),
+            "the text is shown as typed"
+        );
+    }
+);
