@@ -1070,7 +1070,11 @@ both_backends!(
         ));
         let client = app.client.clone();
         let saved = post(&app, &client, "update_survey", &form).await;
-        assert!(saved.status().is_success(), "{}", saved.text().await.unwrap());
+        assert!(
+            saved.status().is_success(),
+            "{}",
+            saved.text().await.unwrap()
+        );
         let html = app.page("/admin").await;
         assert!(!html.contains("<b id=injected>"), "markup from a text");
         assert!(

@@ -511,17 +511,21 @@ both_backends!(
                     let language = languages[n % 3];
                     let page = pages[(n / 3) % 3];
                     let trigger = triggers[(n / 2) % 3];
-                    let survey = if n % 4 == 0 {
+                    let survey = if n.is_multiple_of(4) {
                         checkout.id
                     } else {
                         default_survey
                     };
                     events.push(json!({
                         "id": Uuid::new_v4(), "kind": kind, "language": language,
-                        "survey": if n % 7 == 0 { None } else { Some(survey) },
+                        "survey": if n.is_multiple_of(7) { None } else { Some(survey) },
                         "context": {"path": page, "trigger": trigger},
                     }));
-                    let survey = if n % 7 == 0 { default_survey } else { survey };
+                    let survey = if n.is_multiple_of(7) {
+                        default_survey
+                    } else {
+                        survey
+                    };
                     let keys = BTreeMap::from([
                         ("country", country.unwrap_or_default().to_string()),
                         (
@@ -592,7 +596,7 @@ both_backends!(
         };
         let recount = |keep: &dyn Fn(&BTreeMap<&str, String>) -> bool| {
             let mut out = [0u64; 3];
-            for (keys, kind) in sent.iter().filter(|(keys, _)| keep(keys)) {
+            for (_, kind) in sent.iter().filter(|(keys, _)| keep(keys)) {
                 out[["shown", "dismissed", "answered"]
                     .iter()
                     .position(|k| k == kind)

@@ -8,6 +8,18 @@ fn shown_a_while_ago() -> String {
     (chrono::Utc::now().timestamp_millis() - 3_000).to_string()
 }
 
+/// The fields the survey page's form carries hidden, sent back a while after it was shown,
+/// for the answer `id`.
+fn page_fields(page: &str, id: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("site_key", hidden(page, "site_key")),
+        ("survey_id", hidden(page, "survey_id")),
+        ("id", id.to_string()),
+        ("notice_version", hidden(page, "notice_version")),
+        ("shown_at", shown_a_while_ago()),
+    ]
+}
+
 fn hidden(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = html
@@ -341,15 +353,11 @@ both_backends!(
             async move {
                 let page = app.get(&format!("/s/{key}")).await.text().await.unwrap();
                 let id = hidden(&page, "id");
-                let mut form = vec![
-                    ("site_key", hidden(&page, "site_key")),
-                    ("survey_id", hidden(&page, "survey_id")),
-                    ("id", id.clone()),
-                    ("notice_version", hidden(&page, "notice_version")),
-                    ("shown_at", shown_a_while_ago()),
+                let mut form = page_fields(&page, &id);
+                form.extend([
                     ("score", "4".to_string()),
                     ("comment", "Call me".to_string()),
-                ];
+                ]);
                 form.extend(extra.into_iter().map(|(k, v)| (k, v.to_string())));
                 let response = app
                     .submit_form(&app.client, "submit_answer", &format!("/s/{key}"), &form)
@@ -537,17 +545,11 @@ both_backends!(
         );
         let id = hidden(&page, "id");
         let form = |extra: Vec<(&'static str, &'static str)>| {
-            let mut form = vec![
-                ("site_key", hidden(&page, "site_key")),
-                ("survey_id", hidden(&page, "survey_id")),
-                ("id", id.clone()),
-                ("notice_version", hidden(&page, "notice_version")),
-                ("shown_at", shown_a_while_ago()),
-                (
-                    "comment",
-                    "Kassa <jumittui> & kaatui </textarea><b>x</b>".to_string(),
-                ),
-            ];
+            let mut form = page_fields(&page, &id);
+            form.push((
+                "comment",
+                "Kassa <jumittui> & kaatui </textarea><b>x</b>".to_string(),
+            ));
             form.extend(extra.into_iter().map(|(k, v)| (k, v.to_string())));
             form
         };
