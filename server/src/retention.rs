@@ -1,5 +1,5 @@
-//! The retention task: answers older than their organisation's retention are deleted, while the
-//! aggregates keep their counts. Every app server runs it; the stores purge in slices that
+//! The retention task: answers and survey events older than their organisation's retention are
+//! deleted, while the aggregates keep their counts. Every app server runs it; the stores purge in slices that
 //! concurrent servers skip past.
 
 use app::store::PrivacyStore;

@@ -22,7 +22,7 @@ pub trait PrivacyStore: Send + Sync + 'static {
     async fn erase_answers(&self, org: Uuid, ids: &[Uuid]) -> StoreResult<u64>;
     async fn retention_days(&self, org: Uuid) -> StoreResult<Option<u32>>;
     async fn set_retention_days(&self, org: Uuid, days: Option<u32>) -> StoreResult<()>;
-    /// Deletes answers older than their organisation's retention. The aggregates keep their
-    /// counts: figures stay, content goes.
+    /// Deletes answers and survey events older than their organisation's retention; how many
+    /// answers went. The aggregates keep their counts: figures stay, content goes.
     async fn purge_expired(&self, now: DateTime<Utc>) -> StoreResult<u64>;
 }

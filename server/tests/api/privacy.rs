@@ -424,11 +424,62 @@ both_backends!(
         };
         let before = figures(demo.organisation_id).await;
         assert_eq!(before.n(), 5);
+        // Survey events too: two past the retention, one within it, one of the other org's.
+        let mut events = vec![];
+        for (created, age) in [(&demo, 40), (&demo, 35), (&demo, 1), (&other, 400)] {
+            let survey = app.public_site(&created.site_key).await.default_survey.unwrap();
+            events.push(app::store::Impression {
+                id: Uuid::new_v4(),
+                org_id: created.organisation_id,
+                site_id: created.site_id,
+                survey_id: survey.id,
+                kind: app::domain::ImpressionKind::parse("kind", "shown").unwrap(),
+                language: Some("fi".into()),
+                context: Default::default(),
+                at: Utc::now() - Duration::days(age),
+            });
+        }
+        app.store.insert_impressions(&events).await.unwrap();
+        let funnel = |created: &farewell::provision::DemoCreated| {
+            let app = &app;
+            let (org, site) = (created.organisation_id, created.site_id);
+            async move {
+                app.store
+                    .impression_counts(org, site, &AnswerFilter::default(), all)
+                    .await
+                    .unwrap()
+                    .shown
+            }
+        };
+        let stored_events = |org: Uuid| {
+            let app = &app;
+            async move {
+                let sql = "SELECT COUNT(*) FROM impressions WHERE org_id = $1";
+                let n: i64 = match app.backend() {
+                    crate::helpers::Backend::Sqlite => sqlx::query_scalar(sql)
+                        .bind(org)
+                        .fetch_one(&mut app.raw_sqlite().await)
+                        .await
+                        .unwrap(),
+                    crate::helpers::Backend::Postgres => sqlx::query_scalar(sql)
+                        .bind(org)
+                        .fetch_one(&mut app.raw_postgres().await)
+                        .await
+                        .unwrap(),
+                };
+                n
+            }
+        };
+        assert_eq!(stored_events(demo.organisation_id).await, 3);
         app.store
             .set_retention_days(demo.organisation_id, Some(30))
             .await
             .unwrap();
         assert_eq!(app.store.purge_expired(Utc::now()).await.unwrap(), 3);
+        assert_eq!(stored_events(demo.organisation_id).await, 1, "old events deleted");
+        assert_eq!(funnel(&demo).await, 3, "the funnel keeps their counts");
+        assert_eq!(stored_events(other.organisation_id).await, 1);
+        assert_eq!(funnel(&other).await, 1);
         let left = app
             .store
             .verbatims(demo.organisation_id, demo.site_id, &everything())

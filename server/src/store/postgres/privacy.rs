@@ -42,25 +42,53 @@ crate::store::sql::privacy_store!(super::PostgresStore {
 
     async fn purge_expired(&self, now: DateTime<Utc>) -> StoreResult<u64> {
         crate::store::count_before_purging(self).await?;
-        let mut purged = 0;
-        // In slices, so no transaction grows large; SKIP LOCKED lets app servers purge together.
-        loop {
-            let done = sqlx::query(
+        // PostgreSQL subtracts an interval (SQLite's purge, milliseconds).
+        let purged = self
+            .delete_in_slices(
                 "DELETE FROM responses WHERE id IN (
                      SELECT r.id FROM responses r JOIN organisations o ON o.id = r.org_id
                      WHERE o.retention_days IS NOT NULL
                        AND r.received_at < $1 - make_interval(days => o.retention_days)
                        AND NOT EXISTS (SELECT 1 FROM uncounted_answers u WHERE u.response_id = r.id)
                      LIMIT 5000 FOR UPDATE OF r SKIP LOCKED)",
+                now,
             )
-            .bind(At(now))
-            .execute(&self.pool)
-            .await
-            .map_err(backend)?;
-            purged += done.rows_affected();
+            .await?;
+        // A survey's events are the visitor's usage too: they go with the answers of their
+        // time, and their counts stay in the impression aggregates.
+        self.delete_in_slices(
+            "DELETE FROM impressions WHERE id IN (
+                 SELECT i.id FROM impressions i JOIN organisations o ON o.id = i.org_id
+                 WHERE o.retention_days IS NOT NULL
+                   AND i.at < $1 - make_interval(days => o.retention_days)
+                 LIMIT 5000 FOR UPDATE OF i SKIP LOCKED)",
+            now,
+        )
+        .await?;
+        Ok(purged)
+    }
+});
+
+impl super::PostgresStore {
+    /// Runs a `DELETE … LIMIT 5000` until it deletes fewer, so no transaction grows large
+    /// (SKIP LOCKED in the statement lets app servers purge together); how many rows went.
+    async fn delete_in_slices(
+        &self,
+        sql: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> app::store::StoreResult<u64> {
+        use crate::store::sql::prelude::{backend, At};
+        let mut deleted = 0;
+        loop {
+            let done = sqlx::query(sql)
+                .bind(At(now))
+                .execute(&self.pool)
+                .await
+                .map_err(backend)?;
+            deleted += done.rows_affected();
             if done.rows_affected() < 5000 {
-                return Ok(purged);
+                return Ok(deleted);
             }
         }
     }
-});
+}

@@ -54,25 +54,53 @@ crate::store::sql::privacy_store!(super::SqliteStore {
 
     async fn purge_expired(&self, now: DateTime<Utc>) -> StoreResult<u64> {
         crate::store::count_before_purging(self).await?;
-        let mut purged = 0;
-        // In slices, so the write lock is never held for long. Milliseconds are SQLite's time.
-        loop {
-            let done = sqlx::query(
+        // Milliseconds are SQLite's time (PostgreSQL's purge subtracts an interval).
+        let purged = self
+            .delete_in_slices(
                 "DELETE FROM responses WHERE id IN (
                      SELECT r.id FROM responses r JOIN organisations o ON o.id = r.org_id
                      WHERE o.retention_days IS NOT NULL
                        AND r.received_at < $1 - o.retention_days * 86400000
                        AND r.id NOT IN (SELECT response_id FROM uncounted_answers)
                      LIMIT 5000)",
+                now,
             )
-            .bind(At(now))
-            .execute(&mut *self.writer.lock().await)
-            .await
-            .map_err(backend)?;
-            purged += done.rows_affected();
+            .await?;
+        // A survey's events are the visitor's usage too: they go with the answers of their
+        // time, and their counts stay in the impression aggregates.
+        self.delete_in_slices(
+            "DELETE FROM impressions WHERE id IN (
+                 SELECT i.id FROM impressions i JOIN organisations o ON o.id = i.org_id
+                 WHERE o.retention_days IS NOT NULL
+                   AND i.at < $1 - o.retention_days * 86400000
+                 LIMIT 5000)",
+            now,
+        )
+        .await?;
+        Ok(purged)
+    }
+});
+
+impl super::SqliteStore {
+    /// Runs a `DELETE … LIMIT 5000` until it deletes fewer, so the write lock is never held
+    /// for long; how many rows went.
+    async fn delete_in_slices(
+        &self,
+        sql: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> app::store::StoreResult<u64> {
+        use crate::store::sql::prelude::{backend, At};
+        let mut deleted = 0;
+        loop {
+            let done = sqlx::query(sql)
+                .bind(At(now))
+                .execute(&mut *self.writer.lock().await)
+                .await
+                .map_err(backend)?;
+            deleted += done.rows_affected();
             if done.rows_affected() < 5000 {
-                return Ok(purged);
+                return Ok(deleted);
             }
         }
     }
-});
+}
