@@ -204,6 +204,16 @@ test('the funnel follows a segment filter: answered matches the answers counted'
     assert.ok(view.shown >= view.answered, `${name}: shown at least answered`);
   }
   assert.ok(finland.shown < whole.shown && phones.shown < whole.shown, 'a filter narrows the funnel');
+  // The trend's axis fits the data; "Full scale" shows -100 to +100 instead, with no script.
+  const ticks = (chart) => page.locator(`.chart.trend.${chart} text.axis-label[text-anchor=end]`).allTextContents();
+  assert.equal(await page.locator('.chart.trend.fitted').isVisible(), true);
+  assert.equal(await page.locator('.chart.trend.full').isVisible(), false);
+  const fitted = await ticks('fitted');
+  assert.equal((await ticks('full')).length, 5);
+  assert.notDeepEqual(fitted, await ticks('full'), `a fitted axis: ${fitted}`);
+  await page.locator('.full-scale summary').click();
+  assert.equal(await page.locator('.chart.trend.full').isVisible(), true);
+  assert.equal(await page.locator('.chart.trend.fitted').isVisible(), false);
   await page.screenshot({ path: join(screenshots, 'dashboard-funnel-filtered-390.png'), fullPage: true });
   assert.deepEqual(errors, []);
   await context.close();

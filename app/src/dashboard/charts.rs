@@ -48,14 +48,49 @@ fn runs(periods: &[PeriodCounts]) -> Vec<Vec<usize>> {
     runs
 }
 
-/// NPS by bucket with its 95 % band (adjusted Wald) and n under each bucket.
+/// The NPS range the trend's axis shows: every point and band of buckets with enough answers,
+/// widened to whole tens and at least 20 points apart, so that real movement is visible; the
+/// full −100…+100 when nothing is drawn.
+pub(crate) fn fitted_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    });
+    if !(lo.is_finite() && hi.is_finite()) {
+        return (-100.0, 100.0);
+    }
+    let mut lo = ((lo / 10.0).floor() * 10.0).max(-100.0);
+    let mut hi = ((hi / 10.0).ceil() * 10.0).min(100.0);
+    while hi - lo < 20.0 {
+        if hi < 100.0 {
+            hi += 10.0;
+        }
+        if hi - lo < 20.0 && lo > -100.0 {
+            lo -= 10.0;
+        }
+    }
+    (lo, hi)
+}
+
+/// Grid lines for an axis from `lo` to `hi` (whole tens): five or six at most.
+fn grid_lines(lo: f64, hi: f64) -> Vec<f64> {
+    let step = match hi - lo {
+        span if span <= 50.0 => 10.0,
+        span if span <= 100.0 => 20.0,
+        _ => 50.0,
+    };
+    let mut v = (lo / step).ceil() * step;
+    let mut lines = vec![];
+    while v <= hi {
+        lines.push(v);
+        v += step;
+    }
+    lines
+}
+
+/// NPS by bucket with its 95 % band (adjusted Wald) and n under each bucket, on an axis fitted
+/// to the data; opening "Full scale" (no script needed) shows the full −100…+100 instead.
 #[component]
 pub fn TrendChart(periods: Vec<PeriodCounts>) -> impl IntoView {
-    const HEIGHT: f64 = 240.0;
-    const PLOT: f64 = 190.0;
-    let y = |v: f64| TOP + (100.0 - v) / 200.0 * PLOT;
-    let n = periods.len();
-    let step = label_step(n);
     let points: Vec<(f64, f64, f64, f64)> = periods
         .iter()
         .enumerate()
@@ -63,14 +98,42 @@ pub fn TrendChart(periods: Vec<PeriodCounts>) -> impl IntoView {
             let s = p.counts.summary();
             let ci = s.adjusted_wald_ci95();
             (
-                slot_x(i, n),
+                slot_x(i, periods.len()),
                 s.nps().unwrap_or(0.0),
                 ci.map(|c| c.lo).unwrap_or(0.0),
                 ci.map(|c| c.hi).unwrap_or(0.0),
             )
         })
         .collect();
-    let runs = runs(&periods);
+    let fitted = fitted_range(
+        periods
+            .iter()
+            .zip(&points)
+            .filter(|(p, _)| !p.too_few())
+            .flat_map(|(_, &(_, v, lo, hi))| [v, lo, hi]),
+    );
+    view! {
+        <div class="trend-scale">
+            <details class="full-scale"><summary>"Full scale, −100 to +100"</summary></details>
+            {trend_svg(&periods, &points, fitted, "chart trend fitted")}
+            {trend_svg(&periods, &points, (-100.0, 100.0), "chart trend full")}
+        </div>
+        <TrendTable periods />
+    }
+}
+
+/// One drawing of the trend between `lo` and `hi` on the NPS axis.
+fn trend_svg(
+    periods: &[PeriodCounts],
+    points: &[(f64, f64, f64, f64)],
+    (lo, hi): (f64, f64),
+    class: &'static str,
+) -> impl IntoView {
+    const HEIGHT: f64 = 240.0;
+    const PLOT: f64 = 190.0;
+    let y = |v: f64| TOP + (hi - v.max(lo).min(hi)) / (hi - lo) * PLOT;
+    let step = label_step(periods.len());
+    let runs = runs(periods);
     let bands = runs
         .iter()
         .map(|run| {
@@ -115,7 +178,7 @@ pub fn TrendChart(periods: Vec<PeriodCounts>) -> impl IntoView {
             view! { {mark} {label} }
         })
         .collect_view();
-    let grid = [100.0, 50.0, 0.0, -50.0, -100.0]
+    let grid = grid_lines(lo, hi)
         .into_iter()
         .map(|v| {
             view! {
@@ -125,14 +188,13 @@ pub fn TrendChart(periods: Vec<PeriodCounts>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <svg class="chart trend" viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img"
+        <svg class=class viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img"
             aria-label="NPS by bucket with its 95 % interval">
             {grid}
             {bands}
             {lines}
             {marks}
         </svg>
-        <TrendTable periods />
     }
 }
 
@@ -270,6 +332,25 @@ mod tests {
             start: NaiveDate::default(),
             counts,
         }
+    }
+
+    #[test]
+    fn the_axis_fits_the_data_in_whole_tens() {
+        // Points between +22 and +37 (bands included): the axis runs +20 to +40, not ±100.
+        assert_eq!(fitted_range([22.0, 31.5, 37.0].into_iter()), (20.0, 40.0));
+        // A flat line still gets 20 points of room.
+        assert_eq!(fitted_range([30.0, 30.0].into_iter()), (20.0, 40.0));
+        assert_eq!(fitted_range([100.0].into_iter()), (80.0, 100.0));
+        assert_eq!(fitted_range([-100.0].into_iter()), (-100.0, -80.0));
+        assert_eq!(fitted_range([-63.0, 88.0].into_iter()), (-70.0, 90.0));
+        // Nothing drawn: the full scale.
+        assert_eq!(fitted_range(std::iter::empty()), (-100.0, 100.0));
+        assert_eq!(grid_lines(20.0, 40.0), vec![20.0, 30.0, 40.0]);
+        assert_eq!(grid_lines(-70.0, 90.0), vec![-50.0, 0.0, 50.0]);
+        assert_eq!(
+            grid_lines(-100.0, 100.0),
+            vec![-100.0, -50.0, 0.0, 50.0, 100.0]
+        );
     }
 
     #[test]

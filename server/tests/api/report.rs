@@ -963,7 +963,9 @@ both_backends!(
         assert!(html.contains(r#"data-nps="33.3333""#), "{html}");
         assert!(html.contains(r#"<tr data-segment="/pricing">"#), "{html}");
         assert!(html.contains("Not enough answers to compare"));
-        assert!(html.contains(r#"class="chart trend""#));
+        assert!(html.contains(r#"class="chart trend fitted""#));
+        assert!(html.contains(r#"class="chart trend full""#));
+        assert!(html.contains(r#"<details class="full-scale">"#));
         assert!(html.contains(r#"<input type="hidden" name="by" value="page""#));
 
         let api = app
