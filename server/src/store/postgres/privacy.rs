@@ -70,25 +70,18 @@ crate::store::sql::privacy_store!(super::PostgresStore {
 });
 
 impl super::PostgresStore {
-    /// Runs a `DELETE … LIMIT 5000` until it deletes fewer, so no transaction grows large
-    /// (SKIP LOCKED in the statement lets app servers purge together); how many rows went.
-    async fn delete_in_slices(
+    /// Runs one slice of a purge (on any pooled connection (SKIP LOCKED in the statement lets app servers purge together)); how many rows went.
+    pub(in crate::store) async fn delete_slice(
         &self,
         sql: &str,
         now: chrono::DateTime<chrono::Utc>,
     ) -> app::store::StoreResult<u64> {
         use crate::store::sql::prelude::{backend, At};
-        let mut deleted = 0;
-        loop {
-            let done = sqlx::query(sql)
-                .bind(At(now))
-                .execute(&self.pool)
-                .await
-                .map_err(backend)?;
-            deleted += done.rows_affected();
-            if done.rows_affected() < 5000 {
-                return Ok(deleted);
-            }
-        }
+        let done = sqlx::query(sql)
+            .bind(At(now))
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(done.rows_affected())
     }
 }

@@ -46,6 +46,19 @@ macro_rules! store_helpers {
                     Ok(done.rows_affected() == 1)
                 }
 
+                /// Runs a purge's `DELETE … LIMIT 5000` (bound to `now`) until a slice deletes
+                /// fewer, so no lock or transaction is held for long; how many rows went.
+                async fn delete_in_slices(&self, sql: &str, now: DateTime<Utc>) -> StoreResult<u64> {
+                    let mut deleted = 0;
+                    loop {
+                        let slice = self.delete_slice(sql, now).await?;
+                        deleted += slice;
+                        if slice < 5000 {
+                            return Ok(deleted);
+                        }
+                    }
+                }
+
                 /// Adds the deltas to the score aggregate rows, creating the rows that do
                 /// not exist yet.
                 async fn apply_deltas(

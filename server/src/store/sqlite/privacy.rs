@@ -82,25 +82,18 @@ crate::store::sql::privacy_store!(super::SqliteStore {
 });
 
 impl super::SqliteStore {
-    /// Runs a `DELETE … LIMIT 5000` until it deletes fewer, so the write lock is never held
-    /// for long; how many rows went.
-    async fn delete_in_slices(
+    /// Runs one slice of a purge (by the one writer connection); how many rows went.
+    pub(in crate::store) async fn delete_slice(
         &self,
         sql: &str,
         now: chrono::DateTime<chrono::Utc>,
     ) -> app::store::StoreResult<u64> {
         use crate::store::sql::prelude::{backend, At};
-        let mut deleted = 0;
-        loop {
-            let done = sqlx::query(sql)
-                .bind(At(now))
-                .execute(&mut *self.writer.lock().await)
-                .await
-                .map_err(backend)?;
-            deleted += done.rows_affected();
-            if done.rows_affected() < 5000 {
-                return Ok(deleted);
-            }
-        }
+        let done = sqlx::query(sql)
+            .bind(At(now))
+            .execute(&mut *self.writer.lock().await)
+            .await
+            .map_err(backend)?;
+        Ok(done.rows_affected())
     }
 }
