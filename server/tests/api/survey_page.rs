@@ -594,6 +594,9 @@ both_backends!(
             .expect("the reason at the scale");
         assert!(at_scale.contains("Valitse arvosana 0–10."), "{at_scale}");
         assert!(html.contains("Kassa &lt;jumittui&gt; &amp; kaatui &lt;/textarea&gt;"));
+        // A form missing its hidden fields is refused as bad input (422), never a 500.
+        let broken = app.post_hosted_form(&action, &[("score", "4")]).await;
+        assert_eq!(broken.status(), 422);
         // Put right, it is stored and thanked in the same language.
         let stored = app
             .post_hosted_form(
