@@ -18,6 +18,47 @@ pub(crate) fn quarter_hour(at: DateTime<Utc>) -> i64 {
     at.timestamp_millis().div_euclid(900_000)
 }
 
+/// The spans aggregate rows are kept at, in quarter hours, finest first: a quarter hour, an
+/// hour, a UTC day. Each item is counted once at each span.
+pub(crate) const SPANS: [i16; 3] = [1, 4, 96];
+
+/// A run of aggregate rows a range reads: the rows of `span` whose buckets are in `[from, to)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Piece {
+    pub span: i16,
+    pub from: i64,
+    pub to: i64,
+}
+
+/// The fewest aggregate rows that cover the quarter hours `[from, to)` exactly: whole UTC days,
+/// whole hours at the days' ragged ends, quarter hours only at the hours' ragged ends (a zone
+/// whose offset is not whole hours). In order, disjoint, each aligned to its span.
+pub(crate) fn pieces(from: i64, to: i64) -> Vec<Piece> {
+    fn split(from: i64, to: i64, spans: &[i16], out: &mut Vec<Piece>) {
+        let Some((&span, finer)) = spans.split_last() else {
+            return;
+        };
+        if from >= to {
+            return;
+        }
+        let s = i64::from(span);
+        let (lo, hi) = ((from + s - 1).div_euclid(s) * s, to.div_euclid(s) * s);
+        if lo >= hi {
+            return split(from, to, finer, out);
+        }
+        split(from, lo, finer, out);
+        out.push(Piece {
+            span,
+            from: lo,
+            to: hi,
+        });
+        split(hi, to, finer, out);
+    }
+    let mut out = Vec::new();
+    split(from, to, &SPANS, &mut out);
+    out
+}
+
 /// What an answer is counted under, read from the `ANSWER_KEYS` columns.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub(crate) struct AnswerKeys {
@@ -72,18 +113,28 @@ pub(crate) fn column(dimension: Dimension) -> &'static str {
     }
 }
 
+/// The table the aggregate queries join to read periods: a row (period, piece) for each piece
+/// of each `[from, to)` quarter-hour pair, the period being its index in `periods`.
+pub(crate) fn piece_rows(periods: &[[i64; 2]]) -> Vec<(i32, Piece)> {
+    (0..)
+        .zip(periods)
+        .flat_map(|(period, [from, to])| pieces(*from, *to).into_iter().map(move |p| (period, p)))
+        .collect()
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) struct AggregateKey {
     pub site_id: Uuid,
     pub dimension: &'static str,
     pub value: String,
+    pub span: i16,
     pub bucket: i64,
     pub survey_id: Uuid,
     pub org_id: Uuid,
 }
 
 /// The aggregate rows one item is counted under: overall (dimension `''`) and once per
-/// dimension, with the value `value_of` gives it.
+/// dimension, with the value `value_of` gives it, each at every span.
 fn counted_under(
     site_id: Uuid,
     survey_id: Uuid,
@@ -91,20 +142,23 @@ fn counted_under(
     at: DateTime<Utc>,
     value_of: impl Fn(Dimension) -> String,
 ) -> impl Iterator<Item = AggregateKey> {
-    let bucket = quarter_hour(at);
+    let quarter = quarter_hour(at);
     std::iter::once(("", String::new()))
         .chain(
             Dimension::ALL
                 .iter()
                 .map(move |d| (d.as_str(), value_of(*d))),
         )
-        .map(move |(dimension, value)| AggregateKey {
-            site_id,
-            dimension,
-            value,
-            bucket,
-            survey_id,
-            org_id,
+        .flat_map(move |(dimension, value)| {
+            SPANS.map(|span| AggregateKey {
+                site_id,
+                dimension,
+                value: value.clone(),
+                span,
+                bucket: quarter.div_euclid(i64::from(span)) * i64::from(span),
+                survey_id,
+                org_id,
+            })
         })
 }
 
@@ -178,7 +232,7 @@ pub(crate) fn impression_deltas<'a>(
     }))
 }
 
-/// Rows per upsert statement: 17 parameters each stays far below both backends' limits.
+/// Rows per upsert statement: 18 parameters each stays far below both backends' limits.
 pub(crate) const UPSERT_CHUNK: usize = 500;
 
 /// An aggregate table: its name and the count columns after its key.
@@ -272,4 +326,138 @@ pub(crate) fn add_uncounted_to_segments(
         .into_iter()
         .map(|(value, counts)| SegmentCounts { value, counts })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const DAY: i64 = 96;
+
+    #[test]
+    fn a_year_of_helsinki_days_reads_hours_and_days() {
+        // 22:00 UTC on day 20000 to 22:00 UTC two days later: 2 hours, a day, 22 hours.
+        let from = 20_000 * DAY + 88;
+        let to = 20_002 * DAY + 88;
+        assert_eq!(
+            pieces(from, to),
+            vec![
+                Piece {
+                    span: 4,
+                    from,
+                    to: 20_001 * DAY
+                },
+                Piece {
+                    span: 96,
+                    from: 20_001 * DAY,
+                    to: 20_002 * DAY
+                },
+                Piece {
+                    span: 4,
+                    from: 20_002 * DAY,
+                    to
+                },
+            ]
+        );
+        // One Helsinki day holds no whole UTC day: 24 hours.
+        assert_eq!(
+            pieces(from, from + DAY),
+            vec![Piece {
+                span: 4,
+                from,
+                to: from + DAY
+            }]
+        );
+    }
+
+    #[test]
+    fn a_quarter_hour_offset_reads_quarter_hours_only_at_the_ends() {
+        // Kathmandu (+5:45): a day starts at 18:15 UTC.
+        let from = 20_000 * DAY + 73;
+        assert_eq!(
+            pieces(from, from + DAY),
+            vec![
+                Piece {
+                    span: 1,
+                    from,
+                    to: from + 3
+                },
+                Piece {
+                    span: 4,
+                    from: from + 3,
+                    to: 20_001 * DAY + 72
+                },
+                Piece {
+                    span: 1,
+                    from: 20_001 * DAY + 72,
+                    to: from + DAY
+                },
+            ]
+        );
+        assert_eq!(pieces(from, from), vec![]);
+        assert_eq!(
+            pieces(from, from + 1),
+            vec![Piece {
+                span: 1,
+                from,
+                to: from + 1
+            }]
+        );
+    }
+
+    #[test]
+    fn an_item_is_counted_once_at_each_span_in_the_rows_that_hold_it() {
+        let at = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        let keys: Vec<_> = counted_under(Uuid::nil(), Uuid::nil(), Uuid::nil(), at, |_| "x".into())
+            .filter(|k| k.dimension.is_empty())
+            .collect();
+        let q = quarter_hour(at);
+        assert_eq!(
+            keys.iter().map(|k| (k.span, k.bucket)).collect::<Vec<_>>(),
+            vec![(1, q), (4, q - q % 4), (96, q - q % 96)]
+        );
+        assert_eq!(
+            counted_under(Uuid::nil(), Uuid::nil(), Uuid::nil(), at, |_| "x".into()).count(),
+            (1 + Dimension::ALL.len()) * SPANS.len()
+        );
+    }
+
+    proptest! {
+        /// The pieces cover the range exactly, in order, each aligned to its span, and read few
+        /// rows: whole days, then at most 23 hours and 3 quarter hours at each end.
+        #[test]
+        fn pieces_cover_the_range_exactly_with_few_rows(from in 0i64..3_000_000, len in 0i64..100_000) {
+            let to = from + len;
+            let got = pieces(from, to);
+            let mut at = from;
+            let mut rows = 0;
+            for p in &got {
+                let s = i64::from(p.span);
+                prop_assert_eq!(p.from, at);
+                prop_assert!(p.from < p.to);
+                prop_assert_eq!(p.from % s, 0);
+                prop_assert_eq!(p.to % s, 0);
+                rows += (p.to - p.from) / s;
+                at = p.to;
+            }
+            prop_assert_eq!(at, to);
+            prop_assert!(rows <= len / DAY + 2 * (23 + 3) + 1, "{} rows for {}", rows, len);
+        }
+
+        /// Any item counted under its keys falls inside exactly one piece of any range holding
+        /// its quarter hour: the rows a range reads count it once.
+        #[test]
+        fn a_range_reads_each_item_once(from in 0i64..3_000_000, len in 1i64..10_000, at in 0i64..10_000) {
+            let quarter = from + at % len;
+            let hits = pieces(from, from + len)
+                .into_iter()
+                .filter(|p| {
+                    let bucket = quarter.div_euclid(i64::from(p.span)) * i64::from(p.span);
+                    (p.from..p.to).contains(&bucket)
+                })
+                .count();
+            prop_assert_eq!(hits, 1);
+        }
+    }
 }

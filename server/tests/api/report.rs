@@ -861,6 +861,105 @@ both_backends!(
     }
 );
 
+// A search reads the index newest first on SQLite, where answers of one millisecond come in
+// no set order: pages must still follow (time, id) exactly, ties included, as the list does.
+both_backends!(
+    a_search_pages_newest_first_through_answers_of_the_same_millisecond,
+    |app: TestApp| async move {
+        let fx = fill(&app, 1, 0xc0ffee).await;
+        let (org, site) = (fx.demo.organisation_id, fx.demo.site_id);
+        let template = fx.answers[0].clone();
+        let start = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+        let comments = [
+            "Checkout was slow",
+            "slow, slow checkout",
+            "great",
+            "Slow pricing page",
+            "",
+        ];
+        let mut rng = Rng(7);
+        let mut answers: Vec<StoredResponse> = (0..150)
+            .map(|i| {
+                let mut a = template.clone();
+                a.id = Uuid::new_v4();
+                // Five instants, many answers each, and a few on their own.
+                a.received_at =
+                    start + Duration::milliseconds(if i % 10 == 0 { i } else { (i % 5) * 1000 });
+                a.score = Score::try_from(rng.below(11) as u8).unwrap();
+                let comment = *rng.pick(&comments);
+                a.comment = (!comment.is_empty()).then(|| comment.to_string());
+                a
+            })
+            .collect();
+        for batch in answers.chunks(40) {
+            app.store.insert_responses(batch).await.unwrap();
+        }
+        // A comment added later is found at the answer's own time.
+        let late = answers.iter_mut().find(|a| a.comment.is_none()).unwrap();
+        let amendment = ResponseAmendment {
+            comment: app::domain::Comment::parse("c", "slow after all").unwrap(),
+            ..Default::default()
+        };
+        app.store
+            .amend_response(site, late.id, &fixture_guard(), &amendment, Utc::now())
+            .await
+            .unwrap();
+        late.comment = Some("slow after all".into());
+
+        for (search, words) in [
+            ("slow", vec!["slow"]),
+            ("SLOW checkout", vec!["slow", "checkout"]),
+        ] {
+            let mut expected: Vec<(DateTime<Utc>, Uuid)> = answers
+                .iter()
+                .filter(|a| {
+                    let text = a.comment.as_deref().unwrap_or_default().to_lowercase();
+                    words.iter().all(|w| text.contains(w))
+                })
+                .map(|a| (a.received_at, a.id))
+                .collect();
+            expected.sort_by(|a, b| b.cmp(a));
+            assert!(expected.len() > 40, "{search}: {}", expected.len());
+            let mut got = vec![];
+            let mut before = None;
+            loop {
+                let page = app
+                    .store
+                    .verbatims(
+                        org,
+                        site,
+                        &VerbatimQuery {
+                            filter: AnswerFilter::default(),
+                            range: app::store::TimeRange::all_time(),
+                            search: Some(search.into()),
+                            band: None,
+                            tag: None,
+                            comments_only: true,
+                            before,
+                            limit: 7,
+                        },
+                    )
+                    .await
+                    .unwrap();
+                got.extend(page.iter().map(|v| (v.received_at, v.id)));
+                let Some(last) = page.last().filter(|_| page.len() == 7) else {
+                    break;
+                };
+                before = Some(app::store::PageEnd {
+                    received_at: last.received_at,
+                    id: last.id,
+                });
+            }
+            let first_difference = got.iter().zip(&expected).position(|(a, b)| a != b);
+            assert_eq!(
+                (got.len(), first_difference),
+                (expected.len(), None),
+                "{search}: {got:?}"
+            );
+        }
+    }
+);
+
 both_backends!(
     every_dashboard_route_refuses_strangers_and_other_organisations,
     |app: TestApp| async move {

@@ -133,6 +133,28 @@ both_backends!(summary_honours_the_date_range, |app: TestApp| async move {
         "an RFC 3339 `to` is exclusive: {instants}"
     );
 
+    // Whole quarter hours come from the aggregates, the ends to the millisecond from the
+    // answers: each bound moved by a millisecond takes in or leaves out its end's answer.
+    for (query, n) in [
+        (
+            "?from=2026-02-28T23:59:58.500Z&to=2026-03-02T23:00:00.001Z",
+            3,
+        ),
+        (
+            "?from=2026-02-28T23:59:59.001Z&to=2026-03-02T23:00:00.001Z",
+            2,
+        ),
+        ("?from=2026-02-28T23:59:59.001Z&to=2026-03-02T23:00:00Z", 1),
+        ("?from=2026-02-28T23:59:59Z&to=2026-02-28T23:59:59.001Z", 1),
+    ] {
+        let body = json(
+            app.summary(&demo.site_key, Some(&demo.api_token), query)
+                .await,
+        )
+        .await;
+        assert_eq!(body["n"], n, "{query}: {body}");
+    }
+
     let all = json(app.summary(&demo.site_key, Some(&demo.api_token), "").await).await;
     assert_eq!(all["n"], 4);
 });

@@ -64,15 +64,25 @@ impl PostgresStore {
         Ok(tx)
     }
 
-    /// Comment search through the stored tsvector.
-    fn push_comment_search(sql: &mut sqlx::QueryBuilder<'_, Postgres>, words: &[String]) {
+    /// Comment search through the stored tsvector; the planner picks the index or the site's
+    /// newest answers.
+    fn push_search_source(
+        sql: &mut sqlx::QueryBuilder<'_, Postgres>,
+        _site: Uuid,
+        words: &[String],
+        _range: app::store::TimeRange,
+        _before: Option<app::store::PageEnd>,
+    ) {
         sql.push(
-            " AND r.comment_search IS NOT NULL
-              AND r.comment_search @@ plainto_tsquery('simple', ",
+            "responses r WHERE r.comment_search IS NOT NULL
+             AND r.comment_search @@ plainto_tsquery('simple', ",
         )
         .push_bind(words.join(" "))
         .push(")");
     }
+
+    /// A search keeps the list's order (time, then id).
+    const SEARCH_ORDER: Option<&'static str> = None;
 
     /// A site's answers that are not counted into the aggregates yet: few, since the counting
     /// task runs several times a second. Read in the caller's snapshot, beside the aggregates;

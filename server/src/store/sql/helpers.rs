@@ -76,7 +76,7 @@ macro_rules! store_helpers {
                 ) -> StoreResult<()> {
                     for chunk in deltas.chunks(UPSERT_CHUNK) {
                         let mut sql = sqlx::QueryBuilder::new(format!(
-                            "INSERT INTO {} (site_id, dimension, value, bucket, survey_id, org_id, {}) ",
+                            "INSERT INTO {} (site_id, dimension, value, span, bucket, survey_id, org_id, {}) ",
                             table.table,
                             table.columns.join(", ")
                         ));
@@ -84,6 +84,7 @@ macro_rules! store_helpers {
                             row.push_bind(key.site_id)
                                 .push_bind(key.dimension)
                                 .push_bind(key.value.clone())
+                                .push_bind(key.span)
                                 .push_bind(key.bucket)
                                 .push_bind(key.survey_id)
                                 .push_bind(key.org_id);
@@ -92,7 +93,7 @@ macro_rules! store_helpers {
                                 row.push_bind(i32::try_from(*count).unwrap_or(i32::MAX));
                             }
                         });
-                        sql.push(" ON CONFLICT (site_id, dimension, value, bucket, survey_id) DO UPDATE SET ")
+                        sql.push(" ON CONFLICT (site_id, dimension, value, span, bucket, survey_id) DO UPDATE SET ")
                             .push(table.add_excluded());
                         sql.build().execute(&mut *conn).await.map_err(backend)?;
                     }

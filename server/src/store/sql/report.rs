@@ -1,117 +1,79 @@
-//! `ReportStore`: what both backends share of it. Period counts differ (each backend buckets
-//! its own way), and so do two fragments the shared methods ask their backend for: the
-//! comment search (FTS5 or tsvector) and the column that orders rows as inserted.
+//! `ReportStore`: what both backends share of it, which is all its SQL but two fragments the
+//! shared methods ask their backend for: the comment search (FTS5 or tsvector) and the column
+//! that orders rows as inserted.
 
 macro_rules! report_store {
     ($store:ty { $($own:tt)* }) => {
         const _: () = {
-            use $crate::store::aggregates::sum_columns;
+            use $crate::store::aggregates::{add_uncounted_to_periods, piece_rows, sum_columns};
             use $crate::store::sql::prelude::*;
             use $crate::store::sql::VERBATIM_COLUMNS;
 
-            #[async_trait]
-            impl ReportStore for $store {
-                $($own)*
+            /// `(VALUES (period, span, from, to), …) p`: the pieces of each period
+            /// (`aggregates::piece_rows`, never empty), a table the aggregates are joined to
+            /// by index ranges. Both backends name a VALUES list's columns `column1` to `column4`.
+            macro_rules! push_pieces {
+                ($sql:ident, $rows:expr) => {{
+                    $sql.push(" (");
+                    $sql.push_values($rows, |mut row, (period, piece)| {
+                        row.push_bind(period)
+                            .push_bind(piece.span)
+                            .push_bind(piece.from)
+                            .push_bind(piece.to);
+                    });
+                    $sql.push(") p");
+                }};
+            }
 
-                async fn score_counts(&self, org: Uuid, site: Uuid, range: TimeRange) -> StoreResult<ScoreCounts> {
-                    let rows: Vec<ScoreCountRow> = sqlx::query_as(
-                        "SELECT score, COUNT(*) AS answers FROM responses
-                         WHERE org_id = $1 AND site_id = $2 AND received_at >= $3 AND received_at < $4
-                         GROUP BY score",
+            /// The aggregate rows `a` of the pieces `p`, of the organisation (and survey).
+            macro_rules! push_piece_join {
+                ($sql:ident, $org:expr, $survey:expr) => {{
+                    $sql.push(
+                        " AND a.span = p.column2 AND a.bucket >= p.column3 AND a.bucket < p.column4
+                          AND a.org_id = ",
                     )
-                    .bind(org)
-                    .bind(site)
-                    .bind(At(range.from))
-                    .bind(At(range.to))
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(backend)?;
-                    counts_from_rows(rows)
-                }
+                    .push_bind($org);
+                    if let Some(survey) = $survey {
+                        $sql.push(" AND a.survey_id = ").push_bind(survey);
+                    }
+                }};
+            }
 
-                async fn impression_counts(
+            /// The aggregate key of a filter's segment: `('', '')` for all answers.
+            fn segment_key(filter: &AnswerFilter) -> (&str, &str) {
+                filter
+                    .segment
+                    .as_ref()
+                    .map(|s| (s.dimension.as_str(), s.value.as_str()))
+                    .unwrap_or(("", ""))
+            }
+
+            impl $store {
+                /// One page of `q`'s answers received in `range`, newest first: a search reads
+                /// from the backend's index (`push_search_source`).
+                async fn verbatim_rows(
                     &self,
                     org: Uuid,
                     site: Uuid,
-                    filter: &AnswerFilter,
+                    q: &VerbatimQuery,
+                    words: &[String],
                     range: TimeRange,
-                ) -> StoreResult<Funnel> {
-                    let (dimension, value) = filter
-                        .segment
-                        .as_ref()
-                        .map(|s| (s.dimension.as_str(), s.value.as_str()))
-                        .unwrap_or(("", ""));
-                    let row: FunnelRow = sqlx::query_as(
-                        "SELECT COALESCE(SUM(shown), 0) AS shown, COALESCE(SUM(dismissed), 0) AS dismissed,
-                                COALESCE(SUM(answered), 0) AS answered
-                         FROM impression_aggregates
-                         WHERE site_id = $1 AND dimension = $2 AND value = $3
-                           AND bucket >= $4 AND bucket < $5
-                           AND org_id = $6 AND ($7 IS NULL OR survey_id = $7)",
-                    )
-                    .bind(site)
-                    .bind(dimension)
-                    .bind(value)
-                    .bind(quarter_hour(range.from))
-                    .bind(quarter_hour(range.to))
-                    .bind(org)
-                    .bind(filter.survey)
-                    .fetch_one(&self.pool)
-                    .await
-                    .map_err(backend)?;
-                    Ok(row.into())
-                }
-
-                async fn segment_counts(
-                    &self,
-                    org: Uuid,
-                    site: Uuid,
-                    survey: Option<Uuid>,
-                    dimension: Dimension,
-                    range: TimeRange,
-                ) -> StoreResult<Vec<SegmentCounts>> {
-                    let sql = format!(
-                        "SELECT value, {sums} FROM response_aggregates
-                         WHERE site_id = $1 AND dimension = $2 AND bucket >= $3 AND bucket < $4
-                           AND org_id = $5 AND ($6 IS NULL OR survey_id = $6)
-                         GROUP BY value",
-                        sums = sum_columns("")
-                    );
-                    let buckets = [quarter_hour(range.from), quarter_hour(range.to)];
-                    let mut tx = self.read_snapshot().await?;
-                    let rows: Vec<SegmentSumsRow> = sqlx::query_as(&sql)
-                        .bind(site)
-                        .bind(dimension.as_str())
-                        .bind(buckets[0])
-                        .bind(buckets[1])
-                        .bind(org)
-                        .bind(survey)
-                        .fetch_all(&mut *tx)
-                        .await
-                        .map_err(backend)?;
-                    let uncounted = Self::uncounted_keys(&mut tx, org, site).await?;
-                    tx.commit().await.map_err(backend)?;
-                    let counted = rows
-                        .into_iter()
-                        .map(|row| SegmentCounts {
-                            counts: counts_from_sums(row.sums.sums()),
-                            value: row.value,
-                        })
-                        .collect();
-                    Ok(add_uncounted_to_segments(counted, &uncounted, survey, dimension, buckets))
-                }
-
-                async fn verbatims(&self, org: Uuid, site: Uuid, q: &VerbatimQuery) -> StoreResult<Vec<Verbatim>> {
-                    let mut sql = sqlx::QueryBuilder::new(format!(
-                        "SELECT {VERBATIM_COLUMNS} FROM responses r WHERE r.org_id = "
-                    ));
+                    limit: u32,
+                ) -> StoreResult<Vec<Verbatim>> {
+                    let mut sql = sqlx::QueryBuilder::new(format!("SELECT {VERBATIM_COLUMNS} FROM "));
+                    if words.is_empty() {
+                        sql.push("responses r WHERE r.org_id = ");
+                    } else {
+                        Self::push_search_source(&mut sql, site, words, range, q.before);
+                        sql.push(" AND r.org_id = ");
+                    }
                     sql.push_bind(org)
                         .push(" AND r.site_id = ")
                         .push_bind(site)
                         .push(" AND r.received_at >= ")
-                        .push_bind(At(q.range.from))
+                        .push_bind(At(range.from))
                         .push(" AND r.received_at < ")
-                        .push_bind(At(q.range.to));
+                        .push_bind(At(range.to));
                     if let Some(survey) = q.filter.survey {
                         sql.push(" AND r.survey_id = ").push_bind(survey);
                     }
@@ -135,10 +97,6 @@ macro_rules! report_store {
                     if q.comments_only {
                         sql.push(" AND r.comment IS NOT NULL AND r.comment <> ''");
                     }
-                    let words = q.search.as_deref().map(search_words).unwrap_or_default();
-                    if !words.is_empty() {
-                        Self::push_comment_search(&mut sql, &words);
-                    }
                     if let Some(tag) = &q.tag {
                         sql.push(" AND EXISTS (SELECT 1 FROM response_tags t WHERE t.response_id = r.id AND t.tag = ")
                             .push_bind(tag.as_str().to_owned())
@@ -151,11 +109,221 @@ macro_rules! report_store {
                             .push_bind(end.id)
                             .push(")");
                     }
-                    sql.push(" ORDER BY r.received_at DESC, r.id DESC LIMIT ")
-                        .push_bind(i64::from(q.limit));
+                    sql.push(match Self::SEARCH_ORDER {
+                        Some(order) if !words.is_empty() => order,
+                        _ => " ORDER BY r.received_at DESC, r.id DESC LIMIT ",
+                    })
+                    .push_bind(i64::from(limit));
                     let rows: Vec<VerbatimRow> =
                         sql.build_query_as().fetch_all(&self.pool).await.map_err(backend)?;
                     Ok(rows.into_iter().map(Verbatim::from).collect())
+                }
+
+                /// Answers received in `[from, to)`, counted from the answers themselves: for
+                /// the ends of a range that are not whole quarter hours.
+                async fn answers_between(
+                    &self,
+                    org: Uuid,
+                    site: Uuid,
+                    from: DateTime<Utc>,
+                    to: DateTime<Utc>,
+                ) -> StoreResult<ScoreCounts> {
+                    let rows: Vec<ScoreCountRow> = sqlx::query_as(
+                        "SELECT score, COUNT(*) AS answers FROM responses
+                         WHERE org_id = $1 AND site_id = $2 AND received_at >= $3 AND received_at < $4
+                         GROUP BY score",
+                    )
+                    .bind(org)
+                    .bind(site)
+                    .bind(At(from))
+                    .bind(At(to))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                    counts_from_rows(rows)
+                }
+            }
+
+            #[async_trait]
+            impl ReportStore for $store {
+                $($own)*
+
+                async fn score_counts(&self, org: Uuid, site: Uuid, range: TimeRange) -> StoreResult<ScoreCounts> {
+                    // Whole quarter hours from the aggregates; a range given to the millisecond
+                    // (the API takes RFC 3339 times) counts its ragged ends from the answers.
+                    let quarter = |q: i64| DateTime::from_timestamp_millis(q * 900_000).unwrap_or(range.from);
+                    let (first, last) = (
+                        (range.from.timestamp_millis() + 899_999).div_euclid(900_000),
+                        quarter_hour(range.to),
+                    );
+                    if first >= last {
+                        return self.answers_between(org, site, range.from, range.to).await;
+                    }
+                    let mut counts = self
+                        .period_counts(org, site, &AnswerFilter::default(), &[quarter(first), quarter(last)])
+                        .await?
+                        .pop()
+                        .unwrap_or_default();
+                    for (from, to) in [(range.from, quarter(first)), (quarter(last), range.to)] {
+                        if from < to {
+                            counts.merge(&self.answers_between(org, site, from, to).await?);
+                        }
+                    }
+                    Ok(counts)
+                }
+
+                async fn period_counts(
+                    &self,
+                    org: Uuid,
+                    site: Uuid,
+                    filter: &AnswerFilter,
+                    boundaries: &[DateTime<Utc>],
+                ) -> StoreResult<Vec<ScoreCounts>> {
+                    let periods: Vec<[i64; 2]> = boundaries
+                        .windows(2)
+                        .map(|w| [quarter_hour(w[0]), quarter_hour(w[1])])
+                        .collect();
+                    let mut out = vec![ScoreCounts::default(); periods.len()];
+                    let pieces = piece_rows(&periods);
+                    if pieces.is_empty() {
+                        return Ok(out);
+                    }
+                    let (dimension, value) = segment_key(filter);
+                    let mut sql = sqlx::QueryBuilder::new(format!(
+                        "SELECT p.column1 AS period, {sums} FROM",
+                        sums = sum_columns("a.")
+                    ));
+                    push_pieces!(sql, pieces);
+                    sql.push(" CROSS JOIN response_aggregates a WHERE a.site_id = ")
+                        .push_bind(site)
+                        .push(" AND a.dimension = ")
+                        .push_bind(dimension)
+                        .push(" AND a.value = ")
+                        .push_bind(value);
+                    push_piece_join!(sql, org, filter.survey);
+                    sql.push(" GROUP BY p.column1");
+                    let mut tx = self.read_snapshot().await?;
+                    let rows: Vec<PeriodSumsRow> =
+                        sql.build_query_as().fetch_all(&mut *tx).await.map_err(backend)?;
+                    let uncounted = Self::uncounted_keys(&mut tx, org, site).await?;
+                    tx.commit().await.map_err(backend)?;
+                    for row in rows {
+                        if let Some(slot) = usize::try_from(row.period).ok().and_then(|i| out.get_mut(i)) {
+                            *slot = counts_from_sums(row.sums.sums());
+                        }
+                    }
+                    add_uncounted_to_periods(&mut out, &uncounted, filter, &periods);
+                    Ok(out)
+                }
+
+                async fn impression_counts(
+                    &self,
+                    org: Uuid,
+                    site: Uuid,
+                    filter: &AnswerFilter,
+                    range: TimeRange,
+                ) -> StoreResult<Funnel> {
+                    let pieces = piece_rows(&[[quarter_hour(range.from), quarter_hour(range.to)]]);
+                    if pieces.is_empty() {
+                        return Ok(Funnel::default());
+                    }
+                    let (dimension, value) = segment_key(filter);
+                    let mut sql = sqlx::QueryBuilder::new(
+                        "SELECT COALESCE(SUM(a.shown), 0) AS shown, COALESCE(SUM(a.dismissed), 0) AS dismissed,
+                                COALESCE(SUM(a.answered), 0) AS answered FROM",
+                    );
+                    push_pieces!(sql, pieces);
+                    sql.push(" CROSS JOIN impression_aggregates a WHERE a.site_id = ")
+                        .push_bind(site)
+                        .push(" AND a.dimension = ")
+                        .push_bind(dimension)
+                        .push(" AND a.value = ")
+                        .push_bind(value);
+                    push_piece_join!(sql, org, filter.survey);
+                    let row: FunnelRow = sql.build_query_as().fetch_one(&self.pool).await.map_err(backend)?;
+                    Ok(row.into())
+                }
+
+                async fn segment_counts(
+                    &self,
+                    org: Uuid,
+                    site: Uuid,
+                    survey: Option<Uuid>,
+                    dimension: Dimension,
+                    range: TimeRange,
+                ) -> StoreResult<Vec<SegmentCounts>> {
+                    let buckets = [quarter_hour(range.from), quarter_hour(range.to)];
+                    let pieces = piece_rows(&[buckets]);
+                    if pieces.is_empty() {
+                        return Ok(vec![]);
+                    }
+                    // The dimension's values first, each found by one index seek past the one
+                    // before (a loose index scan); then each value's pieces by index range.
+                    let mut sql = sqlx::QueryBuilder::new(
+                        "WITH RECURSIVE v (value) AS (
+                             SELECT (SELECT value FROM response_aggregates WHERE site_id = ",
+                    );
+                    sql.push_bind(site)
+                        .push(" AND dimension = ")
+                        .push_bind(dimension.as_str())
+                        .push(
+                            " ORDER BY value LIMIT 1)
+                             UNION ALL
+                             SELECT (SELECT a.value FROM response_aggregates a WHERE a.site_id = ",
+                        )
+                        .push_bind(site)
+                        .push(" AND a.dimension = ")
+                        .push_bind(dimension.as_str())
+                        .push(
+                            " AND a.value > v.value ORDER BY a.value LIMIT 1)
+                             FROM v WHERE v.value IS NOT NULL)
+                         SELECT v.value, ",
+                        )
+                        .push(sum_columns("a."))
+                        .push(" FROM v CROSS JOIN");
+                    push_pieces!(sql, pieces);
+                    sql.push(" CROSS JOIN response_aggregates a WHERE a.site_id = ")
+                        .push_bind(site)
+                        .push(" AND a.dimension = ")
+                        .push_bind(dimension.as_str())
+                        .push(" AND a.value = v.value");
+                    push_piece_join!(sql, org, survey);
+                    sql.push(" GROUP BY v.value");
+                    let mut tx = self.read_snapshot().await?;
+                    let rows: Vec<SegmentSumsRow> =
+                        sql.build_query_as().fetch_all(&mut *tx).await.map_err(backend)?;
+                    let uncounted = Self::uncounted_keys(&mut tx, org, site).await?;
+                    tx.commit().await.map_err(backend)?;
+                    let counted = rows
+                        .into_iter()
+                        .map(|row| SegmentCounts {
+                            counts: counts_from_sums(row.sums.sums()),
+                            value: row.value,
+                        })
+                        .collect();
+                    Ok(add_uncounted_to_segments(counted, &uncounted, survey, dimension, buckets))
+                }
+
+                async fn verbatims(&self, org: Uuid, site: Uuid, q: &VerbatimQuery) -> StoreResult<Vec<Verbatim>> {
+                    let words = q.search.as_deref().map(search_words).unwrap_or_default();
+                    let mut rows = self.verbatim_rows(org, site, q, &words, q.range, q.limit).await?;
+                    // A search that yields rows newest first, but in no set order within one
+                    // millisecond, takes in every answer of a full page's last millisecond,
+                    // then orders by (time, id) like every other list.
+                    if !words.is_empty() && Self::SEARCH_ORDER.is_some() {
+                        let last = rows.last().map(|r| r.received_at);
+                        if let Some(last) = last.filter(|_| rows.len() == q.limit as usize) {
+                            let instant = TimeRange {
+                                from: last,
+                                to: last + chrono::Duration::milliseconds(1),
+                            };
+                            rows.retain(|r| r.received_at != last);
+                            rows.extend(self.verbatim_rows(org, site, q, &words, instant, u32::MAX).await?);
+                        }
+                        rows.sort_by(|a, b| (b.received_at, b.id).cmp(&(a.received_at, a.id)));
+                        rows.truncate(q.limit as usize);
+                    }
+                    Ok(rows)
                 }
 
                 async fn set_tag(

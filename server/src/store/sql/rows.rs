@@ -389,6 +389,14 @@ impl SumsRow {
     }
 }
 
+/// A period's summed score columns: `period` is its index among the periods asked for.
+#[derive(FromRow)]
+pub struct PeriodSumsRow {
+    pub period: i32,
+    #[sqlx(flatten)]
+    pub sums: SumsRow,
+}
+
 #[derive(FromRow)]
 pub struct SegmentSumsRow {
     pub value: String,

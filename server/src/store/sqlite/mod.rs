@@ -87,20 +87,47 @@ impl SqliteStore {
         self.pool.begin().await.map_err(backend)
     }
 
-    /// Comment search through the FTS5 index: each word quoted, so none is read as an operator.
-    fn push_comment_search(sql: &mut sqlx::QueryBuilder<'_, Sqlite>, words: &[String]) {
-        let phrase = words
+    /// Comment search through the FTS5 index, read newest first: its rowid is the received
+    /// time in milliseconds times 2^20 (`migrations/sqlite/0015`), so only the site's entries
+    /// in the range are read, and only until a page is full. Each word is quoted, so none is
+    /// read as an operator.
+    fn push_search_source(
+        sql: &mut sqlx::QueryBuilder<'_, Sqlite>,
+        site: Uuid,
+        words: &[String],
+        range: app::store::TimeRange,
+        before: Option<app::store::PageEnd>,
+    ) {
+        let key = |at: chrono::DateTime<chrono::Utc>| {
+            at.timestamp_millis().clamp(0, i64::MAX >> 20) << 20
+        };
+        let to = before.map_or(range.to, |end| {
+            range
+                .to
+                .min(end.received_at + chrono::Duration::milliseconds(1))
+        });
+        let words = words
             .iter()
             .map(|w| format!("\"{w}\""))
             .collect::<Vec<_>>()
-            .join(" ");
+            .join(" AND ");
         sql.push(
-            " AND r.id IN (SELECT k.response_id FROM comment_search s
-               JOIN comment_search_keys k ON k.rowid = s.rowid WHERE comment_search MATCH ",
+            "comment_search s CROSS JOIN comment_search_keys k ON k.rowid = s.rowid
+             CROSS JOIN responses r ON r.id = k.response_id WHERE comment_search MATCH ",
         )
-        .push_bind(phrase)
-        .push(")");
+        .push_bind(format!(
+            "site : \"s{}\" AND comment : ({words})",
+            site.simple()
+        ))
+        .push(" AND s.rowid >= ")
+        .push_bind(key(range.from))
+        .push(" AND s.rowid < ")
+        .push_bind(key(to));
     }
+
+    /// A search yields the newest first by the index's order, which within one millisecond is
+    /// the order stored, not by id: the caller completes that millisecond and sorts.
+    const SEARCH_ORDER: Option<&'static str> = Some(" ORDER BY s.rowid DESC LIMIT ");
 
     /// A site's answers that are not counted into the aggregates yet: few, since the counting
     /// task runs several times a second. Read in the caller's transaction, beside the
