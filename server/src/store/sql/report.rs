@@ -25,7 +25,8 @@ macro_rules! report_store {
                 }};
             }
 
-            /// The aggregate rows `a` of the pieces `p`, of the organisation (and survey).
+            /// The aggregate rows `a` of the pieces `p`, of the organisation (and survey): the
+            /// end of the join the backend opened (`aggregates_join`).
             macro_rules! push_piece_join {
                 ($sql:ident, $org:expr, $survey:expr) => {{
                     $sql.push(
@@ -36,6 +37,7 @@ macro_rules! report_store {
                     if let Some(survey) = $survey {
                         $sql.push(" AND a.survey_id = ").push_bind(survey);
                     }
+                    $sql.push(Self::AGGREGATES_JOIN_END);
                 }};
             }
 
@@ -194,7 +196,8 @@ macro_rules! report_store {
                         sums = sum_columns("a.")
                     ));
                     push_pieces!(sql, pieces);
-                    sql.push(" CROSS JOIN response_aggregates a WHERE a.site_id = ")
+                    sql.push(Self::aggregates_join("response_aggregates"))
+                        .push("a.site_id = ")
                         .push_bind(site)
                         .push(" AND a.dimension = ")
                         .push_bind(dimension)
@@ -233,7 +236,8 @@ macro_rules! report_store {
                                 COALESCE(SUM(a.answered), 0) AS answered FROM",
                     );
                     push_pieces!(sql, pieces);
-                    sql.push(" CROSS JOIN impression_aggregates a WHERE a.site_id = ")
+                    sql.push(Self::aggregates_join("impression_aggregates"))
+                        .push("a.site_id = ")
                         .push_bind(site)
                         .push(" AND a.dimension = ")
                         .push_bind(dimension)
@@ -282,7 +286,8 @@ macro_rules! report_store {
                         .push(sum_columns("a."))
                         .push(" FROM v CROSS JOIN");
                     push_pieces!(sql, pieces);
-                    sql.push(" CROSS JOIN response_aggregates a WHERE a.site_id = ")
+                    sql.push(Self::aggregates_join("response_aggregates"))
+                        .push("a.site_id = ")
                         .push_bind(site)
                         .push(" AND a.dimension = ")
                         .push_bind(dimension.as_str())

@@ -125,6 +125,13 @@ impl SqliteStore {
         .push_bind(key(to));
     }
 
+    /// The aggregate rows of each piece, joined to it: SQLite's planner seeks the key's range
+    /// for each piece in turn (a nested loop, as CROSS JOIN orders it).
+    fn aggregates_join(table: &str) -> String {
+        format!(" CROSS JOIN {table} a WHERE ")
+    }
+    const AGGREGATES_JOIN_END: &'static str = "";
+
     /// A search yields the newest first by the index's order, which within one millisecond is
     /// the order stored, not by id: the caller completes that millisecond and sorts.
     const SEARCH_ORDER: Option<&'static str> = Some(" ORDER BY s.rowid DESC LIMIT ");
