@@ -10,6 +10,7 @@ pub mod error;
 pub mod i18n;
 pub mod notice;
 pub mod nps;
+pub mod plain_form;
 pub mod preferences;
 pub mod report;
 pub mod share;
@@ -53,7 +54,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <AutoReload options=options.clone() />
                 // The stylesheet under its hashed name when the build hashed the bundle.
                 <HashedStylesheet options=options.clone() id="leptos" />
-                {visitor.is_none().then(|| view! {
+                // A page showing a plain form's outcome is complete as HTML: its script would
+                // not know that outcome, so it is not sent (the next view has it again).
+                {(visitor.is_none() && !plain_outcome()).then(|| view! {
                     <script nonce=leptos::nonce::use_nonce() inner_html=VIEWER_ZONE_SCRIPT></script>
                     <HydrationScripts options=bundles::for_this_page(options) />
                 })}
@@ -65,6 +68,14 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// Whether this page shows a plain form's outcome (`plain_form`).
+fn plain_outcome() -> bool {
+    #[cfg(feature = "ssr")]
+    return plain_form::PlainOutcome::of_this_request().is_some();
+    #[cfg(not(feature = "ssr"))]
+    false
 }
 
 /// Members' pages tell the server the viewer's time zone in a cookie, before anything else

@@ -133,3 +133,40 @@ test('removing, revoking and rotating ask first; rotating takes the site name ty
   assert.deepEqual(errors.filter((e) => !/422/.test(e)), [], 'nothing failed but the refusal');
   await context.close();
 });
+
+test('with JavaScript off, a refused form comes back with what was typed and the reason at its field', async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, javaScriptEnabled: false });
+  const page = await context.newPage();
+  // Signing in is a plain form too: a wrong password keeps the address, then the right one works.
+  await page.goto(`${app.base}/login?next=/admin`);
+  await page.getByLabel('E-mail').fill(app.demo.email);
+  await page.getByLabel('Password').fill('not the password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  assert.equal(await page.getByLabel('E-mail').inputValue(), app.demo.email);
+  assert.equal(await page.getByLabel('Password').inputValue(), '', 'a password is never put back');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${app.base}/admin`);
+
+  const form = page.locator('form.new-site');
+  await form.getByLabel('New site name').fill('Blog');
+  await form.getByLabel('Allowed origins').fill('https://blog.example/posts');
+  await form.getByRole('button', { name: 'Add site' }).click();
+  assert.ok(page.url().endsWith('/admin#sent-form'), page.url());
+  const refused = page.locator('form.new-site');
+  const reason = refused.locator('.field-error[data-field="origins"]');
+  assert.match(await reason.textContent(), /https:\/\/blog\.example\/posts is not an origin/);
+  assert.equal(await refused.getByLabel('New site name').inputValue(), 'Blog');
+  assert.equal(await refused.getByLabel('Allowed origins').inputValue(), 'https://blog.example/posts');
+  assert.equal(await refused.getByLabel('Allowed origins').getAttribute('aria-invalid'), 'true');
+  // The page jumps to the form that was sent.
+  const top = await refused.evaluate((f) => f.getBoundingClientRect().top);
+  assert.ok(top >= -10 && top < 844, `the form is in view: ${top}`);
+  await page.screenshot({ path: join(screenshots, 'admin-nojs-refused-390.png'), fullPage: false });
+
+  await refused.getByLabel('Allowed origins').fill('https://blog.example');
+  await refused.getByRole('button', { name: 'Add site' }).click();
+  assert.match(await page.locator('form.new-site [role=status]').textContent(), /Saved/);
+  assert.ok(await page.locator('article.site-admin', { hasText: 'Blog' }).count(), 'the new site is listed');
+  await context.close();
+});

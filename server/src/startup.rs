@@ -218,6 +218,9 @@ impl Application {
             .layer(axum::middleware::from_fn(
                 crate::http::server_fns::status_of_errors,
             ))
+            // Forms sent without the page's script: back to their page, with their outcome.
+            .layer(axum::middleware::from_fn(crate::http::plain_forms::show))
+            .layer(axum::middleware::from_fn(crate::http::plain_forms::submit))
             .layer(session_layer)
             .layer(axum::middleware::from_fn(
                 crate::http::csrf::same_origin_only,

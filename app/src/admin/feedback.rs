@@ -29,12 +29,18 @@ pub fn sentence(reason: &str) -> String {
 /// so each kind of action adds one small closure to the bundle rather than a copy of the views.
 type Outcome = Signal<Option<Result<(), AppError>>>;
 
+/// Only what this page dispatched: an action also starts with the error a `?__err=` in the
+/// address names, which anyone can put in a link, so that is never shown. A form sent without
+/// the script has its outcome put back into the page by the server (`plain_form`).
 fn outcome_of<S>(action: ServerAction<S>) -> Outcome
 where
     S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
     S::Output: Clone + Send + Sync + 'static,
 {
     Signal::derive(move || {
+        if action.version().get() == 0 {
+            return None;
+        }
         action.value().with(|v| {
             v.as_ref()
                 .map(|r| r.as_ref().map(|_| ()).map_err(Clone::clone))
@@ -75,8 +81,8 @@ impl Feedback {
         S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
         S::Output: Clone + Send + Sync + 'static,
     {
-        // Until a dispatch says otherwise (and on the server, where a refused plain form comes
-        // back without its input), every form shows what the action answered.
+        // Until a dispatch says otherwise, every form shows what the action answered (only a
+        // dispatch from this page: `outcome_of`).
         let mine = RwSignal::new(true);
         Effect::new(move |_| {
             action.input().with(|input| {

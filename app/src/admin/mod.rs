@@ -24,6 +24,7 @@ mod webhooks;
 
 pub use account::AccountPage;
 pub use data_requests::search_terms;
+pub use feedback::sentence;
 pub use invitations::{InvitePage, INVITATION_DAYS};
 
 use crate::domain::Role;

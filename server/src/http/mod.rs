@@ -12,6 +12,7 @@ pub mod hosted_form;
 pub mod ingest;
 pub mod openapi;
 pub mod operations;
+pub mod plain_forms;
 pub mod precompressed;
 pub mod public_api;
 pub mod rate_limit;

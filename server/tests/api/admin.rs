@@ -1083,3 +1083,108 @@ both_backends!(
         );
     }
 );
+
+/// Posts an administration form as a browser does with JavaScript off: straight to the server
+/// function, from the administration page.
+async fn post_plainly(app: &TestApp, endpoint: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    app.client
+        .post(app.url(&format!("/fn/{endpoint}")))
+        .header("Origin", &app.address)
+        .header("Referer", app.url("/admin?__err=old"))
+        .header("Accept", "text/html,application/xhtml+xml")
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+// With JavaScript off, a refused form comes back once with everything typed and the reason at
+// its field, in the form that was sent; a success says so there; an error forged into a link
+// (`?__err=`) shows nothing.
+both_backends!(
+    a_plain_form_keeps_what_was_typed_and_a_forged_error_shows_nothing,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        app.sign_in(&demo.email, PASSWORD).await;
+        let i = ids(&app, &demo).await;
+        let typed =
+            "https://shop.example\nhttps://shop.example/checkout </textarea><b id=injected>x</b>";
+        let form = [
+            ("org", i.org.as_str()),
+            ("site", i.site.as_str()),
+            ("name", "Renamed shop"),
+            ("origins", typed),
+        ];
+        let sent = post_plainly(&app, "update_site", &form).await;
+        assert_eq!(sent.status(), 303);
+        assert_eq!(sent.headers()["location"], "/admin#sent-form");
+
+        let page = app.client.get(app.url("/admin")).send().await.unwrap();
+        assert_eq!(page.status(), 422);
+        let html = page.text().await.unwrap();
+        // The reason beside the field, in the form that was sent, which the page jumps to.
+        let form_html = html
+            .split("<span id=\"sent-form\"></span>")
+            .nth(1)
+            .and_then(|rest| rest.split("</form>").next())
+            .expect("the sent form is marked");
+        assert!(form_html.contains(&i.site), "{form_html}");
+        assert!(
+            form_html.contains("value=\"Renamed shop\""),
+            "the name as typed: {form_html}"
+        );
+        assert!(
+            form_html.contains("https://shop.example/checkout &lt;/textarea&gt;&lt;b id=injected&gt;x&lt;/b&gt;</textarea>"),
+            "the origins as typed, never as markup: {form_html}"
+        );
+        assert!(!html.contains("<b id=injected>"));
+        assert!(form_html.contains("aria-invalid=\"true\""), "{form_html}");
+        assert!(
+            form_html
+                .contains("role=\"alert\" data-field=\"origins\">https://shop.example/checkout"),
+            "{form_html}"
+        );
+        // Complete without the script, which would not know the outcome.
+        let hydrates = |html: &str| html.contains(".wasm") || html.contains("modulepreload");
+        assert!(!hydrates(&html), "no script on the outcome's page");
+        // Shown once: the next view is the page as stored.
+        let again = app.client.get(app.url("/admin")).send().await.unwrap();
+        assert_eq!(again.status(), 200);
+        let again = again.text().await.unwrap();
+        assert!(!again.contains("sent-form") && !again.contains("Renamed shop"));
+        assert!(hydrates(&again));
+
+        // A success says so where the form is.
+        let fine = [
+            ("org", i.org.as_str()),
+            ("site", i.site.as_str()),
+            ("name", "Renamed shop"),
+            ("origins", "https://shop.example"),
+        ];
+        assert_eq!(post_plainly(&app, "update_site", &fine).await.status(), 303);
+        let page = app.client.get(app.url("/admin")).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        let html = page.text().await.unwrap();
+        let form_html = html.split("<span id=\"sent-form\"></span>").nth(1).unwrap();
+        assert!(form_html
+            .split("</form>")
+            .next()
+            .unwrap()
+            .contains("role=\"status\">Saved."));
+
+        // A link carrying a forged error shows no error at all, with or without the script.
+        let forged = {
+            use base64::Engine;
+            let error =
+                app::error::AppError::invalid("origins", "your session expired: call +1 555 0100");
+            base64::engine::general_purpose::URL_SAFE.encode(serde_json::to_vec(&error).unwrap())
+        };
+        let html = app
+            .page(&format!("/admin?__path=/fn/update_site&__err={forged}"))
+            .await;
+        assert!(
+            !html.contains("call +1 555 0100"),
+            "a forged error is shown"
+        );
+    }
+);

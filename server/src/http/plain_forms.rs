@@ -1,0 +1,407 @@
+//! Members' forms sent without the page's script: JavaScript off, or a form pressed before the
+//! page came alive on a slow phone. Such a form posts straight to its server function, whose
+//! runtime would send the browser back with the error in the address (`?__err=`, which anyone
+//! can forge into a link) and nothing typed. Instead the function is called as the script calls
+//! it, and the browser is sent back to the page it came from (post/redirect/get) with the
+//! outcome kept in the member's session for that one next view ([`PlainOutcome`]). That view
+//! puts back everything typed (passwords excepted) into the form that was sent, the reason
+//! beside its field, or a success message where the form is, and jumps to it (`#sent-form`).
+
+use app::error::AppError;
+use app::plain_form::PlainOutcome;
+use axum::body::{to_bytes, Body};
+use axum::extract::Request;
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use lol_html::html_content::ContentType;
+use lol_html::{element, end_tag, rewrite_str, RewriteStrSettings};
+use std::cell::RefCell;
+use std::rc::Rc;
+use tower_sessions::Session;
+
+/// The session key the outcome waits under until the page is next viewed.
+const OUTCOME: &str = "plain_form_outcome";
+/// Administration forms are small; the survey texts are the largest.
+const FORM_LIMIT: usize = 64 * 1024;
+/// Replies of server functions called from a plain form: an error, or a small value.
+const REPLY_LIMIT: usize = 256 * 1024;
+/// Pages are rewritten whole; the largest (administration) is far below this.
+const PAGE_LIMIT: usize = 8 * 1024 * 1024;
+/// Where the page jumps to: the form that was sent.
+const ANCHOR: &str = "sent-form";
+
+/// A browser's own form submission (not the page's script) to a server function.
+fn is_plain_form(request: &Request) -> bool {
+    let header_has = |name, what: &str| {
+        request
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains(what))
+    };
+    request.method() == Method::POST
+        && request.uri().path().starts_with("/fn/")
+        && header_has(header::ACCEPT, "text/html")
+        && header_has(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+}
+
+/// The page a form was sent from, from its Referer: this server's own pages only, its query
+/// kept (a sign-in's `next`) but for a `?__err=`, which is never carried on.
+fn page_of(request: &Request) -> String {
+    let referer = request
+        .headers()
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| url::Url::parse(r).ok());
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok());
+    match (referer, host) {
+        (Some(url), Some(host))
+            if url.host_str().map(|h| match url.port() {
+                Some(port) => format!("{h}:{port}"),
+                None => h.to_string(),
+            }) == Some(host.to_string()) =>
+        {
+            let query: Vec<(String, String)> = url
+                .query_pairs()
+                .filter(|(k, _)| k != "__err" && k != "__path")
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            if query.is_empty() {
+                url.path().to_string()
+            } else {
+                let query = url::form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(query)
+                    .finish();
+                format!("{}?{query}", url.path())
+            }
+        }
+        _ => "/".into(),
+    }
+}
+
+/// The path part of a page as kept in an outcome.
+fn path_of(page: &str) -> &str {
+    page.split('?').next().unwrap_or(page)
+}
+
+/// Members' pages (visitor pages keep the runtime's own handling: they have no session, and
+/// their forms are their own, `hosted_form.rs`).
+fn is_members_page(page: &str) -> bool {
+    let path = path_of(page);
+    ["/login", "/admin", "/account", "/dashboard", "/invite"]
+        .iter()
+        .any(|p| {
+            path == *p
+                || path
+                    .strip_prefix(p)
+                    .is_some_and(|rest| rest.starts_with('/'))
+        })
+}
+
+/// Calls the server function a plain form was sent to, then sends the browser back to its page.
+pub async fn submit(session: Session, request: Request, next: Next) -> Response {
+    let page = page_of(&request);
+    if !is_plain_form(&request) || !is_members_page(&page) {
+        return next.run(request).await;
+    }
+    let endpoint = request.uri().path().to_string();
+    let (mut parts, body) = request.into_parts();
+    let Ok(form) = to_bytes(body, FORM_LIMIT).await else {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    };
+    // As the page's script calls it: the reply is the function's own status and JSON.
+    parts
+        .headers
+        .insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+    let reply = next
+        .run(Request::from_parts(parts, Body::from(form.clone())))
+        .await;
+    // Cookies the function set (the sign-in's device cookie) go with whatever comes next.
+    let cookies: Vec<HeaderValue> = reply
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .cloned()
+        .collect();
+    let with_cookies = |mut response: Response| {
+        for cookie in &cookies {
+            response
+                .headers_mut()
+                .append(header::SET_COOKIE, cookie.clone());
+        }
+        response
+    };
+    // A function that sends the member on (signing in, signing out) is followed, as the
+    // runtime would (302).
+    if let Some(location) = reply.headers().get(header::LOCATION).cloned() {
+        return with_cookies((StatusCode::FOUND, [(header::LOCATION, location)]).into_response());
+    }
+    let status = reply.status();
+    let bytes = to_bytes(reply.into_body(), REPLY_LIMIT)
+        .await
+        .unwrap_or_default();
+    let refusal = if status.is_success() {
+        None
+    } else {
+        Some(serde_json::from_slice::<AppError>(&bytes).unwrap_or(AppError::Internal))
+    };
+    let fields = url::form_urlencoded::parse(&form)
+        .filter(|(name, _)| !name.contains("password"))
+        .map(|(name, value)| (name.into_owned(), value.into_owned()))
+        .collect();
+    let outcome = PlainOutcome {
+        page: page.clone(),
+        endpoint,
+        fields,
+        refusal,
+    };
+    if let Err(e) = session.insert(OUTCOME, outcome).await {
+        tracing::error!(error = %e, "keeping a plain form's outcome");
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
+    with_cookies(Redirect::to(&format!("{page}#{ANCHOR}")).into_response())
+}
+
+/// Renders the next view of a page a plain form was sent from with that form's outcome.
+pub async fn show(session: Session, mut request: Request, next: Next) -> Response {
+    if request.method() != Method::GET || request.uri().path().starts_with("/fn/") {
+        return next.run(request).await;
+    }
+    let outcome = match session.get::<PlainOutcome>(OUTCOME).await {
+        Ok(Some(outcome)) if path_of(&outcome.page) == request.uri().path() => outcome,
+        _ => return next.run(request).await,
+    };
+    // Shown once.
+    let _ = session.remove::<PlainOutcome>(OUTCOME).await;
+    // The page reads it from the request: it then sends no script (`app::shell`).
+    request.extensions_mut().insert(outcome.clone());
+    let response = next.run(request).await;
+    if !response.status().is_success() {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = to_bytes(body, PAGE_LIMIT).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let html = String::from_utf8_lossy(&bytes);
+    let html = match put_back(&html, &outcome) {
+        Ok(html) => html,
+        Err(e) => {
+            tracing::error!(error = %e, "putting a plain form's outcome back");
+            html.into_owned()
+        }
+    };
+    if let Some(refusal) = &outcome.refusal {
+        parts.status = refusal.status();
+    }
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(html))
+}
+
+/// Which of the forms sent to `endpoint` was the one: the first whose hidden fields (the
+/// organisation, the site, the id acted on) all hold what was sent.
+fn sent_form(
+    html: &str,
+    outcome: &PlainOutcome,
+) -> Result<Option<usize>, lol_html::errors::RewritingError> {
+    let forms: Rc<RefCell<Vec<Vec<(String, String)>>>> = Rc::default();
+    let inside = Rc::new(RefCell::new(false));
+    let action = format!("form[action=\"{}\"]", outcome.endpoint);
+    rewrite_str(
+        html,
+        RewriteStrSettings::new()
+            .append_element_content_handler(element!(action, {
+                let (forms, inside) = (forms.clone(), inside.clone());
+                move |el| {
+                    forms.borrow_mut().push(vec![]);
+                    *inside.borrow_mut() = true;
+                    let inside = inside.clone();
+                    el.on_end_tag(end_tag!(move |_| {
+                        *inside.borrow_mut() = false;
+                        Ok(())
+                    }))
+                }
+            }))
+            .append_element_content_handler(element!("input[type=\"hidden\"]", {
+                let (forms, inside) = (forms.clone(), inside.clone());
+                move |el| {
+                    if *inside.borrow() {
+                        if let (Some(name), Some(form)) =
+                            (el.get_attribute("name"), forms.borrow_mut().last_mut())
+                        {
+                            form.push((name, el.get_attribute("value").unwrap_or_default()));
+                        }
+                    }
+                    Ok(())
+                }
+            })),
+    )?;
+    let sent =
+        |name: &str, value: &str| outcome.fields.iter().any(|(n, v)| n == name && v == value);
+    let found = forms
+        .borrow()
+        .iter()
+        .position(|hidden| hidden.iter().all(|(name, value)| sent(name, value)));
+    Ok(found)
+}
+
+/// The page with the sent form as it was sent, and its outcome beside the field or the form.
+fn put_back(
+    html: &str,
+    outcome: &PlainOutcome,
+) -> Result<String, lol_html::errors::RewritingError> {
+    let Some(target) = sent_form(html, outcome)? else {
+        // The form is no longer on the page (the item was removed meanwhile): say it at the top.
+        let message = message_of(outcome);
+        return rewrite_str(
+            html,
+            RewriteStrSettings::new().append_element_content_handler(element!("main", move |el| {
+                el.prepend(&message, ContentType::Html);
+                Ok(())
+            })),
+        );
+    };
+    let state = Rc::new(RefCell::new(Rewrite::default()));
+    let action = format!("form[action=\"{}\"]", outcome.endpoint);
+    let field = outcome.refusal.as_ref().and_then(|r| match r {
+        AppError::Invalid(e) => Some(e.field.clone()),
+        _ => None,
+    });
+    rewrite_str(
+        html,
+        RewriteStrSettings::new()
+            .append_element_content_handler(element!(action, {
+                let state = state.clone();
+                move |el| {
+                    let mut s = state.borrow_mut();
+                    let index = s.forms;
+                    s.forms += 1;
+                    if index != target {
+                        return Ok(());
+                    }
+                    s.inside = true;
+                    el.before(&format!("<span id=\"{ANCHOR}\"></span>"), ContentType::Html);
+                    let state = state.clone();
+                    let message = message_of(outcome);
+                    el.on_end_tag(end_tag!(move |end| {
+                        let mut s = state.borrow_mut();
+                        s.inside = false;
+                        if !s.placed {
+                            end.before(&message, ContentType::Html);
+                        }
+                        Ok(())
+                    }))
+                }
+            }))
+            .append_element_content_handler(element!("input, textarea, select, option", {
+                let state = state.clone();
+                let field = field.clone();
+                move |el| {
+                    let mut s = state.borrow_mut();
+                    if !s.inside {
+                        return Ok(());
+                    }
+                    let tag = el.tag_name();
+                    if tag == "option" {
+                        let Some(select) = s.select.clone() else {
+                            return Ok(());
+                        };
+                        let value = el.get_attribute("value").unwrap_or_default();
+                        if outcome
+                            .fields
+                            .iter()
+                            .any(|(n, v)| *n == select && *v == value)
+                        {
+                            el.set_attribute("selected", "")?;
+                        } else {
+                            el.remove_attribute("selected");
+                        }
+                        return Ok(());
+                    }
+                    let Some(name) = el.get_attribute("name") else {
+                        return Ok(());
+                    };
+                    let kind = el.get_attribute("type").unwrap_or_default();
+                    let sent: Vec<&str> = outcome
+                        .fields
+                        .iter()
+                        .filter(|(n, _)| *n == name)
+                        .map(|(_, v)| v.as_str())
+                        .collect();
+                    match (tag.as_str(), kind.as_str()) {
+                        (_, "hidden" | "password" | "submit" | "button") => {}
+                        ("input", "checkbox" | "radio") => {
+                            let value = el.get_attribute("value").unwrap_or_else(|| "on".into());
+                            if sent.contains(&value.as_str()) {
+                                el.set_attribute("checked", "")?;
+                            } else {
+                                el.remove_attribute("checked");
+                            }
+                        }
+                        ("input", _) => {
+                            el.set_attribute("value", sent.first().copied().unwrap_or_default())?;
+                        }
+                        ("textarea", _) => {
+                            el.set_inner_content(
+                                sent.first().copied().unwrap_or_default(),
+                                ContentType::Text,
+                            );
+                        }
+                        ("select", _) => {
+                            s.select = Some(name.clone());
+                            let state = state.clone();
+                            el.on_end_tag(end_tag!(move |_| {
+                                state.borrow_mut().select = None;
+                                Ok(())
+                            }))?;
+                        }
+                        _ => {}
+                    }
+                    if field.as_deref() == Some(name.as_str()) && !s.placed {
+                        s.placed = true;
+                        el.set_attribute("aria-invalid", "true")?;
+                        el.after(&message_of(outcome), ContentType::Html);
+                    }
+                    Ok(())
+                }
+            })),
+    )
+}
+
+#[derive(Default)]
+struct Rewrite {
+    /// Forms sent to the endpoint seen so far.
+    forms: usize,
+    /// Inside the form that was sent.
+    inside: bool,
+    /// The name of the select whose options are being read.
+    select: Option<String>,
+    /// The outcome is shown beside its field already.
+    placed: bool,
+}
+
+/// The outcome in plain words, as the page's script would show it.
+fn message_of(outcome: &PlainOutcome) -> String {
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    match &outcome.refusal {
+        None => "<p class=\"saved\" role=\"status\">Saved.</p>".into(),
+        Some(AppError::Invalid(e)) => format!(
+            "<span class=\"field-error\" role=\"alert\" data-field=\"{}\">{}</span>",
+            escape(&e.field),
+            escape(&app::admin::sentence(&e.reason))
+        ),
+        Some(other) => format!(
+            "<p class=\"error\" role=\"alert\">{}</p>",
+            escape(&other.to_string())
+        ),
+    }
+}
