@@ -25,6 +25,18 @@ macro_rules! report_store {
                 }};
             }
 
+            /// Opens the join of the aggregate rows `a` of `table` to the pieces (the backend's
+            /// `aggregates_join`), for the site and dimension; the caller names the value.
+            macro_rules! push_key_join {
+                ($sql:ident, $table:expr, $site:expr, $dimension:expr) => {{
+                    $sql.push(Self::aggregates_join($table))
+                        .push("a.site_id = ")
+                        .push_bind($site)
+                        .push(" AND a.dimension = ")
+                        .push_bind($dimension);
+                }};
+            }
+
             /// The aggregate rows `a` of the pieces `p`, of the organisation (and survey): the
             /// end of the join the backend opened (`aggregates_join`).
             macro_rules! push_piece_join {
@@ -196,13 +208,8 @@ macro_rules! report_store {
                         sums = sum_columns("a.")
                     ));
                     push_pieces!(sql, pieces);
-                    sql.push(Self::aggregates_join("response_aggregates"))
-                        .push("a.site_id = ")
-                        .push_bind(site)
-                        .push(" AND a.dimension = ")
-                        .push_bind(dimension)
-                        .push(" AND a.value = ")
-                        .push_bind(value);
+                    push_key_join!(sql, "response_aggregates", site, dimension);
+                    sql.push(" AND a.value = ").push_bind(value);
                     push_piece_join!(sql, org, filter.survey);
                     sql.push(" GROUP BY p.column1");
                     let mut tx = self.read_snapshot().await?;
@@ -236,13 +243,8 @@ macro_rules! report_store {
                                 COALESCE(SUM(a.answered), 0) AS answered FROM",
                     );
                     push_pieces!(sql, pieces);
-                    sql.push(Self::aggregates_join("impression_aggregates"))
-                        .push("a.site_id = ")
-                        .push_bind(site)
-                        .push(" AND a.dimension = ")
-                        .push_bind(dimension)
-                        .push(" AND a.value = ")
-                        .push_bind(value);
+                    push_key_join!(sql, "impression_aggregates", site, dimension);
+                    sql.push(" AND a.value = ").push_bind(value);
                     push_piece_join!(sql, org, filter.survey);
                     let row: FunnelRow = sql.build_query_as().fetch_one(&self.pool).await.map_err(backend)?;
                     Ok(row.into())
@@ -286,12 +288,8 @@ macro_rules! report_store {
                         .push(sum_columns("a."))
                         .push(" FROM v CROSS JOIN");
                     push_pieces!(sql, pieces);
-                    sql.push(Self::aggregates_join("response_aggregates"))
-                        .push("a.site_id = ")
-                        .push_bind(site)
-                        .push(" AND a.dimension = ")
-                        .push_bind(dimension.as_str())
-                        .push(" AND a.value = v.value");
+                    push_key_join!(sql, "response_aggregates", site, dimension.as_str());
+                    sql.push(" AND a.value = v.value");
                     push_piece_join!(sql, org, survey);
                     sql.push(" GROUP BY v.value");
                     let mut tx = self.read_snapshot().await?;
