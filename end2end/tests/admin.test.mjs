@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startFarewell, launchBrowser, signIn, watchErrors, screenshots } from './support.mjs';
+import { startFarewell, launchBrowser, signIn, watchErrors, screenshots, PASSWORD } from './support.mjs';
 
 let app;
 let browser;

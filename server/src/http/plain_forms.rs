@@ -202,13 +202,16 @@ pub async fn show(session: Session, mut request: Request, next: Next) -> Respons
     Response::from_parts(parts, Body::from(html))
 }
 
+/// A form's hidden fields, as the page holds them: (name, value).
+type HiddenFields = Vec<(String, String)>;
+
 /// Which of the forms sent to `endpoint` was the one: the first whose hidden fields (the
 /// organisation, the site, the id acted on) all hold what was sent.
 fn sent_form(
     html: &str,
     outcome: &PlainOutcome,
 ) -> Result<Option<usize>, lol_html::errors::RewritingError> {
-    let forms: Rc<RefCell<Vec<Vec<(String, String)>>>> = Rc::default();
+    let forms: Rc<RefCell<Vec<HiddenFields>>> = Rc::default();
     let inside = Rc::new(RefCell::new(false));
     let action = format!("form[action=\"{}\"]", outcome.endpoint);
     rewrite_str(
@@ -295,6 +298,18 @@ fn put_back(
                         }
                         Ok(())
                     }))
+                }
+            }))
+            .append_element_content_handler(element!("[role=\"status\"]", {
+                // A success shows in the form's own live region, where the script shows it.
+                let state = state.clone();
+                move |el| {
+                    let mut s = state.borrow_mut();
+                    if s.inside && outcome.refusal.is_none() && !s.placed {
+                        s.placed = true;
+                        el.set_inner_content("Saved.", ContentType::Text);
+                    }
+                    Ok(())
                 }
             }))
             .append_element_content_handler(element!("input, textarea, select, option", {

@@ -1166,11 +1166,8 @@ both_backends!(
         assert_eq!(page.status(), 200);
         let html = page.text().await.unwrap();
         let form_html = html.split("<span id=\"sent-form\"></span>").nth(1).unwrap();
-        assert!(form_html
-            .split("</form>")
-            .next()
-            .unwrap()
-            .contains("role=\"status\">Saved."));
+        let form_html = form_html.split("</form>").next().unwrap();
+        assert!(form_html.contains(">Saved.</"), "{form_html}");
 
         // A link carrying a forged error shows no error at all, with or without the script.
         let forged = {
