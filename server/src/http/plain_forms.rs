@@ -40,8 +40,19 @@ fn is_plain_form(request: &Request) -> bool {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.contains(what))
     };
+    // A server function's name only: it becomes a CSS selector when the page is rewritten.
+    let named = request
+        .uri()
+        .path()
+        .strip_prefix("/fn/")
+        .is_some_and(|name| {
+            !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        });
     request.method() == Method::POST
-        && request.uri().path().starts_with("/fn/")
+        && named
         && header_has(header::ACCEPT, "text/html")
         && header_has(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
 }
