@@ -115,8 +115,11 @@ fn is_members_page(page: &str) -> bool {
 
 /// Calls the server function a plain form was sent to, then sends the browser back to its page.
 pub async fn submit(session: Session, request: Request, next: Next) -> Response {
+    if !is_plain_form(&request) {
+        return next.run(request).await;
+    }
     let page = page_of(&request);
-    if !is_plain_form(&request) || !is_members_page(&page) {
+    if !is_members_page(&page) {
         return next.run(request).await;
     }
     let endpoint = request.uri().path().to_string();
@@ -164,8 +167,9 @@ pub async fn submit(session: Session, request: Request, next: Next) -> Response 
         .filter(|(name, _)| !name.contains("password"))
         .map(|(name, value)| (name.into_owned(), value.into_owned()))
         .collect();
+    let redirect = format!("{page}#{ANCHOR}");
     let outcome = PlainOutcome {
-        page: page.clone(),
+        page,
         endpoint,
         fields,
         refusal,
@@ -174,7 +178,7 @@ pub async fn submit(session: Session, request: Request, next: Next) -> Response 
         tracing::error!(error = %e, "keeping a plain form's outcome");
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     }
-    with_cookies(Redirect::to(&format!("{page}#{ANCHOR}")).into_response())
+    with_cookies(Redirect::to(&redirect).into_response())
 }
 
 /// Renders the next view of a page a plain form was sent from with that form's outcome.
