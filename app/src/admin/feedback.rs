@@ -53,7 +53,7 @@ where
 #[derive(Clone, Copy)]
 pub struct Feedback {
     outcome: Outcome,
-    fields: StoredValue<Vec<&'static str>>,
+    fields: StoredValue<Vec<String>>,
     /// For one of several forms sharing an action: whether this form was the one used.
     mine: Signal<bool>,
 }
@@ -100,8 +100,12 @@ impl Feedback {
 
     /// The refusal of `field`, under its input. The input keeps what was typed: the section
     /// reloads only on success (`successes`).
-    pub fn at(&self, field: &'static str) -> impl IntoView {
-        self.fields.update_value(|fields| fields.push(field));
+    /// `field` is the name the server function's error gives (`texts.fi.title` for a survey's
+    /// Finnish title).
+    pub fn at(&self, field: impl Into<String>) -> impl IntoView {
+        let field: String = field.into();
+        self.fields
+            .update_value(|fields| fields.push(field.clone()));
         let (outcome, mine) = (self.outcome, self.mine);
         move || {
             if !mine.get() {
@@ -109,11 +113,20 @@ impl Feedback {
             }
             outcome.with(|v| match v {
                 Some(Err(AppError::Invalid(e))) if e.field == field => Some(view! {
-                    <span class="field-error" role="alert" data-field=field>{sentence(&e.reason)}</span>
+                    <span class="field-error" role="alert" data-field=field.clone()>{sentence(&e.reason)}</span>
                 }),
                 _ => None,
             })
         }
+    }
+
+    /// Whether this form's last refusal names a field under `prefix` (`texts.fi.`): a folded
+    /// part of the form that holds it opens.
+    pub fn refuses(&self, prefix: &str) -> bool {
+        self.mine.get()
+            && self.outcome.with(
+                |v| matches!(v, Some(Err(AppError::Invalid(e))) if e.field.starts_with(prefix)),
+            )
     }
 
     /// Every failure that no field shows.
@@ -124,9 +137,7 @@ impl Feedback {
                 return None;
             }
             let message = outcome.with(|v| match v {
-                Some(Err(AppError::Invalid(e)))
-                    if fields.with_value(|f| f.contains(&e.field.as_str())) =>
-                {
+                Some(Err(AppError::Invalid(e))) if fields.with_value(|f| f.contains(&e.field)) => {
                     None
                 }
                 Some(Err(AppError::Invalid(e))) => Some(sentence(&e.reason)),

@@ -72,9 +72,10 @@ pub struct SurveyForm {
     pub active_from: String,
     #[serde(default)]
     pub active_until: String,
-    /// Per-language text overrides as JSON: `{"fi": {"question": "…"}}`.
+    /// Per language, per text: what replaces the default (`form[texts][fi][question]`). An
+    /// empty field keeps the default.
     #[serde(default)]
-    pub texts: String,
+    pub texts: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 fn number<T: std::str::FromStr>(field: &str, raw: &str, what: &str) -> Result<T, AppError> {
@@ -134,13 +135,19 @@ impl SurveyForm {
                 ))
             }
         };
-        let texts: BTreeMap<String, BTreeMap<String, String>> = if self.texts.trim().is_empty() {
-            BTreeMap::new()
-        } else {
-            serde_json::from_str(&self.texts).map_err(|e| {
-                AppError::invalid("texts", &format!("must be a JSON object of languages: {e}"))
-            })?
-        };
+        let texts: BTreeMap<String, BTreeMap<String, String>> = self
+            .texts
+            .iter()
+            .map(|(lang, texts)| {
+                let overrides: BTreeMap<String, String> = texts
+                    .iter()
+                    .filter(|(_, text)| !text.trim().is_empty())
+                    .map(|(key, text)| (key.clone(), text.trim().to_string()))
+                    .collect();
+                (lang.clone(), overrides)
+            })
+            .filter(|(_, overrides)| !overrides.is_empty())
+            .collect();
         let settings = SurveySettings {
             triggers: Triggers {
                 armed_exit: self.armed_exit.is_some(),
@@ -204,9 +211,18 @@ mod tests {
             armed_exit: Some("on".into()),
             time_on_site_seconds: "120".into(),
             active_from: "2026-12-01".into(),
-            texts: r#"{"fi": {"question": "Miten meni?"}}"#.into(),
+            texts: texts("fi", "question", "Miten meni?"),
             ..SurveyForm::default()
         }
+    }
+
+    fn texts(lang: &str, key: &str, text: &str) -> BTreeMap<String, BTreeMap<String, String>> {
+        let mut texts = BTreeMap::new();
+        texts
+            .entry(lang.to_string())
+            .or_insert_with(BTreeMap::new)
+            .insert(key.to_string(), text.to_string());
+        texts
     }
 
     fn field_of(f: SurveyForm) -> String {
@@ -254,17 +270,32 @@ mod tests {
         );
         assert_eq!(
             field_of(SurveyForm {
-                texts: r#"{"xx": {}}"#.into(),
+                texts: texts("xx", "title", "x"),
                 ..form()
             }),
             "texts"
         );
         assert_eq!(
             field_of(SurveyForm {
-                texts: r#"{"fi": {"nope": "x"}}"#.into(),
+                texts: texts("fi", "nope", "x"),
                 ..form()
             }),
             "texts"
+        );
+        // A text's own refusal names its field: the language and the text.
+        assert_eq!(
+            field_of(SurveyForm {
+                texts: texts("sv", "title", &"x".repeat(1001)),
+                ..form()
+            }),
+            "texts.sv.title"
+        );
+        assert_eq!(
+            field_of(SurveyForm {
+                texts: texts("de", "question", "Würden Sie {produkt} empfehlen?"),
+                ..form()
+            }),
+            "texts.de.question"
         );
         assert_eq!(
             field_of(SurveyForm {
@@ -280,6 +311,30 @@ mod tests {
             }),
             "pages_viewed"
         );
+    }
+
+    #[test]
+    fn an_empty_text_keeps_the_default_and_texts_are_trimmed() {
+        let mut f = form();
+        f.texts
+            .entry("fi".into())
+            .or_default()
+            .insert("title".into(), "  ".into());
+        f.texts
+            .entry("sv".into())
+            .or_default()
+            .insert("send".into(), "".into());
+        f.texts
+            .entry("de".into())
+            .or_default()
+            .insert("send".into(), " Senden ".into());
+        let (_, _, s) = f.parse().unwrap();
+        assert!(!s.texts["fi"].contains_key("title"));
+        assert!(
+            !s.texts.contains_key("sv"),
+            "a language with no text of its own"
+        );
+        assert_eq!(s.texts["de"]["send"], "Senden");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Sites: their names, allowed origins, embed snippets and public keys.
 
 use super::feedback::{successes, Feedback};
-use super::surveys::{SurveyCard, UpdateSurvey};
+use super::surveys::{LanguageTexts, SurveyCard, UpdateSurvey};
 #[cfg(feature = "ssr")]
 use super::{acting, forms, parse_id};
 use super::{loaded, OrganisationHeader};
@@ -19,15 +19,25 @@ pub struct SiteWithSurveys {
     pub surveys: Vec<Survey>,
 }
 
+/// The sites section: the sites, and the languages their surveys' texts are edited in.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SitesAndLanguages {
+    pub sites: Vec<SiteWithSurveys>,
+    pub languages: Vec<LanguageTexts>,
+}
+
 #[server(prefix = "/fn", endpoint = "sites_section")]
-pub async fn sites_section(org: String) -> Result<Vec<SiteWithSurveys>, AppError> {
+pub async fn sites_section(org: String) -> Result<SitesAndLanguages, AppError> {
     let who = acting(&org, Role::Admin).await?;
     let mut sites = vec![];
     for site in who.store.sites(who.org()).await? {
         let surveys = who.store.surveys(who.org(), site.id).await?;
         sites.push(SiteWithSurveys { site, surveys });
     }
-    Ok(sites)
+    Ok(SitesAndLanguages {
+        sites,
+        languages: super::surveys::language_texts(),
+    })
 }
 
 /// A new site with one survey, ready to embed.
@@ -146,10 +156,12 @@ pub fn Sites(org: OrganisationHeader, base: String, actions: SiteActions) -> imp
     };
     let cards = {
         let org = org.clone();
-        move |sites: Vec<SiteWithSurveys>| {
-            sites
+        move |section: SitesAndLanguages| {
+            let languages = section.languages;
+            section
+                .sites
                 .into_iter()
-                .map(|s| view! { <SiteCard site=s.site surveys=s.surveys org=org.clone() base=base.clone() actions /> })
+                .map(|s| view! { <SiteCard site=s.site surveys=s.surveys languages=languages.clone() org=org.clone() base=base.clone() actions /> })
                 .collect_view()
         }
     };
@@ -181,6 +193,7 @@ pub fn Sites(org: OrganisationHeader, base: String, actions: SiteActions) -> imp
 fn SiteCard(
     site: Site,
     surveys: Vec<Survey>,
+    languages: Vec<LanguageTexts>,
     org: OrganisationHeader,
     base: String,
     actions: SiteActions,
@@ -229,7 +242,7 @@ fn SiteCard(
             {rotated.rest()}
             {surveys
                 .into_iter()
-                .map(|survey| view! { <SurveyCard survey org=org.id.to_string() update=actions.survey /> })
+                .map(|survey| view! { <SurveyCard survey org=org.id.to_string() update=actions.survey languages=languages.clone() /> })
                 .collect_view()}
         </article>
     }

@@ -10,6 +10,68 @@ use crate::domain::Role;
 use crate::domain::{ButtonPosition, Survey};
 use crate::error::AppError;
 use leptos::prelude::*;
+use std::collections::BTreeMap;
+
+/// The texts the editor offers, in the order a visitor meets them, with what each is called.
+/// Any other text a survey overrides (set by `configure-survey`) gets a field too.
+const EDITED_TEXTS: [(&str, &str); 18] = [
+    ("title", "Heading"),
+    ("question", "Question"),
+    ("not_likely", "Label under 0"),
+    ("extremely_likely", "Label under 10"),
+    ("follow_up_detractor", "Follow-up after 0–6"),
+    ("follow_up_passive", "Follow-up after 7–8"),
+    ("follow_up_promoter", "Follow-up after 9–10"),
+    ("comment_optional", "Beside the comment box"),
+    ("contact_me", "Contact choice"),
+    ("email", "E-mail label"),
+    ("send", "Send button"),
+    ("thanks", "Thank-you heading"),
+    ("saved", "Thank-you message"),
+    ("arm_button", "Feedback button"),
+    ("armed", "Promise once the button is pressed"),
+    ("armed_touch", "Promise on phones and tablets"),
+    ("waiting", "The waiting window"),
+    ("cancel", "Cancel button"),
+];
+
+/// One language the survey can speak, with the default of each of `EDITED_TEXTS` (shown as
+/// its field's placeholder). Sent with the sites, so the bundle carries no text tables.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LanguageTexts {
+    pub code: String,
+    pub name: String,
+    pub dir: String,
+    pub defaults: Vec<String>,
+}
+
+/// Every language's defaults of the edited texts.
+#[cfg(feature = "ssr")]
+pub fn language_texts() -> Vec<LanguageTexts> {
+    use crate::i18n::Lang;
+    Lang::ALL
+        .into_iter()
+        .map(|lang| {
+            let texts = serde_json::to_value(lang.texts()).unwrap_or_default();
+            let name = match lang {
+                Lang::En => "English",
+                Lang::Fi => "Suomi (Finnish)",
+                Lang::Sv => "Svenska (Swedish)",
+                Lang::De => "Deutsch (German)",
+                Lang::Ar => "العربية (Arabic)",
+            };
+            LanguageTexts {
+                code: lang.code().into(),
+                name: name.into(),
+                dir: lang.dir().into(),
+                defaults: EDITED_TEXTS
+                    .iter()
+                    .map(|(key, _)| texts[key].as_str().unwrap_or_default().to_string())
+                    .collect(),
+            }
+        })
+        .collect()
+}
 
 #[server(prefix = "/fn", endpoint = "update_survey")]
 pub async fn update_survey(org: String, form: forms::SurveyForm) -> Result<(), AppError> {
@@ -32,6 +94,7 @@ pub fn SurveyCard(
     survey: Survey,
     org: String,
     update: ServerAction<UpdateSurvey>,
+    languages: Vec<LanguageTexts>,
 ) -> impl IntoView {
     let s = survey.settings.clone();
     let t = s.triggers.clone();
@@ -39,15 +102,19 @@ pub fn SurveyCard(
     let position = move |p: ButtonPosition, value: &'static str, label: &'static str| {
         view! { <option value=value selected=current == p>{label}</option> }
     };
-    let texts = if s.texts.is_empty() {
-        String::new()
-    } else {
-        serde_json::to_string_pretty(&s.texts).unwrap_or_default()
-    };
     let number = |n: Option<u32>| n.map(|n| n.to_string()).unwrap_or_default();
     let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     let id = survey.id.to_string();
     let f = Feedback::for_form(update, move |i: &UpdateSurvey| i.form.survey == id);
+    let preview_languages = languages
+        .iter()
+        .map(|l| view! { <option value=l.code.clone()>{l.name.clone()}</option> })
+        .collect_view();
+    let texts = languages
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| TextsOfLanguage(&s.texts, l, i == 0, f))
+        .collect_view();
     view! {
         <details class="survey-admin">
             <summary>{format!("Survey: {}", survey.name)}</summary>
@@ -86,13 +153,84 @@ pub fn SurveyCard(
                 {f.at("active_from")}
                 <label>"Active until "<input name="form[active_until]" type="date" value=date(s.active_until) /></label>
                 {f.at("active_until")}
-                <label>"Texts per language (JSON; keys as in the defaults, e.g. question, follow_up_detractor)"
-                    <textarea name="form[texts]" rows="4">{crate::textarea_text(&texts)}</textarea></label>
-                {f.at("texts")}
+                <fieldset class="survey-texts">
+                    <legend>"Texts"</legend>
+                    <div class="texts-fields">
+                        <p class="hint">"An empty field shows the default, in grey. "<code>"{product}"</code>" stands for the product's name."</p>
+                        {texts}
+                        {f.at("texts")}
+                    </div>
+                    // The survey as the widget draws it (server/src/widget/preview.html), redrawn
+                    // as the fields change. The selects have no name: they are not sent.
+                    <div class="survey-preview">
+                        <p class="preview-controls">
+                            <label>"Preview in "<select data-preview="lang">{preview_languages}</select></label>
+                            <label>"on "<select data-preview="device">
+                                <option value="desktop">"a computer"</option>
+                                <option value="phone">"a phone (390 px)"</option>
+                            </select></label>
+                        </p>
+                        <div class="preview-frame">
+                            <iframe src="/w/preview" title="Preview of the survey, as visitors see it" loading="lazy"></iframe>
+                        </div>
+                    </div>
+                </fieldset>
                 <button type="submit">"Save survey"</button>
                 {f.saved("Saved.")}
             </ActionForm>
             {f.rest()}
+        </details>
+    }
+}
+
+/// One language's text fields, folded but for the first language's: each shows the text the
+/// survey has, or is empty with the default as its placeholder.
+#[allow(non_snake_case)]
+fn TextsOfLanguage(
+    overrides: &BTreeMap<String, BTreeMap<String, String>>,
+    language: LanguageTexts,
+    open: bool,
+    f: Feedback,
+) -> impl IntoView {
+    let empty = BTreeMap::new();
+    let own = overrides.get(&language.code).unwrap_or(&empty);
+    let mut fields: Vec<(String, String, String)> = EDITED_TEXTS
+        .iter()
+        .zip(&language.defaults)
+        .map(|((key, label), default)| (key.to_string(), label.to_string(), default.clone()))
+        .collect();
+    // A text set by the CLI that the editor does not offer: kept, not lost on saving.
+    for key in own.keys() {
+        if !EDITED_TEXTS.iter().any(|(k, _)| k == key) {
+            fields.push((key.clone(), key.clone(), String::new()));
+        }
+    }
+    let changed = own.len();
+    let (code, dir) = (language.code, language.dir);
+    let prefix = format!("texts.{code}.");
+    let open = move || open || f.refuses(&prefix);
+    let fields = fields
+        .into_iter()
+        .map(|(key, label, default)| {
+            let value = own.get(&key).cloned().unwrap_or_default();
+            view! {
+                <label>{label}
+                    <input name=format!("form[texts][{code}][{key}]") value=value placeholder=default
+                        maxlength="1000" lang=code.clone() dir=dir.clone() />
+                </label>
+                {f.at(format!("texts.{code}.{key}"))}
+            }
+        })
+        .collect_view();
+    let summary = match changed {
+        0 => language.name,
+        1 => format!("{} · 1 text of its own", language.name),
+        n => format!("{} · {n} texts of its own", language.name),
+    };
+    view! {
+        <details class="texts-of-language" open=open>
+            <summary>{summary}</summary>
+            {fields}
         </details>
     }
 }

@@ -122,6 +122,22 @@ impl SurveySettings {
                     "must be at most 1000 characters, without control characters",
                 ));
             }
+            // A placeholder is filled in only where the default text has it ({product}
+            // everywhere): a typo such as {produkt} would reach visitors as typed.
+            let unknown = overrides.iter().find_map(|(key, text)| {
+                let default = known.get(key).and_then(|v| v.as_str()).unwrap_or_default();
+                placeholders(text)
+                    .find(|p| *p != "{product}" && !default.contains(p))
+                    .map(|p| (key, p))
+            });
+            if let Some((key, placeholder)) = unknown {
+                return Err(super::FieldError::new(
+                    format!("settings.texts.{lang}.{key}"),
+                    format!(
+                        "{placeholder} is not filled in here: {{product}} stands for the product's name"
+                    ),
+                ));
+            }
         }
         Ok(settings)
     }
@@ -154,9 +170,40 @@ impl SurveySettings {
     }
 }
 
+/// Every `{word}` in a text: what would be filled in.
+fn placeholders(text: &str) -> impl Iterator<Item = &str> {
+    text.match_indices('{').filter_map(|(start, _)| {
+        let end = start + text[start..].find('}')?;
+        let word = &text[start + 1..end];
+        (!word.is_empty() && word.chars().all(|c| c.is_alphanumeric() || c == '_'))
+            .then(|| &text[start..=end])
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_placeholders_a_text_fills_in_are_accepted() {
+        let ok =
+            r#"{"texts":{"fi":{"question":"Suosittelisitko {product}?","title":"a { b } {}"}}}"#;
+        assert!(SurveySettings::parse_json(ok).is_ok());
+        let typo = SurveySettings::parse_json(r#"{"texts":{"de":{"question":"{produkt}?"}}}"#)
+            .unwrap_err();
+        assert_eq!(typo.field, "settings.texts.de.question");
+        assert!(typo.reason.starts_with("{produkt} is not filled in here"));
+        // The notice's heading fills in its version: allowed there, not in the title.
+        assert!(SurveySettings::parse_json(
+            r#"{"texts":{"en":{"notice_heading":"Notice v{version}"}}}"#
+        )
+        .is_ok());
+        assert!(SurveySettings::parse_json(r#"{"texts":{"en":{"title":"v{version}"}}}"#).is_err());
+        assert_eq!(
+            placeholders("{a}{b_1} {c d} {").collect::<Vec<_>>(),
+            ["{a}", "{b_1}"]
+        );
+    }
 
     #[test]
     fn partial_settings_fill_in_defaults() {

@@ -71,5 +71,6 @@ pub fn router() -> Router<AppState> {
         )
         .route("/w.js", get(crate::widget::loader))
         .route("/w/exit", get(crate::widget::exit_window))
+        .route("/w/preview", get(crate::widget::preview))
         .route("/w/{file}", get(crate::widget::asset))
 }

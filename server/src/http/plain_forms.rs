@@ -17,6 +17,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use lol_html::html_content::ContentType;
 use lol_html::{element, end_tag, rewrite_str, RewriteStrSettings};
 use std::cell::RefCell;
+use std::collections::BTreeSet;
 use std::rc::Rc;
 use tower_sessions::Session;
 
@@ -220,22 +221,67 @@ pub async fn show(session: Session, mut request: Request, next: Next) -> Respons
 /// A form's hidden fields, as the page holds them: (name, value).
 type HiddenFields = Vec<(String, String)>;
 
+/// One form sent to the endpoint, as the page holds it.
+#[derive(Default)]
+struct FormOnPage {
+    hidden: HiddenFields,
+    /// The `<details>` around the form, and around the refused field: opened, so that what is
+    /// shown there is in view. Each is its place among the page's `<details>`.
+    folded_around: BTreeSet<usize>,
+}
+
+/// Whether the input named `name` is the field an error names: `form[texts][fi][title]` is
+/// `texts.fi.title` (a server function's struct argument is not part of the field's name).
+fn names_field(name: &str, field: &str) -> bool {
+    let path: Vec<&str> = name.split(['[', ']']).filter(|s| !s.is_empty()).collect();
+    path.join(".") == field || (path.len() > 1 && path[1..].join(".") == field)
+}
+
+/// The field a refusal names.
+fn refused_field(outcome: &PlainOutcome) -> Option<String> {
+    match &outcome.refusal {
+        Some(AppError::Invalid(e)) => Some(e.field.clone()),
+        _ => None,
+    }
+}
+
 /// Which of the forms sent to `endpoint` was the one: the first whose hidden fields (the
-/// organisation, the site, the id acted on) all hold what was sent.
+/// organisation, the site, the id acted on) all hold what was sent; with the `<details>` to
+/// open around it.
 fn sent_form(
     html: &str,
     outcome: &PlainOutcome,
-) -> Result<Option<usize>, lol_html::errors::RewritingError> {
-    let forms: Rc<RefCell<Vec<HiddenFields>>> = Rc::default();
+) -> Result<Option<(usize, BTreeSet<usize>)>, lol_html::errors::RewritingError> {
+    let forms: Rc<RefCell<Vec<FormOnPage>>> = Rc::default();
     let inside = Rc::new(RefCell::new(false));
+    // The `<details>` seen so far, and those the parser is inside of.
+    let details: Rc<RefCell<(usize, Vec<usize>)>> = Rc::default();
     let action = format!("form[action=\"{}\"]", outcome.endpoint);
+    let field = refused_field(outcome);
     rewrite_str(
         html,
         RewriteStrSettings::new()
-            .append_element_content_handler(element!(action, {
-                let (forms, inside) = (forms.clone(), inside.clone());
+            .append_element_content_handler(element!("details", {
+                let details = details.clone();
                 move |el| {
-                    forms.borrow_mut().push(vec![]);
+                    let mut d = details.borrow_mut();
+                    let index = d.0;
+                    d.0 += 1;
+                    d.1.push(index);
+                    let details = details.clone();
+                    el.on_end_tag(end_tag!(move |_| {
+                        details.borrow_mut().1.pop();
+                        Ok(())
+                    }))
+                }
+            }))
+            .append_element_content_handler(element!(action, {
+                let (forms, inside, details) = (forms.clone(), inside.clone(), details.clone());
+                move |el| {
+                    forms.borrow_mut().push(FormOnPage {
+                        hidden: vec![],
+                        folded_around: details.borrow().1.iter().copied().collect(),
+                    });
                     *inside.borrow_mut() = true;
                     let inside = inside.clone();
                     el.on_end_tag(end_tag!(move |_| {
@@ -244,15 +290,23 @@ fn sent_form(
                     }))
                 }
             }))
-            .append_element_content_handler(element!("input[type=\"hidden\"]", {
-                let (forms, inside) = (forms.clone(), inside.clone());
+            .append_element_content_handler(element!("input, textarea, select", {
+                let (forms, inside, details) = (forms.clone(), inside.clone(), details.clone());
                 move |el| {
-                    if *inside.borrow() {
-                        if let (Some(name), Some(form)) =
-                            (el.get_attribute("name"), forms.borrow_mut().last_mut())
-                        {
-                            form.push((name, el.get_attribute("value").unwrap_or_default()));
-                        }
+                    if !*inside.borrow() {
+                        return Ok(());
+                    }
+                    let mut forms = forms.borrow_mut();
+                    let (Some(name), Some(form)) = (el.get_attribute("name"), forms.last_mut())
+                    else {
+                        return Ok(());
+                    };
+                    if el.get_attribute("type").as_deref() == Some("hidden") {
+                        form.hidden
+                            .push((name, el.get_attribute("value").unwrap_or_default()));
+                    } else if field.as_deref().is_some_and(|f| names_field(&name, f)) {
+                        form.folded_around
+                            .extend(details.borrow().1.iter().copied());
                     }
                     Ok(())
                 }
@@ -261,10 +315,11 @@ fn sent_form(
     let sent =
         |name: &str, value: &str| outcome.fields.iter().any(|(n, v)| n == name && v == value);
     let found = forms
-        .borrow()
-        .iter()
-        .position(|hidden| hidden.iter().all(|(name, value)| sent(name, value)));
-    Ok(found)
+        .take()
+        .into_iter()
+        .enumerate()
+        .find(|(_, form)| form.hidden.iter().all(|(name, value)| sent(name, value)));
+    Ok(found.map(|(index, form)| (index, form.folded_around)))
 }
 
 /// The page with the sent form as it was sent, and its outcome beside the field or the form.
@@ -272,7 +327,7 @@ fn put_back(
     html: &str,
     outcome: &PlainOutcome,
 ) -> Result<String, lol_html::errors::RewritingError> {
-    let Some(target) = sent_form(html, outcome)? else {
+    let Some((target, folded_around)) = sent_form(html, outcome)? else {
         // The form is no longer on the page (the item was removed meanwhile): say it at the top.
         let message = message_of(outcome);
         return rewrite_str(
@@ -285,13 +340,19 @@ fn put_back(
     };
     let state = Rc::new(RefCell::new(Rewrite::default()));
     let action = format!("form[action=\"{}\"]", outcome.endpoint);
-    let field = outcome.refusal.as_ref().and_then(|r| match r {
-        AppError::Invalid(e) => Some(e.field.clone()),
-        _ => None,
-    });
+    let field = refused_field(outcome);
+    let details_seen = Rc::new(RefCell::new(0usize));
     rewrite_str(
         html,
         RewriteStrSettings::new()
+            .append_element_content_handler(element!("details", move |el| {
+                let mut seen = details_seen.borrow_mut();
+                if folded_around.contains(&seen) {
+                    el.set_attribute("open", "")?;
+                }
+                *seen += 1;
+                Ok(())
+            }))
             .append_element_content_handler(element!(action, {
                 let state = state.clone();
                 move |el| {
@@ -391,7 +452,7 @@ fn put_back(
                         }
                         _ => {}
                     }
-                    if field.as_deref() == Some(name.as_str()) && !s.placed {
+                    if field.as_deref().is_some_and(|f| names_field(&name, f)) && !s.placed {
                         s.placed = true;
                         el.set_attribute("aria-invalid", "true")?;
                         el.after(&message_of(outcome), ContentType::Html);
@@ -433,5 +494,52 @@ fn message_of(outcome: &PlainOutcome) -> String {
             "<p class=\"error\" role=\"alert\">{}</p>",
             escape(&other.to_string())
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(field: &str) -> PlainOutcome {
+        PlainOutcome {
+            page: "/admin".into(),
+            endpoint: "/fn/update_survey".into(),
+            fields: vec![
+                ("form[survey]".into(), "b".into()),
+                ("form[texts][fi][title]".into(), "{x}".into()),
+            ],
+            refusal: Some(AppError::invalid(field, "is wrong")),
+        }
+    }
+
+    #[test]
+    fn an_input_names_the_field_with_or_without_its_argument() {
+        assert!(names_field("origins", "origins"));
+        assert!(names_field("form[name]", "name"));
+        assert!(names_field("form[texts][fi][title]", "texts.fi.title"));
+        assert!(!names_field("form[texts][fi][title]", "texts.sv.title"));
+        assert!(!names_field("form[texts][fi]", "texts.fi.title"));
+    }
+
+    #[test]
+    fn the_folded_parts_around_the_sent_form_and_its_refused_field_open() {
+        let page = r#"<main><details id=a><form action="/fn/update_survey"><input type=hidden name="form[survey]" value=a></form></details>
+            <details id=b><summary>b</summary><form action="/fn/update_survey"><input type=hidden name="form[survey]" value=b>
+            <details id=en><input name="form[texts][en][title]"></details>
+            <details id=fi><input name="form[texts][fi][title]"></details></form></details></main>"#;
+        let html = put_back(page, &outcome("texts.fi.title")).unwrap();
+        assert!(html.contains("<details id=a>"), "{html}");
+        assert!(html.contains("<details id=b open"), "{html}");
+        assert!(html.contains("<details id=en>"), "{html}");
+        assert!(html.contains("<details id=fi open"), "{html}");
+        assert!(
+            html.contains(r#"name="form[texts][fi][title]" value="{x}" aria-invalid="true">"#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"data-field="texts.fi.title">Is wrong.</span>"#),
+            "{html}"
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! The embeddable widget: the loader a site includes (`/w.js`), the survey script it fetches
 //! only when a survey opens (`/w/survey.<hash>.js`), and the exit window (`/w/exit`), which
-//! waits while the visitor browses and opens the survey when they leave.
+//! waits while the visitor browses and opens the survey when they leave. The survey editor's
+//! preview (`/w/preview`) draws the survey with the same script.
 
 use crate::http::error::ApiError;
 use crate::http::precompressed::Precompressed;
@@ -14,6 +15,7 @@ use std::sync::LazyLock;
 
 const LOADER_SOURCE: &str = include_str!("loader.js");
 const SURVEY_SOURCE: &str = include_str!("survey.js");
+const PREVIEW_SOURCE: &str = include_str!("preview.js");
 
 /// The scripts as served, built once: comments and indentation stripped, the loader pointing
 /// at the survey script's content-addressed path, each compressed once at the best brotli and
@@ -23,6 +25,8 @@ pub struct Scripts {
     pub loader_etag: String,
     pub survey: Precompressed,
     pub survey_file: String,
+    pub preview: Precompressed,
+    pub preview_file: String,
 }
 
 pub static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| {
@@ -36,11 +40,18 @@ pub static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| {
         "\"{}\"",
         &crate::tokens::sha256_hex(loader.as_bytes())[..16]
     );
+    let preview = strip(PREVIEW_SOURCE);
+    let preview_file = format!(
+        "preview.{}.js",
+        &crate::tokens::sha256_hex(preview.as_bytes())[..12]
+    );
     Scripts {
         loader: Precompressed::new(loader),
         loader_etag,
         survey: Precompressed::new(survey),
         survey_file,
+        preview: Precompressed::new(preview),
+        preview_file,
     }
 });
 
@@ -118,18 +129,62 @@ pub async fn loader(headers: HeaderMap) -> Response {
     response
 }
 
-/// `GET /w/{file}`: the survey script, by its content hash.
+/// `GET /w/{file}`: the survey script, or the editor's preview script, by its content hash.
 pub async fn asset(Path(file): Path<String>, headers: HeaderMap) -> Response {
     let scripts = &*SCRIPTS;
-    if file == scripts.survey_file {
-        javascript(
-            &scripts.survey,
-            &headers,
-            "public, max-age=31536000, immutable",
-        )
+    let script = if file == scripts.survey_file {
+        &scripts.survey
+    } else if file == scripts.preview_file {
+        &scripts.preview
     } else {
-        StatusCode::NOT_FOUND.into_response()
-    }
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    javascript(script, &headers, "public, max-age=31536000, immutable")
+}
+
+/// The survey editor's preview: every language's texts for the preview script to fill in
+/// from the editor's fields. Nothing of any organisation is in it, so it is one page for all,
+/// rendered once; askama escapes the JSON into its attribute.
+#[derive(askama::Template)]
+#[template(path = "survey_preview.html")]
+struct SurveyPreview<'a> {
+    languages: String,
+    survey_file: &'a str,
+    preview_file: &'a str,
+}
+
+static PREVIEW_PAGE: LazyLock<String> = LazyLock::new(|| {
+    let languages: serde_json::Map<String, serde_json::Value> = Lang::ALL
+        .into_iter()
+        .map(|lang| {
+            let texts = serde_json::to_value(lang.texts()).expect("texts serialise");
+            let entry = serde_json::json!({ "dir": lang.dir(), "texts": texts });
+            (lang.code().to_string(), entry)
+        })
+        .collect();
+    askama::Template::render(&SurveyPreview {
+        languages: serde_json::Value::Object(languages).to_string(),
+        survey_file: &SCRIPTS.survey_file,
+        preview_file: &SCRIPTS.preview_file,
+    })
+    .expect("the preview renders")
+});
+
+/// Framed by the administration pages only (same origin), and runs only Farewell's scripts.
+pub const PREVIEW_POLICY: &str = "default-src 'none'; script-src 'self'; \
+    style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'; \
+    frame-ancestors 'self'";
+
+/// `GET /w/preview`: the page the survey editor frames to show the survey as it is typed.
+pub async fn preview() -> Response {
+    let mut response = Html(PREVIEW_PAGE.as_str()).into_response();
+    let out = response.headers_mut();
+    out.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    out.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(PREVIEW_POLICY),
+    );
+    response
 }
 
 #[derive(Debug, Deserialize)]

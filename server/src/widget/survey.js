@@ -232,6 +232,9 @@
     var waiting = document.getElementById('waiting');
     if (waiting) waiting.hidden = true;
     (document.body || document.documentElement).appendChild(host);
-    radios[0].focus();
+    // The editor's preview shows a score's follow-up, and never takes the focus from the
+    // field being typed in.
+    if (o.score != null) choose(o.score);
+    else if (!o.preview) radios[0].focus();
   }
 })();

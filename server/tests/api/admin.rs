@@ -175,10 +175,8 @@ fn survey_form(org: &str, survey: &str, percent: &str) -> Vec<(&'static str, Str
         ("form[pages_viewed]", "3".into()),
         ("form[active_from]", "".into()),
         ("form[active_until]", "".into()),
-        (
-            "form[texts]",
-            r#"{"fi": {"question": "Miten meni?"}}"#.into(),
-        ),
+        ("form[texts][fi][question]", "Miten meni?".into()),
+        ("form[texts][fi][title]", "".into()),
     ]
 }
 
@@ -631,6 +629,10 @@ both_backends!(
         assert_eq!(survey.settings.sample_rate, 0.5);
         assert_eq!(survey.settings.triggers.pages_viewed, Some(3));
         assert_eq!(survey.settings.texts["fi"]["question"], "Miten meni?");
+        assert!(
+            !survey.settings.texts["fi"].contains_key("title"),
+            "an empty field keeps the default"
+        );
 
         // Notices: a new version; the first is unchanged.
         let before = app.store.notices(demo.organisation_id).await.unwrap();
@@ -1031,13 +1033,11 @@ both_backends!(
         let owner = app.signed_in_client(&demo.email).await;
         let i = ids(&app, &demo).await;
         let mut form = survey_form(&i.org, &i.survey, "50");
-        form.retain(|(k, _)| *k != "form[texts]");
-        form.push((
-            "form[texts]",
-            r#"{"fi": {"question": "Miten\u0000meni?"}}"#.into(),
-        ));
+        form.retain(|(k, _)| *k != "form[texts][fi][question]");
+        form.push(("form[texts][fi][question]", "Miten\u{0}meni?".into()));
         let r = post(&app, &owner, "update_survey", &form).await;
         assert_eq!(r.status(), 422);
+        assert_eq!(json(r).await["Invalid"]["field"], "texts.fi.question");
         let notice = post(
             &app,
             &owner,
@@ -1063,10 +1063,10 @@ both_backends!(
         app.sign_in(&demo.email, PASSWORD).await;
         let i = ids(&app, &demo).await;
         let mut form = survey_form(&i.org, &i.survey, "50");
-        form.retain(|(k, _)| *k != "form[texts]");
+        form.retain(|(k, _)| *k != "form[texts][fi][question]");
         form.push((
-            "form[texts]",
-            r#"{"fi": {"question": "Miten meni? </textarea><b id=injected>x</b>"}}"#.into(),
+            "form[texts][fi][question]",
+            "Miten meni? </textarea><b id=injected>x</b>".into(),
         ));
         let client = app.client.clone();
         let saved = post(&app, &client, "update_survey", &form).await;
@@ -1182,6 +1182,173 @@ both_backends!(
         assert!(
             !html.contains("call +1 555 0100"),
             "a forged error is shown"
+        );
+    }
+);
+
+/// A page's attribute value as the browser reads it (askama and Leptos escape differently).
+fn unescape(value: &str) -> String {
+    let mut out = String::new();
+    let mut rest = value;
+    while let Some(start) = rest.find('&') {
+        out.push_str(&rest[..start]);
+        let end = rest[start..]
+            .find(';')
+            .map(|e| start + e)
+            .expect("an entity ends");
+        let entity = &rest[start + 1..end];
+        let c = match entity {
+            "quot" => '"',
+            "amp" => '&',
+            "lt" => '<',
+            "gt" => '>',
+            "apos" => '\'',
+            _ if entity.starts_with("#x") => {
+                char::from_u32(u32::from_str_radix(&entity[2..], 16).unwrap()).unwrap()
+            }
+            _ if entity.starts_with('#') => char::from_u32(entity[1..].parse().unwrap()).unwrap(),
+            other => panic!("an entity &{other};"),
+        };
+        out.push(c);
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+// The survey editor: a field per language and text, each showing the survey's own text or the
+// default as its placeholder, and a preview that only Farewell's own pages may frame, holding
+// every language's texts for the preview script.
+both_backends!(
+    the_survey_editor_offers_each_text_per_language_and_frames_a_preview,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        app.sign_in(&demo.email, PASSWORD).await;
+        let i = ids(&app, &demo).await;
+        let saved = post(
+            &app,
+            &app.client.clone(),
+            "update_survey",
+            &survey_form(&i.org, &i.survey, "50"),
+        )
+        .await;
+        assert!(saved.status().is_success());
+        let admin = app.client.get(app.url("/admin")).send().await.unwrap();
+        let csp = admin.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            csp.contains("default-src 'self'") && !csp.contains("frame-src"),
+            "{csp}"
+        );
+        let html = admin.text().await.unwrap();
+        assert!(
+            html.contains(r#"name="form[texts][fi][question]" value="Miten meni?""#),
+            "the survey's own text"
+        );
+        assert!(
+            html.contains(
+                r#"name="form[texts][fi][title]" value="" placeholder="Millainen kokemuksesi oli?""#
+            ),
+            "the default as the placeholder"
+        );
+        for lang in ["en", "fi", "sv", "de", "ar"] {
+            assert!(html.contains(&format!("name=\"form[texts][{lang}][follow_up_promoter]\"")));
+        }
+        assert!(html.contains(r#"name="form[texts][ar][send]" value="" placeholder="#));
+        assert!(html.contains(r#"<iframe src="/w/preview""#));
+        assert!(html.contains("Suomi (Finnish) · 1 text of its own"));
+
+        let preview = app.get("/w/preview").await;
+        assert_eq!(preview.status(), 200);
+        let csp = preview.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            csp.contains("frame-ancestors 'self'") && csp.contains("script-src 'self'"),
+            "{csp}"
+        );
+        let page = preview.text().await.unwrap();
+        let languages = page
+            .split("data-languages=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("the languages' texts");
+        let languages: serde_json::Value = serde_json::from_str(&unescape(languages)).unwrap();
+        assert_eq!(languages["ar"]["dir"], "rtl");
+        assert_eq!(
+            languages["fi"]["texts"]["title"],
+            "Millainen kokemuksesi oli?"
+        );
+        assert!(languages["en"]["texts"]["question"]
+            .as_str()
+            .unwrap()
+            .contains("{product}"));
+        for script in page.split("<script src=\"").skip(1) {
+            let path = script.split('"').next().unwrap();
+            let js = app.get(path).await;
+            assert_eq!(js.status(), 200, "{path}");
+            assert!(js.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/javascript"));
+        }
+    }
+);
+
+// With JavaScript off, a survey text refused (a placeholder mistyped) comes back at its field,
+// as typed, with the folded parts around it open: the survey's and the language's.
+both_backends!(
+    a_plain_survey_form_shows_a_texts_refusal_at_its_field_unfolded,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        app.sign_in(&demo.email, PASSWORD).await;
+        let i = ids(&app, &demo).await;
+        let mut form = survey_form(&i.org, &i.survey, "50");
+        form.push((
+            "form[texts][de][question]",
+            "Würden Sie {produkt} empfehlen?".into(),
+        ));
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(
+            post_plainly(&app, "update_survey", &form).await.status(),
+            303
+        );
+        let page = app.client.get(app.url("/admin")).send().await.unwrap();
+        assert_eq!(page.status(), 422);
+        let html = page.text().await.unwrap();
+        let sent = html.split("<span id=\"sent-form\"></span>").nth(1).unwrap();
+        let sent = sent.split("</form>").next().unwrap();
+        let input = sent
+            .split("<input name=\"form[texts][de][question]\"")
+            .nth(1)
+            .and_then(|rest| rest.split('>').next())
+            .unwrap();
+        assert!(
+            input.contains("value=\"Würden Sie {produkt} empfehlen?\"")
+                && input.contains("aria-invalid=\"true\""),
+            "{input}"
+        );
+        assert!(sent.contains(
+            "data-field=\"texts.de.question\">{produkt} is not filled in here: {product} stands for the product's name.</span>"
+        ));
+        assert!(sent.contains("value=\"Miten meni?\""), "the rest as typed");
+        let before = html.split("<span id=\"sent-form\"></span>").next().unwrap();
+        let survey = before.rfind("<details").map(|at| &before[at..]).unwrap();
+        assert!(
+            survey.starts_with("<details class=\"survey-admin\" open"),
+            "{survey}"
+        );
+        let german = sent.split("Deutsch (German)").next().unwrap();
+        let german = german.rfind("<details").map(|at| &german[at..]).unwrap();
+        assert!(german.contains(" open"), "{german}");
+        let finnish = sent.split("Suomi (Finnish)").next().unwrap();
+        let finnish = finnish.rfind("<details").map(|at| &finnish[at..]).unwrap();
+        assert!(
+            !finnish.contains(" open"),
+            "only what holds the refusal opens: {finnish}"
         );
     }
 );
