@@ -27,7 +27,9 @@ fi
 
 site_root_files() {
   mkdir -p "$pkg"
-  cp style/main.css "$pkg/farewell.css"
+  # Comments and layout whitespace dropped (cargo-leptos minifies too): every member's first
+  # visit carries this file. No rule holds a string with these characters in it.
+  perl -0pe 's{/\*.*?\*/}{}gs; s/^\s+//mg; s/\s*([{};,>])\s*/$1/g' style/main.css > "$pkg/farewell.css"
   if [ -d public ]; then cp -r public/. "$site/"; fi
 }
 

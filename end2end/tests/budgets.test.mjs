@@ -63,10 +63,11 @@ test('administration pages load their own bundle, reached by a link from the das
   await page.waitForLoadState('networkidle');
   t.diagnostic(`admin after the dashboard: ${transfer.total()} bytes: ${list(transfer)}`);
   assert.equal(transfer.of(/farewell-admin\.[0-9a-f]+\.wasm/).length, 1, `the administration bundle: ${list(transfer)}`);
-  // Measured at 431,675 bytes (brotli) in session 9; the budget stops it growing while it is
-  // cut back toward 410 KB.
+  // Measured at 431,675 bytes (brotli) in session 9, and 442,059 in session 11 with the survey
+  // editor (a field per language and text, and its preview). The budget stops it growing while
+  // it is cut back toward 410 KB.
   const adminWasm = transfer.of(/farewell-admin\.[0-9a-f]+\.wasm/)[0].bytes;
-  assert.ok(adminWasm <= 425 * KB, `the administration bundle is ${adminWasm} bytes > 425 KB`);
+  assert.ok(adminWasm <= 435 * KB, `the administration bundle is ${adminWasm} bytes > 435 KB`);
   // And back: the members' bundle again, from the cache.
   await page.goBack();
   await page.waitForURL(`${app.base}/dashboard`, { waitUntil: 'commit' });

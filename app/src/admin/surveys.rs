@@ -41,7 +41,6 @@ const EDITED_TEXTS: [(&str, &str); 18] = [
 pub struct LanguageTexts {
     pub code: String,
     pub name: String,
-    pub dir: String,
     pub defaults: Vec<String>,
 }
 
@@ -63,7 +62,6 @@ pub fn language_texts() -> Vec<LanguageTexts> {
             LanguageTexts {
                 code: lang.code().into(),
                 name: name.into(),
-                dir: lang.dir().into(),
                 defaults: EDITED_TEXTS
                     .iter()
                     .map(|(key, _)| texts[key].as_str().unwrap_or_default().to_string())
@@ -106,10 +104,7 @@ pub fn SurveyCard(
     let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     let id = survey.id.to_string();
     let f = Feedback::for_form(update, move |i: &UpdateSurvey| i.form.survey == id);
-    let preview_languages = languages
-        .iter()
-        .map(|l| view! { <option value=l.code.clone()>{l.name.clone()}</option> })
-        .collect_view();
+    let preview = preview_html(&languages);
     let texts = languages
         .into_iter()
         .enumerate()
@@ -160,20 +155,10 @@ pub fn SurveyCard(
                         {texts}
                         {f.at("texts")}
                     </div>
-                    // The survey as the widget draws it (server/src/widget/preview.html), redrawn
-                    // as the fields change. The selects have no name: they are not sent.
-                    <div class="survey-preview">
-                        <p class="preview-controls">
-                            <label>"Preview in "<select data-preview="lang">{preview_languages}</select></label>
-                            <label>"on "<select data-preview="device">
-                                <option value="desktop">"a computer"</option>
-                                <option value="phone">"a phone (390 px)"</option>
-                            </select></label>
-                        </p>
-                        <div class="preview-frame">
-                            <iframe src="/w/preview" title="Preview of the survey, as visitors see it" loading="lazy"></iframe>
-                        </div>
-                    </div>
+                    // The survey as the widget draws it (server/src/widget/preview.js), redrawn
+                    // as the fields change. Static, so written as HTML: no view code for it in
+                    // the bundle.
+                    <div class="survey-preview" inner_html=preview></div>
                 </fieldset>
                 <button type="submit">"Save survey"</button>
                 {f.saved("Saved.")}
@@ -181,6 +166,20 @@ pub fn SurveyCard(
             {f.rest()}
         </details>
     }
+}
+
+/// The preview's controls and frame. The selects have no name: they are not sent.
+fn preview_html(languages: &[LanguageTexts]) -> String {
+    let options: String = languages
+        .iter()
+        .map(|l| format!("<option value=\"{}\">{}</option>", l.code, l.name))
+        .collect();
+    format!(
+        "<p class=\"preview-controls\"><label>Preview in <select data-preview=\"lang\">{options}</select></label> \
+         <label>on <select data-preview=\"device\"><option value=\"desktop\">a computer</option>\
+         <option value=\"phone\">a phone (390 px)</option></select></label></p>\
+         <div class=\"preview-frame\"><iframe src=\"/w/preview\" title=\"Preview of the survey, as visitors see it\" loading=\"lazy\"></iframe></div>"
+    )
 }
 
 /// One language's text fields, folded but for the first language's: each shows the text the
@@ -206,7 +205,9 @@ fn TextsOfLanguage(
         }
     }
     let changed = own.len();
-    let (code, dir) = (language.code, language.dir);
+    // Each field takes the direction of what is typed in it (dir=auto): Arabic reads right to
+    // left as it is typed, beside English labels.
+    let code = language.code;
     let prefix = format!("texts.{code}.");
     let open = move || open || f.refuses(&prefix);
     let fields = fields
@@ -216,7 +217,7 @@ fn TextsOfLanguage(
             view! {
                 <label>{label}
                     <input name=format!("form[texts][{code}][{key}]") value=value placeholder=default
-                        maxlength="1000" lang=code.clone() dir=dir.clone() />
+                        maxlength="1000" dir="auto" />
                 </label>
                 {f.at(format!("texts.{code}.{key}"))}
             }
