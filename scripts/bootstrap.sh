@@ -35,9 +35,10 @@ if [ "$have" != "$want" ]; then
     || cargo install --quiet wasm-bindgen-cli --version "$want"
 fi
 
-# 3. npm packages: wasm-opt (binaryen 132: Debian's v108 breaks hydration) and playwright-core.
+# 3. npm packages: wasm-opt (binaryen 132: Debian's v108 breaks hydration), terser (the glue
+#    script minified) and playwright-core.
 if ! command -v npm >/dev/null; then apt_install nodejs npm; fi
-if [ ! -x end2end/node_modules/.bin/wasm-opt ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
+if [ ! -x end2end/node_modules/.bin/wasm-opt ] || [ ! -x end2end/node_modules/.bin/terser ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
   say "installing npm packages"
   (cd end2end && npm ci --no-audit --no-fund --loglevel=error)
 fi

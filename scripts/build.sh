@@ -72,6 +72,11 @@ bundle() { # output name, frontend feature, hash file
       --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
       --enable-mutable-globals --enable-reference-types --enable-multivalue \
       "$pkg/${name}_bg.wasm" -o "$pkg/${name}_bg.wasm"
+    # The glue script minified, as cargo-leptos does in release: 1.7 KB less brotli on every
+    # member's first visit. Its exports and the wasm's import names are kept (property names).
+    end2end/node_modules/.bin/terser "$pkg/$name.js" --module --compress --mangle \
+      --output "$pkg/$name.min.js"
+    mv "$pkg/$name.min.js" "$pkg/$name.js"
     rm -rf "$cache" && mkdir -p "$cache"
     cp "$pkg/${name}_bg.wasm" "$cache/$source_hash.wasm"
     cp "$pkg/$name.js" "$cache/$source_hash.js"
