@@ -1,8 +1,11 @@
 //! Which browser bundle hydrates which page. Visitor pages load none (the server renders them
-//! whole). Members' pages are split in two, so that a PM opening a dashboard on a phone does not
-//! download the administration: the members' bundle (`farewell`: home, sign-in, overview, site
-//! dashboard) and the administration bundle (`farewell-admin`: administration, account, consent
-//! records). `scripts/build.sh` builds both; a single bundle built without either feature (as
+//! whole), and neither does a site's dashboard: every control on it is a link or a plain form,
+//! so it is complete as HTML, and its charts, tooltips and busy state need only the members'
+//! page script (`members.js`); a PM on a slow phone downloads no wasm to read it. The other
+//! members' pages are split in two, so that a PM opening a dashboard on a phone does not
+//! download the administration: the members' bundle (`farewell`: home, sign-in, overview) and
+//! the administration bundle (`farewell-admin`: administration, account, consent records).
+//! `scripts/build.sh` builds both; a single bundle built without either feature (as
 //! `cargo leptos` builds it) hydrates every member's page, and the server then serves it alone.
 //!
 //! A bundle carries a stand-in for each page it does not hydrate. The stand-in is reached only
@@ -10,7 +13,7 @@
 //! the page and its own bundle.
 
 #[cfg(any(feature = "ssr", not(feature = "admin-bundle")))]
-pub use crate::dashboard::{site::SiteDashboardPage, DashboardPage, LoginPage};
+pub use crate::dashboard::{DashboardPage, LoginPage};
 #[cfg(any(feature = "ssr", not(feature = "admin-bundle")))]
 pub use crate::Home;
 
@@ -22,6 +25,8 @@ pub use crate::consent::ConsentPage;
 #[cfg(feature = "ssr")]
 pub use crate::admin::InvitePage;
 #[cfg(feature = "ssr")]
+pub use crate::dashboard::site::SiteDashboardPage;
+#[cfg(feature = "ssr")]
 pub use crate::notice::NoticePage;
 #[cfg(feature = "ssr")]
 pub use crate::preferences::PreferencesPage;
@@ -32,6 +37,8 @@ pub use crate::survey::{SurveyPage, ThanksPage};
 
 #[cfg(not(feature = "ssr"))]
 pub use ServerRendered as InvitePage;
+#[cfg(not(feature = "ssr"))]
+pub use ServerRendered as SiteDashboardPage;
 #[cfg(not(feature = "ssr"))]
 pub use ServerRendered as NoticePage;
 #[cfg(not(feature = "ssr"))]
@@ -48,8 +55,6 @@ pub use ServerRendered as Home;
 pub use ServerRendered as LoginPage;
 #[cfg(all(not(feature = "ssr"), feature = "admin-bundle"))]
 pub use ServerRendered as DashboardPage;
-#[cfg(all(not(feature = "ssr"), feature = "admin-bundle"))]
-pub use ServerRendered as SiteDashboardPage;
 #[cfg(all(not(feature = "ssr"), feature = "members-bundle"))]
 pub use ServerRendered as AdminPage;
 #[cfg(all(not(feature = "ssr"), feature = "members-bundle"))]
@@ -79,6 +84,14 @@ pub fn ServerRendered() -> impl leptos::IntoView {
             let _ = window().location().assign(&target);
         });
     }
+}
+
+/// Members' pages the server renders whole, which load no bundle: a site's dashboard
+/// (`/dashboard/{site_key}`; the overview is `/dashboard`).
+#[cfg(feature = "ssr")]
+pub fn server_rendered_member_page() -> bool {
+    leptos::prelude::use_context::<http::request::Parts>()
+        .is_some_and(|parts| parts.uri.path().starts_with("/dashboard/"))
 }
 
 /// The administration pages: hydrated by the administration bundle.

@@ -54,10 +54,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <AutoReload options=options.clone() />
                 // The stylesheet under its hashed name when the build hashed the bundle.
                 <HashedStylesheet options=options.clone() id="leptos" />
-                // A page showing a plain form's outcome is complete as HTML: its script would
+                {visitor.is_none().then(|| view! {
+                    <script nonce=leptos::nonce::use_nonce() inner_html=MEMBERS_SCRIPT></script>
+                })}
+                // A page showing a plain form's outcome is complete as HTML: its bundle would
                 // not know that outcome, so it is not sent (the next view has it again).
-                {(visitor.is_none() && !plain_outcome()).then(|| view! {
-                    <script nonce=leptos::nonce::use_nonce() inner_html=VIEWER_ZONE_SCRIPT></script>
+                {(visitor.is_none() && !plain_outcome() && !server_rendered_member_page()).then(|| view! {
                     <HydrationScripts options=bundles::for_this_page(options) />
                 })}
                 <MetaTags />
@@ -70,6 +72,14 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Whether this is a member's page that loads no bundle (`bundles`).
+fn server_rendered_member_page() -> bool {
+    #[cfg(feature = "ssr")]
+    return bundles::server_rendered_member_page();
+    #[cfg(not(feature = "ssr"))]
+    false
+}
+
 /// Whether this page shows a plain form's outcome (`plain_form`).
 fn plain_outcome() -> bool {
     #[cfg(feature = "ssr")]
@@ -78,20 +88,21 @@ fn plain_outcome() -> bool {
     false
 }
 
-/// Members' pages tell the server the viewer's time zone in a cookie, before anything else
-/// runs, so the next request (the dashboard, after signing in) is rendered in the viewer's days
-/// the first time and no page fetches its figures twice. Visitor pages set no cookie.
-/// The same script fills the dashboard's zone list (`#time-zones`) from the browser's own IANA
-/// names when its field is first focused: no page carries 600 names, the wasm no code for it.
-const VIEWER_ZONE_SCRIPT: &str = "try{var z=Intl.DateTimeFormat().resolvedOptions().timeZone;\
-if(z&&document.cookie.indexOf('farewell_tz='+z)<0)document.cookie='farewell_tz='+z+\
-';path=/;max-age=31536000;samesite=lax'+(location.protocol=='https:'?';secure':'')}catch(e){}\
-document.addEventListener('focusin',function(e){var l=e.target.list;\
-if(l&&l.id=='time-zones'&&!l.firstChild&&Intl.supportedValuesOf)\
-Intl.supportedValuesOf('timeZone').forEach(function(n){var o=document.createElement('option');\
-o.value=n;l.appendChild(o)})});";
+/// The small script of every member's page (`members.js`), run before the wasm:
+/// - it tells the server the viewer's time zone in a cookie, so the next request (the dashboard,
+///   after signing in) is rendered in the viewer's days the first time and no page fetches its
+///   figures twice;
+/// - it fills the dashboard's zone list (`#time-zones`) from the browser's own IANA names when
+///   its field is first focused: no page carries 600 names, the wasm no code for it;
+/// - it shows a chart mark's name (`aria-label`) as a tooltip when the mark is hovered or
+///   focused, hides it on Escape, and moves between a chart's marks with the arrow keys (each
+///   chart is one tab stop);
+/// - it marks the page busy while a filter or search form loads the next one.
+///
+/// Visitor pages set no cookie and get `VISITOR_SCRIPT` instead.
+const MEMBERS_SCRIPT: &str = include_str!("members.js");
 
-/// The cookie `VIEWER_ZONE_SCRIPT` sets.
+/// The cookie `MEMBERS_SCRIPT` sets.
 pub const VIEWER_ZONE_COOKIE: &str = "farewell_tz";
 
 /// What improves the visitor pages in place of the wasm bundle (see `survey/enhance.js`).

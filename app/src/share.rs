@@ -1,7 +1,7 @@
 //! The public page behind a share link: an aggregated, read-only report (trend and segments,
 //! no comments) in which no group below the organisation's k is shown or derivable.
 
-use crate::dashboard::{one_decimal, signed};
+use crate::dashboard::Numbers;
 use crate::error::AppError;
 use crate::report::share::{SharedFigure, SharedReport, SharedRow};
 use leptos::prelude::*;
@@ -44,16 +44,18 @@ pub async fn load_shared(token: String) -> Result<SharedReport, AppError> {
     )
 }
 
+/// A shared report is rendered on the server only: numbers as its viewer's browser asks.
 fn cells(figure: &SharedFigure) -> AnyView {
+    let numbers = Numbers::of_this_request();
     match figure {
         SharedFigure::Hidden => {
             view! { <td class="n hidden" colspan="3">"hidden to protect small groups"</td> }
                 .into_any()
         }
         SharedFigure::Shown { n, nps, ci95 } => view! {
-            <td class="n">{*n}</td>
-            <td class="nps">{signed(*nps)}</td>
-            <td class="ci">{format!("{} to {}", one_decimal(ci95.0), one_decimal(ci95.1))}</td>
+            <td class="n">{numbers.count(*n)}</td>
+            <td class="nps">{numbers.signed(*nps)}</td>
+            <td class="ci">{format!("{} to {}", numbers.one_decimal(ci95.0), numbers.one_decimal(ci95.1))}</td>
         }
         .into_any(),
     }

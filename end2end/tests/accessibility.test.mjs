@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { startFarewell, launchBrowser, signIn } from './support.mjs';
+import { startFarewell, launchBrowser, signIn, usable } from './support.mjs';
 
 const axeSource = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
@@ -84,7 +84,7 @@ test('members pages have no serious accessibility violations', async () => {
   const found = [];
   for (const path of ['/login', '/dashboard', `/dashboard/${app.demo.site_key}`, '/admin', '/account']) {
     await page.goto(app.base + path);
-    await page.waitForSelector('body[data-hydrated="true"]');
+    await usable(page);
     await page.waitForLoadState('networkidle');
     found.push(...(await violations(page)).map((v) => `${path}: ${v}`));
   }

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { startFarewell, launchBrowser, watchErrors, eventually, screenshots, signIn as signInAs } from './support.mjs';
+import { startFarewell, launchBrowser, watchErrors, eventually, screenshots, usable, signIn as signInAs } from './support.mjs';
 
 let app;
 let browser;
@@ -23,6 +23,8 @@ after(async () => {
 const signIn = (page) => signInAs(page, app);
 
 const text = async (locator) => (await locator.textContent()).trim();
+// A count as the page writes it for an English-speaking viewer (1,539).
+const count = async (locator) => Number((await text(locator)).replaceAll(',', ''));
 
 test('a member explores a site: range, bucket, segment, search, tag, export', async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'Europe/Helsinki', acceptDownloads: true });
@@ -30,15 +32,16 @@ test('a member explores a site: range, bucket, segment, search, tag, export', as
   const errors = watchErrors(page);
   await signIn(page);
   // The first page told the server the viewer's zone (a cookie), so the dashboard is rendered
-  // in it the first time: its figures are fetched once, with no rewrite of the address.
-  const reports = [];
-  page.on('request', (r) => { if (r.url().includes('/fn/site_report')) reports.push(r.url()); });
+  // in it the first time, whole: no figures are fetched afterwards, no wasm is loaded, and the
+  // address is not rewritten.
+  const fetched = [];
+  page.on('request', (r) => { if (/\/fn\/site_report|\.wasm$/.test(r.url())) fetched.push(r.url()); });
   await page.locator('a.open-site').click();
   await page.waitForURL(new RegExp(`/dashboard/${app.demo.site_key}$`));
-  await page.waitForSelector('body[data-hydrated="true"]');
+  await usable(page);
   assert.equal(await page.locator('.filters input[name="tz"]').inputValue(), 'Europe/Helsinki');
   await page.waitForLoadState('networkidle');
-  assert.equal(reports.length, 1, 'the figures were fetched once, in the viewer\'s zone');
+  assert.deepEqual(fetched, [], 'the page came whole, in the viewer\'s zone');
   assert.ok(!page.url().includes('tz='), 'the address was not rewritten');
   const weeks = await page.locator('.trend-table tbody tr').count();
   assert.ok(weeks >= 13 && weeks <= 14, `90 days by week: ${weeks} buckets`);
@@ -55,8 +58,8 @@ test('a member explores a site: range, bucket, segment, search, tag, export', as
   const labels = await page.locator('.trend-table tbody th').allTextContents();
   assert.ok(labels.length >= 6 && labels.length <= 7, labels.join());
   assert.ok(labels.every((l) => /^\d{4}-\d{2}$/.test(l)), labels.join());
-  const total = Number(await text(page.locator('.headline .ci .n')));
-  const perMonth = (await page.locator('.trend-table tbody td.n').allTextContents()).map(Number);
+  const total = await count(page.locator('.headline .ci .n'));
+  const perMonth = (await page.locator('.trend-table tbody td.n').allTextContents()).map((t) => Number(t.replaceAll(',', '')));
   assert.equal(perMonth.reduce((a, b) => a + b, 0), total);
 
   // Segments: NPS by device; filtering by "mobile" narrows the whole view to its answers.
@@ -65,19 +68,19 @@ test('a member explores a site: range, bucket, segment, search, tag, export', as
   // Links navigate in place: wait for the new view, not just the new address.
   await page.locator('th', { hasText: 'Device' }).first().waitFor();
   const mobileRow = page.locator('tr[data-segment="mobile"]');
-  const mobileN = Number(await text(mobileRow.locator('td.n')));
+  const mobileN = await count(mobileRow.locator('td.n'));
   assert.ok(mobileN > 0 && mobileN < total);
   await mobileRow.locator('a.segment-filter').click();
   await page.waitForURL(/segment=device%3Amobile/);
   await page.locator('.active-filter').waitFor();
   assert.match(await text(page.locator('.active-filter')), /Device = mobile/);
-  assert.equal(Number(await text(page.locator('.headline .ci .n'))), mobileN);
+  assert.equal(await count(page.locator('.headline .ci .n')), mobileN);
 
   // Full-text search in the comments.
   await page.locator('input[name="q"]').fill('slow');
   await page.getByRole('button', { name: 'Search' }).click();
   await page.waitForURL(/q=slow/);
-  await page.waitForSelector('body[data-hydrated="true"]');
+  await usable(page);
   const comments = await page.locator('.verbatim .comment').allTextContents();
   assert.ok(comments.length > 0, 'some comments mention "slow"');
   assert.ok(comments.every((c) => /slow/i.test(c)), comments.join(' | '));
@@ -113,7 +116,7 @@ test('a member explores a site: range, bucket, segment, search, tag, export', as
   });
   const small = await phone.newPage();
   await small.goto(`${app.base}/dashboard/${app.demo.site_key}?tz=Europe%2FHelsinki&bucket=month`);
-  await small.waitForSelector('body[data-hydrated="true"]');
+  await usable(small);
   await small.screenshot({ path: join(screenshots, 'dashboard-site-phone.png'), clip: { x: 0, y: 0, width: 390, height: 2000 } });
   await phone.close();
   await context.close();
@@ -126,7 +129,7 @@ test('a bad filter keeps the form and the figures, and the zone field searches t
     const errors = watchErrors(page);
     await signIn(page);
     await page.goto(`${app.base}/dashboard/${app.demo.site_key}?tz=Mars%2FOlympus&bucket=week`);
-    await page.waitForSelector('body[data-hydrated="true"]');
+    await usable(page);
     const zone = page.locator('.filters input[name="tz"]');
     assert.equal(await zone.inputValue(), 'Mars/Olympus', 'what was typed stays in the field');
     const refusal = page.locator('.filters .field-error[data-field="tz"]');
@@ -152,7 +155,7 @@ test('the comments are crossed by keyboard: one tag control a row, a skip link, 
   const errors = watchErrors(page);
   await signIn(page);
   await page.goto(`${app.base}/dashboard/${app.demo.site_key}`);
-  await page.waitForSelector('body[data-hydrated="true"]');
+  await usable(page);
   const stops = await page.evaluate(() => [...document.querySelectorAll('.verbatim')].map((row) =>
     // The consent link and the one "Add a tag" control; a contact address and a tag's remove
     // button are stops of their own, not counted here.
@@ -172,7 +175,7 @@ test('the comments are crossed by keyboard: one tag control a row, a skip link, 
   assert.equal(landed.inList, false, `the next stop is past the list: ${landed.what}`);
   // A search with no match says so.
   await page.goto(`${app.base}/dashboard/${app.demo.site_key}?q=qqzzxxnothing`);
-  await page.waitForSelector('body[data-hydrated="true"]');
+  await usable(page);
   assert.equal(await page.locator('.result-count').getAttribute('data-count'), '0');
   assert.match(await text(page.locator('.result-count')), /No comment matches this view/);
   assert.equal(await page.locator('a.skip-link').count(), 0);
@@ -187,11 +190,11 @@ test('the funnel follows a segment filter: answered matches the answers counted'
   await signIn(page);
   const funnel = async (query) => {
     await page.goto(`${app.base}/dashboard/${app.demo.site_key}?${query}`);
-    await page.waitForSelector('body[data-hydrated="true"]');
+    await usable(page);
     return {
-      n: Number(await text(page.locator('.n').first())),
-      shown: Number(await text(page.locator('.funnel .shown'))),
-      answered: Number(await text(page.locator('.funnel .answered'))),
+      n: await count(page.locator('.n').first()),
+      shown: await count(page.locator('.funnel .shown')),
+      answered: await count(page.locator('.funnel .answered')),
     };
   };
   // The demo stores each answer's "answered" event in its context and at its time.
@@ -215,6 +218,107 @@ test('the funnel follows a segment filter: answered matches the answers counted'
   assert.equal(await page.locator('.chart.trend.full').isVisible(), true);
   assert.equal(await page.locator('.chart.trend.fitted').isVisible(), false);
   await page.screenshot({ path: join(screenshots, 'dashboard-funnel-filtered-390.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('chart marks open their tooltips by keyboard and pointer, one tab stop a chart', async () => {
+  for (const width of [1440, 390]) {
+    const context = await browser.newContext({ viewport: { width, height: 900 }, timezoneId: 'Europe/Helsinki' });
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await signIn(page);
+    await page.goto(`${app.base}/dashboard/${app.demo.site_key}?bucket=week`);
+    await usable(page);
+    const tip = page.locator('#chart-tip');
+    const focused = () => page.evaluate(() => document.activeElement.getAttribute('aria-label'));
+    // The trend is one stop: Tab from "Full scale" lands on its first mark, whose figures show.
+    await page.locator('.full-scale summary').focus();
+    await page.keyboard.press('Tab');
+    const first = await focused();
+    assert.match(first ?? '', /^\d{4}-W\d{2}: (NPS [+−]?\d+, likely between .+ and .+, n = [\d,]+|too few answers for an NPS, n = \d+)$/, String(first));
+    assert.equal(await tip.isVisible(), true);
+    assert.equal(await tip.textContent(), first);
+    // The arrows walk the marks; the tooltip follows.
+    await page.keyboard.press('ArrowRight');
+    const second = await focused();
+    assert.notEqual(second, first);
+    assert.equal(await tip.textContent(), second);
+    await page.keyboard.press('End');
+    const last = await page.locator('.chart.trend.fitted [role=img][tabindex]').last().getAttribute('aria-label');
+    assert.equal(await focused(), last);
+    assert.equal(await page.locator('.chart.trend.fitted [tabindex="0"]').count(), 1, 'one stop');
+    const box = await tip.boundingBox();
+    assert.ok(box.x >= 0 && box.x + box.width <= width, `the tooltip stays on screen: ${JSON.stringify(box)}`);
+    await page.screenshot({ path: join(screenshots, `dashboard-tooltip-${width}.png`) });
+    // Escape dismisses it; the next Tab leaves the chart.
+    await page.keyboard.press('Escape');
+    assert.equal(await tip.isVisible(), false);
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => !!document.activeElement.closest('.chart.trend')), false);
+    // A bar of the histogram by pointer.
+    await page.locator('.chart.histogram .score-bar[data-score="10"]').hover();
+    assert.match(await tip.textContent(), /^Score 10: [\d,]+ answers \(\d+%\)$/);
+    assert.deepEqual(errors, []);
+    await context.close();
+  }
+});
+
+test('numbers are written as the viewer\'s locale writes them', async () => {
+  const figures = async (locale) => {
+    const context = await browser.newContext({ locale, timezoneId: 'Europe/Helsinki' });
+    const page = await context.newPage();
+    await signIn(page);
+    await page.goto(`${app.base}/dashboard/${app.demo.site_key}?bucket=month&by=device`);
+    await usable(page);
+    const found = {
+      lo: await text(page.locator('.headline .ci-lo')),
+      share: await text(page.locator('.segment-table td.share').first()),
+    };
+    await context.close();
+    return found;
+  };
+  const en = await figures('en-US');
+  assert.match(en.lo, /^−?\d+\.\d$/);
+  assert.match(en.share, /^\d+%$/);
+  const de = await figures('de-DE');
+  assert.match(de.lo, /^−?\d+,\d$/);
+  assert.match(de.share, /^\d+\u00a0%$/);
+  assert.equal(de.lo.replace(',', '.'), en.lo, 'the same figure');
+});
+
+test('an empty view says so instead of blank charts, and a view on its way is marked busy', async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await signIn(page);
+  await page.goto(`${app.base}/dashboard/${app.demo.site_key}?from=2020-01-01&to=2020-01-31`);
+  await usable(page);
+  assert.equal(await page.locator('.chart').count(), 0, 'no blank charts');
+  const empties = await page.locator('.panel .empty').allTextContents();
+  assert.ok(empties.length >= 4, empties.join(' | '));
+  assert.match(empties[0], /No answers in this view/);
+  assert.match(await text(page.locator('.result-count')), /No comment matches this view/);
+  await page.screenshot({ path: join(screenshots, 'dashboard-empty-390.png'), fullPage: true });
+  // The next view is slow to come: the current one says it is loading until it does.
+  await page.route(/\/dashboard\/st_[^/?]+\?/, async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await route.continue();
+  });
+  await page.locator('.filters input[name="from"]').fill('2020-01-02');
+  // Pressed from the page (a click through Playwright would wait for the next page).
+  // Pressed and read from inside the page: Playwright's own calls would wait for the next page.
+  const busy = await page.getByRole('button', { name: 'Apply' }).evaluate((button) => {
+    button.click();
+    return new Promise((resolve) => setTimeout(() => {
+      const main = document.querySelector('main');
+      resolve({ busy: main.getAttribute('aria-busy'), note: getComputedStyle(main, '::before').content });
+    }, 300));
+  });
+  assert.equal(busy.busy, 'true');
+  assert.match(busy.note, /Loading the view/);
+  await page.waitForURL(/from=2020-01-02/);
+  assert.equal(await page.locator('main[aria-busy]').count(), 0, 'the new view is not busy');
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -179,3 +179,12 @@ export async function signIn(page, app) {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL(`${app.base}/dashboard`);
 }
+
+/// A member's page is usable: hydrated by its bundle, or, for a site's dashboard (which loads
+/// none: the server renders it whole), loaded.
+export async function usable(page) {
+  await page.waitForLoadState('load');
+  if (!new URL(page.url()).pathname.startsWith('/dashboard/')) {
+    await page.waitForSelector('body[data-hydrated="true"]');
+  }
+}

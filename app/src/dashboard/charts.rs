@@ -1,7 +1,12 @@
 //! The dashboard's charts, drawn as SVG by Leptos components (no chart library). Each chart
 //! comes with a table of the same figures, which screen readers and the tests read.
+//!
+//! Every point and bar is one focusable mark named by its figures (`aria-label`): a chart is
+//! one tab stop, the arrow keys move between its marks, and the members' page script shows the
+//! focused or hovered mark's name as a tooltip (`MEMBERS_SCRIPT` in lib.rs), so the tooltips
+//! cost the wasm nothing but the names.
 
-use super::{one_decimal, signed};
+use super::Numbers;
 use crate::nps::{Band, Score, ScoreCounts};
 use crate::report::PeriodCounts;
 use leptos::prelude::*;
@@ -13,6 +18,31 @@ const TOP: f64 = 10.0;
 
 fn slot_x(i: usize, n: usize) -> f64 {
     LEFT + (i as f64 + 0.5) * (WIDTH - LEFT - RIGHT) / n.max(1) as f64
+}
+
+/// A chart is one tab stop: its first mark; the arrow keys reach the others.
+fn roving(i: usize) -> &'static str {
+    if i == 0 {
+        "0"
+    } else {
+        "-1"
+    }
+}
+
+/// What a trend point says when focused or hovered.
+fn trend_tip(p: &PeriodCounts, numbers: Numbers) -> String {
+    let s = p.counts.summary();
+    let n = numbers.count(p.counts.n());
+    match (p.too_few(), s.nps(), s.adjusted_wald_ci95()) {
+        (false, Some(nps), Some(ci)) => format!(
+            "{}: NPS {}, likely between {} and {}, n = {n}",
+            p.label,
+            numbers.signed(nps),
+            numbers.one_decimal(ci.lo),
+            numbers.one_decimal(ci.hi)
+        ),
+        _ => format!("{}: too few answers for an NPS, n = {n}", p.label),
+    }
 }
 
 /// Every `step`-th label is written so that labels never overlap.
@@ -90,7 +120,7 @@ fn grid_lines(lo: f64, hi: f64) -> Vec<f64> {
 /// NPS by bucket with its 95 % band (adjusted Wald) and n under each bucket, on an axis fitted
 /// to the data; opening "Full scale" (no script needed) shows the full −100…+100 instead.
 #[component]
-pub fn TrendChart(periods: Vec<PeriodCounts>) -> impl IntoView {
+pub fn TrendChart(periods: Vec<PeriodCounts>, numbers: Numbers) -> impl IntoView {
     let points: Vec<(f64, f64, f64, f64)> = periods
         .iter()
         .enumerate()
@@ -112,13 +142,15 @@ pub fn TrendChart(periods: Vec<PeriodCounts>) -> impl IntoView {
             .filter(|(p, _)| !p.too_few())
             .flat_map(|(_, &(_, v, lo, hi))| [v, lo, hi]),
     );
+    let tips: Vec<String> = periods.iter().map(|p| trend_tip(p, numbers)).collect();
+    let drawing = |range, class| trend_svg(&periods, &points, &tips, range, numbers, class);
     view! {
         <div class="trend-scale">
             <details class="full-scale"><summary>"Full scale, −100 to +100"</summary></details>
-            {trend_svg(&periods, &points, fitted, "chart trend fitted")}
-            {trend_svg(&periods, &points, (-100.0, 100.0), "chart trend full")}
+            {drawing(fitted, "chart trend fitted")}
+            {drawing((-100.0, 100.0), "chart trend full")}
         </div>
-        <TrendTable periods />
+        <TrendTable periods numbers />
     }
 }
 
@@ -126,7 +158,9 @@ pub fn TrendChart(periods: Vec<PeriodCounts>) -> impl IntoView {
 fn trend_svg(
     periods: &[PeriodCounts],
     points: &[(f64, f64, f64, f64)],
+    tips: &[String],
     (lo, hi): (f64, f64),
+    numbers: Numbers,
     class: &'static str,
 ) -> impl IntoView {
     const HEIGHT: f64 = 240.0;
@@ -164,18 +198,24 @@ fn trend_svg(
         .enumerate()
         .map(|(i, p)| {
             let (x, v, _, _) = points[i];
-            let label = (i % step == 0).then(|| {
-                view! {
-                    <text class="axis-label" x=format!("{x:.1}") y=format!("{:.1}", TOP + PLOT + 16.0) text-anchor="middle">{axis_label(&p.label).to_string()}</text>
-                    <text class="n-label" x=format!("{x:.1}") y=format!("{:.1}", TOP + PLOT + 30.0) text-anchor="middle">{format!("n {}", p.counts.n())}</text>
-                }
-            });
             let mark = if p.too_few() {
                 view! { <circle class="too-few" cx=format!("{x:.1}") cy=format!("{:.1}", y(0.0)) r="3" /> }.into_any()
             } else {
                 view! { <circle class="point" cx=format!("{x:.1}") cy=format!("{:.1}", y(v)) r="3.5" /> }.into_any()
             };
-            view! { {mark} {label} }
+            view! { <g class="mark" tabindex=roving(i) role="img" aria-label=tips[i].clone()>{mark}</g> }
+        })
+        .collect_view();
+    let labels = periods
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % step == 0)
+        .map(|(i, p)| {
+            let x = points[i].0;
+            view! {
+                <text class="axis-label" x=format!("{x:.1}") y=format!("{:.1}", TOP + PLOT + 16.0) text-anchor="middle">{axis_label(&p.label).to_string()}</text>
+                <text class="n-label" x=format!("{x:.1}") y=format!("{:.1}", TOP + PLOT + 30.0) text-anchor="middle">{format!("n {}", numbers.count(p.counts.n()))}</text>
+            }
         })
         .collect_view();
     let grid = grid_lines(lo, hi)
@@ -183,31 +223,31 @@ fn trend_svg(
         .map(|v| {
             view! {
                 <line class=if v == 0.0 { "zero" } else { "grid" } x1=LEFT x2=WIDTH - RIGHT y1=y(v) y2=y(v) />
-                <text class="axis-label" x=LEFT - 6.0 y=y(v) + 4.0 text-anchor="end">{signed(v)}</text>
+                <text class="axis-label" x=LEFT - 6.0 y=y(v) + 4.0 text-anchor="end">{numbers.signed(v)}</text>
             }
         })
         .collect_view();
+    // A group, not an image: its marks are focusable, each an image named by its figures; the
+    // axes are drawn for the eye only.
     view! {
-        <svg class=class viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img"
+        <svg class=class viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="group"
             aria-label="NPS by bucket with its 95 % interval">
-            {grid}
-            {bands}
-            {lines}
+            <g aria-hidden="true">{grid}{bands}{lines}{labels}</g>
             {marks}
         </svg>
     }
 }
 
 #[component]
-fn TrendTable(periods: Vec<PeriodCounts>) -> impl IntoView {
+fn TrendTable(periods: Vec<PeriodCounts>, numbers: Numbers) -> impl IntoView {
     let rows = periods
         .into_iter()
         .map(|p| {
             let s = p.counts.summary();
             let figures = match (p.too_few(), s.nps(), s.adjusted_wald_ci95()) {
                 (false, Some(nps), Some(ci)) => view! {
-                    <td class="nps">{signed(nps)}</td>
-                    <td class="ci">{format!("{} to {}", one_decimal(ci.lo), one_decimal(ci.hi))}</td>
+                    <td class="nps">{numbers.signed(nps)}</td>
+                    <td class="ci">{format!("{} to {}", numbers.one_decimal(ci.lo), numbers.one_decimal(ci.hi))}</td>
                 }
                 .into_any(),
                 _ => view! { <td class="nps too-few" colspan="2">"too few answers"</td> }.into_any(),
@@ -215,9 +255,9 @@ fn TrendTable(periods: Vec<PeriodCounts>) -> impl IntoView {
             view! {
                 <tr data-bucket=p.label.clone()>
                     <th scope="row">{p.label.clone()}</th>
-                    <td class="n">{p.counts.n()}</td>
+                    <td class="n">{numbers.count(p.counts.n())}</td>
                     {figures}
-                    <td class="split">{format!("{} / {} / {}", s.promoters, s.passives, s.detractors)}</td>
+                    <td class="split">{format!("{} / {} / {}", numbers.count(s.promoters), numbers.count(s.passives), numbers.count(s.detractors))}</td>
                 </tr>
             }
         })
@@ -235,7 +275,7 @@ fn TrendTable(periods: Vec<PeriodCounts>) -> impl IntoView {
 
 /// Promoters, passives and detractors per bucket as stacked shares.
 #[component]
-pub fn SplitChart(periods: Vec<PeriodCounts>) -> impl IntoView {
+pub fn SplitChart(periods: Vec<PeriodCounts>, numbers: Numbers) -> impl IntoView {
     const HEIGHT: f64 = 170.0;
     const PLOT: f64 = 140.0;
     let n = periods.len();
@@ -250,30 +290,56 @@ pub fn SplitChart(periods: Vec<PeriodCounts>) -> impl IntoView {
             let total = s.n().max(1) as f64;
             let x = slot_x(i, n) - bar / 2.0;
             let mut top = TOP;
-            let parts = [
+            let bands = [
                 ("promoters", s.promoters),
                 ("passives", s.passives),
                 ("detractors", s.detractors),
-            ]
-            .into_iter()
-            .map(|(class, count)| {
-                let h = PLOT * count as f64 / total;
-                let rect = view! { <rect class=class x=format!("{x:.1}") y=format!("{top:.1}") width=format!("{bar:.1}") height=format!("{h:.1}") /> };
-                top += h;
-                rect
-            })
-            .collect_view();
-            let label = (i % step == 0).then(|| view! {
-                <text class="axis-label" x=format!("{:.1}", slot_x(i, n)) y=format!("{:.1}", TOP + PLOT + 16.0) text-anchor="middle">{axis_label(&p.label).to_string()}</text>
-            });
-            view! { <g class="bucket" data-n=s.n()>{(s.n() > 0).then_some(parts)}{label}</g> }
+            ];
+            let tip = if s.n() == 0 {
+                format!("{}: no answers", p.label)
+            } else {
+                let [promoters, passives, detractors] =
+                    bands.map(|(_, count)| numbers.percent(count as f64 / total));
+                format!(
+                    "{}: promoters {promoters}, passives {passives}, detractors {detractors}, n = {}",
+                    p.label,
+                    numbers.count(s.n())
+                )
+            };
+            let parts = bands
+                .into_iter()
+                .map(|(class, count)| {
+                    let h = PLOT * count as f64 / total;
+                    let rect = view! { <rect class=class x=format!("{x:.1}") y=format!("{top:.1}") width=format!("{bar:.1}") height=format!("{h:.1}") /> };
+                    top += h;
+                    rect
+                })
+                .collect_view();
+            // An empty bucket is still a mark (a keyboard says it is empty), drawn as its slot.
+            let body = if s.n() > 0 {
+                parts.into_any()
+            } else {
+                view! { <rect class="empty-slot" x=format!("{x:.1}") y=TOP width=format!("{bar:.1}") height=PLOT /> }.into_any()
+            };
+            view! { <g class="bucket" data-n=s.n() tabindex=roving(i) role="img" aria-label=tip>{body}</g> }
+        })
+        .collect_view();
+    let labels = periods
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % step == 0)
+        .map(|(i, p)| view! {
+            <text class="axis-label" x=format!("{:.1}", slot_x(i, n)) y=format!("{:.1}", TOP + PLOT + 16.0) text-anchor="middle">{axis_label(&p.label).to_string()}</text>
         })
         .collect_view();
     view! {
-        <svg class="chart split" viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img"
+        <svg class="chart split" viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="group"
             aria-label="Share of promoters, passives and detractors by bucket">
-            <text class="axis-label" x=LEFT - 6.0 y=TOP + 8.0 text-anchor="end">"100 %"</text>
-            <text class="axis-label" x=LEFT - 6.0 y=TOP + PLOT text-anchor="end">"0 %"</text>
+            <g aria-hidden="true">
+                <text class="axis-label" x=LEFT - 6.0 y=TOP + 8.0 text-anchor="end">{numbers.percent(1.0)}</text>
+                <text class="axis-label" x=LEFT - 6.0 y=TOP + PLOT text-anchor="end">{numbers.percent(0.0)}</text>
+                {labels}
+            </g>
             {bars}
         </svg>
         <p class="legend">
@@ -286,11 +352,12 @@ pub fn SplitChart(periods: Vec<PeriodCounts>) -> impl IntoView {
 
 /// How many answers gave each score 0–10.
 #[component]
-pub fn Histogram(counts: ScoreCounts) -> impl IntoView {
+pub fn Histogram(counts: ScoreCounts, numbers: Numbers) -> impl IntoView {
     const W: f64 = 360.0;
     const HEIGHT: f64 = 150.0;
     const PLOT: f64 = 110.0;
     let max = counts.0.iter().copied().max().unwrap_or(0).max(1) as f64;
+    let total = counts.n().max(1) as f64;
     let slot = (W - 16.0) / 11.0;
     let bars = Score::all()
         .map(|score| {
@@ -302,17 +369,23 @@ pub fn Histogram(counts: ScoreCounts) -> impl IntoView {
                 Band::Passive => "passives",
                 Band::Promoter => "promoters",
             };
+            let tip = format!(
+                "Score {}: {} answers ({})",
+                score.value(),
+                numbers.count(count),
+                numbers.percent(count as f64 / total)
+            );
             view! {
-                <g class="score-bar" data-score=score.value() data-count=count>
+                <g class="score-bar" data-score=score.value() data-count=count tabindex=roving(score.value().into()) role="img" aria-label=tip>
                     <rect class=class x=format!("{:.1}", x + 2.0) y=format!("{:.1}", TOP + PLOT - h) width=format!("{:.1}", slot - 4.0) height=format!("{h:.1}") />
                     <text class="axis-label" x=format!("{:.1}", x + slot / 2.0) y=format!("{:.1}", TOP + PLOT + 14.0) text-anchor="middle">{score.value()}</text>
-                    <text class="n-label" x=format!("{:.1}", x + slot / 2.0) y=format!("{:.1}", TOP + PLOT + 28.0) text-anchor="middle">{count}</text>
+                    <text class="n-label" x=format!("{:.1}", x + slot / 2.0) y=format!("{:.1}", TOP + PLOT + 28.0) text-anchor="middle">{numbers.count(count)}</text>
                 </g>
             }
         })
         .collect_view();
     view! {
-        <svg class="chart histogram" viewBox=format!("0 0 {W} {HEIGHT}") role="img"
+        <svg class="chart histogram" viewBox=format!("0 0 {W} {HEIGHT}") role="group"
             aria-label="Answers per score from 0 to 10">
             {bars}
         </svg>

@@ -1,6 +1,7 @@
 //! The product manager's side: sign-in and the NPS dashboard.
 
 pub mod charts;
+pub mod numbers;
 pub mod site;
 
 use crate::domain::Role;
@@ -9,11 +10,15 @@ use crate::nps::Summary;
 pub use crate::report::Funnel;
 use leptos::prelude::*;
 use leptos_meta::Title;
+pub use numbers::Numbers;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Overview {
     pub organisations: Vec<OrganisationOverview>,
+    /// How the viewer writes numbers.
+    #[serde(default)]
+    pub numbers: Numbers,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -92,7 +97,10 @@ pub async fn dashboard_overview() -> Result<Overview, AppError> {
             sites,
         });
     }
-    Ok(Overview { organisations })
+    Ok(Overview {
+        organisations,
+        numbers: Numbers::of_this_request(),
+    })
 }
 
 #[component]
@@ -159,6 +167,7 @@ pub fn DashboardPage() -> impl IntoView {
 
 #[component]
 fn OverviewView(overview: Overview) -> impl IntoView {
+    let numbers = overview.numbers;
     overview
         .organisations
         .into_iter()
@@ -166,74 +175,42 @@ fn OverviewView(overview: Overview) -> impl IntoView {
             view! {
                 <section class="organisation">
                     <h2>{org.name}" "<small>"(" {org.role.as_str()} ")"</small></h2>
-                    {org.sites.into_iter().map(|site| view! { <SiteCard site /> }).collect_view()}
+                    {org.sites.into_iter().map(|site| view! { <SiteCard site numbers /> }).collect_view()}
                 </section>
             }
         })
         .collect_view()
 }
 
-/// One decimal with a true minus sign, for interval ends: −12.5.
-pub fn one_decimal(value: f64) -> String {
-    let text = format!("{value:.1}");
-    match text.strip_prefix('-') {
-        Some(rest) if rest != "0.0" => format!("−{rest}"),
-        Some(rest) => rest.to_string(),
-        None => text,
-    }
-}
-
-/// Formats an NPS with its sign, as NPS is usually written: +30, −12, 0.
-pub fn signed(value: f64) -> String {
-    let rounded = value.round();
-    if rounded > 0.0 {
-        format!("+{rounded:.0}")
-    } else if rounded < 0.0 {
-        format!("−{:.0}", -rounded)
-    } else {
-        "0".to_string()
-    }
-}
-
 #[component]
-fn SiteCard(site: SiteOverview) -> impl IntoView {
+fn SiteCard(site: SiteOverview, numbers: Numbers) -> impl IntoView {
     let s = site.summary;
     let body = match (s.nps(), s.adjusted_wald_ci95()) {
         (Some(nps), Some(ci)) => view! {
-            <p class="nps"><span class="nps-value" data-nps=format!("{nps:.4}")>{signed(nps)}</span>" NPS"</p>
+            <p class="nps"><span class="nps-value" data-nps=format!("{nps:.4}")>{numbers.signed(nps)}</span>" NPS"</p>
             <p class="ci">
                 "Likely between "
-                <span class="ci-lo">{one_decimal(ci.lo)}</span>
+                <span class="ci-lo">{numbers.one_decimal(ci.lo)}</span>
                 " and "
-                <span class="ci-hi">{one_decimal(ci.hi)}</span>
+                <span class="ci-hi">{numbers.one_decimal(ci.hi)}</span>
                 " (95 % interval)"
             </p>
             <dl class="counts">
-                <dt>"Answers"</dt><dd class="n">{s.n()}</dd>
-                <dt>"Promoters"</dt><dd class="promoters">{s.promoters}</dd>
-                <dt>"Passives"</dt><dd class="passives">{s.passives}</dd>
-                <dt>"Detractors"</dt><dd class="detractors">{s.detractors}</dd>
+                <dt>"Answers"</dt><dd class="n">{numbers.count(s.n())}</dd>
+                <dt>"Promoters"</dt><dd class="promoters">{numbers.count(s.promoters)}</dd>
+                <dt>"Passives"</dt><dd class="passives">{numbers.count(s.passives)}</dd>
+                <dt>"Detractors"</dt><dd class="detractors">{numbers.count(s.detractors)}</dd>
             </dl>
         }
         .into_any(),
         _ => view! { <p class="empty">"No answers yet."</p><dl class="counts"><dt>"Answers"</dt><dd class="n">"0"</dd></dl> }.into_any(),
     };
-    let f = site.funnel;
-    let rate = f
-        .response_rate()
-        .map(|r| format!("{:.0} %", 100.0 * r))
-        .unwrap_or_else(|| "–".into());
     view! {
         <article class="site-card" data-site-key=site.site_key.clone()>
             <h3><a href=format!("/dashboard/{}", site.site_key) class="open-site">{site.name}</a></h3>
             <p class="hint">"Survey link: "<a href=format!("/s/{}", site.site_key) rel="external">{format!("/s/{}", site.site_key)}</a></p>
             {body}
-            <dl class="counts funnel">
-                <dt>"Shown"</dt><dd class="shown">{f.shown}</dd>
-                <dt>"Answered"</dt><dd class="answered">{f.answered}</dd>
-                <dt>"Dismissed"</dt><dd class="dismissed">{f.dismissed}</dd>
-                <dt>"Response rate"</dt><dd class="rate">{rate}</dd>
-            </dl>
+            <site::FunnelView funnel=site.funnel numbers />
         </article>
     }
 }
@@ -251,16 +228,5 @@ mod tests {
             answered: 2,
         };
         assert_eq!(f.response_rate(), Some(0.25));
-    }
-
-    #[test]
-    fn figures_are_written_with_true_signs() {
-        assert_eq!(signed(33.3), "+33");
-        assert_eq!(signed(-12.6), "−13");
-        assert_eq!(signed(0.4), "0");
-        assert_eq!(signed(-0.4), "0");
-        assert_eq!(one_decimal(-73.25), "−73.2");
-        assert_eq!(one_decimal(-0.04), "0.0");
-        assert_eq!(one_decimal(5.0), "5.0");
     }
 }

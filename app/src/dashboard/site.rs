@@ -2,7 +2,7 @@
 //! for the view its URL describes.
 
 use super::charts::{Histogram, SplitChart, TrendChart};
-use super::{one_decimal, signed};
+use super::Numbers;
 use crate::error::AppError;
 use crate::nps::{p_value_text, Band, Comparison, Verdict};
 use crate::report::{
@@ -66,6 +66,7 @@ async fn load_report(site_key: String, query: String) -> Result<Report, AppError
         match attempt.await {
             Ok(mut report) => {
                 report.refused = refused;
+                report.numbers = Numbers::of_this_request();
                 return Ok(report);
             }
             Err(AppError::Invalid(e))
@@ -209,14 +210,25 @@ fn ReportView(report: Report, tag: ServerAction<TagAnswer>) -> impl IntoView {
     let key = report.site_key.clone();
     let view = report.view.clone();
     let query = view.to_query();
+    let numbers = report.numbers;
     let total = report.total.summary();
+    let n = numbers.count(total.n());
     let headline = match (total.nps(), total.adjusted_wald_ci95()) {
         (Some(nps), Some(ci)) if total.n() >= MIN_ANSWERS => view! {
-            <p class="nps"><span class="nps-value" data-nps=format!("{nps:.4}")>{signed(nps)}</span>" NPS"</p>
-            <p class="ci">"Likely between "<span class="ci-lo">{one_decimal(ci.lo)}</span>" and "<span class="ci-hi">{one_decimal(ci.hi)}</span>" (95 % interval), n = "<span class="n">{total.n()}</span></p>
+            <p class="nps"><span class="nps-value" data-nps=format!("{nps:.4}")>{numbers.signed(nps)}</span>" NPS"</p>
+            <p class="ci">"Likely between "<span class="ci-lo">{numbers.one_decimal(ci.lo)}</span>" and "<span class="ci-hi">{numbers.one_decimal(ci.hi)}</span>" (95 % interval), n = "<span class="n">{n}</span></p>
         }
         .into_any(),
-        _ => view! { <p class="nps too-few">"Too few answers for an NPS ("<span class="n">{total.n()}</span>")"</p> }.into_any(),
+        _ => view! { <p class="nps too-few">"Too few answers for an NPS ("<span class="n">{n}</span>")"</p> }.into_any(),
+    };
+    // An empty view says so where its charts would be, and how to widen it.
+    let empty = total.n() == 0;
+    let chart = move |chart: AnyView| {
+        if empty {
+            view! { <p class="empty">"No answers in this view. Widen the dates or clear a filter."</p> }.into_any()
+        } else {
+            chart
+        }
     };
     let filter_note = view.segment.clone().map(|s| {
         let cleared = href(&key, &view.with(|v| v.segment = None));
@@ -241,20 +253,20 @@ fn ReportView(report: Report, tag: ServerAction<TagAnswer>) -> impl IntoView {
         <section class="headline">
             {headline}
             <ComparisonView report=report.clone() />
-            <FunnelView funnel=report.funnel />
+            <FunnelView funnel=report.funnel numbers />
         </section>
         <section class="panel">
             <h2>"NPS trend"</h2>
-            <TrendChart periods=report.periods.clone() />
+            {chart(view! { <TrendChart periods=report.periods.clone() numbers /> }.into_any())}
         </section>
         <div class="two-columns">
             <section class="panel">
                 <h2>"Promoters, passives, detractors"</h2>
-                <SplitChart periods=report.periods.clone() />
+                {chart(view! { <SplitChart periods=report.periods.clone() numbers /> }.into_any())}
             </section>
             <section class="panel">
                 <h2>"Scores"</h2>
-                <Histogram counts=report.total />
+                {chart(view! { <Histogram counts=report.total numbers /> }.into_any())}
             </section>
         </div>
         <SegmentsView report=report.clone() />
@@ -345,6 +357,7 @@ fn Filters(report: Report) -> impl IntoView {
 
 #[component]
 fn ComparisonView(report: Report) -> impl IntoView {
+    let numbers = report.numbers;
     let (current, earlier) = (report.total.summary(), report.previous.summary());
     let period = format!("{} – {}", report.previous_from, report.previous_to);
     let body = match Comparison::between(&current, &earlier) {
@@ -357,14 +370,14 @@ fn ComparisonView(report: Report) -> impl IntoView {
             view! {
                 <p class=format!("verdict {class}")>{c.sentence(ALPHA)}</p>
                 <p class="change">
-                    <span class="delta">{format!("{} points", signed(c.change))}</span>
-                    " vs "{signed(earlier.nps().unwrap_or(0.0))}" ("{period}", n = "{earlier.n()}")"
+                    <span class="delta">{format!("{} points", numbers.signed(c.change))}</span>
+                    " vs "{numbers.signed(earlier.nps().unwrap_or(0.0))}" ("{period}", n = "{numbers.count(earlier.n())}")"
                 </p>
                 <details class="method">
                     <summary>"How this is judged"</summary>
                     <p>
                         "A z test of the difference between the two periods' NPS, each with its own variance: "
-                        <span class="p-value">{p_value_text(c.p_value)}</span>
+                        <span class="p-value">{numbers.decimals_in(&p_value_text(c.p_value))}</span>
                         ", the chance of a change at least this large if nothing had changed. Below "{ALPHA_TEXT}" it is called unlikely to be chance."
                     </p>
                 </details>
@@ -373,24 +386,25 @@ fn ComparisonView(report: Report) -> impl IntoView {
         }
         _ => view! {
             <p class="verdict none">"Not enough answers to compare"</p>
-            <p class="change">{format!("Previous period {period}: n = {}", earlier.n())}</p>
+            <p class="change">{format!("Previous period {period}: n = {}", numbers.count(earlier.n()))}</p>
         }
         .into_any(),
     };
     view! { <div class="comparison">{body}</div> }
 }
 
+/// The widget's funnel: surveys shown, answered, dismissed, and the response rate.
 #[component]
-fn FunnelView(funnel: super::Funnel) -> impl IntoView {
+pub(super) fn FunnelView(funnel: super::Funnel, numbers: Numbers) -> impl IntoView {
     let rate = funnel
         .response_rate()
-        .map(|r| format!("{:.0} %", 100.0 * r))
+        .map(|r| numbers.percent(r))
         .unwrap_or_else(|| "–".into());
     view! {
         <dl class="counts funnel">
-            <dt>"Shown"</dt><dd class="shown">{funnel.shown}</dd>
-            <dt>"Answered"</dt><dd class="answered">{funnel.answered}</dd>
-            <dt>"Dismissed"</dt><dd class="dismissed">{funnel.dismissed}</dd>
+            <dt>"Shown"</dt><dd class="shown">{numbers.count(funnel.shown)}</dd>
+            <dt>"Answered"</dt><dd class="answered">{numbers.count(funnel.answered)}</dd>
+            <dt>"Dismissed"</dt><dd class="dismissed">{numbers.count(funnel.dismissed)}</dd>
             <dt>"Response rate"</dt><dd class="rate">{rate}</dd>
         </dl>
     }
@@ -398,6 +412,7 @@ fn FunnelView(funnel: super::Funnel) -> impl IntoView {
 
 #[component]
 fn SegmentsView(report: Report) -> impl IntoView {
+    let numbers = report.numbers;
     let key = report.site_key.clone();
     let v = report.view.clone();
     let ranked = rank_segments(&report.segments);
@@ -431,12 +446,12 @@ fn SegmentsView(report: Report) -> impl IntoView {
                     })
                 }),
             );
-            let share = 100.0 * r.summary.n() as f64 / total.max(1) as f64;
+            let share = r.summary.n() as f64 / total.max(1) as f64;
             let figures = match (r.too_few(), r.summary.nps(), r.summary.adjusted_wald_ci95()) {
                 (false, Some(nps), Some(ci)) => view! {
-                    <td class="nps">{signed(nps)}</td>
-                    <td class="ci">{format!("{} to {}", one_decimal(ci.lo), one_decimal(ci.hi))}</td>
-                    <td class="impact">{one_decimal(r.impact)}</td>
+                    <td class="nps">{numbers.signed(nps)}</td>
+                    <td class="ci">{format!("{} to {}", numbers.one_decimal(ci.lo), numbers.one_decimal(ci.hi))}</td>
+                    <td class="impact">{numbers.one_decimal(r.impact)}</td>
                 }
                 .into_any(),
                 _ => view! { <td class="too-few" colspan="3">"too few answers"</td> }.into_any(),
@@ -444,8 +459,8 @@ fn SegmentsView(report: Report) -> impl IntoView {
             view! {
                 <tr data-segment=r.value.clone()>
                     <th scope="row"><a href=filter class="segment-filter">{name(&r.value)}</a></th>
-                    <td class="n">{r.summary.n()}</td>
-                    <td class="share">{format!("{share:.0} %")}</td>
+                    <td class="n">{numbers.count(r.summary.n())}</td>
+                    <td class="share">{numbers.percent(share)}</td>
                     {figures}
                 </tr>
             }
@@ -459,6 +474,7 @@ fn SegmentsView(report: Report) -> impl IntoView {
                 <thead><tr><th>{v.by.label()}</th><th>"n"</th><th>"Share"</th><th>"NPS"</th><th>"95 % interval"</th><th>"Impact (points)"</th></tr></thead>
                 <tbody>{rows}</tbody>
             </table>
+            {(total == 0).then(|| view! { <p class="empty">"No answers in this view."</p> })}
             <p class="hint">"Impact: share of answers × distance from the overall NPS. Select a segment to filter the whole view."</p>
         </section>
     }
@@ -501,7 +517,7 @@ fn VerbatimsView(report: Report, tag: ServerAction<TagAnswer>) -> impl IntoView 
     let count = match (shown, report.more_verbatims) {
         (0, _) => "No comment matches this view.".to_string(),
         (1, false) => "1 comment.".to_string(),
-        (n, false) => format!("{n} comments."),
+        (n, false) => format!("{} comments.", report.numbers.count(n as u64)),
         (n, true) => format!("The newest {n} comments; older ones follow."),
     };
     let items = report
@@ -613,7 +629,7 @@ fn VerbatimItem(
 }
 
 /// The IANA zone names for the time zone field to search: the members' page script fills it
-/// from the browser's own list when the field is first focused (see `VIEWER_ZONE_SCRIPT`).
+/// from the browser's own list when the field is first focused (see `MEMBERS_SCRIPT`).
 /// Without the script the field takes any name, which the server checks.
 #[component]
 fn TimeZones() -> impl IntoView {

@@ -107,6 +107,9 @@ pub struct Report {
     /// them, and the filter form shows each at its field with what was typed.
     #[serde(default)]
     pub refused: Vec<RefusedParam>,
+    /// How the viewer writes numbers (from the request that asked for the report).
+    #[serde(default)]
+    pub numbers: crate::dashboard::Numbers,
 }
 
 /// A view parameter left out of the report, and why.
