@@ -5,6 +5,8 @@
 //! link is not shown at all (`admin::feedback`).
 
 use crate::error::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use serde::{Deserialize, Serialize};
 
 /// What a plain form sent and what its server function answered, for the next view of `page`.
@@ -18,6 +20,11 @@ pub struct PlainOutcome {
     pub fields: Vec<(String, String)>,
     /// Why it was refused; `None` when it succeeded.
     pub refusal: Option<AppError>,
+    /// What the function answered, when it answered more than "done": a token, a secret or a
+    /// link shown only once. Never kept in the session (which lives in the database): it
+    /// reaches the next view in a cookie only the member's browser holds, for a minute.
+    #[serde(skip)]
+    pub output: Option<String>,
 }
 
 impl PlainOutcome {
@@ -27,4 +34,25 @@ impl PlainOutcome {
         leptos::prelude::use_context::<http::request::Parts>()
             .and_then(|parts| parts.extensions.get::<PlainOutcome>().cloned())
     }
+}
+
+/// Gives `action` the value its server function answered a plain form, so that the next view,
+/// rendered on the server, shows it as the page's script would have (a new token, shown once).
+pub fn show_output<S>(action: ServerAction<S>)
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: serde::de::DeserializeOwned + Send + Sync + 'static,
+{
+    #[cfg(feature = "ssr")]
+    if let Some(outcome) = PlainOutcome::of_this_request() {
+        let output = outcome
+            .output
+            .filter(|_| outcome.refusal.is_none() && outcome.endpoint == S::PATH)
+            .and_then(|json| serde_json::from_str::<S::Output>(&json).ok());
+        if let Some(output) = output {
+            action.value().set(Some(Ok(output)));
+        }
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = action;
 }

@@ -184,6 +184,9 @@ impl Application {
                 provide_context::<app::ingest::SharedVisitorLimits>(state.ingest.gate.clone());
             }
         };
+        let plain_forms = crate::http::plain_forms::PlainForms {
+            secure_cookies: settings.secure_cookies || settings.serves_https(),
+        };
         let routes = route_list();
         // Sessions are for members' pages and server functions; the visitor API and the widget
         // never use them, so the hot ingest path does not pay for cookie handling.
@@ -219,8 +222,14 @@ impl Application {
                 crate::http::server_fns::status_of_errors,
             ))
             // Forms sent without the page's script: back to their page, with their outcome.
-            .layer(axum::middleware::from_fn(crate::http::plain_forms::show))
-            .layer(axum::middleware::from_fn(crate::http::plain_forms::submit))
+            .layer(axum::middleware::from_fn_with_state(
+                plain_forms,
+                crate::http::plain_forms::show,
+            ))
+            .layer(axum::middleware::from_fn_with_state(
+                plain_forms,
+                crate::http::plain_forms::submit,
+            ))
             .layer(session_layer)
             .layer(axum::middleware::from_fn(
                 crate::http::csrf::same_origin_only,

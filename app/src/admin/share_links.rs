@@ -108,6 +108,7 @@ pub fn ShareLinks(
     sites_changed: Signal<usize>,
 ) -> impl IntoView {
     let share = ServerAction::<CreateShareLink>::new();
+    crate::plain_form::show_output(share);
     let unshare = ServerAction::<RevokeShareLink>::new();
     let share_k = ServerAction::<SetShareK>::new();
     let org_id = org.id.to_string();

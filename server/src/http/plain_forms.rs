@@ -10,7 +10,7 @@
 use app::error::AppError;
 use app::plain_form::PlainOutcome;
 use axum::body::{to_bytes, Body};
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -31,6 +31,16 @@ const REPLY_LIMIT: usize = 256 * 1024;
 const PAGE_LIMIT: usize = 8 * 1024 * 1024;
 /// Where the page jumps to: the form that was sent.
 const ANCHOR: &str = "sent-form";
+/// The cookie that carries a function's output (a token shown once) to the next view.
+const OUTPUT_COOKIE: &str = "farewell_shown_once";
+/// Outputs are tokens, secrets and links: small. A larger one is not carried.
+const OUTPUT_LIMIT: usize = 2048;
+
+/// How the output cookie is set: `Secure` where the session cookie is.
+#[derive(Clone, Copy)]
+pub struct PlainForms {
+    pub secure_cookies: bool,
+}
 
 /// A browser's own form submission (not the page's script) to a server function.
 fn is_plain_form(request: &Request) -> bool {
@@ -115,7 +125,12 @@ fn is_members_page(page: &str) -> bool {
 }
 
 /// Calls the server function a plain form was sent to, then sends the browser back to its page.
-pub async fn submit(session: Session, request: Request, next: Next) -> Response {
+pub async fn submit(
+    State(settings): State<PlainForms>,
+    session: Session,
+    request: Request,
+    next: Next,
+) -> Response {
     if !is_plain_form(&request) {
         return next.run(request).await;
     }
@@ -169,30 +184,81 @@ pub async fn submit(session: Session, request: Request, next: Next) -> Response 
         .map(|(name, value)| (name.into_owned(), value.into_owned()))
         .collect();
     let redirect = format!("{page}#{ANCHOR}");
+    // What the function answered, if more than "done", goes to the browser that asked for it,
+    // never into the session's row.
+    let output = (refusal.is_none() && bytes.len() <= OUTPUT_LIMIT && &bytes[..] != b"null")
+        .then(|| std::str::from_utf8(&bytes).ok())
+        .flatten()
+        .filter(|json| !json.trim().is_empty())
+        .map(|json| output_cookie(json, path_of(&page), settings));
     let outcome = PlainOutcome {
         page,
         endpoint,
         fields,
         refusal,
+        output: None,
     };
     if let Err(e) = session.insert(OUTCOME, outcome).await {
         tracing::error!(error = %e, "keeping a plain form's outcome");
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     }
-    with_cookies(Redirect::to(&redirect).into_response())
+    let mut response = with_cookies(Redirect::to(&redirect).into_response());
+    if let Some(cookie) = output.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+/// The output cookie for `page`: read once by the next view of that page, gone in a minute.
+fn output_cookie(json: &str, page: &str, settings: PlainForms) -> String {
+    let value: String = url::form_urlencoded::byte_serialize(json.as_bytes()).collect();
+    let secure = if settings.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!("{OUTPUT_COOKIE}={value}; Path={page}; Max-Age=60; HttpOnly; SameSite=Strict{secure}")
+}
+
+/// The output a plain form's function answered, from its cookie.
+fn output_of(request: &Request) -> Option<String> {
+    request
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            let (name, value) = pair.trim().split_once('=')?;
+            (name == OUTPUT_COOKIE).then(|| {
+                url::form_urlencoded::parse(format!("v={value}").as_bytes())
+                    .next()
+                    .map(|(_, v)| v.into_owned())
+            })?
+        })
+        .filter(|json| json.len() <= OUTPUT_LIMIT)
 }
 
 /// Renders the next view of a page a plain form was sent from with that form's outcome.
-pub async fn show(session: Session, mut request: Request, next: Next) -> Response {
+pub async fn show(
+    State(settings): State<PlainForms>,
+    session: Session,
+    mut request: Request,
+    next: Next,
+) -> Response {
     if request.method() != Method::GET || request.uri().path().starts_with("/fn/") {
         return next.run(request).await;
     }
-    let outcome = match session.get::<PlainOutcome>(OUTCOME).await {
+    let mut outcome = match session.get::<PlainOutcome>(OUTCOME).await {
         Ok(Some(outcome)) if path_of(&outcome.page) == request.uri().path() => outcome,
         _ => return next.run(request).await,
     };
-    // Shown once.
+    // Shown once; an output only with the success of the form this session sent.
     let _ = session.remove::<PlainOutcome>(OUTCOME).await;
+    let output = output_of(&request);
+    if outcome.refusal.is_none() {
+        outcome.output = output.clone();
+    }
     // The page reads it from the request: it then sends no script (`app::shell`).
     request.extensions_mut().insert(outcome.clone());
     let response = next.run(request).await;
@@ -213,6 +279,17 @@ pub async fn show(session: Session, mut request: Request, next: Next) -> Respons
     };
     if let Some(refusal) = &outcome.refusal {
         parts.status = refusal.status();
+    }
+    if output.is_some() {
+        let gone =
+            output_cookie("", path_of(&outcome.page), settings).replace("Max-Age=60", "Max-Age=0");
+        if let Ok(gone) = HeaderValue::from_str(&gone) {
+            parts.headers.append(header::SET_COOKIE, gone);
+        }
+        // A page holding a secret is not kept by any cache.
+        parts
+            .headers
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, Body::from(html))
@@ -510,6 +587,7 @@ mod tests {
                 ("form[texts][fi][title]".into(), "{x}".into()),
             ],
             refusal: Some(AppError::invalid(field, "is wrong")),
+            output: None,
         }
     }
 

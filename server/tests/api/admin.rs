@@ -1352,3 +1352,72 @@ both_backends!(
         );
     }
 );
+
+// With JavaScript off, what a form's function makes once (an API token here) is shown in the
+// next view as the script would show it, and is never written to the session's row: it travels
+// in a minute-long cookie only that browser holds, read once.
+both_backends!(
+    a_token_made_by_a_plain_form_is_shown_once_and_never_kept_in_the_session,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        let signed_in = app.sign_in(&demo.email, PASSWORD).await;
+        let session = crate::helpers::session_cookie(&signed_in);
+        let session = session.split(';').next().unwrap().to_string();
+        let i = ids(&app, &demo).await;
+        let sent = post_plainly(
+            &app,
+            "create_token",
+            &[("org", i.org.as_str()), ("name", "CI export")],
+        )
+        .await;
+        assert_eq!(sent.status(), 303);
+        let cookie = sent
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.starts_with("farewell_shown_once="))
+            .expect("the output's cookie")
+            .to_string();
+        for attribute in ["Path=/admin", "Max-Age=60", "HttpOnly", "SameSite=Strict"] {
+            assert!(cookie.contains(attribute), "{cookie}");
+        }
+        let page = app.client.get(app.url("/admin")).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        assert_eq!(page.headers()["cache-control"], "no-store");
+        let html = page.text().await.unwrap();
+        // The input the page's script would show: `<input readonly … value="…" class="new-token">`.
+        let token = html
+            .split_once("class=\"new-token\"")
+            .and_then(|(before, _)| before.rsplit("<input").next())
+            .and_then(|input| input.split("value=\"").nth(1))
+            .and_then(|rest| rest.split('"').next())
+            .map(unescape)
+            .expect("the new token is shown");
+        assert!(token.starts_with(app::tokens::API_TOKEN_PREFIX), "{token}");
+        // It is the token: the report API takes it.
+        let summary = app.summary(&demo.site_key, Some(&token), "").await;
+        assert_eq!(summary.status(), 200);
+        // Never at rest in the database's session rows.
+        for (_, data, _) in session_rows(&app).await {
+            assert!(!data.contains(&token), "the token is in a session row");
+        }
+        // Shown once.
+        let again = app.page("/admin").await;
+        assert!(!again.contains(&token));
+        // A cookie set by anyone else, with no form sent, shows nothing.
+        let forged = reqwest::Client::new()
+            .get(app.url("/admin"))
+            .header(
+                "Cookie",
+                format!("{session}; farewell_shown_once=%22ft_forged_by_someone%22"),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(forged.status(), 200);
+        let forged = forged.text().await.unwrap();
+        assert!(forged.contains("API tokens"), "the member's page");
+        assert!(!forged.contains("ft_forged_by_someone"));
+    }
+);

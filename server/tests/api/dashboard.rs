@@ -221,7 +221,22 @@ both_backends!(
         assert!(html.contains(r#"<dd class="shown">4</dd>"#), "{html}");
         assert!(html.contains(r#"<dd class="answered">1</dd>"#));
         assert!(html.contains(r#"<dd class="dismissed">1</dd>"#));
-        assert!(html.contains(r#"<dd class="rate">25 %</dd>"#));
+        assert!(html.contains(r#"<dd class="rate">25%</dd>"#), "{html}");
+        // Written as the viewer's language writes it.
+        let german = app
+            .client
+            .get(app.url("/dashboard"))
+            .header("Accept-Language", "de-DE,de;q=0.9")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            german.contains("<dd class=\"rate\">25\u{a0}%</dd>"),
+            "{german}"
+        );
         // Another organisation's member sees none of it.
         let theirs = app.signed_in_client(&other.email).await;
         let their_page = theirs
