@@ -22,41 +22,89 @@ pub(crate) fn quarter_hour(at: DateTime<Utc>) -> i64 {
 /// hour, a UTC day. Each item is counted once at each span.
 pub(crate) const SPANS: [i16; 3] = [1, 4, 96];
 
-/// A run of aggregate rows a range reads: the rows of `span` whose buckets are in `[from, to)`.
+/// A run of aggregate rows a range reads: the rows of `span` whose buckets are in `[from, to)`,
+/// added to the sum (`sign` 1) or taken from it (−1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Piece {
     pub span: i16,
     pub from: i64,
     pub to: i64,
+    pub sign: i16,
 }
 
-/// The fewest aggregate rows that cover the quarter hours `[from, to)` exactly: whole UTC days,
-/// whole hours at the days' ragged ends, quarter hours only at the hours' ragged ends (a zone
-/// whose offset is not whole hours). In order, disjoint, each aligned to its span.
-pub(crate) fn pieces(from: i64, to: i64) -> Vec<Piece> {
-    fn split(from: i64, to: i64, spans: &[i16], out: &mut Vec<Piece>) {
-        let Some((&span, finer)) = spans.split_last() else {
-            return;
-        };
-        if from >= to {
-            return;
-        }
-        let s = i64::from(span);
-        let (lo, hi) = ((from + s - 1).div_euclid(s) * s, to.div_euclid(s) * s);
-        if lo >= hi {
-            return split(from, to, finer, out);
-        }
-        split(from, lo, finer, out);
-        out.push(Piece {
-            span,
-            from: lo,
-            to: hi,
-        });
-        split(hi, to, finer, out);
+impl Piece {
+    /// How many aggregate rows (of one key) the piece reads.
+    fn rows(&self) -> i64 {
+        (self.to - self.from) / i64::from(self.span)
     }
-    let mut out = Vec::new();
-    split(from, to, &SPANS, &mut out);
-    out
+}
+
+/// The signed aggregate rows that sum to the quarter hours `[from, to)` exactly, as few as can
+/// be: whole UTC days, and at each ragged end whichever is fewer of the hours (and quarter
+/// hours) inside the range, or the whole day less the hours outside it. A Helsinki day
+/// (22:00–22:00 UTC) is one UTC day, plus the two hours before it and less the two hours at
+/// its end: 5 rows, where the hours alone were 24. Every item is counted at every span in the
+/// transaction that counts it, so a difference of spans is exact.
+pub(crate) fn pieces(from: i64, to: i64) -> Vec<Piece> {
+    cover(from, to, &SPANS)
+}
+
+fn rows_of(pieces: &[Piece]) -> i64 {
+    pieces.iter().map(Piece::rows).sum()
+}
+
+/// `[from, to)` at the spans given (finest first), the finest being one quarter hour.
+fn cover(from: i64, to: i64, spans: &[i16]) -> Vec<Piece> {
+    if from >= to {
+        return vec![];
+    }
+    let Some((&span, finer)) = spans.split_last() else {
+        return vec![];
+    };
+    let whole = |from, to| Piece {
+        span,
+        from,
+        to,
+        sign: 1,
+    };
+    if finer.is_empty() {
+        return vec![whole(from, to)];
+    }
+    let s = i64::from(span);
+    let (floor, ceil) = (
+        |q: i64| q.div_euclid(s) * s,
+        |q: i64| (q + s - 1).div_euclid(s) * s,
+    );
+    // `a` less `b`, or `a` and `b`: the finer cover of what lies between them, signed.
+    let between = |a: i64, b: i64| -> Vec<Piece> {
+        let (lo, hi, sign) = if a < b { (a, b, 1) } else { (b, a, -1) };
+        cover(lo, hi, finer)
+            .into_iter()
+            .map(|p| Piece {
+                sign: p.sign * sign,
+                ..p
+            })
+            .collect()
+    };
+    let mut best = cover(from, to, finer);
+    for lo in [ceil(from), floor(from)] {
+        for hi in [floor(to), ceil(to)] {
+            if lo >= hi {
+                continue;
+            }
+            let mut candidate = between(from, lo);
+            candidate.push(whole(lo, hi));
+            candidate.extend(
+                between(to, hi)
+                    .into_iter()
+                    .map(|p| Piece { sign: -p.sign, ..p }),
+            );
+            if rows_of(&candidate) < rows_of(&best) {
+                best = candidate;
+            }
+        }
+    }
+    best
 }
 
 /// What an answer is counted under, read from the `ANSWER_KEYS` columns.
@@ -264,10 +312,11 @@ impl<const N: usize> Counted<N> {
     }
 }
 
-/// `SUM(s0), …, SUM(s10)`.
+/// `SUM(sign × s0), …, SUM(sign × s10)`: each aggregate row counted with its piece's sign
+/// (`p.column5`, see `pieces`).
 pub(crate) fn sum_columns(prefix: &str) -> String {
     (0..11)
-        .map(|i| format!("SUM({prefix}s{i}) AS s{i}"))
+        .map(|i| format!("SUM(p.column5 * {prefix}s{i}) AS s{i}"))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -335,75 +384,65 @@ mod tests {
 
     const DAY: i64 = 96;
 
+    fn piece(span: i16, from: i64, to: i64, sign: i16) -> Piece {
+        Piece {
+            span,
+            from,
+            to,
+            sign,
+        }
+    }
+
     #[test]
-    fn a_year_of_helsinki_days_reads_hours_and_days() {
-        // 22:00 UTC on day 20000 to 22:00 UTC two days later: 2 hours, a day, 22 hours.
-        let from = 20_000 * DAY + 88;
-        let to = 20_002 * DAY + 88;
-        assert_eq!(
-            pieces(from, to),
-            vec![
-                Piece {
-                    span: 4,
-                    from,
-                    to: 20_001 * DAY
-                },
-                Piece {
-                    span: 96,
-                    from: 20_001 * DAY,
-                    to: 20_002 * DAY
-                },
-                Piece {
-                    span: 4,
-                    from: 20_002 * DAY,
-                    to
-                },
-            ]
-        );
-        // One Helsinki day holds no whole UTC day: 24 hours.
+    fn a_helsinki_day_is_a_utc_day_plus_two_hours_less_two_hours() {
+        // 22:00 UTC on day 20000 to 22:00 UTC the next day: the 2 hours before midnight, the
+        // UTC day after it, less its last 2 hours. 5 rows, where the hours alone are 24.
+        let (d0, d1, d2, d3) = (20_000 * DAY, 20_001 * DAY, 20_002 * DAY, 20_003 * DAY);
+        let from = d0 + 88;
         assert_eq!(
             pieces(from, from + DAY),
-            vec![Piece {
-                span: 4,
-                from,
-                to: from + DAY
-            }]
+            vec![
+                piece(4, from, d1, 1),
+                piece(96, d1, d2, 1),
+                piece(4, d1 + 88, d2, -1)
+            ]
         );
+        // Two Helsinki days: 2 hours, two UTC days, less 2 hours (6 rows, not 2 + 1 + 22).
+        assert_eq!(
+            pieces(from, d2 + 88),
+            vec![
+                piece(4, from, d1, 1),
+                piece(96, d1, d3, 1),
+                piece(4, d2 + 88, d3, -1)
+            ]
+        );
+        // Whole UTC days are read as they are, and a few hours as hours.
+        assert_eq!(pieces(d1, d3), vec![piece(96, d1, d3, 1)]);
+        assert_eq!(pieces(d1 + 4, d1 + 12), vec![piece(4, d1 + 4, d1 + 12, 1)]);
     }
 
     #[test]
     fn a_quarter_hour_offset_reads_quarter_hours_only_at_the_ends() {
-        // Kathmandu (+5:45): a day starts at 18:15 UTC.
+        // Kathmandu (+5:45): a day starts at 18:15 UTC. 27 rows unsigned (3 quarters, 23
+        // hours, 1 quarter); signed, a UTC day with 6 hours and a quarter each side.
         let from = 20_000 * DAY + 73;
-        assert_eq!(
-            pieces(from, from + DAY),
-            vec![
-                Piece {
-                    span: 1,
-                    from,
-                    to: from + 3
-                },
-                Piece {
-                    span: 4,
-                    from: from + 3,
-                    to: 20_001 * DAY + 72
-                },
-                Piece {
-                    span: 1,
-                    from: 20_001 * DAY + 72,
-                    to: from + DAY
-                },
-            ]
-        );
+        let day = pieces(from, from + DAY);
+        assert_eq!(rows_of(&day), 15, "{day:?}");
         assert_eq!(pieces(from, from), vec![]);
-        assert_eq!(
-            pieces(from, from + 1),
-            vec![Piece {
-                span: 1,
-                from,
-                to: from + 1
-            }]
-        );
+        assert_eq!(pieces(from, from + 1), vec![piece(1, from, from + 1, 1)]);
+    }
+
+    /// How many times the pieces count an item of quarter hour `q`: at each span it is in the
+    /// row of the bucket holding `q`, counted with the sign of every piece holding that bucket.
+    fn times_counted(pieces: &[Piece], q: i64) -> i64 {
+        pieces
+            .iter()
+            .filter(|p| {
+                let bucket = q.div_euclid(i64::from(p.span)) * i64::from(p.span);
+                (p.from..p.to).contains(&bucket)
+            })
+            .map(|p| i64::from(p.sign))
+            .sum()
     }
 
     #[test]
@@ -424,40 +463,39 @@ mod tests {
     }
 
     proptest! {
-        /// The pieces cover the range exactly, in order, each aligned to its span, and read few
-        /// rows: whole days, then at most 23 hours and 3 quarter hours at each end.
+        /// The pieces are aligned to their spans and read few rows: whole days, and at each
+        /// end at most 12 hours, 2 quarter hours and the day and hour they are taken from.
         #[test]
-        fn pieces_cover_the_range_exactly_with_few_rows(from in 0i64..3_000_000, len in 0i64..100_000) {
-            let to = from + len;
-            let got = pieces(from, to);
-            let mut at = from;
-            let mut rows = 0;
+        fn pieces_are_aligned_and_read_few_rows(from in 0i64..3_000_000, len in 0i64..100_000) {
+            let got = pieces(from, from + len);
             for p in &got {
                 let s = i64::from(p.span);
-                prop_assert_eq!(p.from, at);
                 prop_assert!(p.from < p.to);
                 prop_assert_eq!(p.from % s, 0);
                 prop_assert_eq!(p.to % s, 0);
-                rows += (p.to - p.from) / s;
-                at = p.to;
+                prop_assert!(p.sign == 1 || p.sign == -1);
             }
-            prop_assert_eq!(at, to);
-            prop_assert!(rows <= len / DAY + 2 * (23 + 3) + 1, "{} rows for {}", rows, len);
+            let rows = rows_of(&got);
+            prop_assert!(rows <= len / DAY + 2 + 2 * (12 + 2 + 1), "{} rows for {}", rows, len);
         }
 
-        /// Any item counted under its keys falls inside exactly one piece of any range holding
-        /// its quarter hour: the rows a range reads count it once.
+        /// An item inside the range is counted exactly once by the rows a range reads, and an
+        /// item outside it not at all (what one piece adds, another takes away).
         #[test]
-        fn a_range_reads_each_item_once(from in 0i64..3_000_000, len in 1i64..10_000, at in 0i64..10_000) {
-            let quarter = from + at % len;
-            let hits = pieces(from, from + len)
-                .into_iter()
-                .filter(|p| {
-                    let bucket = quarter.div_euclid(i64::from(p.span)) * i64::from(p.span);
-                    (p.from..p.to).contains(&bucket)
-                })
-                .count();
-            prop_assert_eq!(hits, 1);
+        fn a_range_reads_each_item_once(from in 0i64..3_000_000, len in 0i64..10_000, at in -300i64..10_300) {
+            let q = from + at;
+            let inside = (from..from + len).contains(&q);
+            prop_assert_eq!(times_counted(&pieces(from, from + len), q), i64::from(inside));
+        }
+
+        /// The same over every quarter hour of short ranges and the days around them.
+        #[test]
+        fn short_ranges_count_every_quarter_hour_exactly(from in 0i64..3_000_000, len in 0i64..(3 * DAY)) {
+            let got = pieces(from, from + len);
+            for q in from - DAY..from + len + DAY {
+                let inside = (from..from + len).contains(&q);
+                prop_assert_eq!(times_counted(&got, q), i64::from(inside), "quarter {}", q);
+            }
         }
     }
 }

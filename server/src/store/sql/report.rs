@@ -9,9 +9,10 @@ macro_rules! report_store {
             use $crate::store::sql::prelude::*;
             use $crate::store::sql::VERBATIM_COLUMNS;
 
-            /// `(VALUES (period, span, from, to), …) p`: the pieces of each period
+            /// `(VALUES (period, span, from, to, sign), …) p`: the pieces of each period
             /// (`aggregates::piece_rows`, never empty), a table the aggregates are joined to
-            /// by index ranges. Both backends name a VALUES list's columns `column1` to `column4`.
+            /// by index ranges, each row summed with its piece's sign. Both backends name a
+            /// VALUES list's columns `column1` to `column5`.
             macro_rules! push_pieces {
                 ($sql:ident, $rows:expr) => {{
                     $sql.push(" (");
@@ -19,7 +20,8 @@ macro_rules! report_store {
                         row.push_bind(period)
                             .push_bind(piece.span)
                             .push_bind(piece.from)
-                            .push_bind(piece.to);
+                            .push_bind(piece.to)
+                            .push_bind(piece.sign);
                     });
                     $sql.push(") p");
                 }};
@@ -239,8 +241,9 @@ macro_rules! report_store {
                     }
                     let (dimension, value) = segment_key(filter);
                     let mut sql = sqlx::QueryBuilder::new(
-                        "SELECT COALESCE(SUM(a.shown), 0) AS shown, COALESCE(SUM(a.dismissed), 0) AS dismissed,
-                                COALESCE(SUM(a.answered), 0) AS answered FROM",
+                        "SELECT COALESCE(SUM(p.column5 * a.shown), 0) AS shown,
+                                COALESCE(SUM(p.column5 * a.dismissed), 0) AS dismissed,
+                                COALESCE(SUM(p.column5 * a.answered), 0) AS answered FROM",
                     );
                     push_pieces!(sql, pieces);
                     push_key_join!(sql, "impression_aggregates", site, dimension);
