@@ -82,7 +82,10 @@ test('members pages have no serious accessibility violations', async () => {
   const context = await browser.newContext({ bypassCSP: true, storageState: member });
   const page = await context.newPage();
   const found = [];
-  for (const path of ['/login', '/dashboard', `/dashboard/${app.demo.site_key}`, '/admin', '/account']) {
+  // Every member's page: a consent record is opened from a comment on the dashboard.
+  const answer = app.rows('SELECT id FROM responses ORDER BY received_at DESC LIMIT 1')[0].id;
+  const consent = `/consent/${answer}?site=${app.demo.site_key}`;
+  for (const path of ['/login', '/dashboard', `/dashboard/${app.demo.site_key}`, `/dashboard/${app.demo.site_key}?from=2020-01-01&to=2020-01-31`, '/admin', '/account', consent]) {
     await page.goto(app.base + path);
     await usable(page);
     await page.waitForLoadState('networkidle');

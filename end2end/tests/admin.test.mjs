@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startFarewell, launchBrowser, signIn, watchErrors, screenshots, PASSWORD } from './support.mjs';
+import { startFarewell, launchBrowser, signIn, watchErrors, screenshots, PASSWORD, sideways } from './support.mjs';
 
 let app;
 let browser;
@@ -62,7 +62,7 @@ test('the administration reads on a phone', async () => {
   await page.waitForSelector('body[data-hydrated="true"]');
   await page.waitForSelector('table.members tr[data-member]');
   await page.waitForSelector('pre.snippet');
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - innerWidth);
+  const overflow = await sideways(page);
   await page.screenshot({ path: join(screenshots, 'admin-390.png'), fullPage: true });
   assert.ok(overflow <= 0, `the page is ${overflow} px wider than the phone`);
   await context.close();
@@ -128,7 +128,7 @@ test('removing, revoking and rotating ask first; rotating takes the site name ty
   await site.getByRole('button', { name: 'Rotate the key' }).click();
   await page.waitForFunction((old) => !document.querySelector(`article.site-admin[data-site-key="${old}"]`), key);
   assert.equal(app.rows(`SELECT site_key FROM sites WHERE site_key = '${key}'`).length, 0, 'the key changed');
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - innerWidth);
+  const overflow = await sideways(page);
   assert.ok(overflow <= 0, `the page is ${overflow} px wider than the phone`);
   assert.deepEqual(errors.filter((e) => !/422/.test(e)), [], 'nothing failed but the refusal');
   await context.close();

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { startFarewell, launchBrowser, watchErrors, eventually, screenshots, usable, signIn as signInAs } from './support.mjs';
+import { startFarewell, launchBrowser, watchErrors, eventually, screenshots, usable, signIn as signInAs, sideways } from './support.mjs';
 
 let app;
 let browser;
@@ -141,7 +141,7 @@ test('a bad filter keeps the form and the figures, and the zone field searches t
     await page.waitForFunction(() => document.querySelectorAll('#time-zones option').length > 300);
     assert.equal(await page.locator('#time-zones option[value="Europe/Helsinki"]').count(), 1);
     assert.equal(await zone.getAttribute('list'), 'time-zones');
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - innerWidth);
+    const overflow = await sideways(page);
     await page.screenshot({ path: join(screenshots, `dashboard-bad-filter-${width}.png`) });
     if (width === 390) assert.ok(overflow <= 0, `the page is ${overflow} px wider than the phone`);
     assert.deepEqual(errors, []);

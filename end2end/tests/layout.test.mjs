@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startFarewell, launchBrowser, signIn, watchErrors, screenshots } from './support.mjs';
+import { startFarewell, launchBrowser, signIn, watchErrors, screenshots, sideways } from './support.mjs';
 
 let app;
 let browser;
@@ -18,30 +18,35 @@ after(async () => {
   await app?.stop();
 });
 
-test('no member page scrolls sideways at 390 px', async () => {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-  const page = await context.newPage();
-  const errors = watchErrors(page);
-  await signIn(page, app);
+test('no member page scrolls sideways at 390 px, nor at 1440 px', async () => {
   const notice = app.rows('SELECT id FROM privacy_notices')[0].id;
+  const answer = app.rows('SELECT id FROM responses ORDER BY received_at DESC LIMIT 1')[0].id;
   const pages = {
     overview: '/dashboard',
     site: `/dashboard/${app.demo.site_key}`,
     'site-by-page': `/dashboard/${app.demo.site_key}?by=page`,
     admin: '/admin',
     account: '/account',
+    consent: `/consent/${answer}?site=${app.demo.site_key}`,
     notice: `/notice/${notice}`,
     survey: `/s/${app.demo.site_key}`,
   };
-  const wider = [];
-  for (const [name, path] of Object.entries(pages)) {
-    await page.goto(`${app.base}${path}`);
-    await page.waitForLoadState('networkidle');
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - innerWidth);
-    await page.screenshot({ path: join(screenshots, `layout-${name}-390.png`), fullPage: true });
-    if (overflow > 0) wider.push(`${path} by ${overflow} px`);
+  for (const [width, height, phone] of [[390, 844, true], [1440, 900, false]]) {
+    const context = await browser.newContext({ viewport: { width, height }, isMobile: phone, hasTouch: phone });
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await signIn(page, app);
+    const wider = [];
+    for (const [name, path] of Object.entries(pages)) {
+      const response = await page.goto(`${app.base}${path}`);
+      assert.equal(response.status(), 200, path);
+      await page.waitForLoadState('networkidle');
+      const overflow = await sideways(page);
+      await page.screenshot({ path: join(screenshots, `layout-${name}-${width}.png`), fullPage: true });
+      if (overflow > 0) wider.push(`${path} by ${overflow} px`);
+    }
+    assert.deepEqual(wider, [], `wider than ${width} px: ${wider.join(', ')}`);
+    assert.deepEqual(errors, []);
+    await context.close();
   }
-  assert.deepEqual(wider, [], `wider than the phone: ${wider.join(', ')}`);
-  assert.deepEqual(errors, []);
-  await context.close();
 });

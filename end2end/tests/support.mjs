@@ -160,7 +160,7 @@ export async function assertScaleOnOneRow(page, targets, what) {
     return { top: Math.round(r.top), left: r.left, right: r.right, width: r.width, height: r.height };
   }));
   const width = page.viewportSize()?.width ?? await page.evaluate(() => innerWidth);
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - innerWidth);
+  const overflow = await sideways(page);
   if (overflow > 0) throw new Error(`${what} at ${width} px: the page is ${overflow} px wider than the viewport`);
   if (boxes.length !== 11) throw new Error(`${what}: ${boxes.length} targets, not 11`);
   for (const [i, b] of boxes.entries()) {
@@ -187,4 +187,12 @@ export async function usable(page) {
   if (!new URL(page.url()).pathname.startsWith('/dashboard/')) {
     await page.waitForSelector('body[data-hydrated="true"]');
   }
+}
+
+/// How many pixels the page is wider than the viewport as configured. Not `innerWidth`: a
+/// mobile context (isMobile) widens its layout viewport to the content, so that would hide
+/// exactly the overflow this measures.
+export async function sideways(page) {
+  const width = page.viewportSize().width;
+  return page.evaluate((width) => document.documentElement.scrollWidth - width, width);
 }

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { startFarewell, launchBrowser, signIn, watchErrors, eventually, screenshots } from './support.mjs';
+import { startFarewell, launchBrowser, signIn, watchErrors, eventually, screenshots, sideways } from './support.mjs';
 
 const axeSource = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
@@ -123,7 +123,7 @@ test('on a phone the editor and its preview fit, and the open editor has no seri
   );
   await preview.locator('#fw-title').waitFor();
   await page.locator('details.texts-of-language').evaluateAll((all) => all.forEach((d) => { d.open = true; }));
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - innerWidth);
+  const overflow = await sideways(page);
   await page.locator('.survey-texts').first().scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(screenshots, 'survey-editor-390.png') });
   assert.ok(overflow <= 0, `the page is ${overflow} px wider than the phone`);
