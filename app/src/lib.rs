@@ -14,6 +14,7 @@ pub mod plain_form;
 pub mod preferences;
 pub mod report;
 pub mod share;
+pub mod stats;
 pub mod survey;
 
 mod bundles;

@@ -322,3 +322,30 @@ test('an empty view says so instead of blank charts, and a view on its way is ma
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('the themes panel says what detractors and promoters say, and a term opens its comments', async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, timezoneId: 'Europe/Helsinki' });
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await signIn(page);
+  await page.goto(`${app.base}/dashboard/${app.demo.site_key}`);
+  await usable(page);
+  const panel = page.locator('section.themes');
+  assert.match(await text(panel.locator('.themes-read')), /^Read (all [\d,]+|the newest [\d,]+) comments/);
+  const detractorTerms = await panel.locator('.detractor-terms .theme-term').allTextContents();
+  const promoterTerms = await panel.locator('.promoter-terms .theme-term').allTextContents();
+  assert.ok(detractorTerms.length > 0 && promoterTerms.length > 0, `${detractorTerms} | ${promoterTerms}`);
+  assert.equal(detractorTerms.filter((t) => promoterTerms.includes(t)).length, 0, 'no term on both sides');
+  await panel.screenshot({ path: join(screenshots, 'dashboard-themes-390.png') });
+  // A term opens the comments that hold it: every one of them has its words.
+  const term = detractorTerms[0];
+  await panel.locator('.detractor-terms .theme-term').first().click();
+  await page.waitForURL(/q=[^&]+.*#comments$/);
+  const comments = await page.locator('.verbatim .comment').allTextContents();
+  assert.ok(comments.length > 0, `comments holding "${term}"`);
+  for (const word of term.split(' ')) {
+    assert.ok(comments.every((c) => c.toLowerCase().includes(word)), `${word}: ${comments.join(' | ')}`);
+  }
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -3,7 +3,7 @@
 //! For SQLite and PostgreSQL (a throwaway cluster, as in the tests) it fills BENCH_SIZES
 //! (default "1000000") realistic answers with the demo generator over one year, then prints the
 //! median time of the dashboard's main queries — trend and split (day and week buckets over the
-//! year, in Europe/Helsinki), NPS by segment, verbatim search — beside a naive full scan of the
+//! year, in Europe/Helsinki), NPS by segment, verbatim search, the themes panel — beside a naive full scan of the
 //! raw answers computing the same figures. Sizes accumulate: "1000000,10000000" fills 1 M,
 //! measures, adds 9 M more, measures again.
 
@@ -201,6 +201,20 @@ async fn measure(store: &SharedStore, naive: &Naive, org: Uuid, site: Uuid, fill
     let fast = time(|| store.verbatims(org, site, &rare)).await;
     let slow = time(|| naive.search(site, "kraschade")).await;
     row("verbatim search \"kraschade\"", fast, Some(slow));
+    // The themes panel of the last 90 days: three reads of up to 5,000 comments (the period,
+    // the one before, the year before as the prior), tokenised, stemmed and ranked.
+    let view = app::report::ViewParams::from_query(
+        |key| match key {
+            "tz" => Some("Europe/Helsinki".to_string()),
+            "from" => Some((today - Duration::days(89)).to_string()),
+            "to" => Some(today.to_string()),
+            _ => None,
+        },
+        today,
+    )
+    .unwrap();
+    let fast = time(|| app::report::themes::build_themes(store, org, site, &view)).await;
+    row("themes panel, 90 days", fast, None);
 }
 
 #[tokio::main]

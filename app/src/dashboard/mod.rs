@@ -3,6 +3,7 @@
 pub mod charts;
 pub mod numbers;
 pub mod site;
+pub mod themes;
 
 use crate::domain::Role;
 use crate::error::AppError;

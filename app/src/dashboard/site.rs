@@ -58,8 +58,12 @@ async fn load_report(site_key: String, query: String) -> Result<Report, AppError
                 .map(|b| parse_cursor(&b))
                 .transpose()?
                 .map(|(received_at, id)| crate::store::PageEnd { received_at, id });
+            let themes =
+                crate::report::themes::build_themes(&store, membership.org_id, site.id, &view)
+                    .await?;
             let mut report =
                 build::build_report(&store, membership.org_id, site.clone(), view, before).await?;
+            report.themes = themes;
             build::localise_times(&mut report.verbatims, &report.view.tz)?;
             Ok::<Report, AppError>(report)
         };
@@ -270,6 +274,7 @@ fn ReportView(report: Report, tag: ServerAction<TagAnswer>) -> impl IntoView {
             </section>
         </div>
         <SegmentsView report=report.clone() />
+        <super::themes::ThemesPanel themes=report.themes.clone() site_key=key.clone() view=view.clone() numbers />
         <VerbatimsView report tag />
     }
 }
@@ -527,7 +532,7 @@ fn VerbatimsView(report: Report, tag: ServerAction<TagAnswer>) -> impl IntoView 
         .collect_view();
     let hidden = v.clone();
     view! {
-        <section class="panel verbatims">
+        <section class="panel verbatims" id="comments">
             <h2>"Comments"</h2>
             {report.retention_days.map(|d| view! {
                 <p class="hint retention">{format!("Answers are kept for {d} days: older ones still count in the figures above but are no longer listed or exported.")}</p>

@@ -134,8 +134,9 @@ pub async fn build_report(
         tags,
         retention_days,
         refused: vec![],
-        // The page that asked for it says how its viewer writes numbers.
+        // The page that asked for it says how its viewer writes numbers, and asks for themes.
         numbers: Default::default(),
+        themes: Default::default(),
     })
 }
 

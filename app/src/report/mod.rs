@@ -9,6 +9,7 @@ pub mod periods;
 mod segments;
 pub mod share;
 mod tags;
+pub mod themes;
 mod types;
 mod view;
 

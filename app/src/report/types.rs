@@ -110,6 +110,9 @@ pub struct Report {
     /// How the viewer writes numbers (from the request that asked for the report).
     #[serde(default)]
     pub numbers: crate::dashboard::Numbers,
+    /// The themes of the view's comments (the dashboard's; the report API has its own route).
+    #[serde(default)]
+    pub themes: super::themes::Themes,
 }
 
 /// A view parameter left out of the report, and why.

@@ -61,6 +61,7 @@ pub fn router() -> Router<AppState> {
             get(summary::site_summary),
         )
         .route("/api/v1/sites/{site_key}/report", get(report::api_report))
+        .route("/api/v1/sites/{site_key}/themes", get(report::api_themes))
         .route(
             "/api/v1/sites/{site_key}/responses",
             get(report::api_responses),

@@ -48,6 +48,72 @@ pub struct ReportBody {
     pub retention_days: Option<u32>,
 }
 
+/// The themes of a view's comments: terms ranked by the weighted log-odds ratio with an
+/// informative Dirichlet prior (Monroe, Colaresi & Quinn 2008), detractors against promoters
+/// and this period against the previous one of the same length.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ThemesBody {
+    /// Comments read (every band); at most 5,000, the newest, when `sampled`.
+    pub comments: u64,
+    pub sampled: bool,
+    pub detractor_terms: Vec<ThemeTermBody>,
+    pub promoter_terms: Vec<ThemeTermBody>,
+    pub emerging: Vec<EmergingTermBody>,
+}
+
+/// A term (a word, or two side by side, as most often written), its z-score, how many
+/// detractors' and promoters' comments hold it, and up to three of them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ThemeTermBody {
+    pub term: String,
+    pub z: f64,
+    pub detractors: u64,
+    pub promoters: u64,
+    pub examples: Vec<String>,
+}
+
+/// A term more frequent this period than in the previous one of the same length.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EmergingTermBody {
+    pub term: String,
+    pub z: f64,
+    pub this_period: u64,
+    pub previous_period: u64,
+}
+
+impl From<app::report::themes::Themes> for ThemesBody {
+    fn from(t: app::report::themes::Themes) -> ThemesBody {
+        let terms = |terms: Vec<app::report::themes::ThemeTerm>| {
+            terms
+                .into_iter()
+                .map(|t| ThemeTermBody {
+                    term: t.term,
+                    z: t.z,
+                    detractors: t.detractors,
+                    promoters: t.promoters,
+                    examples: t.examples,
+                })
+                .collect()
+        };
+        ThemesBody {
+            comments: t.comments,
+            sampled: t.sampled,
+            detractor_terms: terms(t.detractor_terms),
+            promoter_terms: terms(t.promoter_terms),
+            emerging: t
+                .emerging
+                .into_iter()
+                .map(|e| EmergingTermBody {
+                    term: e.term,
+                    z: e.z,
+                    this_period: e.this_period,
+                    previous_period: e.previous_period,
+                })
+                .collect(),
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SurveyRef {
     pub id: Uuid,

@@ -100,6 +100,48 @@ pub async fn api_report(
     Ok(Json((&report).into()))
 }
 
+/// `GET /api/v1/sites/{site_key}/themes?<view>`: the terms that set detractors' comments apart
+/// from promoters', and those new this period (weighted log-odds, see the README).
+#[utoipa::path(
+    get,
+    path = "/api/v1/sites/{site_key}/themes",
+    tag = "reporting",
+    security(("token" = [])),
+    params(
+        ("site_key" = String, Path, description = "the site's public key, as in its embed snippet", example = "st_3f2a9c0d1e4b5a6c7d8e"),
+        super::public_api::ViewQuery,
+    ),
+    responses(
+        (status = 200, description = "the themes of the view's comments", body = super::public_api::ThemesBody),
+        (status = 401, description = "no valid API token", body = super::public_api::ErrorBody),
+        (status = 404, description = "no such site in the token's organisation", body = super::public_api::ErrorBody),
+        (status = 422, description = "a view parameter was refused", body = super::public_api::ErrorBody),
+    )
+)]
+pub async fn api_themes(
+    State(store): State<SharedStore>,
+    ApiOrg(org): ApiOrg,
+    Path(site_key): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<super::public_api::ThemesBody>, ApiError> {
+    let (org, site) = token_site(&store, org, &site_key).await?;
+    let (view, _) = view_of(&query)?;
+    if let Some(survey) = view.survey {
+        if !store
+            .surveys(org, site.id)
+            .await?
+            .iter()
+            .any(|s| s.id == survey)
+        {
+            return Err(
+                app::error::AppError::invalid("survey", "is not a survey of this site").into(),
+            );
+        }
+    }
+    let themes = app::report::themes::build_themes(&store, org, site.id, &view).await?;
+    Ok(Json(themes.into()))
+}
+
 /// `GET /api/v1/sites/{site_key}/responses?<view>&format=csv|json`: the answers of a view.
 #[utoipa::path(
     get,

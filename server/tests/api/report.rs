@@ -1013,7 +1013,7 @@ both_backends!(
         // Their answer's id under my own site key is not mine either.
         let r = tag(&app, &mine.site_key, ids[0], "x", false).await;
         assert_eq!(r.status(), 404);
-        for path in ["report", "responses"] {
+        for path in ["report", "responses", "themes"] {
             let r = app
                 .client
                 .get(app.url(&format!("/api/v1/sites/{site}/{path}")))
@@ -1189,3 +1189,92 @@ both_backends!(verbatims_come_a_page_at_a_time, |app: TestApp| async move {
     expected.sort();
     assert_eq!(all, expected, "every comment once");
 });
+
+// The themes of a view's comments, on the dashboard and from the API: what detractors say that
+// promoters do not, and the reverse, each term with its counts and examples; a filter narrows
+// them like every other panel.
+both_backends!(
+    themes_tell_what_detractors_and_promoters_say,
+    |app: TestApp| async move {
+        let demo = signed_in(&app).await;
+        let mut answers: Vec<(u8, String)> = vec![];
+        for i in 0..12 {
+            answers.push((2, format!("Checkout was slow again, order {i}")));
+            answers.push((10, format!("Lovely support team {i}")));
+        }
+        answers.push((8, "Fine".into()));
+        let borrowed: Vec<(u8, &str)> = answers.iter().map(|(s, c)| (*s, c.as_str())).collect();
+        answer_with_comments(&app, &demo.site_key, &borrowed).await;
+
+        let themes = |query: &'static str| {
+            let (app, key, token) = (&app, demo.site_key.clone(), demo.api_token.clone());
+            async move {
+                app.client
+                    .get(app.url(&format!("/api/v1/sites/{key}/themes{query}")))
+                    .bearer_auth(token)
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        let body = json(themes("").await).await;
+        assert_eq!(body["comments"], 25, "{body}");
+        assert_eq!(body["sampled"], false);
+        let find = |list: &str, term: &str| {
+            body[list]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|t| t["term"] == term)
+                .cloned()
+        };
+        let slow = find("detractor_terms", "slow").expect("detractors say slow");
+        assert_eq!(
+            (slow["detractors"].as_u64(), slow["promoters"].as_u64()),
+            (Some(12), Some(0))
+        );
+        assert!(slow["z"].as_f64().unwrap() > 1.645, "{slow}");
+        let examples = slow["examples"].as_array().unwrap();
+        assert_eq!(examples.len(), 3);
+        assert!(examples
+            .iter()
+            .all(|e| e.as_str().unwrap().contains("slow")));
+        assert!(find("detractor_terms", "lovely").is_none());
+        let lovely = find("promoter_terms", "lovely").expect("promoters say lovely");
+        assert_eq!(
+            (lovely["detractors"].as_u64(), lovely["promoters"].as_u64()),
+            (Some(0), Some(12))
+        );
+        assert!(find("promoter_terms", "slow").is_none());
+        // No comment in the previous period (nor the year before): nothing to call new against.
+        assert_eq!(body["emerging"], serde_json::json!([]), "{body}");
+
+        // A filter narrows the comments read, as it narrows every panel.
+        let none = json(themes("?segment=page:%2Fnowhere").await).await;
+        assert_eq!(none["comments"], 0);
+        assert_eq!(none["detractor_terms"].as_array().unwrap().len(), 0);
+        // A refused parameter is a 422 naming it; no token is a 401.
+        let refused = themes("?tz=Mars%2FOlympus").await;
+        assert_eq!(refused.status(), 422);
+        assert_eq!(json(refused).await["field"], "tz");
+        let anonymous = app
+            .client
+            .get(app.url(&format!("/api/v1/sites/{}/themes", demo.site_key)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(anonymous.status(), 401);
+
+        // The dashboard's panel: each term opens the comments that hold it.
+        let html = app
+            .get(&format!("/dashboard/{}", demo.site_key))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains(r#"class="panel themes""#), "{html}");
+        assert!(html.contains("Read all 25 comments of this view."));
+        assert!(html.contains("q=slow"), "a term links to its comments");
+        assert!(html.contains(r#"data-term="lovely""#));
+    }
+);
