@@ -1,6 +1,7 @@
 //! The product manager's side: sign-in and the NPS dashboard.
 
 pub mod charts;
+pub mod drivers;
 pub mod numbers;
 pub mod site;
 pub mod themes;

@@ -61,9 +61,13 @@ async fn load_report(site_key: String, query: String) -> Result<Report, AppError
             let themes =
                 crate::report::themes::build_themes(&store, membership.org_id, site.id, &view)
                     .await?;
+            let drivers =
+                crate::report::drivers::build_drivers(&store, membership.org_id, site.id, &view)
+                    .await?;
             let mut report =
                 build::build_report(&store, membership.org_id, site.clone(), view, before).await?;
             report.themes = themes;
+            report.drivers = drivers;
             build::localise_times(&mut report.verbatims, &report.view.tz)?;
             Ok::<Report, AppError>(report)
         };
@@ -274,6 +278,7 @@ fn ReportView(report: Report, tag: ServerAction<TagAnswer>) -> impl IntoView {
             </section>
         </div>
         <SegmentsView report=report.clone() />
+        <super::drivers::DriversPanel drivers=report.drivers.clone() numbers />
         <super::themes::ThemesPanel themes=report.themes.clone() site_key=key.clone() view=view.clone() numbers />
         <VerbatimsView report tag />
     }

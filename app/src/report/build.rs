@@ -137,6 +137,7 @@ pub async fn build_report(
         // The page that asked for it says how its viewer writes numbers, and asks for themes.
         numbers: Default::default(),
         themes: Default::default(),
+        drivers: Default::default(),
     })
 }
 

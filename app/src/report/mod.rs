@@ -4,6 +4,7 @@
 #[cfg(feature = "ssr")]
 pub mod build;
 mod csv;
+pub mod drivers;
 #[cfg(feature = "ssr")]
 pub mod periods;
 mod segments;

@@ -113,6 +113,9 @@ pub struct Report {
     /// The themes of the view's comments (the dashboard's; the report API has its own route).
     #[serde(default)]
     pub themes: super::themes::Themes,
+    /// The drivers of the view's NPS (the dashboard's; the report API has its own route).
+    #[serde(default)]
+    pub drivers: super::drivers::Drivers,
 }
 
 /// A view parameter left out of the report, and why.

@@ -62,6 +62,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/sites/{site_key}/report", get(report::api_report))
         .route("/api/v1/sites/{site_key}/themes", get(report::api_themes))
+        .route("/api/v1/sites/{site_key}/drivers", get(report::api_drivers))
         .route(
             "/api/v1/sites/{site_key}/responses",
             get(report::api_responses),

@@ -19,6 +19,7 @@ use utoipa::{Modify, OpenApi};
         super::summary::site_summary,
         super::report::api_report,
         super::report::api_themes,
+        super::report::api_drivers,
         super::report::api_responses,
         super::data_requests::my_answers,
         super::operations::health,

@@ -114,6 +114,56 @@ impl From<app::report::themes::Themes> for ThemesBody {
     }
 }
 
+/// The drivers of a view's NPS: each segment value against its dimension's most common value,
+/// raw and with the other dimensions held fixed (a ridge-regularised linear model of
+/// 100 × (promoter − detractor) with robust standard errors).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DriversBody {
+    /// Answers the model was fitted on; at most 20,000, the newest, when `sampled`.
+    pub n: u64,
+    pub sampled: bool,
+    pub effects: Vec<DriverEffectBody>,
+}
+
+/// One value's effect, in NPS points against `reference`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DriverEffectBody {
+    /// country, device, browser, language, page or trigger.
+    pub dimension: String,
+    pub value: String,
+    pub reference: String,
+    pub answers: u64,
+    pub raw: f64,
+    pub adjusted: f64,
+    /// The adjusted effect's 95 % interval: `[low, high]`.
+    pub ci95: [f64; 2],
+    /// Raw and adjusted point opposite ways and the adjusted effect is clear of zero.
+    pub reversed: bool,
+}
+
+impl From<app::report::drivers::Drivers> for DriversBody {
+    fn from(d: app::report::drivers::Drivers) -> DriversBody {
+        DriversBody {
+            n: d.n,
+            sampled: d.sampled,
+            effects: d
+                .effects
+                .into_iter()
+                .map(|e| DriverEffectBody {
+                    dimension: e.dimension.as_str().to_owned(),
+                    value: e.value,
+                    reference: e.reference,
+                    answers: e.answers,
+                    raw: e.raw,
+                    adjusted: e.adjusted,
+                    ci95: [e.ci95.0, e.ci95.1],
+                    reversed: e.reversed,
+                })
+                .collect(),
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SurveyRef {
     pub id: Uuid,

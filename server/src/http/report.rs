@@ -124,8 +124,50 @@ pub async fn api_themes(
     Path(site_key): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<super::public_api::ThemesBody>, ApiError> {
-    let (org, site) = token_site(&store, org, &site_key).await?;
-    let (view, _) = view_of(&query)?;
+    let (org, site, view) = api_view(&store, org, &site_key, &query).await?;
+    let themes = app::report::themes::build_themes(&store, org, site.id, &view).await?;
+    Ok(Json(themes.into()))
+}
+
+/// `GET /api/v1/sites/{site_key}/drivers?<view>`: each segment value's effect on NPS with the
+/// other dimensions held fixed, beside its raw effect (ridge regression, sandwich errors).
+#[utoipa::path(
+    get,
+    path = "/api/v1/sites/{site_key}/drivers",
+    tag = "reporting",
+    security(("token" = [])),
+    params(
+        ("site_key" = String, Path, description = "the site's public key, as in its embed snippet", example = "st_3f2a9c0d1e4b5a6c7d8e"),
+        super::public_api::ViewQuery,
+    ),
+    responses(
+        (status = 200, description = "the drivers of the view's NPS", body = super::public_api::DriversBody),
+        (status = 401, description = "no valid API token", body = super::public_api::ErrorBody),
+        (status = 404, description = "no such site in the token's organisation", body = super::public_api::ErrorBody),
+        (status = 422, description = "a view parameter was refused", body = super::public_api::ErrorBody),
+    )
+)]
+pub async fn api_drivers(
+    State(store): State<SharedStore>,
+    ApiOrg(org): ApiOrg,
+    Path(site_key): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<super::public_api::DriversBody>, ApiError> {
+    let (org, site, view) = api_view(&store, org, &site_key, &query).await?;
+    let drivers = app::report::drivers::build_drivers(&store, org, site.id, &view).await?;
+    Ok(Json(drivers.into()))
+}
+
+/// The site and view of an analysis route: the token's site, the view parsed, and a survey
+/// that must be the site's.
+async fn api_view(
+    store: &SharedStore,
+    org: Uuid,
+    site_key: &str,
+    query: &Option<String>,
+) -> Result<(Uuid, Site, app::report::ViewParams), ApiError> {
+    let (org, site) = token_site(store, org, site_key).await?;
+    let (view, _) = view_of(query)?;
     if let Some(survey) = view.survey {
         if !store
             .surveys(org, site.id)
@@ -138,8 +180,7 @@ pub async fn api_themes(
             );
         }
     }
-    let themes = app::report::themes::build_themes(&store, org, site.id, &view).await?;
-    Ok(Json(themes.into()))
+    Ok((org, site, view))
 }
 
 /// `GET /api/v1/sites/{site_key}/responses?<view>&format=csv|json`: the answers of a view.

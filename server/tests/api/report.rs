@@ -1278,3 +1278,81 @@ both_backends!(
         assert!(html.contains(r#"data-term="lovely""#));
     }
 );
+
+// The drivers of a view's NPS from the API and on the dashboard: a page whose answers are all
+// detractors against the most common page, all promoters, is a large negative effect, raw and
+// with the others held fixed (shrunk a little toward zero), with its interval; filters apply.
+both_backends!(
+    drivers_give_each_segment_its_effect_raw_and_adjusted,
+    |app: TestApp| async move {
+        let demo = signed_in(&app).await;
+        for (path, score, count) in [("/pricing", 10, 45), ("/checkout", 1, 40)] {
+            for _ in 0..count {
+                let response = app
+                    .post_response(&serde_json::json!({
+                        "id": Uuid::new_v4(), "site": demo.site_key, "score": score,
+                        "context": {"path": path}
+                    }))
+                    .await;
+                assert!(response.status().is_success());
+            }
+        }
+        let drivers = |query: &'static str| {
+            let (app, key, token) = (&app, demo.site_key.clone(), demo.api_token.clone());
+            async move {
+                app.client
+                    .get(app.url(&format!("/api/v1/sites/{key}/drivers{query}")))
+                    .bearer_auth(token)
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        let body = json(drivers("").await).await;
+        assert_eq!(body["n"], 85, "{body}");
+        let effects = body["effects"].as_array().unwrap();
+        let checkout = effects
+            .iter()
+            .find(|e| e["dimension"] == "page" && e["value"] == "/checkout")
+            .expect("the checkout page's effect");
+        assert_eq!(checkout["reference"], "/pricing");
+        assert_eq!(checkout["answers"], 40);
+        assert_eq!(checkout["raw"].as_f64().unwrap(), -200.0);
+        let adjusted = checkout["adjusted"].as_f64().unwrap();
+        assert!(adjusted < -150.0 && adjusted > -200.0, "{checkout}");
+        let (lo, hi) = (
+            checkout["ci95"][0].as_f64().unwrap(),
+            checkout["ci95"][1].as_f64().unwrap(),
+        );
+        assert!(lo < adjusted && adjusted < hi && hi < 0.0, "{checkout}");
+        assert_eq!(checkout["reversed"], false);
+        // A filter to one page leaves nothing to compare within the page dimension.
+        let one_page = json(drivers("?segment=page:%2Fpricing").await).await;
+        assert_eq!(one_page["n"], 45);
+        assert!(one_page["effects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["dimension"] != "page"));
+        // Another organisation's token sees nothing of it.
+        let other = app.seed().await;
+        let theirs = app
+            .client
+            .get(app.url(&format!("/api/v1/sites/{}/drivers", demo.site_key)))
+            .bearer_auth(&other.api_token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(theirs.status(), 404);
+
+        let html = app
+            .get(&format!("/dashboard/{}", demo.site_key))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains(r#"class="panel drivers""#), "{html}");
+        assert!(html.contains("Fitted on all 85 answers of this view."));
+        assert!(html.contains(r#"data-value="/checkout""#));
+    }
+);
