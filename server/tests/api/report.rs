@@ -1190,6 +1190,21 @@ both_backends!(verbatims_come_a_page_at_a_time, |app: TestApp| async move {
     assert_eq!(all, expected, "every comment once");
 });
 
+/// `GET /api/v1/sites/{key}/{route}{query}` with the organisation's API token.
+async fn analysis(
+    app: &TestApp,
+    demo: &DemoCreated,
+    route: &str,
+    query: &str,
+) -> reqwest::Response {
+    app.client
+        .get(app.url(&format!("/api/v1/sites/{}/{route}{query}", demo.site_key)))
+        .bearer_auth(&demo.api_token)
+        .send()
+        .await
+        .unwrap()
+}
+
 // The themes of a view's comments, on the dashboard and from the API: what detractors say that
 // promoters do not, and the reverse, each term with its counts and examples; a filter narrows
 // them like every other panel.
@@ -1206,17 +1221,7 @@ both_backends!(
         let borrowed: Vec<(u8, &str)> = answers.iter().map(|(s, c)| (*s, c.as_str())).collect();
         answer_with_comments(&app, &demo.site_key, &borrowed).await;
 
-        let themes = |query: &'static str| {
-            let (app, key, token) = (&app, demo.site_key.clone(), demo.api_token.clone());
-            async move {
-                app.client
-                    .get(app.url(&format!("/api/v1/sites/{key}/themes{query}")))
-                    .bearer_auth(token)
-                    .send()
-                    .await
-                    .unwrap()
-            }
-        };
+        let themes = |query: &'static str| analysis(&app, &demo, "themes", query);
         let body = json(themes("").await).await;
         assert_eq!(body["comments"], 25, "{body}");
         assert_eq!(body["sampled"], false);
@@ -1297,17 +1302,7 @@ both_backends!(
                 assert!(response.status().is_success());
             }
         }
-        let drivers = |query: &'static str| {
-            let (app, key, token) = (&app, demo.site_key.clone(), demo.api_token.clone());
-            async move {
-                app.client
-                    .get(app.url(&format!("/api/v1/sites/{key}/drivers{query}")))
-                    .bearer_auth(token)
-                    .send()
-                    .await
-                    .unwrap()
-            }
-        };
+        let drivers = |query: &'static str| analysis(&app, &demo, "drivers", query);
         let body = json(drivers("").await).await;
         assert_eq!(body["n"], 85, "{body}");
         let effects = body["effects"].as_array().unwrap();
