@@ -42,7 +42,7 @@ impl Numbers {
     pub fn of_tag(tag: &str) -> Option<Numbers> {
         let tag = tag.trim().to_ascii_lowercase();
         let (language, region) = match tag.split_once(['-', '_']) {
-            Some((l, r)) => (l, r.split(['-', '_']).last().unwrap_or(r)),
+            Some((l, r)) => (l, r.rsplit(['-', '_']).next().unwrap_or(r)),
             None => (tag.as_str(), ""),
         };
         Some(match (language, region) {
@@ -98,7 +98,7 @@ impl Numbers {
         }
         let mut out = String::with_capacity(digits.len() + digits.len() / 3 * 3);
         for (i, d) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 out.push(self.group);
             }
             out.push(d);
