@@ -119,8 +119,14 @@ fn grid_lines(lo: f64, hi: f64) -> Vec<f64> {
 
 /// NPS by bucket with its 95 % band (adjusted Wald) and n under each bucket, on an axis fitted
 /// to the data; opening "Full scale" (no script needed) shows the full −100…+100 instead.
+/// `corrected`: each bucket's NPS corrected for who did not answer, drawn dashed (none when
+/// empty).
 #[component]
-pub fn TrendChart(periods: Vec<PeriodCounts>, numbers: Numbers) -> impl IntoView {
+pub fn TrendChart(
+    periods: Vec<PeriodCounts>,
+    numbers: Numbers,
+    #[prop(optional)] corrected: Vec<Option<f64>>,
+) -> impl IntoView {
     let points: Vec<(f64, f64, f64, f64)> = periods
         .iter()
         .enumerate()
@@ -140,17 +146,23 @@ pub fn TrendChart(periods: Vec<PeriodCounts>, numbers: Numbers) -> impl IntoView
             .iter()
             .zip(&points)
             .filter(|(p, _)| !p.too_few())
-            .flat_map(|(_, &(_, v, lo, hi))| [v, lo, hi]),
+            .flat_map(|(_, &(_, v, lo, hi))| [v, lo, hi])
+            .chain(corrected.iter().flatten().copied()),
     );
     let tips: Vec<String> = periods.iter().map(|p| trend_tip(p, numbers)).collect();
-    let drawing = |range, class| trend_svg(&periods, &points, &tips, range, numbers, class);
+    let drawing =
+        |range, class| trend_svg(&periods, &points, &corrected, &tips, range, numbers, class);
+    let legend = corrected.iter().any(Option::is_some).then(|| {
+        view! { <p class="legend"><span class="key corrected-key">"Dashed: corrected for who did not answer"</span></p> }
+    });
     view! {
         <div class="trend-scale">
             <details class="full-scale"><summary>"Full scale, −100 to +100"</summary></details>
             {drawing(fitted, "chart trend fitted")}
             {drawing((-100.0, 100.0), "chart trend full")}
         </div>
-        <TrendTable periods numbers />
+        {legend}
+        <TrendTable periods numbers corrected />
     }
 }
 
@@ -158,6 +170,7 @@ pub fn TrendChart(periods: Vec<PeriodCounts>, numbers: Numbers) -> impl IntoView
 fn trend_svg(
     periods: &[PeriodCounts],
     points: &[(f64, f64, f64, f64)],
+    corrected: &[Option<f64>],
     tips: &[String],
     (lo, hi): (f64, f64),
     numbers: Numbers,
@@ -192,6 +205,22 @@ fn trend_svg(
                 .join(" ");
             view! { <polyline class="line" points=line /> }
         })
+        .collect_view();
+    // The corrected trend: runs of buckets that have a corrected figure.
+    let mut corrected_runs: Vec<Vec<String>> = vec![vec![]];
+    for (i, value) in corrected.iter().enumerate() {
+        match value {
+            Some(v) => corrected_runs
+                .last_mut()
+                .into_iter()
+                .for_each(|run| run.push(format!("{:.1},{:.1}", points[i].0, y(*v)))),
+            None => corrected_runs.push(vec![]),
+        }
+    }
+    let corrected_lines = corrected_runs
+        .into_iter()
+        .filter(|run| run.len() > 1)
+        .map(|run| view! { <polyline class="line corrected" points=run.join(" ") /> })
         .collect_view();
     let marks = periods
         .iter()
@@ -232,17 +261,23 @@ fn trend_svg(
     view! {
         <svg class=class viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="group"
             aria-label="NPS by bucket with its 95 % interval">
-            <g aria-hidden="true">{grid}{bands}{lines}{labels}</g>
+            <g aria-hidden="true">{grid}{bands}{lines}{corrected_lines}{labels}</g>
             {marks}
         </svg>
     }
 }
 
 #[component]
-fn TrendTable(periods: Vec<PeriodCounts>, numbers: Numbers) -> impl IntoView {
+fn TrendTable(
+    periods: Vec<PeriodCounts>,
+    numbers: Numbers,
+    corrected: Vec<Option<f64>>,
+) -> impl IntoView {
+    let with_corrected = !corrected.is_empty();
     let rows = periods
         .into_iter()
-        .map(|p| {
+        .enumerate()
+        .map(|(i, p)| {
             let s = p.counts.summary();
             let figures = match (p.too_few(), s.nps(), s.adjusted_wald_ci95()) {
                 (false, Some(nps), Some(ci)) => view! {
@@ -258,6 +293,9 @@ fn TrendTable(periods: Vec<PeriodCounts>, numbers: Numbers) -> impl IntoView {
                     <td class="n">{numbers.count(p.counts.n())}</td>
                     {figures}
                     <td class="split">{format!("{} / {} / {}", numbers.count(s.promoters), numbers.count(s.passives), numbers.count(s.detractors))}</td>
+                    {with_corrected.then(|| view! {
+                        <td class="corrected">{corrected.get(i).copied().flatten().map(|v| numbers.signed(v)).unwrap_or_else(|| "–".into())}</td>
+                    })}
                 </tr>
             }
         })
@@ -266,7 +304,7 @@ fn TrendTable(periods: Vec<PeriodCounts>, numbers: Numbers) -> impl IntoView {
         <details class="figures">
             <summary>"Figures"</summary>
             <table class="trend-table">
-                <thead><tr><th>"Bucket"</th><th>"n"</th><th>"NPS"</th><th>"95 % interval"</th><th>"Promoters / passives / detractors"</th></tr></thead>
+                <thead><tr><th>"Bucket"</th><th>"n"</th><th>"NPS"</th><th>"95 % interval"</th><th>"Promoters / passives / detractors"</th>{with_corrected.then(|| view! { <th>"Corrected"</th> })}</tr></thead>
                 <tbody>{rows}</tbody>
             </table>
         </details>

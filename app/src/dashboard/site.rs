@@ -61,13 +61,25 @@ async fn load_report(site_key: String, query: String) -> Result<Report, AppError
             let themes =
                 crate::report::themes::build_themes(&store, membership.org_id, site.id, &view)
                     .await?;
-            let drivers =
-                crate::report::drivers::build_drivers(&store, membership.org_id, site.id, &view)
+            let sample =
+                crate::report::drivers::read_sample(&store, membership.org_id, site.id, &view)
                     .await?;
+            let adjusted = crate::report::nonresponse::build_corrected(
+                &store,
+                membership.org_id,
+                site.id,
+                &view,
+                &sample,
+            )
+            .await?;
             let mut report =
                 build::build_report(&store, membership.org_id, site.clone(), view, before).await?;
             report.themes = themes;
-            report.drivers = drivers;
+            report.drivers = crate::report::drivers::drivers_of_sample(&sample);
+            if let Some((whole, periods)) = adjusted {
+                report.adjusted = Some(whole);
+                report.adjusted_periods = periods;
+            }
             build::localise_times(&mut report.verbatims, &report.view.tz)?;
             Ok::<Report, AppError>(report)
         };
@@ -229,6 +241,21 @@ fn ReportView(report: Report, tag: ServerAction<TagAnswer>) -> impl IntoView {
         .into_any(),
         _ => view! { <p class="nps too-few">"Too few answers for an NPS ("<span class="n">{n}</span>")"</p> }.into_any(),
     };
+    let corrected = match report.adjusted {
+        Some(a) => view! {
+            <p class="corrected" data-nps=format!("{:.4}", a.nps)>
+                "Corrected for who did not answer: "<strong>{numbers.signed(a.nps)}</strong>
+                ", likely between "{numbers.one_decimal(a.ci95.0)}" and "{numbers.one_decimal(a.ci95.1)}
+                " (effective n = "{numbers.count(a.effective_n.round() as u64)}")"
+            </p>
+            <details class="method">
+                <summary>"What the correction assumes"</summary>
+                <p>"Each answer counts for the visitors who were asked in the same context (device, trigger, language, country) but did not answer: weighted by the inverse of that context's response rate, from the survey's impressions of the same time (contexts with under 50 impressions are merged into broader ones; no weight exceeds 5 times the median). It assumes that within a context, visitors who answered feel like those who did not. The effective n is what the weighted answers are worth as a plain sample (Kish)."</p>
+            </details>
+        }
+        .into_any(),
+        None => view! { <p class="corrected none">"Too few impressions to correct for who did not answer."</p> }.into_any(),
+    };
     // An empty view says so where its charts would be, and how to widen it.
     let empty = total.n() == 0;
     let chart = move |chart: AnyView| {
@@ -259,13 +286,13 @@ fn ReportView(report: Report, tag: ServerAction<TagAnswer>) -> impl IntoView {
         <Filters report=report.clone() />
         {filter_note}
         <section class="headline">
-            {headline}
+            <div class="totals">{headline}{corrected}</div>
             <ComparisonView report=report.clone() />
             <FunnelView funnel=report.funnel numbers />
         </section>
         <section class="panel">
             <h2>"NPS trend"</h2>
-            {chart(view! { <TrendChart periods=report.periods.clone() numbers /> }.into_any())}
+            {chart(view! { <TrendChart periods=report.periods.clone() numbers corrected=report.adjusted_periods.iter().map(|a| a.map(|a| a.nps)).collect() /> }.into_any())}
         </section>
         <div class="two-columns">
             <section class="panel">

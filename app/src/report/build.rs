@@ -138,6 +138,8 @@ pub async fn build_report(
         numbers: Default::default(),
         themes: Default::default(),
         drivers: Default::default(),
+        adjusted: None,
+        adjusted_periods: vec![],
     })
 }
 

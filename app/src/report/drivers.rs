@@ -80,14 +80,23 @@ pub fn drivers_of(observations: &[crate::stats::drivers::Observation], sampled: 
     }
 }
 
-/// The drivers of a view, for a site of `org` (the caller has checked membership).
+/// The newest answers of a view (at most `DRIVER_SAMPLE`), which the drivers and the corrected
+/// NPS read.
+#[derive(Clone, Debug, Default)]
+pub struct Sample {
+    pub answers: Vec<super::Verbatim>,
+    /// Whether the view holds more answers than were read.
+    pub sampled: bool,
+}
+
+/// Reads a view's sample, for a site of `org` (the caller has checked membership).
 #[cfg(feature = "ssr")]
-pub async fn build_drivers(
+pub async fn read_sample(
     store: &crate::store::SharedStore,
     org: uuid::Uuid,
     site: uuid::Uuid,
     view: &super::ViewParams,
-) -> Result<Drivers, crate::error::AppError> {
+) -> Result<Sample, crate::error::AppError> {
     use crate::store::VerbatimQuery;
     let (filter, range) = super::build::scope(view)?;
     let query = VerbatimQuery {
@@ -103,8 +112,14 @@ pub async fn build_drivers(
     let mut answers = store.verbatims(org, site, &query).await?;
     let sampled = answers.len() > DRIVER_SAMPLE as usize;
     answers.truncate(DRIVER_SAMPLE as usize);
-    let observations: Vec<_> = answers
-        .into_iter()
+    Ok(Sample { answers, sampled })
+}
+
+/// The drivers of a view's sample.
+pub fn drivers_of_sample(sample: &Sample) -> Drivers {
+    let observations: Vec<_> = sample
+        .answers
+        .iter()
         .map(|a| {
             let values = DRIVER_DIMENSIONS
                 .iter()
@@ -121,5 +136,5 @@ pub async fn build_drivers(
             observation(a.score, values)
         })
         .collect();
-    Ok(drivers_of(&observations, sampled))
+    drivers_of(&observations, sample.sampled)
 }

@@ -5,6 +5,7 @@
 pub mod build;
 mod csv;
 pub mod drivers;
+pub mod nonresponse;
 #[cfg(feature = "ssr")]
 pub mod periods;
 mod segments;

@@ -116,6 +116,12 @@ pub struct Report {
     /// The drivers of the view's NPS (the dashboard's; the report API has its own route).
     #[serde(default)]
     pub drivers: super::drivers::Drivers,
+    /// The NPS corrected for who did not answer; `None` with too few impressions.
+    #[serde(default)]
+    pub adjusted: Option<super::nonresponse::Adjusted>,
+    /// The same per period (as `periods`); empty without a correction.
+    #[serde(default)]
+    pub adjusted_periods: Vec<Option<super::nonresponse::Adjusted>>,
 }
 
 /// A view parameter left out of the report, and why.

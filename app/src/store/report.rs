@@ -94,6 +94,17 @@ impl ConsentOf {
     }
 }
 
+/// One cell of impression context and how often the survey was shown and answered in it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImpressionCell {
+    pub device: String,
+    pub trigger: String,
+    pub language: String,
+    pub country: String,
+    pub shown: u64,
+    pub answered: u64,
+}
+
 #[async_trait]
 pub trait ReportStore: Send + Sync + 'static {
     async fn score_counts(
@@ -111,6 +122,16 @@ pub trait ReportStore: Send + Sync + 'static {
         filter: &AnswerFilter,
         range: TimeRange,
     ) -> StoreResult<Funnel>;
+    /// Shown and answered impressions per cell of context (device, trigger, language,
+    /// country; '' when not known), from the raw impressions of `range`: the survey and
+    /// segment filters apply as they do to answers.
+    async fn impression_cells(
+        &self,
+        org: Uuid,
+        site: Uuid,
+        filter: &AnswerFilter,
+        range: TimeRange,
+    ) -> StoreResult<Vec<ImpressionCell>>;
     /// Score counts between consecutive `boundaries` (one set per bucket), from the
     /// pre-aggregates plus the answers not counted into them yet: the cost grows with buckets
     /// and quarter hours, not with answers.

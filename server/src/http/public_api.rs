@@ -46,6 +46,18 @@ pub struct ReportBody {
     pub tags: Vec<(String, u64)>,
     /// Answers older than this many days are deleted; their scores still count.
     pub retention_days: Option<u32>,
+    /// The NPS corrected for who did not answer (each answer weighted by the inverse of its
+    /// context's response rate); `null` when there are too few impressions.
+    pub adjusted: Option<AdjustedBody>,
+}
+
+/// The NPS corrected for non-response, its 95 % interval `[low, high]`, and its effective
+/// sample size (Kish).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdjustedBody {
+    pub nps: f64,
+    pub ci95: [f64; 2],
+    pub effective_n: f64,
 }
 
 /// The themes of a view's comments: terms ranked by the weighted log-odds ratio with an
@@ -206,6 +218,9 @@ pub struct PeriodBody {
     /// First day of the bucket, in the view's zone.
     pub start: NaiveDate,
     pub counts: Counts,
+    /// The bucket's NPS corrected for who did not answer (the view's response rates per
+    /// context); `null` without a correction or with under 10 answers read in the bucket.
+    pub adjusted_nps: Option<f64>,
 }
 
 /// What the widget reported: surveys shown, closed unanswered, and answered.
@@ -299,10 +314,12 @@ impl From<&Report> for ReportBody {
             periods: r
                 .periods
                 .iter()
-                .map(|p| PeriodBody {
+                .enumerate()
+                .map(|(i, p)| PeriodBody {
                     label: p.label.clone(),
                     start: p.start,
                     counts: (&p.counts).into(),
+                    adjusted_nps: r.adjusted_periods.get(i).copied().flatten().map(|a| a.nps),
                 })
                 .collect(),
             total: (&r.total).into(),
@@ -326,6 +343,11 @@ impl From<&Report> for ReportBody {
             more_verbatims: r.more_verbatims,
             tags: r.tags.clone(),
             retention_days: r.retention_days,
+            adjusted: r.adjusted.map(|a| AdjustedBody {
+                nps: a.nps,
+                ci95: [a.ci95.0, a.ci95.1],
+                effective_n: a.effective_n,
+            }),
         }
     }
 }

@@ -95,7 +95,14 @@ pub async fn api_report(
 ) -> Result<Json<super::public_api::ReportBody>, ApiError> {
     let (org, site) = token_site(&store, org, &site_key).await?;
     let (view, _) = view_of(&query)?;
+    let sample = app::report::drivers::read_sample(&store, org, site.id, &view).await?;
+    let adjusted =
+        app::report::nonresponse::build_corrected(&store, org, site.id, &view, &sample).await?;
     let mut report = build_report(&store, org, site, view, None).await?;
+    if let Some((whole, periods)) = adjusted {
+        report.adjusted = Some(whole);
+        report.adjusted_periods = periods;
+    }
     localise_times(&mut report.verbatims, &report.view.tz)?;
     Ok(Json((&report).into()))
 }
@@ -154,8 +161,10 @@ pub async fn api_drivers(
     RawQuery(query): RawQuery,
 ) -> Result<Json<super::public_api::DriversBody>, ApiError> {
     let (org, site, view) = api_view(&store, org, &site_key, &query).await?;
-    let drivers = app::report::drivers::build_drivers(&store, org, site.id, &view).await?;
-    Ok(Json(drivers.into()))
+    let sample = app::report::drivers::read_sample(&store, org, site.id, &view).await?;
+    Ok(Json(
+        app::report::drivers::drivers_of_sample(&sample).into(),
+    ))
 }
 
 /// The site and view of an analysis route: the token's site, the view parsed, and a survey

@@ -1351,3 +1351,102 @@ both_backends!(
         assert!(html.contains(r#"data-value="/checkout""#));
     }
 );
+
+// The report API's NPS corrected for who did not answer: phones are shown the survey as often
+// as computers but answer a fifth as often, and only phones' answers are detractors. Raw, the
+// answers say +67; weighted by the inverse of each context's response rate (10 for phones, 2
+// for computers), everyone asked says 0. Effective n by hand: (Σw)² / Σw² = 400² / 2,400.
+both_backends!(
+    the_report_corrects_the_nps_for_who_did_not_answer,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        let phone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Mobile/15E148 Safari/604.1";
+        let computer = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+        let report = || async { json(analysis(&app, &demo, "report", "").await).await };
+        let context = json!({"trigger": "exit_intent"});
+        // Too few impressions yet: no correction.
+        assert_eq!(report().await["adjusted"], serde_json::Value::Null);
+        for (agent, shown, answered, score) in [(phone, 200, 20, 0), (computer, 200, 100, 10)] {
+            let mut events: Vec<serde_json::Value> = (0..shown)
+                .map(|_| json!({"id": Uuid::new_v4(), "kind": "shown", "language": "en", "context": context}))
+                .collect();
+            events.extend((0..answered).map(
+                |_| json!({"id": Uuid::new_v4(), "kind": "answered", "language": "en", "context": context}),
+            ));
+            for chunk in events.chunks(40) {
+                let body = json!({"site": demo.site_key, "impressions": chunk});
+                let sent = app
+                    .beacon_with(
+                        crate::helpers::SITE_ORIGIN,
+                        "/api/v1/batch",
+                        &body,
+                        &[("User-Agent", agent)],
+                    )
+                    .await;
+                assert_eq!(sent.status(), 200);
+            }
+            for _ in 0..answered {
+                let body = json!({
+                    "id": Uuid::new_v4(), "site": demo.site_key, "score": score,
+                    "language": "en", "context": context,
+                });
+                let sent = app
+                    .beacon_with(
+                        crate::helpers::SITE_ORIGIN,
+                        "/api/v1/responses",
+                        &body,
+                        &[("User-Agent", agent)],
+                    )
+                    .await;
+                assert!(sent.status().is_success(), "{}", sent.text().await.unwrap());
+            }
+        }
+        let body = report().await;
+        let total = &body["total"];
+        assert_eq!(
+            total
+                .as_array()
+                .map(|c| c.iter().map(|n| n.as_u64().unwrap()).sum::<u64>()),
+            Some(120),
+            "{body}"
+        );
+        let adjusted = &body["adjusted"];
+        let nps = adjusted["nps"].as_f64().unwrap();
+        assert!(nps.abs() < 1e-9, "corrected NPS 0: {adjusted}");
+        let effective = adjusted["effective_n"].as_f64().unwrap();
+        assert!(
+            (effective - 400.0 * 400.0 / 2400.0).abs() < 1e-9,
+            "{adjusted}"
+        );
+        let (lo, hi) = (
+            adjusted["ci95"][0].as_f64().unwrap(),
+            adjusted["ci95"][1].as_f64().unwrap(),
+        );
+        assert!(lo < 0.0 && hi > 0.0 && hi < 67.0, "{adjusted}");
+        // The trend of both: the one bucket with answers has its corrected NPS too.
+        let corrected: Vec<f64> = body["periods"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p["adjusted_nps"].as_f64())
+            .collect();
+        assert_eq!(corrected.len(), 1, "{body}");
+        assert!(corrected[0].abs() < 1e-9);
+        // The dashboard shows both, and what the correction assumes.
+        app.sign_in(&demo.email, PASSWORD).await;
+        let html = app
+            .get(&format!("/dashboard/{}", demo.site_key))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains("Corrected for who did not answer: <strong>0</strong>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("within a context, visitors who answered feel like those who did not")
+        );
+        assert!(html.contains(r#"class="line corrected""#) || html.contains("<th>Corrected</th>"));
+    }
+);

@@ -253,6 +253,46 @@ macro_rules! report_store {
                     Ok(row.into())
                 }
 
+                async fn impression_cells(
+                    &self,
+                    org: Uuid,
+                    site: Uuid,
+                    filter: &AnswerFilter,
+                    range: TimeRange,
+                ) -> StoreResult<Vec<ImpressionCell>> {
+                    let mut sql = sqlx::QueryBuilder::new(
+                        "SELECT COALESCE(device_class, '') AS device, COALESCE(trigger, '') AS trigger,
+                                COALESCE(language, '') AS language, COALESCE(country, '') AS country,
+                                SUM(CASE WHEN kind = 'shown' THEN 1 ELSE 0 END) AS shown,
+                                SUM(CASE WHEN kind = 'answered' THEN 1 ELSE 0 END) AS answered
+                         FROM impressions WHERE org_id = ",
+                    );
+                    sql.push_bind(org)
+                        .push(" AND site_id = ")
+                        .push_bind(site)
+                        .push(" AND at >= ")
+                        .push_bind(At(range.from))
+                        .push(" AND at < ")
+                        .push_bind(At(range.to));
+                    if let Some(survey) = filter.survey {
+                        sql.push(" AND survey_id = ").push_bind(survey);
+                    }
+                    if let Some(segment) = &filter.segment {
+                        if segment.dimension == Dimension::Survey {
+                            // An id that does not parse matches no impression.
+                            let survey = Uuid::parse_str(&segment.value).unwrap_or(Uuid::nil());
+                            sql.push(" AND survey_id = ").push_bind(survey);
+                        } else {
+                            sql.push(format!(" AND COALESCE({}, '') = ", column(segment.dimension)))
+                                .push_bind(segment.value.clone());
+                        }
+                    }
+                    sql.push(" GROUP BY 1, 2, 3, 4");
+                    let rows: Vec<ImpressionCellRow> =
+                        sql.build_query_as().fetch_all(&self.pool).await.map_err(backend)?;
+                    Ok(rows.into_iter().map(Into::into).collect())
+                }
+
                 async fn segment_counts(
                     &self,
                     org: Uuid,

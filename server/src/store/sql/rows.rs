@@ -345,6 +345,30 @@ pub struct ScoreCountRow {
     pub answers: i64,
 }
 
+/// Impressions of one cell of context (`ReportStore::impression_cells`).
+#[derive(FromRow)]
+pub struct ImpressionCellRow {
+    pub device: String,
+    pub trigger: String,
+    pub language: String,
+    pub country: String,
+    pub shown: i64,
+    pub answered: i64,
+}
+
+impl From<ImpressionCellRow> for app::store::ImpressionCell {
+    fn from(r: ImpressionCellRow) -> Self {
+        app::store::ImpressionCell {
+            device: r.device,
+            trigger: r.trigger,
+            language: r.language,
+            country: r.country,
+            shown: r.shown.max(0) as u64,
+            answered: r.answered.max(0) as u64,
+        }
+    }
+}
+
 /// The impression aggregates summed over a range: the funnel.
 #[derive(FromRow)]
 pub struct FunnelRow {
