@@ -16,7 +16,8 @@ Intl.supportedValuesOf('timeZone').forEach(function(n){var o=d.createElement('op
 d.addEventListener('focusout',hide);
 d.addEventListener('mouseover',function(e){var m=e.target.closest&&e.target.closest(marks);
 if(m||is(m=d.activeElement))show(m);else hide()});
-d.addEventListener('keydown',function(e){var t=e.target,k=e.key;if(k=='Escape')return hide();if(!is(t))return;
+d.addEventListener('keydown',function(e){var t=e.target,k=e.key,m;
+if(k=='Escape'){hide();if(m=d.querySelector('main[aria-busy]'))m.removeAttribute('aria-busy');return}if(!is(t))return;
 var all=[].slice.call(t.parentNode.querySelectorAll(marks)),i=all.indexOf(t),
 j={ArrowRight:i+1,ArrowDown:i+1,ArrowLeft:i-1,ArrowUp:i-1,Home:0,End:all.length-1}[k];
 if(j==null)return;e.preventDefault();var n=all[Math.max(0,Math.min(all.length-1,j))];

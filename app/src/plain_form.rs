@@ -25,6 +25,10 @@ pub struct PlainOutcome {
     /// reaches the next view in a cookie only the member's browser holds, for a minute.
     #[serde(skip)]
     pub output: Option<String>,
+    /// The SHA-256 of that output, kept in the session: the next view takes the cookie only if
+    /// it is the one this form's function answered (a cookie planted by anyone else is not).
+    #[serde(default)]
+    pub output_hash: Option<String>,
 }
 
 impl PlainOutcome {
@@ -38,21 +42,30 @@ impl PlainOutcome {
 
 /// Gives `action` the value its server function answered a plain form, so that the next view,
 /// rendered on the server, shows it as the page's script would have (a new token, shown once).
-pub fn show_output<S>(action: ServerAction<S>)
+/// Only the form that was sent shows it: the one whose hidden fields `form` (the organisation,
+/// on a page with one section per organisation) hold what was sent.
+pub fn show_output<S>(action: ServerAction<S>, form: &[(&str, &str)])
 where
     S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
     S::Output: serde::de::DeserializeOwned + Send + Sync + 'static,
 {
     #[cfg(feature = "ssr")]
     if let Some(outcome) = PlainOutcome::of_this_request() {
+        let sent =
+            |name: &str, value: &str| outcome.fields.iter().any(|(n, v)| n == name && v == value);
         let output = outcome
             .output
-            .filter(|_| outcome.refusal.is_none() && outcome.endpoint == S::PATH)
-            .and_then(|json| serde_json::from_str::<S::Output>(&json).ok());
+            .as_deref()
+            .filter(|_| {
+                outcome.refusal.is_none()
+                    && outcome.endpoint == S::PATH
+                    && form.iter().all(|(name, value)| sent(name, value))
+            })
+            .and_then(|json| serde_json::from_str::<S::Output>(json).ok());
         if let Some(output) = output {
             action.value().set(Some(Ok(output)));
         }
     }
     #[cfg(not(feature = "ssr"))]
-    let _ = action;
+    let _ = (action, form);
 }

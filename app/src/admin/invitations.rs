@@ -71,7 +71,7 @@ pub async fn revoke_invitation(org: String, id: String) -> Result<(), AppError> 
 #[component]
 pub fn Invitations(org: OrganisationHeader, base: String) -> impl IntoView {
     let invite = ServerAction::<InviteMember>::new();
-    crate::plain_form::show_output(invite);
+    crate::plain_form::show_output(invite, &[("org", &org.id.to_string())]);
     let revoke = ServerAction::<RevokeInvitation>::new();
     let org_id = org.id.to_string();
     let pending = {

@@ -108,7 +108,7 @@ pub fn ShareLinks(
     sites_changed: Signal<usize>,
 ) -> impl IntoView {
     let share = ServerAction::<CreateShareLink>::new();
-    crate::plain_form::show_output(share);
+    crate::plain_form::show_output(share, &[("org", &org.id.to_string())]);
     let unshare = ServerAction::<RevokeShareLink>::new();
     let share_k = ServerAction::<SetShareK>::new();
     let org_id = org.id.to_string();

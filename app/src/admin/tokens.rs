@@ -44,7 +44,7 @@ pub async fn revoke_token(org: String, id: String) -> Result<(), AppError> {
 #[component]
 pub fn Tokens(org: OrganisationHeader) -> impl IntoView {
     let create = ServerAction::<CreateToken>::new();
-    crate::plain_form::show_output(create);
+    crate::plain_form::show_output(create, &[("org", &org.id.to_string())]);
     let revoke = ServerAction::<RevokeToken>::new();
     let org_id = org.id.to_string();
     let tokens = {

@@ -90,7 +90,7 @@ pub async fn revoke_webhook(org: String, id: String) -> Result<(), AppError> {
 #[component]
 pub fn Webhooks(org: OrganisationHeader) -> impl IntoView {
     let create = ServerAction::<CreateWebhook>::new();
-    crate::plain_form::show_output(create);
+    crate::plain_form::show_output(create, &[("org", &org.id.to_string())]);
     let revoke = ServerAction::<RevokeWebhook>::new();
     // The history changes without any action here: it can be read again.
     let refresh = RwSignal::new(0usize);

@@ -75,7 +75,7 @@ async fn load_report(site_key: String, query: String) -> Result<Report, AppError
             let mut report =
                 build::build_report(&store, membership.org_id, site.clone(), view, before).await?;
             report.themes = themes;
-            report.drivers = crate::report::drivers::drivers_of_sample(&sample);
+            report.drivers = crate::report::drivers::build_drivers(sample).await?;
             if let Some((whole, periods)) = adjusted {
                 report.adjusted = Some(whole);
                 report.adjusted_periods = periods;

@@ -115,6 +115,14 @@ pub async fn read_sample(
     Ok(Sample { answers, sampled })
 }
 
+/// The drivers of a view's sample, fitted off the async workers (it is CPU work).
+#[cfg(feature = "ssr")]
+pub async fn build_drivers(sample: Sample) -> Result<Drivers, crate::error::AppError> {
+    tokio::task::spawn_blocking(move || drivers_of_sample(&sample))
+        .await
+        .map_err(|_| crate::error::AppError::Internal)
+}
+
 /// The drivers of a view's sample.
 pub fn drivers_of_sample(sample: &Sample) -> Drivers {
     let observations: Vec<_> = sample

@@ -11,6 +11,8 @@ pub const THEME_SAMPLE: u32 = 5000;
 pub const THEMES_SHOWN: usize = 10;
 /// A term ranks only if its z is at least this (about p < 0.05, one-sided).
 pub const THEME_Z: f64 = 1.645;
+/// The previous period needs this many comments before anything is called new against it.
+pub const MIN_PREVIOUS_COMMENTS: u64 = 20;
 /// Example comments per term, and how much of each.
 const EXAMPLES: usize = 3;
 const EXAMPLE_CHARS: usize = 160;
@@ -124,7 +126,10 @@ pub fn themes_of(
             })
             .collect()
     };
-    let emerging = rank(&this_period, &earlier, &background)
+    // New against what? Only a previous period with comments enough to compare with.
+    let emerging = (earlier.comments >= MIN_PREVIOUS_COMMENTS)
+        .then(|| rank(&this_period, &earlier, &background))
+        .unwrap_or_default()
         .into_iter()
         .filter(|r| r.z >= THEME_Z)
         .take(THEMES_SHOWN)
@@ -194,7 +199,10 @@ pub async fn build_themes(
     current.truncate(THEME_SAMPLE as usize);
     let previous = read(previous, THEME_SAMPLE).await?;
     let background = read(history, THEME_SAMPLE).await?;
-    Ok(themes_of(&current, &previous, &background, sampled))
+    // Tokenising and stemming thousands of comments is CPU work: off the async workers.
+    tokio::task::spawn_blocking(move || themes_of(&current, &previous, &background, sampled))
+        .await
+        .map_err(|_| crate::error::AppError::Internal)
 }
 
 #[cfg(test)]
@@ -217,7 +225,7 @@ mod tests {
             current.push(comment(10, "Lovely support, thanks"));
         }
         current.push(comment(8, "Fine"));
-        let previous: Vec<ThemeComment> = (0..12).map(|_| comment(10, "Lovely support")).collect();
+        let previous: Vec<ThemeComment> = (0..24).map(|_| comment(10, "Lovely support")).collect();
         let themes = themes_of(&current, &previous, &[], false);
         assert_eq!(themes.comments, 25);
         let detractor_terms: Vec<&str> = themes
@@ -258,5 +266,8 @@ mod tests {
         assert!(!emerging.contains(&"lovely"), "{emerging:?}");
         let slow = themes.emerging.iter().find(|t| t.term == "slow").unwrap();
         assert_eq!((slow.this_period, slow.previous_period), (12, 0));
+        // Against a previous period of too few comments, nothing is called new.
+        let thin = themes_of(&current, &previous[..19], &[], false);
+        assert!(thin.emerging.is_empty());
     }
 }

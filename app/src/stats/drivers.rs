@@ -19,11 +19,15 @@
 //! dimension (Simpson's paradox): the panel flags it.
 
 use nalgebra::{DMatrix, DVector};
+use std::collections::HashMap;
 
 /// Shrinkage, in answers: a value seen in about this many answers is pulled halfway to 0.
 pub const RIDGE_LAMBDA: f64 = 5.0;
 /// A value needs this many answers to be a column of its own (rarer ones join the reference).
 pub const MIN_LEVEL_ANSWERS: usize = 30;
+/// At most this many values of a dimension get a column (the most answered): pages and
+/// languages are whatever visitors send, and the model's cost grows with its columns squared.
+pub const MAX_LEVELS: usize = 20;
 const Z95: f64 = 1.959_963_984_540_054;
 
 /// One answer: its y (+100, 0, −100) and its value in each dimension (None: not known).
@@ -55,24 +59,40 @@ pub struct Fit {
     pub covariance: DMatrix<f64>,
 }
 
-/// Ridge regression of `y` on the columns of `x` (the first, the intercept, not shrunk), with
-/// the HC0 sandwich covariance. `None` when the system is singular (λ = 0 and a column that is
-/// a combination of others).
-pub fn ridge_sandwich(x: &DMatrix<f64>, y: &DVector<f64>, lambda: f64) -> Option<Fit> {
-    let p = x.ncols();
-    let mut a = x.transpose() * x;
+/// One row of the design: its non-zero columns and their values (an indicator row has a handful
+/// of ones among many columns, so XᵀX is summed row by row in O(non-zeros²), never as a dense
+/// n × p product).
+pub type SparseRow = Vec<(usize, f64)>;
+
+/// Ridge regression of `y` on `p` columns given row by row (column 0, the intercept, not
+/// shrunk), with the HC0 sandwich covariance. `None` when the system is singular (λ = 0 and a
+/// column that is a combination of others).
+pub fn ridge_sandwich(rows: &[SparseRow], y: &[f64], p: usize, lambda: f64) -> Option<Fit> {
+    let mut a = DMatrix::<f64>::zeros(p, p);
+    let mut xty = DVector::<f64>::zeros(p);
+    for (row, y) in rows.iter().zip(y) {
+        for &(j, xj) in row {
+            xty[j] += xj * y;
+            for &(k, xk) in row {
+                a[(j, k)] += xj * xk;
+            }
+        }
+    }
     for j in 1..p {
         a[(j, j)] += lambda;
     }
     let a_inv = a.try_inverse()?;
-    let beta = &a_inv * (x.transpose() * y);
-    let residuals = y - x * &beta;
-    // Σ eᵢ² xᵢxᵢᵀ as Xᵀ diag(e²) X.
-    let mut weighted = x.clone();
-    for (i, e) in residuals.iter().enumerate() {
-        weighted.row_mut(i).scale_mut(e * e);
+    let beta = &a_inv * xty;
+    // Σ eᵢ² xᵢxᵢᵀ, row by row.
+    let mut meat = DMatrix::<f64>::zeros(p, p);
+    for (row, y) in rows.iter().zip(y) {
+        let e = y - row.iter().map(|&(j, x)| x * beta[j]).sum::<f64>();
+        for &(j, xj) in row {
+            for &(k, xk) in row {
+                meat[(j, k)] += e * e * xj * xk;
+            }
+        }
     }
-    let meat = x.transpose() * weighted;
     let covariance = &a_inv * meat * &a_inv;
     Some(Fit { beta, covariance })
 }
@@ -81,49 +101,63 @@ pub fn ridge_sandwich(x: &DMatrix<f64>, y: &DVector<f64>, lambda: f64) -> Option
 /// dimensions and then of the values' answers (most first).
 pub fn drivers(observations: &[Observation], dimensions: usize) -> Vec<Effect> {
     // Each dimension's values by answers, most first; the first is the reference.
-    let mut levels: Vec<Vec<(String, usize)>> = vec![vec![]; dimensions];
-    for o in observations {
-        for (d, value) in o.values.iter().enumerate().take(dimensions) {
-            let value = value.clone().unwrap_or_default();
-            match levels[d].iter_mut().find(|(v, _)| *v == value) {
-                Some((_, n)) => *n += 1,
-                None => levels[d].push((value, 1)),
+    let value_of = |o: &Observation, d: usize| -> String {
+        o.values.get(d).cloned().flatten().unwrap_or_default()
+    };
+    let mut levels: Vec<Vec<(String, usize)>> = (0..dimensions)
+        .map(|d| {
+            let mut counts: HashMap<String, usize> = HashMap::new();
+            for o in observations {
+                *counts.entry(value_of(o, d)).or_default() += 1;
             }
-        }
-    }
+            counts.into_iter().collect()
+        })
+        .collect();
     for l in &mut levels {
         l.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     }
-    // Columns: the intercept, then each non-reference value with enough answers.
+    // Columns: the intercept, then each non-reference value with enough answers, the most
+    // answered `MAX_LEVELS` of each dimension.
     let mut columns: Vec<(usize, String, usize)> = vec![];
+    let mut column_of: HashMap<(usize, &str), usize> = HashMap::new();
     for (d, l) in levels.iter().enumerate() {
-        for (value, n) in l.iter().skip(1) {
-            if *n >= MIN_LEVEL_ANSWERS {
-                columns.push((d, value.clone(), *n));
-            }
+        for (value, n) in l
+            .iter()
+            .skip(1)
+            .take(MAX_LEVELS)
+            .filter(|(_, n)| *n >= MIN_LEVEL_ANSWERS)
+        {
+            columns.push((d, value.clone(), *n));
+            column_of.insert((d, value.as_str()), columns.len());
         }
     }
     if observations.is_empty() || columns.is_empty() {
         return vec![];
     }
-    let (n, p) = (observations.len(), columns.len() + 1);
-    let value_of =
-        |o: &Observation, d: usize| o.values.get(d).cloned().flatten().unwrap_or_default();
-    let x = DMatrix::from_fn(n, p, |i, j| {
-        if j == 0 {
-            return 1.0;
-        }
-        let (d, value, _) = &columns[j - 1];
-        f64::from(u8::from(value_of(&observations[i], *d) == *value))
-    });
-    let y = DVector::from_iterator(n, observations.iter().map(|o| o.y));
-    let Some(fit) = ridge_sandwich(&x, &y, RIDGE_LAMBDA) else {
+    let rows: Vec<SparseRow> = observations
+        .iter()
+        .map(|o| {
+            let mut row = vec![(0, 1.0)];
+            for d in 0..dimensions {
+                if let Some(&j) = column_of.get(&(d, value_of(o, d).as_str())) {
+                    row.push((j, 1.0));
+                }
+            }
+            row
+        })
+        .collect();
+    let y: Vec<f64> = observations.iter().map(|o| o.y).collect();
+    let Some(fit) = ridge_sandwich(&rows, &y, columns.len() + 1, RIDGE_LAMBDA) else {
         return vec![];
     };
-    let mean_y = |d: usize, value: &str| {
+    // The raw effect is against the same baseline as the adjusted one: the reference value and
+    // the values too rare for a column of their own.
+    let has_column =
+        |o: &Observation, d: usize| column_of.contains_key(&(d, value_of(o, d).as_str()));
+    let mean_y = |keep: &dyn Fn(&Observation) -> bool| {
         let (sum, count) = observations
             .iter()
-            .filter(|o| value_of(o, d) == value)
+            .filter(|o| keep(o))
             .fold((0.0, 0usize), |(s, c), o| (s + o.y, c + 1));
         sum / count.max(1) as f64
     };
@@ -133,7 +167,7 @@ pub fn drivers(observations: &[Observation], dimensions: usize) -> Vec<Effect> {
         .map(|(k, (d, value, answers))| {
             let j = k + 1;
             let reference = levels[*d][0].0.clone();
-            let raw = mean_y(*d, value) - mean_y(*d, &reference);
+            let raw = mean_y(&|o| value_of(o, *d) == *value) - mean_y(&|o| !has_column(o, *d));
             let adjusted = fit.beta[j];
             let se = fit.covariance[(j, j)].max(0.0).sqrt();
             let ci95 = (adjusted - Z95 * se, adjusted + Z95 * se);
@@ -163,20 +197,25 @@ mod tests {
     fn matches_statsmodels_and_numpy_on_the_fixture() {
         let fixture: serde_json::Value =
             serde_json::from_str(include_str!("drivers_fixture.json")).unwrap();
-        let rows = fixture["x"].as_array().unwrap();
-        let n = rows.len();
-        let p = rows[0].as_array().unwrap().len();
-        let x = DMatrix::from_fn(n, p, |i, j| rows[i][j].as_f64().unwrap());
-        let y = DVector::from_iterator(
-            n,
-            fixture["y"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|v| v.as_f64().unwrap()),
-        );
+        let dense = fixture["x"].as_array().unwrap();
+        let p = dense[0].as_array().unwrap().len();
+        let rows: Vec<SparseRow> = dense
+            .iter()
+            .map(|row| {
+                (0..p)
+                    .map(|j| (j, row[j].as_f64().unwrap()))
+                    .filter(|(_, x)| *x != 0.0)
+                    .collect()
+            })
+            .collect();
+        let y: Vec<f64> = fixture["y"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
         for (lambda, key) in [(0.0, "ols_hc0"), (5.0, "ridge_hc0")] {
-            let fit = ridge_sandwich(&x, &y, lambda).unwrap();
+            let fit = ridge_sandwich(&rows, &y, p, lambda).unwrap();
             let expected = &fixture[key];
             for j in 0..p {
                 let beta = expected["beta"][j].as_f64().unwrap();

@@ -27,6 +27,10 @@ pub const PRIOR_COMMENTS: f64 = 10.0;
 
 /// A term must be in at least this many of the compared comments to rank.
 pub const MIN_COMMENTS: u64 = 5;
+/// Words read per comment, and the longest word kept: a comment is at most 2,000 characters,
+/// and no real word is longer (a longer one is a link, a code or a paste).
+const WORDS_PER_COMMENT: usize = 400;
+const LONGEST_WORD: usize = 40;
 
 /// A theme: a stem, or two stems that stood next to each other ("checkout slow").
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -74,9 +78,10 @@ pub fn terms(text: &str, language: Option<&str>) -> Vec<Term> {
     for word in text
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
+        .take(WORDS_PER_COMMENT)
     {
         let word = word.to_lowercase();
-        let keep = word.chars().count() > 1
+        let keep = (2..=LONGEST_WORD).contains(&word.chars().count())
             && !word.chars().all(|c| c.is_numeric())
             && !folding.stop_words.contains(&word.as_str());
         if !keep {
@@ -85,17 +90,26 @@ pub fn terms(text: &str, language: Option<&str>) -> Vec<Term> {
             }
             continue;
         }
-        let stem = match &folding.stemmer {
-            Some(stemmer) => stemmer.stem(&word).into_owned(),
-            None => word.clone(),
-        };
+        // A stemmer that fails on some odd word must not take the dashboard down with it: the
+        // word is then kept as written.
+        let stem = folding
+            .stemmer
+            .as_ref()
+            .and_then(|stemmer| {
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    stemmer.stem(&word).into_owned()
+                }))
+                .ok()
+            })
+            .unwrap_or_else(|| word.clone());
         if let Some(run) = runs.last_mut() {
             run.push((stem, word));
         }
     }
     let mut out: Vec<Term> = vec![];
+    let mut seen = std::collections::HashSet::new();
     let mut add = |key: String, surface: String| {
-        if !out.iter().any(|t| t.key.0 == key) {
+        if seen.insert(key.clone()) {
             out.push(Term {
                 key: TermKey(key),
                 surface,
@@ -276,6 +290,9 @@ mod tests {
         let german = keys("Die Seite stürzte beim Bezahlen ab", "de");
         assert!(german.contains(&"seit".to_string()), "{german:?}");
         assert!(german.contains(&"bezahl".to_string()) && !german.contains(&"die".to_string()));
+        // Words longer than any real word (a link, a paste) are not terms.
+        let pasted = format!("slow {}", "x".repeat(41));
+        assert_eq!(keys(&pasted, "en"), vec!["slow"]);
         // A term is a comment's once, however often it is written.
         assert_eq!(keys("slow slow slow", "en"), vec!["slow", "slow slow"]);
         // The surface form keeps the words as written (lower case).
@@ -386,8 +403,9 @@ mod tests {
             let background = tally(50, &[("slow", 10)]);
             let before = rank(&d, &p, &background).into_iter().find(|r| r.key == term.key);
             d.add(std::slice::from_ref(&term));
-            let after = rank(&d, &p, &background).into_iter().find(|r| r.key == term.key).unwrap();
-            if let Some(before) = before.filter(|b| b.z >= 0.0) {
+            let after = rank(&d, &p, &background).into_iter().find(|r| r.key == term.key);
+            // A term held by fewer than MIN_COMMENTS comments does not rank before or after.
+            if let (Some(before), Some(after)) = (before.filter(|b| b.z >= 0.0), after) {
                 prop_assert!(after.z >= before.z);
             }
         }

@@ -185,58 +185,79 @@ pub async fn submit(
         .collect();
     let redirect = format!("{page}#{ANCHOR}");
     // What the function answered, if more than "done", goes to the browser that asked for it,
-    // never into the session's row.
-    let output = (refusal.is_none() && bytes.len() <= OUTPUT_LIMIT && &bytes[..] != b"null")
+    // never into the session's row; the session keeps its hash, to know it again.
+    let output = (refusal.is_none() && &bytes[..] != b"null")
         .then(|| std::str::from_utf8(&bytes).ok())
         .flatten()
         .filter(|json| !json.trim().is_empty())
-        .map(|json| output_cookie(json, path_of(&page), settings));
+        .and_then(|json| Some((output_cookie(json, path_of(&page), settings)?, json)));
     let outcome = PlainOutcome {
         page,
         endpoint,
         fields,
         refusal,
         output: None,
+        output_hash: output
+            .as_ref()
+            .map(|(_, json)| app::tokens::sha256_hex(json.as_bytes())),
     };
     if let Err(e) = session.insert(OUTCOME, outcome).await {
         tracing::error!(error = %e, "keeping a plain form's outcome");
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     }
     let mut response = with_cookies(Redirect::to(&redirect).into_response());
-    if let Some(cookie) = output.and_then(|c| HeaderValue::from_str(&c).ok()) {
+    if let Some(cookie) = output.and_then(|(c, _)| HeaderValue::from_str(&c).ok()) {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     response
 }
 
 /// The output cookie for `page`: read once by the next view of that page, gone in a minute.
-fn output_cookie(json: &str, page: &str, settings: PlainForms) -> String {
+/// `None` when the output is too large for a cookie (it is then not shown without the script).
+fn output_cookie(json: &str, page: &str, settings: PlainForms) -> Option<String> {
     let value: String = url::form_urlencoded::byte_serialize(json.as_bytes()).collect();
+    (value.len() <= OUTPUT_LIMIT).then(|| expiring_cookie(&value, page, 60, settings))
+}
+
+/// `OUTPUT_COOKIE` on `page`'s path (plain path characters only, else the root: nothing from
+/// the Referer can add an attribute), for `seconds`.
+fn expiring_cookie(value: &str, page: &str, seconds: u32, settings: PlainForms) -> String {
+    let path = if page
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"/-_.".contains(&b))
+    {
+        page
+    } else {
+        "/"
+    };
     let secure = if settings.secure_cookies {
         "; Secure"
     } else {
         ""
     };
-    format!("{OUTPUT_COOKIE}={value}; Path={page}; Max-Age=60; HttpOnly; SameSite=Strict{secure}")
+    format!(
+        "{OUTPUT_COOKIE}={value}; Path={path}; Max-Age={seconds}; HttpOnly; SameSite=Strict{secure}"
+    )
 }
 
-/// The output a plain form's function answered, from its cookie.
-fn output_of(request: &Request) -> Option<String> {
+/// The output this session's form was answered, from the cookies sent: only one whose hash the
+/// session kept (a cookie of the same name planted by anyone else is passed over).
+fn output_of(request: &Request, hash: &str) -> Option<String> {
     request
         .headers()
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
-        .find_map(|pair| {
+        .filter_map(|pair| {
             let (name, value) = pair.trim().split_once('=')?;
-            (name == OUTPUT_COOKIE).then(|| {
+            (name == OUTPUT_COOKIE && value.len() <= OUTPUT_LIMIT).then(|| {
                 url::form_urlencoded::parse(format!("v={value}").as_bytes())
                     .next()
                     .map(|(_, v)| v.into_owned())
             })?
         })
-        .filter(|json| json.len() <= OUTPUT_LIMIT)
+        .find(|json| app::tokens::sha256_hex(json.as_bytes()) == hash)
 }
 
 /// Renders the next view of a page a plain form was sent from with that form's outcome.
@@ -255,10 +276,11 @@ pub async fn show(
     };
     // Shown once; an output only with the success of the form this session sent.
     let _ = session.remove::<PlainOutcome>(OUTCOME).await;
-    let output = output_of(&request);
-    if outcome.refusal.is_none() {
-        outcome.output = output.clone();
-    }
+    outcome.output = outcome
+        .output_hash
+        .as_deref()
+        .filter(|_| outcome.refusal.is_none())
+        .and_then(|hash| output_of(&request, hash));
     // The page reads it from the request: it then sends no script (`app::shell`).
     request.extensions_mut().insert(outcome.clone());
     let response = next.run(request).await;
@@ -280,9 +302,8 @@ pub async fn show(
     if let Some(refusal) = &outcome.refusal {
         parts.status = refusal.status();
     }
-    if output.is_some() {
-        let gone =
-            output_cookie("", path_of(&outcome.page), settings).replace("Max-Age=60", "Max-Age=0");
+    if outcome.output_hash.is_some() {
+        let gone = expiring_cookie("", path_of(&outcome.page), 0, settings);
         if let Ok(gone) = HeaderValue::from_str(&gone) {
             parts.headers.append(header::SET_COOKIE, gone);
         }
@@ -588,6 +609,7 @@ mod tests {
             ],
             refusal: Some(AppError::invalid(field, "is wrong")),
             output: None,
+            output_hash: None,
         }
     }
 

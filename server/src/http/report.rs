@@ -163,7 +163,7 @@ pub async fn api_drivers(
     let (org, site, view) = api_view(&store, org, &site_key, &query).await?;
     let sample = app::report::drivers::read_sample(&store, org, site.id, &view).await?;
     Ok(Json(
-        app::report::drivers::drivers_of_sample(&sample).into(),
+        app::report::drivers::build_drivers(sample).await?.into(),
     ))
 }
 

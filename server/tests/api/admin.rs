@@ -1360,6 +1360,20 @@ both_backends!(
     a_token_made_by_a_plain_form_is_shown_once_and_never_kept_in_the_session,
     |app: TestApp| async move {
         let demo = app.seed().await;
+        // The member administers a second organisation too: its section must not show what
+        // the first one's form made.
+        let user = app
+            .store
+            .credentials(&Email::parse("e", &demo.email).unwrap())
+            .await
+            .unwrap()
+            .unwrap()
+            .user_id;
+        let second = app.store.create_organisation("Second org").await.unwrap();
+        app.store
+            .add_member(second.id, user, Role::Owner)
+            .await
+            .unwrap();
         let signed_in = app.sign_in(&demo.email, PASSWORD).await;
         let session = crate::helpers::session_cookie(&signed_in);
         let session = session.split(';').next().unwrap().to_string();
@@ -1382,10 +1396,38 @@ both_backends!(
         for attribute in ["Path=/admin", "Max-Age=60", "HttpOnly", "SameSite=Strict"] {
             assert!(cookie.contains(attribute), "{cookie}");
         }
-        let page = app.client.get(app.url("/admin")).send().await.unwrap();
+        // A cookie of the same name planted before the real one (by a sibling subdomain, say)
+        // is passed over: only the one whose hash the session kept is shown.
+        let real = cookie.split(';').next().unwrap().to_string();
+        let page = reqwest::Client::new()
+            .get(app.url("/admin"))
+            .header(
+                "Cookie",
+                format!("{session}; farewell_shown_once=%22fw_planted%22; {real}"),
+            )
+            .send()
+            .await
+            .unwrap();
         assert_eq!(page.status(), 200);
         assert_eq!(page.headers()["cache-control"], "no-store");
         let html = page.text().await.unwrap();
+        assert!(!html.contains("fw_planted"));
+        assert_eq!(
+            html.matches("class=\"new-token\"").count(),
+            1,
+            "shown in the organisation whose form made it, not in the second"
+        );
+        // Each organisation's section starts at its `data-org`.
+        let section_of = |org: &str| {
+            html.split("data-org=\"")
+                .find(|chunk| chunk.starts_with(org))
+                .expect("the organisation's section")
+        };
+        assert!(section_of(&i.org).contains("new-token"));
+        assert!(
+            !section_of(&second.id.to_string()).contains("new-token"),
+            "the token is shown under its own organisation only"
+        );
         // The input the page's script would show: `<input readonly … value="…" class="new-token">`.
         let token = html
             .split_once("class=\"new-token\"")

@@ -263,11 +263,13 @@ async fn assert_figures_match(app: &TestApp, fx: &Fixture, rng: &mut Rng, rounds
                 .or_default()
                 .add(r.score);
         }
-        let got: BTreeMap<String, ScoreCounts> = segments
-            .into_iter()
-            .filter(|s| s.counts.n() > 0)
-            .map(|s| (s.value, s.counts))
-            .collect();
+        // Every row has answers: a value whose signed pieces sum to nothing is not a row.
+        assert!(
+            segments.iter().all(|s| s.counts.n() > 0),
+            "{tz}: an empty row"
+        );
+        let got: BTreeMap<String, ScoreCounts> =
+            segments.into_iter().map(|s| (s.value, s.counts)).collect();
         assert_eq!(got, expected, "{tz} {from}..{to} by {dimension:?}");
     }
     checked

@@ -340,12 +340,15 @@ macro_rules! report_store {
                         sql.build_query_as().fetch_all(&mut *tx).await.map_err(backend)?;
                     let uncounted = Self::uncounted_keys(&mut tx, org, site).await?;
                     tx.commit().await.map_err(backend)?;
+                    // A value whose only answers lie in hours a piece takes away sums to zero:
+                    // it has no answer in the range.
                     let counted = rows
                         .into_iter()
                         .map(|row| SegmentCounts {
                             counts: counts_from_sums(row.sums.sums()),
                             value: row.value,
                         })
+                        .filter(|s| s.counts.n() > 0)
                         .collect();
                     Ok(add_uncounted_to_segments(counted, &uncounted, survey, dimension, buckets))
                 }
