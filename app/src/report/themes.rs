@@ -127,9 +127,12 @@ pub fn themes_of(
             .collect()
     };
     // New against what? Only a previous period with comments enough to compare with.
-    let emerging = (earlier.comments >= MIN_PREVIOUS_COMMENTS)
-        .then(|| rank(&this_period, &earlier, &background))
-        .unwrap_or_default()
+    let emerging = if earlier.comments >= MIN_PREVIOUS_COMMENTS {
+        rank(&this_period, &earlier, &background)
+    } else {
+        vec![]
+    };
+    let emerging = emerging
         .into_iter()
         .filter(|r| r.z >= THEME_Z)
         .take(THEMES_SHOWN)
