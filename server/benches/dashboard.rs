@@ -215,6 +215,22 @@ async fn measure(store: &SharedStore, naive: &Naive, org: Uuid, site: Uuid, fill
     .unwrap();
     let fast = time(|| app::report::themes::build_themes(store, org, site, &view)).await;
     row("themes panel, 90 days", fast, None);
+    // The drivers and the corrected NPS: one read of the newest 20,000 answers, the model, and
+    // the impressions of the same time grouped by context.
+    let fast = time(|| async {
+        let sample = app::report::drivers::read_sample(store, org, site, &view)
+            .await
+            .unwrap();
+        let corrected = app::report::nonresponse::build_corrected(store, org, site, &view, &sample)
+            .await
+            .unwrap();
+        (
+            app::report::drivers::build_drivers(sample).await.unwrap(),
+            corrected,
+        )
+    })
+    .await;
+    row("drivers + corrected NPS, 90 days", fast, None);
 }
 
 #[tokio::main]
