@@ -189,6 +189,7 @@ pub fn drivers(observations: &[Observation], dimensions: usize) -> Vec<Effect> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stats::Lcg;
 
     /// Reference figures from an independent implementation: statsmodels' OLS with HC0
     /// standard errors (λ = 0), and numpy's ridge with the same sandwich (λ = 5), on a small
@@ -228,18 +229,6 @@ mod tests {
                 let got_se = fit.covariance[(j, j)].sqrt();
                 assert!((got_se - se).abs() < 1e-8, "{key} se{j}: {got_se} vs {se}");
             }
-        }
-    }
-
-    /// A simple deterministic stream of numbers in [0, 1) (no randomness crate in the core).
-    struct Lcg(u64);
-    impl Lcg {
-        fn next(&mut self) -> f64 {
-            self.0 = self
-                .0
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (self.0 >> 11) as f64 / (1u64 << 53) as f64
         }
     }
 

@@ -107,6 +107,7 @@ pub fn weighted_nps(y: &[f64], weights: &[f64]) -> Option<Corrected> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stats::Lcg;
 
     fn key(values: &[&str]) -> Vec<String> {
         values.iter().map(|v| v.to_string()).collect()
@@ -171,17 +172,6 @@ mod tests {
             },
         )]);
         assert_eq!(propensity_weights(&few, &[key(&["mobile"])]), None);
-    }
-
-    struct Lcg(u64);
-    impl Lcg {
-        fn next(&mut self) -> f64 {
-            self.0 = self
-                .0
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (self.0 >> 11) as f64 / (1u64 << 53) as f64
-        }
     }
 
     /// Simulated visitors whose truth is known: half on phones, who answer a fifth as often
