@@ -1452,3 +1452,57 @@ both_backends!(
         assert!(html.contains(r#"class="line corrected""#) || html.contains("<th>Corrected</th>"));
     }
 );
+
+// A day in Kathmandu (+5:45) is read as a UTC day with a quarter hour and hours added and taken
+// away (`aggregates::pieces`). Events just outside the day, in the hours a piece takes away,
+// must cancel out: the funnel counts each event of the day once and none of its neighbours.
+// It would count them twice if the impressions were summed without their pieces' signs.
+both_backends!(
+    a_quarter_hour_zone_day_counts_each_event_once,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        let survey = app
+            .public_site(&demo.site_key)
+            .await
+            .default_survey
+            .unwrap()
+            .id;
+        let at = |day: u32, hour: u32, minute: u32| {
+            Utc.with_ymd_and_hms(2026, 3, day, hour, minute, 0).unwrap()
+        };
+        // 10 March in Kathmandu: 9 March 18:15 UTC to 10 March 18:15 UTC.
+        let mut events = vec![];
+        for (when, count) in [
+            (at(9, 18, 5), 10),  // before the day, in its first quarter hour's hour
+            (at(9, 18, 20), 7),  // inside
+            (at(10, 18, 10), 5), // inside, the day's last quarter hour
+            (at(10, 18, 20), 3), // after the day, in its last hour
+            (at(10, 23, 0), 2),  // after the day, in the UTC day it is read from
+        ] {
+            for _ in 0..count {
+                events.push(app::store::Impression {
+                    id: Uuid::new_v4(),
+                    org_id: demo.organisation_id,
+                    site_id: demo.site_id,
+                    survey_id: survey,
+                    kind: app::domain::ImpressionKind::parse("kind", "shown").unwrap(),
+                    language: None,
+                    context: Default::default(),
+                    at: when,
+                });
+            }
+        }
+        app.store.insert_impressions(&events).await.unwrap();
+        let body = json(
+            analysis(
+                &app,
+                &demo,
+                "report",
+                "?tz=Asia%2FKathmandu&from=2026-03-10&to=2026-03-10",
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(body["funnel"]["shown"], 12, "{body}");
+    }
+);
