@@ -191,6 +191,11 @@ pub fn page_policy() {
         if let Ok(value) = http::HeaderValue::from_str(&policy) {
             response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
         }
+        // Visitor pages speak the browser's language and members' pages write its numbers.
+        response.append_header(
+            http::header::VARY,
+            http::HeaderValue::from_static("Accept-Language"),
+        );
     }
 }
 

@@ -16,6 +16,17 @@ both_backends!(
         ] {
             let r = app.get(&path).await;
             let csp = header(&r, "content-security-policy");
+            // A page differs by the browser's language (its words, or its numbers).
+            let vary: Vec<String> = r
+                .headers()
+                .get_all("vary")
+                .iter()
+                .map(|v| v.to_str().unwrap().to_ascii_lowercase())
+                .collect();
+            assert!(
+                vary.iter().any(|v| v.contains("accept-language")),
+                "{path}: {vary:?}"
+            );
             let html = r.text().await.unwrap();
             let nonce = csp
                 .split("'nonce-")
