@@ -32,6 +32,13 @@ pub const MIN_COMMENTS: u64 = 5;
 const WORDS_PER_COMMENT: usize = 400;
 const LONGEST_WORD: usize = 40;
 
+/// Words the stop-word lists drop that carry a comment's meaning: "not working" is not
+/// "working".
+/// (Finnish "ei" only: its other forms, like "en", are other languages' articles.)
+const NEGATIONS: [&str; 11] = [
+    "not", "no", "never", "nothing", "ei", "inte", "aldrig", "nicht", "kein", "keine", "nie",
+];
+
 /// A theme: a stem, or two stems that stood next to each other ("checkout slow").
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TermKey(pub String);
@@ -83,7 +90,7 @@ pub fn terms(text: &str, language: Option<&str>) -> Vec<Term> {
         let word = word.to_lowercase();
         let keep = (2..=LONGEST_WORD).contains(&word.chars().count())
             && !word.chars().all(|c| c.is_numeric())
-            && !folding.stop_words.contains(&word.as_str());
+            && (NEGATIONS.contains(&word.as_str()) || !folding.stop_words.contains(&word.as_str()));
         if !keep {
             if runs.last().is_some_and(|r| !r.is_empty()) {
                 runs.push(vec![]);
@@ -290,6 +297,8 @@ mod tests {
         let german = keys("Die Seite stürzte beim Bezahlen ab", "de");
         assert!(german.contains(&"seit".to_string()), "{german:?}");
         assert!(german.contains(&"bezahl".to_string()) && !german.contains(&"die".to_string()));
+        // Negations stay: "not working" is a theme of its own.
+        assert!(keys("It is not working", "en").contains(&"not work".to_string()));
         // Words longer than any real word (a link, a paste) are not terms.
         let pasted = format!("slow {}", "x".repeat(41));
         assert_eq!(keys(&pasted, "en"), vec!["slow"]);
