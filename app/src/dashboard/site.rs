@@ -58,24 +58,27 @@ async fn load_report(site_key: String, query: String) -> Result<Report, AppError
                 .map(|b| parse_cursor(&b))
                 .transpose()?
                 .map(|(received_at, id)| crate::store::PageEnd { received_at, id });
-            let themes =
-                crate::report::themes::build_themes(&store, membership.org_id, site.id, &view)
-                    .await?;
-            let sample =
-                crate::report::drivers::read_sample(&store, membership.org_id, site.id, &view)
-                    .await?;
-            let adjusted = crate::report::nonresponse::build_corrected(
-                &store,
-                membership.org_id,
-                site.id,
-                &view,
-                &sample,
-            )
-            .await?;
+            let org = membership.org_id;
+            // The view first: a parameter it refuses is found before the analyses run.
             let mut report =
-                build::build_report(&store, membership.org_id, site.clone(), view, before).await?;
-            report.themes = themes;
-            report.drivers = crate::report::drivers::build_drivers(sample).await?;
+                build::build_report(&store, org, site.clone(), view.clone(), before).await?;
+            // The themes, and the drivers with the corrected NPS, read at once.
+            let (themes, analyses) = tokio::join!(
+                crate::report::themes::build_themes(&store, org, site.id, &view),
+                async {
+                    let sample =
+                        crate::report::drivers::read_sample(&store, org, site.id, &view).await?;
+                    let adjusted = crate::report::nonresponse::build_corrected(
+                        &store, org, site.id, &view, &sample,
+                    )
+                    .await?;
+                    let drivers = crate::report::drivers::build_drivers(sample).await?;
+                    Ok::<_, AppError>((drivers, adjusted))
+                }
+            );
+            report.themes = themes?;
+            let (drivers, adjusted) = analyses?;
+            report.drivers = drivers;
             if let Some((whole, periods)) = adjusted {
                 report.adjusted = Some(whole);
                 report.adjusted_periods = periods;
