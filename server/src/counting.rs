@@ -1,7 +1,7 @@
 //! The counting task: answers are stored uncounted, and every app server counts what is
 //! waiting into the score aggregates a few times a second, in bulk. Reports add what is still
 //! waiting, so they never lag; counting late only makes the aggregates' share of the work
-//! smaller.
+//! smaller. Between counts it tags past answers with saved themes that changed.
 
 use app::store::CountingStore;
 use std::sync::Arc;
@@ -18,6 +18,11 @@ pub fn spawn(store: Arc<dyn CountingStore>, every: Duration) -> tokio::task::Joi
             ticks.tick().await;
             if let Err(e) = crate::store::count_waiting(store.as_ref(), usize::MAX).await {
                 tracing::error!(error = %e, "counting new answers failed");
+            }
+            // Then a few steps of tagging past answers with changed saved themes: new answers
+            // are counted first, and a walk over a large site spreads over many ticks.
+            if let Err(e) = crate::store::tag_waiting(store.as_ref(), 5).await {
+                tracing::error!(error = %e, "tagging past answers with saved themes failed");
             }
         }
     })

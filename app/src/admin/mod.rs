@@ -8,7 +8,7 @@
 mod account;
 mod audit;
 mod data_requests;
-mod feedback;
+pub(crate) mod feedback;
 mod forms;
 #[cfg(feature = "ssr")]
 mod guard;

@@ -291,7 +291,11 @@ fn ReportView(report: Report, tag: ServerAction<TagAnswer>) -> impl IntoView {
         <section class="headline">
             <div class="totals">{headline}{corrected}</div>
             <ComparisonView report=report.clone() />
-            <FunnelView funnel=report.funnel numbers />
+            {if report.view.segment.as_ref().is_some_and(|s| !s.dimension.on_impressions()) {
+                view! { <p class="hint funnel-note">"No funnel for a theme: a theme is read from an answer's comment, and a survey shown or closed has none."</p> }.into_any()
+            } else {
+                view! { <FunnelView funnel=report.funnel numbers /> }.into_any()
+            }}
         </section>
         <section class="panel">
             <h2>"NPS trend"</h2>
@@ -309,7 +313,7 @@ fn ReportView(report: Report, tag: ServerAction<TagAnswer>) -> impl IntoView {
         </div>
         <SegmentsView report=report.clone() />
         <super::drivers::DriversPanel drivers=report.drivers.clone() numbers />
-        <super::themes::ThemesPanel themes=report.themes.clone() site_key=key.clone() view=view.clone() numbers />
+        <super::themes::ThemesPanel themes=report.themes.clone() saved=report.saved_themes.clone() tagging=report.tagging site_key=key.clone() view=view.clone() numbers />
         <VerbatimsView report tag />
     }
 }
@@ -455,7 +459,7 @@ fn SegmentsView(report: Report) -> impl IntoView {
     let numbers = report.numbers;
     let key = report.site_key.clone();
     let v = report.view.clone();
-    let ranked = rank_segments(&report.segments);
+    let ranked = rank_segments(&report.segments, &report.segments_total);
     let surveys = report.surveys.clone();
     let name = move |value: &str| -> String {
         if v.by == Dimension::Survey {
@@ -463,9 +467,12 @@ fn SegmentsView(report: Report) -> impl IntoView {
                 return s.name.clone();
             }
         }
+        if v.by == Dimension::Theme && value.is_empty() {
+            return "(no saved theme)".into();
+        }
         display_value(value)
     };
-    let total: u64 = ranked.iter().map(|r| r.summary.n()).sum();
+    let total: u64 = report.segments_total.n();
     let tabs = Dimension::ALL
         .into_iter()
         .map(|d| {
@@ -516,6 +523,9 @@ fn SegmentsView(report: Report) -> impl IntoView {
             </table>
             {(total == 0).then(|| view! { <p class="empty">"No answers in this view."</p> })}
             <p class="hint">"Impact: share of answers × distance from the overall NPS. Select a segment to filter the whole view."</p>
+            {(v.by == Dimension::Theme).then(|| view! {
+                <p class="hint">"An answer may hold several themes, or none: the shares add up to more or less than 100 %. Save themes under Themes."</p>
+            })}
         </section>
     }
 }
@@ -620,6 +630,11 @@ fn VerbatimItem(
     .flatten()
     .map(|c| view! { <span class="chip">{c}</span> })
     .collect_view();
+    let themes = verbatim
+        .themes
+        .iter()
+        .map(|t| view! { <span class="chip theme-chip">{format!("theme: {t}")}</span> })
+        .collect_view();
     let id = verbatim.id.to_string();
     let tags = verbatim
         .tags
@@ -649,7 +664,7 @@ fn VerbatimItem(
                 " · "<a class="consent-link" rel="external" href=format!("/consent/{}?site={}", verbatim.id, site_key)>"consent record"</a>
             </p>
             <blockquote class="comment">{verbatim.comment.clone().unwrap_or_default()}</blockquote>
-            <p class="context">{context}</p>
+            <p class="context">{context}{themes}</p>
             {verbatim.contact_email.clone().map(|e| view! { <p class="contact">"May be contacted: "<a href=format!("mailto:{e}")>{e.clone()}</a></p> })}
             <div class="tag-row">
                 {tags}

@@ -6,6 +6,7 @@ mod keys;
 mod response;
 mod site;
 mod survey;
+mod theme;
 mod webhook;
 
 pub use account::{
@@ -20,6 +21,10 @@ pub use response::{
 };
 pub use site::{NoticeVersion, Site, Survey};
 pub use survey::{ButtonPosition, SurveySettings, Triggers};
+pub use theme::{
+    stored_theme_list, theme_list_names, SavedTheme, ThemeName, ThemeTerms, MAX_SAVED_THEMES,
+    MAX_TERM_WORDS, MAX_THEME_TERMS,
+};
 pub use webhook::{check_resolved, is_forbidden_ip, WebhookRules, WebhookUrl};
 
 use serde::{Deserialize, Serialize};

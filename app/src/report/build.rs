@@ -87,9 +87,35 @@ pub async fn build_report(
     let funnel = store
         .impression_counts(org, site.id, &filter, range)
         .await?;
-    let segments = store
+    let saved_themes = store.saved_themes(org, site.id).await?;
+    let mut segments = store
         .segment_counts(org, site.id, view.survey, view.by, range)
         .await?;
+    let segments_total = if view.by.multi_valued() {
+        // A deleted theme's counts stay only for answers that retention removed before a walk
+        // could move them: it is no longer a segment.
+        segments.retain(|s| {
+            s.value.is_empty() || saved_themes.iter().any(|t| t.name.as_str() == s.value)
+        });
+        store
+            .period_counts(
+                org,
+                site.id,
+                &AnswerFilter {
+                    survey: view.survey,
+                    segment: None,
+                },
+                &[range.from, range.to],
+            )
+            .await?
+            .pop()
+            .unwrap_or_default()
+    } else {
+        let mut total = ScoreCounts::default();
+        segments.iter().for_each(|s| total.merge(&s.counts));
+        total
+    };
+    let tagging = store.tagging_past_answers(org, site.id).await?;
 
     let mut verbatims = store
         .verbatims(
@@ -129,6 +155,9 @@ pub async fn build_report(
         previous,
         funnel,
         segments,
+        segments_total,
+        saved_themes,
+        tagging,
         verbatims,
         more_verbatims,
         tags,

@@ -44,7 +44,7 @@ pub struct DriverEffect {
     pub reversed: bool,
 }
 
-/// An answer as the model reads it: its score and its value in each of `DRIVER_DIMENSIONS`.
+/// An answer as the model reads it: its score and its value in each factor.
 pub fn observation(score: u8, values: Vec<Option<String>>) -> crate::stats::drivers::Observation {
     use crate::nps::{Band, Score};
     let y = match Score::try_from(score).map(|s| s.band()) {
@@ -55,20 +55,101 @@ pub fn observation(score: u8, values: Vec<Option<String>>) -> crate::stats::driv
     crate::stats::drivers::Observation { y, values }
 }
 
-/// The model's effects, largest adjusted first.
-pub fn drivers_of(observations: &[crate::stats::drivers::Observation], sampled: bool) -> Drivers {
+/// Saved themes the model takes, the most held first.
+pub const DRIVER_THEMES: usize = 10;
+
+/// What the model holds fixed against each other: the context dimensions, each saved theme the
+/// sample's answers hold (held or not), and whether the answer has a comment at all. Only a
+/// comment can hold a theme, and those who write one score differently, so without that
+/// factor a theme's effect would be partly the effect of writing.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Factor {
+    Context(Dimension),
+    Theme(String),
+    Commented,
+}
+
+impl Factor {
+    /// The factor's value for an answer.
+    fn value(&self, a: &super::Verbatim) -> Option<String> {
+        match self {
+            Factor::Context(d) => match d {
+                Dimension::Country => a.country.clone(),
+                Dimension::Device => a.device.clone(),
+                Dimension::Browser => a.browser.clone(),
+                Dimension::Language => a.language.clone(),
+                Dimension::Page => a.page_path.clone(),
+                Dimension::Trigger => a.trigger.clone(),
+                Dimension::Survey => Some(a.survey_id.to_string()),
+                Dimension::Theme => None,
+            },
+            Factor::Theme(t) => Some(if a.themes.contains(t) {
+                t.clone()
+            } else {
+                without(t)
+            }),
+            Factor::Commented => Some(
+                if a.comment.as_deref().is_some_and(|c| !c.trim().is_empty()) {
+                    "a comment"
+                } else {
+                    "no comment"
+                }
+                .into(),
+            ),
+        }
+    }
+}
+
+/// The value of an answer that does not hold theme `t`.
+fn without(t: &str) -> String {
+    format!("not {t}")
+}
+
+/// The factors of a sample: the context dimensions, then its most held saved themes.
+pub fn factors_of(sample: &Sample) -> Vec<Factor> {
+    let mut factors: Vec<Factor> = DRIVER_DIMENSIONS.into_iter().map(Factor::Context).collect();
+    let mut held: std::collections::HashMap<&str, usize> = Default::default();
+    for theme in sample.answers.iter().flat_map(|a| &a.themes) {
+        *held.entry(theme.as_str()).or_default() += 1;
+    }
+    let mut held: Vec<(&str, usize)> = held.into_iter().collect();
+    held.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    if !held.is_empty() {
+        factors.extend(
+            held.into_iter()
+                .take(DRIVER_THEMES)
+                .map(|(t, _)| Factor::Theme(t.to_string())),
+        );
+        factors.push(Factor::Commented);
+    }
+    factors
+}
+
+/// The model's effects, largest adjusted first (the comment factor is a control, not shown).
+pub fn drivers_of(
+    observations: &[crate::stats::drivers::Observation],
+    factors: &[Factor],
+    sampled: bool,
+) -> Drivers {
     let mut effects: Vec<DriverEffect> =
-        crate::stats::drivers::drivers(observations, DRIVER_DIMENSIONS.len())
+        crate::stats::drivers::drivers(observations, factors.len())
             .into_iter()
-            .map(|e| DriverEffect {
-                dimension: DRIVER_DIMENSIONS[e.dimension],
-                value: e.value,
-                reference: e.reference,
-                answers: e.answers as u64,
-                raw: e.raw,
-                adjusted: e.adjusted,
-                ci95: e.ci95,
-                reversed: e.reversed,
+            .filter_map(|e| {
+                let dimension = match &factors[e.dimension] {
+                    Factor::Context(d) => *d,
+                    Factor::Theme(_) => Dimension::Theme,
+                    Factor::Commented => return None,
+                };
+                Some(DriverEffect {
+                    dimension,
+                    value: e.value,
+                    reference: e.reference,
+                    answers: e.answers as u64,
+                    raw: e.raw,
+                    adjusted: e.adjusted,
+                    ci95: e.ci95,
+                    reversed: e.reversed,
+                })
             })
             .collect();
     effects.sort_by(|a, b| b.adjusted.abs().total_cmp(&a.adjusted.abs()));
@@ -125,24 +206,11 @@ pub async fn build_drivers(sample: Sample) -> Result<Drivers, crate::error::AppE
 
 /// The drivers of a view's sample.
 pub fn drivers_of_sample(sample: &Sample) -> Drivers {
+    let factors = factors_of(sample);
     let observations: Vec<_> = sample
         .answers
         .iter()
-        .map(|a| {
-            let values = DRIVER_DIMENSIONS
-                .iter()
-                .map(|d| match d {
-                    Dimension::Country => a.country.clone(),
-                    Dimension::Device => a.device.clone(),
-                    Dimension::Browser => a.browser.clone(),
-                    Dimension::Language => a.language.clone(),
-                    Dimension::Page => a.page_path.clone(),
-                    Dimension::Trigger => a.trigger.clone(),
-                    Dimension::Survey => Some(a.survey_id.to_string()),
-                })
-                .collect();
-            observation(a.score, values)
-        })
+        .map(|a| observation(a.score, factors.iter().map(|f| f.value(a)).collect()))
         .collect();
-    drivers_of(&observations, sample.sampled)
+    drivers_of(&observations, &factors, sample.sampled)
 }

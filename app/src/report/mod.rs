@@ -136,7 +136,9 @@ mod tests {
                 counts: counts(5, 5, 0),
             }, // n 10, NPS 50: impact 0.1 × 10 = +1
         ];
-        let ranked = rank_segments(&segments);
+        let mut overall = ScoreCounts::default();
+        segments.iter().for_each(|s| overall.merge(&s.counts));
+        let ranked = rank_segments(&segments, &overall);
         let order: Vec<&str> = ranked.iter().map(|r| r.value.as_str()).collect();
         assert_eq!(order, ["SE", "FI", "DE"]);
         assert!((ranked[0].impact - (-17.0)).abs() < 1e-9);
@@ -170,7 +172,9 @@ mod tests {
             let total: u64 = segments.iter().map(|s| s.counts.n()).sum();
             prop_assume!(total > 0);
             // Σ share·(NPSᵢ − NPS) = Σ shareᵢ·NPSᵢ − NPS = 0: the table explains the whole.
-            let sum: f64 = rank_segments(&segments).iter().map(|r| r.impact).sum();
+            let mut overall = ScoreCounts::default();
+            segments.iter().for_each(|s| overall.merge(&s.counts));
+            let sum: f64 = rank_segments(&segments, &overall).iter().map(|r| r.impact).sum();
             prop_assert!(sum.abs() < 1e-6);
         }
 

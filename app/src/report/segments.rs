@@ -28,9 +28,9 @@ impl RankedSegment {
 }
 
 /// Segments sorted by |impact|, largest first; ties by size, then value, so the order is stable.
-pub fn rank_segments(segments: &[SegmentCounts]) -> Vec<RankedSegment> {
-    let mut overall = ScoreCounts::default();
-    segments.iter().for_each(|s| overall.merge(&s.counts));
+/// `overall` holds all the answers the segments split: their sum, but for a dimension whose
+/// segments overlap (themes).
+pub fn rank_segments(segments: &[SegmentCounts], overall: &ScoreCounts) -> Vec<RankedSegment> {
     let overall = overall.summary();
     let (total, overall_nps) = (overall.n() as f64, overall.nps().unwrap_or(0.0));
     let mut ranked: Vec<RankedSegment> = segments

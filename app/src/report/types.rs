@@ -42,6 +42,9 @@ pub struct Verbatim {
     pub referrer: Option<String>,
     /// Only present when the respondent asked to be contacted.
     pub contact_email: Option<String>,
+    /// The saved themes it is counted under (none until it is counted, within a second).
+    #[serde(default)]
+    pub themes: Vec<String>,
     pub tags: Vec<String>,
     /// The received time in the view's zone, for display ("2026-11-29 14:05").
     #[serde(default)]
@@ -95,6 +98,16 @@ pub struct Report {
     pub funnel: Funnel,
     /// The "NPS by segment" table's rows for `view.by` (unsorted; see [`rank_segments`]).
     pub segments: Vec<SegmentCounts>,
+    /// All the answers the segment table splits (the survey filter, no segment). The sum of
+    /// its rows, but for themes, where an answer may be in several rows or in none.
+    #[serde(default)]
+    pub segments_total: ScoreCounts,
+    /// The site's saved themes, by name.
+    #[serde(default)]
+    pub saved_themes: Vec<crate::domain::SavedTheme>,
+    /// Whether past answers are still being tagged with changed saved themes.
+    #[serde(default)]
+    pub tagging: bool,
     pub verbatims: Vec<Verbatim>,
     /// Whether older verbatims exist beyond this page.
     pub more_verbatims: bool,

@@ -20,10 +20,12 @@ pub enum Dimension {
     Page,
     Trigger,
     Survey,
+    /// The saved themes an answer's comment holds: an answer may hold several, or none (`""`).
+    Theme,
 }
 
 impl Dimension {
-    pub const ALL: [Dimension; 7] = [
+    pub const ALL: [Dimension; 8] = [
         Dimension::Country,
         Dimension::Device,
         Dimension::Browser,
@@ -31,6 +33,7 @@ impl Dimension {
         Dimension::Page,
         Dimension::Trigger,
         Dimension::Survey,
+        Dimension::Theme,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -42,6 +45,7 @@ impl Dimension {
             Dimension::Page => "page",
             Dimension::Trigger => "trigger",
             Dimension::Survey => "survey",
+            Dimension::Theme => "theme",
         }
     }
 
@@ -54,7 +58,20 @@ impl Dimension {
             Dimension::Page => "Page",
             Dimension::Trigger => "Trigger",
             Dimension::Survey => "Survey",
+            Dimension::Theme => "Theme",
         }
+    }
+
+    /// Whether an answer may have several values (themes), so that segments overlap and their
+    /// counts do not add up to the whole.
+    pub fn multi_valued(self) -> bool {
+        self == Dimension::Theme
+    }
+
+    /// Whether impressions (shown, dismissed) carry this dimension. A theme is read from a
+    /// comment, which only an answer has.
+    pub fn on_impressions(self) -> bool {
+        self != Dimension::Theme
     }
 
     pub fn parse(text: &str) -> Option<Dimension> {
@@ -194,10 +211,17 @@ impl ViewParams {
                     "value must not contain control characters",
                 ));
             }
-            view.segment = Some(SegmentFilter {
-                dimension,
-                value: value.to_string(),
-            });
+            // A theme is known by its name, lower case: anything else could match no answer.
+            let value = match dimension {
+                Dimension::Theme if !value.is_empty() => crate::domain::ThemeName::parse(value)
+                    .map_err(|_| {
+                        FieldError::new("segment", "names no theme (letters, digits and - only)")
+                    })?
+                    .as_str()
+                    .to_string(),
+                _ => value.to_string(),
+            };
+            view.segment = Some(SegmentFilter { dimension, value });
         }
         if let Some(q) = present("q") {
             if q.chars().count() > 200 {
@@ -272,7 +296,7 @@ impl ViewParams {
 fn unknown_dimension(field: &str) -> FieldError {
     FieldError::new(
         field,
-        "must be one of country, device, browser, language, page, trigger, survey",
+        "must be one of country, device, browser, language, page, trigger, survey, theme",
     )
 }
 

@@ -1,8 +1,9 @@
 //! Statistics beyond the NPS itself, pure like it (no I/O; builds for the browser too):
 //! comment themes by weighted log-odds, drivers by ridge regression with robust errors, NPS
-//! corrected for non-response by inverse propensity weights.
+//! corrected for non-response by inverse propensity weights; which saved themes a comment holds.
 
 pub mod drivers;
+pub mod tagging;
 pub mod themes;
 pub mod weights;
 

@@ -76,6 +76,47 @@ fn folding(language: Option<&str>) -> Folding {
     }
 }
 
+impl Folding {
+    /// `word` (lower case) reduced to its stem. A stemmer that fails on some odd word must not
+    /// take the dashboard down with it: the word is then kept as written.
+    fn stem(&self, word: &str) -> String {
+        self.stemmer
+            .as_ref()
+            .and_then(|stemmer| {
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    stemmer.stem(word).into_owned()
+                }))
+                .ok()
+            })
+            .unwrap_or_else(|| word.to_string())
+    }
+}
+
+/// Every word of `text`, lower case and stemmed in `language`, stop words included: what a
+/// saved theme's terms are matched against (`stats::tagging`), where a phrase the member typed
+/// must stand as typed, but for endings and case.
+pub fn stems(text: &str, language: Option<&str>) -> Vec<String> {
+    let folding = folding(language);
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(WORDS_PER_COMMENT)
+        .map(|word| folding.stem(&word.to_lowercase()))
+        .collect()
+}
+
+/// The Snowball stemmer a language is stemmed with (`None`: folded only), for callers that
+/// prepare terms once per stemmer.
+pub fn stemmer_language(language: Option<&str>) -> Option<&'static str> {
+    let primary = language
+        .and_then(|l| l.split(['-', '_']).next())
+        .unwrap_or("en")
+        .to_ascii_lowercase();
+    STEMMED.into_iter().find(|l| *l == primary)
+}
+
+/// The languages with a Snowball stemmer here.
+pub const STEMMED: [&str; 5] = ["en", "fi", "sv", "de", "ar"];
+
 /// The terms of one comment, each once: stems of its words that are not stop words, and each
 /// pair of such words that stood next to each other.
 pub fn terms(text: &str, language: Option<&str>) -> Vec<Term> {
@@ -97,18 +138,7 @@ pub fn terms(text: &str, language: Option<&str>) -> Vec<Term> {
             }
             continue;
         }
-        // A stemmer that fails on some odd word must not take the dashboard down with it: the
-        // word is then kept as written.
-        let stem = folding
-            .stemmer
-            .as_ref()
-            .and_then(|stemmer| {
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    stemmer.stem(&word).into_owned()
-                }))
-                .ok()
-            })
-            .unwrap_or_else(|| word.clone());
+        let stem = folding.stem(&word);
         if let Some(run) = runs.last_mut() {
             run.push((stem, word));
         }

@@ -14,6 +14,7 @@ mod privacy;
 mod report;
 mod session;
 mod site;
+mod theme;
 mod visitor;
 mod webhook;
 
@@ -26,6 +27,7 @@ pub use privacy::*;
 pub use report::*;
 pub use session::*;
 pub use site::*;
+pub use theme::*;
 pub use visitor::*;
 pub use webhook::*;
 
@@ -71,6 +73,7 @@ store_is_the_sum_of!(
     AccountStore,
     AccessStore,
     SiteStore,
+    ThemeStore,
     PrivacyStore,
     WebhookStore,
     SessionStore,

@@ -140,7 +140,8 @@ pub struct DriversBody {
 /// One value's effect, in NPS points against `reference`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DriverEffectBody {
-    /// country, device, browser, language, page or trigger.
+    /// country, device, browser, language, page, trigger, or theme (a saved theme: the value is
+    /// its name, against `not <name>`).
     pub dimension: String,
     pub value: String,
     pub reference: String,
@@ -430,9 +431,11 @@ pub struct ViewQuery {
     bucket: Option<String>,
     /// A survey id.
     survey: Option<String>,
-    /// dimension:value, e.g. device:mobile.
+    /// dimension:value, e.g. device:mobile, or theme:checkout for the answers holding a saved theme
+    /// (theme: alone for those holding none).
     segment: Option<String>,
-    /// The dimension of the segment table: country, device, browser, language, page, trigger, survey.
+    /// The dimension of the segment table: country, device, browser, language, page, trigger, survey,
+    /// theme (an answer may hold several themes, or none: "").
     by: Option<String>,
     /// Words that must all occur in the comment.
     q: Option<String>,

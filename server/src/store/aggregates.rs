@@ -126,10 +126,13 @@ pub(crate) struct AnswerKeys {
     #[sqlx(rename = "page_path")]
     pub page: Option<String>,
     pub trigger: Option<String>,
+    /// The saved themes it is counted under: `,checkout,speed,` (`domain::stored_theme_list`).
+    pub themes: Option<String>,
 }
 
 impl AnswerKeys {
-    fn value(&self, dimension: Dimension) -> String {
+    /// Its values in `dimension`: one, but for themes (any number; `""` for none).
+    fn values(&self, dimension: Dimension) -> Vec<String> {
         let value = match dimension {
             Dimension::Country => &self.country,
             Dimension::Device => &self.device,
@@ -137,16 +140,36 @@ impl AnswerKeys {
             Dimension::Language => &self.language,
             Dimension::Page => &self.page,
             Dimension::Trigger => &self.trigger,
-            Dimension::Survey => return self.survey_id.to_string(),
+            Dimension::Survey => return vec![self.survey_id.to_string()],
+            Dimension::Theme => {
+                let names: Vec<String> = app::domain::theme_list_names(self.themes.as_deref())
+                    .map(str::to_owned)
+                    .collect();
+                return if names.is_empty() {
+                    vec![String::new()]
+                } else {
+                    names
+                };
+            }
         };
-        value.clone().unwrap_or_default()
+        vec![value.clone().unwrap_or_default()]
     }
+}
+
+/// An answer to tag with the saved themes its comment holds: read as `id, comment,
+/// {ANSWER_KEYS}`.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub(crate) struct ToTag {
+    pub id: Uuid,
+    pub comment: Option<String>,
+    #[sqlx(flatten)]
+    pub keys: AnswerKeys,
 }
 
 /// The `responses` columns an answer is counted under (`AnswerKeys`).
 pub(crate) const ANSWER_KEYS: &str =
     "org_id, site_id, survey_id, received_at, score, country, device_class,
-     browser_family, language, page_path, trigger";
+     browser_family, language, page_path, trigger, themes";
 
 /// The column a dimension is stored in, for queries over raw answers.
 pub(crate) fn column(dimension: Dimension) -> &'static str {
@@ -158,6 +181,7 @@ pub(crate) fn column(dimension: Dimension) -> &'static str {
         Dimension::Page => "page_path",
         Dimension::Trigger => "trigger",
         Dimension::Survey => "survey_id",
+        Dimension::Theme => "themes",
     }
 }
 
@@ -181,22 +205,23 @@ pub(crate) struct AggregateKey {
     pub org_id: Uuid,
 }
 
-/// The aggregate rows one item is counted under: overall (dimension `''`) and once per
-/// dimension, with the value `value_of` gives it, each at every span.
+/// The aggregate rows one item is counted under: overall (dimension `''`) and once per value
+/// `values_of` gives it in each dimension (one, but none or several for themes), each at every
+/// span.
 fn counted_under(
     site_id: Uuid,
     survey_id: Uuid,
     org_id: Uuid,
     at: DateTime<Utc>,
-    value_of: impl Fn(Dimension) -> String,
+    values_of: impl Fn(Dimension) -> Vec<String>,
 ) -> impl Iterator<Item = AggregateKey> {
     let quarter = quarter_hour(at);
     std::iter::once(("", String::new()))
-        .chain(
-            Dimension::ALL
-                .iter()
-                .map(move |d| (d.as_str(), value_of(*d))),
-        )
+        .chain(Dimension::ALL.iter().flat_map(move |d| {
+            values_of(*d)
+                .into_iter()
+                .map(move |value| (d.as_str(), value))
+        }))
         .flat_map(move |(dimension, value)| {
             SPANS.map(|span| AggregateKey {
                 site_id,
@@ -238,16 +263,18 @@ pub(crate) fn deltas<'a>(
             answer.survey_id,
             answer.org_id,
             answer.received_at,
-            |d| answer.value(d),
+            |d| answer.values(d),
         )
         .map(move |key| (key, usize::from(answer.score), sign))
     }))
 }
 
-/// What a stored impression is counted under, for `dimension`.
-fn impression_value(event: &Impression, dimension: Dimension) -> String {
+/// What a stored impression is counted under, for `dimension`: its one value, or none for a
+/// dimension impressions do not carry (themes, read from comments).
+fn impression_values(event: &Impression, dimension: Dimension) -> Vec<String> {
     let c = &event.context;
-    match dimension {
+    let value = match dimension {
+        Dimension::Theme => return vec![],
         Dimension::Country => c.country.as_ref().map(|v| v.as_str().to_owned()),
         Dimension::Device => c.device.map(|v| v.as_str().to_owned()),
         Dimension::Browser => c.browser.map(|v| v.as_str().to_owned()),
@@ -255,8 +282,8 @@ fn impression_value(event: &Impression, dimension: Dimension) -> String {
         Dimension::Page => c.page_path.as_ref().map(|v| v.as_str().to_owned()),
         Dimension::Trigger => c.trigger.map(|v| v.as_str().to_owned()),
         Dimension::Survey => Some(event.survey_id.to_string()),
-    }
-    .unwrap_or_default()
+    };
+    vec![value.unwrap_or_default()]
 }
 
 /// Impression aggregate rows to add newly stored events to: shown, dismissed, answered.
@@ -274,7 +301,7 @@ pub(crate) fn impression_deltas<'a>(
             event.survey_id,
             event.org_id,
             event.at,
-            |d| impression_value(event, d),
+            |d| impression_values(event, d),
         )
         .map(move |key| (key, column, 1))
     }))
@@ -342,7 +369,7 @@ pub(crate) fn add_uncounted_to_periods(
         let in_segment = filter
             .segment
             .as_ref()
-            .is_none_or(|s| answer.value(s.dimension) == s.value);
+            .is_none_or(|s| answer.values(s.dimension).contains(&s.value));
         if !(in_survey && in_segment) {
             continue;
         }
@@ -369,7 +396,9 @@ pub(crate) fn add_uncounted_to_segments(
     for answer in uncounted.iter().filter(|a| {
         survey.is_none_or(|s| s == a.survey_id) && (from..to).contains(&quarter_hour(a.received_at))
     }) {
-        by_value.entry(answer.value(dimension)).or_default().0[usize::from(answer.score)] += 1;
+        for value in answer.values(dimension) {
+            by_value.entry(value).or_default().0[usize::from(answer.score)] += 1;
+        }
     }
     by_value
         .into_iter()
@@ -448,16 +477,21 @@ mod tests {
     #[test]
     fn an_item_is_counted_once_at_each_span_in_the_rows_that_hold_it() {
         let at = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
-        let keys: Vec<_> = counted_under(Uuid::nil(), Uuid::nil(), Uuid::nil(), at, |_| "x".into())
-            .filter(|k| k.dimension.is_empty())
-            .collect();
+        let keys: Vec<_> = counted_under(Uuid::nil(), Uuid::nil(), Uuid::nil(), at, |_| {
+            vec!["x".into()]
+        })
+        .filter(|k| k.dimension.is_empty())
+        .collect();
         let q = quarter_hour(at);
         assert_eq!(
             keys.iter().map(|k| (k.span, k.bucket)).collect::<Vec<_>>(),
             vec![(1, q), (4, q - q % 4), (96, q - q % 96)]
         );
         assert_eq!(
-            counted_under(Uuid::nil(), Uuid::nil(), Uuid::nil(), at, |_| "x".into()).count(),
+            counted_under(Uuid::nil(), Uuid::nil(), Uuid::nil(), at, |_| vec![
+                "x".into()
+            ])
+            .count(),
             (1 + Dimension::ALL.len()) * SPANS.len()
         );
     }

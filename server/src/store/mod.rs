@@ -59,6 +59,27 @@ pub async fn count_waiting(
     Ok(counted)
 }
 
+/// Answers a step of a theme walk reads (`CountingStore::tag_past_answers`): like a count's
+/// slice, short enough that the group commit never waits long for the write lock.
+pub const TAG_SLICE: u32 = 1_000;
+
+/// Takes steps of the waiting theme walks until none is waiting or `max_slices` were taken;
+/// returns how many answers were read.
+pub async fn tag_waiting(
+    store: &dyn app::store::CountingStore,
+    max_slices: usize,
+) -> StoreResult<u64> {
+    let mut walked = 0;
+    for _ in 0..max_slices {
+        let n = store.tag_past_answers(TAG_SLICE).await?;
+        if n == 0 {
+            break;
+        }
+        walked += n;
+    }
+    Ok(walked)
+}
+
 /// Purged answers stay in the aggregates, so what is waiting to be counted is counted before a
 /// purge (which skips answers still uncounted, in case more arrive meanwhile). Bounded, so a
 /// flood of new answers cannot keep the purge waiting.

@@ -8,7 +8,11 @@ use farewell::provision::DemoCreated;
 use uuid::Uuid;
 
 /// Adds a member with `role` to the demo organisation and signs them in.
-async fn member(app: &TestApp, demo: &DemoCreated, role: Role) -> (Uuid, reqwest::Client) {
+pub(crate) async fn member(
+    app: &TestApp,
+    demo: &DemoCreated,
+    role: Role,
+) -> (Uuid, reqwest::Client) {
     let email = format!("{}@example.com", Uuid::new_v4().simple());
     let hash = app::auth::hash_password(&app::domain::Password::parse("p", PASSWORD).unwrap())
         .await

@@ -22,6 +22,7 @@ mod page_views;
 mod preferences;
 mod privacy;
 mod report;
+mod saved_themes;
 mod server_fns;
 mod summary;
 mod survey_page;

@@ -52,6 +52,8 @@ fn values(dimension: Dimension) -> &'static [Option<&'static str>] {
         Dimension::Trigger => &TRIGGERS,
         // Survey ids are made per test: picked from the fixture instead.
         Dimension::Survey => &[None],
+        // The fixture saves no theme: every answer is in none ("").
+        Dimension::Theme => &[None],
     }
 }
 
@@ -64,6 +66,7 @@ fn value_of(r: &StoredResponse, dimension: Dimension) -> String {
         Dimension::Page => r.context.page_path.as_ref().map(|p| p.as_str().to_owned()),
         Dimension::Trigger => r.context.trigger.map(|t| t.as_str().to_owned()),
         Dimension::Survey => Some(r.survey_id.to_string()),
+        Dimension::Theme => None,
     };
     v.unwrap_or_default()
 }
@@ -692,7 +695,11 @@ both_backends!(
 );
 
 /// Posts answers with comments through the public API (now, so they are in the default view).
-async fn answer_with_comments(app: &TestApp, site_key: &str, answers: &[(u8, &str)]) -> Vec<Uuid> {
+pub(crate) async fn answer_with_comments(
+    app: &TestApp,
+    site_key: &str,
+    answers: &[(u8, &str)],
+) -> Vec<Uuid> {
     let mut ids = vec![];
     for (score, comment) in answers {
         let id = Uuid::new_v4();
@@ -712,13 +719,13 @@ async fn answer_with_comments(app: &TestApp, site_key: &str, answers: &[(u8, &st
     ids
 }
 
-async fn signed_in(app: &TestApp) -> DemoCreated {
+pub(crate) async fn signed_in(app: &TestApp) -> DemoCreated {
     let demo = app.seed().await;
     app.sign_in(&demo.email, PASSWORD).await;
     demo
 }
 
-async fn report(app: &TestApp, site_key: &str, query: &str) -> reqwest::Response {
+pub(crate) async fn report(app: &TestApp, site_key: &str, query: &str) -> reqwest::Response {
     app.call_fn(
         &app.client,
         "site_report",
@@ -1193,7 +1200,7 @@ both_backends!(verbatims_come_a_page_at_a_time, |app: TestApp| async move {
 });
 
 /// `GET /api/v1/sites/{key}/{route}{query}` with the organisation's API token.
-async fn analysis(
+pub(crate) async fn analysis(
     app: &TestApp,
     demo: &DemoCreated,
     route: &str,

@@ -39,6 +39,7 @@ fn plausible_args(app: &TestApp, demo: &farewell::provision::DemoCreated) -> Vec
         ("user", id.clone()),
         ("token", "0".repeat(64)),
         ("tag", "pricing".into()),
+        ("terms", "payment, card".into()),
         ("email", "nobody@example.com".into()),
         ("password", "not the password".into()),
         ("current", "not the password".into()),

@@ -23,15 +23,23 @@ crate::store::sql::counting_store!(super::PostgresStore {
         // after the claim, so an amendment that committed while the claim waited for its queue
         // row is seen. (Read in the claiming statement, the answer could be counted with the
         // score it had before an amendment that no longer corrects the counts.)
-        let keys: Vec<AnswerKeys> = sqlx::query_as(&format!(
-            "SELECT {ANSWER_KEYS} FROM responses WHERE id = ANY($1)"
+        let mut answers: Vec<ToTag> = sqlx::query_as(&format!(
+            "SELECT id, comment, {ANSWER_KEYS} FROM responses WHERE id = ANY($1)"
         ))
         .bind(&claimed)
         .fetch_all(&mut *tx)
         .await
         .map_err(backend)?;
-        Self::apply_deltas(&mut tx, &deltas(keys.iter().map(|k| (k, 1)))).await?;
+        Self::tag_for_counting(&mut tx, &mut answers).await?;
+        Self::apply_deltas(&mut tx, &deltas(answers.iter().map(|a| (&a.keys, 1)))).await?;
         tx.commit().await.map_err(backend)?;
         Ok(claimed.len() as u64)
+    }
+
+    async fn tag_past_answers(&self, limit: u32) -> StoreResult<u64> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let walked = Self::tag_past_batch(&mut tx, limit).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(walked)
     }
 });

@@ -13,6 +13,7 @@ mod privacy;
 mod report;
 mod session;
 mod site;
+mod theme;
 mod visitor;
 mod webhook;
 
@@ -62,6 +63,59 @@ impl PostgresStore {
             .await
             .map_err(backend)?;
         Ok(tx)
+    }
+
+    /// Holds the sites' saved themes still until the caller commits: counting and amending
+    /// tag answers with the themes they read, and a theme saved meanwhile must wait, or its
+    /// walk over past answers could pass an answer that is then counted with the old themes.
+    /// (SQLite needs none: its writers take turns.) Taken before any answer's row lock, so
+    /// it cannot close a cycle with a walk (`tag_past_batch`), which holds answers' rows but
+    /// never these.
+    async fn lock_themes_of(conn: &mut PgConnection, sites: &[Uuid]) -> StoreResult<()> {
+        sqlx::query("SELECT 1 FROM sites WHERE id = ANY($1) ORDER BY id FOR SHARE")
+            .bind(sites)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    /// Locks a site of `org` to change its saved themes (waiting for counts that read them);
+    /// `false` if there is no such site.
+    async fn lock_themes_to_change(
+        conn: &mut PgConnection,
+        org: Uuid,
+        site: Uuid,
+    ) -> StoreResult<bool> {
+        let found = sqlx::query("SELECT 1 FROM sites WHERE id = $1 AND org_id = $2 FOR UPDATE")
+            .bind(site)
+            .bind(org)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(backend)?;
+        Ok(found.is_some())
+    }
+
+    /// App servers walking at once take different sites; saving a theme waits for the step
+    /// in progress, then starts its walk over.
+    const WALK_LOCK: &'static str = " FOR UPDATE SKIP LOCKED";
+    /// A walk's answers stay as read (amended or erased after the step).
+    const ROW_LOCK: &'static str = " FOR UPDATE";
+
+    /// Which of `ids` wait to be counted, read by a statement of its own after the caller
+    /// locked their rows: a count that held one has committed by then, and is seen.
+    async fn uncounted_among(
+        conn: &mut PgConnection,
+        ids: &[Uuid],
+    ) -> StoreResult<std::collections::HashSet<Uuid>> {
+        let rows: Vec<Uuid> = sqlx::query_scalar(
+            "SELECT response_id FROM uncounted_answers WHERE response_id = ANY($1)",
+        )
+        .bind(ids)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(backend)?;
+        Ok(rows.into_iter().collect())
     }
 
     /// Comment search through the stored tsvector; the planner picks the index or the site's

@@ -104,6 +104,11 @@ crate::store::sql::visitor_store!(super::PostgresStore {
         at: DateTime<Utc>,
     ) -> StoreResult<AmendOutcome> {
         let mut tx = self.write_transaction().await?;
+        // A new comment is tagged with the site's saved themes, held still until the commit
+        // (taken before the answer's row: see `lock_themes_of`).
+        if a.comment.is_some() {
+            Self::lock_themes_of(&mut tx, &[site]).await?;
+        }
         // The row lock keeps the score read here until the aggregates are corrected. Only the
         // author's secret finds the row.
         let found: Option<Amendable> = sqlx::query_as(&format!(
@@ -125,9 +130,11 @@ crate::store::sql::visitor_store!(super::PostgresStore {
         }
         let (choices, changes) = found.consent_choices.0.apply(&a.choices, at);
         Self::write_amendment(&mut tx, id, a, &choices, &changes, at).await?;
-        if let Some(score) = a.score.filter(|s| s.value() != before.score) {
-            // An answer not counted yet is counted later with the score it then has. The lock
-            // keeps a count from claiming it meanwhile, or waits for a count that already has.
+        let score = a.score.map_or(before.score, |s| s.value());
+        if score != before.score || a.comment.is_some() {
+            // An answer not counted yet is counted later with the score and the comment it
+            // then has. The lock keeps a count from claiming it meanwhile, or waits for a count
+            // that already has.
             let uncounted =
                 sqlx::query("SELECT 1 FROM uncounted_answers WHERE response_id = $1 FOR UPDATE")
                     .bind(id)
@@ -135,10 +142,13 @@ crate::store::sql::visitor_store!(super::PostgresStore {
                     .await
                     .map_err(backend)?;
             if uncounted.is_none() {
-                let after = AnswerKeys {
-                    score: score.value(),
+                let mut after = AnswerKeys {
+                    score,
                     ..before.clone()
                 };
+                if let Some(comment) = &a.comment {
+                    Self::retag_amended(&mut tx, id, comment.as_str(), &mut after).await?;
+                }
                 Self::apply_deltas(&mut tx, &deltas([(&before, -1), (&after, 1)])).await?;
             }
         }

@@ -100,6 +100,188 @@ macro_rules! store_helpers {
                     Ok(())
                 }
 
+                /// A site's saved themes, read on `conn` (in the caller's transaction, after
+                /// `lock_themes_of` where the backend needs it).
+                async fn read_saved_themes(
+                    conn: &mut $conn,
+                    site: Uuid,
+                ) -> StoreResult<Vec<app::domain::SavedTheme>> {
+                    let rows: Vec<SavedThemeRow> = sqlx::query_as(
+                        "SELECT id, site_id, name, terms, updated_at FROM saved_themes
+                         WHERE site_id = $1 ORDER BY name",
+                    )
+                    .bind(site)
+                    .fetch_all(&mut *conn)
+                    .await
+                    .map_err(backend)?;
+                    Ok(rows.into_iter().filter_map(SavedThemeRow::parse).collect())
+                }
+
+                /// Tags answers about to be counted with the saved themes their comments hold,
+                /// on the answers and in their keys. The caller holds the sites' theme locks
+                /// (`lock_themes_of`), so no theme changes before the counts commit.
+                async fn tag_for_counting(
+                    conn: &mut $conn,
+                    answers: &mut [ToTag],
+                ) -> StoreResult<()> {
+                    let mut sites: Vec<Uuid> = answers.iter().map(|a| a.keys.site_id).collect();
+                    sites.sort_unstable();
+                    sites.dedup();
+                    Self::lock_themes_of(conn, &sites).await?;
+                    let mut matchers = std::collections::HashMap::new();
+                    for site in sites {
+                        let themes = Self::read_saved_themes(conn, site).await?;
+                        if !themes.is_empty() {
+                            matchers.insert(site, app::stats::tagging::ThemeMatcher::new(&themes));
+                        }
+                    }
+                    let mut changed = vec![];
+                    for answer in answers.iter_mut() {
+                        let tags = matchers
+                            .get(&answer.keys.site_id)
+                            .map(|m| m.tags(answer.comment.as_deref(), answer.keys.language.as_deref()))
+                            .unwrap_or_default();
+                        let list = app::domain::stored_theme_list(&tags);
+                        if list != answer.keys.themes {
+                            changed.push((answer.id, list.clone()));
+                            answer.keys.themes = list;
+                        }
+                    }
+                    Self::store_theme_lists(conn, &changed).await
+                }
+
+                /// Tags an amended, counted answer anew from its new comment (`after` are the
+                /// keys it is counted under from now on).
+                async fn retag_amended(
+                    conn: &mut $conn,
+                    id: Uuid,
+                    comment: &str,
+                    after: &mut AnswerKeys,
+                ) -> StoreResult<()> {
+                    let themes = Self::read_saved_themes(conn, after.site_id).await?;
+                    let tags = app::stats::tagging::ThemeMatcher::new(&themes)
+                        .tags(Some(comment), after.language.as_deref());
+                    let list = app::domain::stored_theme_list(&tags);
+                    if list != after.themes {
+                        Self::store_theme_lists(conn, &[(id, list.clone())]).await?;
+                        after.themes = list;
+                    }
+                    Ok(())
+                }
+
+                /// Stores answers' theme lists (`UPDATE … FROM (VALUES …)`, spelt alike on both).
+                async fn store_theme_lists(
+                    conn: &mut $conn,
+                    lists: &[(Uuid, Option<String>)],
+                ) -> StoreResult<()> {
+                    for chunk in lists.chunks(UPSERT_CHUNK) {
+                        let mut sql = sqlx::QueryBuilder::new("UPDATE responses SET themes = v.column2 FROM (");
+                        sql.push_values(chunk, |mut row, (id, list)| {
+                            row.push_bind(*id).push_bind(list.clone());
+                        });
+                        sql.push(") AS v WHERE responses.id = v.column1");
+                        sql.build().execute(&mut *conn).await.map_err(backend)?;
+                    }
+                    Ok(())
+                }
+
+                /// Starts tagging a site's counted answers anew, from the newest: its themes
+                /// changed in the caller's transaction.
+                async fn restart_tagging(
+                    conn: &mut $conn,
+                    org: Uuid,
+                    site: Uuid,
+                    at: DateTime<Utc>,
+                ) -> StoreResult<()> {
+                    sqlx::query(
+                        "INSERT INTO theme_backfills (site_id, org_id, after_at, after_id, started_at)
+                         VALUES ($1, $2, NULL, NULL, $3)
+                         ON CONFLICT (site_id) DO UPDATE
+                         SET after_at = NULL, after_id = NULL, started_at = excluded.started_at",
+                    )
+                    .bind(site)
+                    .bind(org)
+                    .bind(At(at))
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(backend)?;
+                    Ok(())
+                }
+
+                /// One step of the first waiting walk (`theme_backfills`): the next `limit`
+                /// answers of its site that have a comment or a theme (no other can change),
+                /// newest first, tagged with the themes their comments now hold and moved in
+                /// the aggregates. Answers not counted yet are passed over: they are tagged
+                /// when counted. The caller's transaction holds the walk (`WALK_LOCK`).
+                async fn tag_past_batch(conn: &mut $conn, limit: u32) -> StoreResult<u64> {
+                    let walk: Option<BackfillRow> = sqlx::query_as(&format!(
+                        "SELECT site_id, after_at, after_id FROM theme_backfills
+                         ORDER BY started_at LIMIT 1{}",
+                        Self::WALK_LOCK
+                    ))
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(backend)?;
+                    let Some(walk) = walk else {
+                        return Ok(0);
+                    };
+                    let themes = Self::read_saved_themes(conn, walk.site_id).await?;
+                    let matcher = app::stats::tagging::ThemeMatcher::new(&themes);
+                    let mut sql = sqlx::QueryBuilder::new(format!(
+                        "SELECT id, comment, {ANSWER_KEYS} FROM responses WHERE site_id = "
+                    ));
+                    sql.push_bind(walk.site_id)
+                        .push(" AND (comment IS NOT NULL OR themes IS NOT NULL)");
+                    if let (Some(at), Some(id)) = (walk.after_at, walk.after_id) {
+                        sql.push(" AND (received_at, id) < (")
+                            .push_bind(at)
+                            .push(", ")
+                            .push_bind(id)
+                            .push(")");
+                    }
+                    sql.push(" ORDER BY received_at DESC, id DESC LIMIT ")
+                        .push_bind(i64::from(limit))
+                        .push(Self::ROW_LOCK);
+                    let rows: Vec<ToTag> =
+                        sql.build_query_as().fetch_all(&mut *conn).await.map_err(backend)?;
+                    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+                    let uncounted = Self::uncounted_among(conn, &ids).await?;
+                    let (mut lists, mut moves) = (vec![], vec![]);
+                    for row in rows.iter().filter(|r| !uncounted.contains(&r.id)) {
+                        let tags = matcher.tags(row.comment.as_deref(), row.keys.language.as_deref());
+                        let list = app::domain::stored_theme_list(&tags);
+                        if list != row.keys.themes {
+                            lists.push((row.id, list.clone()));
+                            moves.push((row.keys.clone(), AnswerKeys { themes: list, ..row.keys.clone() }));
+                        }
+                    }
+                    Self::store_theme_lists(conn, &lists).await?;
+                    Self::apply_deltas(
+                        conn,
+                        &deltas(moves.iter().flat_map(|(before, after)| [(before, -1), (after, 1)])),
+                    )
+                    .await?;
+                    match rows.last() {
+                        Some(last) if rows.len() == limit as usize => {
+                            sqlx::query("UPDATE theme_backfills SET after_at = $1, after_id = $2 WHERE site_id = $3")
+                                .bind(At(last.keys.received_at))
+                                .bind(last.id)
+                                .bind(walk.site_id)
+                                .execute(&mut *conn)
+                                .await
+                                .map_err(backend)?;
+                        }
+                        _ => {
+                            sqlx::query("DELETE FROM theme_backfills WHERE site_id = $1")
+                                .bind(walk.site_id)
+                                .execute(&mut *conn)
+                                .await
+                                .map_err(backend)?;
+                        }
+                    }
+                    Ok(rows.len().max(1) as u64)
+                }
+
                 /// Writes an amendment the caller has found and locked: the new parts, the
                 /// consent as it now stands, and each change of consent with its time.
                 async fn write_amendment(

@@ -21,6 +21,7 @@ mod report;
 pub(crate) mod rows;
 mod session;
 mod site;
+mod theme;
 mod time;
 mod visitor;
 mod webhook;
@@ -35,6 +36,7 @@ pub(crate) use privacy::privacy_store;
 pub(crate) use report::report_store;
 pub(crate) use session::session_store;
 pub(crate) use site::site_store;
+pub(crate) use theme::theme_store;
 pub(crate) use visitor::visitor_store;
 pub(crate) use webhook::webhook_store;
 
@@ -46,12 +48,12 @@ pub(crate) mod prelude {
     pub(crate) use super::At;
     pub(crate) use crate::store::aggregates::{
         add_uncounted_to_segments, column, counts_from_sums, deltas, quarter_hour, AnswerKeys,
-        ANSWER_KEYS,
+        ToTag, ANSWER_KEYS,
     };
     pub(crate) use crate::store::{backend, counts_from_rows, map_err, search_words};
     pub(crate) use app::domain::{Email, ResponseAmendment, Role, SiteKey};
     pub(crate) use app::nps::ScoreCounts;
-    pub(crate) use app::report::{Dimension, Funnel, SegmentCounts, Tag, Verbatim};
+    pub(crate) use app::report::{Dimension, Funnel, SegmentCounts, SegmentFilter, Tag, Verbatim};
     pub(crate) use app::store::*;
     pub(crate) use async_trait::async_trait;
     pub(crate) use chrono::{DateTime, Utc};
@@ -71,7 +73,7 @@ pub const SITE_COLUMNS: &str = "id, org_id, name, site_key, allowed_origins";
 pub const VERBATIM_COLUMNS: &str =
     "r.id, r.survey_id, r.score, r.comment, r.received_at, r.language, r.page_path,
      r.device_class, r.browser_family, r.country, r.trigger, r.referrer_origin, r.contact_email,
-     (SELECT string_agg(t.tag, '\u{1f}') FROM response_tags t WHERE t.response_id = r.id) AS tags";
+     r.themes, (SELECT string_agg(t.tag, '\u{1f}') FROM response_tags t WHERE t.response_id = r.id) AS tags";
 
 pub const INVITATION_SELECT: &str =
     "SELECT i.id, i.org_id, o.name AS org_name, i.role, i.created_at, i.expires_at,

@@ -55,6 +55,38 @@ macro_rules! report_store {
                 }};
             }
 
+            /// ` AND …`: the raw rows (answers, or impressions when `$impressions`) of a
+            /// segment, their columns named with `$prefix` (`"r."` or `""`).
+            macro_rules! push_segment {
+                ($sql:ident, $prefix:expr, $segment:expr, $impressions:expr) => {{
+                    let (segment, prefix): (&SegmentFilter, &str) = ($segment, $prefix);
+                    match segment.dimension {
+                        Dimension::Survey => {
+                            // An id that does not parse matches nothing.
+                            let survey = Uuid::parse_str(&segment.value).unwrap_or(Uuid::nil());
+                            $sql.push(format!(" AND {prefix}survey_id = ")).push_bind(survey);
+                        }
+                        // Only an answer's comment holds a theme: no impression is in one.
+                        Dimension::Theme if $impressions => {
+                            $sql.push(" AND 1 = 0");
+                        }
+                        // `,checkout,speed,` holds `,checkout,`. A theme name holds no LIKE
+                        // wildcard (`ThemeName`: letters, digits and `-`; the view parses it).
+                        Dimension::Theme if segment.value.is_empty() => {
+                            $sql.push(format!(" AND {prefix}themes IS NULL"));
+                        }
+                        Dimension::Theme => {
+                            $sql.push(format!(" AND {prefix}themes LIKE "))
+                                .push_bind(format!("%,{},%", segment.value));
+                        }
+                        other => {
+                            $sql.push(format!(" AND COALESCE({prefix}{}, '') = ", column(other)))
+                                .push_bind(segment.value.clone());
+                        }
+                    }
+                }};
+            }
+
             /// The aggregate key of a filter's segment: `('', '')` for all answers.
             fn segment_key(filter: &AnswerFilter) -> (&str, &str) {
                 filter
@@ -94,14 +126,7 @@ macro_rules! report_store {
                         sql.push(" AND r.survey_id = ").push_bind(survey);
                     }
                     if let Some(segment) = &q.filter.segment {
-                        if segment.dimension == Dimension::Survey {
-                            // An id that does not parse matches no answer.
-                            let survey = Uuid::parse_str(&segment.value).unwrap_or(Uuid::nil());
-                            sql.push(" AND r.survey_id = ").push_bind(survey);
-                        } else {
-                            sql.push(format!(" AND COALESCE(r.{}, '') = ", column(segment.dimension)))
-                                .push_bind(segment.value.clone());
-                        }
+                        push_segment!(sql, "r.", segment, false);
                     }
                     if let Some(band) = q.band {
                         let (lo, hi) = band.scores();
@@ -236,7 +261,8 @@ macro_rules! report_store {
                     range: TimeRange,
                 ) -> StoreResult<Funnel> {
                     let pieces = piece_rows(&[[quarter_hour(range.from), quarter_hour(range.to)]]);
-                    if pieces.is_empty() {
+                    let on_impressions = filter.segment.as_ref().is_none_or(|s| s.dimension.on_impressions());
+                    if pieces.is_empty() || !on_impressions {
                         return Ok(Funnel::default());
                     }
                     let (dimension, value) = segment_key(filter);
@@ -278,14 +304,7 @@ macro_rules! report_store {
                         sql.push(" AND survey_id = ").push_bind(survey);
                     }
                     if let Some(segment) = &filter.segment {
-                        if segment.dimension == Dimension::Survey {
-                            // An id that does not parse matches no impression.
-                            let survey = Uuid::parse_str(&segment.value).unwrap_or(Uuid::nil());
-                            sql.push(" AND survey_id = ").push_bind(survey);
-                        } else {
-                            sql.push(format!(" AND COALESCE({}, '') = ", column(segment.dimension)))
-                                .push_bind(segment.value.clone());
-                        }
+                        push_segment!(sql, "", segment, true);
                     }
                     sql.push(" GROUP BY 1, 2, 3, 4");
                     let rows: Vec<ImpressionCellRow> =

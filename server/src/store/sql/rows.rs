@@ -100,6 +100,7 @@ pub struct VerbatimRow {
     trigger: Option<String>,
     referrer_origin: Option<String>,
     contact_email: Option<String>,
+    themes: Option<String>,
     tags: Option<String>,
 }
 
@@ -119,6 +120,9 @@ impl From<VerbatimRow> for Verbatim {
             trigger: r.trigger,
             referrer: r.referrer_origin,
             contact_email: r.contact_email,
+            themes: app::domain::theme_list_names(r.themes.as_deref())
+                .map(str::to_owned)
+                .collect(),
             tags: split_tags(r.tags),
             local_time: String::new(),
         }
@@ -426,4 +430,44 @@ pub struct SegmentSumsRow {
     pub value: String,
     #[sqlx(flatten)]
     pub sums: SumsRow,
+}
+
+#[derive(FromRow)]
+pub struct SavedThemeRow {
+    id: Uuid,
+    site_id: Uuid,
+    name: String,
+    terms: String,
+    updated_at: At,
+}
+
+impl SavedThemeRow {
+    /// The theme, if its row still parses (it was parsed before it was stored; a row that no
+    /// longer does is left out and logged, never shown half-read).
+    pub fn parse(self) -> Option<app::domain::SavedTheme> {
+        let parsed = app::domain::ThemeName::parse(&self.name).and_then(|name| {
+            app::domain::ThemeTerms::parse(&self.terms).map(|terms| (name, terms))
+        });
+        match parsed {
+            Ok((name, terms)) => Some(app::domain::SavedTheme {
+                id: self.id,
+                site_id: self.site_id,
+                name,
+                terms,
+                updated_at: self.updated_at.0,
+            }),
+            Err(e) => {
+                tracing::error!(theme = %self.id, error = %e, "a stored theme does not parse");
+                None
+            }
+        }
+    }
+}
+
+/// A walk of a site's answers tagging them anew (`theme_backfills`).
+#[derive(FromRow)]
+pub struct BackfillRow {
+    pub site_id: Uuid,
+    pub after_at: Option<At>,
+    pub after_id: Option<Uuid>,
 }

@@ -13,6 +13,7 @@ mod privacy;
 mod report;
 mod session;
 mod site;
+mod theme;
 mod visitor;
 mod webhook;
 
@@ -85,6 +86,52 @@ impl SqliteStore {
     /// from the same snapshot.
     async fn read_snapshot(&self) -> StoreResult<sqlx::Transaction<'static, Sqlite>> {
         self.pool.begin().await.map_err(backend)
+    }
+
+    /// Nothing to lock: SQLite's writers take turns, so no theme changes while a count or
+    /// an amendment that read the themes is open (see PostgreSQL's).
+    async fn lock_themes_of(_conn: &mut SqliteConnection, _sites: &[Uuid]) -> StoreResult<()> {
+        Ok(())
+    }
+
+    /// Whether `org` has the site whose saved themes are to change (the write lock, taken at
+    /// BEGIN, holds the rest).
+    async fn lock_themes_to_change(
+        conn: &mut SqliteConnection,
+        org: Uuid,
+        site: Uuid,
+    ) -> StoreResult<bool> {
+        let found = sqlx::query("SELECT 1 FROM sites WHERE id = $1 AND org_id = $2")
+            .bind(site)
+            .bind(org)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(backend)?;
+        Ok(found.is_some())
+    }
+
+    /// SQLite has no row locks; the write lock holds the walk and its answers.
+    const WALK_LOCK: &'static str = "";
+    const ROW_LOCK: &'static str = "";
+
+    /// Which of `ids` wait to be counted. The queue holds well under a second of answers.
+    async fn uncounted_among(
+        conn: &mut SqliteConnection,
+        ids: &[Uuid],
+    ) -> StoreResult<std::collections::HashSet<Uuid>> {
+        let mut out = std::collections::HashSet::new();
+        for chunk in ids.chunks(CHUNK) {
+            let sql = format!(
+                "SELECT response_id FROM uncounted_answers WHERE response_id IN ({})",
+                vec!["?"; chunk.len()].join(", ")
+            );
+            let mut query = sqlx::query_scalar::<_, Uuid>(&sql);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            out.extend(query.fetch_all(&mut *conn).await.map_err(backend)?);
+        }
+        Ok(out)
     }
 
     /// Comment search through the FTS5 index, read newest first: its rowid is the received

@@ -128,8 +128,10 @@ crate::store::sql::visitor_store!(super::SqliteStore {
         }
         let (choices, changes) = found.consent_choices.0.apply(&a.choices, at);
         Self::write_amendment(&mut tx, id, a, &choices, &changes, at).await?;
-        if let Some(score) = a.score.filter(|s| s.value() != before.score) {
-            // An answer not counted yet is counted later with the score it then has.
+        let score = a.score.map_or(before.score, |s| s.value());
+        if score != before.score || a.comment.is_some() {
+            // An answer not counted yet is counted later with the score and the comment it
+            // then has.
             let counted: bool = sqlx::query_scalar(
                 "SELECT NOT EXISTS (SELECT 1 FROM uncounted_answers WHERE response_id = $1)",
             )
@@ -138,10 +140,13 @@ crate::store::sql::visitor_store!(super::SqliteStore {
             .await
             .map_err(backend)?;
             if counted {
-                let after = AnswerKeys {
-                    score: score.value(),
+                let mut after = AnswerKeys {
+                    score,
                     ..before.clone()
                 };
+                if let Some(comment) = &a.comment {
+                    Self::retag_amended(&mut tx, id, comment.as_str(), &mut after).await?;
+                }
                 Self::apply_deltas(&mut tx, &deltas([(&before, -1), (&after, 1)])).await?;
             }
         }
