@@ -85,7 +85,14 @@ test('members pages have no serious accessibility violations', async () => {
   // Every member's page: a consent record is opened from a comment on the dashboard.
   const answer = app.rows('SELECT id FROM responses ORDER BY received_at DESC LIMIT 1')[0].id;
   const consent = `/consent/${answer}?site=${app.demo.site_key}`;
-  for (const path of ['/login', '/dashboard', `/dashboard/${app.demo.site_key}`, `/dashboard/${app.demo.site_key}?from=2020-01-01&to=2020-01-31`, '/admin', '/account', consent]) {
+  // A saved theme, so that its list, its edit and delete controls and its segment are seen too.
+  const saved = await page.request.post(`${app.base}/fn/save_theme`, {
+    form: { site_key: app.demo.site_key, name: 'checkout', terms: 'checkout, payment' },
+    headers: { Origin: app.base },
+  });
+  assert.equal(saved.status(), 200);
+  const themed = `/dashboard/${app.demo.site_key}?segment=theme%3Acheckout&by=theme`;
+  for (const path of ['/login', '/dashboard', `/dashboard/${app.demo.site_key}`, `/dashboard/${app.demo.site_key}?from=2020-01-01&to=2020-01-31`, themed, '/admin', '/account', consent]) {
     await page.goto(app.base + path);
     await usable(page);
     await page.waitForLoadState('networkidle');

@@ -349,3 +349,53 @@ test('the themes panel says what detractors and promoters say, and a term opens 
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('a member saves a theme from the dashboard, follows it as a segment, and deletes it after a question', async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, timezoneId: 'Europe/Helsinki' });
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await signIn(page);
+  await page.goto(`${app.base}/dashboard/${app.demo.site_key}`);
+  await usable(page);
+  const form = page.locator('form.save-theme');
+  // A name that is not one word is refused at its field, in words, and what was typed stays.
+  await form.locator('input[name=name]').fill('slow checkout');
+  await form.locator('input[name=terms]').fill('checkout, langsam');
+  await form.locator('button[type=submit]').click();
+  await usable(page);
+  const refusal = page.locator('form.save-theme .field-error[data-field=name]');
+  assert.match(await text(refusal), /letters, digits and -/);
+  assert.equal(await page.locator('form.save-theme input[name=name]').inputValue(), 'slow checkout');
+  assert.equal(await page.locator('form.save-theme input[name=terms]').inputValue(), 'checkout, langsam');
+  await page.locator('form.save-theme input[name=name]').fill('checkout');
+  await page.locator('form.save-theme button[type=submit]').click();
+  await usable(page);
+  const saved = page.locator('.saved-themes li[data-theme=checkout]');
+  assert.equal(await text(saved.locator('.theme-counts')), 'checkout, langsam');
+  // The demo's past answers are tagged in the background: the panel says so until done.
+  await eventually(async () => {
+    await page.reload();
+    await usable(page);
+    return (await text(page.locator('.saved-themes .tagging'))) === '';
+  }, 30_000, 'the past answers to be tagged');
+  assert.equal(await sideways(page), 0, 'the panel fits the phone');
+  await page.locator('.saved-themes').screenshot({ path: join(screenshots, 'dashboard-saved-themes-390.png') });
+  // The theme is a segment: its comments all hold a term, each marked with the theme.
+  await saved.locator('a.saved-theme').click();
+  await page.waitForURL(/segment=theme%3Acheckout/);
+  await usable(page);
+  const comments = await page.locator('.verbatim .comment').allTextContents();
+  assert.ok(comments.length > 0, 'comments in the theme');
+  assert.ok(comments.every((c) => /checkout|langsam/i.test(c)), comments.join(' | '));
+  assert.equal(await page.locator('.verbatim .theme-chip').count(), comments.length);
+  assert.match(await text(page.locator('.funnel-note')), /No funnel for a theme/);
+  // Deleting asks first; only the second press deletes.
+  const item = page.locator('.saved-themes li[data-theme=checkout]');
+  await item.locator('details.confirm summary').click();
+  assert.match(await text(item.locator('.question')), /Delete the theme checkout\?/);
+  await item.locator('details.confirm button[type=submit]').click();
+  await usable(page);
+  assert.equal(await page.locator('.saved-themes li[data-theme=checkout]').count(), 0);
+  assert.deepEqual(errors.filter((e) => !/422/.test(e)), [], 'nothing failed but the refusal');
+  await context.close();
+});
