@@ -231,6 +231,41 @@ async fn measure(store: &SharedStore, naive: &Naive, org: Uuid, site: Uuid, fill
     })
     .await;
     row("drivers + corrected NPS, 90 days", fast, None);
+
+    // A saved theme: the walk that tags every past answer (run once, timed whole), then the
+    // theme as a segment, read from the aggregates like any other.
+    let name = app::domain::ThemeName::parse("speed").unwrap();
+    let terms = app::domain::ThemeTerms::parse("slow, langsam, hidas, långsam, loading").unwrap();
+    let started = Instant::now();
+    store
+        .save_theme(org, site, &name, &terms, Utc::now())
+        .await
+        .unwrap();
+    let walked = farewell::store::tag_waiting(store.as_ref(), usize::MAX)
+        .await
+        .unwrap();
+    let whole_walk = started.elapsed().as_secs_f64();
+    eprintln!(
+        "{}: walked {walked} answers with a comment in {whole_walk:.1} s ({:.0}/s)",
+        store.backend(),
+        walked as f64 / whole_walk
+    );
+    row(
+        "theme walk over all answers (once)",
+        whole_walk * 1000.0,
+        None,
+    );
+    let speed = AnswerFilter {
+        survey: None,
+        segment: Some(app::report::SegmentFilter {
+            dimension: Dimension::Theme,
+            value: "speed".into(),
+        }),
+    };
+    let fast = time(|| store.period_counts(org, site, &speed, &by_week.boundaries)).await;
+    row("trend, weeks, theme = speed", fast, None);
+    let fast = time(|| store.segment_counts(org, site, None, Dimension::Theme, whole)).await;
+    row("NPS by theme", fast, None);
 }
 
 #[tokio::main]
@@ -305,6 +340,49 @@ async fn main() {
                 sqlx::query("VACUUM ANALYZE").execute(c).await.unwrap();
             }
             measure(&store, &naive, demo.organisation_id, demo.site_id, filled).await;
+        }
+        // What a saved theme costs counting: 200,000 more answers without a theme, then with
+        // one (each counted comment is matched against its terms).
+        let speed = app::domain::ThemeName::parse("speed").unwrap();
+        for saved in [false, true] {
+            if saved {
+                let terms =
+                    app::domain::ThemeTerms::parse("slow, langsam, hidas, långsam").unwrap();
+                store
+                    .save_theme(
+                        demo.organisation_id,
+                        demo.site_id,
+                        &speed,
+                        &terms,
+                        Utc::now(),
+                    )
+                    .await
+                    .unwrap();
+            } else {
+                store
+                    .delete_theme(demo.organisation_id, demo.site_id, &speed, Utc::now())
+                    .await
+                    .unwrap();
+            }
+            farewell::store::tag_waiting(store.as_ref(), usize::MAX)
+                .await
+                .unwrap();
+            let add = 200_000;
+            let started = Instant::now();
+            farewell::demo_data::generate(&store, &site, add, 365, end, farewell::demo_data::QUIET)
+                .await
+                .unwrap();
+            eprintln!(
+                "{}: filled {add} more answers {} in {:.1} s ({:.0}/s)",
+                store.backend(),
+                if saved {
+                    "with a saved theme"
+                } else {
+                    "without a theme"
+                },
+                started.elapsed().as_secs_f64(),
+                add as f64 / started.elapsed().as_secs_f64()
+            );
         }
     }
 }

@@ -233,9 +233,15 @@ macro_rules! store_helpers {
                     sql.push_bind(walk.site_id)
                         .push(" AND (comment IS NOT NULL OR themes IS NOT NULL)");
                     if let (Some(at), Some(id)) = (walk.after_at, walk.after_id) {
-                        sql.push(" AND (received_at, id) < (")
+                        // `(received_at, id) < (at, id)`, spelt so that both planners bound the
+                        // index range by the time: as a row value, SQLite read the site's
+                        // answers from the newest at every step (a walk's time grew as the
+                        // square of the site's answers).
+                        sql.push(" AND received_at <= ")
                             .push_bind(at)
-                            .push(", ")
+                            .push(" AND (received_at < ")
+                            .push_bind(at)
+                            .push(" OR id < ")
                             .push_bind(id)
                             .push(")");
                     }
