@@ -171,7 +171,13 @@ fn volume_weight(day: DateTime<Utc>) -> f64 {
 }
 
 /// Promoter and detractor probabilities for an answer at `t` (0 = start, 1 = now).
-fn propensity(t: f64, country: Option<&str>, device: DeviceClass, page: &str) -> (f64, f64) {
+fn propensity(
+    t: f64,
+    country: Option<&str>,
+    device: DeviceClass,
+    page: &str,
+    errors: u16,
+) -> (f64, f64) {
     let (mut p, mut d) = (0.48 + 0.06 * t, 0.22 - 0.04 * t);
     // The bad release: three weeks or so, a little after the middle of the range.
     if (0.55..0.62).contains(&t) {
@@ -196,6 +202,11 @@ fn propensity(t: f64, country: Option<&str>, device: DeviceClass, page: &str) ->
     if page == "/checkout" {
         p -= 0.05;
         d += 0.08;
+    }
+    // A page that broke under the visitor: the clearest driver there is.
+    if errors > 0 {
+        p -= 0.15;
+        d += 0.2;
     }
     (p.clamp(0.02, 0.95), d.clamp(0.02, 0.95))
 }
@@ -255,7 +266,15 @@ pub async fn generate(
             let country = rng.weighted(&COUNTRIES);
             let device = rng.weighted(&DEVICES);
             let page = rng.weighted(&PAGES);
-            let (p, dp) = propensity(t, country, device, page);
+            // The visit so far: most see a few pages, some many; one in 16 met an error.
+            let pages_viewed = 1 + (rng.unit().powi(2) * 20.0) as u16;
+            let seconds = u32::from(pages_viewed) * 25 + (rng.unit() * 120.0) as u32;
+            let errors = if rng.unit() < 0.0625 {
+                1 + (rng.next() % 3) as u16
+            } else {
+                0
+            };
+            let (p, dp) = propensity(t, country, device, page, errors);
             let x = rng.unit();
             let score = if x < p {
                 9 + (rng.next() % 2) as u8
@@ -292,6 +311,9 @@ pub async fn generate(
                 device: Some(device),
                 browser: Some(rng.weighted(&BROWSERS)),
                 country: country.and_then(Country::parse),
+                pages_viewed: Some(pages_viewed),
+                seconds_on_site: Some(app::domain::journey::seconds_bucket(seconds)),
+                errors_seen: Some(errors),
             };
             let id = Uuid::new_v4();
             batch.push(StoredResponse {

@@ -60,7 +60,7 @@ pub fn DriversPanel(drivers: Drivers, numbers: Numbers) -> impl IntoView {
                 <summary>"How drivers are found"</summary>
                 <p>
                     "Raw: the NPS of answers with the value minus that of answers with its dimension's most common value. "
-                    "Others held fixed: the same difference from a model of every answer's score on its country, device, browser, language, page, trigger and saved themes together (and whether it has a comment, since only a comment holds a theme), so that a segment is not credited with what another explains (a linear model of 100 × (promoter − detractor), ridge-regularised so that rare values stay near zero, with robust standard errors). "
+                    "Others held fixed: the same difference from a model of every answer's score on its country, device, browser, language, page, trigger, pages viewed, time on site, whether it met an error, and saved themes together (and whether it has a comment, since only a comment holds a theme), so that a segment is not credited with what another explains (a linear model of 100 × (promoter − detractor), ridge-regularised so that rare values stay near zero, with robust standard errors). "
                     "\"Reversed\" marks a segment whose raw and adjusted effects point opposite ways: its raw figure was carried by another dimension (Simpson's paradox). Values with fewer than 30 answers are left with the most common one."
                 </p>
             </details>

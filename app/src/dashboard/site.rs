@@ -618,6 +618,7 @@ fn VerbatimItem(
     tag: ServerAction<TagAnswer>,
 ) -> impl IntoView {
     let band = verbatim.band();
+    use crate::domain::journey;
     let context = [
         verbatim.page_path.clone(),
         verbatim.device.clone(),
@@ -625,6 +626,17 @@ fn VerbatimItem(
         verbatim.country.clone(),
         verbatim.language.clone(),
         verbatim.trigger.clone(),
+        verbatim.pages_viewed.map(|n| match n {
+            1 => "1 page".to_string(),
+            n => format!("{n} pages"),
+        }),
+        verbatim
+            .seconds_on_site
+            .map(|s| format!("{} on site", journey::seconds_label(s))),
+        verbatim
+            .errors_seen
+            .filter(|n| *n > 0)
+            .map(|n| format!("{n} JS error{}", if n == 1 { "" } else { "s" })),
     ]
     .into_iter()
     .flatten()

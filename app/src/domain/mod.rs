@@ -2,6 +2,7 @@
 //! crosses into Farewell (the ingest API, the survey form, the CLI) is turned into these first.
 
 mod account;
+pub mod journey;
 mod keys;
 mod response;
 mod site;

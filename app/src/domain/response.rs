@@ -362,6 +362,15 @@ pub struct UsageContext {
     pub device: Option<DeviceClass>,
     pub browser: Option<BrowserFamily>,
     pub country: Option<Country>,
+    /// Pages of the site viewed in this visit (`journey`).
+    #[serde(default)]
+    pub pages_viewed: Option<u16>,
+    /// Seconds on the site in this visit, as the start of its bucket (`journey`).
+    #[serde(default)]
+    pub seconds_on_site: Option<u32>,
+    /// JavaScript errors the site's pages raised in this visit: a count only.
+    #[serde(default)]
+    pub errors_seen: Option<u16>,
 }
 
 /// The secret that lets only an answer's author change it later: at least 128 random bits,

@@ -31,7 +31,8 @@ pub fn csv_field(text: &str) -> String {
 
 /// The export's columns.
 pub const CSV_HEADER: &str = "id,received_at,local_time,survey_id,score,band,comment,language,\
-page_path,device,browser,country,trigger,referrer,contact_email,tags\r\n";
+page_path,device,browser,country,trigger,referrer,contact_email,tags,themes,pages_viewed,\
+seconds_on_site,errors_seen\r\n";
 
 /// One answer as an export row.
 pub fn csv_row(v: &Verbatim) -> String {
@@ -52,6 +53,10 @@ pub fn csv_row(v: &Verbatim) -> String {
         v.referrer.clone().unwrap_or_default(),
         v.contact_email.clone().unwrap_or_default(),
         v.tags.join(";"),
+        v.themes.join(";"),
+        v.pages_viewed.map(|n| n.to_string()).unwrap_or_default(),
+        v.seconds_on_site.map(|n| n.to_string()).unwrap_or_default(),
+        v.errors_seen.map(|n| n.to_string()).unwrap_or_default(),
     ];
     let mut row = fields
         .iter()

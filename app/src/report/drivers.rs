@@ -3,6 +3,7 @@
 //! the report API show.
 
 use super::Dimension;
+use crate::domain::journey;
 use serde::{Deserialize, Serialize};
 
 /// Answers read, newest first: a view with more is read as a sample of its newest, and says so.
@@ -10,13 +11,16 @@ pub const DRIVER_SAMPLE: u32 = 20_000;
 /// Effects listed, largest adjusted effect first.
 pub const DRIVERS_SHOWN: usize = 15;
 /// The dimensions the model holds fixed against each other.
-pub const DRIVER_DIMENSIONS: [Dimension; 6] = [
+pub const DRIVER_DIMENSIONS: [Dimension; 9] = [
     Dimension::Country,
     Dimension::Device,
     Dimension::Browser,
     Dimension::Language,
     Dimension::Page,
     Dimension::Trigger,
+    Dimension::PagesViewed,
+    Dimension::TimeOnSite,
+    Dimension::HadError,
 ];
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -82,6 +86,11 @@ impl Factor {
                 Dimension::Trigger => a.trigger.clone(),
                 Dimension::Survey => Some(a.survey_id.to_string()),
                 Dimension::Theme => None,
+                Dimension::PagesViewed => a.pages_viewed.map(|n| journey::pages_label(n).into()),
+                Dimension::TimeOnSite => {
+                    a.seconds_on_site.map(|n| journey::seconds_label(n).into())
+                }
+                Dimension::HadError => a.errors_seen.map(|n| journey::errors_label(n).into()),
             },
             Factor::Theme(t) => Some(if a.themes.contains(t) {
                 t.clone()

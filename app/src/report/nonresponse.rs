@@ -11,17 +11,31 @@ pub struct Adjusted {
     pub effective_n: f64,
 }
 
-/// An answer's context cell, in coarsening order: device, trigger, language, country.
-pub fn cell_of(
-    device: Option<&str>,
-    trigger: Option<&str>,
-    language: Option<&str>,
-    country: Option<&str>,
-) -> Vec<String> {
-    [device, trigger, language, country]
+/// An answer's context cell, in coarsening order (the last is merged first): device, trigger,
+/// language, country, pages-viewed bucket, page.
+pub struct Cell<'a> {
+    pub device: Option<&'a str>,
+    pub trigger: Option<&'a str>,
+    pub language: Option<&'a str>,
+    pub country: Option<&'a str>,
+    pub pages_viewed: Option<&'a str>,
+    pub page: Option<&'a str>,
+}
+
+impl Cell<'_> {
+    pub fn key(&self) -> Vec<String> {
+        [
+            self.device,
+            self.trigger,
+            self.language,
+            self.country,
+            self.pages_viewed,
+            self.page,
+        ]
         .into_iter()
         .map(|v| v.unwrap_or_default().to_string())
         .collect()
+    }
 }
 
 /// An answer as the correction reads it: its score, its context cell, and which of the view's
@@ -104,12 +118,15 @@ pub async fn build_corrected(
         .into_iter()
         .map(|c| {
             (
-                cell_of(
-                    Some(&c.device),
-                    Some(&c.trigger),
-                    Some(&c.language),
-                    Some(&c.country),
-                ),
+                Cell {
+                    device: Some(&c.device),
+                    trigger: Some(&c.trigger),
+                    language: Some(&c.language),
+                    country: Some(&c.country),
+                    pages_viewed: Some(&c.pages_viewed),
+                    page: Some(&c.page),
+                }
+                .key(),
                 Reach {
                     shown: c.shown,
                     answered: c.answered,
@@ -122,12 +139,15 @@ pub async fn build_corrected(
         .iter()
         .map(|a| Answer {
             score: a.score,
-            cell: cell_of(
-                a.device.as_deref(),
-                a.trigger.as_deref(),
-                a.language.as_deref(),
-                a.country.as_deref(),
-            ),
+            cell: Cell {
+                device: a.device.as_deref(),
+                trigger: a.trigger.as_deref(),
+                language: a.language.as_deref(),
+                country: a.country.as_deref(),
+                pages_viewed: a.pages_viewed.map(crate::domain::journey::pages_label),
+                page: a.page_path.as_deref(),
+            }
+            .key(),
             period: boundaries
                 .windows(2)
                 .position(|w| w[0] <= a.received_at && a.received_at < w[1]),

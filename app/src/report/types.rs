@@ -45,6 +45,14 @@ pub struct Verbatim {
     /// The saved themes it is counted under (none until it is counted, within a second).
     #[serde(default)]
     pub themes: Vec<String>,
+    /// The visit so far (`domain::journey`): pages viewed, seconds on site (its bucket's
+    /// start), JavaScript errors seen.
+    #[serde(default)]
+    pub pages_viewed: Option<u16>,
+    #[serde(default)]
+    pub seconds_on_site: Option<u32>,
+    #[serde(default)]
+    pub errors_seen: Option<u16>,
     pub tags: Vec<String>,
     /// The received time in the view's zone, for display ("2026-11-29 14:05").
     #[serde(default)]

@@ -22,10 +22,16 @@ pub enum Dimension {
     Survey,
     /// The saved themes an answer's comment holds: an answer may hold several, or none (`""`).
     Theme,
+    /// Pages viewed in the visit, by bucket ("2-3"; `domain::journey`).
+    PagesViewed,
+    /// Seconds on the site in the visit, by bucket ("1-2m").
+    TimeOnSite,
+    /// Whether the site's pages raised a JavaScript error in the visit: "yes" or "no".
+    HadError,
 }
 
 impl Dimension {
-    pub const ALL: [Dimension; 8] = [
+    pub const ALL: [Dimension; 11] = [
         Dimension::Country,
         Dimension::Device,
         Dimension::Browser,
@@ -34,6 +40,9 @@ impl Dimension {
         Dimension::Trigger,
         Dimension::Survey,
         Dimension::Theme,
+        Dimension::PagesViewed,
+        Dimension::TimeOnSite,
+        Dimension::HadError,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -46,6 +55,9 @@ impl Dimension {
             Dimension::Trigger => "trigger",
             Dimension::Survey => "survey",
             Dimension::Theme => "theme",
+            Dimension::PagesViewed => "pages_viewed",
+            Dimension::TimeOnSite => "time_on_site",
+            Dimension::HadError => "had_error",
         }
     }
 
@@ -59,6 +71,9 @@ impl Dimension {
             Dimension::Trigger => "Trigger",
             Dimension::Survey => "Survey",
             Dimension::Theme => "Theme",
+            Dimension::PagesViewed => "Pages viewed",
+            Dimension::TimeOnSite => "Time on site",
+            Dimension::HadError => "Had an error",
         }
     }
 
@@ -66,6 +81,19 @@ impl Dimension {
     /// counts do not add up to the whole.
     pub fn multi_valued(self) -> bool {
         self == Dimension::Theme
+    }
+
+    /// For a dimension of bucketed numbers, the stored column and the inclusive range of
+    /// numbers `value` stands for (`None` inside: no bucket has that name, so no row matches).
+    /// `None` for the other dimensions.
+    pub fn number_range(self, value: &str) -> Option<(&'static str, Option<(i64, i64)>)> {
+        use crate::domain::journey;
+        match self {
+            Dimension::PagesViewed => Some(("pages_viewed", journey::pages_range(value))),
+            Dimension::TimeOnSite => Some(("seconds_on_site", journey::seconds_range(value))),
+            Dimension::HadError => Some(("errors_seen", journey::errors_range(value))),
+            _ => None,
+        }
     }
 
     /// Whether impressions (shown, dismissed) carry this dimension. A theme is read from a
@@ -296,7 +324,7 @@ impl ViewParams {
 fn unknown_dimension(field: &str) -> FieldError {
     FieldError::new(
         field,
-        "must be one of country, device, browser, language, page, trigger, survey, theme",
+        "must be one of country, device, browser, language, page, trigger, survey, theme, pages_viewed, time_on_site, had_error",
     )
 }
 

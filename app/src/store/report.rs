@@ -101,6 +101,9 @@ pub struct ImpressionCell {
     pub trigger: String,
     pub language: String,
     pub country: String,
+    /// The pages-viewed bucket ("2-3"; `""`: not known).
+    pub pages_viewed: String,
+    pub page: String,
     pub shown: u64,
     pub answered: u64,
 }

@@ -6,6 +6,7 @@ use super::extract::ValidJson;
 use super::public_api::{BatchBody, ItemResult, StoredBody};
 use super::site_cache::SiteCache;
 use super::visitor::{with_cors, VisitorGate};
+use app::domain::journey;
 use app::domain::{
     BrowserFamily, Comment, ConsentChoices, DeviceClass, EditSecret, Email, FieldError,
     ImpressionKind, Language, NewResponse, PagePath, ReferrerOrigin, ResponseAmendment, SiteKey,
@@ -79,6 +80,12 @@ pub struct ContextDto {
     pub device: Option<String>,
     pub browser: Option<String>,
     pub trigger: Option<String>,
+    /// Pages of the site viewed in this visit, 1–10000.
+    pub pages_viewed: Option<i64>,
+    /// Seconds on the site in this visit, 0–604800; only its bucket is kept.
+    pub seconds_on_site: Option<i64>,
+    /// JavaScript errors the site's pages raised in this visit, 0–1000: a count, never a message.
+    pub errors_seen: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
@@ -216,8 +223,30 @@ impl ContextDto {
                 .map(|b| BrowserFamily::parse("context.browser", &b))
                 .transpose()?,
             country: None,
+            pages_viewed: journey_number(self.pages_viewed, "context.pages_viewed", |f, n| {
+                journey::parse_pages_viewed(f, n)
+            })?,
+            seconds_on_site: journey_number(
+                self.seconds_on_site,
+                "context.seconds_on_site",
+                journey::parse_seconds_on_site,
+            )?,
+            errors_seen: journey_number(self.errors_seen, "context.errors_seen", |f, n| {
+                journey::parse_errors_seen(f, n)
+            })?,
         })
     }
+}
+
+/// A journey count: a number the domain's parser takes (anything below 0 or past `u32` is
+/// refused by the same reason as its limits).
+fn journey_number<T>(
+    raw: Option<i64>,
+    field: &str,
+    parse: impl Fn(&str, u32) -> Result<T, FieldError>,
+) -> Result<Option<T>, FieldError> {
+    raw.map(|n| parse(field, u32::try_from(n).unwrap_or(u32::MAX)))
+        .transpose()
 }
 
 impl AmendmentDto {

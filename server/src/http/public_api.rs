@@ -257,6 +257,15 @@ pub struct AnswerBody {
     /// Only where the respondent chose to be contacted.
     pub contact_email: Option<String>,
     pub tags: Vec<String>,
+    /// The saved themes its comment holds (none until it is counted, within a second).
+    pub themes: Vec<String>,
+    /// Pages of the site viewed in the visit.
+    pub pages_viewed: Option<u16>,
+    /// Seconds on the site in the visit: the start of its bucket (0, 10, 30, 60, 120, 300,
+    /// 600, 1800, 3600).
+    pub seconds_on_site: Option<u32>,
+    /// JavaScript errors the site's pages raised in the visit (a count only).
+    pub errors_seen: Option<u16>,
     /// The received time in the view's zone.
     pub local_time: String,
 }
@@ -278,6 +287,10 @@ impl From<&Verbatim> for AnswerBody {
             referrer: v.referrer.clone(),
             contact_email: v.contact_email.clone(),
             tags: v.tags.clone(),
+            themes: v.themes.clone(),
+            pages_viewed: v.pages_viewed,
+            seconds_on_site: v.seconds_on_site,
+            errors_seen: v.errors_seen,
             local_time: v.local_time.clone(),
         }
     }

@@ -128,11 +128,44 @@ pub(crate) struct AnswerKeys {
     pub trigger: Option<String>,
     /// The saved themes it is counted under: `,checkout,speed,` (`domain::stored_theme_list`).
     pub themes: Option<String>,
+    /// The visit's journey (`domain::journey`), read at PostgreSQL's widths.
+    pub pages_viewed: Option<i16>,
+    pub seconds_on_site: Option<i32>,
+    pub errors_seen: Option<i16>,
+}
+
+/// The segment value of a journey number in `dimension` (`""`: not known), for answers and
+/// impressions alike. `None` for the other dimensions.
+fn journey_value(
+    dimension: Dimension,
+    pages_viewed: Option<i64>,
+    seconds_on_site: Option<i64>,
+    errors_seen: Option<i64>,
+) -> Option<String> {
+    use app::domain::journey;
+    let small = |n: i64| u16::try_from(n).unwrap_or(u16::MAX);
+    let label = match dimension {
+        Dimension::PagesViewed => pages_viewed.map(|n| journey::pages_label(small(n))),
+        Dimension::TimeOnSite => {
+            seconds_on_site.map(|n| journey::seconds_label(u32::try_from(n).unwrap_or(0)))
+        }
+        Dimension::HadError => errors_seen.map(|n| journey::errors_label(small(n))),
+        _ => return None,
+    };
+    Some(label.unwrap_or_default().to_string())
 }
 
 impl AnswerKeys {
     /// Its values in `dimension`: one, but for themes (any number; `""` for none).
     fn values(&self, dimension: Dimension) -> Vec<String> {
+        if let Some(value) = journey_value(
+            dimension,
+            self.pages_viewed.map(i64::from),
+            self.seconds_on_site.map(i64::from),
+            self.errors_seen.map(i64::from),
+        ) {
+            return vec![value];
+        }
         let value = match dimension {
             Dimension::Country => &self.country,
             Dimension::Device => &self.device,
@@ -141,6 +174,9 @@ impl AnswerKeys {
             Dimension::Page => &self.page,
             Dimension::Trigger => &self.trigger,
             Dimension::Survey => return vec![self.survey_id.to_string()],
+            Dimension::PagesViewed | Dimension::TimeOnSite | Dimension::HadError => {
+                return vec![String::new()]
+            }
             Dimension::Theme => {
                 let names: Vec<String> = app::domain::theme_list_names(self.themes.as_deref())
                     .map(str::to_owned)
@@ -169,7 +205,8 @@ pub(crate) struct ToTag {
 /// The `responses` columns an answer is counted under (`AnswerKeys`).
 pub(crate) const ANSWER_KEYS: &str =
     "org_id, site_id, survey_id, received_at, score, country, device_class,
-     browser_family, language, page_path, trigger, themes";
+     browser_family, language, page_path, trigger, themes, pages_viewed, seconds_on_site,
+     errors_seen";
 
 /// The column a dimension is stored in, for queries over raw answers.
 pub(crate) fn column(dimension: Dimension) -> &'static str {
@@ -182,6 +219,9 @@ pub(crate) fn column(dimension: Dimension) -> &'static str {
         Dimension::Trigger => "trigger",
         Dimension::Survey => "survey_id",
         Dimension::Theme => "themes",
+        Dimension::PagesViewed => "pages_viewed",
+        Dimension::TimeOnSite => "seconds_on_site",
+        Dimension::HadError => "errors_seen",
     }
 }
 
@@ -273,8 +313,17 @@ pub(crate) fn deltas<'a>(
 /// dimension impressions do not carry (themes, read from comments).
 fn impression_values(event: &Impression, dimension: Dimension) -> Vec<String> {
     let c = &event.context;
+    if let Some(value) = journey_value(
+        dimension,
+        c.pages_viewed.map(i64::from),
+        c.seconds_on_site.map(i64::from),
+        c.errors_seen.map(i64::from),
+    ) {
+        return vec![value];
+    }
     let value = match dimension {
         Dimension::Theme => return vec![],
+        Dimension::PagesViewed | Dimension::TimeOnSite | Dimension::HadError => None,
         Dimension::Country => c.country.as_ref().map(|v| v.as_str().to_owned()),
         Dimension::Device => c.device.map(|v| v.as_str().to_owned()),
         Dimension::Browser => c.browser.map(|v| v.as_str().to_owned()),

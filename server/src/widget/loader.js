@@ -30,6 +30,22 @@
   var touch = matchMedia('(pointer:coarse)').matches;
   function optedOut() { return gpc || get('out', false); }
 
+  // ---- the visit so far, numbers only: pages viewed, when it began, JavaScript errors raised
+  // (a count: never the message, the script or the stack). Nothing is counted once opted out.
+  var ss = sessionStorage, watched;
+  function tally(key, add) {
+    var n = +ss.getItem(prefix + key) || 0;
+    if (add && !optedOut()) ss.setItem(prefix + key, n += add);
+    return n;
+  }
+  if (!exitMode) {
+    tally('pv', 1);
+    tally('t0') || tally('t0', Date.now());
+    ['error', 'unhandledrejection'].map(e => addEventListener(e, () => tally('er', 1)));
+  }
+  // The exit window has no visit of its own: it has what the site's page last told it.
+  function visit() { return exitMode ? watched : ['pv', 't0', 'er'].map(k => tally(k)); }
+
   // ---- the queue on the device: kept until the server acknowledges it ----
   function queue() { return get('q', []); }
   function enqueue(kind, value) {
@@ -41,8 +57,8 @@
   }
   var retry = 0, timer, busy;
   function payload(items, optOut) {
-    var b = { site, respondent: rid, responses: [], amendments: [], impressions: [] };
-    items.forEach(i => { b[i.t].push(i.v); });
+    var b = { site, respondent: rid };
+    items.forEach(i => { (b[i.t] = b[i.t] || []).push(i.v); });
     if (optOut != null) b.opt_out = optOut;
     return JSON.stringify(b);
   }
@@ -75,9 +91,8 @@
 
   // ---- configuration and who may be asked ----
   var config, shown;
-  function history() { return get('h', {}); }
   function remember(survey, what) {
-    var h = history(), now = Date.now();
+    var h = get('h', {}), now = Date.now();
     h.last = now;
     h[survey] = h[survey] || {};
     h[survey][what] = now;
@@ -85,7 +100,7 @@
   }
   function eligible(s) {
     if (optedOut() || shown) return false;
-    var h = history(), now = Date.now(), x = h[s.id] || {};
+    var h = get('h', {}), now = Date.now(), x = h[s.id] || {};
     if (h.last && now - h.last < config.global_cooldown_days * DAY) return false;
     if (x.a && now - x.a < s.cooldown_after_answer_days * DAY) return false;
     if (x.d && now - x.d < s.cooldown_after_dismiss_days * DAY) return false;
@@ -107,11 +122,11 @@
       var start = how => window.__farewellSurvey({
         host, site, config, survey: s, trigger: how, respondent: rid, unsent: get('change') != null,
         page: exitMode ? params.get('path') : location.pathname, referrer: exitMode ? null : document.referrer,
-        exitWindow: exitMode, send: enqueue, remember, optOut: api.optOut,
+        exitWindow: exitMode, send: enqueue, remember, optOut: api.optOut, visit: visit(), me,
         left: () => { set('out', true); shown = 0; button(); }
       });
       // The exit window first waits (survey.js: __farewellWatch) for the visitor to leave.
-      if (trigger == 'watch') window.__farewellWatch(params.get('origin'), (r) => { rid = r || rid; start('armed_exit'); });
+      if (trigger == 'watch') window.__farewellWatch(params.get('origin'), (r, j) => { rid = r || rid; watched = j; start('armed_exit'); });
       else start(trigger);
     };
     document.head.appendChild(script);
@@ -127,7 +142,7 @@
   function arm(s) {
     s = s || config.surveys.find(x => x.triggers.armed_exit) || config.surveys[0];
     if (!s || optedOut()) return;
-    var w = !touch && window.open(host + '/w/exit?site=' + site + '&survey=' + s.id + '&lang=' + config.lang + '&path=' + encodeURIComponent(location.pathname) + '&origin=' + encodeURIComponent(location.origin), 'farewell-exit', 'width=420,height=340');
+    var w = !touch && window.open(host + '/w/exit?' + new URLSearchParams({ site, survey: s.id, lang: config.lang, path: location.pathname, origin: location.origin }), 'farewell-exit', 'width=420,height=340');
     set('armed', { survey: s.id, window: !!w, at: Date.now() });
     remember(s.id, 'a');
     button();
@@ -181,10 +196,7 @@
     });
   }
   function triggers() {
-    var pages = (+sessionStorage.getItem(prefix + 'pv') || 0) + 1;
-    sessionStorage.setItem(prefix + 'pv', pages);
-    var t0 = +sessionStorage.getItem(prefix + 't0') || Date.now();
-    sessionStorage.setItem(prefix + 't0', t0);
+    var pages = tally('pv'), t0 = tally('t0');
     config.surveys.forEach(s => {
       var t = s.triggers;
       if (t.pages_viewed && pages >= t.pages_viewed) open(s, 'pages_viewed');
@@ -200,7 +212,7 @@
     var m = e.origin == host && e.data && e.data.farewell, a = get('armed');
     // The pong carries the site's respondent id: the exit window answers for this visitor,
     // and the id never travels in a URL.
-    if (m == 'ping') e.source.postMessage({ farewell: a ? 'pong' : 'cancel', rid }, host);
+    if (m == 'ping') e.source.postMessage({ farewell: a ? 'pong' : 'cancel', rid, j: visit() }, host);
     if (m == 'cancel' && a && config) unarm(armedSurvey());
   });
 

@@ -56,15 +56,18 @@ pub static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| {
 });
 
 /// A conservative minifier for the two hand-written scripts: drops comments and blank lines,
-/// and, outside string literals, every space not needed between two word characters. Line
-/// breaks stay, so automatic semicolon insertion sees the code as written.
+/// and, outside string literals, every space not needed between two word characters. A line
+/// break stays unless the line before ends a statement or opens a block or a list (`;`, `{`,
+/// `,`), so automatic semicolon insertion sees the code as written.
 fn strip(source: &str) -> String {
-    source
-        .lines()
-        .map(squeeze_line)
-        .filter(|line| !line.is_empty())
-        .collect::<Vec<_>>()
-        .join("\n")
+    let mut out = String::with_capacity(source.len());
+    for line in source.lines().map(squeeze_line).filter(|l| !l.is_empty()) {
+        if !out.is_empty() && !out.ends_with([';', '{', ',']) {
+            out.push('\n');
+        }
+        out.push_str(&line);
+    }
+    out
 }
 
 fn squeeze_line(line: &str) -> String {
@@ -286,7 +289,12 @@ mod tests {
         let source = "  // a comment\n  var a = b + 1; // trailing\n\n  if (x) return 'a  b // c';\n  f(\"it\\\"s  \", typeof x);\n";
         assert_eq!(
             strip(source),
-            "var a=b+1;\nif(x)return'a  b // c';\nf(\"it\\\"s  \",typeof x);"
+            "var a=b+1;if(x)return'a  b // c';f(\"it\\\"s  \",typeof x);"
+        );
+        // A break stays where a statement may end without a semicolon.
+        assert_eq!(
+            strip("a = b\n(c)\nf({\n  x: 1,\n  y\n})\n"),
+            "a=b\n(c)\nf({x:1,y\n})"
         );
     }
 

@@ -64,10 +64,10 @@
   // four seconds, which also covers the gap while one page of the site loads the next), the
   // visitor has left: `leave` opens the survey.
   window.__farewellWatch = function (origin, leave) {
-    var seen = Date.now(), done = false, rid;
+    var seen = Date.now(), done = false, rid, journey;
     window.addEventListener('message', function (e) {
       var m = e.origin == origin && e.data && e.data.farewell;
-      if (m == 'pong') { seen = Date.now(); rid = e.data.rid; }
+      if (m == 'pong') { seen = Date.now(); rid = e.data.rid; journey = e.data.j; }
       // Un-armed on the site (the pill dismissed): nothing to wait for.
       if (m == 'cancel') { done = true; clearInterval(tick); window.close(); }
     });
@@ -79,10 +79,27 @@
         clearInterval(tick);
         // The waiting window is small; the survey needs room.
         try { window.resizeTo(500, 720); window.focus(); } catch (e) {}
-        leave(rid);
+        leave(rid, journey);
       }
     }, 1e3);
   };
+
+  // The visit so far, from the loader's counts [pages viewed, first seen, errors]: numbers only,
+  // the time as the start of its bucket.
+  function journey(v) {
+    if (!v || !v[1]) return {};
+    var s = Math.min((Date.now() - v[1]) / 1e3, 6e5);
+    return { pages_viewed: Math.min(v[0], 1e4) || undefined, errors_seen: Math.min(v[2], 1e3), seconds_on_site: [3600, 1800, 600, 300, 120, 60, 30, 10].find(function (b) { return s >= b; }) || 0 };
+  }
+
+  // Told to the host page as events, and (with data-datalayer on the script) to its dataLayer:
+  // the survey and the band, never text; nothing once the visitor opted out, nor from the exit
+  // window, which is not the site's page.
+  function emit(o, kind, detail) {
+    if (o.exitWindow || window.farewell.optedOut()) return;
+    document.dispatchEvent(new CustomEvent('farewell:' + kind, { detail: detail }));
+    if (o.me.hasAttribute('data-datalayer')) (window.dataLayer = window.dataLayer || []).push({ event: 'farewell_' + kind, farewell_survey: detail.survey, farewell_band: detail.band });
+  }
 
   function band(score) { return score >= 9 ? 'promoter' : score >= 7 ? 'passive' : 'detractor'; }
 
@@ -100,7 +117,12 @@
     var s = o.survey, t = s.texts, c = o.config, rtl = c.dir == 'rtl';
     var id = uuid(), key = secret(), opened = Date.now(), score = null, finished = false;
     // Events carry the answer's context (never its referrer), so the funnel follows the filters.
-    var event = function (kind) { o.send('impressions', { id: uuid(), survey: s.id, kind: kind, language: c.lang, context: { path: o.page || undefined, trigger: o.trigger } }); };
+    // Each also carries the visit so far (numbers only) and is told to the host page.
+    var context = function (referrer) { return Object.assign({ path: o.page || undefined, referrer: referrer, trigger: o.trigger }, journey(o.visit)); };
+    var event = function (kind) {
+      o.send('impressions', { id: uuid(), survey: s.id, kind: kind, language: c.lang, context: context() });
+      emit(o, kind, { survey: s.id, band: score == null ? undefined : band(score) });
+    };
     event('shown');
 
     var host = h('div', { id: 'farewell-survey', 'class': o.exitWindow ? 'page' : null });
@@ -149,7 +171,7 @@
         o.send('responses', {
           id: id, edit_secret: key, survey: s.id, score: value, language: c.lang, respondent: o.respondent,
           consent: { notice_version: c.notice.version, choices: { improvement_program: true } },
-          context: { path: o.page || undefined, referrer: o.referrer || undefined, trigger: o.trigger },
+          context: context(o.referrer || undefined),
           hp: card.querySelector('.hp input').value, elapsed_ms: Date.now() - opened
         });
         o.remember(s.id, 'a');

@@ -16,6 +16,7 @@ mod health;
 mod hostile_queries;
 mod ingest;
 mod instances;
+mod journey;
 mod notices;
 mod openapi;
 mod page_views;

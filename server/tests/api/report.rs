@@ -3,6 +3,7 @@
 
 use crate::both_backends;
 use crate::helpers::{json, TestApp, PASSWORD};
+use app::domain::journey;
 use app::domain::{
     BrowserFamily, ConsentChoices, Country, DeviceClass, Language, PagePath, ResponseAmendment,
     Trigger, UsageContext,
@@ -41,6 +42,13 @@ const BROWSERS: [Option<&str>; 3] = [None, Some("chrome"), Some("firefox")];
 const LANGUAGES: [Option<&str>; 3] = [None, Some("en"), Some("fi")];
 const PAGES: [Option<&str>; 3] = [None, Some("/"), Some("/pricing")];
 const TRIGGERS: [Option<&str>; 3] = [None, Some("armed_exit"), Some("api")];
+// The journey: numbers stored, bucket labels segmented by (`domain::journey`).
+const PAGE_COUNTS: [Option<u16>; 4] = [None, Some(1), Some(3), Some(20)];
+const PAGE_LABELS: [Option<&str>; 4] = [None, Some("1"), Some("2-3"), Some("16+")];
+const SECOND_COUNTS: [Option<u32>; 3] = [None, Some(10), Some(3_600)];
+const SECOND_LABELS: [Option<&str>; 3] = [None, Some("10-29s"), Some("60m+")];
+const ERROR_COUNTS: [Option<u16>; 3] = [None, Some(0), Some(2)];
+const ERROR_LABELS: [Option<&str>; 3] = [None, Some("no"), Some("yes")];
 
 fn values(dimension: Dimension) -> &'static [Option<&'static str>] {
     match dimension {
@@ -54,6 +62,9 @@ fn values(dimension: Dimension) -> &'static [Option<&'static str>] {
         Dimension::Survey => &[None],
         // The fixture saves no theme: every answer is in none ("").
         Dimension::Theme => &[None],
+        Dimension::PagesViewed => &PAGE_LABELS,
+        Dimension::TimeOnSite => &SECOND_LABELS,
+        Dimension::HadError => &ERROR_LABELS,
     }
 }
 
@@ -67,6 +78,18 @@ fn value_of(r: &StoredResponse, dimension: Dimension) -> String {
         Dimension::Trigger => r.context.trigger.map(|t| t.as_str().to_owned()),
         Dimension::Survey => Some(r.survey_id.to_string()),
         Dimension::Theme => None,
+        Dimension::PagesViewed => r
+            .context
+            .pages_viewed
+            .map(|n| journey::pages_label(n).into()),
+        Dimension::TimeOnSite => r
+            .context
+            .seconds_on_site
+            .map(|n| journey::seconds_label(n).into()),
+        Dimension::HadError => r
+            .context
+            .errors_seen
+            .map(|n| journey::errors_label(n).into()),
     };
     v.unwrap_or_default()
 }
@@ -118,6 +141,9 @@ async fn fill(app: &TestApp, n: usize, seed: u64) -> Fixture {
                         .pick(&BROWSERS)
                         .map(|b| BrowserFamily::parse("b", b).unwrap()),
                     country: rng.pick(&COUNTRIES).and_then(Country::parse),
+                    pages_viewed: *rng.pick(&PAGE_COUNTS),
+                    seconds_on_site: *rng.pick(&SECOND_COUNTS),
+                    errors_seen: *rng.pick(&ERROR_COUNTS),
                 },
                 respondent_id: None,
                 contact_email: None,

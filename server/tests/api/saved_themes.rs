@@ -161,7 +161,18 @@ both_backends!(
             json!(["checkout", "payment", "card"])
         );
 
-        settle(&app).await;
+        // The walk, in steps of 2 answers, newest first: only the 12 with a comment are read,
+        // and it ends.
+        let mut steps = vec![];
+        loop {
+            let read = app.store.tag_past_answers(2).await.unwrap();
+            if read == 0 {
+                break;
+            }
+            steps.push(read);
+            assert!(steps.len() < 20, "the walk does not end: {steps:?}");
+        }
+        assert_eq!(steps, [2, 2, 2, 2, 2, 2, 1]);
         let checkout = view(&app, &demo, "segment=theme%3Acheckout").await;
         assert_eq!(checkout["tagging"], false);
         assert_eq!(bands(&checkout["total"]), (5, 0, 3), "{checkout}");
@@ -191,6 +202,33 @@ both_backends!(
             .filter(|(_, n)| *n > 0)
             .collect();
         assert!(api_rows.contains(&("checkout".to_string(), 8)), "{api}");
+        assert!(api["verbatims"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|v| v["themes"] == json!(["checkout"])));
+        // The export names each answer's themes in a column of their own.
+        let csv = app
+            .get(&format!(
+                "/dashboard/{}/export.csv?segment=theme%3Acheckout",
+                demo.site_key
+            ))
+            .await
+            .text()
+            .await
+            .unwrap();
+        let mut lines = csv.lines();
+        assert!(lines
+            .next()
+            .unwrap()
+            .ends_with(",tags,themes,pages_viewed,seconds_on_site,errors_seen"));
+        let rows: Vec<&str> = lines.collect();
+        assert_eq!(rows.len(), 8, "{csv}");
+        assert!(
+            rows.iter()
+                .all(|r| r.ends_with(",\"\",\"checkout\",\"\",\"\",\"\"")),
+            "{csv}"
+        );
         let refused = analysis(&app, &demo, "report", "?segment=theme:Check%20out").await;
         assert_eq!(refused.status(), 422);
         assert_eq!(json(refused).await["field"], "segment");

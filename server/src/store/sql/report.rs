@@ -79,10 +79,25 @@ macro_rules! report_store {
                             $sql.push(format!(" AND {prefix}themes LIKE "))
                                 .push_bind(format!("%,{},%", segment.value));
                         }
-                        other => {
-                            $sql.push(format!(" AND COALESCE({prefix}{}, '') = ", column(other)))
-                                .push_bind(segment.value.clone());
-                        }
+                        other => match other.number_range(&segment.value) {
+                            // Bucketed numbers: the range the bucket stands for.
+                            Some((number, _)) if segment.value.is_empty() => {
+                                $sql.push(format!(" AND {prefix}{number} IS NULL"));
+                            }
+                            Some((number, Some((lo, hi)))) => {
+                                $sql.push(format!(" AND {prefix}{number} BETWEEN "))
+                                    .push_bind(lo)
+                                    .push(" AND ")
+                                    .push_bind(hi);
+                            }
+                            Some((_, None)) => {
+                                $sql.push(" AND 1 = 0");
+                            }
+                            None => {
+                                $sql.push(format!(" AND COALESCE({prefix}{}, '') = ", column(other)))
+                                    .push_bind(segment.value.clone());
+                            }
+                        },
                     }
                 }};
             }
@@ -286,13 +301,15 @@ macro_rules! report_store {
                     filter: &AnswerFilter,
                     range: TimeRange,
                 ) -> StoreResult<Vec<ImpressionCell>> {
-                    let mut sql = sqlx::QueryBuilder::new(
+                    let mut sql = sqlx::QueryBuilder::new(format!(
                         "SELECT COALESCE(device_class, '') AS device, COALESCE(trigger, '') AS trigger,
                                 COALESCE(language, '') AS language, COALESCE(country, '') AS country,
+                                {pages} AS pages_viewed, COALESCE(page_path, '') AS page,
                                 SUM(CASE WHEN kind = 'shown' THEN 1 ELSE 0 END) AS shown,
                                 SUM(CASE WHEN kind = 'answered' THEN 1 ELSE 0 END) AS answered
                          FROM impressions WHERE org_id = ",
-                    );
+                        pages = app::domain::journey::pages_label_sql("pages_viewed")
+                    ));
                     sql.push_bind(org)
                         .push(" AND site_id = ")
                         .push_bind(site)
@@ -306,7 +323,7 @@ macro_rules! report_store {
                     if let Some(segment) = &filter.segment {
                         push_segment!(sql, "", segment, true);
                     }
-                    sql.push(" GROUP BY 1, 2, 3, 4");
+                    sql.push(" GROUP BY 1, 2, 3, 4, 5, 6");
                     let rows: Vec<ImpressionCellRow> =
                         sql.build_query_as().fetch_all(&self.pool).await.map_err(backend)?;
                     Ok(rows.into_iter().map(Into::into).collect())

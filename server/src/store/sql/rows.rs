@@ -101,6 +101,9 @@ pub struct VerbatimRow {
     referrer_origin: Option<String>,
     contact_email: Option<String>,
     themes: Option<String>,
+    pages_viewed: Option<i16>,
+    seconds_on_site: Option<i32>,
+    errors_seen: Option<i16>,
     tags: Option<String>,
 }
 
@@ -123,6 +126,9 @@ impl From<VerbatimRow> for Verbatim {
             themes: app::domain::theme_list_names(r.themes.as_deref())
                 .map(str::to_owned)
                 .collect(),
+            pages_viewed: r.pages_viewed.and_then(|n| u16::try_from(n).ok()),
+            seconds_on_site: r.seconds_on_site.and_then(|n| u32::try_from(n).ok()),
+            errors_seen: r.errors_seen.and_then(|n| u16::try_from(n).ok()),
             tags: split_tags(r.tags),
             local_time: String::new(),
         }
@@ -356,6 +362,8 @@ pub struct ImpressionCellRow {
     pub trigger: String,
     pub language: String,
     pub country: String,
+    pub pages_viewed: String,
+    pub page: String,
     pub shown: i64,
     pub answered: i64,
 }
@@ -367,6 +375,8 @@ impl From<ImpressionCellRow> for app::store::ImpressionCell {
             trigger: r.trigger,
             language: r.language,
             country: r.country,
+            pages_viewed: r.pages_viewed,
+            page: r.page,
             shown: r.shown.max(0) as u64,
             answered: r.answered.max(0) as u64,
         }

@@ -85,8 +85,9 @@ macro_rules! visitor_store {
                         let c = &i.context;
                         let inserted: Option<Uuid> = sqlx::query_scalar(
                             "INSERT INTO impressions (id, org_id, site_id, survey_id, kind, trigger, at,
-                                 country, device_class, browser_family, language, page_path)
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                                 country, device_class, browser_family, language, page_path,
+                                 pages_viewed, seconds_on_site, errors_seen)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
                              ON CONFLICT (id) DO NOTHING RETURNING id",
                         )
                         .bind(i.id)
@@ -101,6 +102,10 @@ macro_rules! visitor_store {
                         .bind(c.browser.map(|v| v.as_str()))
                         .bind(i.language.clone())
                         .bind(c.page_path.as_ref().map(|v| v.as_str().to_owned()))
+                        // Bound at the widths PostgreSQL's columns have (SQLite takes any).
+                        .bind(c.pages_viewed.map(|n| n as i16))
+                        .bind(c.seconds_on_site.map(|n| n as i32))
+                        .bind(c.errors_seen.map(|n| n as i16))
                         .fetch_optional(&mut *tx)
                         .await
                         .map_err(backend)?;
