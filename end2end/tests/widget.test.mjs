@@ -17,10 +17,10 @@ const ARM = "Give feedback when you're done";
 const ARMED = 'Thank you! A survey will open when you exit the site.';
 const ARMED_TOUCH = 'Thank you! A short survey will open when you come back to this site.';
 
-function shopPage(lang, title, link) {
+function shopPage(lang, title, link, { attributes = '', script = '' } = {}) {
   return () => `<!DOCTYPE html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title></head>
 <body><h1>${title}</h1><p><a id="next" href="${link}">Next page</a></p>
-<script src="${farewell.base}/w.js" data-site="${farewell.demo.site_key}" async></script></body></html>`;
+<script src="${farewell.base}/w.js" data-site="${farewell.demo.site_key}" ${attributes} async></script>${script}</body></html>`;
 }
 
 before(async () => {
@@ -28,6 +28,11 @@ before(async () => {
     '/': shopPage('en', 'Demo shop', '/page2'),
     '/page2': shopPage('en', 'Page two', '/'),
     '/ar': shopPage('ar', 'متجر', '/'),
+    // A page whose own scripts fail twice, after the loader has started.
+    '/broken': shopPage('en', 'Broken page', '/page2', {
+      script: '<script>setTimeout(() => { Promise.reject(new Error("secret order 42")); null.boom; }, 300);</script>',
+    }),
+    '/layer': shopPage('en', 'Tag manager page', '/', { attributes: 'data-datalayer' }),
   });
   elsewhere = await startSite('127.0.0.1', { '/': '<!DOCTYPE html><title>Elsewhere</title><h1>Another site</h1>' });
   farewell = await startFarewell({ origins: [shop.origin] });
@@ -53,7 +58,7 @@ async function queueOf(page) {
 
 function stored(where) {
   return farewell.rows(`SELECT r.score, r.comment, r.trigger, r.page_path, r.device_class, r.browser_family,
-      r.consent_choices, r.contact_email, r.respondent_id, n.version AS notice_version
+      r.consent_choices, r.contact_email, r.respondent_id, r.pages_viewed, r.errors_seen, n.version AS notice_version
     FROM responses r JOIN privacy_notices n ON n.id = r.notice_id WHERE ${where}`);
 }
 
@@ -224,6 +229,9 @@ test('armed exit: the survey waits while the visitor browses and opens when they
   assert.equal(row.score, 9);
   assert.equal(row.comment, 'Quick checkout');
   assert.equal(row.page_path, '/', 'the page where the survey was armed');
+  // The visit as the site's last page told the exit window: two pages, no error.
+  assert.equal(row.pages_viewed, 2);
+  assert.equal(row.errors_seen, 0);
   assert.equal(row.notice_version, 1);
   // The contact choice was shown with the comment and left unticked: recorded as declined
   // (by the amendment that carried the comment, with the answer's edit secret).
@@ -463,4 +471,79 @@ test('pages viewed and time on site open the survey once; a dismissal holds it b
   await unsampled.page.waitForTimeout(800);
   assert.equal(await unsampled.page.getByRole('button', { name: ARM }).count(), 0, 'the sampling decision is kept');
   await unsampled.context.close();
+});
+
+test('the visit so far travels with the answer as numbers, and the host page hears the survey', async () => {
+  farewell.configure({ triggers: { armed_exit: false, exit_intent: true, exit_intent_min_seconds: 0 } });
+  const context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+  const page = await context.newPage();
+  // The broken page's own errors are the point here: only the widget's would be a failure.
+  const failures = [];
+  page.on('console', (m) => { if (m.type() === 'error' && !/secret order|boom|null/.test(m.text())) failures.push(m.text()); });
+  // Three pages of one visit: the first raises an error and an unhandled rejection.
+  await page.goto(shop.origin + '/broken');
+  await page.waitForFunction(() => window.farewell);
+  await page.waitForTimeout(600);
+  await page.click('#next');
+  await page.waitForURL(/page2/);
+  await page.goto(shop.origin + '/layer');
+  await page.waitForFunction(() => window.farewell);
+  await page.evaluate(() => {
+    window.heard = [];
+    for (const kind of ['shown', 'answered', 'dismissed']) {
+      document.addEventListener(`farewell:${kind}`, (e) => window.heard.push([kind, e.detail]));
+    }
+  });
+  await page.evaluate(() => document.documentElement.dispatchEvent(new MouseEvent('mouseout', { clientY: 0, bubbles: true })));
+  const dialog = page.getByRole('dialog', { name: 'How was your experience?' });
+  await dialog.waitFor();
+  await page.waitForTimeout(READ);
+  await dialog.getByRole('radio', { name: '3', exact: true }).click();
+  const row = await eventually(() => farewell.rows(`SELECT pages_viewed, seconds_on_site, errors_seen, trigger FROM responses
+      WHERE trigger = 'exit_intent' AND score = 3`)[0], 15_000, 'the answer');
+  assert.equal(row.pages_viewed, 3);
+  assert.equal(row.errors_seen, 2, 'the error and the rejection, counted, not described');
+  assert.ok([0, 10].includes(row.seconds_on_site), `a bucket's start: ${row.seconds_on_site}`);
+  const shown = await eventually(() => farewell.rows(`SELECT pages_viewed, errors_seen FROM impressions
+      WHERE trigger = 'exit_intent' AND kind = 'shown' ORDER BY at DESC LIMIT 1`)[0], 15_000, 'the impression');
+  assert.deepEqual(shown, { pages_viewed: 3, errors_seen: 2 });
+  // Nothing of the errors but their count is stored anywhere.
+  assert.equal(farewell.rows("SELECT COUNT(*) AS n FROM responses WHERE comment LIKE '%secret order%'")[0].n, 0);
+  // The host page heard the survey open and the band answered; its dataLayer too. No text.
+  const survey = farewell.rows('SELECT lower(hex(id)) AS id FROM surveys LIMIT 1')[0].id;
+  const { heard, layer } = await page.evaluate(() => ({ heard: window.heard, layer: window.dataLayer }));
+  assert.deepEqual(heard.map(([kind, d]) => [kind, d.band ?? null]), [['shown', null], ['answered', 'detractor']]);
+  assert.equal(heard[0][1].survey.replaceAll('-', ''), survey);
+  assert.deepEqual(layer.map((e) => [e.event, e.farewell_band ?? null]), [['farewell_shown', null], ['farewell_answered', 'detractor']]);
+  assert.ok(layer.every((e) => Object.keys(e).every((k) => ['event', 'farewell_survey', 'farewell_band'].includes(k))));
+  assert.deepEqual(failures, []);
+  await context.close();
+});
+
+test('a survey closed unanswered is heard as dismissed; once opted out nothing is heard or counted', async () => {
+  farewell.configure({ triggers: { armed_exit: false, exit_intent: true, exit_intent_min_seconds: 0 } });
+  const { context, page, errors } = await openShop({ viewport: { width: 1100, height: 800 } });
+  await page.evaluate(() => {
+    window.heard = [];
+    for (const kind of ['shown', 'answered', 'dismissed']) {
+      document.addEventListener(`farewell:${kind}`, (e) => window.heard.push(kind));
+    }
+  });
+  await page.evaluate(() => document.documentElement.dispatchEvent(new MouseEvent('mouseout', { clientY: 0, bubbles: true })));
+  await page.getByRole('dialog', { name: 'How was your experience?' }).waitFor();
+  await page.keyboard.press('Escape');
+  await eventually(() => page.evaluate(() => window.heard.length === 2), 5_000, 'the dismissal');
+  assert.deepEqual(await page.evaluate(() => window.heard), ['shown', 'dismissed']);
+  // Opted out: the page's errors are no longer counted, and no survey is heard.
+  const key = `farewell:${farewell.demo.site_key}:er`;
+  await page.evaluate(() => window.farewell.optOut());
+  const before = await page.evaluate((k) => sessionStorage.getItem(k), key);
+  await page.evaluate(() => { setTimeout(() => { null.boom; }, 0); });
+  await page.waitForTimeout(200);
+  assert.equal(await page.evaluate((k) => sessionStorage.getItem(k), key), before);
+  await page.evaluate(() => window.farewell.show());
+  await page.waitForTimeout(500);
+  assert.deepEqual(await page.evaluate(() => window.heard), ['shown', 'dismissed']);
+  assert.deepEqual(errors.filter((e) => !/boom|null/.test(e)), []);
+  await context.close();
 });
