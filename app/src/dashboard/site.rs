@@ -272,7 +272,7 @@ fn ReportView(report: Report, tag: ServerAction<TagAnswer>) -> impl IntoView {
         let cleared = href(&key, &view.with(|v| v.segment = None));
         view! {
             <p class="active-filter">"Only "{s.dimension.label()}" = "
-                <strong>{display_value(&s.value)}</strong>" "
+                <strong>{segment_label(s.dimension, &s.value)}</strong>" "
                 <a href=cleared class="clear-filter">"show all"</a>
             </p>
         }
@@ -323,6 +323,15 @@ fn display_value(value: &str) -> String {
         "(not known)".into()
     } else {
         value.to_string()
+    }
+}
+
+/// A segment's value as the page names it: an answer holding no saved theme is not "not known".
+fn segment_label(dimension: Dimension, value: &str) -> String {
+    if dimension == Dimension::Theme && value.is_empty() {
+        "(no saved theme)".into()
+    } else {
+        display_value(value)
     }
 }
 
@@ -467,10 +476,7 @@ fn SegmentsView(report: Report) -> impl IntoView {
                 return s.name.clone();
             }
         }
-        if v.by == Dimension::Theme && value.is_empty() {
-            return "(no saved theme)".into();
-        }
-        display_value(value)
+        segment_label(v.by, value)
     };
     let total: u64 = report.segments_total.n();
     let tabs = Dimension::ALL

@@ -215,7 +215,7 @@ macro_rules! store_helpers {
                 /// when counted. The caller's transaction holds the walk (`WALK_LOCK`).
                 async fn tag_past_batch(conn: &mut $conn, limit: u32) -> StoreResult<u64> {
                     let walk: Option<BackfillRow> = sqlx::query_as(&format!(
-                        "SELECT site_id, after_at, after_id FROM theme_backfills
+                        "SELECT site_id, org_id, after_at, after_id FROM theme_backfills
                          ORDER BY started_at LIMIT 1{}",
                         Self::WALK_LOCK
                     ))
@@ -227,16 +227,19 @@ macro_rules! store_helpers {
                     };
                     let themes = Self::read_saved_themes(conn, walk.site_id).await?;
                     let matcher = app::stats::tagging::ThemeMatcher::new(&themes);
+                    // By the organisation too: `responses_by_site_time (org_id, site_id,
+                    // received_at)` then bounds the walk's range; by the site alone SQLite read
+                    // every answer of the site through another index at every step.
                     let mut sql = sqlx::QueryBuilder::new(format!(
-                        "SELECT id, comment, {ANSWER_KEYS} FROM responses WHERE site_id = "
+                        "SELECT id, comment, {ANSWER_KEYS} FROM responses WHERE org_id = "
                     ));
-                    sql.push_bind(walk.site_id)
+                    sql.push_bind(walk.org_id)
+                        .push(" AND site_id = ")
+                        .push_bind(walk.site_id)
                         .push(" AND (comment IS NOT NULL OR themes IS NOT NULL)");
                     if let (Some(at), Some(id)) = (walk.after_at, walk.after_id) {
                         // `(received_at, id) < (at, id)`, spelt so that both planners bound the
-                        // index range by the time: as a row value, SQLite read the site's
-                        // answers from the newest at every step (a walk's time grew as the
-                        // square of the site's answers).
+                        // index range by the time.
                         sql.push(" AND received_at <= ")
                             .push_bind(at)
                             .push(" AND (received_at < ")

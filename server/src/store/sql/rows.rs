@@ -478,6 +478,7 @@ impl SavedThemeRow {
 #[derive(FromRow)]
 pub struct BackfillRow {
     pub site_id: Uuid,
+    pub org_id: Uuid,
     pub after_at: Option<At>,
     pub after_id: Option<Uuid>,
 }
