@@ -10,7 +10,7 @@
 //! to (`GuardedResolver`), and the history records only "refused", "timed out", "connection
 //! failed" or the receiver's HTTP status: nothing about the network behind it.
 
-use app::domain::{is_forbidden_ip, WebhookRules, WebhookUrl};
+use app::domain::{is_forbidden_ip, WebhookFormat, WebhookRules, WebhookUrl};
 use app::store::{DeliveryOutcome, PendingDelivery, WebhookStore};
 use chrono::Utc;
 use hmac::{Hmac, Mac};
@@ -226,6 +226,53 @@ fn failure(e: &reqwest::Error) -> &'static str {
     }
 }
 
+/// The message a delivery is sent as to a chat's incoming webhook: what was answered, where
+/// and on what, and the comment as a code block, so nothing a visitor wrote can mention a
+/// channel, link or format in it (`<!channel>`, `@all`, `[x](…)` stay text). `None` for signed
+/// JSON, which is sent as stored.
+pub fn chat_body(format: WebhookFormat, payload: &str) -> Option<String> {
+    if format == WebhookFormat::Json {
+        return None;
+    }
+    let event: serde_json::Value = serde_json::from_str(payload).ok()?;
+    let answer = &event["answer"];
+    // Slack and Teams read `<…>` and entities in the text itself, code blocks included.
+    let escape = |text: &str| match format {
+        WebhookFormat::Slack | WebhookFormat::Teams => text
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;"),
+        _ => text.to_string(),
+    };
+    let mut headline = format!(
+        "Farewell: a {} scored {}/10",
+        answer["band"].as_str().unwrap_or("visitor"),
+        answer["score"].as_u64().unwrap_or_default()
+    );
+    if let Some(page) = answer["page_path"].as_str() {
+        headline.push_str(&format!(" on {}", escape(page)));
+    }
+    if let Some(device) = answer["device"].as_str() {
+        headline.push_str(&format!(" ({device})"));
+    }
+    let mut text = headline.clone();
+    if let Some(comment) = answer["comment"].as_str().filter(|c| !c.trim().is_empty()) {
+        // A fence in the comment would end the block early.
+        let comment = escape(comment).replace("```", "'''");
+        text.push_str(&format!("\n```\n{comment}\n```"));
+    }
+    let body = match format {
+        WebhookFormat::Teams => serde_json::json!({
+            "@type": "MessageCard",
+            "@context": "https://schema.org/extensions",
+            "summary": headline,
+            "text": text,
+        }),
+        _ => serde_json::json!({ "text": text }),
+    };
+    Some(body.to_string())
+}
+
 async fn deliver(
     client: &reqwest::Client,
     d: &PendingDelivery,
@@ -246,19 +293,22 @@ async fn deliver(
             None => false,
         });
     let sent = if allowed {
-        client
+        let request = client
             .post(&d.url)
             .header("Content-Type", "application/json")
             .header("Farewell-Event", &d.event)
-            .header("Farewell-Delivery", d.id.to_string())
-            .header(
-                "Farewell-Signature",
-                signature(&d.secret, Utc::now().timestamp(), &d.payload),
-            )
-            .body(d.payload.clone())
-            .send()
-            .await
-            .map_err(|e| failure(&e))
+            .header("Farewell-Delivery", d.id.to_string());
+        // A chat's webhook takes its own message, unsigned (its URL is its secret).
+        let request = match chat_body(d.format, &d.payload) {
+            Some(message) => request.body(message),
+            None => request
+                .header(
+                    "Farewell-Signature",
+                    signature(&d.secret, Utc::now().timestamp(), &d.payload),
+                )
+                .body(d.payload.clone()),
+        };
+        request.send().await.map_err(|e| failure(&e))
     } else {
         Err(REFUSED)
     };
@@ -293,6 +343,32 @@ async fn deliver(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_chat_message_names_the_answer_and_keeps_the_comment_inert() {
+        let payload = serde_json::json!({"event": "detractor.received", "answer": {
+            "score": 2, "band": "detractor", "page_path": "/pricing", "device": "mobile",
+            "comment": "<!channel> @all [win](https://evil.example) ``` & done"}})
+        .to_string();
+        let message = |format| -> serde_json::Value {
+            serde_json::from_str(&chat_body(format, &payload).unwrap()).unwrap()
+        };
+        assert_eq!(
+            message(WebhookFormat::Slack)["text"],
+            "Farewell: a detractor scored 2/10 on /pricing (mobile)\n```\n&lt;!channel&gt; @all [win](https://evil.example) ''' &amp; done\n```"
+        );
+        assert_eq!(
+            message(WebhookFormat::Mattermost)["text"],
+            "Farewell: a detractor scored 2/10 on /pricing (mobile)\n```\n<!channel> @all [win](https://evil.example) ''' & done\n```"
+        );
+        let teams = message(WebhookFormat::Teams);
+        assert_eq!(teams["@type"], "MessageCard");
+        assert_eq!(
+            teams["summary"],
+            "Farewell: a detractor scored 2/10 on /pricing (mobile)"
+        );
+        assert!(chat_body(WebhookFormat::Json, &payload).is_none());
+    }
 
     #[test]
     fn the_resolver_drops_what_may_not_be_reached() {

@@ -53,8 +53,13 @@ pub async fn create_webhook(
     url: String,
     #[server(default)] response_created: Option<String>,
     #[server(default)] detractor_received: Option<String>,
+    #[server(default)] format: Option<String>,
 ) -> Result<String, AppError> {
     let who = acting(&org, Role::Admin).await?;
+    let format = match format.filter(|f| !f.trim().is_empty()) {
+        Some(f) => crate::domain::WebhookFormat::parse("format", &f)?,
+        None => crate::domain::WebhookFormat::Json,
+    };
     let rules = use_context::<crate::domain::WebhookRules>().unwrap_or_default();
     let url = checked_webhook_url(&url, rules).await?;
     let mut events = vec![];
@@ -70,10 +75,13 @@ pub async fn create_webhook(
     let secret = format!("whsec_{}", crate::tokens::random_hex(24));
     let id = who
         .store
-        .create_webhook(who.org(), url.as_str(), &secret, &events)
+        .create_webhook(who.org(), url.as_str(), &secret, &events, format)
         .await?;
-    who.audit("webhook.create", format!("{id} for {}", events.join(",")))
-        .await?;
+    who.audit(
+        "webhook.create",
+        format!("{id} for {} as {}", events.join(","), format.as_str()),
+    )
+    .await?;
     Ok(secret)
 }
 
@@ -123,7 +131,7 @@ pub fn Webhooks(org: OrganisationHeader) -> impl IntoView {
                     );
                     view! {
                         <li>
-                            <code>{w.url.clone()}</code>{format!(" — {}", w.events.join(", "))}
+                            <code>{w.url.clone()}</code>{format!(" — {} · {}", w.events.join(", "), w.format.label())}
                             <ActionForm action=revoke attr:class="inline">
                                 <input type="hidden" name="org" value=org />
                                 <input type="hidden" name="id" value=id />
@@ -167,7 +175,7 @@ pub fn Webhooks(org: OrganisationHeader) -> impl IntoView {
     view! {
         <section class="panel">
             <h3>"Webhooks"</h3>
-            <p class="hint">"Each delivery is a JSON POST with Farewell-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of \"t.body\" with the secret>. Failed deliveries are retried with growing waits for about a day."</p>
+            <p class="hint">"Each delivery is a JSON POST with Farewell-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of \"t.body\" with the secret>; to a Slack, Teams or Mattermost incoming webhook it is that chat's message instead (the score, band, page and the comment as a code block). Failed deliveries are retried with growing waits for about a day."</p>
             <ActionForm action=create attr:class="inline">
                 <input type="hidden" name="org" value=org_id />
                 <label>"URL "<input name="url" type="url" required size="40" placeholder="https://hooks.example/farewell" /></label>
@@ -175,6 +183,10 @@ pub fn Webhooks(org: OrganisationHeader) -> impl IntoView {
                 <label><input type="checkbox" name="response_created" checked />" every answer"</label>
                 <label><input type="checkbox" name="detractor_received" />" detractors"</label>
                 {made.at("events")}
+                <label>"Format "<select name="format">
+                    {crate::domain::WebhookFormat::ALL.into_iter().map(|f| view! { <option value=f.as_str()>{f.label()}</option> }).collect_view()}
+                </select></label>
+                {made.at("format")}
                 <button type="submit">"Add webhook"</button>
             </ActionForm>
             {made.rest()}

@@ -208,6 +208,8 @@ pub struct WebhookRecord {
     pub id: Uuid,
     pub url: String,
     pub events: Vec<String>,
+    #[serde(default)]
+    pub format: super::WebhookFormat,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 

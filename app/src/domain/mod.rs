@@ -26,7 +26,7 @@ pub use theme::{
     stored_theme_list, theme_list_names, SavedTheme, ThemeName, ThemeTerms, MAX_SAVED_THEMES,
     MAX_TERM_WORDS, MAX_THEME_TERMS,
 };
-pub use webhook::{check_resolved, is_forbidden_ip, WebhookRules, WebhookUrl};
+pub use webhook::{check_resolved, is_forbidden_ip, WebhookFormat, WebhookRules, WebhookUrl};
 
 use serde::{Deserialize, Serialize};
 

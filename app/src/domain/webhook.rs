@@ -59,6 +59,53 @@ fn forbidden_v4(v4: Ipv4Addr) -> bool {
         || a >= 240 // reserved
 }
 
+/// What a webhook's deliveries look like: Farewell's signed JSON event, or a chat's
+/// incoming-webhook message (Slack, Microsoft Teams, Mattermost) naming the score, band, page and
+/// comment, so that a channel reads it as it is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WebhookFormat {
+    #[default]
+    Json,
+    Slack,
+    Teams,
+    Mattermost,
+}
+
+impl WebhookFormat {
+    pub const ALL: [WebhookFormat; 4] = [
+        WebhookFormat::Json,
+        WebhookFormat::Slack,
+        WebhookFormat::Teams,
+        WebhookFormat::Mattermost,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WebhookFormat::Json => "json",
+            WebhookFormat::Slack => "slack",
+            WebhookFormat::Teams => "teams",
+            WebhookFormat::Mattermost => "mattermost",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            WebhookFormat::Json => "Signed JSON",
+            WebhookFormat::Slack => "Slack",
+            WebhookFormat::Teams => "Microsoft Teams",
+            WebhookFormat::Mattermost => "Mattermost",
+        }
+    }
+
+    pub fn parse(field: &str, raw: &str) -> Result<WebhookFormat, FieldError> {
+        WebhookFormat::ALL
+            .into_iter()
+            .find(|f| f.as_str() == raw.trim())
+            .ok_or_else(|| FieldError::new(field, "must be json, slack, teams or mattermost"))
+    }
+}
+
 /// A webhook destination, parsed: scheme, host and port checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WebhookUrl {

@@ -1,7 +1,7 @@
 //! Webhooks and their outbox of deliveries.
 
 use super::StoreResult;
-use crate::domain::{DeliveryRecord, WebhookRecord};
+use crate::domain::{DeliveryRecord, WebhookFormat, WebhookRecord};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -17,6 +17,8 @@ pub struct PendingDelivery {
     pub payload: String,
     /// Attempts made before this one.
     pub attempts: u32,
+    /// How the payload is sent: as it is, signed, or as a chat message made from it.
+    pub format: WebhookFormat,
 }
 
 /// How a delivery attempt ended.
@@ -46,6 +48,7 @@ pub trait WebhookStore: Send + Sync + 'static {
         url: &str,
         secret: &str,
         events: &[String],
+        format: WebhookFormat,
     ) -> StoreResult<Uuid>;
     /// Webhooks not revoked.
     async fn webhooks(&self, org: Uuid) -> StoreResult<Vec<WebhookRecord>>;

@@ -71,6 +71,7 @@ async fn ids(app: &TestApp, demo: &DemoCreated) -> Ids {
             "https://hooks.example/y",
             "whsec_x",
             &["response.created".to_string()],
+            app::domain::WebhookFormat::Json,
         )
         .await
         .unwrap();

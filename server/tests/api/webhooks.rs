@@ -254,7 +254,7 @@ both_backends!(
             format!("https://localhost:{port}/hook"),
         ] {
             app.store
-                .create_webhook(demo.organisation_id, &url, "whsec_x", &["response.created".into()])
+                .create_webhook(demo.organisation_id, &url, "whsec_x", &["response.created".into()], app::domain::WebhookFormat::Json)
                 .await
                 .unwrap();
         }
@@ -288,6 +288,7 @@ both_backends!(
                 &format!("http://127.0.0.1:{closed}/hook?token=receiver-secret"),
                 "whsec_x",
                 &["response.created".into()],
+                app::domain::WebhookFormat::Json,
             )
             .await
             .unwrap();
@@ -325,6 +326,7 @@ both_backends!(
                 &format!("http://{hole}/hook"),
                 "whsec_b",
                 &["response.created".into()],
+                app::domain::WebhookFormat::Json,
             )
             .await
             .unwrap();
@@ -334,6 +336,7 @@ both_backends!(
                 &url,
                 "whsec_a",
                 &["response.created".into()],
+                app::domain::WebhookFormat::Json,
             )
             .await
             .unwrap();
@@ -375,6 +378,7 @@ both_backends!(
                 &url,
                 "whsec_x",
                 &["response.created".into()],
+                app::domain::WebhookFormat::Json,
             )
             .await
             .unwrap();
@@ -405,5 +409,60 @@ both_backends!(
             .unwrap()[0];
         assert!(d.failed && !d.delivered, "{d:?}");
         assert_eq!(d.last_error.as_deref(), Some("cancelled"));
+    }
+);
+
+// A chat's incoming webhook gets that chat's message, unsigned: the band, score and page, and
+// the comment as a code block in which nothing a visitor wrote can mention or link. A format
+// that is none of the four is refused at its field.
+both_backends!(
+    a_chat_webhook_gets_its_own_message_with_the_comment_inert,
+    |app: TestApp| async move {
+        let (url, receiver) = start_receiver().await;
+        receiver.up.store(true, Ordering::SeqCst);
+        let demo = app.seed().await;
+        app.sign_in(&demo.email, PASSWORD).await;
+        let org = demo.organisation_id.to_string();
+        let form = |format: &'static str| {
+            vec![
+                ("org", org.clone()),
+                ("url", url.clone()),
+                ("detractor_received", "on".to_string()),
+                ("format", format.to_string()),
+            ]
+        };
+        let refused = app
+            .call_fn(&app.client, "create_webhook", &form("irc"))
+            .await;
+        assert_eq!(refused.status(), 422);
+        assert_eq!(json(refused).await["Invalid"]["field"], "format");
+        let created = app
+            .call_fn(&app.client, "create_webhook", &form("slack"))
+            .await;
+        assert_eq!(created.status(), 200);
+        let hooks = app.store.webhooks(demo.organisation_id).await.unwrap();
+        assert_eq!(hooks[0].format, app::domain::WebhookFormat::Slack);
+
+        let r = app
+            .post_response(
+                &serde_json::json!({"id": Uuid::new_v4(), "site": demo.site_key,
+                "score": 1, "comment": "<!channel> broken & slow",
+                "context": {"path": "/checkout", "device": "mobile"}}),
+            )
+            .await;
+        assert_eq!(r.status(), 201);
+        crate::helpers::eventually(Duration::from_secs(10), || async {
+            receiver.seen.lock().unwrap().len() == 1
+        })
+        .await;
+        let (_, event, signature, body, _) = receiver.seen.lock().unwrap()[0].clone();
+        assert_eq!(event, "detractor.received");
+        assert_eq!(signature, "", "a chat's URL is its secret: nothing signed");
+        let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({"text":
+                "Farewell: a detractor scored 1/10 on /checkout (mobile)\n```\n&lt;!channel&gt; broken &amp; slow\n```"})
+        );
     }
 );

@@ -11,7 +11,7 @@ crate::store::sql::webhook_store!(super::PostgresStore {
     ) -> StoreResult<Vec<PendingDelivery>> {
         // The oldest due delivery of each organisation not busy, oldest first; rows another
         // server holds are skipped.
-        let rows: Vec<(Uuid, Uuid, String, String, String, String, i32)> = sqlx::query_as(
+        let rows: Vec<(Uuid, Uuid, String, String, String, String, i32, String)> = sqlx::query_as(
             "WITH turns AS (
                  SELECT DISTINCT ON (d.org_id) d.id, d.next_attempt_at
                  FROM webhook_deliveries d JOIN webhooks w
@@ -28,7 +28,7 @@ crate::store::sql::webhook_store!(super::PostgresStore {
              UPDATE webhook_deliveries AS d SET locked_until = $3
              FROM due, webhooks w
              WHERE d.id = due.id AND w.id = d.webhook_id
-             RETURNING d.id, d.org_id, w.url, w.secret, d.event, d.payload, d.attempts",
+             RETURNING d.id, d.org_id, w.url, w.secret, d.event, d.payload, d.attempts, w.format",
         )
         .bind(At(now))
         .bind(i64::from(limit))
@@ -40,7 +40,7 @@ crate::store::sql::webhook_store!(super::PostgresStore {
         Ok(rows
             .into_iter()
             .map(
-                |(id, org_id, url, secret, event, payload, attempts)| PendingDelivery {
+                |(id, org_id, url, secret, event, payload, attempts, format)| PendingDelivery {
                     id,
                     org_id,
                     url,
@@ -48,6 +48,7 @@ crate::store::sql::webhook_store!(super::PostgresStore {
                     event,
                     payload,
                     attempts: attempts.max(0) as u32,
+                    format: parse_format(&format),
                 },
             )
             .collect())

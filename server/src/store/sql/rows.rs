@@ -257,6 +257,7 @@ pub struct WebhookRow {
     url: String,
     events: String,
     created_at: At,
+    format: String,
 }
 
 impl From<WebhookRow> for WebhookRecord {
@@ -266,6 +267,7 @@ impl From<WebhookRow> for WebhookRecord {
             url: r.url,
             events: r.events.split(',').map(str::to_owned).collect(),
             created_at: r.created_at.0,
+            format: parse_format(&r.format),
         }
     }
 }
@@ -481,4 +483,10 @@ pub struct BackfillRow {
     pub org_id: Uuid,
     pub after_at: Option<At>,
     pub after_id: Option<Uuid>,
+}
+
+/// A stored webhook format (written only from `WebhookFormat::as_str`); anything else is sent
+/// as signed JSON, which every receiver can at least refuse.
+pub fn parse_format(raw: &str) -> app::domain::WebhookFormat {
+    app::domain::WebhookFormat::parse("format", raw).unwrap_or_default()
 }

@@ -15,11 +15,12 @@ macro_rules! webhook_store {
                     url: &str,
                     secret: &str,
                     events: &[String],
+                    format: app::domain::WebhookFormat,
                 ) -> StoreResult<Uuid> {
                     let id = Uuid::new_v4();
                     sqlx::query(
-                        "INSERT INTO webhooks (id, org_id, url, secret, events, created_at)
-                         VALUES ($1, $2, $3, $4, $5, $6)",
+                        "INSERT INTO webhooks (id, org_id, url, secret, events, created_at, format)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
                     )
                     .bind(id)
                     .bind(org)
@@ -27,6 +28,7 @@ macro_rules! webhook_store {
                     .bind(secret)
                     .bind(events.join(","))
                     .bind(At(Utc::now()))
+                    .bind(format.as_str())
                     .execute(&self.pool)
                     .await
                     .map_err(backend)?;
@@ -36,7 +38,7 @@ macro_rules! webhook_store {
 
                 async fn webhooks(&self, org: Uuid) -> StoreResult<Vec<WebhookRecord>> {
                     let rows: Vec<WebhookRow> = sqlx::query_as(
-                        "SELECT id, url, events, created_at FROM webhooks
+                        "SELECT id, url, events, created_at, format FROM webhooks
                          WHERE org_id = $1 AND revoked_at IS NULL ORDER BY created_at",
                     )
                     .bind(org)

@@ -50,8 +50,8 @@ crate::store::sql::webhook_store!(super::SqliteStore {
         .map_err(backend)?;
         let mut pending = Vec::with_capacity(claimed.len());
         for (id, webhook, org_id, event, payload, attempts) in claimed {
-            let (url, secret): (String, String) =
-                sqlx::query_as("SELECT url, secret FROM webhooks WHERE id = $1")
+            let (url, secret, format): (String, String, String) =
+                sqlx::query_as("SELECT url, secret, format FROM webhooks WHERE id = $1")
                     .bind(webhook)
                     .fetch_one(&mut *tx)
                     .await
@@ -64,6 +64,7 @@ crate::store::sql::webhook_store!(super::SqliteStore {
                 event,
                 payload,
                 attempts: attempts.max(0) as u32,
+                format: parse_format(&format),
             });
         }
         tx.commit().await.map_err(backend)?;
