@@ -80,21 +80,9 @@ impl PostgresStore {
         Ok(())
     }
 
-    /// Locks a site of `org` to change its saved themes (waiting for counts that read them);
-    /// `false` if there is no such site.
-    async fn lock_themes_to_change(
-        conn: &mut PgConnection,
-        org: Uuid,
-        site: Uuid,
-    ) -> StoreResult<bool> {
-        let found = sqlx::query("SELECT 1 FROM sites WHERE id = $1 AND org_id = $2 FOR UPDATE")
-            .bind(site)
-            .bind(org)
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(backend)?;
-        Ok(found.is_some())
-    }
+    /// How a change of a site's saved themes holds the site (`lock_themes_to_change`): until
+    /// the counts reading its themes commit, and against new ones.
+    const SITE_LOCK: &'static str = " FOR UPDATE";
 
     /// App servers walking at once take different sites; saving a theme waits for the step
     /// in progress, then starts its walk over.

@@ -117,6 +117,44 @@ macro_rules! store_helpers {
                     Ok(rows.into_iter().filter_map(SavedThemeRow::parse).collect())
                 }
 
+                /// Locks a site of `org` to change its saved themes (on PostgreSQL, waiting for
+                /// the counts that read them: `SITE_LOCK`); `false` if there is no such site.
+                async fn lock_themes_to_change(
+                    conn: &mut $conn,
+                    org: Uuid,
+                    site: Uuid,
+                ) -> StoreResult<bool> {
+                    let found = sqlx::query(&format!(
+                        "SELECT 1 FROM sites WHERE id = $1 AND org_id = $2{}",
+                        Self::SITE_LOCK
+                    ))
+                    .bind(site)
+                    .bind(org)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(backend)?;
+                    Ok(found.is_some())
+                }
+
+                /// Moves a counted answer's aggregate rows to its amended score and, when its
+                /// comment was amended, to the themes the new comment holds.
+                async fn recount_amended(
+                    conn: &mut $conn,
+                    id: Uuid,
+                    before: &AnswerKeys,
+                    score: u8,
+                    comment: Option<&str>,
+                ) -> StoreResult<()> {
+                    let mut after = AnswerKeys {
+                        score,
+                        ..before.clone()
+                    };
+                    if let Some(comment) = comment {
+                        Self::retag_amended(conn, id, comment, &mut after).await?;
+                    }
+                    Self::apply_deltas(conn, &deltas([(before, -1), (&after, 1)])).await
+                }
+
                 /// Tags answers about to be counted with the saved themes their comments hold,
                 /// on the answers and in their keys. The caller holds the sites' theme locks
                 /// (`lock_themes_of`), so no theme changes before the counts commit.

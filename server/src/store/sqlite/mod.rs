@@ -94,21 +94,9 @@ impl SqliteStore {
         Ok(())
     }
 
-    /// Whether `org` has the site whose saved themes are to change (the write lock, taken at
-    /// BEGIN, holds the rest).
-    async fn lock_themes_to_change(
-        conn: &mut SqliteConnection,
-        org: Uuid,
-        site: Uuid,
-    ) -> StoreResult<bool> {
-        let found = sqlx::query("SELECT 1 FROM sites WHERE id = $1 AND org_id = $2")
-            .bind(site)
-            .bind(org)
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(backend)?;
-        Ok(found.is_some())
-    }
+    /// A change of a site's saved themes needs no row lock: the write lock, taken at BEGIN,
+    /// holds the rest (`lock_themes_to_change`).
+    const SITE_LOCK: &'static str = "";
 
     /// SQLite has no row locks; the write lock holds the walk and its answers.
     const WALK_LOCK: &'static str = "";

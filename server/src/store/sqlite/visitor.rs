@@ -143,14 +143,8 @@ crate::store::sql::visitor_store!(super::SqliteStore {
             .await
             .map_err(backend)?;
             if counted {
-                let mut after = AnswerKeys {
-                    score,
-                    ..before.clone()
-                };
-                if let Some(comment) = &a.comment {
-                    Self::retag_amended(&mut tx, id, comment.as_str(), &mut after).await?;
-                }
-                Self::apply_deltas(&mut tx, &deltas([(&before, -1), (&after, 1)])).await?;
+                let comment = a.comment.as_ref().map(|c| c.as_str());
+                Self::recount_amended(&mut tx, id, &before, score, comment).await?;
             }
         }
         tx.commit().await.map_err(backend)?;
