@@ -72,6 +72,10 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: &ServeArgs, store: SharedStore) -> anyhow::Result<Application> {
+        // The widget's scripts are compressed once, at the best levels (brotli 11, Zopfli):
+        // before the first request, off the async workers, rather than stalling whichever
+        // request asks first.
+        tokio::task::spawn_blocking(|| std::sync::LazyLock::force(&crate::widget::SCRIPTS)).await?;
         let listener = TcpListener::bind(settings.addr).await?;
         let leptos_options = LeptosOptions::builder()
             .output_name("farewell")

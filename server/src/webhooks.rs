@@ -249,8 +249,9 @@ pub fn chat_body(format: WebhookFormat, payload: &str) -> Option<String> {
         answer["band"].as_str().unwrap_or("visitor"),
         answer["score"].as_u64().unwrap_or_default()
     );
+    // The path is the visitor's to write too: as inline code it cannot mention or link either.
     if let Some(page) = answer["page_path"].as_str() {
-        headline.push_str(&format!(" on {}", escape(page)));
+        headline.push_str(&format!(" on `{}`", escape(&page.replace('`', "'"))));
     }
     if let Some(device) = answer["device"].as_str() {
         headline.push_str(&format!(" ({device})"));
@@ -355,19 +356,32 @@ mod tests {
         };
         assert_eq!(
             message(WebhookFormat::Slack)["text"],
-            "Farewell: a detractor scored 2/10 on /pricing (mobile)\n```\n&lt;!channel&gt; @all [win](https://evil.example) ''' &amp; done\n```"
+            "Farewell: a detractor scored 2/10 on `/pricing` (mobile)\n```\n&lt;!channel&gt; @all [win](https://evil.example) ''' &amp; done\n```"
         );
         assert_eq!(
             message(WebhookFormat::Mattermost)["text"],
-            "Farewell: a detractor scored 2/10 on /pricing (mobile)\n```\n<!channel> @all [win](https://evil.example) ''' & done\n```"
+            "Farewell: a detractor scored 2/10 on `/pricing` (mobile)\n```\n<!channel> @all [win](https://evil.example) ''' & done\n```"
         );
         let teams = message(WebhookFormat::Teams);
         assert_eq!(teams["@type"], "MessageCard");
         assert_eq!(
             teams["summary"],
-            "Farewell: a detractor scored 2/10 on /pricing (mobile)"
+            "Farewell: a detractor scored 2/10 on `/pricing` (mobile)"
         );
         assert!(chat_body(WebhookFormat::Json, &payload).is_none());
+        // The page is the visitor's to write too: it stays inline code, its fence broken.
+        let hostile = serde_json::json!({"answer": {"score": 0, "band": "detractor",
+            "page_path": "/ @channel [Verify](https://evil.example)`x"}})
+        .to_string();
+        let text = serde_json::from_str::<serde_json::Value>(
+            &chat_body(WebhookFormat::Mattermost, &hostile).unwrap(),
+        )
+        .unwrap()["text"]
+            .clone();
+        assert_eq!(
+            text,
+            "Farewell: a detractor scored 0/10 on `/ @channel [Verify](https://evil.example)'x`"
+        );
     }
 
     #[test]

@@ -131,7 +131,7 @@ pub fn Webhooks(org: OrganisationHeader) -> impl IntoView {
                     );
                     view! {
                         <li>
-                            <code>{w.url.clone()}</code>{format!(" — {} · {}", w.events.join(", "), w.format.label())}
+                            <code>{w.url.clone()}</code>{format!(" — {} · {}", w.events.join(", "), w.format)}
                             <ActionForm action=revoke attr:class="inline">
                                 <input type="hidden" name="org" value=org />
                                 <input type="hidden" name="id" value=id />
@@ -184,7 +184,10 @@ pub fn Webhooks(org: OrganisationHeader) -> impl IntoView {
                 <label><input type="checkbox" name="detractor_received" />" detractors"</label>
                 {made.at("events")}
                 <label>"Format "<select name="format">
-                    {crate::domain::WebhookFormat::ALL.into_iter().map(|f| view! { <option value=f.as_str()>{f.label()}</option> }).collect_view()}
+                    <option value="json">"Signed JSON"</option>
+                    <option value="slack">"Slack"</option>
+                    <option value="teams">"Microsoft Teams"</option>
+                    <option value="mattermost">"Mattermost"</option>
                 </select></label>
                 {made.at("format")}
                 <button type="submit">"Add webhook"</button>

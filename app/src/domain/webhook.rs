@@ -89,15 +89,6 @@ impl WebhookFormat {
         }
     }
 
-    pub fn label(self) -> &'static str {
-        match self {
-            WebhookFormat::Json => "Signed JSON",
-            WebhookFormat::Slack => "Slack",
-            WebhookFormat::Teams => "Microsoft Teams",
-            WebhookFormat::Mattermost => "Mattermost",
-        }
-    }
-
     pub fn parse(field: &str, raw: &str) -> Result<WebhookFormat, FieldError> {
         WebhookFormat::ALL
             .into_iter()

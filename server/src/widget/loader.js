@@ -32,11 +32,14 @@
 
   // ---- the visit so far, numbers only: pages viewed, when it began, JavaScript errors raised
   // (a count: never the message, the script or the stack). Nothing is counted once opted out.
-  var ss = sessionStorage, watched;
+  // Storage a page (or the browser) refuses counts nothing and stops nothing else.
+  var watched;
   function tally(key, add) {
-    var n = +ss.getItem(prefix + key) || 0;
-    if (add && !optedOut()) ss.setItem(prefix + key, n += add);
-    return n;
+    try {
+      var ss = sessionStorage, n = +ss.getItem(prefix + key) || 0;
+      if (add && !optedOut()) ss.setItem(prefix + key, n += add);
+      return n;
+    } catch (e) { return 0; }
   }
   if (!exitMode) {
     tally('pv', 1);
@@ -129,7 +132,7 @@
       if (trigger == 'watch') window.__farewellWatch(params.get('origin'), (r, j) => { rid = r || rid; watched = j; start('armed_exit'); });
       else start(trigger);
     };
-    document.head.appendChild(script);
+    document.head.append(script);
   }
 
   // ---- the armed exit flow ----
@@ -176,9 +179,9 @@
       x.setAttribute('aria-label', s.texts.cancel);
       x.style.cssText = 'width:32px;height:32px;border:0;border-radius:50%;background:#fff;font:18px system-ui';
       x.onclick = () => { unarm(s); };
-      b.appendChild(x);
+      b.append(x);
     } else b.onclick = () => { arm(s); };
-    document.body.appendChild(b);
+    document.body.append(b);
   }
 
   // ---- triggers ----
@@ -196,7 +199,7 @@
     });
   }
   function triggers() {
-    var pages = tally('pv'), t0 = tally('t0');
+    var pages = tally('pv'), t0 = tally('t0') || Date.now();
     config.surveys.forEach(s => {
       var t = s.triggers;
       if (t.pages_viewed && pages >= t.pages_viewed) open(s, 'pages_viewed');
@@ -212,7 +215,7 @@
     var m = e.origin == host && e.data && e.data.farewell, a = get('armed');
     // The pong carries the site's respondent id: the exit window answers for this visitor,
     // and the id never travels in a URL.
-    if (m == 'ping') e.source.postMessage({ farewell: a ? 'pong' : 'cancel', rid, j: visit() }, host);
+    if (m == 'ping') e.source.postMessage({ farewell: a ? 'pong' : 'cancel', rid, j: a && visit() }, host);
     if (m == 'cancel' && a && config) unarm(armedSurvey());
   });
 

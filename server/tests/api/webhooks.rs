@@ -441,7 +441,7 @@ both_backends!(
             .await;
         assert_eq!(created.status(), 200);
         let hooks = app.store.webhooks(demo.organisation_id).await.unwrap();
-        assert_eq!(hooks[0].format, app::domain::WebhookFormat::Slack);
+        assert_eq!(hooks[0].format, "slack");
 
         let r = app
             .post_response(
@@ -462,7 +462,7 @@ both_backends!(
         assert_eq!(
             body,
             serde_json::json!({"text":
-                "Farewell: a detractor scored 1/10 on /checkout (mobile)\n```\n&lt;!channel&gt; broken &amp; slow\n```"})
+                "Farewell: a detractor scored 1/10 on `/checkout` (mobile)\n```\n&lt;!channel&gt; broken &amp; slow\n```"})
         );
     }
 );

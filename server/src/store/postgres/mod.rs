@@ -81,8 +81,10 @@ impl PostgresStore {
     }
 
     /// How a change of a site's saved themes holds the site (`lock_themes_to_change`): until
-    /// the counts reading its themes commit, and against new ones.
-    const SITE_LOCK: &'static str = " FOR UPDATE";
+    /// the counts reading its themes commit, and against new ones. NO KEY: the foreign-key
+    /// checks of new aggregate rows and answers take `FOR KEY SHARE` on the site, and must not
+    /// wait (a walk inserting rows while the save waits for the walk was a deadlock).
+    const SITE_LOCK: &'static str = " FOR NO KEY UPDATE";
 
     /// App servers walking at once take different sites; saving a theme waits for the step
     /// in progress, then starts its walk over.

@@ -125,13 +125,36 @@ crate::store::sql::visitor_store!(super::PostgresStore {
         at: DateTime<Utc>,
     ) -> StoreResult<AmendOutcome> {
         let mut tx = self.write_transaction().await?;
+        // Only the author's secret finds the row: asked first, without a lock, so that no one
+        // without it takes any lock (the site's below).
+        let author: Option<i32> = sqlx::query_scalar(
+            "SELECT 1 FROM responses WHERE id = $1 AND site_id = $2 AND edit_secret_hash = $3",
+        )
+        .bind(id)
+        .bind(site)
+        .bind(&guard.secret_hash)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(backend)?;
+        if author.is_none() {
+            return Ok(AmendOutcome::NotFound);
+        }
         // A new comment is tagged with the site's saved themes, held still until the commit
         // (taken before the answer's row: see `lock_themes_of`).
         if a.comment.is_some() {
             Self::lock_themes_of(&mut tx, &[site]).await?;
         }
-        // The row lock keeps the score read here until the aggregates are corrected. Only the
-        // author's secret finds the row.
+        // The queue row before the answer's: a count holds the queue row, then tags the answer
+        // (its row), so the other order could close a cycle with it. Locked, the answer cannot
+        // be claimed meanwhile; if a count already claimed it, this waits for its commit and
+        // finds the answer counted.
+        let uncounted =
+            sqlx::query("SELECT 1 FROM uncounted_answers WHERE response_id = $1 FOR UPDATE")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(backend)?;
+        // The row lock keeps the score read here until the aggregates are corrected.
         let found: Option<Amendable> = sqlx::query_as(&format!(
             "SELECT {ANSWER_KEYS}, consent_choices FROM responses
              WHERE id = $1 AND site_id = $2 AND edit_secret_hash = $3 FOR UPDATE"
@@ -154,14 +177,7 @@ crate::store::sql::visitor_store!(super::PostgresStore {
         let score = a.score.map_or(before.score, |s| s.value());
         if score != before.score || a.comment.is_some() {
             // An answer not counted yet is counted later with the score and the comment it
-            // then has. The lock keeps a count from claiming it meanwhile, or waits for a count
-            // that already has.
-            let uncounted =
-                sqlx::query("SELECT 1 FROM uncounted_answers WHERE response_id = $1 FOR UPDATE")
-                    .bind(id)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(backend)?;
+            // then has.
             if uncounted.is_none() {
                 let comment = a.comment.as_ref().map(|c| c.as_str());
                 Self::recount_amended(&mut tx, id, &before, score, comment).await?;

@@ -267,7 +267,7 @@ impl From<WebhookRow> for WebhookRecord {
             url: r.url,
             events: r.events.split(',').map(str::to_owned).collect(),
             created_at: r.created_at.0,
-            format: parse_format(&r.format),
+            format: parse_format(&r.format).as_str().to_string(),
         }
     }
 }
