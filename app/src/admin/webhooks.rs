@@ -53,15 +53,12 @@ pub async fn create_webhook(
     url: String,
     #[server(default)] response_created: Option<String>,
     #[server(default)] detractor_received: Option<String>,
-    #[server(default)] format: Option<String>,
 ) -> Result<String, AppError> {
     let who = acting(&org, Role::Admin).await?;
-    let format = match format.filter(|f| !f.trim().is_empty()) {
-        Some(f) => crate::domain::WebhookFormat::parse("format", &f)?,
-        None => crate::domain::WebhookFormat::Json,
-    };
     let rules = use_context::<crate::domain::WebhookRules>().unwrap_or_default();
     let url = checked_webhook_url(&url, rules).await?;
+    // A chat's incoming webhook is known by its address (no choice for the form to carry).
+    let format = crate::domain::WebhookFormat::of_url(url.as_str());
     let mut events = vec![];
     if response_created.is_some() {
         events.push("response.created".to_string());
@@ -131,7 +128,7 @@ pub fn Webhooks(org: OrganisationHeader) -> impl IntoView {
                     );
                     view! {
                         <li>
-                            <code>{w.url.clone()}</code>{format!(" — {} · {}", w.events.join(", "), w.format)}
+                            <code>{w.url.clone()}</code>{format!(" — {}", w.events.join(", "))}
                             <ActionForm action=revoke attr:class="inline">
                                 <input type="hidden" name="org" value=org />
                                 <input type="hidden" name="id" value=id />
@@ -175,7 +172,7 @@ pub fn Webhooks(org: OrganisationHeader) -> impl IntoView {
     view! {
         <section class="panel">
             <h3>"Webhooks"</h3>
-            <p class="hint">"Each delivery is a JSON POST with Farewell-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of \"t.body\" with the secret>; to a Slack, Teams or Mattermost incoming webhook it is that chat's message instead (the score, band, page and the comment as a code block). Failed deliveries are retried with growing waits for about a day."</p>
+            <p class="hint">"Each delivery is a JSON POST with Farewell-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of \"t.body\" with the secret>; to a Slack, Teams or Mattermost incoming webhook, that chat's message. Failed deliveries are retried with growing waits for about a day."</p>
             <ActionForm action=create attr:class="inline">
                 <input type="hidden" name="org" value=org_id />
                 <label>"URL "<input name="url" type="url" required size="40" placeholder="https://hooks.example/farewell" /></label>
@@ -183,13 +180,7 @@ pub fn Webhooks(org: OrganisationHeader) -> impl IntoView {
                 <label><input type="checkbox" name="response_created" checked />" every answer"</label>
                 <label><input type="checkbox" name="detractor_received" />" detractors"</label>
                 {made.at("events")}
-                <label>"Format "<select name="format">
-                    <option value="json">"Signed JSON"</option>
-                    <option value="slack">"Slack"</option>
-                    <option value="teams">"Microsoft Teams"</option>
-                    <option value="mattermost">"Mattermost"</option>
-                </select></label>
-                {made.at("format")}
+
                 <button type="submit">"Add webhook"</button>
             </ActionForm>
             {made.rest()}

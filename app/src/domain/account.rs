@@ -208,10 +208,7 @@ pub struct WebhookRecord {
     pub id: Uuid,
     pub url: String,
     pub events: Vec<String>,
-    /// `WebhookFormat::as_str`: kept a string, so the administration bundle carries no parser
-    /// for it.
-    #[serde(default)]
-    pub format: String,
+
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 

@@ -89,6 +89,37 @@ impl WebhookFormat {
         }
     }
 
+    /// The format a destination speaks, known by its address: Slack's and Microsoft Teams'
+    /// incoming-webhook hosts, and Mattermost's `/hooks/<26 letters and digits>` path (on any
+    /// host: it is self-hosted). Anything else gets signed JSON.
+    pub fn of_url(url: &str) -> WebhookFormat {
+        let Some(rest) = url.split_once("://").map(|(_, rest)| rest) else {
+            return WebhookFormat::Json;
+        };
+        let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+        let host = host.rsplit('@').next().unwrap_or_default();
+        let host = host
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let path = path.split(['?', '#']).next().unwrap_or_default();
+        if host == "hooks.slack.com" {
+            WebhookFormat::Slack
+        } else if host.ends_with(".webhook.office.com") || host.ends_with(".logic.azure.com") {
+            WebhookFormat::Teams
+        } else if path.strip_prefix("hooks/").is_some_and(|id| {
+            id.len() == 26
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        }) {
+            WebhookFormat::Mattermost
+        } else {
+            WebhookFormat::Json
+        }
+    }
+
     pub fn parse(field: &str, raw: &str) -> Result<WebhookFormat, FieldError> {
         WebhookFormat::ALL
             .into_iter()
@@ -228,6 +259,39 @@ pub fn check_resolved(addresses: &[IpAddr], rules: WebhookRules) -> Result<(), F
         return Err(refused());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod format_tests {
+    use super::WebhookFormat;
+
+    #[test]
+    fn a_chats_webhook_is_known_by_its_address() {
+        let of = WebhookFormat::of_url;
+        assert_eq!(
+            of("https://hooks.slack.com/services/T0/B0/x"),
+            WebhookFormat::Slack
+        );
+        assert_eq!(
+            of("https://acme.webhook.office.com/webhookb2/x"),
+            WebhookFormat::Teams
+        );
+        assert_eq!(
+            of("https://prod-1.westeurope.logic.azure.com:443/workflows/x"),
+            WebhookFormat::Teams
+        );
+        assert_eq!(
+            of("https://chat.acme.example/hooks/xq3kbb5tmbrwdq6rwnjtyh6gfe"),
+            WebhookFormat::Mattermost
+        );
+        // A look-alike is not the chat: signed JSON.
+        assert_eq!(
+            of("https://hooks.slack.com.evil.example/services/x"),
+            WebhookFormat::Json
+        );
+        assert_eq!(of("https://x.example/hooks/short"), WebhookFormat::Json);
+        assert_eq!(of("https://hooks.example/farewell"), WebhookFormat::Json);
+    }
 }
 
 #[cfg(test)]

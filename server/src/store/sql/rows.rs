@@ -257,7 +257,6 @@ pub struct WebhookRow {
     url: String,
     events: String,
     created_at: At,
-    format: String,
 }
 
 impl From<WebhookRow> for WebhookRecord {
@@ -267,7 +266,6 @@ impl From<WebhookRow> for WebhookRecord {
             url: r.url,
             events: r.events.split(',').map(str::to_owned).collect(),
             created_at: r.created_at.0,
-            format: parse_format(&r.format).as_str().to_string(),
         }
     }
 }

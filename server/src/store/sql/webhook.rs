@@ -38,7 +38,7 @@ macro_rules! webhook_store {
 
                 async fn webhooks(&self, org: Uuid) -> StoreResult<Vec<WebhookRecord>> {
                     let rows: Vec<WebhookRow> = sqlx::query_as(
-                        "SELECT id, url, events, created_at, format FROM webhooks
+                        "SELECT id, url, events, created_at FROM webhooks
                          WHERE org_id = $1 AND revoked_at IS NULL ORDER BY created_at",
                     )
                     .bind(org)
