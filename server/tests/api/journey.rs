@@ -5,7 +5,8 @@
 use crate::both_backends;
 use crate::helpers::{json, Backend, TestApp};
 use crate::report::{report, signed_in};
-use serde_json::{json, Value};
+use crate::saved_themes::n;
+use serde_json::json;
 use uuid::Uuid;
 
 /// (pages_viewed, seconds_on_site, errors_seen) as stored for answer `id`, or for an impression.
@@ -26,15 +27,6 @@ async fn stored(app: &TestApp, table: &str, id: Uuid) -> (Option<i64>, Option<i6
             .await
             .unwrap(),
     }
-}
-
-fn n(counts: &Value) -> u64 {
-    counts
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c.as_u64().unwrap())
-        .sum()
 }
 
 both_backends!(

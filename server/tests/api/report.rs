@@ -721,13 +721,15 @@ both_backends!(
 );
 
 /// Posts answers with comments through the public API (now, so they are in the default view).
-pub(crate) async fn answer_with_comments(
+/// Posts each (score, comment) as an answer; the comment as owned or borrowed text.
+pub(crate) async fn answer_with_comments<S: AsRef<str>>(
     app: &TestApp,
     site_key: &str,
-    answers: &[(u8, &str)],
+    answers: &[(u8, S)],
 ) -> Vec<Uuid> {
     let mut ids = vec![];
     for (score, comment) in answers {
+        let comment = comment.as_ref();
         let id = Uuid::new_v4();
         let response = app
             .post_response(&serde_json::json!({
@@ -1253,8 +1255,7 @@ both_backends!(
             answers.push((10, format!("Lovely support team {i}")));
         }
         answers.push((8, "Fine".into()));
-        let borrowed: Vec<(u8, &str)> = answers.iter().map(|(s, c)| (*s, c.as_str())).collect();
-        answer_with_comments(&app, &demo.site_key, &borrowed).await;
+        answer_with_comments(&app, &demo.site_key, &answers).await;
 
         let themes = |query: &'static str| analysis(&app, &demo, "themes", query);
         let body = json(themes("").await).await;

@@ -62,7 +62,8 @@ async fn view(app: &TestApp, demo: &DemoCreated, query: &str) -> Value {
     json(r).await
 }
 
-fn n(counts: &Value) -> u64 {
+/// How many answers a score count array holds.
+pub(crate) fn n(counts: &Value) -> u64 {
     counts
         .as_array()
         .unwrap()
@@ -128,8 +129,7 @@ both_backends!(
         for i in 0..4 {
             answers.push((9, format!("Lovely staff {i}")));
         }
-        let borrowed: Vec<(u8, &str)> = answers.iter().map(|(s, c)| (*s, c.as_str())).collect();
-        let ids = answer_with_comments(&app, &demo.site_key, &borrowed).await;
+        let ids = answer_with_comments(&app, &demo.site_key, &answers).await;
         // And one answer without a comment, written by a visitor who may amend it.
         let plain = Uuid::new_v4();
         let r = app
@@ -387,8 +387,7 @@ both_backends!(
             answers.push((1, format!("The checkout broke {i}")));
             answers.push((10, format!("Lovely shop {i}")));
         }
-        let borrowed: Vec<(u8, &str)> = answers.iter().map(|(s, c)| (*s, c.as_str())).collect();
-        answer_with_comments(&app, &demo.site_key, &borrowed).await;
+        answer_with_comments(&app, &demo.site_key, &answers).await;
         // And 40 passives who wrote nothing.
         for _ in 0..40 {
             let r = app
