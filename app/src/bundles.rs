@@ -25,6 +25,8 @@ pub use crate::consent::ConsentPage;
 #[cfg(feature = "ssr")]
 pub use crate::admin::InvitePage;
 #[cfg(feature = "ssr")]
+pub use crate::admin::WebhookRulesPage;
+#[cfg(feature = "ssr")]
 pub use crate::dashboard::site::SiteDashboardPage;
 #[cfg(feature = "ssr")]
 pub use crate::notice::NoticePage;
@@ -37,6 +39,8 @@ pub use crate::survey::{SurveyPage, ThanksPage};
 
 #[cfg(not(feature = "ssr"))]
 pub use ServerRendered as InvitePage;
+#[cfg(not(feature = "ssr"))]
+pub use ServerRendered as WebhookRulesPage;
 #[cfg(not(feature = "ssr"))]
 pub use ServerRendered as SiteDashboardPage;
 #[cfg(not(feature = "ssr"))]
@@ -87,11 +91,14 @@ pub fn ServerRendered() -> impl leptos::IntoView {
 }
 
 /// Members' pages the server renders whole, which load no bundle: a site's dashboard
-/// (`/dashboard/{site_key}`; the overview is `/dashboard`).
+/// (`/dashboard/{site_key}`; the overview is `/dashboard`) and a webhook's rules
+/// (`/admin/{org}/webhooks/{id}`).
 #[cfg(feature = "ssr")]
 pub fn server_rendered_member_page() -> bool {
-    leptos::prelude::use_context::<http::request::Parts>()
-        .is_some_and(|parts| parts.uri.path().starts_with("/dashboard/"))
+    leptos::prelude::use_context::<http::request::Parts>().is_some_and(|parts| {
+        let path = parts.uri.path();
+        path.starts_with("/dashboard/") || path.starts_with("/admin/")
+    })
 }
 
 /// The administration pages: hydrated by the administration bundle.

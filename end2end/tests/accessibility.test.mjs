@@ -92,7 +92,15 @@ test('members pages have no serious accessibility violations', async () => {
   });
   assert.equal(saved.status(), 200);
   const themed = `/dashboard/${app.demo.site_key}?segment=theme%3Acheckout&by=theme`;
-  for (const path of ['/login', '/dashboard', `/dashboard/${app.demo.site_key}`, `/dashboard/${app.demo.site_key}?from=2020-01-01&to=2020-01-31`, themed, '/admin', '/account', consent]) {
+  // A webhook (to an address never reached here), for its rules page.
+  const org = app.rows('SELECT id FROM organisations')[0].id;
+  const made = await page.request.post(`${app.base}/fn/create_webhook`, {
+    form: { org, url: 'https://93.184.215.14/hook', response_created: 'on' },
+    headers: { Origin: app.base },
+  });
+  assert.equal(made.status(), 200);
+  const rules = `/admin/${org}/webhooks/${app.rows('SELECT id FROM webhooks')[0].id}`;
+  for (const path of ['/login', '/dashboard', `/dashboard/${app.demo.site_key}`, `/dashboard/${app.demo.site_key}?from=2020-01-01&to=2020-01-31`, themed, '/admin', '/account', consent, rules]) {
     await page.goto(app.base + path);
     await usable(page);
     await page.waitForLoadState('networkidle');

@@ -180,11 +180,12 @@ export async function signIn(page, app) {
   await page.waitForURL(`${app.base}/dashboard`);
 }
 
-/// A member's page is usable: hydrated by its bundle, or, for a site's dashboard (which loads
-/// none: the server renders it whole), loaded.
+/// A member's page is usable: hydrated by its bundle, or, for a site's dashboard or a
+/// webhook's rules (which load none: the server renders them whole), loaded.
 export async function usable(page) {
   await page.waitForLoadState('load');
-  if (!new URL(page.url()).pathname.startsWith('/dashboard/')) {
+  const path = new URL(page.url()).pathname;
+  if (!path.startsWith('/dashboard/') && !path.startsWith('/admin/')) {
     await page.waitForSelector('body[data-hydrated="true"]');
   }
 }

@@ -132,6 +132,11 @@ pub struct ServeArgs {
     #[arg(long, env = "FAREWELL_WEBHOOK_RETRY_MS", default_value_t = 10_000)]
     pub webhook_retry_ms: u64,
 
+    /// An answer's alert waits until the visitor sends the follow-up (comment and contact
+    /// choice), at most this long (seconds), so that it carries them and the final score.
+    #[arg(long, env = "FAREWELL_WEBHOOK_SETTLE_SECS", default_value_t = 120)]
+    pub webhook_settle_secs: u64,
+
     /// Let webhooks use plain http:// and reach private, loopback and link-local addresses
     /// (receivers inside your own network). Off: only public https:// destinations.
     #[arg(long, env = "FAREWELL_WEBHOOKS_ALLOW_PRIVATE")]

@@ -146,6 +146,7 @@ impl Application {
             crate::webhooks::WebhookSettings {
                 poll: Duration::from_millis(settings.webhook_poll_ms.max(10)),
                 retry_base: Duration::from_millis(settings.webhook_retry_ms.max(10)),
+                settle: Duration::from_secs(settings.webhook_settle_secs),
                 rules: webhook_rules,
             },
         );

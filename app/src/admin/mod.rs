@@ -20,12 +20,16 @@ mod share_links;
 mod sites;
 mod surveys;
 mod tokens;
+#[cfg(feature = "ssr")]
+mod webhook_rules;
 mod webhooks;
 
 pub use account::AccountPage;
 pub use data_requests::search_terms;
 pub use feedback::sentence;
 pub use invitations::{InvitePage, INVITATION_DAYS};
+#[cfg(feature = "ssr")]
+pub use webhook_rules::WebhookRulesPage;
 
 use crate::domain::Role;
 use crate::error::AppError;

@@ -208,7 +208,8 @@ pub struct WebhookRecord {
     pub id: Uuid,
     pub url: String,
     pub events: Vec<String>,
-
+    /// Its rules in a line (`AlertRules::describe`).
+    pub rules: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
@@ -222,6 +223,8 @@ pub struct DeliveryRecord {
     pub attempts: u32,
     pub delivered: bool,
     pub failed: bool,
+    /// Never sent: its webhook's rules kept the answer out (why is `last_error`).
+    pub skipped: bool,
     pub last_status: Option<u16>,
     pub last_error: Option<String>,
 }

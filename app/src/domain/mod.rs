@@ -2,6 +2,7 @@
 //! crosses into Farewell (the ingest API, the survey form, the CLI) is turned into these first.
 
 mod account;
+mod alert;
 pub mod journey;
 mod keys;
 mod response;
@@ -14,6 +15,7 @@ pub use account::{
     ApiTokenRecord, DeliveryRecord, Email, InvitationRecord, MemberRecord, Password, Role,
     ShareLinkRecord, WebhookRecord, WEBHOOK_EVENTS,
 };
+pub use alert::{AlertRules, MAX_BATCH_MINUTES};
 pub use keys::SiteKey;
 pub use response::{
     BrowserFamily, ChoiceKey, Comment, ConsentBasis, ConsentChange, ConsentChoices, Country,

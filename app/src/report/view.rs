@@ -138,6 +138,37 @@ pub struct SegmentFilter {
     pub value: String,
 }
 
+impl SegmentFilter {
+    /// `dimension:value`, as a view's `segment=` and an alert rule write it; a refusal names
+    /// `field`.
+    pub fn parse(field: &str, text: &str) -> Result<SegmentFilter, FieldError> {
+        let (dimension, value) = text
+            .split_once(':')
+            .ok_or_else(|| FieldError::new(field, "must be dimension:value"))?;
+        let dimension = Dimension::parse(dimension).ok_or_else(|| unknown_dimension(field))?;
+        if value.chars().count() > 512 {
+            return Err(FieldError::new(field, "value is too long"));
+        }
+        // No stored value holds a control character (the parsers refuse them), and
+        // PostgreSQL refuses a NUL outright: such a value is a bad request, not a miss.
+        if value.chars().any(char::is_control) {
+            return Err(FieldError::new(
+                field,
+                "value must not contain control characters",
+            ));
+        }
+        // A theme is known by its name, lower case: anything else could match no answer.
+        let value = match dimension {
+            Dimension::Theme if !value.is_empty() => crate::domain::ThemeName::parse(value)
+                .map_err(|_| FieldError::new(field, "names no theme (letters, digits and - only)"))?
+                .as_str()
+                .to_string(),
+            _ => value.to_string(),
+        };
+        Ok(SegmentFilter { dimension, value })
+    }
+}
+
 /// Everything a view shows depends on these, and the URL holds all of them, so a view can be
 /// shared by sending its address.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -223,33 +254,7 @@ impl ViewParams {
             view.by = Dimension::parse(&by).ok_or_else(|| unknown_dimension("by"))?;
         }
         if let Some(segment) = present("segment") {
-            let (dimension, value) = segment
-                .split_once(':')
-                .ok_or_else(|| FieldError::new("segment", "must be dimension:value"))?;
-            let dimension =
-                Dimension::parse(dimension).ok_or_else(|| unknown_dimension("segment"))?;
-            if value.chars().count() > 512 {
-                return Err(FieldError::new("segment", "value is too long"));
-            }
-            // No stored value holds a control character (the parsers refuse them), and
-            // PostgreSQL refuses a NUL outright: such a value is a bad request, not a miss.
-            if value.chars().any(char::is_control) {
-                return Err(FieldError::new(
-                    "segment",
-                    "value must not contain control characters",
-                ));
-            }
-            // A theme is known by its name, lower case: anything else could match no answer.
-            let value = match dimension {
-                Dimension::Theme if !value.is_empty() => crate::domain::ThemeName::parse(value)
-                    .map_err(|_| {
-                        FieldError::new("segment", "names no theme (letters, digits and - only)")
-                    })?
-                    .as_str()
-                    .to_string(),
-                _ => value.to_string(),
-            };
-            view.segment = Some(SegmentFilter { dimension, value });
+            view.segment = Some(SegmentFilter::parse("segment", &segment)?);
         }
         if let Some(q) = present("q") {
             if q.chars().count() > 200 {

@@ -1,7 +1,8 @@
 //! Webhooks and their outbox of deliveries.
 
 use super::StoreResult;
-use crate::domain::{DeliveryRecord, WebhookFormat, WebhookRecord};
+use crate::domain::{AlertRules, DeliveryRecord, WebhookFormat, WebhookRecord};
+use crate::report::SegmentFilter;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -19,6 +20,39 @@ pub struct PendingDelivery {
     pub attempts: u32,
     /// How the payload is sent: as it is, signed, or as a chat message made from it.
     pub format: WebhookFormat,
+    pub webhook_id: Uuid,
+    /// The answer it tells of; `None` for a delivery queued before answers were named, sent
+    /// as stored.
+    pub answer_id: Option<Uuid>,
+    pub rules: AlertRules,
+    /// A batching webhook sends no other message before this.
+    pub quiet_until: Option<DateTime<Utc>>,
+}
+
+/// An answer as a delivery tells of it, read when it is sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AlertAnswer {
+    pub id: Uuid,
+    pub site_id: Uuid,
+    pub survey_id: Uuid,
+    pub score: u8,
+    pub comment: Option<String>,
+    pub language: Option<String>,
+    pub page_path: Option<String>,
+    pub device: Option<String>,
+    pub country: Option<String>,
+    pub received_at: DateTime<Utc>,
+    /// The saved themes it was counted under.
+    pub themes: Vec<String>,
+    /// Only when the visitor granted the `contact` choice.
+    pub contact_email: Option<String>,
+    /// The visitor sent the follow-up (the contact choice was shown and answered): nothing
+    /// more will come.
+    pub finished: bool,
+    /// Counted into the aggregates, so tagged with the site's themes.
+    pub counted: bool,
+    /// In the segment asked for (true when none was).
+    pub in_segment: bool,
 }
 
 /// How a delivery attempt ended.
@@ -38,6 +72,10 @@ pub enum DeliveryOutcome {
         status: Option<u16>,
         error: String,
     },
+    /// Not sent, and never will be: the webhook's rules keep its answer out, or it was erased.
+    Skipped {
+        reason: String,
+    },
 }
 
 #[async_trait]
@@ -50,6 +88,15 @@ pub trait WebhookStore: Send + Sync + 'static {
         events: &[String],
         format: WebhookFormat,
     ) -> StoreResult<Uuid>;
+    /// A webhook's rules (`None`: no such webhook of the organisation, or revoked).
+    async fn webhook_rules(
+        &self,
+        org: Uuid,
+        id: Uuid,
+    ) -> StoreResult<Option<(WebhookRecord, AlertRules)>>;
+    /// Replaces a webhook's rules; false when the organisation has no such webhook.
+    async fn set_webhook_rules(&self, org: Uuid, id: Uuid, rules: &AlertRules)
+        -> StoreResult<bool>;
     /// Webhooks not revoked.
     async fn webhooks(&self, org: Uuid) -> StoreResult<Vec<WebhookRecord>>;
     /// Revokes the webhook and cancels its pending deliveries (retries included).
@@ -67,6 +114,34 @@ pub trait WebhookStore: Send + Sync + 'static {
         limit: u32,
         busy: &[Uuid],
     ) -> StoreResult<Vec<PendingDelivery>>;
+    /// The answer a delivery tells of, as it stands (`None`: erased), and whether it is in
+    /// `segment`.
+    async fn alert_answer(
+        &self,
+        org: Uuid,
+        id: Uuid,
+        segment: Option<&SegmentFilter>,
+    ) -> StoreResult<Option<AlertAnswer>>;
+    /// Leases the webhook's other deliveries due by `now` (at most `limit`, oldest first), to
+    /// go out in one message with the one already claimed.
+    async fn claim_batch(
+        &self,
+        webhook: Uuid,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<PendingDelivery>>;
+    /// Leaves a delivery claimed at `claimed_at` unsent until `until`, its attempts untouched
+    /// (its answer is not final yet, or its webhook is quiet). If its answer was finished
+    /// since the claim, it stays due as the amendment made it.
+    async fn postpone_delivery(
+        &self,
+        id: Uuid,
+        until: DateTime<Utc>,
+        claimed_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// A batching webhook sends nothing more before `until`.
+    async fn quiet_webhook(&self, webhook: Uuid, until: DateTime<Utc>) -> StoreResult<()>;
     async fn finish_delivery(
         &self,
         id: Uuid,

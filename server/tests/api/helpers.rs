@@ -205,6 +205,8 @@ pub fn test_settings() -> ServeArgs {
         webhook_poll_ms: 100,
         count_interval_ms: 50,
         webhook_retry_ms: 200,
+        // Alerts go at once; the test of the wait for the follow-up lengthens it.
+        webhook_settle_secs: 0,
         writers: 1,
         amend_window_minutes: 30,
         // Settings a test changes are read back at once; one test proves the cache.

@@ -5,6 +5,7 @@ mod helpers;
 mod pg_cluster;
 
 mod admin;
+mod alerts;
 mod amendments;
 mod cli;
 mod compression;

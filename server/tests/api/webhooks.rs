@@ -14,12 +14,12 @@ use std::time::Duration;
 use uuid::Uuid;
 
 /// One request the receiver saw: (delivery id, event, signature, body, answered status).
-type Seen = (String, String, String, String, u16);
+pub(crate) type Seen = (String, String, String, String, u16);
 
 #[derive(Clone, Default)]
-struct Receiver {
-    up: Arc<AtomicBool>,
-    seen: Arc<Mutex<Vec<Seen>>>,
+pub(crate) struct Receiver {
+    pub(crate) up: Arc<AtomicBool>,
+    pub(crate) seen: Arc<Mutex<Vec<Seen>>>,
 }
 
 async fn hook(State(r): State<Receiver>, headers: HeaderMap, body: String) -> StatusCode {
@@ -45,7 +45,7 @@ async fn hook(State(r): State<Receiver>, headers: HeaderMap, body: String) -> St
     status
 }
 
-async fn start_receiver() -> (String, Receiver) {
+pub(crate) async fn start_receiver() -> (String, Receiver) {
     let receiver = Receiver::default();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/hook", listener.local_addr().unwrap());

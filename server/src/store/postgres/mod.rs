@@ -165,9 +165,10 @@ impl PostgresStore {
     ) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO webhook_deliveries
-                 (id, webhook_id, org_id, event, payload, created_at, attempts, next_attempt_at)
-             SELECT gen_random_uuid(), w.id, w.org_id, e.event, e.payload, $1, 0, $1
-             FROM jsonb_to_recordset($2::jsonb) AS e (org uuid, event text, payload text)
+                 (id, webhook_id, org_id, event, payload, created_at, attempts, next_attempt_at,
+                  answer_id)
+             SELECT gen_random_uuid(), w.id, w.org_id, e.event, e.payload, $1, 0, $1, e.answer
+             FROM jsonb_to_recordset($2::jsonb) AS e (org uuid, answer uuid, event text, payload text)
              JOIN webhooks w ON w.org_id = e.org AND w.revoked_at IS NULL
               AND e.event = ANY (string_to_array(w.events, ','))",
         )

@@ -11,7 +11,8 @@ crate::store::sql::webhook_store!(super::PostgresStore {
     ) -> StoreResult<Vec<PendingDelivery>> {
         // The oldest due delivery of each organisation not busy, oldest first; rows another
         // server holds are skipped.
-        let rows: Vec<(Uuid, Uuid, String, String, String, String, i32, String)> = sqlx::query_as(
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let claimed: Vec<Uuid> = sqlx::query_scalar(
             "WITH turns AS (
                  SELECT DISTINCT ON (d.org_id) d.id, d.next_attempt_at
                  FROM webhook_deliveries d JOIN webhooks w
@@ -26,31 +27,18 @@ crate::store::sql::webhook_store!(super::PostgresStore {
                  ORDER BY t.next_attempt_at LIMIT $2
                  FOR UPDATE OF d SKIP LOCKED)
              UPDATE webhook_deliveries AS d SET locked_until = $3
-             FROM due, webhooks w
-             WHERE d.id = due.id AND w.id = d.webhook_id
-             RETURNING d.id, d.org_id, w.url, w.secret, d.event, d.payload, d.attempts, w.format",
+             FROM due WHERE d.id = due.id
+             RETURNING d.id",
         )
         .bind(At(now))
         .bind(i64::from(limit))
         .bind(At(lease_until))
         .bind(busy)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *tx)
         .await
         .map_err(backend)?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(id, org_id, url, secret, event, payload, attempts, format)| PendingDelivery {
-                    id,
-                    org_id,
-                    url,
-                    secret,
-                    event,
-                    payload,
-                    attempts: attempts.max(0) as u32,
-                    format: parse_format(&format),
-                },
-            )
-            .collect())
+        let pending = crate::store::sql::pending_by_ids!(&mut *tx, &claimed);
+        tx.commit().await.map_err(backend)?;
+        Ok(pending)
     }
 });

@@ -373,6 +373,20 @@ macro_rules! store_helpers {
                         .await
                         .map_err(backend)?;
                     }
+                    // The visitor sent the follow-up: the answer's alerts, held until it was
+                    // final (`webhooks`' settle time), are due now.
+                    if a.choices.granted(app::domain::CONTACT).is_some() {
+                        sqlx::query(
+                            "UPDATE webhook_deliveries SET next_attempt_at = $1
+                             WHERE answer_id = $2 AND delivered_at IS NULL AND failed_at IS NULL
+                               AND attempts = 0",
+                        )
+                        .bind(At(at))
+                        .bind(id)
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(backend)?;
+                    }
                     Ok(())
                 }
 

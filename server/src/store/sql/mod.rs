@@ -33,12 +33,12 @@ pub(crate) use cluster::cluster_store;
 pub(crate) use counting::counting_store;
 pub(crate) use helpers::store_helpers;
 pub(crate) use privacy::privacy_store;
-pub(crate) use report::report_store;
+pub(crate) use report::{push_segment, report_store};
 pub(crate) use session::session_store;
 pub(crate) use site::site_store;
 pub(crate) use theme::theme_store;
 pub(crate) use visitor::visitor_store;
-pub(crate) use webhook::webhook_store;
+pub(crate) use webhook::{pending_by_ids, webhook_store};
 
 pub use time::At;
 

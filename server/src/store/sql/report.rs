@@ -2,6 +2,54 @@
 //! shared methods ask their backend for: the comment search (FTS5 or tsvector) and the column
 //! that orders rows as inserted.
 
+/// ` AND …`: the raw rows (answers, or impressions when `$impressions`) of a
+/// segment, their columns named with `$prefix` (`"r."` or `""`).
+macro_rules! push_segment {
+    ($sql:ident, $prefix:expr, $segment:expr, $impressions:expr) => {{
+        let (segment, prefix): (&SegmentFilter, &str) = ($segment, $prefix);
+        match segment.dimension {
+            Dimension::Survey => {
+                // An id that does not parse matches nothing.
+                let survey = Uuid::parse_str(&segment.value).unwrap_or(Uuid::nil());
+                $sql.push(format!(" AND {prefix}survey_id = ")).push_bind(survey);
+            }
+            // Only an answer's comment holds a theme: no impression is in one.
+            Dimension::Theme if $impressions => {
+                $sql.push(" AND 1 = 0");
+            }
+            // `,checkout,speed,` holds `,checkout,`. A theme name holds no LIKE
+            // wildcard (`ThemeName`: letters, digits and `-`; the view parses it).
+            Dimension::Theme if segment.value.is_empty() => {
+                $sql.push(format!(" AND {prefix}themes IS NULL"));
+            }
+            Dimension::Theme => {
+                $sql.push(format!(" AND {prefix}themes LIKE "))
+                    .push_bind(format!("%,{},%", segment.value));
+            }
+            other => match other.number_range(&segment.value) {
+                // Bucketed numbers: the range the bucket stands for.
+                Some((number, _)) if segment.value.is_empty() => {
+                    $sql.push(format!(" AND {prefix}{number} IS NULL"));
+                }
+                Some((number, Some((lo, hi)))) => {
+                    $sql.push(format!(" AND {prefix}{number} BETWEEN "))
+                        .push_bind(lo)
+                        .push(" AND ")
+                        .push_bind(hi);
+                }
+                Some((_, None)) => {
+                    $sql.push(" AND 1 = 0");
+                }
+                None => {
+                    $sql.push(format!(" AND COALESCE({prefix}{}, '') = ", column(other)))
+                        .push_bind(segment.value.clone());
+                }
+            },
+        }
+    }};
+}
+pub(crate) use push_segment;
+
 macro_rules! report_store {
     ($store:ty { $($own:tt)* }) => {
         const _: () = {
@@ -55,53 +103,6 @@ macro_rules! report_store {
                 }};
             }
 
-            /// ` AND …`: the raw rows (answers, or impressions when `$impressions`) of a
-            /// segment, their columns named with `$prefix` (`"r."` or `""`).
-            macro_rules! push_segment {
-                ($sql:ident, $prefix:expr, $segment:expr, $impressions:expr) => {{
-                    let (segment, prefix): (&SegmentFilter, &str) = ($segment, $prefix);
-                    match segment.dimension {
-                        Dimension::Survey => {
-                            // An id that does not parse matches nothing.
-                            let survey = Uuid::parse_str(&segment.value).unwrap_or(Uuid::nil());
-                            $sql.push(format!(" AND {prefix}survey_id = ")).push_bind(survey);
-                        }
-                        // Only an answer's comment holds a theme: no impression is in one.
-                        Dimension::Theme if $impressions => {
-                            $sql.push(" AND 1 = 0");
-                        }
-                        // `,checkout,speed,` holds `,checkout,`. A theme name holds no LIKE
-                        // wildcard (`ThemeName`: letters, digits and `-`; the view parses it).
-                        Dimension::Theme if segment.value.is_empty() => {
-                            $sql.push(format!(" AND {prefix}themes IS NULL"));
-                        }
-                        Dimension::Theme => {
-                            $sql.push(format!(" AND {prefix}themes LIKE "))
-                                .push_bind(format!("%,{},%", segment.value));
-                        }
-                        other => match other.number_range(&segment.value) {
-                            // Bucketed numbers: the range the bucket stands for.
-                            Some((number, _)) if segment.value.is_empty() => {
-                                $sql.push(format!(" AND {prefix}{number} IS NULL"));
-                            }
-                            Some((number, Some((lo, hi)))) => {
-                                $sql.push(format!(" AND {prefix}{number} BETWEEN "))
-                                    .push_bind(lo)
-                                    .push(" AND ")
-                                    .push_bind(hi);
-                            }
-                            Some((_, None)) => {
-                                $sql.push(" AND 1 = 0");
-                            }
-                            None => {
-                                $sql.push(format!(" AND COALESCE({prefix}{}, '') = ", column(other)))
-                                    .push_bind(segment.value.clone());
-                            }
-                        },
-                    }
-                }};
-            }
-
             /// The aggregate key of a filter's segment: `('', '')` for all answers.
             fn segment_key(filter: &AnswerFilter) -> (&str, &str) {
                 filter
@@ -141,7 +142,7 @@ macro_rules! report_store {
                         sql.push(" AND r.survey_id = ").push_bind(survey);
                     }
                     if let Some(segment) = &q.filter.segment {
-                        push_segment!(sql, "r.", segment, false);
+                        $crate::store::sql::push_segment!(sql, "r.", segment, false);
                     }
                     if let Some(band) = q.band {
                         let (lo, hi) = band.scores();
@@ -321,7 +322,7 @@ macro_rules! report_store {
                         sql.push(" AND survey_id = ").push_bind(survey);
                     }
                     if let Some(segment) = &filter.segment {
-                        push_segment!(sql, "", segment, true);
+                        $crate::store::sql::push_segment!(sql, "", segment, true);
                     }
                     sql.push(" GROUP BY 1, 2, 3, 4, 5, 6");
                     let rows: Vec<ImpressionCellRow> =

@@ -6,7 +6,9 @@ use app::domain::{
     ShareLinkRecord, WebhookRecord,
 };
 use app::report::{Funnel, Verbatim};
-use app::store::{AuditEntry, NoticeVersion, Site, Survey};
+use app::store::{
+    AlertAnswer, AuditEntry, NoticeVersion, PendingDelivery, Site, StoreResult, Survey,
+};
 use sqlx::types::Json;
 use sqlx::FromRow;
 use uuid::Uuid;
@@ -257,15 +259,117 @@ pub struct WebhookRow {
     url: String,
     events: String,
     created_at: At,
+    rules: String,
 }
 
-impl From<WebhookRow> for WebhookRecord {
-    fn from(r: WebhookRow) -> WebhookRecord {
-        WebhookRecord {
+/// A webhook's rules as stored (JSON), read through their parser.
+pub fn parse_rules(raw: &str) -> StoreResult<app::domain::AlertRules> {
+    serde_json::from_str(raw).map_err(crate::store::backend)
+}
+
+impl WebhookRow {
+    pub fn with_rules(self) -> StoreResult<(WebhookRecord, app::domain::AlertRules)> {
+        let rules = parse_rules(&self.rules)?;
+        let record = WebhookRecord {
+            id: self.id,
+            url: self.url,
+            events: self.events.split(',').map(str::to_owned).collect(),
+            rules: rules.describe(),
+            created_at: self.created_at.0,
+        };
+        Ok((record, rules))
+    }
+}
+
+/// The columns of a delivery and its webhook read to send it: `d` is the delivery, `w` its
+/// webhook.
+pub const PENDING_COLUMNS: &str = "d.id, d.org_id, d.webhook_id, d.answer_id, d.event, d.payload,
+     d.attempts, w.url, w.secret, w.format, w.rules, w.quiet_until";
+
+#[derive(FromRow)]
+pub struct PendingRow {
+    id: Uuid,
+    org_id: Uuid,
+    webhook_id: Uuid,
+    answer_id: Option<Uuid>,
+    event: String,
+    payload: String,
+    attempts: i32,
+    url: String,
+    secret: String,
+    format: String,
+    rules: String,
+    quiet_until: Option<At>,
+}
+
+impl TryFrom<PendingRow> for PendingDelivery {
+    type Error = crate::store::StoreError;
+    fn try_from(r: PendingRow) -> StoreResult<PendingDelivery> {
+        Ok(PendingDelivery {
             id: r.id,
+            org_id: r.org_id,
             url: r.url,
-            events: r.events.split(',').map(str::to_owned).collect(),
-            created_at: r.created_at.0,
+            secret: r.secret,
+            event: r.event,
+            payload: r.payload,
+            attempts: r.attempts.max(0) as u32,
+            format: parse_format(&r.format),
+            webhook_id: r.webhook_id,
+            answer_id: r.answer_id,
+            rules: parse_rules(&r.rules)?,
+            quiet_until: r.quiet_until.map(|t| t.0),
+        })
+    }
+}
+
+/// An answer as an alert tells of it (`AlertAnswer`), read with whether it is counted and in
+/// the rules' segment.
+pub const ALERT_ANSWER_COLUMNS: &str = "r.id, r.site_id, r.survey_id, r.score, r.comment,
+     r.language, r.page_path, r.device_class, r.country, r.received_at, r.themes,
+     r.contact_email, r.consent_choices,
+     NOT EXISTS (SELECT 1 FROM uncounted_answers u WHERE u.response_id = r.id) AS counted";
+
+#[derive(FromRow)]
+pub struct AlertAnswerRow {
+    id: Uuid,
+    site_id: Uuid,
+    survey_id: Uuid,
+    score: i16,
+    comment: Option<String>,
+    language: Option<String>,
+    page_path: Option<String>,
+    device_class: Option<String>,
+    country: Option<String>,
+    received_at: At,
+    themes: Option<String>,
+    contact_email: Option<String>,
+    consent_choices: Json<app::domain::ConsentChoices>,
+    counted: bool,
+}
+
+impl AlertAnswerRow {
+    pub fn answer(self, in_segment: bool) -> AlertAnswer {
+        let contact = self.consent_choices.0.granted(app::domain::CONTACT);
+        let themes = app::domain::theme_list_names(self.themes.as_deref())
+            .map(str::to_owned)
+            .collect();
+        AlertAnswer {
+            id: self.id,
+            site_id: self.site_id,
+            survey_id: self.survey_id,
+            score: self.score.clamp(0, 10) as u8,
+            comment: self.comment,
+            language: self.language,
+            page_path: self.page_path,
+            device: self.device_class,
+            country: self.country,
+            received_at: self.received_at.0,
+            themes,
+            // The address goes out only with the visitor's yes to being contacted.
+            contact_email: self.contact_email.filter(|_| contact == Some(true)),
+            finished: contact.is_some(),
+            counted: self.counted,
+            in_segment,
         }
     }
 }
@@ -281,6 +385,7 @@ pub struct DeliveryRow {
     failed_at: Option<At>,
     last_status: Option<i32>,
     last_error: Option<String>,
+    skipped: Option<String>,
 }
 
 impl From<DeliveryRow> for DeliveryRecord {
@@ -293,6 +398,7 @@ impl From<DeliveryRow> for DeliveryRecord {
             attempts: r.attempts.max(0) as u32,
             delivered: r.delivered_at.is_some(),
             failed: r.failed_at.is_some(),
+            skipped: r.skipped.is_some(),
             last_status: r.last_status.map(|s| s.clamp(0, 999) as u16),
             last_error: r.last_error,
         }

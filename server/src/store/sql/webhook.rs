@@ -1,5 +1,34 @@
 //! `WebhookStore`: what both backends share of it (claiming deliveries differs).
 
+/// The leased deliveries `ids` with their webhooks, oldest first, as the worker sends them.
+macro_rules! pending_by_ids {
+    ($conn:expr, $ids:expr) => {{
+        let ids: &[Uuid] = $ids;
+        let mut pending: Vec<PendingDelivery> = Vec::with_capacity(ids.len());
+        if !ids.is_empty() {
+            let mut sql = sqlx::QueryBuilder::new(format!(
+                "SELECT {PENDING_COLUMNS} FROM webhook_deliveries d
+                 JOIN webhooks w ON w.id = d.webhook_id WHERE d.id IN ("
+            ));
+            let mut list = sql.separated(", ");
+            for id in ids {
+                list.push_bind(*id);
+            }
+            sql.push(") ORDER BY d.next_attempt_at, d.id");
+            let rows: Vec<PendingRow> = sql
+                .build_query_as()
+                .fetch_all($conn)
+                .await
+                .map_err(backend)?;
+            for row in rows {
+                pending.push(PendingDelivery::try_from(row)?);
+            }
+        }
+        pending
+    }};
+}
+pub(crate) use pending_by_ids;
+
 macro_rules! webhook_store {
     ($store:ty { $($own:tt)* }) => {
         const _: () = {
@@ -38,14 +67,142 @@ macro_rules! webhook_store {
 
                 async fn webhooks(&self, org: Uuid) -> StoreResult<Vec<WebhookRecord>> {
                     let rows: Vec<WebhookRow> = sqlx::query_as(
-                        "SELECT id, url, events, created_at FROM webhooks
+                        "SELECT id, url, events, created_at, rules FROM webhooks
                          WHERE org_id = $1 AND revoked_at IS NULL ORDER BY created_at",
                     )
                     .bind(org)
                     .fetch_all(&self.pool)
                     .await
                     .map_err(backend)?;
-                    Ok(rows.into_iter().map(WebhookRecord::from).collect())
+                    rows.into_iter()
+                        .map(|r| r.with_rules().map(|(record, _)| record))
+                        .collect()
+                }
+
+                async fn webhook_rules(
+                    &self,
+                    org: Uuid,
+                    id: Uuid,
+                ) -> StoreResult<Option<(WebhookRecord, app::domain::AlertRules)>> {
+                    let row: Option<WebhookRow> = sqlx::query_as(
+                        "SELECT id, url, events, created_at, rules FROM webhooks
+                         WHERE id = $1 AND org_id = $2 AND revoked_at IS NULL",
+                    )
+                    .bind(id)
+                    .bind(org)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                    row.map(WebhookRow::with_rules).transpose()
+                }
+
+                async fn set_webhook_rules(
+                    &self,
+                    org: Uuid,
+                    id: Uuid,
+                    rules: &app::domain::AlertRules,
+                ) -> StoreResult<bool> {
+                    let rules = serde_json::to_string(rules).map_err(backend)?;
+                    let done = sqlx::query(
+                        "UPDATE webhooks SET rules = $1
+                         WHERE id = $2 AND org_id = $3 AND revoked_at IS NULL",
+                    )
+                    .bind(rules)
+                    .bind(id)
+                    .bind(org)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                    Ok(done.rows_affected() == 1)
+                }
+
+                async fn alert_answer(
+                    &self,
+                    org: Uuid,
+                    id: Uuid,
+                    segment: Option<&SegmentFilter>,
+                ) -> StoreResult<Option<AlertAnswer>> {
+                    let row: Option<AlertAnswerRow> = sqlx::query_as(&format!(
+                        "SELECT {ALERT_ANSWER_COLUMNS} FROM responses r WHERE r.id = $1 AND r.org_id = $2"
+                    ))
+                    .bind(id)
+                    .bind(org)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                    let Some(row) = row else { return Ok(None) };
+                    // The segment is the dashboard's, on the same raw row.
+                    let in_segment = match segment {
+                        None => true,
+                        Some(segment) => {
+                            let mut sql = sqlx::QueryBuilder::new("SELECT 1 FROM responses r WHERE r.id = ");
+                            sql.push_bind(id).push(" AND r.org_id = ").push_bind(org);
+                            $crate::store::sql::push_segment!(sql, "r.", segment, false);
+                            sql.build().fetch_optional(&self.pool).await.map_err(backend)?.is_some()
+                        }
+                    };
+                    Ok(Some(row.answer(in_segment)))
+                }
+
+                async fn claim_batch(
+                    &self,
+                    webhook: Uuid,
+                    now: DateTime<Utc>,
+                    lease_until: DateTime<Utc>,
+                    limit: u32,
+                ) -> StoreResult<Vec<PendingDelivery>> {
+                    let mut tx = self.write_transaction().await?;
+                    // The webhook's own deliveries only: one organisation's, as fairness asks.
+                    let ids: Vec<Uuid> = sqlx::query_scalar(
+                        "UPDATE webhook_deliveries SET locked_until = $1
+                         WHERE id IN (
+                             SELECT id FROM webhook_deliveries
+                             WHERE webhook_id = $2 AND delivered_at IS NULL AND failed_at IS NULL
+                               AND next_attempt_at <= $3
+                               AND (locked_until IS NULL OR locked_until < $3)
+                             ORDER BY next_attempt_at, id LIMIT $4)
+                         RETURNING id",
+                    )
+                    .bind(At(lease_until))
+                    .bind(webhook)
+                    .bind(At(now))
+                    .bind(i64::from(limit))
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+                    let pending = $crate::store::sql::pending_by_ids!(&mut *tx, &ids);
+                    tx.commit().await.map_err(backend)?;
+                    Ok(pending)
+                }
+
+                async fn postpone_delivery(
+                    &self,
+                    id: Uuid,
+                    until: DateTime<Utc>,
+                    claimed_at: DateTime<Utc>,
+                ) -> StoreResult<()> {
+                    sqlx::query(
+                        "UPDATE webhook_deliveries SET locked_until = NULL,
+                             next_attempt_at = CASE WHEN next_attempt_at > $3 THEN next_attempt_at ELSE $1 END
+                         WHERE id = $2 AND failed_at IS NULL AND delivered_at IS NULL",
+                    )
+                    .bind(At(until))
+                    .bind(id)
+                    .bind(At(claimed_at))
+                    .execute(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                    Ok(())
+                }
+
+                async fn quiet_webhook(&self, webhook: Uuid, until: DateTime<Utc>) -> StoreResult<()> {
+                    sqlx::query("UPDATE webhooks SET quiet_until = $1 WHERE id = $2")
+                        .bind(At(until))
+                        .bind(webhook)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(backend)?;
+                    Ok(())
                 }
 
                 async fn revoke_webhook(&self, org: Uuid, id: Uuid, at: DateTime<Utc>) -> StoreResult<bool> {
@@ -78,7 +235,7 @@ macro_rules! webhook_store {
                 async fn deliveries(&self, org: Uuid, limit: u32) -> StoreResult<Vec<DeliveryRecord>> {
                     let rows: Vec<DeliveryRow> = sqlx::query_as(
                         "SELECT id, webhook_id, event, created_at, attempts, delivered_at, failed_at,
-                                last_status, last_error
+                                last_status, last_error, skipped
                          FROM webhook_deliveries WHERE org_id = $1
                          ORDER BY created_at DESC LIMIT $2",
                     )
@@ -122,6 +279,15 @@ macro_rules! webhook_store {
                         .bind(At(at))
                         .bind(status(*last))
                         .bind(error.clone())
+                        .bind(id),
+                        // Not an attempt: nothing was sent.
+                        DeliveryOutcome::Skipped { reason } => sqlx::query(
+                            "UPDATE webhook_deliveries SET failed_at = $1, skipped = $2, last_error = $2,
+                                 locked_until = NULL
+                             WHERE id = $3 AND failed_at IS NULL AND delivered_at IS NULL",
+                        )
+                        .bind(At(at))
+                        .bind(reason.clone())
                         .bind(id),
                     };
                     query.execute(&self.pool).await.map_err(backend)?;

@@ -200,8 +200,10 @@ impl SqliteStore {
     ) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO webhook_deliveries
-                 (id, webhook_id, org_id, event, payload, created_at, attempts, next_attempt_at)
-             SELECT randomblob(16), w.id, w.org_id, e.value ->> 'event', e.value ->> 'payload', $1, 0, $1
+                 (id, webhook_id, org_id, event, payload, created_at, attempts, next_attempt_at,
+                  answer_id)
+             SELECT randomblob(16), w.id, w.org_id, e.value ->> 'event', e.value ->> 'payload', $1, 0, $1,
+                    unhex(e.value ->> 'answer')
              FROM json_each($2) e JOIN webhooks w
                ON w.org_id = unhex(e.value ->> 'org') AND w.revoked_at IS NULL
               AND instr(',' || w.events || ',', ',' || (e.value ->> 'event') || ',') > 0",

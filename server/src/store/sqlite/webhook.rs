@@ -25,8 +25,8 @@ crate::store::sql::webhook_store!(super::SqliteStore {
         let mut tx = self.write_transaction().await?;
         // The oldest due delivery of each organisation not busy, oldest first. SQLite has no
         // DISTINCT ON or row locks, and its RETURNING sees only the updated table: the webhook
-        // is read after.
-        let claimed: Vec<(Uuid, Uuid, Uuid, String, String, i32)> = sqlx::query_as(
+        // is read after, with the delivery.
+        let claimed: Vec<Uuid> = sqlx::query_scalar(
             "UPDATE webhook_deliveries SET locked_until = $1
              WHERE id IN (
                  SELECT id FROM (
@@ -39,7 +39,7 @@ crate::store::sql::webhook_store!(super::SqliteStore {
                        AND (d.locked_until IS NULL OR d.locked_until < $2)
                        AND d.org_id NOT IN (SELECT unhex(value) FROM json_each($3)))
                  WHERE turn = 1 ORDER BY next_attempt_at LIMIT $4)
-             RETURNING id, webhook_id, org_id, event, payload, attempts",
+             RETURNING id",
         )
         .bind(At(lease_until))
         .bind(At(now))
@@ -48,25 +48,7 @@ crate::store::sql::webhook_store!(super::SqliteStore {
         .fetch_all(&mut *tx)
         .await
         .map_err(backend)?;
-        let mut pending = Vec::with_capacity(claimed.len());
-        for (id, webhook, org_id, event, payload, attempts) in claimed {
-            let (url, secret, format): (String, String, String) =
-                sqlx::query_as("SELECT url, secret, format FROM webhooks WHERE id = $1")
-                    .bind(webhook)
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(backend)?;
-            pending.push(PendingDelivery {
-                id,
-                org_id,
-                url,
-                secret,
-                event,
-                payload,
-                attempts: attempts.max(0) as u32,
-                format: parse_format(&format),
-            });
-        }
+        let pending = crate::store::sql::pending_by_ids!(&mut *tx, &claimed);
         tx.commit().await.map_err(backend)?;
         Ok(pending)
     }

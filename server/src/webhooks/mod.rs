@@ -10,8 +10,10 @@
 //! to (`GuardedResolver`), and the history records only "refused", "timed out", "connection
 //! failed" or the receiver's HTTP status: nothing about the network behind it.
 
+mod messages;
+
 use app::domain::{is_forbidden_ip, WebhookFormat, WebhookRules, WebhookUrl};
-use app::store::{DeliveryOutcome, PendingDelivery, WebhookStore};
+use app::store::{AlertAnswer, DeliveryOutcome, PendingDelivery, StoreResult, WebhookStore};
 use chrono::Utc;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -51,7 +53,15 @@ pub struct WebhookSettings {
     pub poll: Duration,
     pub retry_base: Duration,
     pub rules: WebhookRules,
+    /// How long an answer's alert waits for the visitor's follow-up (comment, contact).
+    pub settle: Duration,
 }
+
+/// A batch's message carries at most this many deliveries; the rest go in the next.
+const BATCH_LIMIT: u32 = 200;
+/// An answer not yet counted (so not yet tagged with themes) is looked at again this soon:
+/// the counting task runs several times a second.
+const UNCOUNTED_WAIT: Duration = Duration::from_secs(1);
 
 /// A name resolved for a delivery: the addresses a webhook may not reach are dropped before
 /// the client sees them, so the connection can only go where the check allowed, whatever the
@@ -189,11 +199,7 @@ pub fn spawn(
                     let (store, client, in_flight) =
                         (store.clone(), client.clone(), in_flight.clone());
                     tokio::spawn(async move {
-                        let outcome = deliver(&client, &delivery, &settings).await;
-                        if let Err(e) = store
-                            .finish_delivery(delivery.id, &outcome, Utc::now())
-                            .await
-                        {
+                        if let Err(e) = handle(&*store, &client, &delivery, &settings, now).await {
                             tracing::error!(error = %e, delivery = %delivery.id, "webhook outcome not recorded; it will be sent again");
                         }
                         let mut counts = in_flight.lock().unwrap_or_else(|e| e.into_inner());
@@ -226,57 +232,175 @@ fn failure(e: &reqwest::Error) -> &'static str {
     }
 }
 
-/// The message a delivery is sent as to a chat's incoming webhook: what was answered, where
-/// and on what, and the comment as a code block, so nothing a visitor wrote can mention a
-/// channel, link or format in it (`<!channel>`, `@all`, `[x](…)` stay text). `None` for signed
-/// JSON, which is sent as stored.
-pub fn chat_body(format: WebhookFormat, payload: &str) -> Option<String> {
-    if format == WebhookFormat::Json {
-        return None;
+/// What one claimed delivery comes to.
+enum Plan {
+    /// One message for these deliveries (one, or a batch).
+    Send(Vec<PendingDelivery>, Body),
+    /// Not yet: the answer may still change, or the webhook is quiet.
+    Wait(chrono::DateTime<Utc>),
+    /// Never: why.
+    Skip(String),
+}
+
+/// A message to send, and whether it is Farewell's own (signed) or a chat's.
+struct Body {
+    text: String,
+    signed: bool,
+    event: String,
+}
+
+/// Whether an answer's alert must wait, and until when: until it is counted (tagged), and
+/// until the visitor sent the follow-up or the settle time passed.
+fn wait_for(
+    a: &AlertAnswer,
+    settle: Duration,
+    now: chrono::DateTime<Utc>,
+) -> Option<chrono::DateTime<Utc>> {
+    let settled_at = a.received_at + chrono::Duration::from_std(settle).unwrap_or_default();
+    if !a.counted {
+        Some(now + chrono::Duration::from_std(UNCOUNTED_WAIT).unwrap_or_default())
+    } else if !a.finished && settled_at > now {
+        Some(settled_at)
+    } else {
+        None
     }
-    let event: serde_json::Value = serde_json::from_str(payload).ok()?;
-    let answer = &event["answer"];
-    // Slack and Teams read `<…>` and entities in the text itself, code blocks included.
-    let escape = |text: &str| match format {
-        WebhookFormat::Slack | WebhookFormat::Teams => text
-            .replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;"),
-        _ => text.to_string(),
+}
+
+/// Whether a delivery's answer is told of now (`Ok(Some)`), later (`Err(Plan::Wait)`) or
+/// never (`Err(Plan::Skip)`); `Ok(None)` for a delivery queued before answers were named.
+async fn judge(
+    store: &dyn WebhookStore,
+    d: &PendingDelivery,
+    settings: &WebhookSettings,
+    now: chrono::DateTime<Utc>,
+) -> StoreResult<Result<Option<AlertAnswer>, Plan>> {
+    let Some(answer_id) = d.answer_id else {
+        return Ok(Ok(None));
     };
-    let mut headline = format!(
-        "Farewell: a {} scored {}/10",
-        answer["band"].as_str().unwrap_or("visitor"),
-        answer["score"].as_u64().unwrap_or_default()
-    );
-    // The path is the visitor's to write too: as inline code it cannot mention or link either.
-    if let Some(page) = answer["page_path"].as_str() {
-        headline.push_str(&format!(" on `{}`", escape(&page.replace('`', "'"))));
-    }
-    if let Some(device) = answer["device"].as_str() {
-        headline.push_str(&format!(" ({device})"));
-    }
-    let mut text = headline.clone();
-    if let Some(comment) = answer["comment"].as_str().filter(|c| !c.trim().is_empty()) {
-        // A fence in the comment would end the block early.
-        let comment = escape(comment).replace("```", "'''");
-        text.push_str(&format!("\n```\n{comment}\n```"));
-    }
-    let body = match format {
-        WebhookFormat::Teams => serde_json::json!({
-            "@type": "MessageCard",
-            "@context": "https://schema.org/extensions",
-            "summary": headline,
-            "text": text,
-        }),
-        _ => serde_json::json!({ "text": text }),
+    let Some(answer) = store
+        .alert_answer(d.org_id, answer_id, d.rules.segment())
+        .await?
+    else {
+        return Ok(Err(Plan::Skip("the answer was erased".into())));
     };
-    Some(body.to_string())
+    if let Some(until) = wait_for(&answer, settings.settle, now) {
+        return Ok(Err(Plan::Wait(until)));
+    }
+    Ok(match d.rules.admits(answer.score, &answer.themes, answer.in_segment) {
+        Ok(()) => Ok(Some(answer)),
+        Err(reason) => Err(Plan::Skip(reason)),
+    })
+}
+
+fn one_body(d: &PendingDelivery, answer: Option<&AlertAnswer>) -> Body {
+    let text = match (answer, d.format) {
+        // Queued before answers were named: as stored.
+        (None, _) => d.payload.clone(),
+        (Some(a), WebhookFormat::Json) => messages::event_json(&d.event, a),
+        (Some(a), format) => messages::chat_one(format, a),
+    };
+    Body {
+        text,
+        signed: d.format == WebhookFormat::Json || answer.is_none(),
+        event: d.event.clone(),
+    }
+}
+
+/// What to do with a claimed delivery: its answer read and judged by the webhook's rules, and,
+/// for a batching webhook, the other deliveries due gathered into its message.
+async fn plan(
+    store: &dyn WebhookStore,
+    d: &PendingDelivery,
+    settings: &WebhookSettings,
+    now: chrono::DateTime<Utc>,
+) -> StoreResult<Plan> {
+    let answer = match judge(store, d, settings, now).await? {
+        Ok(answer) => answer,
+        Err(plan) => return Ok(plan),
+    };
+    let minutes = d.rules.batch_minutes();
+    let answer = match answer {
+        Some(answer) if minutes > 0 => answer,
+        answer => return Ok(Plan::Send(vec![d.clone()], one_body(d, answer.as_ref()))),
+    };
+    if let Some(quiet) = d.quiet_until.filter(|q| *q > now) {
+        return Ok(Plan::Wait(quiet));
+    }
+    let lease = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
+    let mut group = vec![d.clone()];
+    let mut events = vec![(d.event.clone(), answer)];
+    for mate in store
+        .claim_batch(d.webhook_id, now, lease, BATCH_LIMIT)
+        .await?
+    {
+        match judge(store, &mate, settings, now).await? {
+            Ok(Some(answer)) => {
+                events.push((mate.event.clone(), answer));
+                group.push(mate);
+            }
+            // Queued before answers were named: on its own, later.
+            Ok(None) => store.postpone_delivery(mate.id, now, now).await?,
+            Err(Plan::Wait(until)) => store.postpone_delivery(mate.id, until, now).await?,
+            Err(Plan::Skip(reason)) => {
+                store
+                    .finish_delivery(mate.id, &DeliveryOutcome::Skipped { reason }, now)
+                    .await?
+            }
+            Err(Plan::Send(..)) => unreachable!("judge never sends"),
+        }
+    }
+    let body = match d.format {
+        WebhookFormat::Json if events.len() == 1 => one_body(d, Some(&events[0].1)),
+        WebhookFormat::Json => Body {
+            text: messages::batch_json(&events),
+            signed: true,
+            event: "batch".into(),
+        },
+        format => Body {
+            text: messages::chat_summary(format, &events, minutes),
+            signed: false,
+            event: if events.len() == 1 { d.event.clone() } else { "batch".into() },
+        },
+    };
+    Ok(Plan::Send(group, body))
+}
+
+/// Plans a claimed delivery, sends what is due and records every outcome.
+async fn handle(
+    store: &dyn WebhookStore,
+    client: &reqwest::Client,
+    d: &PendingDelivery,
+    settings: &WebhookSettings,
+    claimed_at: chrono::DateTime<Utc>,
+) -> StoreResult<()> {
+    match plan(store, d, settings, claimed_at).await? {
+        Plan::Wait(until) => store.postpone_delivery(d.id, until, claimed_at).await,
+        Plan::Skip(reason) => {
+            store
+                .finish_delivery(d.id, &DeliveryOutcome::Skipped { reason }, Utc::now())
+                .await
+        }
+        Plan::Send(group, body) => {
+            let outcome = deliver(client, d, &body, group.len(), settings).await;
+            let at = Utc::now();
+            if matches!(outcome, DeliveryOutcome::Delivered { .. }) && d.rules.batch_minutes() > 0
+            {
+                let quiet = chrono::Duration::minutes(i64::from(d.rules.batch_minutes()));
+                store.quiet_webhook(d.webhook_id, at + quiet).await?;
+            }
+            for member in &group {
+                store.finish_delivery(member.id, &outcome, at).await?;
+            }
+            Ok(())
+        }
+    }
 }
 
 async fn deliver(
     client: &reqwest::Client,
     d: &PendingDelivery,
+    body: &Body,
+    deliveries: usize,
     settings: &WebhookSettings,
 ) -> DeliveryOutcome {
     // An address written in the URL is never looked up, so it is checked here, in the shape
@@ -297,18 +421,19 @@ async fn deliver(
         let request = client
             .post(&d.url)
             .header("Content-Type", "application/json")
-            .header("Farewell-Event", &d.event)
-            .header("Farewell-Delivery", d.id.to_string());
+            .header("Farewell-Event", &body.event)
+            .header("Farewell-Delivery", d.id.to_string())
+            .header("Farewell-Deliveries", deliveries.to_string());
         // A chat's webhook takes its own message, unsigned (its URL is its secret).
-        let request = match chat_body(d.format, &d.payload) {
-            Some(message) => request.body(message),
-            None => request
-                .header(
-                    "Farewell-Signature",
-                    signature(&d.secret, Utc::now().timestamp(), &d.payload),
-                )
-                .body(d.payload.clone()),
+        let request = if body.signed {
+            request.header(
+                "Farewell-Signature",
+                signature(&d.secret, Utc::now().timestamp(), &body.text),
+            )
+        } else {
+            request
         };
+        let request = request.body(body.text.clone());
         request.send().await.map_err(|e| failure(&e))
     } else {
         Err(REFUSED)
@@ -344,45 +469,6 @@ async fn deliver(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_chat_message_names_the_answer_and_keeps_the_comment_inert() {
-        let payload = serde_json::json!({"event": "detractor.received", "answer": {
-            "score": 2, "band": "detractor", "page_path": "/pricing", "device": "mobile",
-            "comment": "<!channel> @all [win](https://evil.example) ``` & done"}})
-        .to_string();
-        let message = |format| -> serde_json::Value {
-            serde_json::from_str(&chat_body(format, &payload).unwrap()).unwrap()
-        };
-        assert_eq!(
-            message(WebhookFormat::Slack)["text"],
-            "Farewell: a detractor scored 2/10 on `/pricing` (mobile)\n```\n&lt;!channel&gt; @all [win](https://evil.example) ''' &amp; done\n```"
-        );
-        assert_eq!(
-            message(WebhookFormat::Mattermost)["text"],
-            "Farewell: a detractor scored 2/10 on `/pricing` (mobile)\n```\n<!channel> @all [win](https://evil.example) ''' & done\n```"
-        );
-        let teams = message(WebhookFormat::Teams);
-        assert_eq!(teams["@type"], "MessageCard");
-        assert_eq!(
-            teams["summary"],
-            "Farewell: a detractor scored 2/10 on `/pricing` (mobile)"
-        );
-        assert!(chat_body(WebhookFormat::Json, &payload).is_none());
-        // The page is the visitor's to write too: it stays inline code, its fence broken.
-        let hostile = serde_json::json!({"answer": {"score": 0, "band": "detractor",
-            "page_path": "/ @channel [Verify](https://evil.example)`x"}})
-        .to_string();
-        let text = serde_json::from_str::<serde_json::Value>(
-            &chat_body(WebhookFormat::Mattermost, &hostile).unwrap(),
-        )
-        .unwrap()["text"]
-            .clone();
-        assert_eq!(
-            text,
-            "Farewell: a detractor scored 0/10 on `/ @channel [Verify](https://evil.example)'x`"
-        );
-    }
 
     #[test]
     fn the_resolver_drops_what_may_not_be_reached() {
