@@ -45,6 +45,9 @@ test('no member page scrolls sideways at 390 px, nor at 1440 px', async () => {
       });
       assert.equal(made.status(), 200);
       pages.rules = `/admin/${org}/webhooks/${app.rows('SELECT id FROM webhooks')[0].id}`;
+      // A survey's pages, with the demo's answered pages listed and patterns being tried.
+      const survey = app.rows('SELECT id FROM surveys ORDER BY created_at LIMIT 1')[0].id;
+      pages['survey-pages'] = `/admin/${org}/surveys/${survey}/pages?try=%2Fpricing%2F**%0A!%2Faccount%2F**`;
     }
     const wider = [];
     for (const [name, path] of Object.entries(pages)) {

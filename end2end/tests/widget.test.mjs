@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { devices } from 'playwright-core';
-import { startFarewell, startSite, launchBrowser, watchErrors, eventually, assertScaleOnOneRow, screenshots } from './support.mjs';
+import { startFarewell, startSite, launchBrowser, watchErrors, eventually, assertScaleOnOneRow, screenshots, signIn } from './support.mjs';
 
 let farewell;
 let shop;
@@ -33,6 +33,10 @@ before(async () => {
       script: '<script>setTimeout(() => { Promise.reject(new Error("secret order 42")); null.boom; }, 300);</script>',
     }),
     '/layer': shopPage('en', 'Tag manager page', '/', { attributes: 'data-datalayer' }),
+    // Pages for URL targeting.
+    '/checkout': shopPage('en', 'Checkout', '/'),
+    '/checkout/pay/card': shopPage('en', 'Card', '/'),
+    '/checkout/legal/terms': shopPage('en', 'Terms', '/'),
   });
   elsewhere = await startSite('127.0.0.1', { '/': '<!DOCTYPE html><title>Elsewhere</title><h1>Another site</h1>' });
   farewell = await startFarewell({ origins: [shop.origin] });
@@ -546,4 +550,48 @@ test('a survey closed unanswered is heard as dismissed; once opted out nothing i
   assert.deepEqual(await page.evaluate(() => window.heard), ['shown', 'dismissed']);
   assert.deepEqual(errors.filter((e) => !/boom|null/.test(e)), []);
   await context.close();
+});
+
+test('a survey opens only on the pages its patterns take, set on its admin page', async () => {
+  // The admin writes the patterns on the survey's page; a refusal keeps what was typed.
+  const admin = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const ap = await admin.newPage();
+  const adminErrors = watchErrors(ap);
+  await signIn(ap, farewell);
+  const org = farewell.rows('SELECT id FROM organisations')[0].id;
+  const survey = farewell.rows('SELECT id FROM surveys ORDER BY created_at LIMIT 1')[0].id;
+  const pagesPage = `${farewell.base}/admin/${org}/surveys/${survey}/pages`;
+  const save = async (patterns) => {
+    await ap.goto(pagesPage);
+    await ap.getByLabel('Patterns (saved)').fill(patterns);
+    await ap.getByRole('button', { name: 'Save patterns' }).click();
+    await ap.waitForLoadState('load');
+  };
+  await save('checkout/**');
+  assert.match(await ap.locator('[data-field="pages"]').innerText(), /must start with \//);
+  assert.equal(await ap.getByLabel('Patterns (saved)').inputValue(), 'checkout/**');
+  await save('/checkout/**\n!/checkout/legal/**');
+  await ap.getByText('Saved.').waitFor();
+  await ap.screenshot({ path: join(screenshots, 'targeting-390.png'), fullPage: true });
+
+  farewell.configure({ triggers: { armed_exit: false, pages_viewed: 1 } });
+  for (const [path, opens] of [['/checkout', true], ['/checkout/pay/card', true], ['/checkout/legal/terms', false], ['/', false]]) {
+    const { context, page, errors } = await openShop({}, path);
+    if (opens) await page.getByRole('dialog').waitFor({ timeout: 5_000 });
+    else {
+      await page.waitForTimeout(800);
+      assert.equal(await page.locator('#farewell-survey').count(), 0, `opened on ${path}`);
+    }
+    assert.deepEqual(errors, []);
+    await context.close();
+  }
+  // The page lists where it was shown, and which pattern took each.
+  await ap.goto(pagesPage);
+  const row = ap.locator('tr', { hasText: '/checkout/pay/card' });
+  assert.match(await row.innerText(), /shown: \/checkout\/\*\*/);
+  // Every page again.
+  await save('');
+  await ap.getByText('Saved.').waitFor();
+  assert.deepEqual(adminErrors.filter((e) => !/422/.test(e)), []);
+  await admin.close();
 });

@@ -18,6 +18,8 @@ mod notices;
 mod retention;
 mod share_links;
 mod sites;
+#[cfg(feature = "ssr")]
+mod survey_pages;
 mod surveys;
 mod tokens;
 #[cfg(feature = "ssr")]
@@ -28,6 +30,8 @@ pub use account::AccountPage;
 pub use data_requests::search_terms;
 pub use feedback::sentence;
 pub use invitations::{InvitePage, INVITATION_DAYS};
+#[cfg(feature = "ssr")]
+pub use survey_pages::SurveyPagesPage;
 #[cfg(feature = "ssr")]
 pub use webhook_rules::WebhookRulesPage;
 

@@ -160,7 +160,10 @@ fn RulesForm(page: RulesPage, org: String, id: String) -> impl IntoView {
         view! { <label class="check"><input type="checkbox" name=name checked=checked[i] />{label}</label> }
     };
     let (min, max) = (rules.min_score().to_string(), rules.max_score().to_string());
-    let theme = rules.theme().map(|t| t.as_str().to_string()).unwrap_or_default();
+    let theme = rules
+        .theme()
+        .map(|t| t.as_str().to_string())
+        .unwrap_or_default();
     let segment = rules
         .segment()
         .map(|s| format!("{}:{}", s.dimension.as_str(), s.value))

@@ -177,7 +177,7 @@ pub fn Webhooks(org: OrganisationHeader) -> impl IntoView {
     view! {
         <section class="panel">
             <h3>"Webhooks"</h3>
-            <p class="hint">"Each delivery is a JSON POST with Farewell-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of \"t.body\" with the secret>; to a Slack, Teams or Mattermost incoming webhook, that chat's message. Rules choose which answers are sent and how often. Failed deliveries are retried with growing waits for about a day."</p>
+            <p class="hint">"Each delivery is a JSON POST with Farewell-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of \"t.body\" with the secret>; to a Slack, Teams or Mattermost incoming webhook, that chat's message. Failed deliveries are retried with growing waits for about a day."</p>
             <ActionForm action=create attr:class="inline">
                 <input type="hidden" name="org" value=org_id />
                 <label>"URL "<input name="url" type="url" required size="40" placeholder="https://hooks.example/farewell" /></label>

@@ -167,16 +167,15 @@ impl AlertRules {
         segment: &str,
         batch_minutes: &str,
     ) -> Result<AlertRules, FieldError> {
-        let score = |field: &str, raw: &str, empty: u8| -> Result<u8, FieldError> {
-            match raw.trim() {
-                "" => Ok(empty),
-                raw => raw
-                    .parse::<u8>()
-                    .ok()
-                    .filter(|s| *s <= 10)
-                    .ok_or_else(|| FieldError::new(field, "must be a whole number from 0 to 10")),
-            }
-        };
+        let score =
+            |field: &str, raw: &str, empty: u8| -> Result<u8, FieldError> {
+                match raw.trim() {
+                    "" => Ok(empty),
+                    raw => raw.parse::<u8>().ok().filter(|s| *s <= 10).ok_or_else(|| {
+                        FieldError::new(field, "must be a whole number from 0 to 10")
+                    }),
+                }
+            };
         let chosen: Vec<Band> = Band::ALL
             .into_iter()
             .zip(bands)

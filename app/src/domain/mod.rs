@@ -8,6 +8,7 @@ mod keys;
 mod response;
 mod site;
 mod survey;
+mod targeting;
 mod theme;
 mod webhook;
 
@@ -24,6 +25,7 @@ pub use response::{
 };
 pub use site::{NoticeVersion, Site, Survey};
 pub use survey::{ButtonPosition, SurveySettings, Triggers};
+pub use targeting::{glob, PageMatch, PageTargeting};
 pub use theme::{
     stored_theme_list, theme_list_names, SavedTheme, ThemeName, ThemeTerms, MAX_SAVED_THEMES,
     MAX_TERM_WORDS, MAX_THEME_TERMS,

@@ -1,7 +1,7 @@
 //! An organisation's sites, their surveys and its privacy notices.
 
 use super::StoreResult;
-use crate::domain::{NoticeVersion, Site, Survey, SurveySettings};
+use crate::domain::{NoticeVersion, PageTargeting, Site, Survey, SurveySettings};
 use async_trait::async_trait;
 use uuid::Uuid;
 
@@ -52,6 +52,26 @@ pub trait SiteStore: Send + Sync + 'static {
         survey: Uuid,
         update: &SurveyUpdate<'_>,
     ) -> StoreResult<bool>;
+    /// A survey's page patterns, its site and its name (`None`: the organisation has no such
+    /// survey).
+    async fn survey_pages(
+        &self,
+        org: Uuid,
+        survey: Uuid,
+    ) -> StoreResult<Option<(Uuid, String, PageTargeting)>>;
+    /// `false` if the organisation has no such survey.
+    async fn set_survey_pages(
+        &self,
+        org: Uuid,
+        survey: Uuid,
+        pages: &PageTargeting,
+    ) -> StoreResult<bool>;
+    /// The page patterns of the site's surveys that have any, for the widget's configuration.
+    async fn targeted_surveys(
+        &self,
+        org: Uuid,
+        site: Uuid,
+    ) -> StoreResult<Vec<(Uuid, PageTargeting)>>;
     /// Appends the next version of the organisation's notice.
     async fn publish_notice(
         &self,

@@ -67,6 +67,10 @@ pub struct WidgetSurvey {
     /// bottom-right, bottom-left or hidden.
     #[schema(value_type = String)]
     pub button_position: ButtonPosition,
+    /// The pages it may open on: path patterns (`*` within a segment, `**` across them), a
+    /// leading `!` excluding; absent for every page.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pages: Vec<String>,
 }
 
 /// Browsers and CDNs may keep it this long, then revalidate by ETag (a 304 costs no bytes of
@@ -138,6 +142,17 @@ impl ConfigCache {
             return Ok(None);
         };
         let today = chrono::Utc::now().date_naive();
+        let targeted = self
+            .store
+            .targeted_surveys(site.site.org_id, site.site.id)
+            .await?;
+        let pages_of = |survey: uuid::Uuid| {
+            targeted
+                .iter()
+                .find(|(id, _)| *id == survey)
+                .map(|(_, pages)| pages.for_loader())
+                .unwrap_or_default()
+        };
         let surveys = self
             .store
             .surveys(site.site.org_id, site.site.id)
@@ -152,6 +167,7 @@ impl ConfigCache {
                 cooldown_after_answer_days: survey.settings.cooldown_after_answer_days,
                 cooldown_after_dismiss_days: survey.settings.cooldown_after_dismiss_days,
                 button_position: survey.settings.button_position,
+                pages: pages_of(survey.id),
             })
             .collect();
         let config = WidgetConfig {

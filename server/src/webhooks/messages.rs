@@ -111,7 +111,10 @@ pub fn chat_one(format: WebhookFormat, a: &AlertAnswer) -> String {
     let headline = format!("Farewell: {}", line(format, a));
     let mut text = headline.clone();
     if let Some(email) = &a.contact_email {
-        text.push_str(&format!("\nAgreed to be contacted: {}", inline(format, email)));
+        text.push_str(&format!(
+            "\nAgreed to be contacted: {}",
+            inline(format, email)
+        ));
     }
     if let Some(comment) = a.comment.as_deref().filter(|c| !c.trim().is_empty()) {
         text.push_str(&block(format, comment));
@@ -121,7 +124,11 @@ pub fn chat_one(format: WebhookFormat, a: &AlertAnswer) -> String {
 
 /// A chat's one message for a burst of answers (each answer once, whatever events it raised):
 /// the count by band, then the lowest scores written out, the rest counted.
-pub fn chat_summary(format: WebhookFormat, events: &[(String, AlertAnswer)], minutes: u16) -> String {
+pub fn chat_summary(
+    format: WebhookFormat,
+    events: &[(String, AlertAnswer)],
+    minutes: u16,
+) -> String {
     let mut answers: Vec<&AlertAnswer> = vec![];
     for (_, a) in events {
         if !answers.iter().any(|seen| seen.id == a.id) {
@@ -144,7 +151,10 @@ pub fn chat_summary(format: WebhookFormat, events: &[(String, AlertAnswer)], min
     for a in answers.iter().take(SUMMARY_SHOWN) {
         text.push_str(&format!("\n• {}", line(format, a)));
         if let Some(email) = &a.contact_email {
-            text.push_str(&format!(", agreed to be contacted: {}", inline(format, email)));
+            text.push_str(&format!(
+                ", agreed to be contacted: {}",
+                inline(format, email)
+            ));
         }
         if let Some(comment) = a.comment.as_deref().filter(|c| !c.trim().is_empty()) {
             let mut cut: String = comment.chars().take(SUMMARY_COMMENT_CHARS).collect();
@@ -228,11 +238,13 @@ mod tests {
     #[test]
     fn the_contact_address_goes_out_only_when_the_answer_carries_it() {
         let mut a = answer(3, "/", Some("call me"));
-        let json: serde_json::Value = serde_json::from_str(&event_json("response.created", &a)).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_str(&event_json("response.created", &a)).unwrap();
         assert!(json["answer"].get("contact_email").is_none());
         assert!(!text(&chat_one(WebhookFormat::Slack, &a)).contains("contacted"));
         a.contact_email = Some("ann@example.com".into());
-        let json: serde_json::Value = serde_json::from_str(&event_json("response.created", &a)).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_str(&event_json("response.created", &a)).unwrap();
         assert_eq!(json["answer"]["contact_email"], "ann@example.com");
         assert!(text(&chat_one(WebhookFormat::Slack, &a))
             .contains("Agreed to be contacted: `ann@example.com`"));
@@ -241,7 +253,15 @@ mod tests {
     #[test]
     fn a_burst_is_one_summary_with_the_lowest_scores_first() {
         let mut events = vec![];
-        for (score, page) in [(9, "/a"), (1, "/b"), (7, "/c"), (4, "/d"), (10, "/e"), (0, "/f"), (2, "/g")] {
+        for (score, page) in [
+            (9, "/a"),
+            (1, "/b"),
+            (7, "/c"),
+            (4, "/d"),
+            (10, "/e"),
+            (0, "/f"),
+            (2, "/g"),
+        ] {
             let a = answer(score, page, Some(&"x".repeat(400)));
             events.push(("response.created".to_string(), a.clone()));
             if score <= 6 {
@@ -250,11 +270,16 @@ mod tests {
         }
         let summary = text(&chat_summary(WebhookFormat::Mattermost, &events, 10));
         let lines: Vec<&str> = summary.lines().filter(|l| l.starts_with('•')).collect();
-        assert!(summary.starts_with(
-            "Farewell: 7 answers in the last 10 min: 4 detractors, 1 passives, 2 promoters"
-        ), "{summary}");
+        assert!(
+            summary.starts_with(
+                "Farewell: 7 answers in the last 10 min: 4 detractors, 1 passives, 2 promoters"
+            ),
+            "{summary}"
+        );
         assert_eq!(lines.len(), 5);
-        assert!(lines[0].contains("0/10") && lines[1].contains("1/10") && lines[4].contains("7/10"));
+        assert!(
+            lines[0].contains("0/10") && lines[1].contains("1/10") && lines[4].contains("7/10")
+        );
         assert!(summary.ends_with("…and 2 more in the dashboard."));
         // Comments are cut.
         assert!(summary.contains(&format!("{}…", "x".repeat(300))));

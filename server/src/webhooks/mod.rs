@@ -286,10 +286,15 @@ async fn judge(
     if let Some(until) = wait_for(&answer, settings.settle, now) {
         return Ok(Err(Plan::Wait(until)));
     }
-    Ok(match d.rules.admits(answer.score, &answer.themes, answer.in_segment) {
-        Ok(()) => Ok(Some(answer)),
-        Err(reason) => Err(Plan::Skip(reason)),
-    })
+    Ok(
+        match d
+            .rules
+            .admits(answer.score, &answer.themes, answer.in_segment)
+        {
+            Ok(()) => Ok(Some(answer)),
+            Err(reason) => Err(Plan::Skip(reason)),
+        },
+    )
 }
 
 fn one_body(d: &PendingDelivery, answer: Option<&AlertAnswer>) -> Body {
@@ -359,7 +364,11 @@ async fn plan(
         format => Body {
             text: messages::chat_summary(format, &events, minutes),
             signed: false,
-            event: if events.len() == 1 { d.event.clone() } else { "batch".into() },
+            event: if events.len() == 1 {
+                d.event.clone()
+            } else {
+                "batch".into()
+            },
         },
     };
     Ok(Plan::Send(group, body))
@@ -383,8 +392,7 @@ async fn handle(
         Plan::Send(group, body) => {
             let outcome = deliver(client, d, &body, group.len(), settings).await;
             let at = Utc::now();
-            if matches!(outcome, DeliveryOutcome::Delivered { .. }) && d.rules.batch_minutes() > 0
-            {
+            if matches!(outcome, DeliveryOutcome::Delivered { .. }) && d.rules.batch_minutes() > 0 {
                 let quiet = chrono::Duration::minutes(i64::from(d.rules.batch_minutes()));
                 store.quiet_webhook(d.webhook_id, at + quiet).await?;
             }

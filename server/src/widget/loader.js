@@ -1,6 +1,6 @@
 // Farewell loader: the one <script> a site embeds. It must stay under 3 KB compressed, so the
-// survey itself (survey.js) is fetched only when a survey is about to open. Full-line comments
-// and indentation are stripped when the server starts; keep statements ;-terminated.
+// survey itself (survey.js) is fetched only when a survey is about to open. The server minifies
+// it (oxc) when it starts: write it for reading.
 (function () {
   var me = document.currentScript;
   var site = me && me.getAttribute('data-site');
@@ -101,8 +101,22 @@
     h[survey][what] = now;
     set('h', h);
   }
+  // On which pages a survey may open: `*` is any run within a path segment, `**` any run across
+  // segments (the server sends `X/**` as `X` too); `!` excludes. No include pattern: any page.
+  // Matched character by character, as `domain::targeting::glob` on the server.
+  function glob(p, s) {
+    return p ? p[0] == '*'
+      ? p[1] == '*' ? glob(p.slice(2), s) || (s > '' && glob(p, s.slice(1)))
+        : glob(p.slice(1), s) || (s > '' && s[0] != '/' && glob(p, s.slice(1)))
+      : s[0] == p[0] && glob(p.slice(1), s.slice(1))
+      : !s;
+  }
+  function targeted(s) {
+    var p = s.pages || [], path = location.pathname, inc = p.filter(x => x[0] != '!');
+    return !p.some(x => x[0] == '!' && glob(x.slice(1), path)) && (!inc.length || inc.some(x => glob(x, path)));
+  }
   function eligible(s) {
-    if (optedOut() || shown) return false;
+    if (optedOut() || shown || !targeted(s)) return false;
     var h = get('h', {}), now = Date.now(), x = h[s.id] || {};
     if (h.last && now - h.last < config.global_cooldown_days * DAY) return false;
     if (x.a && now - x.a < s.cooldown_after_answer_days * DAY) return false;

@@ -270,8 +270,14 @@ mod tests {
         let out = minify(
             "(function () {\n  // a comment\n  var longName = 'a  b // c';\n  window.farewell = { show: function (survey) { return longName + survey; } };\n})();\n",
         );
-        assert!(!out.contains("comment") && !out.contains("longName"), "{out}");
-        assert!(out.contains("a  b // c") && out.contains("window.farewell"), "{out}");
+        assert!(
+            !out.contains("comment") && !out.contains("longName"),
+            "{out}"
+        );
+        assert!(
+            out.contains("a  b // c") && out.contains("window.farewell"),
+            "{out}"
+        );
         // Every widget script parses: none is served unminified.
         for source in [LOADER_SOURCE, SURVEY_SOURCE, PREVIEW_SOURCE] {
             let (before, after) = (source.len(), minify(source).len());

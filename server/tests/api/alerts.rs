@@ -44,8 +44,10 @@ async fn save_rules(
 async fn answer(app: &TestApp, site_key: &str, score: u8, comment: &str, device: &str) -> Uuid {
     let id = Uuid::new_v4();
     let r = app
-        .post_response(&json!({"id": id, "site": site_key, "score": score, "comment": comment,
-            "context": {"path": "/checkout", "device": device}}))
+        .post_response(
+            &json!({"id": id, "site": site_key, "score": score, "comment": comment,
+            "context": {"path": "/checkout", "device": device}}),
+        )
         .await;
     assert_eq!(r.status(), 201);
     id
@@ -104,7 +106,11 @@ both_backends!(
             .call_fn(
                 &app.client,
                 "create_webhook",
-                &[("org", org.to_string().as_str()), ("url", url.as_str()), ("response_created", "on")],
+                &[
+                    ("org", org.to_string().as_str()),
+                    ("url", url.as_str()),
+                    ("response_created", "on"),
+                ],
             )
             .await;
         assert_eq!(created.status(), 200);
@@ -114,7 +120,11 @@ both_backends!(
             .call_fn(
                 &app.client,
                 "save_theme",
-                &[("site_key", demo.site_key.as_str()), ("name", "checkout"), ("terms", "checkout, payment")],
+                &[
+                    ("site_key", demo.site_key.as_str()),
+                    ("name", "checkout"),
+                    ("terms", "checkout, payment"),
+                ],
             )
             .await;
         assert_eq!(saved.status(), 200);
@@ -123,9 +133,15 @@ both_backends!(
         for (fields, field) in [
             (vec![("detractors", "on"), ("theme", "shipping")], "theme"),
             (vec![("min_score", "3")], "bands"),
-            (vec![("detractors", "on"), ("segment", "colour:red")], "segment"),
+            (
+                vec![("detractors", "on"), ("segment", "colour:red")],
+                "segment",
+            ),
             (vec![("promoters", "on"), ("max_score", "6")], "min_score"),
-            (vec![("detractors", "on"), ("batch_minutes", "1441")], "batch_minutes"),
+            (
+                vec![("detractors", "on"), ("batch_minutes", "1441")],
+                "batch_minutes",
+            ),
         ] {
             let (status, body) = save_rules(&app, &app.client, org, hook.id, &fields).await;
             assert_eq!(status, 422, "{fields:?}");
@@ -137,9 +153,14 @@ both_backends!(
         assert_eq!(save_rules(&app, &viewer, org, hook.id, &rules).await.0, 403);
         let other = app.seed().await;
         let outsider = app.signed_in_client(&other.email).await;
-        assert_eq!(save_rules(&app, &outsider, org, hook.id, &rules).await.0, 404);
         assert_eq!(
-            save_rules(&app, &outsider, other.organisation_id, hook.id, &rules).await.0,
+            save_rules(&app, &outsider, org, hook.id, &rules).await.0,
+            404
+        );
+        assert_eq!(
+            save_rules(&app, &outsider, other.organisation_id, hook.id, &rules)
+                .await
+                .0,
             404
         );
         assert_eq!(
@@ -183,7 +204,9 @@ both_backends!(
         let texts = texts(&receiver);
         assert_eq!(texts.len(), 1, "{texts:?}");
         assert!(
-            texts[0].starts_with("Farewell: a detractor scored 2/10 on `/checkout` (mobile) · themes: checkout"),
+            texts[0].starts_with(
+                "Farewell: a detractor scored 2/10 on `/checkout` (mobile) · themes: checkout"
+            ),
             "{}",
             texts[0]
         );
@@ -247,7 +270,11 @@ both_backends!(
                 .call_fn(
                     &app.client,
                     "create_webhook",
-                    &[("org", org.to_string().as_str()), ("url", url.as_str()), ("response_created", "on")],
+                    &[
+                        ("org", org.to_string().as_str()),
+                        ("url", url.as_str()),
+                        ("response_created", "on"),
+                    ],
                 )
                 .await;
             assert_eq!(created.status(), 200);
@@ -276,11 +303,21 @@ both_backends!(
             answer(&app, &demo.site_key, score, comment, "desktop").await;
         }
         tokio::time::sleep(Duration::from_millis(1500)).await;
-        assert_eq!(chat.seen.lock().unwrap().len(), 1, "nothing more inside the window");
+        assert_eq!(
+            chat.seen.lock().unwrap().len(),
+            1,
+            "nothing more inside the window"
+        );
         assert_eq!(machine.seen.lock().unwrap().len(), 1);
         let waiting = app.store.deliveries(org, 20).await.unwrap();
-        assert_eq!(waiting.iter().filter(|d| !d.delivered && !d.failed).count(), 8);
-        assert!(waiting.iter().all(|d| d.attempts <= 1), "waiting is not an attempt");
+        assert_eq!(
+            waiting.iter().filter(|d| !d.delivered && !d.failed).count(),
+            8
+        );
+        assert!(
+            waiting.iter().all(|d| d.attempts <= 1),
+            "waiting is not an attempt"
+        );
 
         end_the_window(&app).await;
         crate::helpers::eventually(Duration::from_secs(10), || async {

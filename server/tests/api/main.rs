@@ -28,5 +28,6 @@ mod saved_themes;
 mod server_fns;
 mod summary;
 mod survey_page;
+mod targeting;
 mod visitor;
 mod webhooks;

@@ -11,7 +11,8 @@ macro_rules! push_segment {
             Dimension::Survey => {
                 // An id that does not parse matches nothing.
                 let survey = Uuid::parse_str(&segment.value).unwrap_or(Uuid::nil());
-                $sql.push(format!(" AND {prefix}survey_id = ")).push_bind(survey);
+                $sql.push(format!(" AND {prefix}survey_id = "))
+                    .push_bind(survey);
             }
             // Only an answer's comment holds a theme: no impression is in one.
             Dimension::Theme if $impressions => {

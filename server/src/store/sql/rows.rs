@@ -262,6 +262,11 @@ pub struct WebhookRow {
     rules: String,
 }
 
+/// A survey's page patterns as stored (JSON), read through their parser.
+pub fn parse_pages(raw: &str) -> StoreResult<app::domain::PageTargeting> {
+    serde_json::from_str(raw).map_err(crate::store::backend)
+}
+
 /// A webhook's rules as stored (JSON), read through their parser.
 pub fn parse_rules(raw: &str) -> StoreResult<app::domain::AlertRules> {
     serde_json::from_str(raw).map_err(crate::store::backend)
