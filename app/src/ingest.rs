@@ -146,6 +146,20 @@ pub async fn record_response(
         )
         .into());
     }
+    if let Some(reason) = &answer.reason {
+        // An option of the score's band: a promoter's reasons are not a detractor's.
+        let offered = store
+            .survey_extras(site.site.org_id, survey.id)
+            .await?
+            .is_some_and(|s| s.reason.options(answer.score.band()).contains(reason));
+        if !offered {
+            return Err(FieldError::new(
+                "reason",
+                "is not an option this survey offers for this score",
+            )
+            .into());
+        }
+    }
     let row = StoredResponse {
         id: answer.id,
         org_id: site.site.org_id,
@@ -161,6 +175,7 @@ pub async fn record_response(
         respondent_id: answer.respondent,
         contact_email: answer.contact_email.map(|e| e.as_str().to_owned()),
         edit_secret_hash: answer.edit_secret.as_ref().map(edit_secret_hash),
+        reason: answer.reason.map(String::from),
     };
     match sink.insert(row).await? {
         InsertOutcome::Inserted => Ok(Recorded::Created),
@@ -200,6 +215,20 @@ pub async fn amend_response(
             "may only be sent with the consent choice contact: true",
         )
         .into());
+    }
+    // The answer's survey is known only to the store: the reason must be an option of one of
+    // the site's surveys (so no answer can carry a key nobody offered).
+    if let Some(reason) = &amendment.reason {
+        let offered = store
+            .surveys_extras(site.site.org_id, site.site.id)
+            .await?
+            .iter()
+            .any(|s| s.reason.offers(reason));
+        if !offered {
+            return Err(
+                FieldError::new("reason", "is not an option this site's surveys offer").into(),
+            );
+        }
     }
     let guard = AmendGuard {
         secret_hash: edit_secret_hash(secret),

@@ -331,6 +331,7 @@ pub async fn generate(
                 respondent_id: Some(Uuid::new_v4()),
                 contact_email: None,
                 edit_secret_hash: None,
+                reason: None,
             });
             if with_impressions {
                 let event = |kind, at| Impression {

@@ -56,12 +56,14 @@ async fn read(org: String, id: String, trying: Option<String>) -> Result<PagesVi
     use crate::report::Dimension;
     use crate::store::{AnswerFilter, TimeRange};
     let who = acting(&org, Role::Admin).await?;
-    let survey = parse_id("id", &id)?;
-    let (site, survey_name, saved) = who
+    // An address naming no survey is a page that does not exist.
+    let survey = parse_id("id", &id).map_err(|_| AppError::NotFound)?;
+    let extras = who
         .store
-        .survey_pages(who.org(), survey)
+        .survey_extras(who.org(), survey)
         .await?
         .ok_or(AppError::NotFound)?;
+    let (site, survey_name, saved) = (extras.site_id, extras.name, extras.pages);
     let tried = trying
         .as_ref()
         .map(|text| PageTargeting::parse(text).map_err(|e| e.reason));
@@ -90,10 +92,16 @@ async fn read(org: String, id: String, trying: Option<String>) -> Result<PagesVi
     {
         seen.entry(segment.value).or_default().1 += segment.counts.n();
     }
-    let mut pages: Vec<SeenPage> = seen
+    // The most seen first, and only as many as are listed are matched.
+    let mut seen: Vec<(String, (u64, u64))> = seen
         .into_iter()
         // An answer sent without its page (the API) is on no page to target.
         .filter(|(path, _)| !path.is_empty())
+        .collect();
+    seen.sort_by(|a, b| (b.1 .0, b.1 .1).cmp(&(a.1 .0, a.1 .1)));
+    seen.truncate(MOST_PAGES);
+    let pages: Vec<SeenPage> = seen
+        .into_iter()
         .map(|(path, (shown, answered))| SeenPage {
             saved: verdict(saved.check(&path)),
             tried: match &tried {
@@ -105,8 +113,6 @@ async fn read(org: String, id: String, trying: Option<String>) -> Result<PagesVi
             answered,
         })
         .collect();
-    pages.sort_by(|a, b| (b.shown, b.answered).cmp(&(a.shown, a.answered)));
-    pages.truncate(MOST_PAGES);
     Ok(PagesView {
         survey_name,
         saved: saved.patterns().join("\n"),

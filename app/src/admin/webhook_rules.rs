@@ -42,7 +42,8 @@ async fn load(org: String, id: String) -> Result<RulesPage, AppError> {
 
 async fn read(org: String, id: String) -> Result<RulesPage, AppError> {
     let who = acting(&org, Role::Admin).await?;
-    let id = parse_id("id", &id)?;
+    // An address naming no webhook is a page that does not exist.
+    let id = parse_id("id", &id).map_err(|_| AppError::NotFound)?;
     let (record, rules) = who
         .store
         .webhook_rules(who.org(), id)
@@ -177,7 +178,7 @@ fn RulesForm(page: RulesPage, org: String, id: String) -> impl IntoView {
     };
     view! {
         <p>{page.org_name.clone()}": "<code>{page.url.clone()}</code>" — "{page.events.join(", ")}</p>
-        <p class="hint">"An answer is told of once the visitor has sent the follow-up (comment and contact choice), or two minutes after it arrived, with its final score. The contact e-mail is included only when the visitor agreed to be contacted. Answers a rule keeps out are listed as skipped in the delivery history."</p>
+        <p class="hint">"An answer is told of once the visitor has sent the follow-up (comment and contact choice), or after a short wait (two minutes unless the server says otherwise), with its final score. The contact e-mail is included only when the visitor agreed to be contacted. Answers a rule keeps out are listed as skipped in the delivery history."</p>
         <ActionForm action=save attr:class="stack rules">
             <input type="hidden" name="org" value=org />
             <input type="hidden" name="id" value=id />

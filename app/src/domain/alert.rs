@@ -191,7 +191,19 @@ impl AlertRules {
         };
         let segment = match segment.trim() {
             "" => None,
-            text => Some(SegmentFilter::parse("segment", text)?),
+            text => {
+                let segment = SegmentFilter::parse("segment", text)?;
+                // A bucket no answer can be in would keep every answer out, in silence.
+                if let Some((_, None)) = segment.dimension.number_range(&segment.value) {
+                    if !segment.value.is_empty() {
+                        return Err(FieldError::new(
+                            "segment",
+                            "names no bucket of this dimension",
+                        ));
+                    }
+                }
+                Some(segment)
+            }
         };
         let batch = match batch_minutes.trim() {
             "" => 0,
@@ -383,6 +395,11 @@ mod tests {
         assert_eq!(field(form(ALL, "", "", "no spaces", "", "")), "theme");
         assert_eq!(field(form(ALL, "", "", "", "colour:red", "")), "segment");
         assert_eq!(field(form(ALL, "", "", "", "device", "")), "segment");
+        assert_eq!(
+            field(form(ALL, "", "", "", "pages_viewed:abc", "")),
+            "segment"
+        );
+        assert!(form(ALL, "", "", "", "pages_viewed:16+", "").is_ok());
         assert_eq!(field(form(ALL, "", "", "", "", "1441")), "batch_minutes");
         assert_eq!(field(form(ALL, "", "", "", "", "soon")), "batch_minutes");
         // Stored rules are parsed again when read: a hand-edited row cannot skip the checks.

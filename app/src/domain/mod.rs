@@ -5,6 +5,7 @@ mod account;
 mod alert;
 pub mod journey;
 mod keys;
+mod reason;
 mod response;
 mod site;
 mod survey;
@@ -18,6 +19,7 @@ pub use account::{
 };
 pub use alert::{AlertRules, MAX_BATCH_MINUTES};
 pub use keys::SiteKey;
+pub use reason::{LocalReason, ReasonKey, ReasonQuestion};
 pub use response::{
     BrowserFamily, ChoiceKey, Comment, ConsentBasis, ConsentChange, ConsentChoices, Country,
     DeviceClass, EditSecret, ImpressionKind, Language, NewResponse, PagePath, ReferrerOrigin,

@@ -441,6 +441,8 @@ pub struct NewResponse {
     /// Lets the author (and only the author) add to this answer later; `None`: it cannot be
     /// amended.
     pub edit_secret: Option<EditSecret>,
+    /// The exit reason chosen: an option the survey offers (`ReasonQuestion`).
+    pub reason: Option<super::ReasonKey>,
 }
 
 /// Later parts of an answer already stored by id: the widget stores the score the moment it is
@@ -454,11 +456,15 @@ pub struct ResponseAmendment {
     /// with the e-mail). Each change is kept in the consent record with its time; the notice
     /// version never changes.
     pub choices: ConsentChoices,
+    /// The exit reason chosen (or chosen anew) after the score.
+    #[serde(default)]
+    pub reason: Option<super::ReasonKey>,
 }
 
 impl ResponseAmendment {
     pub fn is_empty(&self) -> bool {
-        self.score.is_none()
+        self.reason.is_none()
+            && self.score.is_none()
             && self.comment.is_none()
             && self.contact_email.is_none()
             && self.choices.is_empty()

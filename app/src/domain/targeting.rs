@@ -70,6 +70,12 @@ impl PageTargeting {
                     "must be a path alone: no spaces, query (?), fragment (#) or inner !",
                 ));
             }
+            // The browser's path is percent-encoded: a raw é would never match.
+            if !path.is_ascii() {
+                return Err(refuse(
+                    "write other characters percent-encoded, as the address bar shows them (%C3%A9 for é)",
+                ));
+            }
             if path.contains("***") {
                 return Err(refuse("* or ** only, never ***"));
             }
@@ -152,17 +158,30 @@ impl PageTargeting {
 }
 
 /// Whether `path` matches `pattern`: `**` any run, `*` any run without `/`, anything else
-/// itself. The loader's `glob` is this, written in JavaScript.
+/// itself. One pass over the path per pattern character (never a backtracking search, so no
+/// pattern or path can make it slow), as the loader's `glob` does in JavaScript.
 pub fn glob(pattern: &str, path: &str) -> bool {
-    fn go(p: &[u8], s: &[u8]) -> bool {
-        match p {
-            [] => s.is_empty(),
-            [b'*', b'*', rest @ ..] => go(rest, s) || (!s.is_empty() && go(p, &s[1..])),
-            [b'*', rest @ ..] => go(rest, s) || (!s.is_empty() && s[0] != b'/' && go(p, &s[1..])),
-            [c, rest @ ..] => s.first() == Some(c) && go(rest, &s[1..]),
+    let (p, s) = (pattern.as_bytes(), path.as_bytes());
+    // matched[j]: the pattern read so far matches the path's first j bytes.
+    let mut matched = vec![false; s.len() + 1];
+    matched[0] = true;
+    let mut i = 0;
+    while i < p.len() {
+        if p[i] == b'*' {
+            let across = p.get(i + 1) == Some(&b'*');
+            i += usize::from(across);
+            for j in 1..=s.len() {
+                matched[j] = matched[j] || (matched[j - 1] && (across || s[j - 1] != b'/'));
+            }
+        } else {
+            for j in (1..=s.len()).rev() {
+                matched[j] = matched[j - 1] && s[j - 1] == p[i];
+            }
+            matched[0] = false;
         }
+        i += 1;
     }
-    go(pattern.as_bytes(), path.as_bytes())
+    matched[s.len()]
 }
 
 #[cfg(test)]
@@ -207,6 +226,9 @@ mod tests {
         assert!(!t.admits("/account"));
         assert!(!t.admits("/account/orders/7"));
         assert!(targeting("").admits("/anything"));
+        // No backtracking: the worst pattern over a long path is one pass per character.
+        assert!(!glob("/**/**/**x", &"/a".repeat(5_000)));
+        assert!(glob("/**/**/**a", &"/a".repeat(5_000)));
         assert_eq!(
             targeting("/a/**, !/a/b").for_loader(),
             ["/a", "/a/**", "!/a/b"]
@@ -224,6 +246,7 @@ mod tests {
             "/*/*/*/*",
             "/a!b",
             "!",
+            "/café",
         ] {
             let e = PageTargeting::parse(bad).unwrap_err();
             assert_eq!(e.field, "pages", "{bad}");

@@ -91,6 +91,8 @@ impl Factor {
                     a.seconds_on_site.map(|n| journey::seconds_label(n).into())
                 }
                 Dimension::HadError => a.errors_seen.map(|n| journey::errors_label(n).into()),
+                // Offered by band: it follows the score, it does not explain it.
+                Dimension::Reason => None,
             },
             Factor::Theme(t) => Some(if a.themes.contains(t) {
                 t.clone()

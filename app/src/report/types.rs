@@ -53,6 +53,9 @@ pub struct Verbatim {
     pub seconds_on_site: Option<u32>,
     #[serde(default)]
     pub errors_seen: Option<u16>,
+    /// The exit reason chosen (an option's key).
+    #[serde(default)]
+    pub reason: Option<String>,
     pub tags: Vec<String>,
     /// The received time in the view's zone, for display ("2026-11-29 14:05").
     #[serde(default)]

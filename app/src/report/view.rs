@@ -28,10 +28,12 @@ pub enum Dimension {
     TimeOnSite,
     /// Whether the site's pages raised a JavaScript error in the visit: "yes" or "no".
     HadError,
+    /// The exit reason chosen: an option's key (`domain::ReasonQuestion`).
+    Reason,
 }
 
 impl Dimension {
-    pub const ALL: [Dimension; 11] = [
+    pub const ALL: [Dimension; 12] = [
         Dimension::Country,
         Dimension::Device,
         Dimension::Browser,
@@ -43,6 +45,7 @@ impl Dimension {
         Dimension::PagesViewed,
         Dimension::TimeOnSite,
         Dimension::HadError,
+        Dimension::Reason,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -58,6 +61,7 @@ impl Dimension {
             Dimension::PagesViewed => "pages_viewed",
             Dimension::TimeOnSite => "time_on_site",
             Dimension::HadError => "had_error",
+            Dimension::Reason => "reason",
         }
     }
 
@@ -74,6 +78,7 @@ impl Dimension {
             Dimension::PagesViewed => "Pages viewed",
             Dimension::TimeOnSite => "Time on site",
             Dimension::HadError => "Had an error",
+            Dimension::Reason => "Exit reason",
         }
     }
 
@@ -97,9 +102,9 @@ impl Dimension {
     }
 
     /// Whether impressions (shown, dismissed) carry this dimension. A theme is read from a
-    /// comment, which only an answer has.
+    /// comment, and a reason chosen after the score: only an answer has them.
     pub fn on_impressions(self) -> bool {
-        self != Dimension::Theme
+        !matches!(self, Dimension::Theme | Dimension::Reason)
     }
 
     pub fn parse(text: &str) -> Option<Dimension> {
@@ -329,7 +334,7 @@ impl ViewParams {
 fn unknown_dimension(field: &str) -> FieldError {
     FieldError::new(
         field,
-        "must be one of country, device, browser, language, page, trigger, survey, theme, pages_viewed, time_on_site, had_error",
+        "must be one of country, device, browser, language, page, trigger, survey, theme, pages_viewed, time_on_site, had_error, reason",
     )
 }
 

@@ -1,7 +1,7 @@
 //! An organisation's sites, their surveys and its privacy notices.
 
 use super::StoreResult;
-use crate::domain::{NoticeVersion, PageTargeting, Site, Survey, SurveySettings};
+use crate::domain::{NoticeVersion, PageTargeting, ReasonQuestion, Site, Survey, SurveySettings};
 use async_trait::async_trait;
 use uuid::Uuid;
 
@@ -11,6 +11,17 @@ pub struct SurveyUpdate<'a> {
     pub name: &'a str,
     pub product_name: &'a str,
     pub settings: &'a SurveySettings,
+}
+
+/// What a survey has beside its settings, each edited on a page of its own (and so kept out of
+/// the administration bundle's `Survey`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SurveyExtras {
+    pub id: Uuid,
+    pub site_id: Uuid,
+    pub name: String,
+    pub pages: PageTargeting,
+    pub reason: ReasonQuestion,
 }
 
 #[async_trait]
@@ -52,13 +63,11 @@ pub trait SiteStore: Send + Sync + 'static {
         survey: Uuid,
         update: &SurveyUpdate<'_>,
     ) -> StoreResult<bool>;
-    /// A survey's page patterns, its site and its name (`None`: the organisation has no such
+    /// A survey's page patterns and exit-reason question (`None`: the organisation has no such
     /// survey).
-    async fn survey_pages(
-        &self,
-        org: Uuid,
-        survey: Uuid,
-    ) -> StoreResult<Option<(Uuid, String, PageTargeting)>>;
+    async fn survey_extras(&self, org: Uuid, survey: Uuid) -> StoreResult<Option<SurveyExtras>>;
+    /// The same for each survey of the site, oldest first.
+    async fn surveys_extras(&self, org: Uuid, site: Uuid) -> StoreResult<Vec<SurveyExtras>>;
     /// `false` if the organisation has no such survey.
     async fn set_survey_pages(
         &self,
@@ -66,12 +75,13 @@ pub trait SiteStore: Send + Sync + 'static {
         survey: Uuid,
         pages: &PageTargeting,
     ) -> StoreResult<bool>;
-    /// The page patterns of the site's surveys that have any, for the widget's configuration.
-    async fn targeted_surveys(
+    /// `false` if the organisation has no such survey.
+    async fn set_survey_reason(
         &self,
         org: Uuid,
-        site: Uuid,
-    ) -> StoreResult<Vec<(Uuid, PageTargeting)>>;
+        survey: Uuid,
+        reason: &ReasonQuestion,
+    ) -> StoreResult<bool>;
     /// Appends the next version of the organisation's notice.
     async fn publish_notice(
         &self,

@@ -35,6 +35,8 @@ pub struct StoredResponse {
     pub contact_email: Option<String>,
     /// SHA-256 of the author's edit secret; never the secret, never shown or exported.
     pub edit_secret_hash: Option<String>,
+    /// The exit reason's key.
+    pub reason: Option<String>,
 }
 
 /// What an amendment must match: the answer's edit secret (hashed), and a stored time recent

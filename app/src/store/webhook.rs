@@ -24,9 +24,8 @@ pub struct PendingDelivery {
     /// The answer it tells of; `None` for a delivery queued before answers were named, sent
     /// as stored.
     pub answer_id: Option<Uuid>,
-    pub rules: AlertRules,
-    /// A batching webhook sends no other message before this.
-    pub quiet_until: Option<DateTime<Utc>>,
+    /// `None` when its stored rules could not be read: nothing is sent by rules unknown.
+    pub rules: Option<AlertRules>,
 }
 
 /// An answer as a delivery tells of it, read when it is sent.
@@ -140,8 +139,14 @@ pub trait WebhookStore: Send + Sync + 'static {
         until: DateTime<Utc>,
         claimed_at: DateTime<Utc>,
     ) -> StoreResult<()>;
-    /// A batching webhook sends nothing more before `until`.
-    async fn quiet_webhook(&self, webhook: Uuid, until: DateTime<Utc>) -> StoreResult<()>;
+    /// Takes a batching webhook's next window: no other message before `until`. `None` when
+    /// taken; when another message has the window, the time it ends.
+    async fn take_window(
+        &self,
+        webhook: Uuid,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<Option<DateTime<Utc>>>;
     async fn finish_delivery(
         &self,
         id: Uuid,

@@ -33,6 +33,8 @@ pub struct SurveyView {
     /// When the form was rendered (unix ms): an answer sent back faster than a person can
     /// is a bot's, as on the widget.
     pub shown_at: i64,
+    /// The exit-reason question in `lang`, when the survey asks it.
+    pub reason: Option<crate::domain::LocalReason>,
 }
 
 /// A hosted answer the server refused, posted with JavaScript off: the page is rendered again
@@ -44,6 +46,8 @@ pub struct RefusedAnswer {
     pub comment: String,
     pub contact: bool,
     pub contact_email: String,
+    /// The exit reason's key chosen.
+    pub reason_key: String,
     /// The form field the refusal names (`score`, `comment`, `contact_email`, or another).
     pub field: String,
     pub reason: String,
@@ -71,7 +75,7 @@ impl RefusedAnswer {
 
     /// The reason, if it names none of the fields the visitor sees.
     fn elsewhere(&self) -> Option<String> {
-        (!["score", "comment", "contact_email"].contains(&self.field.as_str()))
+        (!["score", "comment", "contact_email", "reason"].contains(&self.field.as_str()))
             .then(|| self.reason.clone())
     }
 }
@@ -99,7 +103,12 @@ pub async fn load_survey(site_key: String, lang: Option<String>) -> Result<Surve
         (Some(survey), Some(notice)) => (survey, notice),
         _ => return Err(AppError::NotFound),
     };
+    let reason = store
+        .survey_extras(site.site.org_id, survey.id)
+        .await?
+        .and_then(|extras| extras.reason.local(lang));
     Ok(SurveyView {
+        reason,
         site_key: site.site.site_key,
         survey_id: survey.id,
         texts: survey.settings.texts_for(lang, &survey.product_name),
@@ -112,6 +121,15 @@ pub async fn load_survey(site_key: String, lang: Option<String>) -> Result<Surve
         gpc: sends_gpc(&headers),
         shown_at: chrono::Utc::now().timestamp_millis(),
     })
+}
+
+/// The exit reason a form sent: none when empty.
+#[cfg(feature = "ssr")]
+fn reason_key(raw: Option<&str>) -> Result<Option<crate::domain::ReasonKey>, AppError> {
+    match raw.map(str::trim).filter(|r| !r.is_empty()) {
+        Some(raw) => Ok(Some(crate::domain::ReasonKey::parse("reason", raw)?)),
+        None => Ok(None),
+    }
 }
 
 #[cfg(feature = "ssr")]
@@ -132,6 +150,7 @@ pub async fn submit_answer(
     #[server(default)] shown_at: Option<String>,
     #[server(default)] website: Option<String>,
     #[server(default)] edit_secret: Option<String>,
+    #[server(default)] reason: Option<String>,
 ) -> Result<(), AppError> {
     use crate::domain::{Comment, ConsentChoices, EditSecret, Language, NewResponse, UsageContext};
     use crate::ingest::{self, IngestError};
@@ -237,6 +256,7 @@ pub async fn submit_answer(
                 contact_email,
                 // A plain form sends the whole answer at once: nothing to amend later.
                 edit_secret,
+                reason: reason_key(reason.as_deref())?,
             };
             let store = crate::auth::store()?;
             let sink = use_context::<crate::store::SharedSink>().ok_or(AppError::Internal)?;
@@ -333,6 +353,7 @@ pub async fn amend_answer(
     #[server(default)] comment: Option<String>,
     #[server(default)] contact: Option<String>,
     #[server(default)] contact_email: Option<String>,
+    #[server(default)] reason: Option<String>,
 ) -> Result<(), AppError> {
     use crate::domain::{Comment, ConsentChoices, EditSecret, ResponseAmendment};
     use crate::ingest::{self, IngestError};
@@ -367,6 +388,7 @@ pub async fn amend_answer(
                     "choices",
                     contact.map(|granted| (crate::domain::CONTACT, granted)),
                 )?,
+                reason: reason_key(reason.as_deref())?,
             };
             let store = crate::auth::store()?;
             let site = ingest::find_site(store.as_ref(), &site_key)
@@ -482,6 +504,43 @@ fn AnswerForm(survey: SurveyView) -> impl IntoView {
         None => also.to_string(),
     };
     let invalid = |field: &str| refused.at(field).map(|_| "true");
+    let reason_error = field_error("reason");
+    let typed_reason = refused.reason_key.clone();
+    // Each band's options in a group of their own: without JavaScript every group shows (each
+    // naming its scores), and the server takes the one of the score's band; the script shows
+    // only the band of the score chosen.
+    let reasons = survey.reason.clone().map(|reason| {
+        let question = reason.question.clone();
+        reason
+            .options
+            .into_iter()
+            .map(|(band, options)| {
+                let scores = match band.as_str() {
+                    "detractor" => "0–6",
+                    "passive" => "7–8",
+                    _ => "9–10",
+                };
+                let legend = format!("{question} ({scores})");
+                let radios = options
+                    .into_iter()
+                    .map(|[key, label]| {
+                        let checked = key == typed_reason;
+                        view! {
+                            <label class="reason-option">
+                                <input type="radio" name="reason" value=key checked=checked />" "{label}
+                            </label>
+                        }
+                    })
+                    .collect_view();
+                view! {
+                    <fieldset class="reason" data-band=band>
+                        <legend>{legend}</legend>
+                        {radios}
+                    </fieldset>
+                }
+            })
+            .collect_view()
+    });
     let (score_error, comment_error, email_error) = (
         field_error("score"),
         field_error("comment"),
@@ -549,6 +608,8 @@ fn AnswerForm(survey: SurveyView) -> impl IntoView {
                 </div>
                 {score_error}
             </fieldset>
+            {reasons}
+            {reason_error}
             // Without JavaScript the comment asks the neutral question; the script follows
             // the band of the score chosen.
             <label for="comment">

@@ -71,6 +71,11 @@ pub struct WidgetSurvey {
     /// leading `!` excluding; absent for every page.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pages: Vec<String>,
+    /// The exit-reason question in this language, with each band's options as `[key, label]`;
+    /// absent when the survey does not ask it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Object)]
+    pub reason: Option<app::domain::LocalReason>,
 }
 
 /// Browsers and CDNs may keep it this long, then revalidate by ETag (a 304 costs no bytes of
@@ -142,17 +147,11 @@ impl ConfigCache {
             return Ok(None);
         };
         let today = chrono::Utc::now().date_naive();
-        let targeted = self
+        let extras = self
             .store
-            .targeted_surveys(site.site.org_id, site.site.id)
+            .surveys_extras(site.site.org_id, site.site.id)
             .await?;
-        let pages_of = |survey: uuid::Uuid| {
-            targeted
-                .iter()
-                .find(|(id, _)| *id == survey)
-                .map(|(_, pages)| pages.for_loader())
-                .unwrap_or_default()
-        };
+        let extras_of = |survey: uuid::Uuid| extras.iter().find(|e| e.id == survey);
         let surveys = self
             .store
             .surveys(site.site.org_id, site.site.id)
@@ -167,7 +166,10 @@ impl ConfigCache {
                 cooldown_after_answer_days: survey.settings.cooldown_after_answer_days,
                 cooldown_after_dismiss_days: survey.settings.cooldown_after_dismiss_days,
                 button_position: survey.settings.button_position,
-                pages: pages_of(survey.id),
+                pages: extras_of(survey.id)
+                    .map(|e| e.pages.for_loader())
+                    .unwrap_or_default(),
+                reason: extras_of(survey.id).and_then(|e| e.reason.local(lang)),
             })
             .collect();
         let config = WidgetConfig {

@@ -92,6 +92,7 @@ fn typed_answer(form: &[u8]) -> RefusedAnswer {
             }
             "contact" => typed.contact = value == "true",
             "contact_email" => typed.contact_email = value.chars().take(254).collect(),
+            "reason" => typed.reason_key = value.chars().take(40).collect(),
             _ => {}
         }
     }

@@ -60,6 +60,8 @@ pub struct ResponseDto {
     pub elapsed_ms: Option<u64>,
     /// Made on the device: only a request carrying it may amend this answer later.
     pub edit_secret: Option<String>,
+    /// The exit reason chosen: the key of an option the survey offers.
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
@@ -100,6 +102,8 @@ pub struct AmendmentDto {
     /// Consent choices shown or changed since the answer (e.g. `contact` with the e-mail).
     #[serde(default)]
     pub choices: BTreeMap<String, bool>,
+    /// The exit reason chosen after the score: the key of an option the survey offers.
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
@@ -189,6 +193,10 @@ impl ResponseDto {
                 .edit_secret
                 .map(|s| EditSecret::parse("edit_secret", &s))
                 .transpose()?,
+            reason: self
+                .reason
+                .map(|r| app::domain::ReasonKey::parse("reason", &r))
+                .transpose()?,
         })
     }
 
@@ -277,6 +285,10 @@ impl AmendmentDto {
                 comment,
                 contact_email,
                 choices,
+                reason: self
+                    .reason
+                    .map(|r| app::domain::ReasonKey::parse("reason", &r))
+                    .transpose()?,
             },
         ))
     }

@@ -132,6 +132,8 @@ pub(crate) struct AnswerKeys {
     pub pages_viewed: Option<i16>,
     pub seconds_on_site: Option<i32>,
     pub errors_seen: Option<i16>,
+    /// The exit reason's key.
+    pub reason: Option<String>,
 }
 
 /// The segment value of a journey number in `dimension` (`""`: not known), for answers and
@@ -173,6 +175,7 @@ impl AnswerKeys {
             Dimension::Language => &self.language,
             Dimension::Page => &self.page,
             Dimension::Trigger => &self.trigger,
+            Dimension::Reason => &self.reason,
             Dimension::Survey => return vec![self.survey_id.to_string()],
             Dimension::PagesViewed | Dimension::TimeOnSite | Dimension::HadError => {
                 return vec![String::new()]
@@ -206,7 +209,7 @@ pub(crate) struct ToTag {
 pub(crate) const ANSWER_KEYS: &str =
     "org_id, site_id, survey_id, received_at, score, country, device_class,
      browser_family, language, page_path, trigger, themes, pages_viewed, seconds_on_site,
-     errors_seen";
+     errors_seen, reason";
 
 /// The column a dimension is stored in, for queries over raw answers.
 pub(crate) fn column(dimension: Dimension) -> &'static str {
@@ -222,6 +225,7 @@ pub(crate) fn column(dimension: Dimension) -> &'static str {
         Dimension::PagesViewed => "pages_viewed",
         Dimension::TimeOnSite => "seconds_on_site",
         Dimension::HadError => "errors_seen",
+        Dimension::Reason => "reason",
     }
 }
 
@@ -310,7 +314,7 @@ pub(crate) fn deltas<'a>(
 }
 
 /// What a stored impression is counted under, for `dimension`: its one value, or none for a
-/// dimension impressions do not carry (themes, read from comments).
+/// dimension impressions do not carry (themes, read from comments; reasons, chosen after).
 fn impression_values(event: &Impression, dimension: Dimension) -> Vec<String> {
     let c = &event.context;
     if let Some(value) = journey_value(
@@ -322,7 +326,7 @@ fn impression_values(event: &Impression, dimension: Dimension) -> Vec<String> {
         return vec![value];
     }
     let value = match dimension {
-        Dimension::Theme => return vec![],
+        Dimension::Theme | Dimension::Reason => return vec![],
         Dimension::PagesViewed | Dimension::TimeOnSite | Dimension::HadError => None,
         Dimension::Country => c.country.as_ref().map(|v| v.as_str().to_owned()),
         Dimension::Device => c.device.map(|v| v.as_str().to_owned()),

@@ -241,6 +241,7 @@ mod tests {
             respondent_id: None,
             contact_email: None,
             edit_secret_hash: None,
+            reason: None,
         }
     }
 

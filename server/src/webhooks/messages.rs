@@ -54,26 +54,58 @@ pub fn batch_json(events: &[(String, AlertAnswer)]) -> String {
     serde_json::json!({"event": "batch", "count": events.len(), "events": events}).to_string()
 }
 
-/// Text a visitor wrote, made inert for `format`: Slack and Teams read `<…>` and entities in
-/// the text itself, code included.
+/// An invisible WORD JOINER: put after `@` it leaves no mention to find, in `~~~` no fence,
+/// in `://` no link, and reads the same.
+const JOIN: char = '\u{2060}';
+
+/// Text a visitor wrote, made inert for `format`, inside code or out: Slack and Teams read
+/// `<…>` and entities in the text itself; Mattermost finds mentions outside the fences it
+/// knows (`~~~` among them); Teams' cards know no code blocks at all, so their markdown is
+/// escaped and bare addresses are broken.
 fn escape(format: WebhookFormat, text: &str) -> String {
+    let text = text
+        .replace('@', &format!("@{JOIN}"))
+        .replace("~~~", &format!("~{JOIN}~~"));
     match format {
-        WebhookFormat::Slack | WebhookFormat::Teams => text
+        WebhookFormat::Slack => text
             .replace('&', "&amp;")
             .replace('<', "&lt;")
             .replace('>', "&gt;"),
-        _ => text.to_string(),
+        WebhookFormat::Teams => {
+            let mut out = String::with_capacity(text.len());
+            for c in text.chars() {
+                match c {
+                    '&' => out.push_str("&amp;"),
+                    '<' => out.push_str("&lt;"),
+                    '>' => out.push_str("&gt;"),
+                    '\\' | '*' | '_' | '[' | ']' | '(' | ')' | '#' | '`' | '|' | '!' => {
+                        out.push('\\');
+                        out.push(c);
+                    }
+                    c => out.push(c),
+                }
+            }
+            out.replace("://", &format!(":{JOIN}//"))
+        }
+        _ => text,
     }
 }
 
 /// Inline code: a visitor's path or address can neither mention nor link in it.
 fn inline(format: WebhookFormat, text: &str) -> String {
-    format!("`{}`", escape(format, &text.replace('`', "'")))
+    match format {
+        // A card has no code: the escaped text alone.
+        WebhookFormat::Teams => escape(format, text),
+        _ => format!("`{}`", escape(format, &text.replace('`', "'"))),
+    }
 }
 
 /// A code block: a fence in the text would end it early.
 fn block(format: WebhookFormat, text: &str) -> String {
-    format!("\n```\n{}\n```", escape(format, text).replace("```", "'''"))
+    match format {
+        WebhookFormat::Teams => format!("\n\n{}", escape(format, text).replace('\n', "\n\n")),
+        _ => format!("\n```\n{}\n```", escape(format, text).replace("```", "'''")),
+    }
 }
 
 /// "a detractor scored 2/10 on `/pricing` (mobile)".
@@ -86,7 +118,10 @@ fn line(format: WebhookFormat, a: &AlertAnswer) -> String {
         line.push_str(&format!(" ({})", escape(format, device)));
     }
     if !a.themes.is_empty() {
-        line.push_str(&format!(" · themes: {}", a.themes.join(", ")));
+        line.push_str(&format!(
+            " · themes: {}",
+            escape(format, &a.themes.join(", "))
+        ));
     }
     line
 }
@@ -214,24 +249,33 @@ mod tests {
         );
         assert_eq!(
             text(&chat_one(WebhookFormat::Slack, &a)),
-            "Farewell: a detractor scored 2/10 on `/pricing` (mobile)\n```\n&lt;!channel&gt; @all [win](https://evil.example) ''' &amp; done\n```"
+            "Farewell: a detractor scored 2/10 on `/pricing` (mobile)\n```\n&lt;!channel&gt; @\u{2060}all [win](https://evil.example) ''' &amp; done\n```"
         );
         assert_eq!(
             text(&chat_one(WebhookFormat::Mattermost, &a)),
-            "Farewell: a detractor scored 2/10 on `/pricing` (mobile)\n```\n<!channel> @all [win](https://evil.example) ''' & done\n```"
+            "Farewell: a detractor scored 2/10 on `/pricing` (mobile)\n```\n<!channel> @\u{2060}all [win](https://evil.example) ''' & done\n```"
         );
+        // Mattermost's other fence cannot close the block, nor its mention escape it.
+        let fenced = answer(1, "/", Some("~~~\n@channel"));
+        assert!(text(&chat_one(WebhookFormat::Mattermost, &fenced))
+            .ends_with("```\n~\u{2060}~~\n@\u{2060}channel\n```"));
         let teams: serde_json::Value =
             serde_json::from_str(&chat_one(WebhookFormat::Teams, &a)).unwrap();
         assert_eq!(teams["@type"], "MessageCard");
         assert_eq!(
             teams["summary"],
-            "Farewell: a detractor scored 2/10 on `/pricing` (mobile)"
+            "Farewell: a detractor scored 2/10 on /pricing (mobile)"
+        );
+        // A card has no code blocks: its markdown is escaped and addresses broken.
+        assert_eq!(
+            teams["text"],
+            "Farewell: a detractor scored 2/10 on /pricing (mobile)\n\n&lt;\\!channel&gt; @\u{2060}all \\[win\\]\\(https:\u{2060}//evil.example\\) \\`\\`\\` &amp; done"
         );
         // The page is the visitor's to write too: it stays inline code, its fence broken.
         let hostile = answer(0, "/ @channel [Verify](https://evil.example)`x", None);
         assert_eq!(
             text(&chat_one(WebhookFormat::Mattermost, &hostile)),
-            "Farewell: a detractor scored 0/10 on `/ @channel [Verify](https://evil.example)'x` (mobile)"
+            "Farewell: a detractor scored 0/10 on `/ @\u{2060}channel [Verify](https://evil.example)'x` (mobile)"
         );
     }
 
@@ -247,7 +291,7 @@ mod tests {
             serde_json::from_str(&event_json("response.created", &a)).unwrap();
         assert_eq!(json["answer"]["contact_email"], "ann@example.com");
         assert!(text(&chat_one(WebhookFormat::Slack, &a))
-            .contains("Agreed to be contacted: `ann@example.com`"));
+            .contains("Agreed to be contacted: `ann@\u{2060}example.com`"));
     }
 
     #[test]

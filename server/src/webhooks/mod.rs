@@ -274,23 +274,35 @@ async fn judge(
     settings: &WebhookSettings,
     now: chrono::DateTime<Utc>,
 ) -> StoreResult<Result<Option<AlertAnswer>, Plan>> {
+    let skip = |why: &str| Ok(Err(Plan::Skip(why.into())));
+    let Some(rules) = &d.rules else {
+        return skip("the webhook's rules could not be read");
+    };
     let Some(answer_id) = d.answer_id else {
-        return Ok(Ok(None));
+        // Queued before answers were named: signed JSON goes as stored; a chat could not
+        // read it.
+        return match d.format {
+            WebhookFormat::Json => Ok(Ok(None)),
+            _ => skip("queued before chat messages were made when sent"),
+        };
     };
     let Some(answer) = store
-        .alert_answer(d.org_id, answer_id, d.rules.segment())
+        .alert_answer(d.org_id, answer_id, rules.segment())
         .await?
     else {
-        return Ok(Err(Plan::Skip("the answer was erased".into())));
+        return skip("the answer was erased");
     };
     if let Some(until) = wait_for(&answer, settings.settle, now) {
         return Ok(Err(Plan::Wait(until)));
     }
+    // The event as the answer stands: a detractor who changed their score is one no more.
+    let detractor = app::nps::Score::try_from(answer.score)
+        .is_ok_and(|s| s.band() == app::nps::Band::Detractor);
+    if d.event == "detractor.received" && !detractor {
+        return skip("no longer a detractor (the score was changed)");
+    }
     Ok(
-        match d
-            .rules
-            .admits(answer.score, &answer.themes, answer.in_segment)
-        {
+        match rules.admits(answer.score, &answer.themes, answer.in_segment) {
             Ok(()) => Ok(Some(answer)),
             Err(reason) => Err(Plan::Skip(reason)),
         },
@@ -323,13 +335,16 @@ async fn plan(
         Ok(answer) => answer,
         Err(plan) => return Ok(plan),
     };
-    let minutes = d.rules.batch_minutes();
+    let minutes = d.rules.as_ref().map_or(0, |r| r.batch_minutes());
     let answer = match answer {
         Some(answer) if minutes > 0 => answer,
         answer => return Ok(Plan::Send(vec![d.clone()], one_body(d, answer.as_ref()))),
     };
-    if let Some(quiet) = d.quiet_until.filter(|q| *q > now) {
-        return Ok(Plan::Wait(quiet));
+    // The window is taken before the message is made: of two workers, one sends; the other's
+    // delivery waits for the window's end, and goes in the summary then.
+    let window = chrono::Duration::minutes(i64::from(minutes));
+    if let Some(until) = store.take_window(d.webhook_id, now, now + window).await? {
+        return Ok(Plan::Wait(until));
     }
     let lease = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
     let mut group = vec![d.clone()];
@@ -392,10 +407,6 @@ async fn handle(
         Plan::Send(group, body) => {
             let outcome = deliver(client, d, &body, group.len(), settings).await;
             let at = Utc::now();
-            if matches!(outcome, DeliveryOutcome::Delivered { .. }) && d.rules.batch_minutes() > 0 {
-                let quiet = chrono::Duration::minutes(i64::from(d.rules.batch_minutes()));
-                store.quiet_webhook(d.webhook_id, at + quiet).await?;
-            }
             for member in &group {
                 store.finish_delivery(member.id, &outcome, at).await?;
             }

@@ -103,13 +103,22 @@
   }
   // On which pages a survey may open: `*` is any run within a path segment, `**` any run across
   // segments (the server sends `X/**` as `X` too); `!` excludes. No include pattern: any page.
-  // Matched character by character, as `domain::targeting::glob` on the server.
+  // One pass over the path per pattern character (no backtracking, however long the path),
+  // as `domain::targeting::glob` on the server: m[j] is whether the pattern so far matches
+  // the path's first j characters.
   function glob(p, s) {
-    return p ? p[0] == '*'
-      ? p[1] == '*' ? glob(p.slice(2), s) || (s > '' && glob(p, s.slice(1)))
-        : glob(p.slice(1), s) || (s > '' && s[0] != '/' && glob(p, s.slice(1)))
-      : s[0] == p[0] && glob(p.slice(1), s.slice(1))
-      : !s;
+    var m = [1], i = 0, j, any;
+    for (; i < p.length; i++) {
+      if (p[i] == '*') {
+        any = p[i + 1] == '*';
+        if (any) i++;
+        for (j = 1; j <= s.length; j++) m[j] = m[j] || m[j - 1] && (any || s[j - 1] != '/');
+      } else {
+        for (j = s.length; j > 0; j--) m[j] = m[j - 1] && s[j - 1] == p[i];
+        m[0] = 0;
+      }
+    }
+    return !!m[s.length];
   }
   function targeted(s) {
     var p = s.pages || [], path = location.pathname, inc = p.filter(x => x[0] != '!');
@@ -175,7 +184,7 @@
   }
   function button() {
     if (!config) return;
-    var s = config.surveys.find(x => x.triggers.armed_exit && x.button_position != 'hidden');
+    var s = config.surveys.find(x => x.triggers.armed_exit && x.button_position != 'hidden' && targeted(x));
     var old = document.getElementById('farewell-arm');
     if (old) old.remove();
     if (!s || optedOut() || (!get('armed') && !eligible(s))) return;

@@ -252,7 +252,7 @@ both_backends!(
             .send()
             .await
             .unwrap();
-        assert_eq!(malformed.status(), 422);
+        assert_eq!(malformed.status(), 404);
     }
 );
 

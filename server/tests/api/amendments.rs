@@ -46,6 +46,7 @@ async fn answer_aged(
             respondent_id: None,
             contact_email: None,
             edit_secret_hash: Some(app::ingest::edit_secret_hash(&secret)),
+            reason: None,
         }])
         .await
         .unwrap();

@@ -47,6 +47,7 @@ async fn answer(
         respondent_id: Some(respondent),
         contact_email: email.map(str::to_string),
         edit_secret_hash: None,
+        reason: None,
     };
     app.store.insert_responses(&[r]).await.unwrap();
     id
@@ -632,6 +633,7 @@ both_backends!(
                     respondent_id: None,
                     contact_email: None,
                     edit_secret_hash: None,
+                    reason: None,
                 });
             }
         }

@@ -49,6 +49,7 @@ const SECOND_COUNTS: [Option<u32>; 3] = [None, Some(10), Some(3_600)];
 const SECOND_LABELS: [Option<&str>; 3] = [None, Some("10-29s"), Some("60m+")];
 const ERROR_COUNTS: [Option<u16>; 3] = [None, Some(0), Some(2)];
 const ERROR_LABELS: [Option<&str>; 3] = [None, Some("no"), Some("yes")];
+const REASONS: [Option<&str>; 3] = [None, Some("price"), Some("bugs")];
 
 fn values(dimension: Dimension) -> &'static [Option<&'static str>] {
     match dimension {
@@ -65,6 +66,7 @@ fn values(dimension: Dimension) -> &'static [Option<&'static str>] {
         Dimension::PagesViewed => &PAGE_LABELS,
         Dimension::TimeOnSite => &SECOND_LABELS,
         Dimension::HadError => &ERROR_LABELS,
+        Dimension::Reason => &REASONS,
     }
 }
 
@@ -90,6 +92,7 @@ fn value_of(r: &StoredResponse, dimension: Dimension) -> String {
             .context
             .errors_seen
             .map(|n| journey::errors_label(n).into()),
+        Dimension::Reason => r.reason.clone(),
     };
     v.unwrap_or_default()
 }
@@ -148,6 +151,7 @@ async fn fill(app: &TestApp, n: usize, seed: u64) -> Fixture {
                 respondent_id: None,
                 contact_email: None,
                 edit_secret_hash: Some(FIXTURE_SECRET_HASH.into()),
+                reason: rng.pick(&REASONS).map(str::to_owned),
             }
         })
         .collect();

@@ -20,6 +20,7 @@ async fn answer_at(app: &TestApp, site_key: &str, score: u8, at: DateTime<Utc>) 
         respondent: None,
         contact_email: None,
         edit_secret: None,
+        reason: None,
     };
     let sink = app::store::Direct(app.store.clone());
     let site = app::ingest::find_site(app.store.as_ref(), site_key)

@@ -67,11 +67,11 @@ both_backends!(
         );
         assert!(app
             .store
-            .survey_pages(org, survey)
+            .survey_extras(org, survey)
             .await
             .unwrap()
             .unwrap()
-            .2
+            .pages
             .is_empty());
 
         let (status, _) = save_pages(
@@ -153,16 +153,16 @@ both_backends!(
         );
         assert_eq!(
             app.store
-                .survey_pages(org, survey)
+                .survey_extras(org, survey)
                 .await
                 .unwrap()
                 .unwrap()
-                .2
+                .pages
                 .patterns()
                 .len(),
             3
         );
-        // Another organisation's admin and a viewer find nothing; a malformed id is refused.
+        // Another organisation's admin and a viewer find nothing; a malformed id is no page.
         for client in [&outsider, &viewer] {
             let r = client.get(app.url(&path)).send().await.unwrap();
             assert_eq!(r.status(), 404);
@@ -174,7 +174,7 @@ both_backends!(
             .send()
             .await
             .unwrap();
-        assert_eq!(malformed.status(), 422);
+        assert_eq!(malformed.status(), 404);
 
         // Emptied: every page again, and no `pages` in the configuration.
         assert_eq!(save_pages(&app, &app.client, org, survey, "").await.0, 200);

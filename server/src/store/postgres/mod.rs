@@ -91,6 +91,9 @@ impl PostgresStore {
     const WALK_LOCK: &'static str = " FOR UPDATE SKIP LOCKED";
     /// A walk's answers stay as read (amended or erased after the step).
     const ROW_LOCK: &'static str = " FOR UPDATE";
+    /// A batch's deliveries: those another worker holds are left to it (re-checking a locked
+    /// row would not re-run the subquery that chose it, so both would take it).
+    const CLAIM_LOCK: &'static str = " FOR UPDATE SKIP LOCKED";
 
     /// Which of `ids` wait to be counted, read by a statement of its own after the caller
     /// locked their rows: a count that held one has committed by then, and is seen.

@@ -26,20 +26,20 @@ crate::store::sql::visitor_store!(super::PostgresStore {
             "INSERT INTO responses (id, org_id, site_id, survey_id, score, comment, language,
                  received_at, notice_id, consent_choices, page_path, device_class, browser_family,
                  country, respondent_id, trigger, referrer_origin, contact_email, edit_secret_hash,
-                 pages_viewed, seconds_on_site, errors_seen)
+                 pages_viewed, seconds_on_site, errors_seen, reason)
              SELECT r.id, r.org_id, r.site_id, r.survey_id, r.score, r.comment, r.language,
                  r.received_at, r.notice_id, r.choices::jsonb, r.page_path, r.device_class,
                  r.browser_family, r.country, r.respondent_id, r.trigger, r.referrer_origin,
                  r.contact_email, r.edit_secret_hash, r.pages_viewed, r.seconds_on_site,
-                 r.errors_seen
+                 r.errors_seen, r.reason
              FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::smallint[], $6::text[],
                  $7::text[], $8::timestamptz[], $9::uuid[], $10::text[], $11::text[], $12::text[],
                  $13::text[], $14::text[], $15::uuid[], $16::text[], $17::text[], $18::text[],
-                 $19::text[], $20::smallint[], $21::integer[], $22::smallint[])
+                 $19::text[], $20::smallint[], $21::integer[], $22::smallint[], $23::text[])
                  AS r(id, org_id, site_id, survey_id, score, comment, language, received_at,
                       notice_id, choices, page_path, device_class, browser_family, country,
                       respondent_id, trigger, referrer_origin, contact_email, edit_secret_hash,
-                      pages_viewed, seconds_on_site, errors_seen)
+                      pages_viewed, seconds_on_site, errors_seen, reason)
              WHERE NOT EXISTS (SELECT 1 FROM opt_outs o WHERE o.site_id = r.site_id
                                AND o.respondent_id = r.respondent_id AND o.opted_out)
              ON CONFLICT (id) DO NOTHING
@@ -97,6 +97,7 @@ crate::store::sql::visitor_store!(super::PostgresStore {
                 .map(|r| r.context.errors_seen.map(|n| n as i16))
                 .collect::<Vec<_>>(),
         )
+        .bind(column(&|r| r.reason.clone()))
         .fetch_all(&mut *tx)
         .await
         .map_err(backend)?;
@@ -175,12 +176,13 @@ crate::store::sql::visitor_store!(super::PostgresStore {
         let (choices, changes) = found.consent_choices.0.apply(&a.choices, at);
         Self::write_amendment(&mut tx, id, a, &choices, &changes, at).await?;
         let score = a.score.map_or(before.score, |s| s.value());
-        if score != before.score || a.comment.is_some() {
-            // An answer not counted yet is counted later with the score and the comment it
-            // then has.
+        if score != before.score || a.comment.is_some() || a.reason.is_some() {
+            // An answer not counted yet is counted later with the score, comment and reason
+            // it then has.
             if uncounted.is_none() {
                 let comment = a.comment.as_ref().map(|c| c.as_str());
-                Self::recount_amended(&mut tx, id, &before, score, comment).await?;
+                let reason = a.reason.as_ref().map(|r| r.as_str());
+                Self::recount_amended(&mut tx, id, &before, score, comment, reason).await?;
             }
         }
         tx.commit().await.map_err(backend)?;

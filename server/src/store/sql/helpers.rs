@@ -144,9 +144,11 @@ macro_rules! store_helpers {
                     before: &AnswerKeys,
                     score: u8,
                     comment: Option<&str>,
+                    reason: Option<&str>,
                 ) -> StoreResult<()> {
                     let mut after = AnswerKeys {
                         score,
+                        reason: reason.map(str::to_owned).or_else(|| before.reason.clone()),
                         ..before.clone()
                     };
                     if let Some(comment) = comment {
@@ -345,7 +347,8 @@ macro_rules! store_helpers {
                              comment = COALESCE($2, comment),
                              contact_email = CASE WHEN $3 THEN NULL ELSE COALESCE($4, contact_email) END,
                              consent_choices = $5,
-                             updated_at = $6
+                             updated_at = $6,
+                             reason = COALESCE($8, reason)
                          WHERE id = $7",
                     )
                     .bind(a.score.map(|s| i16::from(s.value())))
@@ -356,6 +359,7 @@ macro_rules! store_helpers {
                     .bind(Json(choices))
                     .bind(At(at))
                     .bind(id)
+                    .bind(a.reason.as_ref().map(|r| r.as_str()))
                     .execute(&mut *conn)
                     .await
                     .map_err(backend)?;
@@ -376,11 +380,14 @@ macro_rules! store_helpers {
                     // The visitor sent the follow-up: the answer's alerts, held until it was
                     // final (`webhooks`' settle time), are due now.
                     if a.choices.granted(app::domain::CONTACT).is_some() {
-                        sqlx::query(
+                        // Rows locked in id order, as a revoke locks them: no lock cycle.
+                        sqlx::query(&format!(
                             "UPDATE webhook_deliveries SET next_attempt_at = $1
-                             WHERE answer_id = $2 AND delivered_at IS NULL AND failed_at IS NULL
-                               AND attempts = 0",
-                        )
+                             WHERE id IN (SELECT id FROM webhook_deliveries
+                                 WHERE answer_id = $2 AND delivered_at IS NULL AND failed_at IS NULL
+                                   AND attempts = 0 ORDER BY id{})",
+                            Self::ROW_LOCK
+                        ))
                         .bind(At(at))
                         .bind(id)
                         .execute(&mut *conn)

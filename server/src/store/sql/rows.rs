@@ -8,6 +8,7 @@ use app::domain::{
 use app::report::{Funnel, Verbatim};
 use app::store::{
     AlertAnswer, AuditEntry, NoticeVersion, PendingDelivery, Site, StoreResult, Survey,
+    SurveyExtras,
 };
 use sqlx::types::Json;
 use sqlx::FromRow;
@@ -106,6 +107,7 @@ pub struct VerbatimRow {
     pages_viewed: Option<i16>,
     seconds_on_site: Option<i32>,
     errors_seen: Option<i16>,
+    reason: Option<String>,
     tags: Option<String>,
 }
 
@@ -131,6 +133,7 @@ impl From<VerbatimRow> for Verbatim {
             pages_viewed: r.pages_viewed.and_then(|n| u16::try_from(n).ok()),
             seconds_on_site: r.seconds_on_site.and_then(|n| u32::try_from(n).ok()),
             errors_seen: r.errors_seen.and_then(|n| u16::try_from(n).ok()),
+            reason: r.reason,
             tags: split_tags(r.tags),
             local_time: String::new(),
         }
@@ -262,9 +265,27 @@ pub struct WebhookRow {
     rules: String,
 }
 
-/// A survey's page patterns as stored (JSON), read through their parser.
-pub fn parse_pages(raw: &str) -> StoreResult<app::domain::PageTargeting> {
-    serde_json::from_str(raw).map_err(crate::store::backend)
+#[derive(FromRow)]
+pub struct SurveyExtrasRow {
+    id: Uuid,
+    site_id: Uuid,
+    name: String,
+    /// JSON, read through their parsers.
+    pages: String,
+    reason: String,
+}
+
+impl TryFrom<SurveyExtrasRow> for SurveyExtras {
+    type Error = crate::store::StoreError;
+    fn try_from(r: SurveyExtrasRow) -> StoreResult<SurveyExtras> {
+        Ok(SurveyExtras {
+            id: r.id,
+            site_id: r.site_id,
+            name: r.name,
+            pages: serde_json::from_str(&r.pages).map_err(crate::store::backend)?,
+            reason: serde_json::from_str(&r.reason).map_err(crate::store::backend)?,
+        })
+    }
 }
 
 /// A webhook's rules as stored (JSON), read through their parser.
@@ -289,7 +310,7 @@ impl WebhookRow {
 /// The columns of a delivery and its webhook read to send it: `d` is the delivery, `w` its
 /// webhook.
 pub const PENDING_COLUMNS: &str = "d.id, d.org_id, d.webhook_id, d.answer_id, d.event, d.payload,
-     d.attempts, w.url, w.secret, w.format, w.rules, w.quiet_until";
+     d.attempts, w.url, w.secret, w.format, w.rules";
 
 #[derive(FromRow)]
 pub struct PendingRow {
@@ -304,7 +325,6 @@ pub struct PendingRow {
     secret: String,
     format: String,
     rules: String,
-    quiet_until: Option<At>,
 }
 
 impl TryFrom<PendingRow> for PendingDelivery {
@@ -321,8 +341,11 @@ impl TryFrom<PendingRow> for PendingDelivery {
             format: parse_format(&r.format),
             webhook_id: r.webhook_id,
             answer_id: r.answer_id,
-            rules: parse_rules(&r.rules)?,
-            quiet_until: r.quiet_until.map(|t| t.0),
+            rules: parse_rules(&r.rules)
+                .inspect_err(
+                    |_| tracing::error!(webhook = %r.webhook_id, "unreadable webhook rules"),
+                )
+                .ok(),
         })
     }
 }

@@ -141,21 +141,50 @@ macro_rules! site_store {
                     Ok(rows.into_iter().map(Survey::from).collect())
                 }
 
-                async fn survey_pages(
+                async fn survey_extras(
                     &self,
                     org: Uuid,
                     survey: Uuid,
-                ) -> StoreResult<Option<(Uuid, String, app::domain::PageTargeting)>> {
-                    let row: Option<(Uuid, String, String)> = sqlx::query_as(
-                        "SELECT site_id, name, pages FROM surveys WHERE id = $1 AND org_id = $2",
+                ) -> StoreResult<Option<SurveyExtras>> {
+                    let row: Option<SurveyExtrasRow> = sqlx::query_as(
+                        "SELECT id, site_id, name, pages, reason FROM surveys
+                         WHERE id = $1 AND org_id = $2",
                     )
                     .bind(survey)
                     .bind(org)
                     .fetch_optional(&self.pool)
                     .await
                     .map_err(backend)?;
-                    row.map(|(site, name, pages)| Ok((site, name, parse_pages(&pages)?)))
-                        .transpose()
+                    row.map(SurveyExtras::try_from).transpose()
+                }
+
+                async fn surveys_extras(&self, org: Uuid, site: Uuid) -> StoreResult<Vec<SurveyExtras>> {
+                    let rows: Vec<SurveyExtrasRow> = sqlx::query_as(
+                        "SELECT id, site_id, name, pages, reason FROM surveys
+                         WHERE org_id = $1 AND site_id = $2 ORDER BY created_at, id",
+                    )
+                    .bind(org)
+                    .bind(site)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                    rows.into_iter().map(SurveyExtras::try_from).collect()
+                }
+
+                async fn set_survey_reason(
+                    &self,
+                    org: Uuid,
+                    survey: Uuid,
+                    reason: &app::domain::ReasonQuestion,
+                ) -> StoreResult<bool> {
+                    let done = sqlx::query("UPDATE surveys SET reason = $1 WHERE id = $2 AND org_id = $3")
+                        .bind(serde_json::to_string(reason).map_err(backend)?)
+                        .bind(survey)
+                        .bind(org)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(backend)?;
+                    Ok(done.rows_affected() == 1)
                 }
 
                 async fn set_survey_pages(
@@ -172,25 +201,6 @@ macro_rules! site_store {
                         .await
                         .map_err(backend)?;
                     Ok(done.rows_affected() == 1)
-                }
-
-                async fn targeted_surveys(
-                    &self,
-                    org: Uuid,
-                    site: Uuid,
-                ) -> StoreResult<Vec<(Uuid, app::domain::PageTargeting)>> {
-                    let rows: Vec<(Uuid, String)> = sqlx::query_as(
-                        "SELECT id, pages FROM surveys
-                         WHERE org_id = $1 AND site_id = $2 AND pages <> '[]'",
-                    )
-                    .bind(org)
-                    .bind(site)
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(backend)?;
-                    rows.into_iter()
-                        .map(|(id, pages)| Ok((id, parse_pages(&pages)?)))
-                        .collect()
                 }
 
                 async fn update_survey(

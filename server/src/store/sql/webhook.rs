@@ -153,16 +153,17 @@ macro_rules! webhook_store {
                 ) -> StoreResult<Vec<PendingDelivery>> {
                     let mut tx = self.write_transaction().await?;
                     // The webhook's own deliveries only: one organisation's, as fairness asks.
-                    let ids: Vec<Uuid> = sqlx::query_scalar(
+                    let ids: Vec<Uuid> = sqlx::query_scalar(&format!(
                         "UPDATE webhook_deliveries SET locked_until = $1
                          WHERE id IN (
                              SELECT id FROM webhook_deliveries
                              WHERE webhook_id = $2 AND delivered_at IS NULL AND failed_at IS NULL
                                AND next_attempt_at <= $3
                                AND (locked_until IS NULL OR locked_until < $3)
-                             ORDER BY next_attempt_at, id LIMIT $4)
+                             ORDER BY next_attempt_at, id LIMIT $4{})
                          RETURNING id",
-                    )
+                        Self::CLAIM_LOCK
+                    ))
                     .bind(At(lease_until))
                     .bind(webhook)
                     .bind(At(now))
@@ -195,14 +196,34 @@ macro_rules! webhook_store {
                     Ok(())
                 }
 
-                async fn quiet_webhook(&self, webhook: Uuid, until: DateTime<Utc>) -> StoreResult<()> {
-                    sqlx::query("UPDATE webhooks SET quiet_until = $1 WHERE id = $2")
-                        .bind(At(until))
-                        .bind(webhook)
-                        .execute(&self.pool)
-                        .await
-                        .map_err(backend)?;
-                    Ok(())
+                async fn take_window(
+                    &self,
+                    webhook: Uuid,
+                    now: DateTime<Utc>,
+                    until: DateTime<Utc>,
+                ) -> StoreResult<Option<DateTime<Utc>>> {
+                    // One statement: of two workers at the window's end, one takes it.
+                    let taken = sqlx::query(
+                        "UPDATE webhooks SET quiet_until = $1
+                         WHERE id = $2 AND (quiet_until IS NULL OR quiet_until <= $3)",
+                    )
+                    .bind(At(until))
+                    .bind(webhook)
+                    .bind(At(now))
+                    .execute(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                    if taken.rows_affected() == 1 {
+                        return Ok(None);
+                    }
+                    let quiet: Option<At> =
+                        sqlx::query_scalar("SELECT quiet_until FROM webhooks WHERE id = $1")
+                            .bind(webhook)
+                            .fetch_optional(&self.pool)
+                            .await
+                            .map_err(backend)?
+                            .flatten();
+                    Ok(Some(quiet.map_or(until, |q| q.0)))
                 }
 
                 async fn revoke_webhook(&self, org: Uuid, id: Uuid, at: DateTime<Utc>) -> StoreResult<bool> {
@@ -218,10 +239,14 @@ macro_rules! webhook_store {
                     .await
                     .map_err(backend)?;
                     // Nothing more goes out for it: queued retries are cancelled with it.
-                    sqlx::query(
+                    // Rows locked in id order, as an amendment's bump locks them: no lock cycle.
+                    sqlx::query(&format!(
                         "UPDATE webhook_deliveries SET failed_at = $1, last_error = 'cancelled'
-                         WHERE webhook_id = $2 AND org_id = $3 AND delivered_at IS NULL AND failed_at IS NULL",
-                    )
+                         WHERE id IN (SELECT id FROM webhook_deliveries
+                             WHERE webhook_id = $2 AND org_id = $3 AND delivered_at IS NULL
+                               AND failed_at IS NULL ORDER BY id{})",
+                        Self::ROW_LOCK
+                    ))
                     .bind(At(at))
                     .bind(id)
                     .bind(org)

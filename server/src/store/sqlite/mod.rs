@@ -101,6 +101,7 @@ impl SqliteStore {
     /// SQLite has no row locks; the write lock holds the walk and its answers.
     const WALK_LOCK: &'static str = "";
     const ROW_LOCK: &'static str = "";
+    const CLAIM_LOCK: &'static str = "";
 
     /// Which of `ids` wait to be counted. The queue holds well under a second of answers.
     async fn uncounted_among(

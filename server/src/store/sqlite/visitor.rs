@@ -15,7 +15,7 @@ struct Amendable {
 /// shared statements: SQLite looks each numbered or named parameter up in a list of those seen
 /// so far, so a statement of thousands of them (500 answers × 19) costs time quadratic in their
 /// number to prepare, while anonymous ones are numbered as they come.
-const ANSWER_ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+const ANSWER_ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 crate::store::sql::visitor_store!(super::SqliteStore {
     fn concurrent_batch_writers(&self) -> usize {
@@ -37,7 +37,7 @@ crate::store::sql::visitor_store!(super::SqliteStore {
                 "INSERT INTO responses (id, org_id, site_id, survey_id, score, comment, language,
                      received_at, notice_id, consent_choices, page_path, device_class, browser_family,
                      country, respondent_id, trigger, referrer_origin, contact_email,
-                     edit_secret_hash, pages_viewed, seconds_on_site, errors_seen)
+                     edit_secret_hash, pages_viewed, seconds_on_site, errors_seen, reason)
                  SELECT * FROM (VALUES {rows}) AS v
                  WHERE NOT EXISTS (SELECT 1 FROM opt_outs o WHERE o.site_id = v.column3
                                    AND o.respondent_id = v.column15 AND o.opted_out = 1)
@@ -68,7 +68,8 @@ crate::store::sql::visitor_store!(super::SqliteStore {
                     .bind(r.edit_secret_hash.clone())
                     .bind(r.context.pages_viewed.map(i32::from))
                     .bind(r.context.seconds_on_site.map(i64::from))
-                    .bind(r.context.errors_seen.map(i32::from));
+                    .bind(r.context.errors_seen.map(i32::from))
+                    .bind(r.reason.clone());
             }
             inserted.extend(query.fetch_all(&mut *tx).await.map_err(backend)?);
         }
@@ -132,9 +133,9 @@ crate::store::sql::visitor_store!(super::SqliteStore {
         let (choices, changes) = found.consent_choices.0.apply(&a.choices, at);
         Self::write_amendment(&mut tx, id, a, &choices, &changes, at).await?;
         let score = a.score.map_or(before.score, |s| s.value());
-        if score != before.score || a.comment.is_some() {
-            // An answer not counted yet is counted later with the score and the comment it
-            // then has.
+        if score != before.score || a.comment.is_some() || a.reason.is_some() {
+            // An answer not counted yet is counted later with the score, comment and reason
+            // it then has.
             let counted: bool = sqlx::query_scalar(
                 "SELECT NOT EXISTS (SELECT 1 FROM uncounted_answers WHERE response_id = $1)",
             )
@@ -144,7 +145,8 @@ crate::store::sql::visitor_store!(super::SqliteStore {
             .map_err(backend)?;
             if counted {
                 let comment = a.comment.as_ref().map(|c| c.as_str());
-                Self::recount_amended(&mut tx, id, &before, score, comment).await?;
+                let reason = a.reason.as_ref().map(|r| r.as_str());
+                Self::recount_amended(&mut tx, id, &before, score, comment, reason).await?;
             }
         }
         tx.commit().await.map_err(backend)?;
