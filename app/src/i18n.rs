@@ -351,6 +351,18 @@ pub fn negotiate(page_lang: Option<&str>, accept_language: Option<&str>) -> Lang
         .unwrap_or(Lang::En)
 }
 
+/// The exit-reason question's default words ("What is the main reason for your score?"), for a
+/// survey that does not set its own (`domain::ReasonQuestion`).
+pub fn reason_question(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "What is the main reason for your score?",
+        Lang::Fi => "Mikä on arvosanasi tärkein syy?",
+        Lang::Sv => "Vad är det främsta skälet till ditt betyg?",
+        Lang::De => "Was ist der wichtigste Grund für Ihre Bewertung?",
+        Lang::Ar => "ما السبب الرئيسي لتقييمك؟",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -389,17 +401,5 @@ mod tests {
             assert_eq!(Lang::from_code(lang.code()), Some(lang));
         }
         assert!(Lang::Ar.is_rtl() && !Lang::Fi.is_rtl());
-    }
-}
-
-/// The exit-reason question's default words ("What is the main reason for your score?"), for a
-/// survey that does not set its own (`domain::ReasonQuestion`).
-pub fn reason_question(lang: Lang) -> &'static str {
-    match lang {
-        Lang::En => "What is the main reason for your score?",
-        Lang::Fi => "Mikä on arvosanasi tärkein syy?",
-        Lang::Sv => "Vad är det främsta skälet till ditt betyg?",
-        Lang::De => "Was ist der wichtigste Grund für Ihre Bewertung?",
-        Lang::Ar => "ما السبب الرئيسي لتقييمك؟",
     }
 }

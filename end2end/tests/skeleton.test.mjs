@@ -197,3 +197,37 @@ test('visitor forms work without wasm: leaving, erasing (asked first) and accept
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('the hosted survey asks the exit reason of the score\'s band, and stores it as it is chosen', async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await signIn(page, app);
+  const org = app.rows('SELECT id FROM organisations')[0].id;
+  const survey = app.rows('SELECT id FROM surveys ORDER BY created_at LIMIT 1')[0].id;
+  const saved = await page.request.post(`${app.base}/fn/save_survey_reason`, {
+    form: { org, id: survey, detractors: 'price: Too expensive\nbugs: Something broke', promoters: 'speed: It is fast' },
+    headers: { Origin: app.base },
+  });
+  assert.equal(saved.status(), 200);
+  await page.goto(`${app.base}/s/${app.demo.site_key}`);
+  await page.waitForSelector('body[data-enhanced="true"]');
+  assert.equal(await page.locator('fieldset.reason:visible').count(), 0, 'no reason before a score');
+  await page.waitForTimeout(900);
+  await page.getByRole('radio', { name: '2', exact: true }).check();
+  assert.equal(await page.locator('fieldset.reason:visible').count(), 1);
+  await page.getByRole('radio', { name: 'Too expensive' }).check();
+  const id = await page.locator('input[name=id]').inputValue();
+  await eventually(() => app.rows(`SELECT reason FROM responses WHERE hex(id) = '${id.replaceAll('-', '').toUpperCase()}'`)[0]?.reason === 'price', 10_000, 'the reason stored');
+  // Another band: its own options, the other band's choice cleared.
+  await page.getByRole('radio', { name: '9', exact: true }).check();
+  assert.equal(await page.getByRole('radio', { name: 'Too expensive' }).isVisible(), false);
+  await page.getByRole('radio', { name: 'It is fast' }).check();
+  await page.screenshot({ path: join(screenshots, 'survey-reason-390.png'), fullPage: true });
+  await page.getByRole('button', { name: 'Send' }).click();
+  await page.getByRole('heading', { name: 'Thank you!' }).waitFor();
+  const row = app.rows(`SELECT score, reason FROM responses WHERE hex(id) = '${id.replaceAll('-', '').toUpperCase()}'`)[0];
+  assert.deepEqual(row, { score: 9, reason: 'speed' });
+  assert.deepEqual(errors, []);
+  await context.close();
+});

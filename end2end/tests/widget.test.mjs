@@ -595,3 +595,37 @@ test('a survey opens only on the pages its patterns take, set on its admin page'
   assert.deepEqual(adminErrors.filter((e) => !/422/.test(e)), []);
   await admin.close();
 });
+
+test('the widget asks the exit reason of the score\'s band, from another origin, and stores it', async () => {
+  const admin = await browser.newContext();
+  const ap = await admin.newPage();
+  await signIn(ap, farewell);
+  const org = farewell.rows('SELECT id FROM organisations')[0].id;
+  const survey = farewell.rows('SELECT id FROM surveys ORDER BY created_at LIMIT 1')[0].id;
+  const saved = await ap.request.post(`${farewell.base}/fn/save_survey_reason`, {
+    form: { org, id: survey, detractors: 'price: Too expensive\nbugs: Something broke', translations: 'fi price: Liian kallis' },
+    headers: { Origin: farewell.base },
+  });
+  assert.equal(saved.status(), 200);
+  farewell.configure({ triggers: { armed_exit: false, exit_intent: true, exit_intent_min_seconds: 0 } });
+  const { context, page, errors } = await openShop({ viewport: { width: 1100, height: 800 } });
+  await page.evaluate(() => document.documentElement.dispatchEvent(new MouseEvent('mouseout', { clientY: 0, bubbles: true })));
+  const dialog = page.getByRole('dialog', { name: 'How was your experience?' });
+  await dialog.waitFor();
+  await page.waitForTimeout(READ);
+  await dialog.getByRole('radio', { name: '3', exact: true }).click();
+  const group = dialog.getByRole('group', { name: 'What is the main reason for your score?' });
+  await group.waitFor();
+  await group.getByRole('radio', { name: 'Something broke' }).check();
+  await page.screenshot({ path: join(screenshots, 'widget-reason.png') });
+  await eventually(() => farewell.rows(`SELECT reason FROM responses WHERE reason IS NOT NULL`).some((r) => r.reason === 'bugs'), 10_000, 'the reason stored');
+  // A promoter has no question here: none is shown.
+  await dialog.getByRole('radio', { name: '10 — Extremely likely' }).click();
+  assert.equal(await group.isVisible(), false);
+  assert.deepEqual(errors, []);
+  await context.close();
+  // Asked no more: the other tests' surveys go on without it.
+  const cleared = await ap.request.post(`${farewell.base}/fn/save_survey_reason`, { form: { org, id: survey }, headers: { Origin: farewell.base } });
+  assert.equal(cleared.status(), 200);
+  await admin.close();
+});

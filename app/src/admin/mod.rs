@@ -20,6 +20,8 @@ mod share_links;
 mod sites;
 #[cfg(feature = "ssr")]
 mod survey_pages;
+#[cfg(feature = "ssr")]
+mod survey_reason;
 mod surveys;
 mod tokens;
 #[cfg(feature = "ssr")]

@@ -35,6 +35,8 @@ pub struct PagesView {
     /// The patterns being tried, as typed, and whether they parse.
     pub trying: Option<(String, Result<(), String>)>,
     pub pages: Vec<SeenPage>,
+    /// The survey's exit-reason question, for its section.
+    pub reason: crate::domain::ReasonQuestion,
 }
 
 fn verdict(m: PageMatch) -> String {
@@ -63,7 +65,8 @@ async fn read(org: String, id: String, trying: Option<String>) -> Result<PagesVi
         .survey_extras(who.org(), survey)
         .await?
         .ok_or(AppError::NotFound)?;
-    let (site, survey_name, saved) = (extras.site_id, extras.name, extras.pages);
+    let (site, survey_name, saved, reason) =
+        (extras.site_id, extras.name, extras.pages, extras.reason);
     let tried = trying
         .as_ref()
         .map(|text| PageTargeting::parse(text).map_err(|e| e.reason));
@@ -98,7 +101,7 @@ async fn read(org: String, id: String, trying: Option<String>) -> Result<PagesVi
         // An answer sent without its page (the API) is on no page to target.
         .filter(|(path, _)| !path.is_empty())
         .collect();
-    seen.sort_by(|a, b| (b.1 .0, b.1 .1).cmp(&(a.1 .0, a.1 .1)));
+    seen.sort_by_key(|(_, (shown, answered))| std::cmp::Reverse((*shown, *answered)));
     seen.truncate(MOST_PAGES);
     let pages: Vec<SeenPage> = seen
         .into_iter()
@@ -118,6 +121,7 @@ async fn read(org: String, id: String, trying: Option<String>) -> Result<PagesVi
         saved: saved.patterns().join("\n"),
         trying: trying.map(|text| (text, tried.map(|r| r.map(|_| ())).unwrap_or(Ok(())))),
         pages,
+        reason,
     })
 }
 
@@ -162,10 +166,10 @@ pub fn SurveyPagesPage() -> impl IntoView {
         )
     };
     view! {
-        <Title text="Pages · Farewell" />
+        <Title text="Pages and exit reason · Farewell" />
         <main class="page admin">
             <p class="crumbs"><a href="/admin" rel="external">"← Administration"</a></p>
-            <h1>"Pages a survey opens on"</h1>
+            <h1>"Pages and exit reason"</h1>
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || {
                     let (org, id) = (org.clone(), id.clone());
@@ -218,6 +222,8 @@ fn PagesForm(data: PagesView, org: String, id: String) -> impl IntoView {
         .collect_view();
     let saved = data.saved.clone();
     let empty = data.pages.is_empty();
+    let reason = data.reason.clone();
+    let (reason_org, reason_id) = (org.clone(), id.clone());
     view! {
         <p>{format!("Survey: {}", data.survey_name)}</p>
         <p class="hint" id="pages-hint">"One pattern per line, over the page's path (never its query): * is any run within a segment, ** any run across segments; /checkout/** takes /checkout too. A ! before a pattern excludes what it matches. No include pattern: every page not excluded. At most 20 patterns of 3 wildcards each."</p>
@@ -252,5 +258,6 @@ fn PagesForm(data: PagesView, org: String, id: String) -> impl IntoView {
                 </table>
             </div>
         })}
+        <super::survey_reason::ReasonForm question=reason org=reason_org id=reason_id />
     }
 }

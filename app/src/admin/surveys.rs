@@ -115,7 +115,7 @@ pub fn SurveyCard(
         <details class="survey-admin">
             <summary>{format!("Survey: {}", survey.name)}</summary>
             // Its pages have a page of their own, rendered on the server.
-            <a href=pages_href rel="external">"Pages it opens on"</a>
+            <a href=pages_href rel="external">"Pages and exit reason"</a>
             <ActionForm action=update attr:class="survey-settings">
                 <input type="hidden" name="org" value=org />
                 <input type="hidden" name="form[survey]" value=survey.id.to_string() />

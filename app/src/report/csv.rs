@@ -32,7 +32,7 @@ pub fn csv_field(text: &str) -> String {
 /// The export's columns.
 pub const CSV_HEADER: &str = "id,received_at,local_time,survey_id,score,band,comment,language,\
 page_path,device,browser,country,trigger,referrer,contact_email,tags,themes,pages_viewed,\
-seconds_on_site,errors_seen\r\n";
+seconds_on_site,errors_seen,reason\r\n";
 
 /// One answer as an export row.
 pub fn csv_row(v: &Verbatim) -> String {
@@ -57,6 +57,7 @@ pub fn csv_row(v: &Verbatim) -> String {
         v.pages_viewed.map(|n| n.to_string()).unwrap_or_default(),
         v.seconds_on_site.map(|n| n.to_string()).unwrap_or_default(),
         v.errors_seen.map(|n| n.to_string()).unwrap_or_default(),
+        v.reason.clone().unwrap_or_default(),
     ];
     let mut row = fields
         .iter()

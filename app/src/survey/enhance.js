@@ -69,9 +69,29 @@
         .then(function (problem) { saved = !problem; return problem; });
     }
 
+    // The exit reason: only the options of the score's band show; a choice is stored at once
+    // (once the score is), and again with the rest.
+    var reasons = form.querySelectorAll('.reason');
+    function showReasons(b) {
+      reasons.forEach(function (set) {
+        set.hidden = set.dataset.band != b;
+        if (set.hidden) set.querySelectorAll('input').forEach(function (r) { r.checked = false; });
+      });
+    }
+    showReasons(null);
+    function reason() {
+      var chosen = form.querySelector('input[name=reason]:checked');
+      return chosen ? chosen.value : null;
+    }
+
     form.addEventListener('change', function (e) {
+      if (e.target.name == 'reason') {
+        if (saved) then(function () { return post('/fn/amend_answer', Object.assign({ reason: e.target.value }, base)); }).then(show, function () { show({}); });
+        return;
+      }
       if (e.target.name != 'score') return;
       followUp.textContent = followUp.dataset[band(+e.target.value)];
+      showReasons(band(+e.target.value));
       if (+e.target.value === score) return;
       score = +e.target.value;
       then(function () { return storeScore(); }).then(show, function () { show({}); });
@@ -86,6 +106,7 @@
       // The score again: a change whose reply was lost is stored now.
       var rest = Object.assign({ contact: contact.checked ? 'true' : 'false', score: score }, base);
       if (comment.value.trim()) rest.comment = comment.value;
+      if (reason()) rest.reason = reason();
       // A typed address goes too: the server asks to tick the box or clear it, never drops it.
       if (email.value.trim()) rest.contact_email = email.value;
       button.disabled = true;

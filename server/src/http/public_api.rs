@@ -266,6 +266,8 @@ pub struct AnswerBody {
     pub seconds_on_site: Option<u32>,
     /// JavaScript errors the site's pages raised in the visit (a count only).
     pub errors_seen: Option<u16>,
+    /// The exit reason chosen: the key of an option the survey offers.
+    pub reason: Option<String>,
     /// The received time in the view's zone.
     pub local_time: String,
 }
@@ -291,6 +293,7 @@ impl From<&Verbatim> for AnswerBody {
             pages_viewed: v.pages_viewed,
             seconds_on_site: v.seconds_on_site,
             errors_seen: v.errors_seen,
+            reason: v.reason.clone(),
             local_time: v.local_time.clone(),
         }
     }

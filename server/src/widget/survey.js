@@ -19,7 +19,8 @@
     'label{display:block;margin:12px 0 4px;font-weight:600}',
     'label.check{display:flex;gap:8px;align-items:center;font-weight:400;min-height:44px;margin:4px 0}',
     'textarea,input[type=email]{box-sizing:border-box;width:100%;font:inherit;padding:8px;border:1px solid #c9cfdb;border-radius:6px}',
-    'input[type=checkbox]{width:22px;height:22px}',
+    'input[type=checkbox],input[type=radio]{width:22px;height:22px}',
+    '.reasons{border:0;padding:0;margin:12px 0 0}.reasons legend{font-weight:600;padding:0}',
     '.count,.small{font-size:.85em;color:#5b6478}',
     '.error{color:#c0392b;font-weight:600}',
     '.send{min-height:44px;padding:8px 20px;border:0;border-radius:6px;background:#2d5bd7;color:#fff;font:inherit;cursor:pointer;margin-top:8px}',
@@ -180,7 +181,25 @@
         o.send('amendments', { id: id, edit_secret: key, score: value });
       }
       followUp.textContent = t['follow_up_' + band(value)];
+      showReasons(band(value));
       details.hidden = false;
+    }
+
+    // ---- the exit reason: the options of the score's band, each stored once chosen ----
+    var reasons = h('fieldset', { 'class': 'reasons', hidden: true }), reasonBand;
+    function showReasons(b) {
+      var q = s.reason, options = q && q.options[b];
+      if (b == reasonBand) return;
+      reasonBand = b;
+      reasons.hidden = !options;
+      if (!options) return;
+      reasons.replaceChildren(h('legend', null, q.question));
+      options.forEach(function (option) {
+        var radio = h('input', { type: 'radio', name: 'fw-reason', value: option[0], onchange: function () {
+          o.send('amendments', { id: id, edit_secret: key, reason: option[0] });
+        } });
+        reasons.append(h('label', { 'class': 'check' }, radio, option[1]));
+      });
     }
     for (var i = 0; i <= 10; i++) {
       var label = i == 0 ? '0 — ' + t.not_likely : i == 10 ? '10 — ' + t.extremely_likely : String(i);
@@ -235,7 +254,7 @@
         thanks(t.saved);
       }
     },
-      followUp, h('span', { 'class': 'small' }, ' ' + t.comment_optional), comment, left,
+      reasons, followUp, h('span', { 'class': 'small' }, ' ' + t.comment_optional), comment, left,
       h('label', { 'class': 'check' }, contact, t.contact_me), emailRow, error,
       h('button', { 'class': 'send', type: 'submit' }, t.send)
     );

@@ -221,12 +221,12 @@ both_backends!(
         assert!(lines
             .next()
             .unwrap()
-            .ends_with(",tags,themes,pages_viewed,seconds_on_site,errors_seen"));
+            .ends_with(",tags,themes,pages_viewed,seconds_on_site,errors_seen,reason"));
         let rows: Vec<&str> = lines.collect();
         assert_eq!(rows.len(), 8, "{csv}");
         assert!(
             rows.iter()
-                .all(|r| r.ends_with(",\"\",\"checkout\",\"\",\"\",\"\"")),
+                .all(|r| r.ends_with(",\"\",\"checkout\",\"\",\"\",\"\",\"\"")),
             "{csv}"
         );
         let refused = analysis(&app, &demo, "report", "?segment=theme:Check%20out").await;

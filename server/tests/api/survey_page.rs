@@ -10,7 +10,7 @@ fn shown_a_while_ago() -> String {
 
 /// The fields the survey page's form carries hidden, sent back a while after it was shown,
 /// for the answer `id`.
-fn page_fields(page: &str, id: &str) -> Vec<(&'static str, String)> {
+pub(crate) fn page_fields(page: &str, id: &str) -> Vec<(&'static str, String)> {
     vec![
         ("site_key", hidden(page, "site_key")),
         ("survey_id", hidden(page, "survey_id")),
@@ -20,7 +20,7 @@ fn page_fields(page: &str, id: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn hidden(html: &str, name: &str) -> String {
+pub(crate) fn hidden(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = html
         .find(&marker)

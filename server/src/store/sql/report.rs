@@ -14,8 +14,9 @@ macro_rules! push_segment {
                 $sql.push(format!(" AND {prefix}survey_id = "))
                     .push_bind(survey);
             }
-            // Only an answer's comment holds a theme: no impression is in one.
-            Dimension::Theme if $impressions => {
+            // Only an answer's comment holds a theme, and only an answer a reason: no
+            // impression is in one.
+            Dimension::Theme | Dimension::Reason if $impressions => {
                 $sql.push(" AND 1 = 0");
             }
             // `,checkout,speed,` holds `,checkout,`. A theme name holds no LIKE
