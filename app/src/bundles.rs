@@ -25,7 +25,7 @@ pub use crate::consent::ConsentPage;
 #[cfg(feature = "ssr")]
 pub use crate::admin::InvitePage;
 #[cfg(feature = "ssr")]
-pub use crate::admin::{SurveyPagesPage, WebhookRulesPage};
+pub use crate::admin::{SetupPage, SurveyPagesPage, WebhookRulesPage};
 #[cfg(feature = "ssr")]
 pub use crate::dashboard::site::SiteDashboardPage;
 #[cfg(feature = "ssr")]
@@ -43,6 +43,8 @@ pub use ServerRendered as InvitePage;
 pub use ServerRendered as WebhookRulesPage;
 #[cfg(not(feature = "ssr"))]
 pub use ServerRendered as SurveyPagesPage;
+#[cfg(not(feature = "ssr"))]
+pub use ServerRendered as SetupPage;
 #[cfg(not(feature = "ssr"))]
 pub use ServerRendered as SiteDashboardPage;
 #[cfg(not(feature = "ssr"))]
@@ -94,7 +96,8 @@ pub fn ServerRendered() -> impl leptos::IntoView {
 
 /// Members' pages the server renders whole, which load no bundle: a site's dashboard
 /// (`/dashboard/{site_key}`; the overview is `/dashboard`), a webhook's rules
-/// (`/admin/{org}/webhooks/{id}`) and a survey's pages (`/admin/{org}/surveys/{id}/pages`).
+/// (`/admin/{org}/webhooks/{id}`), a survey's pages (`/admin/{org}/surveys/{id}/pages`) and
+/// the list of both (`/admin/setup`).
 #[cfg(feature = "ssr")]
 pub fn server_rendered_member_page() -> bool {
     leptos::prelude::use_context::<http::request::Parts>().is_some_and(|parts| {

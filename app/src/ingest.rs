@@ -216,20 +216,6 @@ pub async fn amend_response(
         )
         .into());
     }
-    // The answer's survey is known only to the store: the reason must be an option of one of
-    // the site's surveys (so no answer can carry a key nobody offered).
-    if let Some(reason) = &amendment.reason {
-        let offered = store
-            .surveys_extras(site.site.org_id, site.site.id)
-            .await?
-            .iter()
-            .any(|s| s.reason.offers(reason));
-        if !offered {
-            return Err(
-                FieldError::new("reason", "is not an option this site's surveys offer").into(),
-            );
-        }
-    }
     let guard = AmendGuard {
         secret_hash: edit_secret_hash(secret),
         stored_after: at - window.0,
@@ -241,6 +227,13 @@ pub async fn amend_response(
         AmendOutcome::Amended => Ok(()),
         AmendOutcome::NotFound => Err(IngestError::UnknownResponse),
         AmendOutcome::Expired => Err(IngestError::AmendExpired),
+        // Checked by the store, against the answer's own survey and final score, under its
+        // lock, and only once the secret matched.
+        AmendOutcome::ReasonNotOffered => Err(FieldError::new(
+            "reason",
+            "is not an option this survey offers for this score",
+        )
+        .into()),
     }
 }
 

@@ -153,6 +153,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/dashboard") view=bundles::DashboardPage ssr=SsrMode::Async />
                 <Route path=path!("/dashboard/:site_key") view=bundles::SiteDashboardPage ssr=SsrMode::Async />
                 <Route path=path!("/admin") view=bundles::AdminPage ssr=SsrMode::Async />
+                <Route path=path!("/admin/setup") view=bundles::SetupPage ssr=SsrMode::Async />
                 <Route path=path!("/admin/:org/webhooks/:id") view=bundles::WebhookRulesPage ssr=SsrMode::Async />
                 <Route path=path!("/admin/:org/surveys/:id/pages") view=bundles::SurveyPagesPage ssr=SsrMode::Async />
                 <Route path=path!("/account") view=bundles::AccountPage />

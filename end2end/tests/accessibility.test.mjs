@@ -102,7 +102,7 @@ test('members pages have no serious accessibility violations', async () => {
   const rules = `/admin/${org}/webhooks/${app.rows('SELECT id FROM webhooks')[0].id}`;
   const survey = app.rows('SELECT id FROM surveys ORDER BY created_at LIMIT 1')[0].id;
   const surveyPages = `/admin/${org}/surveys/${survey}/pages?try=%2Fpricing%2F**`;
-  for (const path of ['/login', '/dashboard', `/dashboard/${app.demo.site_key}`, `/dashboard/${app.demo.site_key}?from=2020-01-01&to=2020-01-31`, themed, '/admin', '/account', consent, rules, surveyPages]) {
+  for (const path of ['/login', '/dashboard', `/dashboard/${app.demo.site_key}`, `/dashboard/${app.demo.site_key}?from=2020-01-01&to=2020-01-31`, themed, '/admin', '/admin/setup', '/account', consent, rules, surveyPages]) {
     await page.goto(app.base + path);
     await usable(page);
     await page.waitForLoadState('networkidle');

@@ -105,9 +105,10 @@ test('a member explores a site: range, bucket, segment, search, tag, export', as
   assert.match(csv[0], /^id,received_at,local_time,/);
   // Every field is quoted, so no separator (`,` or Excel's `;`) can split one.
   assert.ok(csv[1].startsWith(`"${id}"`), csv[1]);
-  // Its tag, then its saved themes (none here) and the visit's pages, seconds and errors.
-  assert.match(csv[0], /,tags,themes,pages_viewed,seconds_on_site,errors_seen$/);
-  assert.match(csv[1], /,"speed","","\d+","\d+","\d+"$/);
+  // Its tag, then its saved themes (none here), the visit's pages, seconds and errors, and its
+  // exit reason (none asked).
+  assert.match(csv[0], /,tags,themes,pages_viewed,seconds_on_site,errors_seen,reason$/);
+  assert.match(csv[1], /,"speed","","\d+","\d+","\d+",""$/);
   assert.match(download.suggestedFilename(), /^farewell-st_[0-9a-f]+-.*\.csv$/);
 
   assert.deepEqual(errors, []);

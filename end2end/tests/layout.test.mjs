@@ -28,6 +28,7 @@ test('no member page scrolls sideways at 390 px, nor at 1440 px', async () => {
     admin: '/admin',
     account: '/account',
     consent: `/consent/${answer}?site=${app.demo.site_key}`,
+    setup: '/admin/setup',
     notice: `/notice/${notice}`,
     survey: `/s/${app.demo.site_key}`,
   };

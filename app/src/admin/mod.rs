@@ -16,6 +16,8 @@ mod invitations;
 mod members;
 mod notices;
 mod retention;
+#[cfg(feature = "ssr")]
+mod setup;
 mod share_links;
 mod sites;
 #[cfg(feature = "ssr")]
@@ -32,6 +34,8 @@ pub use account::AccountPage;
 pub use data_requests::search_terms;
 pub use feedback::sentence;
 pub use invitations::{InvitePage, INVITATION_DAYS};
+#[cfg(feature = "ssr")]
+pub use setup::SetupPage;
 #[cfg(feature = "ssr")]
 pub use survey_pages::SurveyPagesPage;
 #[cfg(feature = "ssr")]
@@ -91,7 +95,7 @@ pub fn AdminPage() -> impl IntoView {
     view! {
         <Title text="Administration · Farewell" />
         <main class="page wide admin">
-            <p class="crumbs"><a href="/dashboard" rel="external">"← Dashboard"</a>" · "<a href="/account">"Account"</a></p>
+            <p class="crumbs"><a href="/dashboard" rel="external">"← Dashboard"</a>" · "<a href="/account">"Account"</a>" · "<a href="/admin/setup" rel="external">"Pages, reasons and alerts"</a></p>
             <h1>"Administration"</h1>
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {

@@ -168,7 +168,7 @@ pub fn SurveyPagesPage() -> impl IntoView {
     view! {
         <Title text="Pages and exit reason · Farewell" />
         <main class="page admin">
-            <p class="crumbs"><a href="/admin" rel="external">"← Administration"</a></p>
+            <p class="crumbs"><a href="/admin" rel="external">"← Administration"</a>" · "<a href="/admin/setup">"Pages, exit reasons and alert rules"</a></p>
             <h1>"Pages and exit reason"</h1>
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || {

@@ -103,7 +103,6 @@ pub fn SurveyCard(
     let number = |n: Option<u32>| n.map(|n| n.to_string()).unwrap_or_default();
     let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     let id = survey.id.to_string();
-    let pages_href = format!("/admin/{org}/surveys/{id}/pages");
     let f = Feedback::for_form(update, move |i: &UpdateSurvey| i.form.survey == id);
     let preview = preview_html(&languages);
     let texts = languages
@@ -114,8 +113,6 @@ pub fn SurveyCard(
     view! {
         <details class="survey-admin">
             <summary>{format!("Survey: {}", survey.name)}</summary>
-            // Its pages have a page of their own, rendered on the server.
-            <a href=pages_href rel="external">"Pages and exit reason"</a>
             <ActionForm action=update attr:class="survey-settings">
                 <input type="hidden" name="org" value=org />
                 <input type="hidden" name="form[survey]" value=survey.id.to_string() />

@@ -126,7 +126,7 @@ pub fn WebhookRulesPage() -> impl IntoView {
     view! {
         <Title text="Alert rules · Farewell" />
         <main class="page narrow admin">
-            <p class="crumbs"><a href="/admin" rel="external">"← Administration"</a></p>
+            <p class="crumbs"><a href="/admin" rel="external">"← Administration"</a>" · "<a href="/admin/setup">"Pages, exit reasons and alert rules"</a></p>
             <h1>"Alert rules"</h1>
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || {

@@ -126,12 +126,9 @@ pub fn Webhooks(org: OrganisationHeader) -> impl IntoView {
                         "Remove the webhook to {}? Nothing more is sent to it.",
                         w.url
                     );
-                    // The rules have a page of their own, rendered on the server.
-                    let rules_href = format!("/admin/{org}/webhooks/{id}");
                     view! {
                         <li>
-                            <code>{w.url.clone()}</code>{format!(" — {} — {} ", w.events.join(", "), w.rules)}
-                            <a href=rules_href rel="external">"Rules"</a>
+                            <code>{w.url.clone()}</code>{format!(" — {}", w.events.join(", "))}
                             <ActionForm action=revoke attr:class="inline">
                                 <input type="hidden" name="org" value=org />
                                 <input type="hidden" name="id" value=id />
@@ -145,20 +142,11 @@ pub fn Webhooks(org: OrganisationHeader) -> impl IntoView {
                 .deliveries
                 .into_iter()
                 .map(|d| {
-                    let state = if d.delivered {
-                        "delivered"
-                    } else if d.skipped {
-                        "skipped"
-                    } else if d.failed {
-                        "failed"
-                    } else {
-                        "retrying"
-                    };
                     view! {
-                        <tr class=state>
+                        <tr class=d.state.clone()>
                             <td>{d.created_at.format("%Y-%m-%d %H:%M:%S").to_string()}</td>
                             <td>{d.event.clone()}</td>
-                            <td>{state}</td>
+                            <td>{d.state.clone()}</td>
                             <td>{d.attempts}</td>
                             <td>{d.last_status.map(|s| s.to_string()).unwrap_or_default()}</td>
                             <td>{d.last_error.clone().unwrap_or_default()}</td>
@@ -177,7 +165,7 @@ pub fn Webhooks(org: OrganisationHeader) -> impl IntoView {
     view! {
         <section class="panel">
             <h3>"Webhooks"</h3>
-            <p class="hint">"Each delivery is a JSON POST with Farewell-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of \"t.body\" with the secret>; to a Slack, Teams or Mattermost incoming webhook, that chat's message. Failed deliveries are retried with growing waits for about a day."</p>
+            <p class="hint">"A JSON POST signed by Farewell-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of \"t.body\">, or a Slack, Teams or Mattermost message; retried for about a day."</p>
             <ActionForm action=create attr:class="inline">
                 <input type="hidden" name="org" value=org_id />
                 <label>"URL "<input name="url" type="url" required size="40" placeholder="https://hooks.example/farewell" /></label>

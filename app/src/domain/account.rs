@@ -208,7 +208,9 @@ pub struct WebhookRecord {
     pub id: Uuid,
     pub url: String,
     pub events: Vec<String>,
-    /// Its rules in a line (`AlertRules::describe`).
+    /// Its rules in a line (`AlertRules::describe`), listed on `/admin/setup`, rendered on the
+    /// server (the administration bundle has no room for them).
+    #[cfg(feature = "ssr")]
     pub rules: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
@@ -221,9 +223,15 @@ pub struct DeliveryRecord {
     pub event: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub attempts: u32,
+    /// "delivered", "skipped", "failed" or "retrying": what the history shows, worked out on
+    /// the server (the browser needs no more, nor the code to read more).
+    pub state: String,
+    #[cfg(feature = "ssr")]
     pub delivered: bool,
+    #[cfg(feature = "ssr")]
     pub failed: bool,
     /// Never sent: its webhook's rules kept the answer out (why is `last_error`).
+    #[cfg(feature = "ssr")]
     pub skipped: bool,
     pub last_status: Option<u16>,
     pub last_error: Option<String>,

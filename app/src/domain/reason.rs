@@ -181,6 +181,13 @@ impl ReasonQuestion {
                 let key = ReasonKey::parse(&field, key).map_err(|e| {
                     FieldError::new(&field, format!("{}: {}", key.trim(), e.reason))
                 })?;
+                // `question` names the question itself in the texts.
+                if key.as_str() == "question" {
+                    return Err(FieldError::new(
+                        &field,
+                        "question is the question's own key: name the option otherwise",
+                    ));
+                }
                 let label = label.trim().to_string();
                 let en = texts.entry("en".into()).or_default();
                 match en.get(key.as_str()) {
@@ -376,6 +383,7 @@ mod tests {
             |bands: [&str; 3], t: &str| ReasonQuestion::from_form(bands, t).unwrap_err().field;
         assert_eq!(field(["Price: x", "", ""], ""), "options.detractor");
         assert_eq!(field(["price", "", ""], ""), "options.detractor");
+        assert_eq!(field(["question: Why", "", ""], ""), "options.detractor");
         assert_eq!(field(["", "a: x\na: x", ""], ""), "options.passive");
         assert_eq!(field(["a: x", "a: y", ""], ""), "options.passive");
         assert_eq!(field([DETRACTORS, "", ""], "xx price: a"), "texts");

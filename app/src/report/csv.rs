@@ -34,6 +34,17 @@ pub const CSV_HEADER: &str = "id,received_at,local_time,survey_id,score,band,com
 page_path,device,browser,country,trigger,referrer,contact_email,tags,themes,pages_viewed,\
 seconds_on_site,errors_seen,reason\r\n";
 
+/// An answer's exit reason: exports are written on the server, the only build that reads it.
+fn reason_of(v: &Verbatim) -> String {
+    #[cfg(feature = "ssr")]
+    return v.reason.clone().unwrap_or_default();
+    #[cfg(not(feature = "ssr"))]
+    {
+        let _ = v;
+        String::new()
+    }
+}
+
 /// One answer as an export row.
 pub fn csv_row(v: &Verbatim) -> String {
     let fields = [
@@ -57,7 +68,7 @@ pub fn csv_row(v: &Verbatim) -> String {
         v.pages_viewed.map(|n| n.to_string()).unwrap_or_default(),
         v.seconds_on_site.map(|n| n.to_string()).unwrap_or_default(),
         v.errors_seen.map(|n| n.to_string()).unwrap_or_default(),
-        v.reason.clone().unwrap_or_default(),
+        reason_of(v),
     ];
     let mut row = fields
         .iter()

@@ -53,7 +53,10 @@ pub struct Verbatim {
     pub seconds_on_site: Option<u32>,
     #[serde(default)]
     pub errors_seen: Option<u16>,
-    /// The exit reason chosen (an option's key).
+    /// The exit reason chosen (an option's key). Exports and the API carry it; no browser
+    /// bundle shows it, so none carries the code to read it (a field it does not know is
+    /// skipped).
+    #[cfg(feature = "ssr")]
     #[serde(default)]
     pub reason: Option<String>,
     pub tags: Vec<String>,

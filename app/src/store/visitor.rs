@@ -55,6 +55,9 @@ pub enum AmendOutcome {
     NotFound,
     /// The secret matched, but the answer is older than the window: nothing changed.
     Expired,
+    /// The reason sent is not an option its survey offers for its (final) score's band:
+    /// nothing changed.
+    ReasonNotOffered,
 }
 
 /// One survey event from the widget, for the response funnel.

@@ -86,7 +86,11 @@
 
     form.addEventListener('change', function (e) {
       if (e.target.name == 'reason') {
-        if (saved) then(function () { return post('/fn/amend_answer', Object.assign({ reason: e.target.value }, base)); }).then(show, function () { show({}); });
+        // Queued behind the score: stored once the score is (and sent again with the rest).
+        var chosen = e.target.value;
+        then(function () {
+          return saved ? post('/fn/amend_answer', Object.assign({ reason: chosen }, base)) : null;
+        }).then(show, function () { show({}); });
         return;
       }
       if (e.target.name != 'score') return;

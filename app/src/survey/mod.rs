@@ -505,6 +505,7 @@ fn AnswerForm(survey: SurveyView) -> impl IntoView {
     };
     let invalid = |field: &str| refused.at(field).map(|_| "true");
     let reason_error = field_error("reason");
+    let reason_described = refused.at("reason").map(|_| "reason-error");
     let typed_reason = refused.reason_key.clone();
     // Each band's options in a group of their own: without JavaScript every group shows (each
     // naming its scores), and the server takes the one of the score's band; the script shows
@@ -533,7 +534,7 @@ fn AnswerForm(survey: SurveyView) -> impl IntoView {
                     })
                     .collect_view();
                 view! {
-                    <fieldset class="reason" data-band=band>
+                    <fieldset class="reason" data-band=band aria-describedby=reason_described>
                         <legend>{legend}</legend>
                         {radios}
                     </fieldset>

@@ -276,7 +276,9 @@ async fn judge(
 ) -> StoreResult<Result<Option<AlertAnswer>, Plan>> {
     let skip = |why: &str| Ok(Err(Plan::Skip(why.into())));
     let Some(rules) = &d.rules else {
-        return skip("the webhook's rules could not be read");
+        // Nothing is sent by rules unknown, and nothing is lost: it waits for them to be
+        // saved again (the webhook's list says so).
+        return Ok(Err(Plan::Wait(now + chrono::Duration::minutes(10))));
     };
     let Some(answer_id) = d.answer_id else {
         // Queued before answers were named: signed JSON goes as stored; a chat could not

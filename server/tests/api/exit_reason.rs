@@ -174,11 +174,17 @@ both_backends!(
             json!([
                 {"id": broken, "edit_secret": SECRET, "reason": "bugs"},
                 {"id": broken, "edit_secret": SECRET, "reason": "nope"},
+                // A promoter's option for a detractor's answer, and a wrong secret.
+                {"id": broken, "edit_secret": SECRET, "reason": "speed"},
+                {"id": broken, "edit_secret": "f".repeat(32), "reason": "bugs"},
             ]),
         )
         .await;
         assert_eq!(amended["results"][0]["status"], 200, "{amended}");
         assert_eq!(amended["results"][1]["status"], 422, "{amended}");
+        assert_eq!(amended["results"][2]["status"], 422, "{amended}");
+        assert_eq!(amended["results"][2]["field"], "reason", "{amended}");
+        assert_eq!(amended["results"][3]["status"], 404, "{amended}");
         assert_eq!(
             by_reason(&app, &demo.site_key, "by=reason").await,
             [("bugs".into(), 1), ("price".into(), 1), ("speed".into(), 1)]
@@ -198,6 +204,23 @@ both_backends!(
             by_reason(&app, &demo.site_key, "by=reason").await,
             [("bugs".into(), 2), ("speed".into(), 1)]
         );
+        // A score moved out of its reason's band leaves the reason behind, counts and all.
+        let rescored = batch(
+            json!([]),
+            json!([{"id": broken, "edit_secret": SECRET, "score": 9}]),
+        )
+        .await;
+        assert_eq!(rescored["results"][0]["status"], 200, "{rescored}");
+        assert_eq!(
+            by_reason(&app, &demo.site_key, "by=reason").await,
+            [("".into(), 1), ("bugs".into(), 1), ("speed".into(), 1)]
+        );
+        let back = batch(
+            json!([]),
+            json!([{"id": broken, "edit_secret": SECRET, "score": 2, "reason": "bugs"}]),
+        )
+        .await;
+        assert_eq!(back["results"][0]["status"], 200, "{back}");
         let bugs = json(report(&app, &demo.site_key, "segment=reason:bugs").await).await;
         assert_eq!(crate::saved_themes::n(&bugs["total"]), 2, "{bugs}");
         // Impressions carry no reason: its funnel is empty, not the site's.

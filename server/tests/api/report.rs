@@ -115,6 +115,17 @@ async fn fill(app: &TestApp, n: usize, seed: u64) -> Fixture {
         .await
         .unwrap();
     let surveys = vec![public.default_survey.unwrap().id, second.id];
+    // Both surveys offer the fixture's reasons in every band, so an amended score keeps them.
+    let everywhere = "price: Price\nbugs: Bugs";
+    let question =
+        app::domain::ReasonQuestion::from_form([everywhere, everywhere, everywhere], "").unwrap();
+    for survey in &surveys {
+        assert!(app
+            .store
+            .set_survey_reason(demo.organisation_id, *survey, &question)
+            .await
+            .unwrap());
+    }
     let start = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
     let mut rng = Rng(seed);
     let answers: Vec<StoredResponse> = (0..n)

@@ -144,11 +144,11 @@ macro_rules! store_helpers {
                     before: &AnswerKeys,
                     score: u8,
                     comment: Option<&str>,
-                    reason: Option<&str>,
+                    reason: Option<String>,
                 ) -> StoreResult<()> {
                     let mut after = AnswerKeys {
                         score,
-                        reason: reason.map(str::to_owned).or_else(|| before.reason.clone()),
+                        reason,
                         ..before.clone()
                     };
                     if let Some(comment) = comment {
@@ -333,6 +333,42 @@ macro_rules! store_helpers {
 
                 /// Writes an amendment the caller has found and locked: the new parts, the
                 /// consent as it now stands, and each change of consent with its time.
+                /// The reason an amended answer keeps: the one sent, if its survey offers it
+                /// for the final score's band (`Err` if not); else the one it had, unless the
+                /// score left that reason's band (then none). Read under the answer's lock.
+                async fn reason_after_amendment(
+                    conn: &mut $conn,
+                    before: &AnswerKeys,
+                    score: u8,
+                    sent: Option<&app::domain::ReasonKey>,
+                ) -> StoreResult<Result<Option<String>, ()>> {
+                    if sent.is_none() && before.reason.is_none() {
+                        return Ok(Ok(None));
+                    }
+                    let stored: Option<String> =
+                        sqlx::query_scalar("SELECT reason FROM surveys WHERE id = $1")
+                            .bind(before.survey_id)
+                            .fetch_optional(&mut *conn)
+                            .await
+                            .map_err(backend)?;
+                    let question: app::domain::ReasonQuestion = stored
+                        .and_then(|raw| serde_json::from_str(&raw).ok())
+                        .unwrap_or_default();
+                    let band = app::nps::Score::try_from(score)
+                        .map(|s| s.band())
+                        .unwrap_or(app::nps::Band::Detractor);
+                    let offered = question.options(band);
+                    Ok(match sent {
+                        Some(key) if offered.contains(key) => Ok(Some(key.as_str().to_string())),
+                        Some(_) => Err(()),
+                        None => Ok(before
+                            .reason
+                            .clone()
+                            .filter(|r| offered.iter().any(|k| k.as_str() == r))),
+                    })
+                }
+
+                #[allow(clippy::too_many_arguments)]
                 async fn write_amendment(
                     conn: &mut $conn,
                     id: Uuid,
@@ -340,6 +376,7 @@ macro_rules! store_helpers {
                     choices: &app::domain::ConsentChoices,
                     changes: &[app::domain::ConsentChange],
                     at: DateTime<Utc>,
+                    reason: Option<&str>,
                 ) -> StoreResult<()> {
                     sqlx::query(
                         "UPDATE responses SET
@@ -348,7 +385,7 @@ macro_rules! store_helpers {
                              contact_email = CASE WHEN $3 THEN NULL ELSE COALESCE($4, contact_email) END,
                              consent_choices = $5,
                              updated_at = $6,
-                             reason = COALESCE($8, reason)
+                             reason = $8
                          WHERE id = $7",
                     )
                     .bind(a.score.map(|s| i16::from(s.value())))
@@ -359,7 +396,7 @@ macro_rules! store_helpers {
                     .bind(Json(choices))
                     .bind(At(at))
                     .bind(id)
-                    .bind(a.reason.as_ref().map(|r| r.as_str()))
+                    .bind(reason)
                     .execute(&mut *conn)
                     .await
                     .map_err(backend)?;

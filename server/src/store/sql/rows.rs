@@ -275,15 +275,29 @@ pub struct SurveyExtrasRow {
     reason: String,
 }
 
+/// A stored JSON value read through its parser; one that no longer parses is logged and read
+/// as the default (every page, no question), so one survey's bad row disables only its own
+/// setting, never its site's widget.
+fn parsed_or_default<T: serde::de::DeserializeOwned + Default>(
+    raw: &str,
+    survey: Uuid,
+    what: &str,
+) -> T {
+    serde_json::from_str(raw).unwrap_or_else(|_| {
+        tracing::error!(%survey, what, "unreadable survey setting; its default applies");
+        T::default()
+    })
+}
+
 impl TryFrom<SurveyExtrasRow> for SurveyExtras {
     type Error = crate::store::StoreError;
     fn try_from(r: SurveyExtrasRow) -> StoreResult<SurveyExtras> {
         Ok(SurveyExtras {
+            pages: parsed_or_default(&r.pages, r.id, "pages"),
+            reason: parsed_or_default(&r.reason, r.id, "exit reason"),
             id: r.id,
             site_id: r.site_id,
             name: r.name,
-            pages: serde_json::from_str(&r.pages).map_err(crate::store::backend)?,
-            reason: serde_json::from_str(&r.reason).map_err(crate::store::backend)?,
         })
     }
 }
@@ -294,13 +308,24 @@ pub fn parse_rules(raw: &str) -> StoreResult<app::domain::AlertRules> {
 }
 
 impl WebhookRow {
+    /// The webhook and its rules; rules that no longer parse are listed as such (and read as
+    /// the default here, so they can be saved again), while its deliveries wait.
     pub fn with_rules(self) -> StoreResult<(WebhookRecord, app::domain::AlertRules)> {
-        let rules = parse_rules(&self.rules)?;
+        let (rules, described) = match parse_rules(&self.rules) {
+            Ok(rules) => {
+                let described = rules.describe();
+                (rules, described)
+            }
+            Err(_) => (
+                app::domain::AlertRules::default(),
+                "rules unreadable: nothing is sent until they are saved again".to_string(),
+            ),
+        };
         let record = WebhookRecord {
             id: self.id,
             url: self.url,
             events: self.events.split(',').map(str::to_owned).collect(),
-            rules: rules.describe(),
+            rules: described,
             created_at: self.created_at.0,
         };
         Ok((record, rules))
@@ -424,6 +449,13 @@ impl From<DeliveryRow> for DeliveryRecord {
             event: r.event,
             created_at: r.created_at.0,
             attempts: r.attempts.max(0) as u32,
+            state: match (&r.delivered_at, &r.skipped, &r.failed_at) {
+                (Some(_), _, _) => "delivered",
+                (None, Some(_), _) => "skipped",
+                (None, None, Some(_)) => "failed",
+                (None, None, None) => "retrying",
+            }
+            .into(),
             delivered: r.delivered_at.is_some(),
             failed: r.failed_at.is_some(),
             skipped: r.skipped.is_some(),

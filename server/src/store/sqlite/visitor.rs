@@ -130,10 +130,15 @@ crate::store::sql::visitor_store!(super::SqliteStore {
         if before.received_at < guard.stored_after {
             return Ok(AmendOutcome::Expired);
         }
-        let (choices, changes) = found.consent_choices.0.apply(&a.choices, at);
-        Self::write_amendment(&mut tx, id, a, &choices, &changes, at).await?;
         let score = a.score.map_or(before.score, |s| s.value());
-        if score != before.score || a.comment.is_some() || a.reason.is_some() {
+        let Ok(reason) =
+            Self::reason_after_amendment(&mut tx, &before, score, a.reason.as_ref()).await?
+        else {
+            return Ok(AmendOutcome::ReasonNotOffered);
+        };
+        let (choices, changes) = found.consent_choices.0.apply(&a.choices, at);
+        Self::write_amendment(&mut tx, id, a, &choices, &changes, at, reason.as_deref()).await?;
+        if score != before.score || a.comment.is_some() || reason != before.reason {
             // An answer not counted yet is counted later with the score, comment and reason
             // it then has.
             let counted: bool = sqlx::query_scalar(
@@ -145,7 +150,6 @@ crate::store::sql::visitor_store!(super::SqliteStore {
             .map_err(backend)?;
             if counted {
                 let comment = a.comment.as_ref().map(|c| c.as_str());
-                let reason = a.reason.as_ref().map(|r| r.as_str());
                 Self::recount_amended(&mut tx, id, &before, score, comment, reason).await?;
             }
         }
