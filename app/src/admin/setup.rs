@@ -67,6 +67,27 @@ async fn load() -> Result<Vec<SetupOfOrganisation>, AppError> {
     Ok(out)
 }
 
+/// The way back from each of these pages: to the administration, and to this list.
+#[component]
+pub(super) fn SetupCrumbs() -> impl IntoView {
+    view! {
+        <p class="crumbs"><a href="/admin" rel="external">"← Administration"</a>" · "<a href="/admin/setup">"Pages, exit reasons and alert rules"</a></p>
+    }
+}
+
+/// A page's data shown by `show`, or why not: another organisation's item, and a viewer's
+/// request, find nothing (a viewer learns no more than another organisation does).
+pub(super) fn found<T>(result: Result<T, AppError>, show: impl FnOnce(T) -> AnyView) -> AnyView {
+    match result {
+        Ok(data) => show(data),
+        Err(AppError::NotFound | AppError::Forbidden) => {
+            crate::not_found_status();
+            view! { <p>"Not found."</p> }.into_any()
+        }
+        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+    }
+}
+
 fn items(list: Vec<SetupItem>, empty: &'static str) -> AnyView {
     if list.is_empty() {
         return view! { <p class="empty">{empty}</p> }.into_any();

@@ -168,21 +168,13 @@ pub fn SurveyPagesPage() -> impl IntoView {
     view! {
         <Title text="Pages and exit reason · Farewell" />
         <main class="page admin">
-            <p class="crumbs"><a href="/admin" rel="external">"← Administration"</a>" · "<a href="/admin/setup">"Pages, exit reasons and alert rules"</a></p>
+            <super::setup::SetupCrumbs />
             <h1>"Pages and exit reason"</h1>
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || {
                     let (org, id) = (org.clone(), id.clone());
                     Suspend::new(async move {
-                        match view_data.await {
-                            Ok(data) => view! { <PagesForm data org id /> }.into_any(),
-                            // A viewer learns no more than another organisation does.
-                            Err(AppError::NotFound | AppError::Forbidden) => {
-                                crate::not_found_status();
-                                view! { <p>"Not found."</p> }.into_any()
-                            }
-                            Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
-                        }
+                        super::setup::found(view_data.await, |data| view! { <PagesForm data org id /> }.into_any())
                     })
                 }}
             </Suspense>

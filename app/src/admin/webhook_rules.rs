@@ -126,21 +126,13 @@ pub fn WebhookRulesPage() -> impl IntoView {
     view! {
         <Title text="Alert rules · Farewell" />
         <main class="page narrow admin">
-            <p class="crumbs"><a href="/admin" rel="external">"← Administration"</a>" · "<a href="/admin/setup">"Pages, exit reasons and alert rules"</a></p>
+            <super::setup::SetupCrumbs />
             <h1>"Alert rules"</h1>
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || {
                     let (org, id) = (org.clone(), id.clone());
                     Suspend::new(async move {
-                        match page.await {
-                            Ok(page) => view! { <RulesForm page org id /> }.into_any(),
-                            // A viewer learns no more than another organisation does.
-                            Err(AppError::NotFound | AppError::Forbidden) => {
-                                crate::not_found_status();
-                                view! { <p>"Not found."</p> }.into_any()
-                            }
-                            Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
-                        }
+                        super::setup::found(page.await, |page| view! { <RulesForm page org id /> }.into_any())
                     })
                 }}
             </Suspense>

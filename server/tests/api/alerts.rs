@@ -25,6 +25,18 @@ async fn chat_receiver() -> (String, Receiver) {
     (url.replace("/hook", MATTERMOST), receiver)
 }
 
+/// Adds a webhook of every answer to `url`, as the signed-in admin does.
+async fn add_webhook(app: &TestApp, org: Uuid, url: &str) {
+    let org = org.to_string();
+    let form = [
+        ("org", org.as_str()),
+        ("url", url),
+        ("response_created", "on"),
+    ];
+    let created = app.call_fn(&app.client, "create_webhook", &form).await;
+    assert_eq!(created.status(), 200);
+}
+
 /// Saves a webhook's rules from the form's fields as `client`; the status and the body.
 async fn save_rules(
     app: &TestApp,
@@ -102,18 +114,7 @@ both_backends!(
         let demo = app.seed().await;
         let org = demo.organisation_id;
         app.sign_in(&demo.email, PASSWORD).await;
-        let created = app
-            .call_fn(
-                &app.client,
-                "create_webhook",
-                &[
-                    ("org", org.to_string().as_str()),
-                    ("url", url.as_str()),
-                    ("response_created", "on"),
-                ],
-            )
-            .await;
-        assert_eq!(created.status(), 200);
+        add_webhook(&app, org, &url).await;
         let hook = app.store.webhooks(org).await.unwrap()[0].clone();
         assert_eq!(hook.rules, "every answer, each at once");
         let saved = app
@@ -266,18 +267,7 @@ both_backends!(
         let org = demo.organisation_id;
         app.sign_in(&demo.email, PASSWORD).await;
         for url in [&chat_url, &json_url] {
-            let created = app
-                .call_fn(
-                    &app.client,
-                    "create_webhook",
-                    &[
-                        ("org", org.to_string().as_str()),
-                        ("url", url.as_str()),
-                        ("response_created", "on"),
-                    ],
-                )
-                .await;
-            assert_eq!(created.status(), 200);
+            add_webhook(&app, org, url).await;
         }
         let ten_minutes = [
             ("detractors", "on"),

@@ -128,25 +128,21 @@ both_backends!(
         }
         assert!(!page.contains("Patterns tried"));
         // Trying patterns shows their verdicts beside the saved ones, and saves nothing.
-        let tried = app
-            .client
-            .get(app.url(&format!("{path}?try=%2Fblog%2F**")))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page_of = |query: &'static str| {
+            let (app, path) = (&app, path.clone());
+            async move {
+                let r = app
+                    .client
+                    .get(app.url(&format!("{path}{query}")))
+                    .send()
+                    .await
+                    .unwrap();
+                r.text().await.unwrap()
+            }
+        };
+        let tried = page_of("?try=%2Fblog%2F**").await;
         assert!(tried.contains("Patterns tried") && tried.contains("shown: /blog/**"));
-        let wrong = app
-            .client
-            .get(app.url(&format!("{path}?try=blog")))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let wrong = page_of("?try=blog").await;
         assert!(
             wrong.contains("data-field=\"try\"") && wrong.contains(">blog</textarea>"),
             "{wrong}"

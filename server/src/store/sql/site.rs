@@ -6,6 +6,39 @@ macro_rules! site_store {
             use $crate::store::sql::prelude::*;
             use $crate::store::sql::{SITE_COLUMNS, SURVEY_COLUMNS};
 
+            impl $store {
+                /// Sets one of a survey's settings kept beside it as JSON (`pages`, `reason`);
+                /// `false` if the organisation has no such survey.
+                async fn set_survey_json(
+                    &self,
+                    column: SurveyJson,
+                    org: Uuid,
+                    survey: Uuid,
+                    json: String,
+                ) -> StoreResult<bool> {
+                    let column = match column {
+                        SurveyJson::Pages => "pages",
+                        SurveyJson::Reason => "reason",
+                    };
+                    let done = sqlx::query(&format!(
+                        "UPDATE surveys SET {column} = $1 WHERE id = $2 AND org_id = $3"
+                    ))
+                    .bind(json)
+                    .bind(survey)
+                    .bind(org)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                    Ok(done.rows_affected() == 1)
+                }
+            }
+
+            /// The survey columns `set_survey_json` writes (never a name from outside).
+            enum SurveyJson {
+                Pages,
+                Reason,
+            }
+
             #[async_trait]
             impl SiteStore for $store {
                 $($own)*
@@ -177,14 +210,8 @@ macro_rules! site_store {
                     survey: Uuid,
                     reason: &app::domain::ReasonQuestion,
                 ) -> StoreResult<bool> {
-                    let done = sqlx::query("UPDATE surveys SET reason = $1 WHERE id = $2 AND org_id = $3")
-                        .bind(serde_json::to_string(reason).map_err(backend)?)
-                        .bind(survey)
-                        .bind(org)
-                        .execute(&self.pool)
-                        .await
-                        .map_err(backend)?;
-                    Ok(done.rows_affected() == 1)
+                    let json = serde_json::to_string(reason).map_err(backend)?;
+                    self.set_survey_json(SurveyJson::Reason, org, survey, json).await
                 }
 
                 async fn set_survey_pages(
@@ -193,14 +220,8 @@ macro_rules! site_store {
                     survey: Uuid,
                     pages: &app::domain::PageTargeting,
                 ) -> StoreResult<bool> {
-                    let done = sqlx::query("UPDATE surveys SET pages = $1 WHERE id = $2 AND org_id = $3")
-                        .bind(serde_json::to_string(pages).map_err(backend)?)
-                        .bind(survey)
-                        .bind(org)
-                        .execute(&self.pool)
-                        .await
-                        .map_err(backend)?;
-                    Ok(done.rows_affected() == 1)
+                    let json = serde_json::to_string(pages).map_err(backend)?;
+                    self.set_survey_json(SurveyJson::Pages, org, survey, json).await
                 }
 
                 async fn update_survey(
