@@ -85,7 +85,9 @@ fn escape(format: WebhookFormat, text: &str) -> String {
                     c => out.push(c),
                 }
             }
+            // Bare addresses become links in a card: `https://…` and `www.…` alike.
             out.replace("://", &format!(":{JOIN}//"))
+                .replace("www.", &format!("www{JOIN}."))
         }
         _ => text,
     }
@@ -267,6 +269,13 @@ mod tests {
             "Farewell: a detractor scored 2/10 on /pricing (mobile)"
         );
         // A card has no code blocks: its markdown is escaped and addresses broken.
+        let bare = answer(1, "/", Some("see www.evil.example now"));
+        let bare: serde_json::Value =
+            serde_json::from_str(&chat_one(WebhookFormat::Teams, &bare)).unwrap();
+        assert!(bare["text"]
+            .as_str()
+            .unwrap()
+            .ends_with("see www\u{2060}.evil.example now"));
         assert_eq!(
             teams["text"],
             "Farewell: a detractor scored 2/10 on /pricing (mobile)\n\n&lt;\\!channel&gt; @\u{2060}all \\[win\\]\\(https:\u{2060}//evil.example\\) \\`\\`\\` &amp; done"
