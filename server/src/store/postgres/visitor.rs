@@ -173,21 +173,12 @@ crate::store::sql::visitor_store!(super::PostgresStore {
         if before.received_at < guard.stored_after {
             return Ok(AmendOutcome::Expired);
         }
-        let score = a.score.map_or(before.score, |s| s.value());
-        let Ok(reason) =
-            Self::reason_after_amendment(&mut tx, &before, score, a.reason.as_ref()).await?
-        else {
-            return Ok(AmendOutcome::ReasonNotOffered);
-        };
-        let (choices, changes) = found.consent_choices.0.apply(&a.choices, at);
-        Self::write_amendment(&mut tx, id, a, &choices, &changes, at, reason.as_deref()).await?;
-        if score != before.score || a.comment.is_some() || reason != before.reason {
-            // An answer not counted yet is counted later with the score, comment and reason
-            // it then has.
-            if uncounted.is_none() {
-                let comment = a.comment.as_ref().map(|c| c.as_str());
-                Self::recount_amended(&mut tx, id, &before, score, comment, reason).await?;
-            }
+        let consent = found.consent_choices.0;
+        let counted = uncounted.is_none();
+        let outcome =
+            Self::apply_amendment(&mut tx, id, &before, &consent, a, at, counted).await?;
+        if outcome != AmendOutcome::Amended {
+            return Ok(outcome);
         }
         tx.commit().await.map_err(backend)?;
         Ok(AmendOutcome::Amended)

@@ -333,6 +333,37 @@ macro_rules! store_helpers {
 
                 /// Writes an amendment the caller has found and locked: the new parts, the
                 /// consent as it now stands, and each change of consent with its time.
+                /// An amendment, once its answer is found, locked and within its window: the
+                /// reason checked for its survey and final band, the row written, and, if the
+                /// answer is counted, its aggregate rows moved (one not counted yet is counted
+                /// later with the score, comment and reason it then has).
+                #[allow(clippy::too_many_arguments)]
+                async fn apply_amendment(
+                    conn: &mut $conn,
+                    id: Uuid,
+                    before: &AnswerKeys,
+                    consent: &app::domain::ConsentChoices,
+                    a: &ResponseAmendment,
+                    at: DateTime<Utc>,
+                    counted: bool,
+                ) -> StoreResult<AmendOutcome> {
+                    let score = a.score.map_or(before.score, |s| s.value());
+                    let Ok(reason) =
+                        Self::reason_after_amendment(conn, before, score, a.reason.as_ref()).await?
+                    else {
+                        return Ok(AmendOutcome::ReasonNotOffered);
+                    };
+                    let (choices, changes) = consent.apply(&a.choices, at);
+                    Self::write_amendment(conn, id, a, &choices, &changes, at, reason.as_deref())
+                        .await?;
+                    let moved = score != before.score || a.comment.is_some() || reason != before.reason;
+                    if moved && counted {
+                        let comment = a.comment.as_ref().map(|c| c.as_str());
+                        Self::recount_amended(conn, id, before, score, comment, reason).await?;
+                    }
+                    Ok(AmendOutcome::Amended)
+                }
+
                 /// The reason an amended answer keeps: the one sent, if its survey offers it
                 /// for the final score's band (`Err` if not); else the one it had, unless the
                 /// score left that reason's band (then none). Read under the answer's lock.

@@ -130,28 +130,18 @@ crate::store::sql::visitor_store!(super::SqliteStore {
         if before.received_at < guard.stored_after {
             return Ok(AmendOutcome::Expired);
         }
-        let score = a.score.map_or(before.score, |s| s.value());
-        let Ok(reason) =
-            Self::reason_after_amendment(&mut tx, &before, score, a.reason.as_ref()).await?
-        else {
-            return Ok(AmendOutcome::ReasonNotOffered);
-        };
-        let (choices, changes) = found.consent_choices.0.apply(&a.choices, at);
-        Self::write_amendment(&mut tx, id, a, &choices, &changes, at, reason.as_deref()).await?;
-        if score != before.score || a.comment.is_some() || reason != before.reason {
-            // An answer not counted yet is counted later with the score, comment and reason
-            // it then has.
-            let counted: bool = sqlx::query_scalar(
-                "SELECT NOT EXISTS (SELECT 1 FROM uncounted_answers WHERE response_id = $1)",
-            )
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(backend)?;
-            if counted {
-                let comment = a.comment.as_ref().map(|c| c.as_str());
-                Self::recount_amended(&mut tx, id, &before, score, comment, reason).await?;
-            }
+        let counted: bool = sqlx::query_scalar(
+            "SELECT NOT EXISTS (SELECT 1 FROM uncounted_answers WHERE response_id = $1)",
+        )
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(backend)?;
+        let consent = found.consent_choices.0;
+        let outcome =
+            Self::apply_amendment(&mut tx, id, &before, &consent, a, at, counted).await?;
+        if outcome != AmendOutcome::Amended {
+            return Ok(outcome);
         }
         tx.commit().await.map_err(backend)?;
         Ok(AmendOutcome::Amended)
