@@ -375,8 +375,8 @@ impl TryFrom<PendingRow> for PendingDelivery {
     }
 }
 
-/// An answer as an alert tells of it (`AlertAnswer`), read with whether it is counted and in
-/// the rules' segment.
+/// An answer as an alert tells of it (`AlertAnswer`), read with whether it is counted; the
+/// caller adds `in_segment`.
 pub const ALERT_ANSWER_COLUMNS: &str = "r.id, r.site_id, r.survey_id, r.score, r.comment,
      r.language, r.page_path, r.device_class, r.country, r.received_at, r.themes,
      r.contact_email, r.consent_choices,
@@ -398,10 +398,11 @@ pub struct AlertAnswerRow {
     contact_email: Option<String>,
     consent_choices: Json<app::domain::ConsentChoices>,
     counted: bool,
+    in_segment: bool,
 }
 
 impl AlertAnswerRow {
-    pub fn answer(self, in_segment: bool) -> AlertAnswer {
+    pub fn answer(self) -> AlertAnswer {
         let contact = self.consent_choices.0.granted(app::domain::CONTACT);
         let themes = app::domain::theme_list_names(self.themes.as_deref())
             .map(str::to_owned)
@@ -422,7 +423,7 @@ impl AlertAnswerRow {
             contact_email: self.contact_email.filter(|_| contact == Some(true)),
             finished: contact.is_some(),
             counted: self.counted,
-            in_segment,
+            in_segment: self.in_segment,
         }
     }
 }

@@ -122,26 +122,24 @@ macro_rules! webhook_store {
                     id: Uuid,
                     segment: Option<&SegmentFilter>,
                 ) -> StoreResult<Option<AlertAnswer>> {
-                    let row: Option<AlertAnswerRow> = sqlx::query_as(&format!(
-                        "SELECT {ALERT_ANSWER_COLUMNS} FROM responses r WHERE r.id = $1 AND r.org_id = $2"
-                    ))
-                    .bind(id)
-                    .bind(org)
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err(backend)?;
-                    let Some(row) = row else { return Ok(None) };
-                    // The segment is the dashboard's, on the same raw row.
-                    let in_segment = match segment {
-                        None => true,
-                        Some(segment) => {
-                            let mut sql = sqlx::QueryBuilder::new("SELECT 1 FROM responses r WHERE r.id = ");
-                            sql.push_bind(id).push(" AND r.org_id = ").push_bind(org);
-                            $crate::store::sql::push_segment!(sql, "r.", segment, false);
-                            sql.build().fetch_optional(&self.pool).await.map_err(backend)?.is_some()
-                        }
-                    };
-                    Ok(Some(row.answer(in_segment)))
+                    // One statement: the answer, and whether it is in the rules' segment (the
+                    // dashboard's condition, on the same raw row).
+                    let mut sql = sqlx::QueryBuilder::new(format!(
+                        "SELECT {ALERT_ANSWER_COLUMNS}, EXISTS (SELECT 1 FROM responses s WHERE s.id = r.id"
+                    ));
+                    if let Some(segment) = segment {
+                        $crate::store::sql::push_segment!(sql, "s.", segment, false);
+                    }
+                    sql.push(") AS in_segment FROM responses r WHERE r.id = ")
+                        .push_bind(id)
+                        .push(" AND r.org_id = ")
+                        .push_bind(org);
+                    let row: Option<AlertAnswerRow> = sql
+                        .build_query_as()
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(backend)?;
+                    Ok(row.map(AlertAnswerRow::answer))
                 }
 
                 async fn claim_batch(
