@@ -25,7 +25,7 @@ pub use crate::consent::ConsentPage;
 #[cfg(feature = "ssr")]
 pub use crate::admin::InvitePage;
 #[cfg(feature = "ssr")]
-pub use crate::admin::{SetupPage, SurveyPagesPage, WebhookRulesPage};
+pub use crate::admin::{OrganisationPage, SetupPage};
 #[cfg(feature = "ssr")]
 pub use crate::dashboard::site::SiteDashboardPage;
 #[cfg(feature = "ssr")]
@@ -40,9 +40,7 @@ pub use crate::survey::{SurveyPage, ThanksPage};
 #[cfg(not(feature = "ssr"))]
 pub use ServerRendered as InvitePage;
 #[cfg(not(feature = "ssr"))]
-pub use ServerRendered as WebhookRulesPage;
-#[cfg(not(feature = "ssr"))]
-pub use ServerRendered as SurveyPagesPage;
+pub use ServerRendered as OrganisationPage;
 #[cfg(not(feature = "ssr"))]
 pub use ServerRendered as SetupPage;
 #[cfg(not(feature = "ssr"))]
@@ -96,8 +94,8 @@ pub fn ServerRendered() -> impl leptos::IntoView {
 
 /// Members' pages the server renders whole, which load no bundle: a site's dashboard
 /// (`/dashboard/{site_key}`; the overview is `/dashboard`), a webhook's rules
-/// (`/admin/{org}/webhooks/{id}`), a survey's pages (`/admin/{org}/surveys/{id}/pages`) and
-/// the list of both (`/admin/setup`).
+/// (`/admin/{org}/webhooks/{id}`), a survey's pages (`/admin/{org}/surveys/{id}/pages`),
+/// the list of both (`/admin/setup`) and the follow-up inbox (`/admin/{org}/inbox`).
 #[cfg(feature = "ssr")]
 pub fn server_rendered_member_page() -> bool {
     leptos::prelude::use_context::<http::request::Parts>().is_some_and(|parts| {

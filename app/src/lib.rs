@@ -24,6 +24,8 @@ pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod ingest;
 #[cfg(feature = "ssr")]
+pub mod mail;
+#[cfg(feature = "ssr")]
 pub mod store;
 #[cfg(feature = "ssr")]
 pub mod tokens;
@@ -154,8 +156,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/dashboard/:site_key") view=bundles::SiteDashboardPage ssr=SsrMode::Async />
                 <Route path=path!("/admin") view=bundles::AdminPage ssr=SsrMode::Async />
                 <Route path=path!("/admin/setup") view=bundles::SetupPage ssr=SsrMode::Async />
-                <Route path=path!("/admin/:org/webhooks/:id") view=bundles::WebhookRulesPage ssr=SsrMode::Async />
-                <Route path=path!("/admin/:org/surveys/:id/pages") view=bundles::SurveyPagesPage ssr=SsrMode::Async />
+                <Route path=path!("/admin/:org/*rest") view=bundles::OrganisationPage ssr=SsrMode::Async />
                 <Route path=path!("/account") view=bundles::AccountPage />
                 <Route path=path!("/share/:token") view=bundles::SharePage ssr=SsrMode::Async />
                 <Route path=path!("/consent/:id") view=bundles::ConsentPage ssr=SsrMode::Async />

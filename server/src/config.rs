@@ -35,7 +35,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the app (the default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Create a demo organisation with a site, survey, notice, admin and API token.
@@ -173,6 +173,48 @@ pub struct ServeArgs {
     /// are exact either way; counting less often does less work per answer under load.
     #[arg(long, env = "FAREWELL_COUNT_INTERVAL_MS", default_value_t = 250)]
     pub count_interval_ms: u64,
+
+    #[command(flatten)]
+    pub smtp: SmtpArgs,
+}
+
+/// The SMTP relay replies from the follow-up inbox and members' digests go through. Without a
+/// host, Farewell sends no mail: inbox replies open in the member's own mail app.
+#[derive(Clone, Debug, Default, Args)]
+pub struct SmtpArgs {
+    /// The relay's host name, e.g. smtp.example.com.
+    #[arg(long, env = "FAREWELL_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+
+    /// Its port (default: 587 with starttls, 465 with tls, 25 with none).
+    #[arg(long, env = "FAREWELL_SMTP_PORT")]
+    pub smtp_port: Option<u16>,
+
+    /// starttls (upgrade a plain connection; must succeed), tls (from the first byte), or none
+    /// (plain text: only for a relay on this machine, and never with a password).
+    #[arg(long, env = "FAREWELL_SMTP_TLS", value_enum, default_value_t = SmtpTls::Starttls)]
+    pub smtp_tls: SmtpTls,
+
+    /// The user name to sign in to the relay with, if it asks for one.
+    #[arg(long, env = "FAREWELL_SMTP_USERNAME")]
+    pub smtp_username: Option<String>,
+
+    /// The password to sign in to the relay with.
+    #[arg(long, env = "FAREWELL_SMTP_PASSWORD", hide_env_values = true)]
+    pub smtp_password: Option<String>,
+
+    /// Who the mail is from, e.g. "Farewell <feedback@example.com>" (a reply goes to the
+    /// member who wrote it, by Reply-To).
+    #[arg(long, env = "FAREWELL_SMTP_FROM")]
+    pub smtp_from: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum SmtpTls {
+    #[default]
+    Starttls,
+    Tls,
+    None,
 }
 
 impl ServeArgs {

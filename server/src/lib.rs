@@ -7,6 +7,7 @@ pub mod counting;
 pub mod demo_data;
 pub mod http;
 pub mod ingest_queue;
+pub mod mail;
 pub mod metrics;
 pub mod provision;
 pub mod retention;

@@ -12,7 +12,7 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     telemetry::init("info,sqlx=warn,tower_sessions=warn");
     let store = store::connect(&cli.database_url).await?;
-    match cli.command.unwrap_or(Command::Serve(cli.serve)) {
+    match cli.command.unwrap_or(Command::Serve(Box::new(cli.serve))) {
         Command::Serve(serve) => {
             let app = Application::build(&serve, store).await?;
             tracing::info!(port = app.port(), "Farewell is listening");

@@ -176,10 +176,17 @@ impl Application {
                 settings.trust_forwarded_for,
                 settings.secure_cookies || settings.serves_https(),
             ));
+        let mailer: Option<app::mail::SharedMailer> =
+            crate::mail::SmtpMailer::from_settings(&settings.smtp)?
+                .map(|m| Arc::new(m) as app::mail::SharedMailer);
         let context = {
             let state = state.clone();
             let throttle = throttle.clone();
+            let mailer = mailer.clone();
             move || {
+                if let Some(mailer) = &mailer {
+                    provide_context(mailer.clone());
+                }
                 provide_context(session_policy);
                 provide_context(webhook_rules);
                 provide_context(throttle.clone());

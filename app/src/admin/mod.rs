@@ -12,6 +12,8 @@ pub(crate) mod feedback;
 mod forms;
 #[cfg(feature = "ssr")]
 mod guard;
+#[cfg(feature = "ssr")]
+mod inbox;
 mod invitations;
 mod members;
 mod notices;
@@ -36,10 +38,6 @@ pub use feedback::sentence;
 pub use invitations::{InvitePage, INVITATION_DAYS};
 #[cfg(feature = "ssr")]
 pub use setup::SetupPage;
-#[cfg(feature = "ssr")]
-pub use survey_pages::SurveyPagesPage;
-#[cfg(feature = "ssr")]
-pub use webhook_rules::WebhookRulesPage;
 
 use crate::domain::Role;
 use crate::error::AppError;
@@ -161,4 +159,40 @@ fn role_options(selected: Role, can_owner: bool) -> impl IntoView {
         .filter(move |r| can_owner || *r != Role::Owner || selected == Role::Owner)
         .map(move |r| view! { <option value=r.as_str() selected=r == selected>{r.as_str()}</option> })
         .collect_view()
+}
+
+/// An organisation's pages the server renders whole (`/admin/{org}/…`): a webhook's alert rules,
+/// a survey's pages and exit reason, the follow-up inbox and one answer of it. One route for
+/// them all: each route of the router costs every bundle its matching code, and these are
+/// never reached inside a bundle.
+#[cfg(feature = "ssr")]
+#[component]
+pub fn OrganisationPage() -> impl IntoView {
+    let params = leptos_router::hooks::use_params_map();
+    let org = params.read_untracked().get("org").unwrap_or_default();
+    let rest = params.read_untracked().get("rest").unwrap_or_default();
+    let parts: Vec<String> = rest
+        .trim_matches('/')
+        .split('/')
+        .map(str::to_owned)
+        .collect();
+    match parts
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["webhooks", id] => {
+            view! { <webhook_rules::WebhookRulesPage org id=id.to_string() /> }.into_any()
+        }
+        ["surveys", id, "pages"] => {
+            view! { <survey_pages::SurveyPagesPage org id=id.to_string() /> }.into_any()
+        }
+        ["inbox"] => view! { <inbox::InboxPage org /> }.into_any(),
+        ["inbox", id] => view! { <inbox::FollowUpPage org id=id.to_string() /> }.into_any(),
+        _ => {
+            crate::not_found_status();
+            view! { <main class="page"><h1>"Not found"</h1></main> }.into_any()
+        }
+    }
 }

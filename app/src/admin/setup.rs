@@ -21,6 +21,7 @@ pub struct SetupItem {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SetupOfOrganisation {
     pub name: String,
+    pub inbox: String,
     pub surveys: Vec<SetupItem>,
     pub webhooks: Vec<SetupItem>,
 }
@@ -60,6 +61,7 @@ async fn load() -> Result<Vec<SetupOfOrganisation>, AppError> {
             .collect();
         out.push(SetupOfOrganisation {
             name: m.org_name.clone(),
+            inbox: format!("/admin/{}/inbox", m.org_id),
             surveys,
             webhooks,
         });
@@ -122,6 +124,7 @@ pub fn SetupPage() -> impl IntoView {
                             .map(|o| view! {
                                 <section class="panel">
                                     <h2>{o.name}</h2>
+                                    <p><a href=o.inbox>"Follow-up inbox"</a>": answers whose visitor asked to be contacted."</p>
                                     <h3>"Surveys: pages they open on, exit reason"</h3>
                                     {items(o.surveys, "No survey yet.")}
                                     <h3>"Webhooks: alert rules"</h3>

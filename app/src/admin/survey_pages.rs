@@ -9,7 +9,7 @@ use crate::domain::{PageMatch, PageTargeting, Role};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 /// How many days of pages the page lists.
@@ -152,11 +152,8 @@ pub async fn save_survey_pages(
 }
 
 #[component]
-pub fn SurveyPagesPage() -> impl IntoView {
-    let params = use_params_map();
+pub fn SurveyPagesPage(org: String, id: String) -> impl IntoView {
     let query = use_query_map();
-    let org = params.read_untracked().get("org").unwrap_or_default();
-    let id = params.read_untracked().get("id").unwrap_or_default();
     let trying = query.read_untracked().get("try");
     let view_data = {
         let (org, id) = (org.clone(), id.clone());

@@ -9,7 +9,6 @@ use crate::error::AppError;
 use crate::nps::Band;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 
 /// What the page shows: the webhook, its rules, and the saved themes a rule may name.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
@@ -115,10 +114,7 @@ pub async fn save_webhook_rules(
 }
 
 #[component]
-pub fn WebhookRulesPage() -> impl IntoView {
-    let params = use_params_map();
-    let org = params.read_untracked().get("org").unwrap_or_default();
-    let id = params.read_untracked().get("id").unwrap_or_default();
+pub fn WebhookRulesPage(org: String, id: String) -> impl IntoView {
     let page = {
         let (org, id) = (org.clone(), id.clone());
         Resource::new_blocking(|| (), move |_| load(org.clone(), id.clone()))

@@ -12,7 +12,6 @@ use crate::report::{
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_params_map};
-#[cfg(feature = "ssr")]
 use uuid::Uuid;
 
 #[server(prefix = "/fn", endpoint = "site_report")]
@@ -84,6 +83,17 @@ async fn load_report(site_key: String, query: String) -> Result<Report, AppError
                 report.adjusted_periods = periods;
             }
             build::localise_times(&mut report.verbatims, &report.view.tz)?;
+            let range = crate::report::periods::range(
+                crate::report::periods::zone(&view.tz)?,
+                view.from,
+                view.to,
+            );
+            report.loop_closed = Some(
+                store
+                    .loop_closed(org, site.id, range.from, range.to)
+                    .await?,
+            );
+            report.org_id = Some(org);
             Ok::<Report, AppError>(report)
         };
         match attempt.await {
@@ -118,7 +128,7 @@ async fn load_report(site_key: String, query: String) -> Result<Report, AppError
 /// The viewer's time zone from their cookie, if it names a known zone (anything else is
 /// ignored, never an error: the cookie is the browser's word, not the viewer's request).
 #[cfg(feature = "ssr")]
-fn viewer_zone() -> Option<String> {
+pub(crate) fn viewer_zone() -> Option<String> {
     let parts = use_context::<http::request::Parts>()?;
     parts
         .headers
@@ -311,10 +321,44 @@ fn ReportView(report: Report, tag: ServerAction<TagAnswer>) -> impl IntoView {
                 {chart(view! { <Histogram counts=report.total numbers /> }.into_any())}
             </section>
         </div>
+        {report.loop_closed.zip(report.org_id).map(|(l, org)| view! { <LoopClosedView l org numbers /> })}
         <SegmentsView report=report.clone() />
         <super::drivers::DriversPanel drivers=report.drivers.clone() numbers />
         <super::themes::ThemesPanel themes=report.themes.clone() saved=report.saved_themes.clone() tagging=report.tagging site_key=key.clone() view=view.clone() numbers />
         <VerbatimsView report tag />
+    }
+}
+
+/// How the range's detractors who asked to be contacted were followed up, with the way to
+/// the inbox where they are.
+#[component]
+fn LoopClosedView(l: crate::report::LoopClosed, org: Uuid, numbers: Numbers) -> impl IntoView {
+    let inbox = format!("/admin/{org}/inbox");
+    let body = if l.detractors == 0 {
+        view! { <p class="empty">"No detractor in this range asked to be contacted."</p> }
+            .into_any()
+    } else {
+        let share = f64::from(l.contacted) / f64::from(l.detractors) * 100.0;
+        let median = l
+            .median_first_contact_secs
+            .map(crate::report::wait_text)
+            .unwrap_or_else(|| "none contacted yet".into());
+        view! {
+            <p class="loop-closed" data-share=format!("{share:.1}")>
+                "Loop closed: "<strong>{format!("{} %", numbers.one_decimal(share))}</strong>
+                " ("{numbers.count(u64::from(l.contacted))}" of "{numbers.count(u64::from(l.detractors))}
+                " detractors who asked to be contacted)"
+            </p>
+            <p class="first-contact">"Median time to first contact: "<strong>{median}</strong></p>
+        }
+        .into_any()
+    };
+    view! {
+        <section class="panel follow-up-summary">
+            <h2>"Closing the loop"</h2>
+            {body}
+            <p><a href=inbox>"Follow-up inbox →"</a></p>
+        </section>
     }
 }
 
@@ -579,7 +623,7 @@ fn VerbatimsView(report: Report, tag: ServerAction<TagAnswer>) -> impl IntoView 
     let items = report
         .verbatims
         .into_iter()
-        .map(|verbatim| view! { <VerbatimItem verbatim site_key=key.clone() tag /> })
+        .map(|verbatim| view! { <VerbatimItem verbatim site_key=key.clone() org=report.org_id tag /> })
         .collect_view();
     let hidden = v.clone();
     view! {
@@ -621,6 +665,7 @@ fn VerbatimsView(report: Report, tag: ServerAction<TagAnswer>) -> impl IntoView 
 fn VerbatimItem(
     verbatim: Verbatim,
     site_key: String,
+    org: Option<Uuid>,
     tag: ServerAction<TagAnswer>,
 ) -> impl IntoView {
     let band = verbatim.band();
@@ -683,7 +728,11 @@ fn VerbatimItem(
             </p>
             <blockquote class="comment">{verbatim.comment.clone().unwrap_or_default()}</blockquote>
             <p class="context">{context}{themes}</p>
-            {verbatim.contact_email.clone().map(|e| view! { <p class="contact">"May be contacted: "<a href=format!("mailto:{e}")>{e.clone()}</a></p> })}
+            {verbatim.contact_email.clone().map(|e| view! {
+                <p class="contact">"May be contacted: "{e}
+                    {org.map(|org| view! { " · "<a href=format!("/admin/{org}/inbox/{}", verbatim.id)>"follow up"</a> })}
+                </p>
+            })}
             <div class="tag-row">
                 {tags}
                 <details class="add-tag">

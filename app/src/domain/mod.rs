@@ -3,6 +3,7 @@
 
 mod account;
 mod alert;
+mod follow_up;
 pub mod journey;
 mod keys;
 mod reason;
@@ -18,6 +19,9 @@ pub use account::{
     ShareLinkRecord, WebhookRecord, WEBHOOK_EVENTS,
 };
 pub use alert::{AlertRules, MAX_BATCH_MINUTES};
+pub use follow_up::{
+    mailto, EntryKind, EntryText, FollowUpHours, FollowUpStatus, ReplySubject, ENTRY_MAX_CHARS,
+};
 pub use keys::SiteKey;
 pub use reason::{LocalReason, ReasonKey, ReasonQuestion};
 pub use response::{

@@ -169,6 +169,8 @@ pub async fn build_report(
         drivers: Default::default(),
         adjusted: None,
         adjusted_periods: vec![],
+        loop_closed: None,
+        org_id: None,
     })
 }
 

@@ -149,6 +149,98 @@ pub struct Report {
     /// The same per period (as `periods`); empty without a correction.
     #[serde(default)]
     pub adjusted_periods: Vec<Option<super::nonresponse::Adjusted>>,
+    /// How the range's detractors who asked to be contacted were followed up (the dashboard's).
+    #[serde(default)]
+    pub loop_closed: Option<LoopClosed>,
+    /// The organisation, for the links to its follow-up inbox (the dashboard's).
+    #[serde(default)]
+    pub org_id: Option<Uuid>,
+}
+
+/// How a site's detractors who asked to be contacted were followed up, over a range.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoopClosed {
+    /// Detractors (0–6) in the range who left an address to be contacted at.
+    pub detractors: u32,
+    /// Of them, those contacted.
+    pub contacted: u32,
+    /// The median time from the answer to its first contact, in seconds.
+    pub median_first_contact_secs: Option<i64>,
+}
+
+impl LoopClosed {
+    /// From each detractor's time to first contact (`None`: not contacted).
+    pub fn from_waits(waits: impl IntoIterator<Item = Option<i64>>) -> LoopClosed {
+        let mut detractors = 0;
+        let mut contacted: Vec<i64> = vec![];
+        for wait in waits {
+            detractors += 1;
+            if let Some(secs) = wait {
+                contacted.push(secs.max(0));
+            }
+        }
+        contacted.sort_unstable();
+        let n = contacted.len();
+        let median = match n {
+            0 => None,
+            _ if n % 2 == 1 => Some(contacted[n / 2]),
+            _ => Some((contacted[n / 2 - 1] + contacted[n / 2]) / 2),
+        };
+        LoopClosed {
+            detractors,
+            contacted: n as u32,
+            median_first_contact_secs: median,
+        }
+    }
+}
+
+/// "3 h 20 min", "2 d 4 h": how long a wait was or is.
+pub fn wait_text(secs: i64) -> String {
+    let mins = secs.max(0) / 60;
+    match (mins / 1440, mins / 60 % 24, mins % 60) {
+        (0, 0, m) => format!("{m} min"),
+        (0, h, 0) => format!("{h} h"),
+        (0, h, m) => format!("{h} h {m} min"),
+        (d, 0, _) => format!("{d} d"),
+        (d, h, _) => format!("{d} d {h} h"),
+    }
+}
+
+#[cfg(test)]
+mod loop_closed_tests {
+    use super::{wait_text, LoopClosed};
+
+    #[test]
+    fn spans_read_as_people_say_them() {
+        assert_eq!(wait_text(59), "0 min");
+        assert_eq!(wait_text(60 * 42), "42 min");
+        assert_eq!(wait_text(3600 * 3), "3 h");
+        assert_eq!(wait_text(3600 * 3 + 60 * 20), "3 h 20 min");
+        assert_eq!(wait_text(86400 * 2), "2 d");
+        assert_eq!(wait_text(86400 * 2 + 3600 * 4 + 59), "2 d 4 h");
+        assert_eq!(wait_text(-5), "0 min");
+    }
+
+    #[test]
+    fn the_loop_closed_counts_and_takes_the_median_of_those_contacted() {
+        let l = LoopClosed::from_waits([Some(3600), None, Some(60), Some(7200), None]);
+        assert_eq!(
+            l,
+            LoopClosed {
+                detractors: 5,
+                contacted: 3,
+                median_first_contact_secs: Some(3600)
+            }
+        );
+        // An even count: the mean of the middle two.
+        let l = LoopClosed::from_waits([Some(100), Some(300)]);
+        assert_eq!(l.median_first_contact_secs, Some(200));
+        assert_eq!(
+            LoopClosed::from_waits([None]).median_first_contact_secs,
+            None
+        );
+        assert_eq!(LoopClosed::from_waits([]).detractors, 0);
+    }
 }
 
 /// A view parameter left out of the report, and why.

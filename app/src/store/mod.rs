@@ -10,6 +10,7 @@ mod account;
 mod audit;
 mod cluster;
 mod counting;
+mod follow_up;
 mod privacy;
 mod report;
 mod session;
@@ -23,6 +24,7 @@ pub use account::*;
 pub use audit::*;
 pub use cluster::*;
 pub use counting::*;
+pub use follow_up::*;
 pub use privacy::*;
 pub use report::*;
 pub use session::*;
@@ -76,6 +78,7 @@ store_is_the_sum_of!(
     ThemeStore,
     PrivacyStore,
     WebhookStore,
+    FollowUpStore,
     SessionStore,
     AuditStore
 );

@@ -521,7 +521,12 @@ fn put_back(
                         .filter(|(n, _)| *n == name)
                         .map(|(_, v)| v.as_str())
                         .collect();
+                    // A field marked `data-fresh` (a note, a reply) shows as the page renders
+                    // it once the form succeeded: what was sent is on the page already.
+                    let fresh =
+                        outcome.refusal.is_none() && el.get_attribute("data-fresh").is_some();
                     match (tag.as_str(), kind.as_str()) {
+                        _ if fresh => {}
                         (_, "hidden" | "password" | "submit" | "button") => {}
                         ("input", "checkbox" | "radio") => {
                             let value = el.get_attribute("value").unwrap_or_else(|| "on".into());

@@ -216,6 +216,8 @@ pub fn test_settings() -> ServeArgs {
         webhooks_allow_private: true,
         session_idle_minutes: 30,
         session_max_hours: 12,
+        // No mail; the tests of mail start a loopback SMTP receiver and name it.
+        smtp: Default::default(),
     }
 }
 

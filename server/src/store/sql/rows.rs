@@ -655,3 +655,83 @@ pub struct BackfillRow {
 pub fn parse_format(raw: &str) -> app::domain::WebhookFormat {
     app::domain::WebhookFormat::parse("format", raw).unwrap_or_default()
 }
+
+/// An answer of the follow-up inbox (`follow_up::FOLLOW_UP_SELECT`).
+#[derive(FromRow)]
+pub struct FollowUpRow {
+    id: Uuid,
+    site_id: Uuid,
+    site_name: String,
+    score: i16,
+    comment: Option<String>,
+    contact_email: Option<String>,
+    consent_choices: Json<app::domain::ConsentChoices>,
+    language: Option<String>,
+    page_path: Option<String>,
+    reason: Option<String>,
+    received_at: At,
+    status: String,
+    assignee_id: Option<Uuid>,
+    assignee_email: Option<String>,
+    due_at: Option<At>,
+    first_contact_at: Option<At>,
+    follow_up_hours: i32,
+    entries: i64,
+}
+
+impl FollowUpRow {
+    /// `None` unless the visitor granted the `contact` choice: an address kept without it
+    /// (there should be none) is not shown.
+    pub fn item(self) -> Option<app::store::FollowUpItem> {
+        if self.consent_choices.0.granted(app::domain::CONTACT) != Some(true) {
+            return None;
+        }
+        let hours = app::domain::FollowUpHours::new(self.follow_up_hours.clamp(1, 720) as u16)
+            .unwrap_or(app::domain::FollowUpHours::DEFAULT);
+        Some(app::store::FollowUpItem {
+            answer_id: self.id,
+            site_id: self.site_id,
+            site_name: self.site_name,
+            score: self.score.clamp(0, 10) as u8,
+            comment: self.comment,
+            contact_email: self.contact_email?,
+            language: self.language,
+            page_path: self.page_path,
+            reason: self.reason,
+            received_at: self.received_at.0,
+            status: app::domain::FollowUpStatus::parse(&self.status).ok()?,
+            assignee: self.assignee_id,
+            assignee_email: self.assignee_email,
+            due_at: self.due_at.map(|d| d.0).unwrap_or_else(|| {
+                self.received_at.0 + chrono::Duration::hours(i64::from(hours.get()))
+            }),
+            due_set: self.due_at.is_some(),
+            first_contact_at: self.first_contact_at.map(|f| f.0),
+            entries: u32::try_from(self.entries).unwrap_or(u32::MAX),
+        })
+    }
+}
+
+/// A note or a reply of an answer's follow-up.
+#[derive(FromRow)]
+pub struct FollowUpEntryRow {
+    id: Uuid,
+    kind: String,
+    author_email: Option<String>,
+    subject: Option<String>,
+    body: String,
+    created_at: At,
+}
+
+impl FollowUpEntryRow {
+    pub fn entry(self) -> Option<app::store::FollowUpEntry> {
+        Some(app::store::FollowUpEntry {
+            id: self.id,
+            kind: app::domain::EntryKind::from_stored(&self.kind)?,
+            author_email: self.author_email,
+            subject: self.subject,
+            body: self.body,
+            at: self.created_at.0,
+        })
+    }
+}

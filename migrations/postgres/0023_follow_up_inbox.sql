@@ -1,0 +1,31 @@
+-- The follow-up inbox: answers whose visitor agreed to be contacted, worked by the team.
+-- An answer has no row until someone acts on it (it is then "new", due after the organisation's
+-- `follow_up_hours`); its notes and replies go with it when it is erased (ON DELETE CASCADE).
+ALTER TABLE organisations ADD COLUMN follow_up_hours INTEGER NOT NULL DEFAULT 48;
+
+CREATE TABLE follow_ups (
+    response_id       UUID PRIMARY KEY REFERENCES responses (id) ON DELETE CASCADE,
+    org_id            UUID NOT NULL REFERENCES organisations (id),
+    status            TEXT NOT NULL CHECK (status IN ('new', 'contacted', 'resolved')),
+    assignee_id       UUID REFERENCES users (id),
+    due_at            TIMESTAMPTZ,  -- NULL: follow_up_hours after the answer
+    first_contact_at  TIMESTAMPTZ,  -- the first reply, or "contacted" set by hand
+    updated_at        TIMESTAMPTZ NOT NULL
+);
+
+-- Internal notes and the replies sent (by the member's mail app or by SMTP).
+CREATE TABLE follow_up_entries (
+    id           UUID PRIMARY KEY,
+    response_id  UUID NOT NULL REFERENCES responses (id) ON DELETE CASCADE,
+    org_id       UUID NOT NULL REFERENCES organisations (id),
+    author_id    UUID REFERENCES users (id),
+    kind         TEXT NOT NULL CHECK (kind IN ('note', 'mailto', 'smtp')),
+    subject      TEXT,
+    body         TEXT NOT NULL,
+    created_at   TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX follow_up_entries_by_response ON follow_up_entries (response_id, created_at);
+
+-- The inbox and the dashboard's "loop closed" read only answers that left an address.
+CREATE INDEX responses_to_follow_up ON responses (org_id, received_at)
+    WHERE contact_email IS NOT NULL;
