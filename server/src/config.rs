@@ -174,6 +174,11 @@ pub struct ServeArgs {
     #[arg(long, env = "FAREWELL_COUNT_INTERVAL_MS", default_value_t = 250)]
     pub count_interval_ms: u64,
 
+    /// How often each app server looks for members' digests and alerts that are due
+    /// (milliseconds).
+    #[arg(long, env = "FAREWELL_DIGEST_POLL_MS", default_value_t = 60_000)]
+    pub digest_poll_ms: u64,
+
     #[command(flatten)]
     pub smtp: SmtpArgs,
 }

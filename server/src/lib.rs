@@ -5,6 +5,7 @@ pub mod backup;
 pub mod config;
 pub mod counting;
 pub mod demo_data;
+pub mod digests;
 pub mod http;
 pub mod ingest_queue;
 pub mod mail;

@@ -179,6 +179,14 @@ impl Application {
         let mailer: Option<app::mail::SharedMailer> =
             crate::mail::SmtpMailer::from_settings(&settings.smtp)?
                 .map(|m| Arc::new(m) as app::mail::SharedMailer);
+        crate::digests::spawn(
+            store.clone(),
+            mailer.clone(),
+            crate::digests::DigestSettings {
+                poll: Duration::from_millis(settings.digest_poll_ms.max(100)),
+                public_url: settings.public_url.clone(),
+            },
+        );
         let context = {
             let state = state.clone();
             let throttle = throttle.clone();

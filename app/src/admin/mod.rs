@@ -8,6 +8,8 @@
 mod account;
 mod audit;
 mod data_requests;
+#[cfg(feature = "ssr")]
+mod digest;
 pub(crate) mod feedback;
 mod forms;
 #[cfg(feature = "ssr")]
@@ -162,7 +164,8 @@ fn role_options(selected: Role, can_owner: bool) -> impl IntoView {
 }
 
 /// An organisation's pages the server renders whole (`/admin/{org}/…`): a webhook's alert rules,
-/// a survey's pages and exit reason, the follow-up inbox and one answer of it. One route for
+/// a survey's pages and exit reason, the follow-up inbox and one answer of it, and the
+/// member's own digest. One route for
 /// them all: each route of the router costs every bundle its matching code, and these are
 /// never reached inside a bundle.
 #[cfg(feature = "ssr")]
@@ -189,6 +192,7 @@ pub fn OrganisationPage() -> impl IntoView {
             view! { <survey_pages::SurveyPagesPage org id=id.to_string() /> }.into_any()
         }
         ["inbox"] => view! { <inbox::InboxPage org /> }.into_any(),
+        ["digest"] => view! { <digest::DigestPage org /> }.into_any(),
         ["inbox", id] => view! { <inbox::FollowUpPage org id=id.to_string() /> }.into_any(),
         _ => {
             crate::not_found_status();

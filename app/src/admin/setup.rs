@@ -124,7 +124,7 @@ pub fn SetupPage() -> impl IntoView {
                             .map(|o| view! {
                                 <section class="panel">
                                     <h2>{o.name}</h2>
-                                    <p><a href=o.inbox>"Follow-up inbox"</a>": answers whose visitor asked to be contacted."</p>
+                                    <p><a href=o.inbox.clone()>"Follow-up inbox"</a>": answers whose visitor asked to be contacted. "<a href=o.inbox.replace("/inbox", "/digest")>"Your digest"</a>": by e-mail or to a chat webhook."</p>
                                     <h3>"Surveys: pages they open on, exit reason"</h3>
                                     {items(o.surveys, "No survey yet.")}
                                     <h3>"Webhooks: alert rules"</h3>

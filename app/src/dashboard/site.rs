@@ -294,6 +294,7 @@ fn ReportView(report: Report, tag: ServerAction<TagAnswer>) -> impl IntoView {
                 <a href=format!("/dashboard/{key}/export.csv?{query}") download>"Export CSV"</a>
                 " · "
                 <a href=format!("/dashboard/{key}/export.json?{query}") download>"Export JSON"</a>
+                {report.org_id.map(|org| view! { " · "<a href=format!("/admin/{org}/digest")>"Digest by e-mail"</a> })}
             </nav>
         </header>
         <Filters report=report.clone() />

@@ -4,6 +4,8 @@
 #[cfg(feature = "ssr")]
 pub mod build;
 mod csv;
+#[cfg(feature = "ssr")]
+pub mod digest;
 pub mod drivers;
 pub mod nonresponse;
 #[cfg(feature = "ssr")]

@@ -10,6 +10,7 @@ mod account;
 mod audit;
 mod cluster;
 mod counting;
+mod digest;
 mod follow_up;
 mod privacy;
 mod report;
@@ -24,6 +25,7 @@ pub use account::*;
 pub use audit::*;
 pub use cluster::*;
 pub use counting::*;
+pub use digest::*;
 pub use follow_up::*;
 pub use privacy::*;
 pub use report::*;
@@ -79,6 +81,7 @@ store_is_the_sum_of!(
     PrivacyStore,
     WebhookStore,
     FollowUpStore,
+    DigestStore,
     SessionStore,
     AuditStore
 );

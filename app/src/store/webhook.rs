@@ -98,6 +98,16 @@ pub trait WebhookStore: Send + Sync + 'static {
         -> StoreResult<bool>;
     /// Webhooks not revoked.
     async fn webhooks(&self, org: Uuid) -> StoreResult<Vec<WebhookRecord>>;
+    /// Queues a message that tells of no answer (a digest, a significant change) to one live
+    /// webhook of the organisation; `false` when there is none such. Its rules do not apply.
+    async fn queue_summary(
+        &self,
+        org: Uuid,
+        webhook: Uuid,
+        event: &str,
+        payload: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
     /// Revokes the webhook and cancels its pending deliveries (retries included).
     async fn revoke_webhook(&self, org: Uuid, id: Uuid, at: DateTime<Utc>) -> StoreResult<bool>;
     /// The newest deliveries first.

@@ -141,6 +141,23 @@ fn chat(format: WebhookFormat, headline: String, text: String) -> String {
     .to_string()
 }
 
+/// Events that tell of no answer (a digest, a significant change): queued with their text
+/// made, and sent as stored (signed JSON) or as that text (a chat).
+pub fn is_summary(event: &str) -> bool {
+    matches!(event, "digest" | "nps.changed")
+}
+
+/// A chat's message for a summary's stored payload: its `text`, made inert like a visitor's
+/// (theme words come from comments).
+pub fn chat_text(format: WebhookFormat, payload: &str) -> String {
+    let text = serde_json::from_str::<serde_json::Value>(payload)
+        .ok()
+        .and_then(|p| p["text"].as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let headline = text.lines().nth(1).unwrap_or("Farewell").to_string();
+    chat(format, escape(format, &headline), escape(format, &text))
+}
+
 /// A chat's message for one answer: what was answered, where and on what, the comment as a
 /// code block, and the contact address (only with consent) as inline code, so nothing a
 /// visitor wrote can mention a channel, link or format (`<!channel>`, `@all`, `[x](…)`).

@@ -285,6 +285,7 @@ async fn judge(
         // read it.
         return match d.format {
             WebhookFormat::Json => Ok(Ok(None)),
+            _ if messages::is_summary(&d.event) => Ok(Ok(None)),
             _ => skip("queued before chat messages were made when sent"),
         };
     };
@@ -313,14 +314,19 @@ async fn judge(
 
 fn one_body(d: &PendingDelivery, answer: Option<&AlertAnswer>) -> Body {
     let text = match (answer, d.format) {
-        // Queued before answers were named: as stored.
+        // A digest or a change, made when queued, to a chat: its text.
+        (None, format) if format != WebhookFormat::Json && messages::is_summary(&d.event) => {
+            messages::chat_text(format, &d.payload)
+        }
+        // Queued before answers were named, or a summary as signed JSON: as stored.
         (None, _) => d.payload.clone(),
         (Some(a), WebhookFormat::Json) => messages::event_json(&d.event, a),
         (Some(a), format) => messages::chat_one(format, a),
     };
     Body {
         text,
-        signed: d.format == WebhookFormat::Json || answer.is_none(),
+        signed: d.format == WebhookFormat::Json
+            || (answer.is_none() && !messages::is_summary(&d.event)),
         event: d.event.clone(),
     }
 }

@@ -216,6 +216,8 @@ pub fn test_settings() -> ServeArgs {
         webhooks_allow_private: true,
         session_idle_minutes: 30,
         session_max_hours: 12,
+        // Digests are sent by the tests themselves (`digests::run_due` at a chosen time).
+        digest_poll_ms: 86_400_000,
         // No mail; the tests of mail start a loopback SMTP receiver and name it.
         smtp: Default::default(),
     }

@@ -11,6 +11,7 @@ mod cli;
 mod compression;
 mod crash;
 mod dashboard;
+mod digests;
 mod exit_reason;
 mod faults;
 mod headers;

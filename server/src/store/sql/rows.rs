@@ -735,3 +735,46 @@ impl FollowUpEntryRow {
         })
     }
 }
+
+/// A member's digest subscription (with, when due, where it goes).
+#[derive(FromRow)]
+pub struct DigestRow {
+    org_id: Uuid,
+    user_id: Uuid,
+    cadence: String,
+    time_zone: String,
+    hour: i32,
+    weekday: i32,
+    alerts: bool,
+    webhook_id: Option<Uuid>,
+    next_run_at: At,
+    last_sent_at: Option<At>,
+    email: String,
+    org_name: String,
+}
+
+impl DigestRow {
+    /// `None` for a schedule that no longer parses (a zone the time zone database dropped):
+    /// nothing is sent by a schedule unknown.
+    pub fn due(self) -> Option<app::store::DueDigest> {
+        let schedule = app::report::digest::DigestSchedule::from_stored(
+            &self.cadence,
+            &self.time_zone,
+            i64::from(self.hour),
+            i64::from(self.weekday),
+            self.alerts,
+        )?;
+        Some(app::store::DueDigest {
+            subscription: app::store::DigestSubscription {
+                org_id: self.org_id,
+                user_id: self.user_id,
+                schedule,
+                webhook_id: self.webhook_id,
+                next_run_at: self.next_run_at.0,
+                last_sent_at: self.last_sent_at.map(|a| a.0),
+            },
+            email: self.email,
+            org_name: self.org_name,
+        })
+    }
+}

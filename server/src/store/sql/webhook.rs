@@ -79,6 +79,32 @@ macro_rules! webhook_store {
                         .collect()
                 }
 
+                async fn queue_summary(
+                    &self,
+                    org: Uuid,
+                    webhook: Uuid,
+                    event: &str,
+                    payload: &str,
+                    at: DateTime<Utc>,
+                ) -> StoreResult<bool> {
+                    let queued = sqlx::query(
+                        "INSERT INTO webhook_deliveries
+                             (id, webhook_id, org_id, event, payload, created_at, attempts, next_attempt_at)
+                         SELECT $3, w.id, w.org_id, $4, $5, $6, 0, $6 FROM webhooks w
+                         WHERE w.id = $2 AND w.org_id = $1 AND w.revoked_at IS NULL",
+                    )
+                    .bind(org)
+                    .bind(webhook)
+                    .bind(Uuid::new_v4())
+                    .bind(event)
+                    .bind(payload)
+                    .bind(At(at))
+                    .execute(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                    Ok(queued.rows_affected() == 1)
+                }
+
                 async fn webhook_rules(
                     &self,
                     org: Uuid,

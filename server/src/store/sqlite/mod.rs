@@ -9,6 +9,7 @@ mod account;
 mod audit;
 mod cluster;
 mod counting;
+mod digest;
 mod follow_up;
 mod privacy;
 mod report;

@@ -1,0 +1,3 @@
+//! Every statement of this role is the same on both backends: see `sql/digest.rs`.
+
+crate::store::sql::digest_store!(super::PostgresStore {});
