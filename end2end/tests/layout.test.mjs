@@ -49,6 +49,11 @@ test('no member page scrolls sideways at 390 px, nor at 1440 px', async () => {
       // A survey's pages, with the demo's answered pages listed and patterns being tried.
       const survey = app.rows('SELECT id FROM surveys ORDER BY created_at LIMIT 1')[0].id;
       pages['survey-pages'] = `/admin/${org}/surveys/${survey}/pages?try=%2Fpricing%2F**%0A!%2Faccount%2F**`;
+      // The follow-up inbox, one answer of it, and the member's digest.
+      pages.inbox = `/admin/${org}/inbox`;
+      const asked = app.rows('SELECT id FROM responses WHERE contact_email IS NOT NULL LIMIT 1')[0].id;
+      pages['follow-up'] = `/admin/${org}/inbox/${asked}`;
+      pages.digest = `/admin/${org}/digest`;
     }
     const wider = [];
     for (const [name, path] of Object.entries(pages)) {

@@ -242,6 +242,8 @@ pub async fn generate(
     let with_impressions = count <= MAX_WITH_IMPRESSIONS;
     let mut rng = Rng(0x5eed);
     let mut batch = Vec::with_capacity(BATCH);
+    // Whether a detractor has asked to be contacted yet (the first always does).
+    let mut one_asked = false;
     let mut impressions = Vec::new();
     let mut generated = 0u64;
     let mut stored = 0u64;
@@ -316,6 +318,29 @@ pub async fn generate(
                 errors_seen: Some(errors),
             };
             let id = Uuid::new_v4();
+            // Some detractors who wrote a comment asked to be contacted: the first, then by
+            // their place in the batch (not the random stream: the demo's figures stay).
+            let asks = comment.is_some()
+                && score.band() == app::nps::Band::Detractor
+                && (!one_asked || batch.len() % 3 == 0);
+            one_asked |= asks;
+            let (choices, contact_email) = if asks {
+                (
+                    ConsentChoices::parse(
+                        "choices",
+                        [
+                            (app::domain::IMPROVEMENT_PROGRAM, true),
+                            (app::domain::CONTACT, true),
+                        ],
+                    )?,
+                    Some(format!(
+                        "visitor-{}@example.com",
+                        &id.simple().to_string()[..8]
+                    )),
+                )
+            } else {
+                (ConsentChoices::improvement_program(), None)
+            };
             batch.push(StoredResponse {
                 id,
                 org_id: site.site.org_id,
@@ -326,10 +351,10 @@ pub async fn generate(
                 language: Some(language.to_string()),
                 received_at: at,
                 notice_id: notice.id,
-                choices: ConsentChoices::improvement_program(),
+                choices,
                 context: context.clone(),
                 respondent_id: Some(Uuid::new_v4()),
-                contact_email: None,
+                contact_email,
                 edit_secret_hash: None,
                 reason: None,
             });

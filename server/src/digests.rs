@@ -72,28 +72,38 @@ pub async fn run_due(
 ) -> anyhow::Result<usize> {
     let mut sent = 0;
     for due in store.due_digests(now, ROUND).await? {
-        let schedule = &due.subscription.schedule;
-        let next = schedule.next_run_after(now);
+        let sub = &due.subscription;
+        let next = sub.schedule.next_run_after(now);
         // Another app server took this look first.
         if !store
-            .take_digest_run(
-                due.subscription.org_id,
-                due.subscription.user_id,
-                due.subscription.next_run_at,
-                next,
-            )
+            .take_digest_run(sub.org_id, sub.user_id, sub.next_run_at, next)
             .await?
         {
             continue;
         }
         match run_one(store, mailer, settings, &due, now).await {
             Ok(n) => sent += n,
-            // One member's failure (a relay down) is not every member's: logged, and the next
-            // look is tomorrow's.
-            Err(e) => tracing::warn!(error = %e, org = %due.subscription.org_id, "one digest"),
+            // One member's failure (a relay down) is not every member's: logged, and looked at
+            // again in a quarter of an hour (what was sent is not sent twice).
+            Err(e) => {
+                tracing::warn!(error = %e, org = %sub.org_id, "one digest");
+                store
+                    .take_digest_run(sub.org_id, sub.user_id, next, now + RETRY)
+                    .await?;
+            }
         }
     }
     Ok(sent)
+}
+
+/// A look that failed is tried again after this long.
+const RETRY: Duration = Duration::minutes(15);
+
+/// One letter: a digest or an alert, of some sites.
+struct Letter {
+    kind: DigestKind,
+    period: String,
+    sites: Vec<SiteDigest>,
 }
 
 async fn run_one(
@@ -106,13 +116,22 @@ async fn run_one(
     let sub = &due.subscription;
     let schedule: &DigestSchedule = &sub.schedule;
     let (org, user) = (sub.org_id, sub.user_id);
+    // The days are those of the look as scheduled, not of when it ran (a look run late, after
+    // the member's midnight, is still of the day it was for).
+    let at = sub.next_run_at.min(now);
     let sites = store.sites(org).await?;
     let link = |site_key: &str, from: chrono::NaiveDate, to: chrono::NaiveDate| {
         settings.public_url.as_ref().map(|base| {
+            let view = app::report::ViewParams {
+                from,
+                to,
+                tz: schedule.zone().to_owned(),
+                ..app::report::ViewParams::default_for(to)
+            };
             format!(
-                "{}/dashboard/{site_key}?from={from}&to={to}&tz={}",
+                "{}/dashboard/{site_key}?{}",
                 base.trim_end_matches('/'),
-                schedule.zone()
+                view.to_query()
             )
         })
     };
@@ -120,26 +139,27 @@ async fn run_one(
         .public_url
         .as_ref()
         .map(|base| format!("{}/admin/{org}/digest", base.trim_end_matches('/')));
-    let mut letters: Vec<(DigestKind, String, Vec<SiteDigest>)> = vec![];
+    let mut sent = 0;
 
     if schedule.alerts() {
-        let (from, to) = schedule.alert_days(now);
+        let (from, to) = schedule.alert_days(at);
         let mut changed = vec![];
+        let mut directions = vec![];
         for site in &sites {
             let (current, previous) =
                 digest::counts(store, org, site.id, schedule, from, to).await?;
+            let told = store.last_digest_alert(org, user, site.id).await?;
             let Some(change) = digest::significant_change(&current, &previous) else {
+                // Steady again: the next real change is told.
+                if told.is_some() {
+                    store.clear_digest_alert(org, user, site.id).await?;
+                }
                 continue;
             };
-            // Told once: not again while the same change lasts (a week).
-            if let Some((direction, at)) = store.last_digest_alert(org, user, site.id).await? {
-                if direction == change.direction() && now - at < Duration::days(7) {
-                    continue;
-                }
+            // Told once: not again while the same change lasts.
+            if told.is_some_and(|(direction, _)| direction == change.direction()) {
+                continue;
             }
-            store
-                .record_digest_alert(org, user, site.id, change.direction(), now)
-                .await?;
             let themes = digest::themes(store, org, site.id, schedule, from, to).await?;
             let funnel = digest::funnel(store, org, site.id, schedule, from, to).await?;
             changed.push(SiteDigest::of(
@@ -150,12 +170,31 @@ async fn run_one(
                 &themes,
                 link(site.site_key.as_str(), from, to),
             ));
+            directions.push((site.id, change.direction()));
         }
         if !changed.is_empty() {
-            letters.push((DigestKind::Alert, digest::period_text(from, to), changed));
+            let letter = Letter {
+                kind: DigestKind::Alert,
+                period: digest::period_text(from, to),
+                sites: changed,
+            };
+            if send(store, mailer, due, &letter, manage.as_deref()).await? {
+                // Recorded once it went: a letter that failed is told again on the retry.
+                for (site, direction) in directions {
+                    store
+                        .record_digest_alert(org, user, site, direction, now)
+                        .await?;
+                }
+                sent += 1;
+            }
         }
     }
-    if let Some((kind, from, to)) = schedule.digest_days(now) {
+    // A digest of a day already sent (the schedule saved again after it went) is not sent
+    // twice.
+    let sent_today = sub
+        .last_sent_at
+        .is_some_and(|last| schedule.same_day(last, at));
+    if let Some((kind, from, to)) = schedule.digest_days(at).filter(|_| !sent_today) {
         let mut all = vec![];
         for site in &sites {
             let (current, previous) =
@@ -172,79 +211,89 @@ async fn run_one(
             ));
         }
         if !all.is_empty() {
-            letters.push((kind, digest::period_text(from, to), all));
-        }
-    }
-
-    let mut sent = 0;
-    for (kind, period, sites) in letters {
-        let headline = digest::headline(kind, &sites);
-        let subject = format!("Farewell {}: {headline}", kind.word());
-        let footer = match kind {
-            DigestKind::Alert => "You asked to be told when an NPS changes by more than chance.",
-            _ => "You asked for this digest.",
-        };
-        let text = DigestText {
-            org_name: &due.org_name,
-            kind: kind.word(),
-            period: &period,
-            headline: &headline,
-            sites: &sites,
-            footer,
-            manage: manage.as_deref(),
-        }
-        .render()
-        .context("rendering a digest's text")?;
-        match sub.webhook_id {
-            Some(webhook) => {
-                let payload = serde_json::json!({
-                    "event": kind.event(),
-                    "organisation": due.org_name,
-                    "period": period,
-                    "text": text,
-                })
-                .to_string();
-                if !store
-                    // Queued at the wall clock's time (a test looks at a chosen `now`).
-                    .queue_summary(org, webhook, kind.event(), &payload, Utc::now())
-                    .await?
-                {
-                    tracing::warn!(%org, "a digest's webhook is gone; nothing sent");
-                    continue;
-                }
-            }
-            None => {
-                let Some(mailer) = mailer else {
-                    tracing::warn!(%org, "a digest is due but this server sends no mail");
-                    continue;
-                };
-                let html = DigestHtml {
-                    subject: &subject,
-                    org_name: &due.org_name,
-                    kind: kind.word(),
-                    period: &period,
-                    headline: &headline,
-                    sites: &sites,
-                    footer,
-                    manage: manage.as_deref(),
-                }
-                .render()
-                .context("rendering a digest's HTML")?;
-                mailer
-                    .send(Message {
-                        to: due.email.clone(),
-                        reply_to: None,
-                        subject,
-                        text,
-                        html: Some(html),
-                    })
-                    .await?;
+            let letter = Letter {
+                kind,
+                period: digest::period_text(from, to),
+                sites: all,
+            };
+            if send(store, mailer, due, &letter, manage.as_deref()).await? {
+                store.digest_sent(org, user, now).await?;
+                sent += 1;
             }
         }
-        sent += 1;
-    }
-    if sent > 0 {
-        store.digest_sent(org, user, now).await?;
     }
     Ok(sent)
+}
+
+/// Sends one letter by mail, or queues it to the member's webhook. `false`: nowhere to send it
+/// (no relay; the webhook gone meanwhile), said in the log.
+async fn send(
+    store: &SharedStore,
+    mailer: Option<&dyn Mailer>,
+    due: &DueDigest,
+    letter: &Letter,
+    manage: Option<&str>,
+) -> anyhow::Result<bool> {
+    let org = due.subscription.org_id;
+    let kind = letter.kind;
+    let headline = digest::headline(kind, &letter.sites);
+    let subject = format!("Farewell {}: {headline}", kind.word());
+    let footer = match kind {
+        DigestKind::Alert => "You asked to be told when an NPS changes by more than chance.",
+        _ => "You asked for this digest.",
+    };
+    let text = DigestText {
+        org_name: &due.org_name,
+        kind: kind.word(),
+        period: &letter.period,
+        headline: &headline,
+        sites: &letter.sites,
+        footer,
+        manage,
+    }
+    .render()
+    .context("rendering a digest's text")?;
+    if let Some(webhook) = due.subscription.webhook_id {
+        let payload = serde_json::json!({
+            "event": kind.event(),
+            "organisation": due.org_name,
+            "period": letter.period,
+            "text": text,
+        })
+        .to_string();
+        // Queued at the wall clock's time (a test looks at a chosen `now`).
+        let queued = store
+            .queue_summary(org, webhook, kind.event(), &payload, Utc::now())
+            .await?;
+        if !queued {
+            tracing::warn!(%org, "a digest's webhook is gone; nothing sent");
+        }
+        return Ok(queued);
+    }
+    let Some(mailer) = mailer else {
+        tracing::warn!(%org, "a digest is due but this server sends no mail");
+        return Ok(false);
+    };
+    let html = DigestHtml {
+        subject: &subject,
+        org_name: &due.org_name,
+        kind: kind.word(),
+        period: &letter.period,
+        headline: &headline,
+        sites: &letter.sites,
+        footer,
+        manage,
+    }
+    .render()
+    .context("rendering a digest's HTML")?;
+    mailer
+        .send(Message {
+            to: due.email.clone(),
+            reply_to: None,
+            subject,
+            text,
+            html: Some(html),
+        })
+        .await?;
+    Ok(true)
 }

@@ -19,7 +19,7 @@ use crate::store::{
     AssigneeFilter, FollowUpChange, FollowUpEntry, FollowUpItem, InboxFilter, NewEntry,
     StatusFilter,
 };
-use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -281,6 +281,13 @@ fn parse_due(raw: &str, tz: Tz) -> Result<Option<DateTime<Utc>>, AppError> {
     let naive = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
         .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
         .map_err(|_| bad())?;
+    // A year either backend stores, and a person means.
+    if !(2000..=2100).contains(&naive.year()) {
+        return Err(AppError::invalid(
+            "due",
+            "must be a date between 2000 and 2100",
+        ));
+    }
     // A time the clocks skip (spring forward) is refused; one they pass twice, the first.
     let at = tz.from_local_datetime(&naive).earliest().ok_or_else(|| {
         AppError::invalid("due", "does not exist in your time zone (clocks skip it)")
@@ -370,6 +377,11 @@ pub async fn add_follow_up_note(
             let who = acting(&org, Role::Admin).await?;
             let answer = parse_id("id", &id)?;
             let body = EntryText::parse("note", &note)?;
+            // Only an answer of the inbox (its visitor agreed to be contacted).
+            who.store
+                .follow_up(who.org(), answer)
+                .await?
+                .ok_or(AppError::NotFound)?;
             let entry = NewEntry {
                 kind: EntryKind::Note,
                 author: who.member.user_id,
@@ -418,6 +430,20 @@ pub async fn reply_to_answer(
                 .ok_or(AppError::NotFound)?;
             if kind == EntryKind::Smtp {
                 let mailer = crate::mail::mailer()?;
+                // A form sent twice, or a flood through the operator's relay: one mail a minute
+                // per answer.
+                let recent = who
+                    .store
+                    .follow_up_entries(who.org(), answer)
+                    .await?
+                    .into_iter()
+                    .any(|e| {
+                        e.kind == EntryKind::Smtp
+                            && Utc::now() - e.at < chrono::Duration::minutes(1)
+                    });
+                if recent {
+                    return Err(AppError::Throttled);
+                }
                 let reply_to = who
                     .store
                     .members(who.org())
@@ -756,9 +782,10 @@ fn FollowUpForms(data: FollowUpView, org: String, id: String) -> impl IntoView {
             } else {
                 "This server sends no e-mail (no SMTP relay is set up): the reply is kept here and opened in your own mail app. It marks the answer contacted."
             }}</p>
+            // The mail app first: Enter in the subject must not mail the visitor.
             <div class="buttons">
-                {smtp.then(|| view! { <button type="submit" name="via" value="smtp">"Send"</button> })}
                 <button type="submit" name="via" value="mailto">"Write in my mail app"</button>
+                {smtp.then(|| view! { <button type="submit" name="via" value="smtp">"Send"</button> })}
             </div>
             {replied.saved("Reply recorded.")}
             {replied.rest()}
@@ -788,6 +815,8 @@ mod tests {
         assert_eq!(due.to_rfc3339(), "2026-12-24T07:00:00+00:00");
         assert_eq!(parse_due("  ", helsinki).unwrap(), None);
         assert!(parse_due("24.12.2026", helsinki).is_err());
+        assert!(parse_due("+10000-01-01T00:00", helsinki).is_err());
+        assert!(parse_due("1970-01-01T00:00", helsinki).is_err());
         // 03:30 on the last Sunday of March does not exist in Helsinki.
         assert!(parse_due("2026-03-29T03:30", helsinki).is_err());
     }

@@ -358,6 +358,7 @@ fn LoopClosedView(l: crate::report::LoopClosed, org: Uuid, numbers: Numbers) -> 
         <section class="panel follow-up-summary">
             <h2>"Closing the loop"</h2>
             {body}
+            <p class="hint">"Every answer of the range, whatever the filters above."</p>
             <p><a href=inbox>"Follow-up inbox →"</a></p>
         </section>
     }

@@ -17,6 +17,10 @@ use uuid::Uuid;
 /// a handful of answers is noise whatever its p-value.
 pub const ALERT_MIN_ANSWERS: u64 = 30;
 
+/// An alert's test is stricter than the dashboard's (0.05): it is run every day for every
+/// site, and each false alarm costs a member's attention.
+pub const ALERT_ALPHA: f64 = 0.01;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Cadence {
     Off,
@@ -153,6 +157,11 @@ impl DigestSchedule {
         now.with_timezone(&self.tz()).date_naive()
     }
 
+    /// Whether two instants fall on the same day of the member's zone.
+    pub fn same_day(&self, a: DateTime<Utc>, b: DateTime<Utc>) -> bool {
+        self.today(a) == self.today(b)
+    }
+
     /// What a look at `now` sends as a digest, and of which days: yesterday for a daily one;
     /// the seven days to yesterday for a weekly one, on its weekday only.
     pub fn digest_days(&self, now: DateTime<Utc>) -> Option<(DigestKind, NaiveDate, NaiveDate)> {
@@ -246,7 +255,7 @@ impl SignificantChange {
 }
 
 /// `Some` only when both periods hold `ALERT_MIN_ANSWERS` and the z test's p-value is under
-/// `ALPHA`: never on noise.
+/// `ALERT_ALPHA`: never on noise.
 pub fn significant_change(
     current: &ScoreCounts,
     previous: &ScoreCounts,
@@ -256,7 +265,7 @@ pub fn significant_change(
         return None;
     }
     let comparison = Comparison::between(&now, &before)?;
-    match comparison.verdict(ALPHA) {
+    match comparison.verdict(ALERT_ALPHA) {
         Verdict::WithinNoise => None,
         verdict => Some(SignificantChange {
             comparison,
@@ -575,6 +584,13 @@ mod tests {
         assert!(significant_change(&counts(6, 2, 2), &counts(2, 2, 6)).is_none());
         // Noise: 40 answers each, +5 against +0.
         assert!(significant_change(&counts(12, 14, 14), &counts(14, 12, 14)).is_none());
+        // p ≈ 0.04: the dashboard's 0.05 calls it real; an alert, run daily, waits for more.
+        let (now, before) = (counts(15, 16, 9), counts(8, 16, 16));
+        let p = Comparison::between(&now.summary(), &before.summary())
+            .unwrap()
+            .p_value;
+        assert!((0.01..0.05).contains(&p), "{p}");
+        assert!(significant_change(&now, &before).is_none());
         // A rise.
         assert_eq!(
             significant_change(&counts(8, 8, 24), &counts(24, 8, 8))

@@ -45,7 +45,9 @@ pub trait DigestStore: Send + Sync + 'static {
         webhook: Option<Uuid>,
         next_run_at: DateTime<Utc>,
     ) -> StoreResult<bool>;
-    /// Looks due at `now`, of members who still belong to the organisation, oldest first.
+    /// Looks due at `now`, of members who still belong to the organisation, oldest first. The
+    /// webhook only while it is live and the member an owner or admin (else: their e-mail). A
+    /// stored schedule that no longer parses is put off a day, never blocking the rest.
     async fn due_digests(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<DueDigest>>;
     /// Moves a look from `was` to `next`; `false` when another server moved it first.
     async fn take_digest_run(
@@ -56,13 +58,15 @@ pub trait DigestStore: Send + Sync + 'static {
         next: DateTime<Utc>,
     ) -> StoreResult<bool>;
     async fn digest_sent(&self, org: Uuid, user: Uuid, at: DateTime<Utc>) -> StoreResult<()>;
-    /// The last alert the member had of the site: its direction and when.
+    /// The change the member was last told of for the site and when (kept while it lasts).
     async fn last_digest_alert(
         &self,
         org: Uuid,
         user: Uuid,
         site: Uuid,
     ) -> StoreResult<Option<(String, DateTime<Utc>)>>;
+    /// The site's NPS is steady again: the next real change is told.
+    async fn clear_digest_alert(&self, org: Uuid, user: Uuid, site: Uuid) -> StoreResult<()>;
     async fn record_digest_alert(
         &self,
         org: Uuid,

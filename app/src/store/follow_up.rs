@@ -90,8 +90,8 @@ pub struct NewEntry {
 /// One change to where an answer stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FollowUpChange {
-    /// "Contacted" also marks the first contact, if none was; "new" takes it back to the first
-    /// reply recorded, if any.
+    /// "Contacted" also marks the first contact, if none was; "new" says nobody reached the
+    /// visitor, and clears it (the dashboard's loop closed counts what the status says).
     Status(FollowUpStatus),
     /// An owner or admin of the organisation, or nobody.
     Assignee(Option<Uuid>),

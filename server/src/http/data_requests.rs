@@ -108,6 +108,9 @@ struct ExportedAnswer {
     #[serde(flatten)]
     answer: Verbatim,
     consent: Option<ExportedConsent>,
+    /// The team's notes and replies about it (the follow-up inbox): data about the person too.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    follow_up: Vec<app::store::FollowUpEntry>,
 }
 
 #[derive(Serialize)]
@@ -158,7 +161,12 @@ pub async fn admin_answers(
                 choices: c.choices.iter().map(|(k, v)| (k.to_owned(), v)).collect(),
                 changes: c.changes,
             });
-        exported.push(ExportedAnswer { answer, consent });
+        let follow_up = store.follow_up_entries(query.org, answer.id).await?;
+        exported.push(ExportedAnswer {
+            answer,
+            consent,
+            follow_up,
+        });
     }
     download(&exported, "answers.json")
 }

@@ -264,7 +264,7 @@ both_backends!(
         .await;
         assert!(mine.contains("checkout broke twice") && !mine.contains("lovely, call me"));
 
-        // Back to new: the first contact stays that of the reply recorded.
+        // Back to new: nobody reached the visitor after all; the dashboard counts it so.
         let (status, _) = call(
             &app,
             &app.client,
@@ -286,7 +286,7 @@ both_backends!(
                 .unwrap()
                 .unwrap()
                 .first_contact_at,
-            item.first_contact_at
+            None
         );
 
         // The organisation's hours.
@@ -599,17 +599,36 @@ both_backends!(
             FollowUpStatus::Contacted
         );
 
-        // The relay refuses: the form says so, and no reply is recorded as sent.
-        relay
-            .refuse
-            .store(true, std::sync::atomic::Ordering::SeqCst);
-        let (status, body) = call(
+        // The same form sent again at once: one mail a minute per answer.
+        let (status, _) = call(
             &mailing,
             &mailing.client,
             "reply_to_answer",
             &[
                 ("org", &o),
                 ("id", &a),
+                ("subject", "Your invoice — fixed"),
+                ("message", "Hello"),
+                ("via", "smtp"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 429);
+        assert_eq!(relay.messages().len(), 1);
+
+        // The relay refuses: the form says so, and no reply is recorded as sent.
+        relay
+            .refuse
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        let other = answer(&mailing, &demo.site_key, 1, "refund?", true).await;
+        let other_id = other.to_string();
+        let (status, body) = call(
+            &mailing,
+            &mailing.client,
+            "reply_to_answer",
+            &[
+                ("org", &o),
+                ("id", &other_id),
                 ("subject", "Again"),
                 ("message", "Hello?"),
                 ("via", "smtp"),
@@ -621,15 +640,12 @@ both_backends!(
             (422, json!("via")),
             "{body}"
         );
-        assert_eq!(
-            mailing
-                .store
-                .follow_up_entries(org, asked)
-                .await
-                .unwrap()
-                .len(),
-            1
-        );
+        assert!(mailing
+            .store
+            .follow_up_entries(org, other)
+            .await
+            .unwrap()
+            .is_empty());
     }
 );
 
@@ -710,5 +726,64 @@ both_backends!(
             .await
             .unwrap();
         assert_eq!(elsewhere.detractors, 0);
+    }
+);
+
+both_backends!(
+    withdrawing_contact_consent_takes_the_follow_up_with_it_and_exports_hold_it,
+    |app: TestApp| async move {
+        let demo = app.seed().await;
+        let org = demo.organisation_id;
+        app.sign_in(&demo.email, PASSWORD).await;
+        const SECRET: &str = "0123456789abcdef0123456789abcdef";
+        let (kept, withdrawn) = (Uuid::new_v4(), Uuid::new_v4());
+        let first = |id: Uuid, email: &str| {
+            json!({"id": id, "score": 2, "edit_secret": SECRET,
+            "comment": "slow", "contact_email": email,
+            "consent": {"choices": {"improvement_program": true, "contact": true}}})
+        };
+        let r = app
+            .post_batch(&json!({"site": demo.site_key, "responses": [
+                first(kept, "kept@example.com"), first(withdrawn, "gone@example.com")]}))
+            .await;
+        assert_eq!(r.status(), 200);
+        let o = org.to_string();
+        for id in [kept, withdrawn] {
+            let i = id.to_string();
+            let (status, _) = call(
+                &app,
+                &app.client,
+                "add_follow_up_note",
+                &[("org", &o), ("id", &i), ("note", "Called twice.")],
+            )
+            .await;
+            assert_eq!(status, 200);
+        }
+        // The admin's export for a data request holds the team's notes about the person.
+        let export = app
+            .client
+            .get(app.url(&format!(
+                "/admin/answers.json?org={org}&email=kept@example.com"
+            )))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(export.status(), 200);
+        let export: Value = export.json().await.unwrap();
+        assert_eq!(
+            export[0]["follow_up"][0]["body"], "Called twice.",
+            "{export}"
+        );
+
+        // The visitor takes back their yes to being contacted: nobody may follow it up.
+        let r = app
+            .post_batch(&json!({"site": demo.site_key, "amendments": [
+                {"id": withdrawn, "edit_secret": SECRET, "choices": {"contact": false}}]}))
+            .await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(rows_of(&app, "follow_up_entries", withdrawn).await, 0);
+        assert_eq!(rows_of(&app, "follow_ups", withdrawn).await, 0);
+        assert!(app.store.follow_up(org, withdrawn).await.unwrap().is_none());
+        assert_eq!(rows_of(&app, "follow_up_entries", kept).await, 1);
     }
 );

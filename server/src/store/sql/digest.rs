@@ -66,7 +66,10 @@ macro_rules! digest_store {
                 async fn due_digests(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<DueDigest>> {
                     let rows: Vec<DigestRow> = sqlx::query_as(
                         "SELECT d.org_id, d.user_id, d.cadence, d.time_zone, d.hour, d.weekday, d.alerts,
-                                d.webhook_id, d.next_run_at, d.last_sent_at, u.email, o.name AS org_name
+                                CASE WHEN m.role IN ('owner', 'admin') AND EXISTS (SELECT 1 FROM webhooks w
+                                    WHERE w.id = d.webhook_id AND w.org_id = d.org_id AND w.revoked_at IS NULL)
+                                THEN d.webhook_id END AS webhook_id,
+                                d.next_run_at, d.last_sent_at, u.email, o.name AS org_name
                          FROM digest_subscriptions d
                          JOIN memberships m ON m.org_id = d.org_id AND m.user_id = d.user_id
                          JOIN users u ON u.id = d.user_id
@@ -79,7 +82,26 @@ macro_rules! digest_store {
                     .fetch_all(&self.pool)
                     .await
                     .map_err(backend)?;
-                    Ok(rows.into_iter().filter_map(DigestRow::due).collect())
+                    let mut due = Vec::with_capacity(rows.len());
+                    for row in rows {
+                        let (org, user) = row.key();
+                        match row.due() {
+                            Some(d) => due.push(d),
+                            None => {
+                                sqlx::query(
+                                    "UPDATE digest_subscriptions SET next_run_at = $3
+                                     WHERE org_id = $1 AND user_id = $2",
+                                )
+                                .bind(org)
+                                .bind(user)
+                                .bind(At(now + chrono::Duration::days(1)))
+                                .execute(&self.pool)
+                                .await
+                                .map_err(backend)?;
+                            }
+                        }
+                    }
+                    Ok(due)
                 }
 
                 async fn take_digest_run(
@@ -133,6 +155,19 @@ macro_rules! digest_store {
                     .await
                     .map_err(backend)?;
                     Ok(row.map(|(direction, at)| (direction, at.0)))
+                }
+
+                async fn clear_digest_alert(&self, org: Uuid, user: Uuid, site: Uuid) -> StoreResult<()> {
+                    sqlx::query(
+                        "DELETE FROM digest_alerts WHERE org_id = $1 AND user_id = $2 AND site_id = $3",
+                    )
+                    .bind(org)
+                    .bind(user)
+                    .bind(site)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                    Ok(())
                 }
 
                 async fn record_digest_alert(

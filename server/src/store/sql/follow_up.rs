@@ -6,14 +6,17 @@
 pub const FOLLOW_UP_SELECT: &str =
     "SELECT r.id, r.site_id, s.name AS site_name, r.score, r.comment, r.contact_email,
             r.consent_choices, r.language, r.page_path, r.reason, r.received_at,
-            COALESCE(f.status, 'new') AS status, f.assignee_id, u.email AS assignee_email,
+            COALESCE(f.status, 'new') AS status, am.user_id AS assignee_id, u.email AS assignee_email,
             f.due_at, f.first_contact_at, o.follow_up_hours,
             (SELECT COUNT(*) FROM follow_up_entries e WHERE e.response_id = r.id) AS entries
      FROM responses r
      JOIN sites s ON s.id = r.site_id
      JOIN organisations o ON o.id = r.org_id
      LEFT JOIN follow_ups f ON f.response_id = r.id
-     LEFT JOIN users u ON u.id = f.assignee_id
+     -- An assignee who left the organisation or is no longer an owner or admin: nobody.
+     LEFT JOIN memberships am ON am.org_id = r.org_id AND am.user_id = f.assignee_id
+         AND am.role IN ('owner', 'admin')
+     LEFT JOIN users u ON u.id = am.user_id
      WHERE r.org_id = $1 AND r.contact_email IS NOT NULL";
 
 macro_rules! follow_up_store {
@@ -68,8 +71,8 @@ macro_rules! follow_up_store {
                          AND ($2 = 'all'
                               OR ($2 = 'open' AND COALESCE(f.status, 'new') <> 'resolved')
                               OR COALESCE(f.status, 'new') = $2)
-                         AND ($3 = 'anyone' OR ($3 = 'nobody' AND f.assignee_id IS NULL)
-                              OR f.assignee_id = $4)
+                         AND ($3 = 'anyone' OR ($3 = 'nobody' AND am.user_id IS NULL)
+                              OR am.user_id = $4)
                          AND ($5 IS NULL OR r.site_id = $5)
                          ORDER BY r.received_at DESC, r.id DESC LIMIT $6"
                     ))
@@ -128,8 +131,7 @@ macro_rules! follow_up_store {
                             "UPDATE follow_ups SET status = $3,
                                  first_contact_at = CASE
                                      WHEN $3 = 'contacted' THEN COALESCE(first_contact_at, $4)
-                                     WHEN $3 = 'new' THEN (SELECT MIN(e.created_at) FROM follow_up_entries e
-                                         WHERE e.response_id = follow_ups.response_id AND e.kind <> 'note')
+                                     WHEN $3 = 'new' THEN NULL
                                      ELSE first_contact_at END,
                                  updated_at = $4
                              WHERE org_id = $1 AND response_id = $2",

@@ -431,6 +431,17 @@ macro_rules! store_helpers {
                     .execute(&mut *conn)
                     .await
                     .map_err(backend)?;
+                    if choices.granted(app::domain::CONTACT) == Some(false) {
+                        // Nobody may follow it up any more: its follow-up, notes and replies go
+                        // with the address.
+                        for table in ["follow_up_entries", "follow_ups"] {
+                            sqlx::query(&format!("DELETE FROM {table} WHERE response_id = $1"))
+                                .bind(id)
+                                .execute(&mut *conn)
+                                .await
+                                .map_err(backend)?;
+                        }
+                    }
                     for change in changes {
                         sqlx::query(
                             "INSERT INTO consent_changes (response_id, choice, granted_before, granted, at)

@@ -754,6 +754,10 @@ pub struct DigestRow {
 }
 
 impl DigestRow {
+    pub fn key(&self) -> (Uuid, Uuid) {
+        (self.org_id, self.user_id)
+    }
+
     /// `None` for a schedule that no longer parses (a zone the time zone database dropped):
     /// nothing is sent by a schedule unknown.
     pub fn due(self) -> Option<app::store::DueDigest> {
