@@ -79,7 +79,8 @@ test('a detractor who asked to be contacted is followed up from a phone', async 
   await page.goto(`${app.base}/dashboard/${app.demo.site_key}`);
   const share = Number(await page.locator('.loop-closed').getAttribute('data-share'));
   assert.ok(share > 0, `loop closed ${share}`);
-  assert.deepEqual(errors, []);
+  // The one refusal was asked for: the page that showed it answered 422.
+  assert.deepEqual(errors.filter((e) => !e.includes('422')), []);
   await context.close();
 });
 
@@ -91,15 +92,15 @@ test('a member chooses a digest; without a relay, e-mail is refused at its field
   const org = app.rows('SELECT id FROM organisations')[0].id;
   await page.goto(`${app.base}/admin/${org}/digest`);
   await page.getByText('This server sends no e-mail').waitFor();
-  await page.getByLabel('Daily').check();
+  await page.getByRole('radio', { name: /^Daily/ }).check();
   await page.getByLabel('Time zone').fill('Europe/Helsinki');
   await page.getByRole('button', { name: 'Save' }).click();
   await page.locator('[data-field="to"]').waitFor();
   // What was chosen is kept.
   assert.equal(await page.getByLabel('Time zone').inputValue(), 'Europe/Helsinki');
-  assert.ok(await page.getByLabel('Daily').isChecked());
+  assert.ok(await page.getByRole('radio', { name: /^Daily/ }).isChecked());
   assert.equal(await sideways(page), 0);
   await page.screenshot({ path: join(screenshots, 'digest-390.png'), fullPage: true });
-  assert.deepEqual(errors, []);
+  assert.deepEqual(errors.filter((e) => !e.includes('422')), []);
   await context.close();
 });

@@ -573,6 +573,8 @@ fn InboxList(data: InboxView, org: String) -> impl IntoView {
         .collect_view();
     let summary = match (data.items.len(), data.overdue) {
         (0, _) => "No answer here.".to_string(),
+        (1, 0) => "1 answer.".to_string(),
+        (1, _) => "1 answer, overdue.".to_string(),
         (n, 0) => format!("{n} answers."),
         (n, o) => format!("{n} answers, {o} overdue."),
     };
