@@ -16,6 +16,9 @@ pub struct Message {
     pub text: String,
     /// An HTML alternative to `text`.
     pub html: Option<String>,
+    /// A one-click unsubscribe address (`List-Unsubscribe`, RFC 8058), for mail a member
+    /// asked for and may stop.
+    pub unsubscribe: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]

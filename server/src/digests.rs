@@ -37,6 +37,7 @@ struct DigestHtml<'a> {
     sites: &'a [SiteDigest],
     footer: &'a str,
     manage: Option<&'a str>,
+    stop: Option<&'a str>,
 }
 
 #[derive(Template)]
@@ -49,6 +50,7 @@ struct DigestText<'a> {
     sites: &'a [SiteDigest],
     footer: &'a str,
     manage: Option<&'a str>,
+    stop: Option<&'a str>,
 }
 
 /// Looks for due subscriptions every `poll`, for as long as the server runs.
@@ -71,7 +73,14 @@ pub async fn run_due(
     now: DateTime<Utc>,
 ) -> anyhow::Result<usize> {
     let mut sent = 0;
-    for due in store.due_digests(now, ROUND).await? {
+    let due = store.due_digests(now, ROUND).await?;
+    if due.is_empty() {
+        return Ok(0);
+    }
+    let key = store
+        .server_secret(crate::http::unsubscribe::SECRET)
+        .await?;
+    for due in due {
         let sub = &due.subscription;
         let next = sub.schedule.next_run_after(now);
         // Another app server took this look first.
@@ -81,7 +90,7 @@ pub async fn run_due(
         {
             continue;
         }
-        match run_one(store, mailer, settings, &due, now).await {
+        match run_one(store, mailer, settings, key.as_bytes(), &due, now).await {
             Ok(n) => sent += n,
             // One member's failure (a relay down) is not every member's: logged, and looked at
             // again in a quarter of an hour (what was sent is not sent twice).
@@ -99,6 +108,12 @@ pub async fn run_due(
 /// A look that failed is tried again after this long.
 const RETRY: Duration = Duration::minutes(15);
 
+/// Where a member changes their digest (signed in) or stops it (one click, no sign-in).
+struct Links {
+    manage: String,
+    stop: String,
+}
+
 /// One letter: a digest or an alert, of some sites.
 struct Letter {
     kind: DigestKind,
@@ -110,6 +125,7 @@ async fn run_one(
     store: &SharedStore,
     mailer: Option<&dyn Mailer>,
     settings: &DigestSettings,
+    key: &[u8],
     due: &DueDigest,
     now: DateTime<Utc>,
 ) -> anyhow::Result<usize> {
@@ -135,10 +151,10 @@ async fn run_one(
             )
         })
     };
-    let manage = settings
-        .public_url
-        .as_ref()
-        .map(|base| format!("{}/admin/{org}/digest", base.trim_end_matches('/')));
+    let links = settings.public_url.as_ref().map(|base| Links {
+        manage: format!("{}/admin/{org}/digest", base.trim_end_matches('/')),
+        stop: crate::http::unsubscribe::link(base, key, org, user),
+    });
     let mut sent = 0;
 
     if schedule.alerts() {
@@ -178,7 +194,7 @@ async fn run_one(
                 period: digest::period_text(from, to),
                 sites: changed,
             };
-            if send(store, mailer, due, &letter, manage.as_deref()).await? {
+            if send(store, mailer, due, &letter, links.as_ref()).await? {
                 // Recorded once it went: a letter that failed is told again on the retry.
                 for (site, direction) in directions {
                     store
@@ -216,7 +232,7 @@ async fn run_one(
                 period: digest::period_text(from, to),
                 sites: all,
             };
-            if send(store, mailer, due, &letter, manage.as_deref()).await? {
+            if send(store, mailer, due, &letter, links.as_ref()).await? {
                 store.digest_sent(org, user, now).await?;
                 sent += 1;
             }
@@ -232,8 +248,10 @@ async fn send(
     mailer: Option<&dyn Mailer>,
     due: &DueDigest,
     letter: &Letter,
-    manage: Option<&str>,
+    links: Option<&Links>,
 ) -> anyhow::Result<bool> {
+    let manage = links.map(|l| l.manage.as_str());
+    let stop = links.map(|l| l.stop.as_str());
     let org = due.subscription.org_id;
     let kind = letter.kind;
     let headline = digest::headline(kind, &letter.sites);
@@ -250,6 +268,7 @@ async fn send(
         sites: &letter.sites,
         footer,
         manage,
+        stop,
     }
     .render()
     .context("rendering a digest's text")?;
@@ -283,6 +302,7 @@ async fn send(
         sites: &letter.sites,
         footer,
         manage,
+        stop,
     }
     .render()
     .context("rendering a digest's HTML")?;
@@ -293,6 +313,7 @@ async fn send(
             subject,
             text,
             html: Some(html),
+            unsubscribe: stop.map(str::to_owned),
         })
         .await?;
     Ok(true)

@@ -5,7 +5,8 @@ use crate::config::{SmtpArgs, SmtpTls};
 use anyhow::{bail, Context};
 use app::mail::{MailError, Mailer, Message};
 use async_trait::async_trait;
-use lettre::message::{header::ContentType, Mailbox, MultiPart};
+use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use std::time::Duration;
@@ -67,6 +68,39 @@ impl SmtpMailer {
     }
 }
 
+/// `List-Unsubscribe: <https://…>` (RFC 2369).
+#[derive(Clone)]
+struct ListUnsubscribe(String);
+
+impl Header for ListUnsubscribe {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe")
+    }
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ListUnsubscribe(s.to_owned()))
+    }
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), self.0.clone())
+    }
+}
+
+/// `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058): the mail client may stop
+/// it with one POST, without a page.
+#[derive(Clone)]
+struct ListUnsubscribePost;
+
+impl Header for ListUnsubscribePost {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe-Post")
+    }
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ListUnsubscribePost)
+    }
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "List-Unsubscribe=One-Click".into())
+    }
+}
+
 fn mailbox(field: &str, address: &str) -> Result<Mailbox, MailError> {
     address
         .parse()
@@ -82,6 +116,11 @@ impl Mailer for SmtpMailer {
             .subject(message.subject);
         if let Some(reply_to) = &message.reply_to {
             builder = builder.reply_to(mailbox("reply-to", reply_to)?);
+        }
+        if let Some(link) = &message.unsubscribe {
+            builder = builder
+                .header(ListUnsubscribe(format!("<{link}>")))
+                .header(ListUnsubscribePost);
         }
         let built = match message.html {
             Some(html) => builder.multipart(MultiPart::alternative_plain_html(message.text, html)),

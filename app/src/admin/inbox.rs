@@ -458,6 +458,7 @@ pub async fn reply_to_answer(
                         subject: subject.as_str().to_string(),
                         text: body.as_str().to_string(),
                         html: None,
+                        unsubscribe: None,
                     })
                     .await?;
             }

@@ -127,6 +127,15 @@ impl DigestSchedule {
         super::periods::zone(&self.zone).unwrap_or(Tz::UTC)
     }
 
+    /// The same schedule with nothing asked for (unsubscribed).
+    pub fn stopped(&self) -> DigestSchedule {
+        DigestSchedule {
+            cadence: Cadence::Off,
+            alerts: false,
+            ..self.clone()
+        }
+    }
+
     /// Whether it is ever looked at.
     pub fn active(&self) -> bool {
         self.cadence != Cadence::Off || self.alerts

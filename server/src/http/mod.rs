@@ -21,6 +21,7 @@ pub mod server_fns;
 pub mod sign_in_throttle;
 pub mod site_cache;
 pub mod summary;
+pub mod unsubscribe;
 pub mod visitor;
 
 use crate::startup::AppState;
@@ -31,6 +32,10 @@ use axum::Router;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(operations::health))
+        .route(
+            "/digest/unsubscribe",
+            get(unsubscribe::ask).post(unsubscribe::stop),
+        )
         .route("/readyz", get(operations::ready))
         .route("/metrics", get(operations::metrics))
         .route("/api/openapi.json", get(operations::openapi))

@@ -280,6 +280,61 @@ both_backends!(
             0
         );
         assert_eq!(relay.messages().len(), 2);
+
+        // Every digest can be stopped in one click, without signing in: a GET only asks, the
+        // POST (the page's button, or the mail client's) stops it; a token is one member's.
+        let sent = &relay.messages()[1];
+        assert_eq!(
+            sent.header("List-Unsubscribe-Post").as_deref(),
+            Some("List-Unsubscribe=One-Click")
+        );
+        let link = sent.header("List-Unsubscribe").unwrap();
+        let link = link.trim_matches(['<', '>']);
+        assert!(
+            link.starts_with("https://feedback.example/digest/unsubscribe?o="),
+            "{link}"
+        );
+        assert!(sent.decoded().contains(link), "the letter shows it too");
+        let local = link.replace("https://feedback.example", &app.address);
+        let stranger = reqwest::Client::new();
+        let asked = stranger.get(&local).send().await.unwrap();
+        assert_eq!(asked.status(), 200);
+        assert!(asked.text().await.unwrap().contains("Stop them"));
+        let cadence = |s: Option<app::store::DigestSubscription>| s.unwrap().schedule.cadence();
+        assert_eq!(
+            cadence(app.store.digest_subscription(org, me).await.unwrap()),
+            app::report::digest::Cadence::Daily
+        );
+        let forged = format!(
+            "{}{}",
+            &local[..local.len() - 1],
+            if local.ends_with('0') { '1' } else { '0' }
+        );
+        let refused = stranger.post(&forged).send().await.unwrap();
+        assert_eq!(refused.status(), 404);
+        let malformed = stranger
+            .post(app.url("/digest/unsubscribe?o=x&u=y&t=z"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(malformed.status(), 422);
+        let stopped = stranger
+            .post(&local)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body("List-Unsubscribe=One-Click")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(stopped.status(), 200);
+        assert!(stopped.text().await.unwrap().contains("no more digests"));
+        let now = app
+            .store
+            .digest_subscription(org, me)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(now.schedule.cadence(), app::report::digest::Cadence::Off);
+        assert!(!now.schedule.alerts());
     }
 );
 
@@ -403,8 +458,11 @@ both_backends!(
             text.contains("daily digest") && text.contains("1 answer"),
             "{text}"
         );
-        let d = app.store.deliveries(org, 10).await.unwrap();
-        assert_eq!(d.len(), 1);
-        assert!(d[0].delivered && d[0].event == "digest", "{d:?}");
+        // Recorded as delivered once the receiver's answer is back.
+        crate::helpers::eventually(std::time::Duration::from_secs(10), || async {
+            let d = app.store.deliveries(org, 10).await.unwrap();
+            d.len() == 1 && d[0].delivered && d[0].event == "digest"
+        })
+        .await;
     }
 );
