@@ -26,10 +26,8 @@ pub struct DigestSettings {
     pub public_url: Option<String>,
 }
 
-#[derive(Template)]
-#[template(path = "digest.html")]
-struct DigestHtml<'a> {
-    subject: &'a str,
+/// What a letter says, as both its renderings read it.
+struct LetterView<'a> {
     org_name: &'a str,
     kind: &'a str,
     period: &'a str,
@@ -41,16 +39,16 @@ struct DigestHtml<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "digest.html")]
+struct DigestHtml<'a> {
+    subject: &'a str,
+    v: &'a LetterView<'a>,
+}
+
+#[derive(Template)]
 #[template(path = "digest.txt")]
 struct DigestText<'a> {
-    org_name: &'a str,
-    kind: &'a str,
-    period: &'a str,
-    headline: &'a str,
-    sites: &'a [SiteDigest],
-    footer: &'a str,
-    manage: Option<&'a str>,
-    stop: Option<&'a str>,
+    v: &'a LetterView<'a>,
 }
 
 /// Looks for due subscriptions every `poll`, for as long as the server runs.
@@ -260,7 +258,7 @@ async fn send(
         DigestKind::Alert => "You asked to be told when an NPS changes by more than chance.",
         _ => "You asked for this digest.",
     };
-    let text = DigestText {
+    let view = LetterView {
         org_name: &due.org_name,
         kind: kind.word(),
         period: &letter.period,
@@ -269,9 +267,10 @@ async fn send(
         footer,
         manage,
         stop,
-    }
-    .render()
-    .context("rendering a digest's text")?;
+    };
+    let text = DigestText { v: &view }
+        .render()
+        .context("rendering a digest's text")?;
     if let Some(webhook) = due.subscription.webhook_id {
         let payload = serde_json::json!({
             "event": kind.event(),
@@ -295,14 +294,7 @@ async fn send(
     };
     let html = DigestHtml {
         subject: &subject,
-        org_name: &due.org_name,
-        kind: kind.word(),
-        period: &letter.period,
-        headline: &headline,
-        sites: &letter.sites,
-        footer,
-        manage,
-        stop,
+        v: &view,
     }
     .render()
     .context("rendering a digest's HTML")?;

@@ -176,21 +176,12 @@ fn DigestForm(data: DigestView, org: String) -> impl IntoView {
         let checked = current == value;
         view! { <label class="check"><input type="radio" name="cadence" value=value checked=checked />{label}</label> }
     };
-    const DAYS: [&str; 7] = [
-        "Monday",
-        "Tuesday",
-        "Wednesday",
-        "Thursday",
-        "Friday",
-        "Saturday",
-        "Sunday",
-    ];
     let hour = data.hour.to_string();
     let hours = (0..24)
         .map(|h| choice(h.to_string(), format!("{h:02}:00"), &hour))
         .collect_view();
     let weekday = data.weekday.to_string();
-    let days = DAYS
+    let days = crate::report::digest::WEEKDAYS
         .iter()
         .enumerate()
         .map(|(i, d)| choice((i + 1).to_string(), d.to_string(), &weekday))

@@ -21,6 +21,17 @@ pub const ALERT_MIN_ANSWERS: u64 = 30;
 /// site, and each false alarm costs a member's attention.
 pub const ALERT_ALPHA: f64 = 0.01;
 
+/// The ISO weekdays, Monday first (a schedule's `weekday` is 1 to 7).
+pub const WEEKDAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Cadence {
     Off,
@@ -194,21 +205,12 @@ impl DigestSchedule {
 
     /// "daily at 08:00 (Europe/Helsinki)".
     pub fn describe(&self) -> String {
-        const DAYS: [&str; 7] = [
-            "Monday",
-            "Tuesday",
-            "Wednesday",
-            "Thursday",
-            "Friday",
-            "Saturday",
-            "Sunday",
-        ];
         let when = match self.cadence {
             Cadence::Off => "no digest".to_string(),
             Cadence::Daily => format!("daily at {:02}:00", self.hour),
             Cadence::Weekly => format!(
                 "weekly on {} at {:02}:00",
-                DAYS[usize::from(self.weekday - 1)],
+                WEEKDAYS[usize::from(self.weekday - 1)],
                 self.hour
             ),
         };
