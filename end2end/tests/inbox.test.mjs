@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { createHmac } from 'node:crypto';
 import { startFarewell, launchBrowser, signIn, watchErrors, screenshots, sideways } from './support.mjs';
 
 let app;
@@ -102,5 +103,22 @@ test('a member chooses a digest; without a relay, e-mail is refused at its field
   assert.equal(await sideways(page), 0);
   await page.screenshot({ path: join(screenshots, 'digest-390.png'), fullPage: true });
   assert.deepEqual(errors.filter((e) => !e.includes('422')), []);
+  await context.close();
+});
+
+test("a digest's one-click link stops it from a browser, under the page's own policy", async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  const org = app.rows('SELECT id FROM organisations')[0].id;
+  const user = app.rows(`SELECT id FROM users WHERE email = '${app.demo.email}'`)[0].id;
+  // The link a digest carries: the server's key over the organisation and the member.
+  const key = app.rows("SELECT value FROM server_secrets WHERE name = 'digest_unsubscribe'")[0].value;
+  const token = createHmac('sha256', key).update(`${org}:${user}`).digest('hex');
+  await page.goto(`${app.base}/digest/unsubscribe?o=${org}&u=${user}&t=${token}`);
+  await page.getByRole('button', { name: 'Stop them' }).click();
+  await page.getByText('You will get no more digests').waitFor();
+  assert.equal(await sideways(page), 0);
+  assert.deepEqual(errors, []);
   await context.close();
 });

@@ -10,6 +10,7 @@ CREATE TABLE follow_ups (
     assignee_id       UUID REFERENCES users (id),
     due_at            TIMESTAMPTZ,  -- NULL: follow_up_hours after the answer
     first_contact_at  TIMESTAMPTZ,  -- the first reply, or "contacted" set by hand
+    last_mail_at      TIMESTAMPTZ,  -- the last reply sent by SMTP (one a minute)
     updated_at        TIMESTAMPTZ NOT NULL
 );
 

@@ -10,6 +10,7 @@ CREATE TABLE follow_ups (
     assignee_id       BLOB REFERENCES users (id),
     due_at            INTEGER,  -- unix milliseconds; NULL: follow_up_hours after the answer
     first_contact_at  INTEGER,  -- unix milliseconds: the first reply, or "contacted" set by hand
+    last_mail_at      INTEGER,  -- unix milliseconds: the last reply sent by SMTP (one a minute)
     updated_at        INTEGER NOT NULL
 );
 

@@ -24,6 +24,8 @@ pub struct DigestSettings {
     pub poll: std::time::Duration,
     /// `https://feedback.example`: links in the mail (none without it).
     pub public_url: Option<String>,
+    /// The key of the one-click unsubscribe links (`http::unsubscribe::SECRET`).
+    pub unsubscribe_key: std::sync::Arc<[u8]>,
 }
 
 /// What a letter says, as both its renderings read it.
@@ -71,14 +73,7 @@ pub async fn run_due(
     now: DateTime<Utc>,
 ) -> anyhow::Result<usize> {
     let mut sent = 0;
-    let due = store.due_digests(now, ROUND).await?;
-    if due.is_empty() {
-        return Ok(0);
-    }
-    let key = store
-        .server_secret(crate::http::unsubscribe::SECRET)
-        .await?;
-    for due in due {
+    for due in store.due_digests(now, ROUND).await? {
         let sub = &due.subscription;
         let next = sub.schedule.next_run_after(now);
         // Another app server took this look first.
@@ -88,7 +83,7 @@ pub async fn run_due(
         {
             continue;
         }
-        match run_one(store, mailer, settings, key.as_bytes(), &due, now).await {
+        match run_one(store, mailer, settings, &due, now).await {
             Ok(n) => sent += n,
             // One member's failure (a relay down) is not every member's: logged, and looked at
             // again in a quarter of an hour (what was sent is not sent twice).
@@ -123,16 +118,15 @@ async fn run_one(
     store: &SharedStore,
     mailer: Option<&dyn Mailer>,
     settings: &DigestSettings,
-    key: &[u8],
     due: &DueDigest,
     now: DateTime<Utc>,
 ) -> anyhow::Result<usize> {
     let sub = &due.subscription;
     let schedule: &DigestSchedule = &sub.schedule;
     let (org, user) = (sub.org_id, sub.user_id);
-    // The days are those of the look as scheduled, not of when it ran (a look run late, after
-    // the member's midnight, is still of the day it was for).
-    let at = sub.next_run_at.min(now);
+    // The days are those of the look as scheduled, not of when it ran: a look run late (after
+    // the member's midnight), or retried, is still of the day it was for.
+    let at = schedule.last_run_at_or_before(sub.next_run_at.min(now));
     let sites = store.sites(org).await?;
     let link = |site_key: &str, from: chrono::NaiveDate, to: chrono::NaiveDate| {
         settings.public_url.as_ref().map(|base| {
@@ -151,7 +145,7 @@ async fn run_one(
     };
     let links = settings.public_url.as_ref().map(|base| Links {
         manage: format!("{}/admin/{org}/digest", base.trim_end_matches('/')),
-        stop: crate::http::unsubscribe::link(base, key, org, user),
+        stop: crate::http::unsubscribe::link(base, &settings.unsubscribe_key, org, user),
     });
     let mut sent = 0;
 
@@ -164,8 +158,9 @@ async fn run_one(
                 digest::counts(store, org, site.id, schedule, from, to).await?;
             let told = store.last_digest_alert(org, user, site.id).await?;
             let Some(change) = digest::significant_change(&current, &previous) else {
-                // Steady again: the next real change is told.
-                if told.is_some() {
+                // Clearly steady again: the next real change is told (not one that merely
+                // dipped under the threshold for a day).
+                if told.is_some() && digest::steady(&current, &previous) {
                     store.clear_digest_alert(org, user, site.id).await?;
                 }
                 continue;
@@ -231,7 +226,8 @@ async fn run_one(
                 sites: all,
             };
             if send(store, mailer, due, &letter, links.as_ref()).await? {
-                store.digest_sent(org, user, now).await?;
+                // The look's time, as the same-day guard compares it.
+                store.digest_sent(org, user, at).await?;
                 sent += 1;
             }
         }
@@ -249,7 +245,9 @@ async fn send(
     links: Option<&Links>,
 ) -> anyhow::Result<bool> {
     let manage = links.map(|l| l.manage.as_str());
-    let stop = links.map(|l| l.stop.as_str());
+    // A channel is shared: its readers must not hold the member's unsubscribe link.
+    let webhook = due.subscription.webhook_id;
+    let stop = links.filter(|_| webhook.is_none()).map(|l| l.stop.as_str());
     let org = due.subscription.org_id;
     let kind = letter.kind;
     let headline = digest::headline(kind, &letter.sites);
@@ -271,7 +269,7 @@ async fn send(
     let text = DigestText { v: &view }
         .render()
         .context("rendering a digest's text")?;
-    if let Some(webhook) = due.subscription.webhook_id {
+    if let Some(webhook) = webhook {
         let payload = serde_json::json!({
             "event": kind.event(),
             "organisation": due.org_name,
@@ -283,10 +281,19 @@ async fn send(
         let queued = store
             .queue_summary(org, webhook, kind.event(), &payload, Utc::now())
             .await?;
-        if !queued {
-            tracing::warn!(%org, "a digest's webhook is gone; nothing sent");
+        if queued {
+            return Ok(true);
         }
-        return Ok(queued);
+        // Revoked since the look was read: to the member's e-mail instead.
+        tracing::warn!(%org, "a digest's webhook is gone; sending it by mail");
+        let by_mail = DueDigest {
+            subscription: app::store::DigestSubscription {
+                webhook_id: None,
+                ..due.subscription.clone()
+            },
+            ..due.clone()
+        };
+        return Box::pin(send(store, mailer, &by_mail, letter, links)).await;
     }
     let Some(mailer) = mailer else {
         tracing::warn!(%org, "a digest is due but this server sends no mail");

@@ -37,6 +37,9 @@ pub struct AppState {
     pub metrics: crate::metrics::Metrics,
     /// The bearer token `/metrics` asks for; without one it is not served.
     pub metrics_token: Option<Arc<str>>,
+    /// The key of digests' one-click unsubscribe links (read once: the link's page needs no
+    /// database write to check one).
+    pub unsubscribe_key: Arc<[u8]>,
 }
 
 impl FromRef<AppState> for crate::metrics::Metrics {
@@ -104,10 +107,17 @@ impl Application {
         );
         let visitor_cache = Duration::from_millis(settings.visitor_cache_ms);
         let sites = Arc::new(SiteCache::new(store.clone(), visitor_cache));
+        let unsubscribe_key: Arc<[u8]> = store
+            .server_secret(crate::http::unsubscribe::SECRET)
+            .await
+            .map_err(|e| anyhow::anyhow!("server secret: {e}"))?
+            .into_bytes()
+            .into();
         let state = AppState {
             queue,
             metrics: metrics.clone(),
             metrics_token: settings.metrics_token.as_deref().map(Arc::from),
+            unsubscribe_key: unsubscribe_key.clone(),
             leptos_options: leptos_options.clone(),
             store: store.clone(),
             ingest: Ingest {
@@ -185,6 +195,7 @@ impl Application {
             crate::digests::DigestSettings {
                 poll: Duration::from_millis(settings.digest_poll_ms.max(100)),
                 public_url: settings.public_url.clone(),
+                unsubscribe_key,
             },
         );
         let context = {

@@ -431,17 +431,13 @@ pub async fn reply_to_answer(
             if kind == EntryKind::Smtp {
                 let mailer = crate::mail::mailer()?;
                 // A form sent twice, or a flood through the operator's relay: one mail a minute
-                // per answer.
-                let recent = who
+                // per answer, its slot taken before sending (of two at once, one goes).
+                let now = Utc::now();
+                if !who
                     .store
-                    .follow_up_entries(who.org(), answer)
+                    .take_mail_slot(who.org(), answer, now, now - chrono::Duration::minutes(1))
                     .await?
-                    .into_iter()
-                    .any(|e| {
-                        e.kind == EntryKind::Smtp
-                            && Utc::now() - e.at < chrono::Duration::minutes(1)
-                    });
-                if recent {
+                {
                     return Err(AppError::Throttled);
                 }
                 let reply_to = who

@@ -172,6 +172,19 @@ impl DigestSchedule {
         }
     }
 
+    /// The last look at or before `t` (its hour of the zone, as `next_run_after` finds them):
+    /// the look a late or retried run stands for.
+    pub fn last_run_at_or_before(&self, t: DateTime<Utc>) -> DateTime<Utc> {
+        let mut look = self.next_run_after(t - Duration::days(2));
+        loop {
+            let next = self.next_run_after(look);
+            if next > t {
+                return look;
+            }
+            look = next;
+        }
+    }
+
     /// The member's today at `now`.
     fn today(&self, now: DateTime<Utc>) -> NaiveDate {
         now.with_timezone(&self.tz()).date_naive()
@@ -283,6 +296,16 @@ pub fn significant_change(
             verdict,
         }),
     }
+}
+
+/// Whether a site's NPS is clearly steady: enough answers on both sides and a p-value far from
+/// any alert's (over 0.2). Only then is a told change forgotten, so that one hovering at the
+/// threshold is not told again every other day.
+pub fn steady(current: &ScoreCounts, previous: &ScoreCounts) -> bool {
+    let (now, before) = (current.summary(), previous.summary());
+    now.n() >= ALERT_MIN_ANSWERS
+        && before.n() >= ALERT_MIN_ANSWERS
+        && Comparison::between(&now, &before).is_none_or(|c| c.p_value > 0.2)
 }
 
 /// One site in a digest or an alert, in words.
@@ -530,6 +553,15 @@ mod tests {
             s.next_run_after(at("2026-12-07T05:59:00Z")),
             at("2026-12-07T06:00:00Z")
         );
+        // The look a late run stands for: the last 08:00 at or before it.
+        assert_eq!(
+            s.last_run_at_or_before(at("2026-12-07T22:30:00Z")),
+            at("2026-12-07T06:00:00Z")
+        );
+        assert_eq!(
+            s.last_run_at_or_before(at("2026-12-07T06:00:00Z")),
+            at("2026-12-07T06:00:00Z")
+        );
         // At 08:00 sharp it is tomorrow's.
         assert_eq!(
             s.next_run_after(at("2026-12-07T06:00:00Z")),
@@ -602,6 +634,10 @@ mod tests {
             .p_value;
         assert!((0.01..0.05).contains(&p), "{p}");
         assert!(significant_change(&now, &before).is_none());
+        // Steady: only with enough answers and a p-value far from an alert's.
+        assert!(steady(&counts(14, 12, 14), &counts(14, 12, 14)));
+        assert!(!steady(&now, &before));
+        assert!(!steady(&counts(2, 2, 2), &counts(2, 2, 2)));
         // A rise.
         assert_eq!(
             significant_change(&counts(8, 8, 24), &counts(24, 8, 8))

@@ -65,6 +65,9 @@ pub trait DigestStore: Send + Sync + 'static {
         user: Uuid,
         site: Uuid,
     ) -> StoreResult<Option<(String, DateTime<Utc>)>>;
+    /// Stops the member's digests and alerts of the organisation (their unsubscribe link),
+    /// whatever the stored schedule reads as. `false`: they had none running.
+    async fn stop_digests(&self, org: Uuid, user: Uuid, at: DateTime<Utc>) -> StoreResult<bool>;
     /// The site's NPS is steady again: the next real change is told.
     async fn clear_digest_alert(&self, org: Uuid, user: Uuid, site: Uuid) -> StoreResult<()>;
     async fn record_digest_alert(

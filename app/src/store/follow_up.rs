@@ -129,6 +129,15 @@ pub trait FollowUpStore: Send + Sync + 'static {
         entry: &NewEntry,
         at: DateTime<Utc>,
     ) -> StoreResult<bool>;
+    /// Takes the answer's one SMTP reply a minute, before sending: `false` when one was sent
+    /// (or is being sent) since `since`, or no such answer is in the inbox.
+    async fn take_mail_slot(
+        &self,
+        org: Uuid,
+        answer: Uuid,
+        at: DateTime<Utc>,
+        since: DateTime<Utc>,
+    ) -> StoreResult<bool>;
     async fn follow_up_hours(&self, org: Uuid) -> StoreResult<FollowUpHours>;
     async fn set_follow_up_hours(&self, org: Uuid, hours: FollowUpHours) -> StoreResult<()>;
     /// Detractors of the site who asked to be contacted, received in `[from, to)`.

@@ -109,8 +109,17 @@ struct ExportedAnswer {
     answer: Verbatim,
     consent: Option<ExportedConsent>,
     /// The team's notes and replies about it (the follow-up inbox): data about the person too.
+    /// Without their authors: a colleague's address is not the person's data.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    follow_up: Vec<app::store::FollowUpEntry>,
+    follow_up: Vec<ExportedEntry>,
+}
+
+#[derive(Serialize)]
+struct ExportedEntry {
+    kind: app::domain::EntryKind,
+    subject: Option<String>,
+    body: String,
+    at: chrono::DateTime<chrono::Utc>,
 }
 
 #[derive(Serialize)]
@@ -161,7 +170,17 @@ pub async fn admin_answers(
                 choices: c.choices.iter().map(|(k, v)| (k.to_owned(), v)).collect(),
                 changes: c.changes,
             });
-        let follow_up = store.follow_up_entries(query.org, answer.id).await?;
+        let follow_up = store
+            .follow_up_entries(query.org, answer.id)
+            .await?
+            .into_iter()
+            .map(|e| ExportedEntry {
+                kind: e.kind,
+                subject: e.subject,
+                body: e.body,
+                at: e.at,
+            })
+            .collect();
         exported.push(ExportedAnswer {
             answer,
             consent,

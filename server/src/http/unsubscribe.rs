@@ -61,21 +61,18 @@ pub fn link(base: &str, key: &[u8], org: Uuid, user: Uuid) -> String {
 }
 
 /// The member the link names, if its token is theirs (checked in constant time).
-async fn member_of(store: &SharedStore, link: &Link) -> Result<(Uuid, Uuid), ApiError> {
+fn member_of(key: &[u8], link: &Link) -> Result<(Uuid, Uuid), ApiError> {
     let id = |field: &str, raw: &str| {
         Uuid::parse_str(raw).map_err(|_| ApiError::Invalid(FieldError::new(field, "is not an id")))
     };
     let (org, user) = (id("o", &link.o)?, id("u", &link.u)?);
-    let bytes = (link.t.len() == 64)
-        .then(|| {
-            (0..32)
-                .map(|i| u8::from_str_radix(&link.t[2 * i..2 * i + 2], 16).ok())
-                .collect::<Option<Vec<u8>>>()
-        })
-        .flatten()
-        .ok_or_else(|| ApiError::Invalid(FieldError::new("t", "is not a token")))?;
-    let key = store.server_secret(SECRET).await?;
-    mac(key.as_bytes(), org, user)
+    let t = link.t.as_bytes();
+    if t.len() != 64 || !t.iter().all(u8::is_ascii_hexdigit) {
+        return Err(ApiError::Invalid(FieldError::new("t", "is not a token")));
+    }
+    let hex = |c: u8| (c as char).to_digit(16).unwrap_or(0) as u8;
+    let bytes: Vec<u8> = t.chunks(2).map(|p| hex(p[0]) << 4 | hex(p[1])).collect();
+    mac(key, org, user)
         .verify_slice(&bytes)
         .map_err(|_| ApiError::NotFound)?;
     Ok((org, user))
@@ -86,7 +83,7 @@ pub async fn ask(
     State(state): State<AppState>,
     Query(link): Query<Link>,
 ) -> Result<Response, ApiError> {
-    member_of(&state.store, &link).await?;
+    member_of(&state.unsubscribe_key, &link)?;
     Ok(html(Page { done: false }))
 }
 
@@ -95,30 +92,35 @@ pub async fn stop(
     State(state): State<AppState>,
     Query(link): Query<Link>,
 ) -> Result<Response, ApiError> {
-    let store = &state.store;
-    let (org, user) = member_of(store, &link).await?;
-    if let Some(sub) = store.digest_subscription(org, user).await? {
-        let off = sub.schedule.stopped();
-        let next = off.next_run_after(chrono::Utc::now());
-        store
-            .save_digest_subscription(org, user, &off, None, next)
-            .await?;
+    let store: &SharedStore = &state.store;
+    let (org, user) = member_of(&state.unsubscribe_key, &link)?;
+    let now = chrono::Utc::now();
+    if store.stop_digests(org, user, now).await? {
+        // Whoever holds the link, not necessarily the member: no actor.
         store
             .record_audit(&AuditEntry {
                 org_id: org,
-                actor: Some(user),
-                action: "digest.schedule".into(),
-                subject: format!("{} (by the link in a digest)", off.describe()),
-                at: chrono::Utc::now(),
+                actor: None,
+                action: "digest.stopped".into(),
+                subject: format!("{user}: by the link in a digest"),
+                at: now,
             })
             .await?;
     }
     Ok(html(Page { done: true }))
 }
 
+/// The page's own policy: its inline style, and its form posting to itself (the default
+/// policy allows neither).
+const POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
 fn html(page: Page) -> Response {
     match page.render() {
-        Ok(body) => Html(body).into_response(),
+        Ok(body) => (
+            [(axum::http::header::CONTENT_SECURITY_POLICY, POLICY)],
+            Html(body),
+        )
+            .into_response(),
         Err(e) => ApiError::Internal(anyhow::anyhow!("rendering a page: {e}")).into_response(),
     }
 }

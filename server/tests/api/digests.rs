@@ -32,10 +32,17 @@ async fn mailing_app(app: &TestApp, relay: &SmtpReceiver) -> TestApp {
         .await
 }
 
-fn settings() -> DigestSettings {
+/// The worker's settings, with the server's own unsubscribe key (as `serve` reads it).
+async fn settings(app: &TestApp) -> DigestSettings {
+    let key = app
+        .store
+        .server_secret(farewell::http::unsubscribe::SECRET)
+        .await
+        .unwrap();
     DigestSettings {
         poll: std::time::Duration::from_secs(3600),
         public_url: Some("https://feedback.example".into()),
+        unsubscribe_key: key.into_bytes().into(),
     }
 }
 
@@ -204,7 +211,7 @@ both_backends!(
         let run = eight_on(helsinki_today() + Duration::days(1));
         let mailer = mailer(&relay);
         assert_eq!(
-            run_due(&app.store, Some(&mailer), &settings(), run)
+            run_due(&app.store, Some(&mailer), &settings(&app).await, run)
                 .await
                 .unwrap(),
             1
@@ -241,7 +248,7 @@ both_backends!(
 
         // A second look at the same time sends nothing: the first took it.
         assert_eq!(
-            run_due(&app.store, Some(&mailer), &settings(), run)
+            run_due(&app.store, Some(&mailer), &settings(&app).await, run)
                 .await
                 .unwrap(),
             0
@@ -249,7 +256,7 @@ both_backends!(
         // The next day's digest is of a day without answers.
         let next = run + Duration::days(1);
         assert_eq!(
-            run_due(&app.store, Some(&mailer), &settings(), next)
+            run_due(&app.store, Some(&mailer), &settings(&app).await, next)
                 .await
                 .unwrap(),
             1
@@ -272,7 +279,7 @@ both_backends!(
             run_due(
                 &app.store,
                 Some(&mailer),
-                &settings(),
+                &settings(&app).await,
                 next + Duration::days(1)
             )
             .await
@@ -318,6 +325,14 @@ both_backends!(
             .await
             .unwrap();
         assert_eq!(malformed.status(), 422);
+        // 64 bytes that are not 64 hex digits (a character of two bytes among them).
+        let odd = format!(
+            "{}&t={}{}",
+            &local[..local.find("&t=").unwrap()],
+            "%C3%A9",
+            "a".repeat(62)
+        );
+        assert_eq!(stranger.post(&odd).send().await.unwrap().status(), 422);
         let stopped = stranger
             .post(&local)
             .header("Content-Type", "application/x-www-form-urlencoded")
@@ -375,7 +390,7 @@ both_backends!(
         }
         let mailer = mailer(&relay);
         assert_eq!(
-            run_due(&app.store, Some(&mailer), &settings(), run)
+            run_due(&app.store, Some(&mailer), &settings(&app).await, run)
                 .await
                 .unwrap(),
             1
@@ -396,7 +411,7 @@ both_backends!(
             run_due(
                 &app.store,
                 Some(&mailer),
-                &settings(),
+                &settings(&app).await,
                 run + Duration::days(1)
             )
             .await
@@ -445,7 +460,9 @@ both_backends!(
         answer_at(&app, &demo.site_key, 9, Utc::now()).await;
         let run = eight_on(helsinki_today() + Duration::days(1));
         assert_eq!(
-            run_due(&app.store, None, &settings(), run).await.unwrap(),
+            run_due(&app.store, None, &settings(&app).await, run)
+                .await
+                .unwrap(),
             1
         );
         crate::helpers::eventually(std::time::Duration::from_secs(10), || async {

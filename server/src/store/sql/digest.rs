@@ -157,6 +157,23 @@ macro_rules! digest_store {
                     Ok(row.map(|(direction, at)| (direction, at.0)))
                 }
 
+                async fn stop_digests(&self, org: Uuid, user: Uuid, at: DateTime<Utc>) -> StoreResult<bool> {
+                    let stopped = sqlx::query(
+                        "UPDATE digest_subscriptions
+                         SET cadence = 'off', alerts = $3, webhook_id = NULL, next_run_at = $4
+                         WHERE org_id = $1 AND user_id = $2 AND (cadence <> 'off' OR alerts = $5)",
+                    )
+                    .bind(org)
+                    .bind(user)
+                    .bind(false)
+                    .bind(At(at + chrono::Duration::days(36_500)))
+                    .bind(true)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                    Ok(stopped.rows_affected() == 1)
+                }
+
                 async fn clear_digest_alert(&self, org: Uuid, user: Uuid, site: Uuid) -> StoreResult<()> {
                     sqlx::query(
                         "DELETE FROM digest_alerts WHERE org_id = $1 AND user_id = $2 AND site_id = $3",

@@ -30,12 +30,15 @@ macro_rules! follow_up_store {
                 /// The answer's follow-up row, made "new" if it had none: only for an answer of
                 /// the organisation that left an address.
                 async fn ensure_follow_up(&self, org: Uuid, answer: Uuid, at: At) -> StoreResult<()> {
-                    sqlx::query(
+                    // The answer's row locked (PostgreSQL): a withdrawal of the contact choice
+                    // in flight is waited for, and its address seen gone.
+                    sqlx::query(&format!(
                         "INSERT INTO follow_ups (response_id, org_id, status, updated_at)
                          SELECT r.id, r.org_id, 'new', $3 FROM responses r
-                         WHERE r.id = $2 AND r.org_id = $1 AND r.contact_email IS NOT NULL
+                         WHERE r.id = $2 AND r.org_id = $1 AND r.contact_email IS NOT NULL{}
                          ON CONFLICT (response_id) DO NOTHING",
-                    )
+                        Self::ROW_LOCK
+                    ))
                     .bind(org)
                     .bind(answer)
                     .bind(at)
@@ -171,12 +174,13 @@ macro_rules! follow_up_store {
                     entry: &NewEntry,
                     at: DateTime<Utc>,
                 ) -> StoreResult<bool> {
-                    let added = sqlx::query(
+                    let added = sqlx::query(&format!(
                         "INSERT INTO follow_up_entries
                              (id, response_id, org_id, author_id, kind, subject, body, created_at)
                          SELECT $3, r.id, r.org_id, $4, $5, $6, $7, $8 FROM responses r
-                         WHERE r.id = $2 AND r.org_id = $1 AND r.contact_email IS NOT NULL",
-                    )
+                         WHERE r.id = $2 AND r.org_id = $1 AND r.contact_email IS NOT NULL{}",
+                        Self::ROW_LOCK
+                    ))
                     .bind(org)
                     .bind(answer)
                     .bind(Uuid::new_v4())
@@ -208,6 +212,29 @@ macro_rules! follow_up_store {
                         .map_err(backend)?;
                     }
                     Ok(true)
+                }
+
+                async fn take_mail_slot(
+                    &self,
+                    org: Uuid,
+                    answer: Uuid,
+                    at: DateTime<Utc>,
+                    since: DateTime<Utc>,
+                ) -> StoreResult<bool> {
+                    self.ensure_follow_up(org, answer, At(at)).await?;
+                    let taken = sqlx::query(
+                        "UPDATE follow_ups SET last_mail_at = $3
+                         WHERE org_id = $1 AND response_id = $2
+                           AND (last_mail_at IS NULL OR last_mail_at < $4)",
+                    )
+                    .bind(org)
+                    .bind(answer)
+                    .bind(At(at))
+                    .bind(At(since))
+                    .execute(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                    Ok(taken.rows_affected() == 1)
                 }
 
                 async fn follow_up_hours(&self, org: Uuid) -> StoreResult<FollowUpHours> {
