@@ -27,6 +27,13 @@ CREATE TABLE follow_up_entries (
 );
 CREATE INDEX follow_up_entries_by_response ON follow_up_entries (response_id, created_at);
 
--- The inbox and the dashboard's "loop closed" read only answers that left an address.
+-- The inbox and the dashboard's "loop closed" read only answers that left an address (an
+-- address is kept only with the contact choice granted): the inbox newest first, and a
+-- site's detractors counted from the index alone.
 CREATE INDEX responses_to_follow_up ON responses (org_id, received_at)
     WHERE contact_email IS NOT NULL;
+CREATE INDEX responses_to_follow_up_by_site ON responses (org_id, site_id, received_at, score)
+    WHERE contact_email IS NOT NULL;
+-- The first contacts of an organisation's answers (few: those someone acted on).
+CREATE INDEX follow_ups_contacted ON follow_ups (org_id, first_contact_at)
+    WHERE first_contact_at IS NOT NULL;

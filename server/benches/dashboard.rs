@@ -3,7 +3,7 @@
 //! For SQLite and PostgreSQL (a throwaway cluster, as in the tests) it fills BENCH_SIZES
 //! (default "1000000") realistic answers with the demo generator over one year, then prints the
 //! median time of the dashboard's main queries — trend and split (day and week buckets over the
-//! year, in Europe/Helsinki), NPS by segment, verbatim search, the themes panel — beside a naive full scan of the
+//! year, in Europe/Helsinki), NPS by segment, verbatim search, the follow-up figures, the themes panel — beside a naive full scan of the
 //! raw answers computing the same figures. Sizes accumulate: "1000000,10000000" fills 1 M,
 //! measures, adds 9 M more, measures again.
 
@@ -201,6 +201,17 @@ async fn measure(store: &SharedStore, naive: &Naive, org: Uuid, site: Uuid, fill
     let fast = time(|| store.verbatims(org, site, &rare)).await;
     let slow = time(|| naive.search(site, "kraschade")).await;
     row("verbatim search \"kraschade\"", fast, Some(slow));
+    // The follow-up figures every site dashboard view reads (the year's detractors who asked to
+    // be contacted), and the inbox's first page.
+    let fast = time(|| store.loop_closed(org, site, whole.from, whole.to)).await;
+    row("loop closed, the year", fast, None);
+    let open = app::store::InboxFilter {
+        status: app::store::StatusFilter::Open,
+        assignee: app::store::AssigneeFilter::Anyone,
+        site: None,
+    };
+    let fast = time(|| store.follow_up_inbox(org, &open, 200)).await;
+    row("follow-up inbox, first 200", fast, None);
     // The themes panel of the last 90 days: three reads of up to 5,000 comments (the period,
     // the one before, the year before as the prior), tokenised, stemmed and ranked.
     let view = app::report::ViewParams::from_query(

@@ -267,11 +267,29 @@ macro_rules! follow_up_store {
                     from: DateTime<Utc>,
                     to: DateTime<Utc>,
                 ) -> StoreResult<LoopClosed> {
-                    let rows: Vec<(At, Option<At>, Json<app::domain::ConsentChoices>)> = sqlx::query_as(
-                        "SELECT r.received_at, f.first_contact_at, r.consent_choices
-                         FROM responses r LEFT JOIN follow_ups f ON f.response_id = r.id
+                    // Every dashboard view reads this: the detractors are counted from an index
+                    // alone (an address is kept only with the contact choice granted), and only
+                    // the few answers someone contacted are read.
+                    let detractors: i64 = sqlx::query_scalar(
+                        "SELECT COUNT(*) FROM responses r
                          WHERE r.org_id = $1 AND r.site_id = $2 AND r.contact_email IS NOT NULL
-                           AND r.score <= 6 AND r.received_at >= $3 AND r.received_at < $4",
+                           AND r.received_at >= $3 AND r.received_at < $4 AND r.score <= 6",
+                    )
+                    .bind(org)
+                    .bind(site)
+                    .bind(At(from))
+                    .bind(At(to))
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                    // CROSS JOIN: SQLite then reads the few follow-ups first (it would walk the
+                    // site's answers otherwise); to PostgreSQL it is any join.
+                    let waits: Vec<(At, At)> = sqlx::query_as(
+                        "SELECT r.received_at, f.first_contact_at
+                         FROM follow_ups f CROSS JOIN responses r
+                         WHERE r.id = f.response_id AND f.org_id = $1 AND f.first_contact_at IS NOT NULL
+                           AND r.site_id = $2 AND r.contact_email IS NOT NULL AND r.score <= 6
+                           AND r.received_at >= $3 AND r.received_at < $4",
                     )
                     .bind(org)
                     .bind(site)
@@ -280,10 +298,12 @@ macro_rules! follow_up_store {
                     .fetch_all(&self.pool)
                     .await
                     .map_err(backend)?;
+                    let uncontacted = usize::try_from(detractors).unwrap_or(0).saturating_sub(waits.len());
                     Ok(LoopClosed::from_waits(
-                        rows.into_iter()
-                            .filter(|(_, _, choices)| choices.0.granted(app::domain::CONTACT) == Some(true))
-                            .map(|(received, first, _)| first.map(|f| (f.0 - received.0).num_seconds())),
+                        waits
+                            .into_iter()
+                            .map(|(received, first)| Some((first.0 - received.0).num_seconds()))
+                            .chain(std::iter::repeat_n(None, uncontacted)),
                     ))
                 }
             }
