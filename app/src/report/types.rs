@@ -169,18 +169,12 @@ pub struct LoopClosed {
 }
 
 impl LoopClosed {
-    /// From each detractor's time to first contact (`None`: not contacted).
-    pub fn from_waits(waits: impl IntoIterator<Item = Option<i64>>) -> LoopClosed {
-        let mut detractors = 0;
-        let mut contacted: Vec<i64> = vec![];
-        for wait in waits {
-            detractors += 1;
-            if let Some(secs) = wait {
-                contacted.push(secs.max(0));
-            }
-        }
+    /// Of `detractors` who asked, those contacted, each by its time to first contact (secs).
+    pub fn new(detractors: u64, mut contacted: Vec<i64>) -> LoopClosed {
+        contacted.iter_mut().for_each(|s| *s = (*s).max(0));
         contacted.sort_unstable();
         let n = contacted.len();
+        let detractors = u32::try_from(detractors.max(n as u64)).unwrap_or(u32::MAX);
         let median = match n {
             0 => None,
             _ if n % 2 == 1 => Some(contacted[n / 2]),
@@ -223,7 +217,7 @@ mod loop_closed_tests {
 
     #[test]
     fn the_loop_closed_counts_and_takes_the_median_of_those_contacted() {
-        let l = LoopClosed::from_waits([Some(3600), None, Some(60), Some(7200), None]);
+        let l = LoopClosed::new(5, vec![3600, 60, 7200]);
         assert_eq!(
             l,
             LoopClosed {
@@ -233,13 +227,10 @@ mod loop_closed_tests {
             }
         );
         // An even count: the mean of the middle two.
-        let l = LoopClosed::from_waits([Some(100), Some(300)]);
+        let l = LoopClosed::new(2, vec![300, 100]);
         assert_eq!(l.median_first_contact_secs, Some(200));
-        assert_eq!(
-            LoopClosed::from_waits([None]).median_first_contact_secs,
-            None
-        );
-        assert_eq!(LoopClosed::from_waits([]).detractors, 0);
+        assert_eq!(LoopClosed::new(1, vec![]).median_first_contact_secs, None);
+        assert_eq!(LoopClosed::new(0, vec![]).detractors, 0);
     }
 }
 

@@ -298,12 +298,12 @@ macro_rules! follow_up_store {
                     .fetch_all(&self.pool)
                     .await
                     .map_err(backend)?;
-                    let uncontacted = usize::try_from(detractors).unwrap_or(0).saturating_sub(waits.len());
-                    Ok(LoopClosed::from_waits(
+                    Ok(LoopClosed::new(
+                        u64::try_from(detractors).unwrap_or(0),
                         waits
                             .into_iter()
-                            .map(|(received, first)| Some((first.0 - received.0).num_seconds()))
-                            .chain(std::iter::repeat_n(None, uncontacted)),
+                            .map(|(received, first)| (first.0 - received.0).num_seconds())
+                            .collect(),
                     ))
                 }
             }
