@@ -42,6 +42,8 @@ pub type SharedVisitorLimits = std::sync::Arc<dyn VisitorLimits>;
 /// Server settings the ingest paths read from context.
 #[derive(Clone, Debug, Default)]
 pub struct IngestSettings {
+    /// Attributes sent with keys their site did not declare, dropped (shown in `/metrics`).
+    pub attributes_dropped: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// The header a trusted reverse proxy puts the visitor's country in, if any.
     pub country_header: Option<String>,
     /// How long after an answer was stored its author may still add to it.
@@ -310,6 +312,37 @@ pub fn complete_context(
         .and_then(|v| v.to_str().ok())
         .and_then(Country::parse);
     context
+}
+
+/// Keeps of the attributes sent only the keys the site declared (counting the rest in
+/// `dropped`), and stores each value past its key's cap of distinct values as "other".
+pub async fn settle_attributes(
+    store: &dyn Store,
+    site: &PublicSite,
+    context: &mut UsageContext,
+    dropped: &std::sync::atomic::AtomicU64,
+) -> Result<(), StoreError> {
+    let attributes = &mut context.attributes;
+    let gone = attributes.retain_declared(&site.attributes.keys);
+    if gone > 0 {
+        dropped.fetch_add(gone as u64, std::sync::atomic::Ordering::Relaxed);
+    }
+    if attributes.is_empty() {
+        return Ok(());
+    }
+    let values: Vec<_> = attributes
+        .iter()
+        .map(|(key, value)| (key, value.to_owned()))
+        .collect();
+    let admitted = store
+        .admit_attribute_values(site.site.id, site.attributes.value_cap, &values)
+        .await?;
+    for ((key, _), taken) in values.into_iter().zip(admitted) {
+        if !taken {
+            attributes.set_other(key);
+        }
+    }
+    Ok(())
 }
 
 /// Now, cut to whole milliseconds so every backend stores and compares the same instant.

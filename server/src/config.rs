@@ -44,6 +44,8 @@ pub enum Command {
     CreateAdmin(CreateAdminArgs),
     /// Replace a survey's settings (triggers, sampling, cooldowns, texts) with JSON.
     ConfigureSurvey(ConfigureSurveyArgs),
+    /// Declare the attributes a site takes (each a dashboard segment `attr.<key>`).
+    ConfigureSite(ConfigureSiteArgs),
     /// Print a single-use invitation link to an organisation (no mail server is assumed).
     Invite(InviteArgs),
     /// Write a consistent copy of the live SQLite database to a new file.
@@ -82,6 +84,20 @@ pub struct ConfigureSurveyArgs {
     /// Settings as JSON, e.g. '{"triggers":{"exit_intent":true}}'; omitted fields get defaults.
     #[arg(long)]
     pub settings: String,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct ConfigureSiteArgs {
+    /// The site to configure.
+    #[arg(long)]
+    pub site_key: String,
+    /// The attribute keys its pages may set, e.g. plan,tier (empty: none). Never personal data.
+    #[arg(long)]
+    pub attributes: String,
+    /// How many distinct values each key keeps (the rest are stored as "other"); unchanged
+    /// when omitted (50 for a new site).
+    #[arg(long)]
+    pub attribute_cap: Option<u32>,
 }
 
 #[derive(Clone, Debug, Args)]

@@ -248,6 +248,9 @@ pub async fn generate(
     let mut generated = 0u64;
     let mut stored = 0u64;
     let mut carried = 0.0;
+    // Answers made so far: the demo's plans are chosen by it (and the band), not the random
+    // stream, so every other figure of the demo stays as it was.
+    let mut generated_so_far = 0u64;
     for (d, weight) in weights.iter().enumerate() {
         // Whole answers per day, carrying the fractions so the total is exact.
         let share = count as f64 * weight / total_weight + carried;
@@ -316,7 +319,9 @@ pub async fn generate(
                 pages_viewed: Some(pages_viewed),
                 seconds_on_site: Some(app::domain::journey::seconds_bucket(seconds)),
                 errors_seen: Some(errors),
+                attributes: demo_plan(score, generated_so_far),
             };
+            generated_so_far += 1;
             let id = Uuid::new_v4();
             // Some detractors who wrote a comment asked to be contacted: the first, then by
             // their place in the batch (not the random stream: the demo's figures stay).
@@ -401,4 +406,15 @@ pub async fn generate(
     // Counted here rather than left to a server's counting task: this may run without one.
     crate::store::count_waiting(store.as_ref(), usize::MAX).await?;
     Ok(())
+}
+
+/// The demo site's attribute `plan`: promoters are more often on "pro", by position.
+fn demo_plan(score: Score, n: u64) -> app::domain::Attributes {
+    use app::nps::Band;
+    let plan = match (score.band(), n % 4) {
+        (Band::Promoter, 0 | 1) | (Band::Detractor, 0) => "pro",
+        (_, 3) => "team",
+        _ => "free",
+    };
+    app::domain::Attributes::parse("attributes", [("plan", plan)]).unwrap_or_default()
 }

@@ -49,6 +49,20 @@ async fn main() -> anyhow::Result<()> {
             provision::configure_survey(&store, &args.site_key, &args.settings).await?;
             println!("Survey settings updated.");
         }
+        Command::ConfigureSite(args) => {
+            let settings = provision::configure_site(
+                &store,
+                &args.site_key,
+                &args.attributes,
+                args.attribute_cap,
+            )
+            .await?;
+            println!(
+                "Site attributes: [{}], at most {} values each.",
+                settings.stored_keys(),
+                settings.value_cap
+            );
+        }
         Command::Invite(args) => {
             let link = provision::invite(&store, args.organisation_id, &args.role).await?;
             println!("{}{link}", args.base_url.trim_end_matches('/'));

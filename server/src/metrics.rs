@@ -58,6 +58,7 @@ impl Metrics {
         ingest_answers: u64,
         queue_depth: usize,
         uncounted: Option<u64>,
+        attributes_dropped: u64,
     ) -> String {
         let t = self.tables.lock().unwrap_or_else(|e| e.into_inner());
         let mut out = String::new();
@@ -115,6 +116,15 @@ impl Metrics {
         );
         let _ = writeln!(out, "# TYPE farewell_ingest_queue_depth gauge");
         let _ = writeln!(out, "farewell_ingest_queue_depth {queue_depth}");
+        let _ = writeln!(
+            out,
+            "# HELP farewell_attributes_dropped_total Attributes sent with a key their site did not declare, dropped."
+        );
+        let _ = writeln!(out, "# TYPE farewell_attributes_dropped_total counter");
+        let _ = writeln!(
+            out,
+            "farewell_attributes_dropped_total {attributes_dropped}"
+        );
         if let Some(uncounted) = uncounted {
             let _ = writeln!(
                 out,
@@ -157,7 +167,8 @@ mod tests {
         m.record("/a".into(), "GET".into(), 200, 0.003);
         m.record("/a".into(), "GET".into(), 200, 0.2);
         m.record("/a".into(), "GET".into(), 500, 7.0);
-        let text = m.render(1, 2, 3, Some(4));
+        let text = m.render(1, 2, 3, Some(4), 5);
+        assert!(text.contains("farewell_attributes_dropped_total 5"));
         assert!(text.contains("farewell_uncounted_answers 4"));
         assert!(text.contains(
             "farewell_http_requests_total{route=\"/a\",method=\"GET\",status=\"200\"} 2"

@@ -98,6 +98,26 @@ pub async fn configure_survey(
     Ok(())
 }
 
+/// Declares the attributes a site takes; the cap stays as it was unless given.
+pub async fn configure_site(
+    store: &SharedStore,
+    site_key: &str,
+    keys: &str,
+    value_cap: Option<u32>,
+) -> anyhow::Result<app::domain::AttributeSettings> {
+    let site = store
+        .public_site(&app::domain::SiteKey::parse("site-key", site_key)?)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no site with key {site_key}"))?;
+    let cap = value_cap.unwrap_or(site.attributes.value_cap).to_string();
+    let settings = app::domain::AttributeSettings::parse(keys, &cap)?;
+    let updated = store
+        .set_site_attributes(site.site.org_id, site.site.id, &settings)
+        .await?;
+    anyhow::ensure!(updated, "the site {site_key} is gone");
+    Ok(settings)
+}
+
 /// The demo organisation under another name and admin (tests make several side by side).
 pub async fn demo_named(
     store: &SharedStore,
@@ -118,6 +138,14 @@ pub async fn demo_named(
         .create_survey(org.id, site.id, "Exit survey", "Demo shop")
         .await?;
     store.publish_notice(org.id, "en", DEMO_NOTICE).await?;
+    // The demo's answers carry a plan, so its dashboard has a segment by attribute.
+    store
+        .set_site_attributes(
+            org.id,
+            site.id,
+            &app::domain::AttributeSettings::parse("plan", "")?,
+        )
+        .await?;
     let (api_token, token_hash) = tokens::new_api_token();
     store.create_api_token(org.id, "demo", &token_hash).await?;
     let site_key = &site.site_key;

@@ -124,6 +124,7 @@ impl Application {
                 store: store.clone(),
                 sink,
                 settings: IngestSettings {
+                    attributes_dropped: Default::default(),
                     country_header: settings.country_header.clone(),
                     amend_window: AmendWindow(chrono::Duration::minutes(
                         settings.amend_window_minutes.clamp(1, 24 * 60) as i64,

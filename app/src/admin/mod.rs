@@ -23,6 +23,8 @@ mod retention;
 #[cfg(feature = "ssr")]
 mod setup;
 mod share_links;
+#[cfg(feature = "ssr")]
+mod site_attributes;
 mod sites;
 #[cfg(feature = "ssr")]
 mod survey_pages;
@@ -190,6 +192,9 @@ pub fn OrganisationPage() -> impl IntoView {
         }
         ["surveys", id, "pages"] => {
             view! { <survey_pages::SurveyPagesPage org id=id.to_string() /> }.into_any()
+        }
+        ["sites", id, "attributes"] => {
+            view! { <site_attributes::SiteAttributesPage org id=id.to_string() /> }.into_any()
         }
         ["inbox"] => view! { <inbox::InboxPage org /> }.into_any(),
         ["digest"] => view! { <digest::DigestPage org /> }.into_any(),

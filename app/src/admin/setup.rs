@@ -22,6 +22,7 @@ pub struct SetupItem {
 pub struct SetupOfOrganisation {
     pub name: String,
     pub inbox: String,
+    pub sites: Vec<SetupItem>,
     pub surveys: Vec<SetupItem>,
     pub webhooks: Vec<SetupItem>,
 }
@@ -36,7 +37,25 @@ async fn load() -> Result<Vec<SetupOfOrganisation>, AppError> {
         .filter(|m| at_least(m.role, Role::Admin))
     {
         let mut surveys = vec![];
+        let mut sites = vec![];
         for site in store.sites(m.org_id).await? {
+            let attributes = store
+                .site_attributes(m.org_id, site.id)
+                .await?
+                .unwrap_or_default();
+            sites.push(SetupItem {
+                href: format!("/admin/{}/sites/{}/attributes", m.org_id, site.id),
+                name: site.name.clone(),
+                now: if attributes.keys.is_empty() {
+                    "attributes: none".into()
+                } else {
+                    format!(
+                        "attributes: {} (at most {} values each)",
+                        attributes.stored_keys().replace(',', ", "),
+                        attributes.value_cap
+                    )
+                },
+            });
             for s in store.surveys_extras(m.org_id, site.id).await? {
                 surveys.push(SetupItem {
                     href: format!("/admin/{}/surveys/{}/pages", m.org_id, s.id),
@@ -62,6 +81,7 @@ async fn load() -> Result<Vec<SetupOfOrganisation>, AppError> {
         out.push(SetupOfOrganisation {
             name: m.org_name.clone(),
             inbox: format!("/admin/{}/inbox", m.org_id),
+            sites,
             surveys,
             webhooks,
         });
@@ -125,6 +145,8 @@ pub fn SetupPage() -> impl IntoView {
                                 <section class="panel">
                                     <h2>{o.name}</h2>
                                     <p><a href=o.inbox.clone()>"Follow-up inbox"</a>": answers whose visitor asked to be contacted. "<a href=o.inbox.replace("/inbox", "/digest")>"Your digest"</a>": by e-mail or to a chat webhook."</p>
+                                    <h3>"Sites: attributes (segments such as plan)"</h3>
+                                    {items(o.sites, "No site yet.")}
                                     <h3>"Surveys: pages they open on, exit reason"</h3>
                                     {items(o.surveys, "No survey yet.")}
                                     <h3>"Webhooks: alert rules"</h3>

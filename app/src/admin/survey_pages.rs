@@ -70,7 +70,9 @@ async fn read(org: String, id: String, trying: Option<String>) -> Result<PagesVi
     let tried = trying
         .as_ref()
         .map(|text| PageTargeting::parse(text).map_err(|e| e.reason));
-    let to = chrono::Utc::now();
+    // Counts are kept by quarter hour and a range reads whole ones: to the end of this one, so
+    // that the answers of the last minutes are in.
+    let to = chrono::Utc::now() + chrono::Duration::minutes(15);
     let range = TimeRange {
         from: to - chrono::Duration::days(DAYS),
         to,

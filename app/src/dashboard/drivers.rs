@@ -32,7 +32,7 @@ pub fn DriversPanel(drivers: Drivers, numbers: Numbers) -> impl IntoView {
                 view! { <span class="reversed" title="The raw and adjusted effects point opposite ways: the raw one was carried by another dimension.">" reversed"</span> }
             });
             view! {
-                <tr data-dimension=e.dimension.as_str() data-value=e.value.clone()>
+                <tr data-dimension=e.dimension.as_str().to_owned() data-value=e.value.clone()>
                     <th scope="row">{format!("{} = {}", e.dimension.label(), if e.value.is_empty() { "(not known)" } else { &e.value })}
                         <span class="hint">{format!(" vs {}", if e.reference.is_empty() { "(not known)" } else { &e.reference })}</span>
                     </th>

@@ -281,7 +281,7 @@ fn ReportView(report: Report, tag: ServerAction<TagAnswer>) -> impl IntoView {
     let filter_note = view.segment.clone().map(|s| {
         let cleared = href(&key, &view.with(|v| v.segment = None));
         view! {
-            <p class="active-filter">"Only "{s.dimension.label()}" = "
+            <p class="active-filter">"Only "{s.dimension.label().to_owned()}" = "
                 <strong>{segment_label(s.dimension, &s.value)}</strong>" "
                 <a href=cleared class="clear-filter">"show all"</a>
             </p>
@@ -527,10 +527,16 @@ fn SegmentsView(report: Report) -> impl IntoView {
     let total: u64 = report.segments_total.n();
     let tabs = Dimension::ALL
         .into_iter()
+        .chain(
+            report
+                .attribute_keys
+                .iter()
+                .map(|k| Dimension::Attribute(*k)),
+        )
         .map(|d| {
             let link = href(&key, &v.with(|x| x.by = d));
             let current = (v.by == d).then_some("page");
-            view! { <a href=link aria-current=current class="tab">{d.label()}</a> }
+            view! { <a href=link aria-current=current class="tab">{d.label().to_owned()}</a> }
         })
         .collect_view();
     let rows = ranked
@@ -570,7 +576,7 @@ fn SegmentsView(report: Report) -> impl IntoView {
             <h2>"NPS by segment"</h2>
             <nav class="tabs">{tabs}</nav>
             <table class="segment-table">
-                <thead><tr><th>{v.by.label()}</th><th>"n"</th><th>"Share"</th><th>"NPS"</th><th>"95 % interval"</th><th>"Impact (points)"</th></tr></thead>
+                <thead><tr><th>{v.by.label().to_owned()}</th><th>"n"</th><th>"Share"</th><th>"NPS"</th><th>"95 % interval"</th><th>"Impact (points)"</th></tr></thead>
                 <tbody>{rows}</tbody>
             </table>
             {(total == 0).then(|| view! { <p class="empty">"No answers in this view."</p> })}
@@ -639,7 +645,7 @@ fn VerbatimsView(report: Report, tag: ServerAction<TagAnswer>) -> impl IntoView 
                 <input type="hidden" name="to" value=hidden.to.to_string() />
                 <input type="hidden" name="tz" value=hidden.tz.clone() />
                 <input type="hidden" name="bucket" value=hidden.bucket.as_str() />
-                <input type="hidden" name="by" value=hidden.by.as_str() />
+                <input type="hidden" name="by" value=hidden.by.as_str().to_owned() />
                 {hidden.survey.map(|s| view! { <input type="hidden" name="survey" value=s.to_string() /> })}
                 {hidden.segment.as_ref().map(|s| view! { <input type="hidden" name="segment" value=format!("{}:{}", s.dimension.as_str(), s.value) /> })}
                 {hidden.band.map(|b| view! { <input type="hidden" name="band" value=b.as_str() /> })}

@@ -3,6 +3,7 @@
 
 mod account;
 mod alert;
+mod attributes;
 mod follow_up;
 pub mod journey;
 mod keys;
@@ -19,6 +20,10 @@ pub use account::{
     ShareLinkRecord, WebhookRecord, WEBHOOK_EVENTS,
 };
 pub use alert::{AlertRules, MAX_BATCH_MINUTES};
+pub use attributes::{
+    AttributeKey, AttributeSettings, AttributeValue, Attributes,
+    DEFAULT_VALUE_CAP as DEFAULT_ATTRIBUTE_CAP, OTHER as OTHER_ATTRIBUTE_VALUE,
+};
 pub use follow_up::{
     mailto, EntryKind, EntryText, FollowUpHours, FollowUpStatus, ReplySubject, ENTRY_MAX_CHARS,
 };

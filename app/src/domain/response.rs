@@ -371,6 +371,9 @@ pub struct UsageContext {
     /// JavaScript errors the site's pages raised in this visit: a count only.
     #[serde(default)]
     pub errors_seen: Option<u16>,
+    /// What the site said of the visitor's situation (`attributes`): declared keys only.
+    #[serde(default)]
+    pub attributes: super::Attributes,
 }
 
 /// The secret that lets only an answer's author change it later: at least 128 random bits,

@@ -91,30 +91,35 @@ pub async fn build_report(
     let mut segments = store
         .segment_counts(org, site.id, view.survey, view.by, range)
         .await?;
-    let segments_total = if view.by.multi_valued() {
-        // A deleted theme's counts stay only for answers that retention removed before a walk
-        // could move them: it is no longer a segment.
-        segments.retain(|s| {
-            s.value.is_empty() || saved_themes.iter().any(|t| t.name.as_str() == s.value)
-        });
-        store
-            .period_counts(
-                org,
-                site.id,
-                &AnswerFilter {
-                    survey: view.survey,
-                    segment: None,
-                },
-                &[range.from, range.to],
-            )
-            .await?
-            .pop()
-            .unwrap_or_default()
-    } else {
-        let mut total = ScoreCounts::default();
-        segments.iter().for_each(|s| total.merge(&s.counts));
-        total
-    };
+    // An answer may be in several of a theme's rows or in none, and in none of an attribute's
+    // when it did not carry it: shares are of all answers.
+    let segments_total =
+        if view.by.multi_valued() || matches!(view.by, super::Dimension::Attribute(_)) {
+            // A deleted theme's counts stay only for answers that retention removed before a walk
+            // could move them: it is no longer a segment.
+            if view.by.multi_valued() {
+                segments.retain(|s| {
+                    s.value.is_empty() || saved_themes.iter().any(|t| t.name.as_str() == s.value)
+                });
+            }
+            store
+                .period_counts(
+                    org,
+                    site.id,
+                    &AnswerFilter {
+                        survey: view.survey,
+                        segment: None,
+                    },
+                    &[range.from, range.to],
+                )
+                .await?
+                .pop()
+                .unwrap_or_default()
+        } else {
+            let mut total = ScoreCounts::default();
+            segments.iter().for_each(|s| total.merge(&s.counts));
+            total
+        };
     let tagging = store.tagging_past_answers(org, site.id).await?;
 
     let mut verbatims = store
@@ -142,6 +147,11 @@ pub async fn build_report(
         .map(|t| (t.tag, t.answers))
         .collect();
     let retention_days = store.retention_days(org).await?;
+    let attribute_keys = store
+        .site_attributes(org, site.id)
+        .await?
+        .map(|a| a.keys)
+        .unwrap_or_default();
 
     Ok(Report {
         site_name: site.name,
@@ -171,6 +181,7 @@ pub async fn build_report(
         adjusted_periods: vec![],
         loop_closed: None,
         org_id: None,
+        attribute_keys,
     })
 }
 

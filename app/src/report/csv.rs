@@ -32,12 +32,28 @@ pub fn csv_field(text: &str) -> String {
 /// The export's columns.
 pub const CSV_HEADER: &str = "id,received_at,local_time,survey_id,score,band,comment,language,\
 page_path,device,browser,country,trigger,referrer,contact_email,tags,themes,pages_viewed,\
-seconds_on_site,errors_seen,reason\r\n";
+seconds_on_site,errors_seen,reason,attributes\r\n";
 
 /// An answer's exit reason: exports are written on the server, the only build that reads it.
 fn reason_of(v: &Verbatim) -> String {
     #[cfg(feature = "ssr")]
     return v.reason.clone().unwrap_or_default();
+    #[cfg(not(feature = "ssr"))]
+    {
+        let _ = v;
+        String::new()
+    }
+}
+
+/// An answer's attributes as `plan=pro;tier=gold` (server only, as the reason).
+fn attributes_of(v: &Verbatim) -> String {
+    #[cfg(feature = "ssr")]
+    return v
+        .attributes
+        .iter()
+        .map(|(k, value)| format!("{}={value}", k.as_str()))
+        .collect::<Vec<_>>()
+        .join(";");
     #[cfg(not(feature = "ssr"))]
     {
         let _ = v;
@@ -69,6 +85,7 @@ pub fn csv_row(v: &Verbatim) -> String {
         v.seconds_on_site.map(|n| n.to_string()).unwrap_or_default(),
         v.errors_seen.map(|n| n.to_string()).unwrap_or_default(),
         reason_of(v),
+        attributes_of(v),
     ];
     let mut row = fields
         .iter()

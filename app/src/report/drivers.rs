@@ -93,6 +93,10 @@ impl Factor {
                 Dimension::HadError => a.errors_seen.map(|n| journey::errors_label(n).into()),
                 // Offered by band: it follows the score, it does not explain it.
                 Dimension::Reason => None,
+                #[cfg(feature = "ssr")]
+                Dimension::Attribute(key) => a.attributes.get(*key).map(str::to_owned),
+                #[cfg(not(feature = "ssr"))]
+                Dimension::Attribute(_) => None,
             },
             Factor::Theme(t) => Some(if a.themes.contains(t) {
                 t.clone()

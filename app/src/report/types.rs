@@ -59,6 +59,10 @@ pub struct Verbatim {
     #[cfg(feature = "ssr")]
     #[serde(default)]
     pub reason: Option<String>,
+    /// The site's attributes it carried (`attr.<key>`): exports and the API only, as the reason.
+    #[cfg(feature = "ssr")]
+    #[serde(default)]
+    pub attributes: crate::domain::Attributes,
     pub tags: Vec<String>,
     /// The received time in the view's zone, for display ("2026-11-29 14:05").
     #[serde(default)]
@@ -155,6 +159,9 @@ pub struct Report {
     /// The organisation, for the links to its follow-up inbox (the dashboard's).
     #[serde(default)]
     pub org_id: Option<Uuid>,
+    /// The attributes the site declared: each a segment dimension `attr.<key>`.
+    #[serde(default)]
+    pub attribute_keys: Vec<crate::domain::AttributeKey>,
 }
 
 /// How a site's detractors who asked to be contacted were followed up, over a range.

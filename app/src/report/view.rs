@@ -2,7 +2,7 @@
 //! and the query-string codec that carries it.
 
 use super::Tag;
-use crate::domain::FieldError;
+use crate::domain::{AttributeKey, FieldError};
 use crate::nps::Band;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -11,7 +11,7 @@ use uuid::Uuid;
 /// A key answers are segmented by. Each one is pre-aggregated, so filtering by one segment and
 /// the "NPS by segment" table cost the same as the unfiltered view.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(try_from = "String", into = "String")]
 pub enum Dimension {
     Country,
     Device,
@@ -30,6 +30,21 @@ pub enum Dimension {
     HadError,
     /// The exit reason chosen: an option's key (`domain::ReasonQuestion`).
     Reason,
+    /// An attribute the site declared (`attr.plan`): answers and events that carried it.
+    Attribute(AttributeKey),
+}
+
+impl TryFrom<String> for Dimension {
+    type Error = FieldError;
+    fn try_from(raw: String) -> Result<Self, FieldError> {
+        Dimension::parse(&raw).ok_or_else(|| unknown_dimension("dimension"))
+    }
+}
+
+impl From<Dimension> for String {
+    fn from(d: Dimension) -> String {
+        d.as_str().to_owned()
+    }
 }
 
 impl Dimension {
@@ -48,8 +63,9 @@ impl Dimension {
         Dimension::Reason,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
+            Dimension::Attribute(key) => key.dimension_name(),
             Dimension::Country => "country",
             Dimension::Device => "device",
             Dimension::Browser => "browser",
@@ -65,8 +81,9 @@ impl Dimension {
         }
     }
 
-    pub fn label(self) -> &'static str {
+    pub fn label(&self) -> &str {
         match self {
+            Dimension::Attribute(key) => key.as_str(),
             Dimension::Country => "Country",
             Dimension::Device => "Device",
             Dimension::Browser => "Browser",
@@ -108,6 +125,9 @@ impl Dimension {
     }
 
     pub fn parse(text: &str) -> Option<Dimension> {
+        if let Some(key) = AttributeKey::from_dimension_name(text) {
+            return Some(Dimension::Attribute(key));
+        }
         Dimension::ALL.into_iter().find(|d| d.as_str() == text)
     }
 }
@@ -164,6 +184,12 @@ impl SegmentFilter {
         }
         // A theme is known by its name, lower case: anything else could match no answer.
         let value = match dimension {
+            // Only answers that carried an attribute are counted under it.
+            Dimension::Attribute(key) => {
+                crate::domain::AttributeValue::parse(&format!("{field}.{}", key.as_str()), value)?
+                    .as_str()
+                    .to_string()
+            }
             Dimension::Theme if !value.is_empty() => crate::domain::ThemeName::parse(value)
                 .map_err(|_| FieldError::new(field, "names no theme (letters, digits and - only)"))?
                 .as_str()
@@ -334,7 +360,7 @@ impl ViewParams {
 fn unknown_dimension(field: &str) -> FieldError {
     FieldError::new(
         field,
-        "must be one of country, device, browser, language, page, trigger, survey, theme, pages_viewed, time_on_site, had_error, reason",
+        "must be one of country, device, browser, language, page, trigger, survey, theme, pages_viewed, time_on_site, had_error, reason, attr.<key>",
     )
 }
 

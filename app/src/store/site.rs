@@ -1,7 +1,9 @@
 //! An organisation's sites, their surveys and its privacy notices.
 
 use super::StoreResult;
-use crate::domain::{NoticeVersion, PageTargeting, ReasonQuestion, Site, Survey, SurveySettings};
+use crate::domain::{
+    AttributeSettings, NoticeVersion, PageTargeting, ReasonQuestion, Site, Survey, SurveySettings,
+};
 use async_trait::async_trait;
 use uuid::Uuid;
 
@@ -44,6 +46,20 @@ pub trait SiteStore: Send + Sync + 'static {
         site: Uuid,
         name: &str,
         allowed_origins: &[String],
+    ) -> StoreResult<bool>;
+    /// The attributes the site takes (`None`: no such site of the organisation).
+    async fn site_attributes(
+        &self,
+        org: Uuid,
+        site: Uuid,
+    ) -> StoreResult<Option<AttributeSettings>>;
+    /// Declares the keys the site takes and their cap; `false`: no such site of the
+    /// organisation.
+    async fn set_site_attributes(
+        &self,
+        org: Uuid,
+        site: Uuid,
+        settings: &AttributeSettings,
     ) -> StoreResult<bool>;
     /// A new public key for the site; the old one stops working at once.
     async fn rotate_site_key(&self, org: Uuid, site: Uuid) -> StoreResult<Option<String>>;

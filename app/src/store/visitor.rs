@@ -3,7 +3,10 @@
 //! their own answer's secret.
 
 use super::{NoticeVersion, Site, StoreResult, Survey};
-use crate::domain::{ConsentChoices, ImpressionKind, ResponseAmendment, SiteKey, UsageContext};
+use crate::domain::{
+    AttributeKey, AttributeSettings, ConsentChoices, ImpressionKind, ResponseAmendment, SiteKey,
+    UsageContext,
+};
 use crate::nps::Score;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -15,6 +18,8 @@ pub struct PublicSite {
     pub site: Site,
     pub default_survey: Option<Survey>,
     pub current_notice: Option<NoticeVersion>,
+    /// The attributes it takes.
+    pub attributes: AttributeSettings,
 }
 
 /// A response ready to be written: every reference resolved, every field parsed.
@@ -122,4 +127,13 @@ pub trait VisitorStore: Send + Sync + 'static {
         at: DateTime<Utc>,
     ) -> StoreResult<()>;
     async fn is_opted_out(&self, site: Uuid, respondent: Uuid) -> StoreResult<bool>;
+    /// Which of `values` (key, value) the site's keys take: each a value seen before, or a
+    /// new one while its key holds fewer than `cap` values (it is then remembered). `false`:
+    /// past the cap, stored as "other".
+    async fn admit_attribute_values(
+        &self,
+        site: Uuid,
+        cap: u32,
+        values: &[(AttributeKey, String)],
+    ) -> StoreResult<Vec<bool>>;
 }

@@ -8,7 +8,7 @@ use super::site_cache::SiteCache;
 use super::visitor::{with_cors, VisitorGate};
 use app::domain::journey;
 use app::domain::{
-    BrowserFamily, Comment, ConsentChoices, DeviceClass, EditSecret, Email, FieldError,
+    Attributes, BrowserFamily, Comment, ConsentChoices, DeviceClass, EditSecret, Email, FieldError,
     ImpressionKind, Language, NewResponse, PagePath, ReferrerOrigin, ResponseAmendment, SiteKey,
     Trigger, UsageContext,
 };
@@ -62,6 +62,9 @@ pub struct ResponseDto {
     pub edit_secret: Option<String>,
     /// The exit reason chosen: the key of an option the survey offers.
     pub reason: Option<String>,
+    /// What the site says of the visitor's situation (`{"plan": "pro"}`): keys the site did
+    /// not declare are dropped; never personal data.
+    pub attributes: Option<BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
@@ -119,6 +122,16 @@ pub struct ImpressionDto {
     /// follows every dashboard filter.
     #[validate(nested)]
     pub context: Option<ContextDto>,
+    /// The same attributes an answer carries.
+    pub attributes: Option<BTreeMap<String, String>>,
+}
+
+/// `"attributes"` as sent → the domain's, each refusal naming `attributes.<key>`.
+fn parse_attributes(raw: Option<BTreeMap<String, String>>) -> Result<Attributes, FieldError> {
+    Attributes::parse(
+        "attributes",
+        raw.iter().flatten().map(|(k, v)| (k.as_str(), v.as_str())),
+    )
 }
 
 /// What the widget sends when it flushes its queue on the device.
@@ -167,11 +180,12 @@ impl ResponseDto {
             ),
             None => (None, ConsentChoices::default()),
         };
-        let context = self
+        let mut context = self
             .context
             .map(ContextDto::parse)
             .transpose()?
             .unwrap_or_default();
+        context.attributes = parse_attributes(self.attributes)?;
         let contact_email = self
             .contact_email
             .filter(|e| !e.trim().is_empty())
@@ -242,6 +256,7 @@ impl ContextDto {
             errors_seen: journey_number(self.errors_seen, "context.errors_seen", |f, n| {
                 journey::parse_errors_seen(f, n)
             })?,
+            attributes: Attributes::default(),
         })
     }
 }
@@ -301,6 +316,7 @@ impl ImpressionDto {
             .map(ContextDto::parse)
             .transpose()?
             .unwrap_or_default();
+        context.attributes = parse_attributes(self.attributes)?;
         if context.trigger.is_none() {
             context.trigger = self
                 .trigger
@@ -366,6 +382,13 @@ impl Ingest {
             headers,
             self.settings.country_header.as_deref(),
         );
+        ingest::settle_attributes(
+            self.store.as_ref(),
+            site,
+            &mut answer.context,
+            &self.settings.attributes_dropped,
+        )
+        .await?;
         match ingest::record_response(self.store.as_ref(), self.sink.as_ref(), site, answer, at)
             .await
         {
@@ -551,6 +574,13 @@ pub async fn post_batch(
                     &headers,
                     ingest.settings.country_header.as_deref(),
                 );
+                ingest::settle_attributes(
+                    ingest.store.as_ref(),
+                    &site,
+                    &mut event.context,
+                    &ingest.settings.attributes_dropped,
+                )
+                .await?;
                 events.push(event)
             }
             Ok(_) => results.push(item_result(id, Err(ApiError::OptedOut))),

@@ -83,6 +83,11 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> impl 
         stats.answers.load(Ordering::Relaxed),
         state.queue.depth(),
         uncounted,
+        state
+            .ingest
+            .settings
+            .attributes_dropped
+            .load(Ordering::Relaxed),
     );
     (
         StatusCode::OK,

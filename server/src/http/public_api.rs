@@ -268,6 +268,8 @@ pub struct AnswerBody {
     pub errors_seen: Option<u16>,
     /// The exit reason chosen: the key of an option the survey offers.
     pub reason: Option<String>,
+    /// The site's declared attributes it carried (`{"plan": "pro"}`).
+    pub attributes: std::collections::BTreeMap<String, String>,
     /// The received time in the view's zone.
     pub local_time: String,
 }
@@ -294,6 +296,11 @@ impl From<&Verbatim> for AnswerBody {
             seconds_on_site: v.seconds_on_site,
             errors_seen: v.errors_seen,
             reason: v.reason.clone(),
+            attributes: v
+                .attributes
+                .iter()
+                .map(|(k, value)| (k.as_str().to_owned(), value.to_owned()))
+                .collect(),
             local_time: v.local_time.clone(),
         }
     }

@@ -5,11 +5,12 @@
 //! uncounted answers to the aggregates, read in the same snapshot, so the dashboard's counts and
 //! the stored answers can never disagree.
 
-use app::domain::ImpressionKind;
+use app::domain::{Attributes, ImpressionKind};
 use app::nps::ScoreCounts;
 use app::report::{Dimension, SegmentCounts};
 use app::store::{AnswerFilter, Impression};
 use chrono::{DateTime, Utc};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -134,6 +135,8 @@ pub(crate) struct AnswerKeys {
     pub errors_seen: Option<i16>,
     /// The exit reason's key.
     pub reason: Option<String>,
+    /// The attributes it carried, as stored (`domain::Attributes::stored`).
+    pub attributes: Option<String>,
 }
 
 /// The segment value of a journey number in `dimension` (`""`: not known), for answers and
@@ -158,7 +161,8 @@ fn journey_value(
 }
 
 impl AnswerKeys {
-    /// Its values in `dimension`: one, but for themes (any number; `""` for none).
+    /// Its values in `dimension`: one, but for themes (any number; `""` for none) and
+    /// attributes (none when it did not carry the key).
     fn values(&self, dimension: Dimension) -> Vec<String> {
         if let Some(value) = journey_value(
             dimension,
@@ -177,6 +181,13 @@ impl AnswerKeys {
             Dimension::Trigger => &self.trigger,
             Dimension::Reason => &self.reason,
             Dimension::Survey => return vec![self.survey_id.to_string()],
+            Dimension::Attribute(key) => {
+                return Attributes::from_stored(self.attributes.as_deref())
+                    .get(key)
+                    .map(str::to_owned)
+                    .into_iter()
+                    .collect()
+            }
             Dimension::PagesViewed | Dimension::TimeOnSite | Dimension::HadError => {
                 return vec![String::new()]
             }
@@ -209,7 +220,7 @@ pub(crate) struct ToTag {
 pub(crate) const ANSWER_KEYS: &str =
     "org_id, site_id, survey_id, received_at, score, country, device_class,
      browser_family, language, page_path, trigger, themes, pages_viewed, seconds_on_site,
-     errors_seen, reason";
+     errors_seen, reason, attributes";
 
 /// The column a dimension is stored in, for queries over raw answers.
 pub(crate) fn column(dimension: Dimension) -> &'static str {
@@ -226,6 +237,7 @@ pub(crate) fn column(dimension: Dimension) -> &'static str {
         Dimension::TimeOnSite => "seconds_on_site",
         Dimension::HadError => "errors_seen",
         Dimension::Reason => "reason",
+        Dimension::Attribute(_) => "attributes",
     }
 }
 
@@ -241,7 +253,8 @@ pub(crate) fn piece_rows(periods: &[[i64; 2]]) -> Vec<(i32, Piece)> {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) struct AggregateKey {
     pub site_id: Uuid,
-    pub dimension: &'static str,
+    /// A dimension's name: most are static; an attribute's is its own (`attr.plan`).
+    pub dimension: Cow<'static, str>,
     pub value: String,
     pub span: i16,
     pub bucket: i64,
@@ -249,27 +262,38 @@ pub(crate) struct AggregateKey {
     pub org_id: Uuid,
 }
 
-/// The aggregate rows one item is counted under: overall (dimension `''`) and once per value
-/// `values_of` gives it in each dimension (one, but none or several for themes), each at every
-/// span.
+/// The aggregate rows one item is counted under: overall (dimension `''`), once per value
+/// `values_of` gives it in each dimension (one, but none or several for themes), and once per
+/// attribute it carried, each at every span.
 fn counted_under(
     site_id: Uuid,
     survey_id: Uuid,
     org_id: Uuid,
     at: DateTime<Utc>,
     values_of: impl Fn(Dimension) -> Vec<String>,
+    attributes: &Attributes,
 ) -> impl Iterator<Item = AggregateKey> {
     let quarter = quarter_hour(at);
-    std::iter::once(("", String::new()))
+    let attributes: Vec<(Cow<'static, str>, String)> = attributes
+        .iter()
+        .map(|(key, value)| {
+            (
+                Cow::Owned(key.dimension_name().to_owned()),
+                value.to_owned(),
+            )
+        })
+        .collect();
+    std::iter::once((Cow::Borrowed(""), String::new()))
         .chain(Dimension::ALL.iter().flat_map(move |d| {
             values_of(*d)
                 .into_iter()
-                .map(move |value| (d.as_str(), value))
+                .map(move |value| (Cow::Borrowed(d.as_str()), value))
         }))
+        .chain(attributes)
         .flat_map(move |(dimension, value)| {
             SPANS.map(|span| AggregateKey {
                 site_id,
-                dimension,
+                dimension: dimension.clone(),
                 value: value.clone(),
                 span,
                 bucket: quarter.div_euclid(i64::from(span)) * i64::from(span),
@@ -308,6 +332,7 @@ pub(crate) fn deltas<'a>(
             answer.org_id,
             answer.received_at,
             |d| answer.values(d),
+            &Attributes::from_stored(answer.attributes.as_deref()),
         )
         .map(move |key| (key, usize::from(answer.score), sign))
     }))
@@ -327,6 +352,14 @@ fn impression_values(event: &Impression, dimension: Dimension) -> Vec<String> {
     }
     let value = match dimension {
         Dimension::Theme | Dimension::Reason => return vec![],
+        Dimension::Attribute(key) => {
+            return c
+                .attributes
+                .get(key)
+                .map(str::to_owned)
+                .into_iter()
+                .collect()
+        }
         Dimension::PagesViewed | Dimension::TimeOnSite | Dimension::HadError => None,
         Dimension::Country => c.country.as_ref().map(|v| v.as_str().to_owned()),
         Dimension::Device => c.device.map(|v| v.as_str().to_owned()),
@@ -355,6 +388,7 @@ pub(crate) fn impression_deltas<'a>(
             event.org_id,
             event.at,
             |d| impression_values(event, d),
+            &event.context.attributes,
         )
         .map(move |key| (key, column, 1))
     }))
@@ -530,9 +564,14 @@ mod tests {
     #[test]
     fn an_item_is_counted_once_at_each_span_in_the_rows_that_hold_it() {
         let at = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
-        let keys: Vec<_> = counted_under(Uuid::nil(), Uuid::nil(), Uuid::nil(), at, |_| {
-            vec!["x".into()]
-        })
+        let keys: Vec<_> = counted_under(
+            Uuid::nil(),
+            Uuid::nil(),
+            Uuid::nil(),
+            at,
+            |_| vec!["x".into()],
+            &Attributes::default(),
+        )
         .filter(|k| k.dimension.is_empty())
         .collect();
         let q = quarter_hour(at);
@@ -541,12 +580,33 @@ mod tests {
             vec![(1, q), (4, q - q % 4), (96, q - q % 96)]
         );
         assert_eq!(
-            counted_under(Uuid::nil(), Uuid::nil(), Uuid::nil(), at, |_| vec![
-                "x".into()
-            ])
+            counted_under(
+                Uuid::nil(),
+                Uuid::nil(),
+                Uuid::nil(),
+                at,
+                |_| vec!["x".into()],
+                &Attributes::default()
+            )
             .count(),
             (1 + Dimension::ALL.len()) * SPANS.len()
         );
+        // Each attribute carried adds its own rows, under `attr.<key>`.
+        let attributes =
+            Attributes::parse("attributes", [("plan", "pro"), ("tier", "gold")]).unwrap();
+        let under: Vec<_> = counted_under(
+            Uuid::nil(),
+            Uuid::nil(),
+            Uuid::nil(),
+            at,
+            |_| vec![],
+            &attributes,
+        )
+        .map(|k| (k.dimension.into_owned(), k.value))
+        .collect();
+        assert_eq!(under.len(), 3 * SPANS.len());
+        assert!(under.contains(&("attr.plan".into(), "pro".into())));
+        assert!(under.contains(&("attr.tier".into(), "gold".into())));
     }
 
     proptest! {

@@ -46,8 +46,12 @@
     tally('t0') || tally('t0', Date.now());
     ['error', 'unhandledrejection'].map(e => addEventListener(e, () => tally('er', 1)));
   }
+  // What the site says of the visit (data-attributes, farewell.set), never personal data: sent
+  // as the fourth item of the visit.
+  var attrs = {};
+  try { attrs = JSON.parse(me.dataset.attributes) || {}; } catch (e) {}
   // The exit window has no visit of its own: it has what the site's page last told it.
-  function visit() { return exitMode ? watched : ['pv', 't0', 'er'].map(k => tally(k)); }
+  function visit() { return exitMode ? watched : ['pv', 't0', 'er'].map(k => tally(k)).concat(attrs); }
 
   // ---- the queue on the device: kept until the server acknowledges it ----
   function queue() { return get('q', []); }
@@ -248,7 +252,8 @@
     optOut: () => { set('out', true); set('change', true); set('armed', null); button(); flush(); },
     optIn: () => { set('out', false); set('change', false); button(); flush(); },
     optedOut,
-    flush
+    flush,
+    set: o => { Object.assign(attrs, o); }
   };
 
   // Global Privacy Control is an opt-out: the first page that sees it sends the queue with one.

@@ -102,6 +102,14 @@
     if (o.me.hasAttribute('data-datalayer')) (window.dataLayer = window.dataLayer || []).push({ event: 'farewell_' + kind, farewell_survey: detail.survey, farewell_band: detail.band });
   }
 
+  // The attributes the site set (the visit's fourth item): strings; the server keeps only the
+  // keys the site declared.
+  function attributes(v) {
+    var a = {}, x = v && v[3] || {};
+    for (var k in x) if (x[k] != null && typeof x[k] != 'object') a[k] = String(x[k]);
+    return a;
+  }
+
   function band(score) { return score >= 9 ? 'promoter' : score >= 7 ? 'passive' : 'detractor'; }
 
   // Only now, with a survey about to open, the server is asked whether this visitor left the
@@ -121,7 +129,7 @@
     // Each also carries the visit so far (numbers only) and is told to the host page.
     var context = function (referrer) { return Object.assign({ path: o.page || undefined, referrer: referrer, trigger: o.trigger }, journey(o.visit)); };
     var event = function (kind) {
-      o.send('impressions', { id: uuid(), survey: s.id, kind: kind, language: c.lang, context: context() });
+      o.send('impressions', { id: uuid(), survey: s.id, kind: kind, language: c.lang, context: context(), attributes: attributes(o.visit) });
       emit(o, kind, { survey: s.id, band: score == null ? undefined : band(score) });
     };
     event('shown');
@@ -172,7 +180,7 @@
         o.send('responses', {
           id: id, edit_secret: key, survey: s.id, score: value, language: c.lang, respondent: o.respondent,
           consent: { notice_version: c.notice.version, choices: { improvement_program: true } },
-          context: context(o.referrer || undefined),
+          context: context(o.referrer || undefined), attributes: attributes(o.visit),
           hp: card.querySelector('.hp input').value, elapsed_ms: Date.now() - opened
         });
         o.remember(s.id, 'a');

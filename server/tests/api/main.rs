@@ -7,6 +7,7 @@ mod pg_cluster;
 mod admin;
 mod alerts;
 mod amendments;
+mod attributes;
 mod cli;
 mod compression;
 mod crash;

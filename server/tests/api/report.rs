@@ -50,6 +50,17 @@ const SECOND_LABELS: [Option<&str>; 3] = [None, Some("10-29s"), Some("60m+")];
 const ERROR_COUNTS: [Option<u16>; 3] = [None, Some(0), Some(2)];
 const ERROR_LABELS: [Option<&str>; 3] = [None, Some("no"), Some("yes")];
 const REASONS: [Option<&str>; 3] = [None, Some("price"), Some("bugs")];
+// An attribute's values differ by case alone: each is its own segment.
+const PLANS: [Option<&str>; 4] = [None, Some("pro"), Some("Free"), Some("free")];
+
+fn plan() -> Dimension {
+    Dimension::Attribute(app::domain::AttributeKey::parse("plan", "plan").unwrap())
+}
+
+/// The dimensions compared: every built-in one and the attribute `plan`.
+fn dimensions() -> Vec<Dimension> {
+    Dimension::ALL.into_iter().chain([plan()]).collect()
+}
 
 fn values(dimension: Dimension) -> &'static [Option<&'static str>] {
     match dimension {
@@ -67,6 +78,8 @@ fn values(dimension: Dimension) -> &'static [Option<&'static str>] {
         Dimension::TimeOnSite => &SECOND_LABELS,
         Dimension::HadError => &ERROR_LABELS,
         Dimension::Reason => &REASONS,
+        // Only answers that carried it are in an attribute's segments.
+        Dimension::Attribute(_) => &PLANS[1..],
     }
 }
 
@@ -93,6 +106,7 @@ fn value_of(r: &StoredResponse, dimension: Dimension) -> String {
             .errors_seen
             .map(|n| journey::errors_label(n).into()),
         Dimension::Reason => r.reason.clone(),
+        Dimension::Attribute(key) => r.context.attributes.get(key).map(str::to_owned),
     };
     v.unwrap_or_default()
 }
@@ -158,6 +172,11 @@ async fn fill(app: &TestApp, n: usize, seed: u64) -> Fixture {
                     pages_viewed: *rng.pick(&PAGE_COUNTS),
                     seconds_on_site: *rng.pick(&SECOND_COUNTS),
                     errors_seen: *rng.pick(&ERROR_COUNTS),
+                    attributes: app::domain::Attributes::parse(
+                        "attributes",
+                        rng.pick(&PLANS).map(|p| ("plan", p)),
+                    )
+                    .unwrap(),
                 },
                 respondent_id: None,
                 contact_email: None,
@@ -249,7 +268,7 @@ async fn assert_figures_match(app: &TestApp, fx: &Fixture, rng: &mut Rng, rounds
         let from = first + Duration::days(rng.below(70) as i64);
         let to = from + Duration::days(rng.below(45) as i64);
         let granularity = *rng.pick(&Granularity::ALL);
-        let dimension = *rng.pick(&Dimension::ALL);
+        let dimension = *rng.pick(&dimensions());
         let filter = match round % 3 {
             0 => AnswerFilter::default(),
             1 => AnswerFilter {
@@ -302,6 +321,10 @@ async fn assert_figures_match(app: &TestApp, fx: &Fixture, rng: &mut Rng, rounds
                 && r.received_at < whole.to
                 && survey.is_none_or(|s| s == r.survey_id)
         }) {
+            // An answer that did not carry an attribute is in none of its segments.
+            if matches!(dimension, Dimension::Attribute(_)) && value_of(r, dimension).is_empty() {
+                continue;
+            }
             expected
                 .entry(value_of(r, dimension))
                 .or_default()

@@ -221,7 +221,7 @@ both_backends!(
         assert!(lines
             .next()
             .unwrap()
-            .ends_with(",tags,themes,pages_viewed,seconds_on_site,errors_seen,reason"));
+            .ends_with(",tags,themes,pages_viewed,seconds_on_site,errors_seen,reason,attributes"));
         let rows: Vec<&str> = lines.collect();
         assert_eq!(rows.len(), 8, "{csv}");
         assert!(

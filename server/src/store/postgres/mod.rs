@@ -136,6 +136,9 @@ impl PostgresStore {
     fn aggregates_join(table: &str) -> String {
         format!(" CROSS JOIN LATERAL (SELECT * FROM {table} a WHERE ")
     }
+    /// Where a text first holds another (1-based; 0: nowhere), case-sensitive: the two
+    /// backends name the same function differently.
+    const FIND_TEXT: &'static str = "strpos";
     const AGGREGATES_JOIN_END: &'static str = " OFFSET 0) a";
 
     /// A search keeps the list's order (time, then id).

@@ -82,7 +82,7 @@ macro_rules! store_helpers {
                         ));
                         sql.push_values(chunk, |mut row, (key, counts)| {
                             row.push_bind(key.site_id)
-                                .push_bind(key.dimension)
+                                .push_bind(key.dimension.clone().into_owned())
                                 .push_bind(key.value.clone())
                                 .push_bind(key.span)
                                 .push_bind(key.bucket)

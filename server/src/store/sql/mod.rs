@@ -55,7 +55,9 @@ pub(crate) mod prelude {
         ToTag, ANSWER_KEYS,
     };
     pub(crate) use crate::store::{backend, counts_from_rows, map_err, search_words};
-    pub(crate) use app::domain::{Email, ResponseAmendment, Role, SiteKey};
+    pub(crate) use app::domain::{
+        AttributeKey, AttributeSettings, Email, ResponseAmendment, Role, SiteKey,
+    };
     pub(crate) use app::nps::ScoreCounts;
     pub(crate) use app::report::{Dimension, Funnel, SegmentCounts, SegmentFilter, Tag, Verbatim};
     pub(crate) use app::store::*;
@@ -77,7 +79,7 @@ pub const SITE_COLUMNS: &str = "id, org_id, name, site_key, allowed_origins";
 pub const VERBATIM_COLUMNS: &str =
     "r.id, r.survey_id, r.score, r.comment, r.received_at, r.language, r.page_path,
      r.device_class, r.browser_family, r.country, r.trigger, r.referrer_origin, r.contact_email,
-     r.themes, r.pages_viewed, r.seconds_on_site, r.errors_seen, r.reason, (SELECT string_agg(t.tag, '\u{1f}') FROM response_tags t WHERE t.response_id = r.id) AS tags";
+     r.themes, r.pages_viewed, r.seconds_on_site, r.errors_seen, r.reason, r.attributes, (SELECT string_agg(t.tag, '\u{1f}') FROM response_tags t WHERE t.response_id = r.id) AS tags";
 
 pub const INVITATION_SELECT: &str =
     "SELECT i.id, i.org_id, o.name AS org_name, i.role, i.created_at, i.expires_at,

@@ -28,6 +28,13 @@ macro_rules! push_segment {
                 $sql.push(format!(" AND {prefix}themes LIKE "))
                     .push_bind(format!("%,{},%", segment.value));
             }
+            // `,plan=pro,tier=gold,` holds `,plan=pro,`, matched exactly (case and all) by the
+            // backend's substring function: a value may hold LIKE's wildcards, never `,` or `=`.
+            Dimension::Attribute(key) => {
+                $sql.push(format!(" AND {}({prefix}attributes, ", Self::FIND_TEXT))
+                    .push_bind(app::domain::Attributes::stored_needle(key, &segment.value))
+                    .push(") > 0");
+            }
             other => match other.number_range(&segment.value) {
                 // Bucketed numbers: the range the bucket stands for.
                 Some((number, _)) if segment.value.is_empty() => {

@@ -108,6 +108,7 @@ pub struct VerbatimRow {
     seconds_on_site: Option<i32>,
     errors_seen: Option<i16>,
     reason: Option<String>,
+    attributes: Option<String>,
     tags: Option<String>,
 }
 
@@ -134,6 +135,7 @@ impl From<VerbatimRow> for Verbatim {
             seconds_on_site: r.seconds_on_site.and_then(|n| u32::try_from(n).ok()),
             errors_seen: r.errors_seen.and_then(|n| u16::try_from(n).ok()),
             reason: r.reason,
+            attributes: app::domain::Attributes::from_stored(r.attributes.as_deref()),
             tags: split_tags(r.tags),
             local_time: String::new(),
         }

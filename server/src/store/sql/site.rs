@@ -115,6 +115,37 @@ macro_rules! site_store {
                     Ok(done.rows_affected() == 1)
                 }
 
+                async fn site_attributes(&self, org: Uuid, site: Uuid) -> StoreResult<Option<AttributeSettings>> {
+                    let row: Option<(String, i64)> = sqlx::query_as(
+                        "SELECT attribute_keys, CAST(attribute_cap AS BIGINT) FROM sites WHERE id = $1 AND org_id = $2",
+                    )
+                    .bind(site)
+                    .bind(org)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                    Ok(row.map(|(keys, cap)| AttributeSettings::from_stored(&keys, cap)))
+                }
+
+                async fn set_site_attributes(
+                    &self,
+                    org: Uuid,
+                    site: Uuid,
+                    settings: &AttributeSettings,
+                ) -> StoreResult<bool> {
+                    let done = sqlx::query(
+                        "UPDATE sites SET attribute_keys = $1, attribute_cap = $2 WHERE id = $3 AND org_id = $4",
+                    )
+                    .bind(settings.stored_keys())
+                    .bind(i32::try_from(settings.value_cap).unwrap_or(i32::MAX))
+                    .bind(site)
+                    .bind(org)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                    Ok(done.rows_affected() == 1)
+                }
+
                 async fn rotate_site_key(&self, org: Uuid, site: Uuid) -> StoreResult<Option<String>> {
                     let key = $crate::store::new_site_key();
                     let done = sqlx::query("UPDATE sites SET site_key = $1 WHERE id = $2 AND org_id = $3")

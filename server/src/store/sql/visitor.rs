@@ -35,10 +35,18 @@ macro_rules! visitor_store {
                     .fetch_optional(&self.pool)
                     .await
                     .map_err(backend)?;
+                    let (keys, cap): (String, i64) = sqlx::query_as(
+                        "SELECT attribute_keys, CAST(attribute_cap AS BIGINT) FROM sites WHERE id = $1",
+                    )
+                    .bind(site.id)
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(backend)?;
                     Ok(Some(PublicSite {
                         site,
                         default_survey: default_survey.map(Survey::from),
                         current_notice: current_notice.map(NoticeVersion::from),
+                        attributes: AttributeSettings::from_stored(&keys, cap),
                     }))
                 }
 
@@ -86,8 +94,8 @@ macro_rules! visitor_store {
                         let inserted: Option<Uuid> = sqlx::query_scalar(
                             "INSERT INTO impressions (id, org_id, site_id, survey_id, kind, trigger, at,
                                  country, device_class, browser_family, language, page_path,
-                                 pages_viewed, seconds_on_site, errors_seen)
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                                 pages_viewed, seconds_on_site, errors_seen, attributes)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
                              ON CONFLICT (id) DO NOTHING RETURNING id",
                         )
                         .bind(i.id)
@@ -106,6 +114,7 @@ macro_rules! visitor_store {
                         .bind(c.pages_viewed.map(|n| n as i16))
                         .bind(c.seconds_on_site.map(|n| n as i32))
                         .bind(c.errors_seen.map(|n| n as i16))
+                        .bind(c.attributes.stored())
                         .fetch_optional(&mut *tx)
                         .await
                         .map_err(backend)?;
@@ -138,6 +147,53 @@ macro_rules! visitor_store {
                     .await
                     .map_err(backend)?;
                     Ok(())
+                }
+
+                async fn admit_attribute_values(
+                    &self,
+                    site: Uuid,
+                    cap: u32,
+                    values: &[(AttributeKey, String)],
+                ) -> StoreResult<Vec<bool>> {
+                    let cap = i64::from(cap);
+                    let mut admitted = Vec::with_capacity(values.len());
+                    for (key, value) in values {
+                        // Known already; else remembered while the key holds fewer than the
+                        // cap, and looked up again. Two servers taking new values at once may
+                        // each see room for one: the cap can be passed by the number of
+                        // concurrent writers, never without bound.
+                        let mut known = false;
+                        for first_look in [true, false] {
+                            known = sqlx::query_scalar(
+                                "SELECT EXISTS (SELECT 1 FROM site_attribute_values
+                                                WHERE site_id = $1 AND key = $2 AND value = $3)",
+                            )
+                            .bind(site)
+                            .bind(key.as_str())
+                            .bind(value)
+                            .fetch_one(&self.pool)
+                            .await
+                            .map_err(backend)?;
+                            if known || !first_look {
+                                break;
+                            }
+                            sqlx::query(
+                                "INSERT INTO site_attribute_values (site_id, key, value)
+                                 SELECT $1, $2, $3 WHERE (SELECT COUNT(*) FROM site_attribute_values
+                                                          WHERE site_id = $1 AND key = $2) < $4
+                                 ON CONFLICT DO NOTHING",
+                            )
+                            .bind(site)
+                            .bind(key.as_str())
+                            .bind(value)
+                            .bind(cap)
+                            .execute(&self.pool)
+                            .await
+                            .map_err(backend)?;
+                        }
+                        admitted.push(known);
+                    }
+                    Ok(admitted)
                 }
 
                 async fn is_opted_out(&self, site: Uuid, respondent: Uuid) -> StoreResult<bool> {

@@ -168,6 +168,9 @@ impl SqliteStore {
     fn aggregates_join(table: &str) -> String {
         format!(" CROSS JOIN {table} a WHERE ")
     }
+    /// Where a text first holds another (1-based; 0: nowhere), case-sensitive: the two
+    /// backends name the same function differently.
+    const FIND_TEXT: &'static str = "instr";
     const AGGREGATES_JOIN_END: &'static str = "";
 
     /// A search yields the newest first by the index's order, which within one millisecond is

@@ -1,0 +1,195 @@
+//! The attributes a site takes (`domain::AttributeSettings`): the keys its pages may set with
+//! `farewell.set` or `data-attributes`, each a dashboard segment `attr.<key>`, and how many
+//! distinct values each keeps. A page of its own, rendered on the server with a plain form,
+//! listing what each key took in the last 30 days.
+
+use super::feedback::Feedback;
+use super::{acting, parse_id};
+use crate::domain::{AttributeSettings, Role};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
+
+/// How many days of answers the page counts.
+const DAYS: i64 = 30;
+
+/// One declared key and the values its answers carried in the last 30 days, the most first.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct KeySeen {
+    pub key: String,
+    pub values: Vec<(String, u64)>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AttributesView {
+    pub site_name: String,
+    pub site_id: String,
+    pub keys: String,
+    pub value_cap: u32,
+    pub seen: Vec<KeySeen>,
+}
+
+async fn load(org: String, id: String) -> Result<AttributesView, AppError> {
+    // Signed out: to the sign-in page (a redirect, whose status stands).
+    crate::auth::member_or_sign_in(&format!("/admin/{org}/sites/{id}/attributes")).await?;
+    crate::error::with_status(read(org, id).await)
+}
+
+async fn read(org: String, id: String) -> Result<AttributesView, AppError> {
+    use crate::report::Dimension;
+    use crate::store::TimeRange;
+    let who = acting(&org, Role::Admin).await?;
+    // An address naming no site is a page that does not exist.
+    let site = parse_id("id", &id).map_err(|_| AppError::NotFound)?;
+    let settings = who
+        .store
+        .site_attributes(who.org(), site)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let site_name = who
+        .store
+        .sites(who.org())
+        .await?
+        .into_iter()
+        .find(|s| s.id == site)
+        .map(|s| s.name)
+        .unwrap_or_default();
+    // Counts are kept by quarter hour and a range reads whole ones: to the end of this one, so
+    // that the answers of the last minutes are in.
+    let to = chrono::Utc::now() + chrono::Duration::minutes(15);
+    let range = TimeRange {
+        from: to - chrono::Duration::days(DAYS),
+        to,
+    };
+    let mut seen = Vec::with_capacity(settings.keys.len());
+    for key in &settings.keys {
+        let mut values: Vec<(String, u64)> = who
+            .store
+            .segment_counts(who.org(), site, None, Dimension::Attribute(*key), range)
+            .await?
+            .into_iter()
+            .map(|s| (s.value, s.counts.n()))
+            .collect();
+        values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        seen.push(KeySeen {
+            key: key.as_str().to_owned(),
+            values,
+        });
+    }
+    Ok(AttributesView {
+        site_name,
+        site_id: site.to_string(),
+        keys: settings.stored_keys().replace(',', ", "),
+        value_cap: settings.value_cap,
+        seen,
+    })
+}
+
+/// Declares the keys a site takes and their cap. Owners and admins of its organisation only;
+/// audited.
+#[server(prefix = "/fn", endpoint = "save_site_attributes")]
+pub async fn save_site_attributes(
+    org: String,
+    id: String,
+    #[server(default)] keys: String,
+    #[server(default)] value_cap: String,
+) -> Result<(), AppError> {
+    crate::error::with_status(
+        async {
+            let who = acting(&org, Role::Admin).await?;
+            let site = parse_id("id", &id)?;
+            let settings = AttributeSettings::parse(&keys, &value_cap)?;
+            if !who
+                .store
+                .set_site_attributes(who.org(), site, &settings)
+                .await?
+            {
+                return Err(AppError::NotFound);
+            }
+            who.audit(
+                "site.attributes",
+                format!(
+                    "{site}: keys [{}], at most {} values each",
+                    settings.stored_keys(),
+                    settings.value_cap
+                ),
+            )
+            .await
+        }
+        .await,
+    )
+}
+
+#[component]
+pub fn SiteAttributesPage(org: String, id: String) -> impl IntoView {
+    let view_data = {
+        let (org, id) = (org.clone(), id.clone());
+        Resource::new_blocking(|| (), move |_| load(org.clone(), id.clone()))
+    };
+    view! {
+        <Title text="Attributes · Farewell" />
+        <main class="page admin">
+            <super::setup::SetupCrumbs />
+            <h1>"Attributes"</h1>
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                {move || {
+                    let org = org.clone();
+                    Suspend::new(async move {
+                        super::setup::found(view_data.await, |data| view! { <AttributesForm data org /> }.into_any())
+                    })
+                }}
+            </Suspense>
+        </main>
+    }
+}
+
+#[component]
+fn AttributesForm(data: AttributesView, org: String) -> impl IntoView {
+    let save = ServerAction::<SaveSiteAttributes>::new();
+    let feedback = Feedback::new(save);
+    let cap = data.value_cap;
+    let tables = data
+        .seen
+        .into_iter()
+        .map(|k| {
+            let taken = k.values.len();
+            let rows = k
+                .values
+                .into_iter()
+                .map(|(value, n)| view! { <tr><td><code>{value}</code></td><td class="num">{n}</td></tr> })
+                .collect_view();
+            view! {
+                <h3><code>{format!("attr.{}", k.key)}</code></h3>
+                <p class="hint">{format!("{taken} values in the last 30 days; at most {cap} are kept, the rest are stored as \"other\".")}</p>
+                {(taken > 0).then(|| view! {
+                    <div class="table-scroll">
+                        <table class="attribute-values">
+                            <thead><tr><th scope="col">"Value"</th><th scope="col">"Answers"</th></tr></thead>
+                            <tbody>{rows}</tbody>
+                        </table>
+                    </div>
+                })}
+            }
+        })
+        .collect_view();
+    view! {
+        <p>{format!("Site: {}", data.site_name)}</p>
+        <p class="hint" id="attributes-hint">"Your pages say what plan or tier a visitor is on with farewell.set({plan: \"pro\"}) or data-attributes='{\"plan\": \"pro\"}' on the script tag. Only the keys listed here are kept (others are dropped and counted), and each is a dashboard segment: attr.plan. Never send personal data: no names, e-mail addresses or user ids. Keys: lower-case letters, digits and _, at most 10."</p>
+        <ActionForm action=save attr:class="stack">
+            <input type="hidden" name="org" value=org />
+            <input type="hidden" name="id" value=data.site_id />
+            <label for="keys">"Keys"</label>
+            <input id="keys" name="keys" type="text" maxlength="300" value=data.keys aria-describedby="attributes-hint" placeholder="plan, tier" />
+            {feedback.at("keys")}
+            <label for="value_cap">"Distinct values kept per key"</label>
+            <input id="value_cap" name="value_cap" type="number" min="1" max="1000" value=cap.to_string() />
+            {feedback.at("value_cap")}
+            <button type="submit">"Save attributes"</button>
+            {feedback.saved("Saved. New answers keep these keys within seconds.")}
+            {feedback.rest()}
+        </ActionForm>
+        <h2>"Values in the last 30 days"</h2>
+        {tables}
+    }
+}

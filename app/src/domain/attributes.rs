@@ -1,0 +1,438 @@
+//! Attributes: what the site says about its visitor's situation (`farewell.set({plan: "pro"})`,
+//! or `data-attributes` on the script tag), such as a plan or a tier. Each declared key is a
+//! segment dimension `attr.<key>`. They are never personal data: a site declares the keys it
+//! takes, each key holds at most a capped number of distinct values (the rest are stored as
+//! "other"), and a value that looks like an e-mail address is refused.
+
+use super::FieldError;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The longest key: `attr.` and the key fit in a `Dimension` that stays `Copy`.
+pub const MAX_KEY_LEN: usize = 24;
+const PREFIX: &str = "attr.";
+const NAME_LEN: usize = PREFIX.len() + MAX_KEY_LEN;
+pub const MAX_VALUE_CHARS: usize = 64;
+/// The most attributes one answer or event may carry (declared or not).
+pub const MAX_SENT: usize = 20;
+/// The most keys a site may declare.
+pub const MAX_DECLARED: usize = 10;
+/// Distinct values kept per key unless the site says otherwise.
+pub const DEFAULT_VALUE_CAP: u32 = 50;
+pub const MAX_VALUE_CAP: u32 = 1_000;
+/// What a value past its key's cap is stored as.
+pub const OTHER: &str = "other";
+/// Keys that mean something else: `account` is hashed, never stored as sent (identification).
+const RESERVED: [&str; 2] = ["account", "user"];
+
+/// An attribute's key: 1–24 lower-case letters, digits and `_`, starting with a letter. Held
+/// with its dimension's name (`attr.plan`) inline, so that a `Dimension` holding it is `Copy`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AttributeKey {
+    name: [u8; NAME_LEN],
+    len: u8,
+}
+
+impl AttributeKey {
+    pub fn parse(field: &str, raw: &str) -> Result<AttributeKey, FieldError> {
+        let key = raw.trim();
+        let valid = !key.is_empty()
+            && key.len() <= MAX_KEY_LEN
+            && key.as_bytes()[0].is_ascii_lowercase()
+            && key
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !valid {
+            return Err(FieldError::new(
+                field,
+                "must be 1–24 lower-case letters, digits and _, starting with a letter",
+            ));
+        }
+        if RESERVED.contains(&key) {
+            return Err(FieldError::new(
+                field,
+                format!("{key} is reserved: it is never stored as sent"),
+            ));
+        }
+        let mut name = [0u8; NAME_LEN];
+        name[..PREFIX.len()].copy_from_slice(PREFIX.as_bytes());
+        name[PREFIX.len()..PREFIX.len() + key.len()].copy_from_slice(key.as_bytes());
+        Ok(AttributeKey {
+            name,
+            len: (PREFIX.len() + key.len()) as u8,
+        })
+    }
+
+    /// The dimension's name: `attr.plan`.
+    pub fn dimension_name(&self) -> &str {
+        // Built only from ASCII by `parse`.
+        std::str::from_utf8(&self.name[..usize::from(self.len)]).unwrap_or_default()
+    }
+
+    /// The key as the site writes it: `plan`.
+    pub fn as_str(&self) -> &str {
+        &self.dimension_name()[PREFIX.len()..]
+    }
+
+    /// `attr.plan` → the key `plan`; `None` for any other name.
+    pub fn from_dimension_name(name: &str) -> Option<AttributeKey> {
+        let key = name.strip_prefix(PREFIX)?;
+        AttributeKey::parse("dimension", key).ok()
+    }
+}
+
+impl std::fmt::Debug for AttributeKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "AttributeKey({})", self.as_str())
+    }
+}
+
+impl Serialize for AttributeKey {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for AttributeKey {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        AttributeKey::parse("attributes", &raw).map_err(serde::de::Error::custom)
+    }
+}
+
+/// An attribute's value: 1–64 characters, trimmed, none a control character, `,` or `=` (the
+/// stored list's separators), and never an e-mail address.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct AttributeValue(String);
+
+impl AttributeValue {
+    pub fn parse(field: &str, raw: &str) -> Result<AttributeValue, FieldError> {
+        let value = raw.trim();
+        if value.is_empty() || value.chars().count() > MAX_VALUE_CHARS {
+            return Err(FieldError::new(field, "must be 1–64 characters"));
+        }
+        if value
+            .chars()
+            .any(|c| c.is_control() || c == ',' || c == '=')
+        {
+            return Err(FieldError::new(
+                field,
+                "must not contain control characters, commas or =",
+            ));
+        }
+        if value.contains('@') {
+            return Err(FieldError::new(
+                field,
+                "must not hold an e-mail address: attributes are never personal data",
+            ));
+        }
+        Ok(AttributeValue(value.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    fn other() -> AttributeValue {
+        AttributeValue(OTHER.to_string())
+    }
+}
+
+super::parsed_from_string!(AttributeValue, |raw| AttributeValue::parse(
+    "attributes",
+    &raw
+));
+
+/// The attributes an answer or event carries, by key.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    try_from = "BTreeMap<AttributeKey, AttributeValue>",
+    into = "BTreeMap<AttributeKey, AttributeValue>"
+)]
+pub struct Attributes(BTreeMap<AttributeKey, AttributeValue>);
+
+impl Attributes {
+    /// `"attributes": {"plan": "pro"}` as sent; each refusal names `attributes.<key>`.
+    pub fn parse<'a>(
+        field: &str,
+        raw: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Attributes, FieldError> {
+        let mut out = BTreeMap::new();
+        for (key, value) in raw {
+            if out.len() == MAX_SENT {
+                return Err(FieldError::new(field, "at most 20 attributes"));
+            }
+            let key = AttributeKey::parse(field, key)?;
+            let value = AttributeValue::parse(&format!("{field}.{}", key.as_str()), value)?;
+            out.insert(key, value);
+        }
+        Ok(Attributes(out))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn get(&self, key: AttributeKey) -> Option<&str> {
+        self.0.get(&key).map(AttributeValue::as_str)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (AttributeKey, &str)> {
+        self.0.iter().map(|(k, v)| (*k, v.as_str()))
+    }
+
+    /// Keeps only the keys the site declared; says how many were dropped.
+    pub fn retain_declared(&mut self, declared: &[AttributeKey]) -> usize {
+        let before = self.0.len();
+        self.0.retain(|key, _| declared.contains(key));
+        before - self.0.len()
+    }
+
+    /// Stores `key`'s value as "other" (past its cap).
+    pub fn set_other(&mut self, key: AttributeKey) {
+        if let Some(value) = self.0.get_mut(&key) {
+            *value = AttributeValue::other();
+        }
+    }
+
+    /// As stored: `,plan=pro,tier=gold,`, so that one key and value is found as the text
+    /// `,plan=pro,` (no value holds `,` or `=`); `None` for none.
+    pub fn stored(&self) -> Option<String> {
+        if self.0.is_empty() {
+            return None;
+        }
+        let mut out = String::from(",");
+        for (key, value) in &self.0 {
+            out.push_str(key.as_str());
+            out.push('=');
+            out.push_str(value.as_str());
+            out.push(',');
+        }
+        Some(out)
+    }
+
+    /// Read back from `stored`; a part that does not parse (never written) is skipped.
+    pub fn from_stored(stored: Option<&str>) -> Attributes {
+        let pairs = stored
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(|part| part.split_once('='))
+            .filter_map(|(k, v)| {
+                Some((
+                    AttributeKey::parse("attributes", k).ok()?,
+                    AttributeValue::parse("attributes", v).ok()?,
+                ))
+            });
+        Attributes(pairs.collect())
+    }
+
+    /// The text a stored list holds for `key` = `value`: `,plan=pro,`.
+    pub fn stored_needle(key: AttributeKey, value: &str) -> String {
+        format!(",{}={value},", key.as_str())
+    }
+}
+
+impl TryFrom<BTreeMap<AttributeKey, AttributeValue>> for Attributes {
+    type Error = FieldError;
+    fn try_from(map: BTreeMap<AttributeKey, AttributeValue>) -> Result<Self, FieldError> {
+        if map.len() > MAX_SENT {
+            return Err(FieldError::new("attributes", "at most 20 attributes"));
+        }
+        Ok(Attributes(map))
+    }
+}
+
+impl From<Attributes> for BTreeMap<AttributeKey, AttributeValue> {
+    fn from(a: Attributes) -> Self {
+        a.0
+    }
+}
+
+/// What a site takes: its declared keys, and how many distinct values each keeps.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttributeSettings {
+    pub keys: Vec<AttributeKey>,
+    pub value_cap: u32,
+}
+
+impl Default for AttributeSettings {
+    fn default() -> Self {
+        AttributeSettings {
+            keys: Vec::new(),
+            value_cap: DEFAULT_VALUE_CAP,
+        }
+    }
+}
+
+impl AttributeSettings {
+    /// Keys as an admin or the CLI writes them (`plan, tier`), and the cap.
+    pub fn parse(keys: &str, value_cap: &str) -> Result<AttributeSettings, FieldError> {
+        let mut parsed: Vec<AttributeKey> = Vec::new();
+        for raw in keys
+            .split([',', '\n', ' '])
+            .filter(|k| !k.trim().is_empty())
+        {
+            let key = AttributeKey::parse("keys", raw)?;
+            if !parsed.contains(&key) {
+                parsed.push(key);
+            }
+        }
+        if parsed.len() > MAX_DECLARED {
+            return Err(FieldError::new("keys", "at most 10 keys"));
+        }
+        let value_cap = match value_cap.trim() {
+            "" => DEFAULT_VALUE_CAP,
+            raw => raw
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=MAX_VALUE_CAP).contains(n))
+                .ok_or_else(|| FieldError::new("value_cap", "must be a whole number 1–1000"))?,
+        };
+        Ok(AttributeSettings {
+            keys: parsed,
+            value_cap,
+        })
+    }
+
+    /// As stored: `plan,tier`.
+    pub fn stored_keys(&self) -> String {
+        self.keys
+            .iter()
+            .map(AttributeKey::as_str)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// Read back from the stored columns; a key that does not parse (never written) is skipped.
+    pub fn from_stored(keys: &str, value_cap: i64) -> AttributeSettings {
+        AttributeSettings {
+            keys: keys
+                .split(',')
+                .filter_map(|k| AttributeKey::parse("keys", k).ok())
+                .collect(),
+            value_cap: u32::try_from(value_cap).unwrap_or(DEFAULT_VALUE_CAP),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn key(k: &str) -> AttributeKey {
+        AttributeKey::parse("k", k).unwrap()
+    }
+
+    #[test]
+    fn keys_are_short_lower_case_names_held_with_their_dimension() {
+        let plan = key("plan");
+        assert_eq!(plan.as_str(), "plan");
+        assert_eq!(plan.dimension_name(), "attr.plan");
+        assert_eq!(AttributeKey::from_dimension_name("attr.plan"), Some(plan));
+        assert_eq!(AttributeKey::from_dimension_name("plan"), None);
+        let longest = "a".repeat(MAX_KEY_LEN);
+        assert_eq!(key(&longest).as_str(), longest);
+        for bad in [
+            "",
+            "Plan",
+            "1plan",
+            "pl-an",
+            "plän",
+            &"a".repeat(25),
+            "account",
+            "user",
+        ] {
+            assert!(AttributeKey::parse("k", bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn values_refuse_separators_controls_and_addresses() {
+        assert_eq!(
+            AttributeValue::parse("v", " Pro plan ").unwrap().as_str(),
+            "Pro plan"
+        );
+        for bad in [
+            "",
+            " ",
+            "a,b",
+            "a=b",
+            "ann@example.com",
+            "tab\there",
+            &"x".repeat(65),
+        ] {
+            assert!(AttributeValue::parse("v", bad).is_err(), "{bad:?}");
+        }
+        let err = Attributes::parse("attributes", [("plan", "a,b")]).unwrap_err();
+        assert_eq!(err.field, "attributes.plan");
+    }
+
+    #[test]
+    fn a_worked_example_round_trips_through_storage() {
+        let attrs = Attributes::parse("attributes", [("tier", "gold"), ("plan", "Pro")]).unwrap();
+        assert_eq!(attrs.stored().as_deref(), Some(",plan=Pro,tier=gold,"));
+        assert_eq!(Attributes::from_stored(attrs.stored().as_deref()), attrs);
+        assert_eq!(Attributes::default().stored(), None);
+        assert_eq!(Attributes::stored_needle(key("plan"), "Pro"), ",plan=Pro,");
+    }
+
+    #[test]
+    fn undeclared_keys_are_dropped_and_counted() {
+        let mut attrs =
+            Attributes::parse("attributes", [("plan", "pro"), ("colour", "red")]).unwrap();
+        assert_eq!(attrs.retain_declared(&[key("plan")]), 1);
+        assert_eq!(attrs.get(key("plan")), Some("pro"));
+        assert_eq!(attrs.get(key("colour")), None);
+        attrs.set_other(key("plan"));
+        assert_eq!(attrs.get(key("plan")), Some(OTHER));
+    }
+
+    #[test]
+    fn too_many_attributes_are_refused() {
+        let many: Vec<(String, String)> = (0..21)
+            .map(|i| (format!("k{i}"), "v".to_string()))
+            .collect();
+        let err = Attributes::parse(
+            "attributes",
+            many.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        )
+        .unwrap_err();
+        assert_eq!(err.reason, "at most 20 attributes");
+    }
+
+    #[test]
+    fn settings_parse_keys_and_cap() {
+        let s = AttributeSettings::parse("plan, tier\nplan", "").unwrap();
+        assert_eq!(s.stored_keys(), "plan,tier");
+        assert_eq!(s.value_cap, DEFAULT_VALUE_CAP);
+        assert_eq!(AttributeSettings::from_stored("plan,tier", 50), s);
+        assert_eq!(
+            AttributeSettings::parse("plan", "0").unwrap_err().field,
+            "value_cap"
+        );
+        assert_eq!(
+            AttributeSettings::parse("Plan", "").unwrap_err().field,
+            "keys"
+        );
+        let eleven: Vec<String> = (0..11).map(|i| format!("k{i}")).collect();
+        assert!(AttributeSettings::parse(&eleven.join(","), "").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn any_parsed_attributes_round_trip(pairs in proptest::collection::btree_map("[a-z][a-z0-9_]{0,23}", "\\PC{1,64}", 0..6)) {
+            let parsed = Attributes::parse("attributes", pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+            if let Ok(attrs) = parsed {
+                prop_assert_eq!(Attributes::from_stored(attrs.stored().as_deref()), attrs.clone());
+                let json = serde_json::to_string(&attrs).unwrap();
+                prop_assert_eq!(serde_json::from_str::<Attributes>(&json).unwrap(), attrs);
+            }
+        }
+    }
+}
