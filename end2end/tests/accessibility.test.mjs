@@ -103,7 +103,8 @@ test('members pages have no serious accessibility violations', async () => {
   const survey = app.rows('SELECT id FROM surveys ORDER BY created_at LIMIT 1')[0].id;
   const surveyPages = `/admin/${org}/surveys/${survey}/pages?try=%2Fpricing%2F**`;
   const asked = app.rows('SELECT id FROM responses WHERE contact_email IS NOT NULL LIMIT 1')[0].id;
-  const inbox = [`/admin/${org}/inbox`, `/admin/${org}/inbox/${asked}`, `/admin/${org}/digest`];
+  const inbox = [`/admin/${org}/inbox`, `/admin/${org}/inbox/${asked}`, `/admin/${org}/digest`,
+    `/admin/${org}/sites/${app.rows('SELECT id FROM sites')[0].id}/attributes`];
   for (const path of ['/login', '/dashboard', `/dashboard/${app.demo.site_key}`, `/dashboard/${app.demo.site_key}?from=2020-01-01&to=2020-01-31`, themed, '/admin', '/admin/setup', '/account', consent, rules, surveyPages, ...inbox]) {
     await page.goto(app.base + path);
     await usable(page);

@@ -54,6 +54,8 @@ test('no member page scrolls sideways at 390 px, nor at 1440 px', async () => {
       const asked = app.rows('SELECT id FROM responses WHERE contact_email IS NOT NULL LIMIT 1')[0].id;
       pages['follow-up'] = `/admin/${org}/inbox/${asked}`;
       pages.digest = `/admin/${org}/digest`;
+      // The site's attributes, with the demo's plans listed.
+      pages.attributes = `/admin/${org}/sites/${app.rows('SELECT id FROM sites')[0].id}/attributes`;
     }
     const wider = [];
     for (const [name, path] of Object.entries(pages)) {

@@ -25,8 +25,14 @@ function shopPage(lang, title, link, { attributes = '', script = '' } = {}) {
 
 before(async () => {
   shop = await startSite('localhost', {
-    '/': shopPage('en', 'Demo shop', '/page2'),
-    '/page2': shopPage('en', 'Page two', '/'),
+    // The shop says which plan its visitor is on (an attribute the demo site declares).
+    '/': shopPage('en', 'Demo shop', '/page2', { attributes: `data-attributes='{"plan":"free"}'` }),
+    '/page2': shopPage('en', 'Page two', '/', { attributes: `data-attributes='{"plan":"free"}'` }),
+    // A page that sets attributes from the tag and from its own script, one of them undeclared.
+    '/account': shopPage('en', 'Account', '/', {
+      attributes: `data-attributes='{"plan":"team","colour":"red"}'`,
+      script: '<script>addEventListener("load", () => { window.farewell && farewell.set({ plan: "pro", tier: "gold", seats: 5 }); });</script>',
+    }),
     '/ar': shopPage('ar', 'متجر', '/'),
     // A page whose own scripts fail twice, after the loader has started.
     '/broken': shopPage('en', 'Broken page', '/page2', {
@@ -62,7 +68,7 @@ async function queueOf(page) {
 
 function stored(where) {
   return farewell.rows(`SELECT r.score, r.comment, r.trigger, r.page_path, r.device_class, r.browser_family,
-      r.consent_choices, r.contact_email, r.respondent_id, r.pages_viewed, r.errors_seen, n.version AS notice_version
+      r.consent_choices, r.contact_email, r.respondent_id, r.pages_viewed, r.errors_seen, r.attributes, n.version AS notice_version
     FROM responses r JOIN privacy_notices n ON n.id = r.notice_id WHERE ${where}`);
 }
 
@@ -236,6 +242,8 @@ test('armed exit: the survey waits while the visitor browses and opens when they
   // The visit as the site's last page told the exit window: two pages, no error.
   assert.equal(row.pages_viewed, 2);
   assert.equal(row.errors_seen, 0);
+  // And the attributes the site's page set, through the same message.
+  assert.equal(row.attributes, ',plan=free,');
   assert.equal(row.notice_version, 1);
   // The contact choice was shown with the comment and left unticked: recorded as declined
   // (by the amendment that carried the comment, with the answer's edit secret).
@@ -627,5 +635,52 @@ test('the widget asks the exit reason of the score\'s band, from another origin,
   // Asked no more: the other tests' surveys go on without it.
   const cleared = await ap.request.post(`${farewell.base}/fn/save_survey_reason`, { form: { org, id: survey }, headers: { Origin: farewell.base } });
   assert.equal(cleared.status(), 200);
+  await admin.close();
+});
+
+test('attributes the site sets travel with the answer and its events, declared keys only, from another origin', async () => {
+  // The admin declares the keys on the site's page at 390 px; a refusal keeps what was typed.
+  const admin = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const ap = await admin.newPage();
+  const adminErrors = watchErrors(ap);
+  await signIn(ap, farewell);
+  const org = farewell.rows('SELECT id FROM organisations')[0].id;
+  const site = farewell.rows('SELECT id FROM sites')[0].id;
+  const attributesPage = `${farewell.base}/admin/${org}/sites/${site}/attributes`;
+  const save = async (keys) => {
+    await ap.goto(attributesPage);
+    await ap.getByLabel('Keys').fill(keys);
+    await ap.getByRole('button', { name: 'Save attributes' }).click();
+    await ap.waitForLoadState('load');
+  };
+  await save('plan, Tier');
+  assert.match(await ap.locator('[data-field="keys"]').innerText(), /lower-case letters/);
+  assert.equal(await ap.getByLabel('Keys').inputValue(), 'plan, Tier');
+  await save('plan, tier');
+  await ap.getByText('Saved.').waitFor();
+  await ap.screenshot({ path: join(screenshots, 'attributes-390.png'), fullPage: true });
+
+  farewell.configure({ triggers: { armed_exit: false, exit_intent: true, exit_intent_min_seconds: 0 } });
+  const { context, page, errors } = await openShop({ viewport: { width: 1100, height: 800 } }, '/account');
+  await page.waitForFunction(() => document.readyState === 'complete');
+  await page.evaluate(() => document.documentElement.dispatchEvent(new MouseEvent('mouseout', { clientY: 0, bubbles: true })));
+  const dialog = page.getByRole('dialog', { name: 'How was your experience?' });
+  await dialog.waitFor();
+  await page.waitForTimeout(READ);
+  await dialog.getByRole('radio', { name: '6', exact: true }).click();
+  // farewell.set overrides the tag's plan; the undeclared colour and seats are dropped.
+  const row = await eventually(() => farewell.rows(`SELECT attributes FROM responses
+      WHERE trigger = 'exit_intent' AND score = 6 AND page_path = '/account'`)[0], 15_000, 'the answer');
+  assert.equal(row.attributes, ',plan=pro,tier=gold,');
+  const shown = await eventually(() => farewell.rows(`SELECT attributes FROM impressions
+      WHERE kind = 'shown' AND page_path = '/account'`)[0], 15_000, 'the impression');
+  assert.equal(shown.attributes, ',plan=pro,tier=gold,');
+  assert.deepEqual(errors, []);
+  await context.close();
+
+  // The page lists what each key took.
+  await ap.goto(attributesPage);
+  assert.match(await ap.locator('table.attribute-values').first().innerText(), /pro/);
+  assert.deepEqual(adminErrors.filter((e) => !/422/.test(e)), []);
   await admin.close();
 });

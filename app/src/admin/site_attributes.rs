@@ -161,7 +161,10 @@ fn AttributesForm(data: AttributesView, org: String) -> impl IntoView {
                 .collect_view();
             view! {
                 <h3><code>{format!("attr.{}", k.key)}</code></h3>
-                <p class="hint">{format!("{taken} values in the last 30 days; at most {cap} are kept, the rest are stored as \"other\".")}</p>
+                <p class="hint">{format!(
+                    "{taken} {} in the last 30 days; at most {cap} are kept, the rest are stored as \"other\".",
+                    if taken == 1 { "value" } else { "values" }
+                )}</p>
                 {(taken > 0).then(|| view! {
                     <div class="table-scroll">
                         <table class="attribute-values">
@@ -175,7 +178,7 @@ fn AttributesForm(data: AttributesView, org: String) -> impl IntoView {
         .collect_view();
     view! {
         <p>{format!("Site: {}", data.site_name)}</p>
-        <p class="hint" id="attributes-hint">"Your pages say what plan or tier a visitor is on with farewell.set({plan: \"pro\"}) or data-attributes='{\"plan\": \"pro\"}' on the script tag. Only the keys listed here are kept (others are dropped and counted), and each is a dashboard segment: attr.plan. Never send personal data: no names, e-mail addresses or user ids. Keys: lower-case letters, digits and _, at most 10."</p>
+        <p class="hint" id="attributes-hint">"Your pages say what plan or tier a visitor is on with "<code>"farewell.set({plan: \"pro\"})"</code>" or "<code>"data-attributes='{\"plan\": \"pro\"}'"</code>" on the script tag. Only the keys listed here are kept (others are dropped and counted), and each is a dashboard segment: "<code>"attr.plan"</code>". Never send personal data: no names, e-mail addresses or user ids. Keys: lower-case letters, digits and _, at most 10."</p>
         <ActionForm action=save attr:class="stack">
             <input type="hidden" name="org" value=org />
             <input type="hidden" name="id" value=data.site_id />
