@@ -112,7 +112,7 @@ pub async fn configure_site(
     let cap = value_cap.unwrap_or(site.attributes.value_cap).to_string();
     let settings = app::domain::AttributeSettings::parse(keys, &cap)?;
     let updated = store
-        .set_site_attributes(site.site.org_id, site.site.id, &settings)
+        .set_site_attributes(site.site.org_id, site.site.id, &settings, false)
         .await?;
     anyhow::ensure!(updated, "the site {site_key} is gone");
     Ok(settings)
@@ -144,6 +144,7 @@ pub async fn demo_named(
             org.id,
             site.id,
             &app::domain::AttributeSettings::parse("plan", "")?,
+            false,
         )
         .await?;
     let (api_token, token_hash) = tokens::new_api_token();

@@ -94,15 +94,17 @@ pub async fn save_site_attributes(
     id: String,
     #[server(default)] keys: String,
     #[server(default)] value_cap: String,
+    #[server(default)] forget_values: Option<String>,
 ) -> Result<(), AppError> {
     crate::error::with_status(
         async {
             let who = acting(&org, Role::Admin).await?;
             let site = parse_id("id", &id)?;
             let settings = AttributeSettings::parse(&keys, &value_cap)?;
+            let forget = forget_values.is_some();
             if !who
                 .store
-                .set_site_attributes(who.org(), site, &settings)
+                .set_site_attributes(who.org(), site, &settings, forget)
                 .await?
             {
                 return Err(AppError::NotFound);
@@ -110,9 +112,10 @@ pub async fn save_site_attributes(
             who.audit(
                 "site.attributes",
                 format!(
-                    "{site}: keys [{}], at most {} values each",
+                    "{site}: keys [{}], at most {} values each{}",
                     settings.stored_keys(),
-                    settings.value_cap
+                    settings.value_cap,
+                    if forget { ", values forgotten" } else { "" }
                 ),
             )
             .await
@@ -188,6 +191,11 @@ fn AttributesForm(data: AttributesView, org: String) -> impl IntoView {
             <label for="value_cap">"Distinct values kept per key"</label>
             <input id="value_cap" name="value_cap" type="number" min="1" max="1000" value=cap.to_string() />
             {feedback.at("value_cap")}
+            <label class="check">
+                <input type="checkbox" name="forget_values" value="on" aria-describedby="forget-hint" />
+                " Forget the values taken so far"
+            </label>
+            <p class="hint" id="forget-hint">"When a key filled its cap with values you do not want (a page that sent an id, say): the next values count anew. Answers keep what they carried."</p>
             <button type="submit">"Save attributes"</button>
             {feedback.saved("Saved. New answers keep these keys within seconds.")}
             {feedback.rest()}

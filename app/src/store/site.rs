@@ -53,13 +53,15 @@ pub trait SiteStore: Send + Sync + 'static {
         org: Uuid,
         site: Uuid,
     ) -> StoreResult<Option<AttributeSettings>>;
-    /// Declares the keys the site takes and their cap; `false`: no such site of the
-    /// organisation.
+    /// Declares the keys the site takes and their cap, forgetting the values taken by keys no
+    /// longer declared (all values with `forget_values`, so that each key's cap counts anew);
+    /// `false`: no such site of the organisation.
     async fn set_site_attributes(
         &self,
         org: Uuid,
         site: Uuid,
         settings: &AttributeSettings,
+        forget_values: bool,
     ) -> StoreResult<bool>;
     /// A new public key for the site; the old one stops working at once.
     async fn rotate_site_key(&self, org: Uuid, site: Uuid) -> StoreResult<Option<String>>;

@@ -310,3 +310,87 @@ async fn the_command_line_declares_a_sites_attributes() {
         "{refused:?}"
     );
 }
+
+/// Which values the site's key holds, as the cap counts them.
+async fn taken(app: &TestApp, site: Uuid, key: &str) -> Vec<String> {
+    let sql =
+        "SELECT value FROM site_attribute_values WHERE site_id = $1 AND key = $2 ORDER BY value";
+    match app.backend() {
+        Backend::Sqlite => sqlx::query_scalar(sql)
+            .bind(site)
+            .bind(key)
+            .fetch_all(&mut app.raw_sqlite().await)
+            .await
+            .unwrap(),
+        Backend::Postgres => sqlx::query_scalar(sql)
+            .bind(site)
+            .bind(key)
+            .fetch_all(&mut app.raw_postgres().await)
+            .await
+            .unwrap(),
+    }
+}
+
+// A key whose cap was filled with junk (a hostile page, or a page that sent ids) starts over
+// when the admin says so; a key no longer declared forgets its values; answers keep theirs.
+both_backends!(
+    values_taken_can_be_forgotten_so_the_cap_counts_anew,
+    |app: TestApp| async move {
+        let demo = signed_in(&app).await;
+        let (org, site) = (demo.organisation_id, demo.site_id);
+        let save = |keys: &'static str, forget: bool| {
+            let (app, org, site) = (&app, org.to_string(), site.to_string());
+            async move {
+                let mut form = vec![
+                    ("org", org.as_str()),
+                    ("id", site.as_str()),
+                    ("keys", keys),
+                    ("value_cap", "2"),
+                ];
+                if forget {
+                    form.push(("forget_values", "on"));
+                }
+                app.call_fn(&app.client, "save_site_attributes", &form)
+                    .await
+                    .status()
+            }
+        };
+        assert_eq!(save("plan, tier", false).await, 200);
+        let answer = |plan: &'static str| {
+            let (app, key) = (&app, demo.site_key.clone());
+            async move {
+                let id = Uuid::new_v4();
+                let r = app
+                    .post_response(&json!({"id": id, "site": key, "score": 9,
+                        "attributes": {"plan": plan, "tier": "gold"}}))
+                    .await;
+                assert_eq!(r.status(), 201);
+                stored(app, "responses", id).await.unwrap()
+            }
+        };
+        for junk in ["id-1", "id-2"] {
+            answer(junk).await;
+        }
+        assert_eq!(answer("pro").await, ",plan=other,tier=gold,");
+        assert_eq!(save("plan, tier", true).await, 200);
+        assert_eq!(taken(&app, site, "plan").await, Vec::<String>::new());
+        assert_eq!(answer("pro").await, ",plan=pro,tier=gold,");
+        assert_eq!(taken(&app, site, "plan").await, ["pro"]);
+        // Dropping tier forgets its values, and keeps plan's.
+        assert_eq!(save("plan", false).await, 200);
+        assert_eq!(taken(&app, site, "tier").await, Vec::<String>::new());
+        assert_eq!(taken(&app, site, "plan").await, ["pro"]);
+        // The answers stored before keep what they carried.
+        let other = app
+            .call_fn(
+                &app.client,
+                "site_report",
+                &[
+                    ("site_key", demo.site_key.as_str()),
+                    ("query", "segment=attr.plan%3Aid-1"),
+                ],
+            )
+            .await;
+        assert_eq!(n(&json(other).await["total"]), 1);
+    }
+);

@@ -132,7 +132,9 @@ macro_rules! site_store {
                     org: Uuid,
                     site: Uuid,
                     settings: &AttributeSettings,
+                    forget_values: bool,
                 ) -> StoreResult<bool> {
+                    let mut tx = self.write_transaction().await?;
                     let done = sqlx::query(
                         "UPDATE sites SET attribute_keys = $1, attribute_cap = $2 WHERE id = $3 AND org_id = $4",
                     )
@@ -140,10 +142,30 @@ macro_rules! site_store {
                     .bind(i32::try_from(settings.value_cap).unwrap_or(i32::MAX))
                     .bind(site)
                     .bind(org)
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await
                     .map_err(backend)?;
-                    Ok(done.rows_affected() == 1)
+                    if done.rows_affected() != 1 {
+                        return Ok(false);
+                    }
+                    // `,plan,tier,` holds `,plan,`: a key is a whole item of the list.
+                    let declared = if forget_values {
+                        String::new()
+                    } else {
+                        format!(",{},", settings.stored_keys())
+                    };
+                    sqlx::query(&format!(
+                        "DELETE FROM site_attribute_values WHERE site_id = $1
+                         AND {}($2, ',' || key || ',') = 0",
+                        Self::FIND_TEXT
+                    ))
+                    .bind(site)
+                    .bind(declared)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+                    tx.commit().await.map_err(backend)?;
+                    Ok(true)
                 }
 
                 async fn rotate_site_key(&self, org: Uuid, site: Uuid) -> StoreResult<Option<String>> {

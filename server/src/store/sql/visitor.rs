@@ -156,27 +156,37 @@ macro_rules! visitor_store {
                     values: &[(AttributeKey, String)],
                 ) -> StoreResult<Vec<bool>> {
                     let cap = i64::from(cap);
-                    let mut admitted = Vec::with_capacity(values.len());
-                    for (key, value) in values {
-                        // Known already; else remembered while the key holds fewer than the
-                        // cap, and looked up again. Two servers taking new values at once may
-                        // each see room for one: the cap can be passed by the number of
-                        // concurrent writers, never without bound.
-                        let mut known = false;
-                        for first_look in [true, false] {
-                            known = sqlx::query_scalar(
-                                "SELECT EXISTS (SELECT 1 FROM site_attribute_values
-                                                WHERE site_id = $1 AND key = $2 AND value = $3)",
-                            )
-                            .bind(site)
-                            .bind(key.as_str())
-                            .bind(value)
-                            .fetch_one(&self.pool)
-                            .await
-                            .map_err(backend)?;
-                            if known || !first_look {
-                                break;
-                            }
+                    // Which of the pairs the site's keys hold already: one statement for all.
+                    let mut known = std::collections::HashSet::new();
+                    let look_up = |pairs: Vec<&(AttributeKey, String)>| {
+                        let mut sql = sqlx::QueryBuilder::new(
+                            "SELECT key, value FROM site_attribute_values WHERE site_id = ",
+                        );
+                        sql.push_bind(site).push(" AND (key, value) IN (");
+                        sql.push_values(pairs, |mut row, (key, value)| {
+                            row.push_bind(key.as_str().to_owned()).push_bind(value.clone());
+                        });
+                        sql.push(")");
+                        sql
+                    };
+                    let rows: Vec<(String, String)> = look_up(values.iter().collect())
+                        .build_query_as()
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(backend)?;
+                    known.extend(rows);
+                    let is_known = |known: &std::collections::HashSet<(String, String)>,
+                                    (key, value): &(AttributeKey, String)| {
+                        known.contains(&(key.as_str().to_owned(), value.clone()))
+                    };
+                    let new: Vec<&(AttributeKey, String)> =
+                        values.iter().filter(|pair| !is_known(&known, pair)).collect();
+                    if !new.is_empty() {
+                        // Each remembered while its key holds fewer than the cap, then looked up
+                        // again. Two servers taking new values at once may each see room for
+                        // one: the cap can be passed by the number of concurrent writers, never
+                        // without bound.
+                        for (key, value) in &new {
                             sqlx::query(
                                 "INSERT INTO site_attribute_values (site_id, key, value)
                                  SELECT $1, $2, $3 WHERE (SELECT COUNT(*) FROM site_attribute_values
@@ -191,8 +201,14 @@ macro_rules! visitor_store {
                             .await
                             .map_err(backend)?;
                         }
-                        admitted.push(known);
+                        let rows: Vec<(String, String)> = look_up(new)
+                            .build_query_as()
+                            .fetch_all(&self.pool)
+                            .await
+                            .map_err(backend)?;
+                        known.extend(rows);
                     }
+                    let admitted = values.iter().map(|pair| is_known(&known, pair)).collect();
                     Ok(admitted)
                 }
 
