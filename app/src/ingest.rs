@@ -3,8 +3,8 @@
 //! survey and notice are resolved and the response written exactly once.
 
 use crate::domain::{
-    BrowserFamily, Country, DeviceClass, EditSecret, FieldError, ImpressionKind, Language,
-    NewResponse, ResponseAmendment, UsageContext, CONTACT,
+    BrowserFamily, Country, DeviceClass, EditSecret, FieldError, Identification, ImpressionKind,
+    Language, NewResponse, ResponseAmendment, SentAttributes, UsageContext, CONTACT, IDENTIFY,
 };
 use crate::store::{
     AmendGuard, AmendOutcome, Impression, InsertOutcome, PublicSite, ResponseSink, Store,
@@ -148,6 +148,9 @@ pub async fn record_response(
         )
         .into());
     }
+    // A user or account id is kept only under the granted identify choice, and only hashed.
+    answer.identification.check_consent(&choices)?;
+    let (user_hash, account_hash) = answer.identification.hashes(&site.identity_secret);
     if let Some(reason) = &answer.reason {
         // An option of the score's band: a promoter's reasons are not a detractor's.
         let offered = store
@@ -178,6 +181,8 @@ pub async fn record_response(
         contact_email: answer.contact_email.map(|e| e.as_str().to_owned()),
         edit_secret_hash: answer.edit_secret.as_ref().map(edit_secret_hash),
         reason: answer.reason.map(String::from),
+        user_hash,
+        account_hash,
     };
     match sink.insert(row).await? {
         InsertOutcome::Inserted => Ok(Recorded::Created),
@@ -196,21 +201,34 @@ pub async fn amend_response(
     id: Uuid,
     secret: &EditSecret,
     amendment: &ResponseAmendment,
+    identification: &Identification,
     window: AmendWindow,
     at: DateTime<Utc>,
 ) -> Result<(), IngestError> {
-    if amendment.is_empty() {
+    if amendment.is_empty() && identification.is_empty() {
         return Err(FieldError::new("body", "names nothing to change").into());
     }
     // After the answer, only the contact choice is ever shown (with the e-mail field); any
     // other name would add a choice to the record that no notice offered.
-    if amendment.choices.iter().any(|(key, _)| key != CONTACT) {
+    // So is the identify choice, when the site passed an id.
+    if amendment
+        .choices
+        .iter()
+        .any(|(key, _)| key != CONTACT && key != IDENTIFY)
+    {
         return Err(FieldError::new(
             "choices",
-            "only the contact choice can be made after the answer",
+            "only the contact and identify choices can be made after the answer",
         )
         .into());
     }
+    identification.check_consent(&amendment.choices)?;
+    let (user_hash, account_hash) = identification.hashes(&site.identity_secret);
+    let amendment = &ResponseAmendment {
+        user_hash,
+        account_hash,
+        ..amendment.clone()
+    };
     if amendment.contact_email.is_some() && amendment.choices.granted(CONTACT) != Some(true) {
         return Err(FieldError::new(
             "contact_email",
@@ -248,6 +266,8 @@ pub struct NewImpression {
     pub language: Option<Language>,
     /// Completed from the request like an answer's ([`complete_context`]).
     pub context: UsageContext,
+    /// The attributes sent; the site's declared ones go into `context` ([`settle_attributes`]).
+    pub attributes: SentAttributes,
 }
 
 pub async fn record_impressions(
@@ -314,26 +334,30 @@ pub fn complete_context(
     context
 }
 
-/// Keeps of the attributes sent only the keys the site declared (counting the rest in
-/// `dropped`), and stores each value past its key's cap of distinct values as "other".
+/// Keeps of the attributes sent only the keys the site declared, unread (counting the rest in
+/// `dropped`), puts their values into `context`, each past its key's cap of distinct values as
+/// "other". A declared key's bad value is refused at its field.
 pub async fn settle_attributes(
     store: &dyn Store,
     site: &PublicSite,
+    sent: &SentAttributes,
     context: &mut UsageContext,
     dropped: &std::sync::atomic::AtomicU64,
-) -> Result<(), StoreError> {
-    let attributes = &mut context.attributes;
-    let gone = attributes.retain_declared(&site.attributes.keys);
+) -> Result<(), IngestError> {
+    let (mut attributes, gone) = sent.declared(&site.attributes.keys)?;
     if gone > 0 {
         dropped.fetch_add(gone as u64, std::sync::atomic::Ordering::Relaxed);
     }
-    if attributes.is_empty() {
-        return Ok(());
-    }
+    // "other" is what the cap stores anyway: sent as a value, it takes no slot.
     let values: Vec<_> = attributes
         .iter()
+        .filter(|(_, value)| *value != crate::domain::OTHER_ATTRIBUTE_VALUE)
         .map(|(key, value)| (key, value.to_owned()))
         .collect();
+    if values.is_empty() {
+        context.attributes = attributes;
+        return Ok(());
+    }
     let admitted = store
         .admit_attribute_values(site.site.id, site.attributes.value_cap, &values)
         .await?;
@@ -342,6 +366,7 @@ pub async fn settle_attributes(
             attributes.set_other(key);
         }
     }
+    context.attributes = attributes;
     Ok(())
 }
 

@@ -8,6 +8,20 @@ pub const API_TOKEN_PREFIX: &str = "fw_";
 pub const INVITATION_PREFIX: &str = "inv_";
 pub const SHARE_PREFIX: &str = "sh_";
 
+/// What the server keeps of a user or account id a site passed (`kind`: `user` or
+/// `account`): HMAC-SHA256 keyed by the site's own secret, hex. The id itself is never stored;
+/// the same id gives another hash on another site, so hashes cannot be joined across sites,
+/// and without the secret a hash cannot be tested against guessed ids.
+pub fn identity_hash(site_secret: &str, kind: &str, id: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(site_secret.as_bytes()).expect("HMAC takes any key");
+    mac.update(kind.as_bytes());
+    mac.update(b":");
+    mac.update(id.as_bytes());
+    hex(&mac.finalize().into_bytes())
+}
+
 pub fn sha256_hex(input: &[u8]) -> String {
     hex(&Sha256::digest(input))
 }

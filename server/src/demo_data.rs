@@ -362,6 +362,8 @@ pub async fn generate(
                 contact_email,
                 edit_secret_hash: None,
                 reason: None,
+                user_hash: None,
+                account_hash: None,
             });
             if with_impressions {
                 let event = |kind, at| Impression {

@@ -1,5 +1,5 @@
-//! Data-subject requests: find one person's answers by respondent id or e-mail, hand them over,
-//! erase them.
+//! Data-subject requests: find one person's answers by respondent id, the site's user id (as
+//! each site hashed it) or e-mail, hand them over, erase them.
 
 #[cfg(feature = "ssr")]
 use super::acting;
@@ -10,16 +10,27 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use uuid::Uuid;
 
-/// What an admin searches a data-subject request by: a respondent id and/or an e-mail.
+/// What an admin searches a data-subject request by.
+#[derive(Clone, Debug, Default)]
+pub struct SearchTerms {
+    /// The id typed, when it is a respondent id (a UUID).
+    pub respondent: Option<Uuid>,
+    /// The id typed, as a site's user id (`farewell.identify`): a UUID may be one too.
+    pub user: Option<crate::domain::ExternalId>,
+    pub email: Option<String>,
+}
+
+/// A respondent or user id and/or an e-mail: the id field takes either kind of id.
 pub fn search_terms(
     respondent: &str,
     email: &str,
-) -> Result<(Option<Uuid>, Option<String>), crate::domain::FieldError> {
-    let respondent = match respondent.trim() {
-        "" => None,
-        r => Some(Uuid::parse_str(r).map_err(|_| {
-            crate::domain::FieldError::new("respondent", "must be a respondent id (UUID)")
-        })?),
+) -> Result<SearchTerms, crate::domain::FieldError> {
+    let (respondent, user) = match respondent.trim() {
+        "" => (None, None),
+        id => (
+            Uuid::parse_str(id).ok(),
+            Some(crate::domain::ExternalId::parse("respondent", id)?),
+        ),
     };
     let email = match email.trim() {
         "" => None,
@@ -29,13 +40,46 @@ pub fn search_terms(
                 .to_string(),
         ),
     };
-    if respondent.is_none() && email.is_none() {
+    if user.is_none() && email.is_none() {
         return Err(crate::domain::FieldError::new(
             "respondent",
-            "give a respondent id or an e-mail",
+            "give a respondent or user id, or an e-mail",
         ));
     }
-    Ok((respondent, email))
+    Ok(SearchTerms {
+        respondent,
+        user,
+        email,
+    })
+}
+
+/// The organisation's answers the terms find: a user id is hashed as each site hashed it.
+#[cfg(feature = "ssr")]
+pub async fn find(
+    store: &dyn crate::store::Store,
+    org: Uuid,
+    terms: &SearchTerms,
+) -> Result<Vec<crate::report::Verbatim>, crate::store::StoreError> {
+    let user_hashes = match &terms.user {
+        Some(user) => store
+            .identity_secrets(org)
+            .await?
+            .into_iter()
+            .map(|(site, secret)| {
+                (
+                    site,
+                    crate::tokens::identity_hash(&secret, "user", user.expose()),
+                )
+            })
+            .collect(),
+        None => vec![],
+    };
+    let search = crate::store::AnswerSearch {
+        respondent: terms.respondent,
+        email: terms.email.clone(),
+        user_hashes,
+    };
+    store.find_answers(org, &search).await
 }
 
 /// An admin's search for one person's answers (a data-subject request).
@@ -46,11 +90,8 @@ pub async fn find_answers(
     #[server(default)] email: String,
 ) -> Result<Vec<crate::report::Verbatim>, AppError> {
     let who = acting(&org, Role::Admin).await?;
-    let (respondent, email) = search_terms(&respondent, &email)?;
-    Ok(who
-        .store
-        .find_answers(who.org(), respondent, email.as_deref())
-        .await?)
+    let terms = search_terms(&respondent, &email)?;
+    Ok(find(who.store.as_ref(), who.org(), &terms).await?)
 }
 
 /// Erases every answer the search finds, with their search entries, tags and aggregate counts.
@@ -61,10 +102,8 @@ pub async fn erase_answers(
     #[server(default)] email: String,
 ) -> Result<u64, AppError> {
     let who = acting(&org, Role::Admin).await?;
-    let (respondent, email) = search_terms(&respondent, &email)?;
-    let ids: Vec<Uuid> = who
-        .store
-        .find_answers(who.org(), respondent, email.as_deref())
+    let terms = search_terms(&respondent, &email)?;
+    let ids: Vec<Uuid> = find(who.store.as_ref(), who.org(), &terms)
         .await?
         .into_iter()
         .map(|a| a.id)
@@ -120,7 +159,7 @@ pub fn DataRequests(org: String) -> impl IntoView {
             {erasure.saved("Erased. The counts per score are kept.")}
             <form method="get" action="/admin" class="inline">
                 <input type="hidden" name="org" value=org.clone() />
-                <label>"Respondent id "<input name="respondent" value=respondent size="38" /></label>
+                <label>"Respondent or user id "<input name="respondent" value=respondent size="38" /></label>
                 <label>"or e-mail "<input name="email" type="email" value=email /></label>
                 <button type="submit">"Find answers"</button>
             </form>

@@ -37,6 +37,8 @@ mod webhook_rules;
 mod webhooks;
 
 pub use account::AccountPage;
+#[cfg(feature = "ssr")]
+pub use data_requests::find as find_answers_of;
 pub use data_requests::search_terms;
 pub use feedback::sentence;
 pub use invitations::{InvitePage, INVITATION_DAYS};

@@ -30,6 +30,53 @@ pub async fn site_report(
     }
 }
 
+/// The accounts table of the view: `None` when no answer in it carries an account. `account`:
+/// an account id the viewer looks up, hashed as the site hashes it.
+#[cfg(feature = "ssr")]
+async fn accounts(
+    store: &crate::store::SharedStore,
+    org: Uuid,
+    site: Uuid,
+    view: &ViewParams,
+    range: crate::store::TimeRange,
+    account: Option<String>,
+) -> Result<Option<crate::report::accounts::Accounts>, AppError> {
+    let tz = crate::report::periods::zone(&view.tz)?;
+    let (from, to) = view.previous_range();
+    let previous = crate::report::periods::range(tz, from, to);
+    let (filter, _) = crate::report::build::scope(view)?;
+    let counts = store
+        .account_counts(org, site, &filter, range, previous)
+        .await?;
+    let looked_up = match account {
+        Some(id) => {
+            let id = crate::domain::ExternalId::parse("account", &id)?;
+            let secret = store
+                .identity_secrets(org)
+                .await?
+                .into_iter()
+                .find(|(s, _)| *s == site)
+                .map(|(_, secret)| secret);
+            // A site that never took an id has no secret: no account of it can be found.
+            Some(secret.map_or_else(String::new, |secret| {
+                crate::tokens::identity_hash(&secret, "account", id.expose())
+            }))
+        }
+        None => None,
+    };
+    if counts.is_empty() && looked_up.is_none() {
+        return Ok(None);
+    }
+    let counts = counts
+        .into_iter()
+        .map(|c| (c.account_hash, c.current, c.previous))
+        .collect();
+    Ok(Some(crate::report::accounts::build(
+        counts,
+        looked_up.as_deref(),
+    )))
+}
+
 #[cfg(feature = "ssr")]
 async fn load_report(site_key: String, query: String) -> Result<Report, AppError> {
     use crate::report::{build, RefusedParam};
@@ -94,6 +141,7 @@ async fn load_report(site_key: String, query: String) -> Result<Report, AppError
                     .await?,
             );
             report.org_id = Some(org);
+            report.accounts = accounts(&store, org, site.id, &view, range, get("account")).await?;
             Ok::<Report, AppError>(report)
         };
         match attempt.await {
@@ -324,6 +372,7 @@ fn ReportView(report: Report, tag: ServerAction<TagAnswer>) -> impl IntoView {
         </div>
         {report.loop_closed.zip(report.org_id).map(|(l, org)| view! { <LoopClosedView l org numbers /> })}
         <SegmentsView report=report.clone() />
+        {report.accounts.clone().map(|accounts| view! { <AccountsView accounts view=view.clone() site_key=key.clone() numbers /> })}
         <super::drivers::DriversPanel drivers=report.drivers.clone() numbers />
         <super::themes::ThemesPanel themes=report.themes.clone() saved=report.saved_themes.clone() tagging=report.tagging site_key=key.clone() view=view.clone() numbers />
         <VerbatimsView report tag />
@@ -360,6 +409,74 @@ fn LoopClosedView(l: crate::report::LoopClosed, org: Uuid, numbers: Numbers) -> 
             {body}
             <p class="hint">"Every answer of the range, whatever the filters above."</p>
             <p><a href=inbox>"Follow-up inbox →"</a></p>
+        </section>
+    }
+}
+
+/// NPS by account, the worst first, with the change from the range before; an account is
+/// found by its id (hashed as the site hashes it, never stored or shown).
+#[component]
+fn AccountsView(
+    accounts: crate::report::accounts::Accounts,
+    view: ViewParams,
+    site_key: String,
+    numbers: Numbers,
+) -> impl IntoView {
+    let rows = accounts
+        .rows
+        .iter()
+        .map(|r| {
+            let nps = r
+                .current
+                .summary()
+                .nps()
+                .map(|n| numbers.signed(n))
+                .unwrap_or_default();
+            let trend = match r.trend() {
+                Some(t) if t > 0.0 => format!("▲ {}", numbers.one_decimal(t)),
+                Some(t) if t < 0.0 => format!("▼ {}", numbers.one_decimal(-t)),
+                Some(_) => "no change".into(),
+                None => "new".into(),
+            };
+            let class = r.looked_up.then_some("looked-up");
+            view! {
+                <tr class=class>
+                    <th scope="row"><code>{r.label.clone()}</code></th>
+                    <td class="n">{numbers.count(r.current.n())}</td>
+                    <td class="nps">{nps}</td>
+                    <td class="trend">{trend}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let lookup = accounts.lookup.map(|found| {
+        if found {
+            view! { <p role="status" class="found">"The account looked up is highlighted."</p> }.into_any()
+        } else {
+            view! { <p role="status" class="empty">"No answer of that account in this range (or it never agreed to be identified)."</p> }.into_any()
+        }
+    });
+    let hidden = crate::report::parse_query(&view.to_query())
+        .into_iter()
+        .map(|(name, value)| view! { <input type="hidden" name=name value=value /> })
+        .collect_view();
+    view! {
+        <section class="panel accounts" id="accounts">
+            <h2>"NPS by account"</h2>
+            <p class="hint">{format!("{} accounts answered in this range; the lowest NPS first, with the change from the range before. Only answers whose visitor agreed to be identified carry an account, kept as a keyed hash.", numbers.count(accounts.answered as u64))}</p>
+            {lookup}
+            <div class="table-scroll">
+                <table class="account-table">
+                    <thead><tr><th scope="col">"Account"</th><th scope="col">"n"</th><th scope="col">"NPS"</th><th scope="col">"Trend"</th></tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+            <form method="get" class="search" action=format!("/dashboard/{site_key}#accounts")>
+                {hidden}
+                <label for="account-lookup">"Find an account by its id"</label>
+                <input id="account-lookup" name="account" type="search" maxlength="200" />
+                <button type="submit">"Find"</button>
+            </form>
         </section>
     }
 }

@@ -112,13 +112,11 @@ impl AttributeValue {
         if value.is_empty() || value.chars().count() > MAX_VALUE_CHARS {
             return Err(FieldError::new(field, "must be 1–64 characters"));
         }
-        if value
-            .chars()
-            .any(|c| c.is_control() || c == ',' || c == '=')
-        {
+        // `,` and `=` separate the stored list; `;` the export's.
+        if value.chars().any(|c| c.is_control() || ",=;".contains(c)) {
             return Err(FieldError::new(
                 field,
-                "must not contain control characters, commas or =",
+                "must not contain control characters, commas, semicolons or =",
             ));
         }
         if value.contains('@') {
@@ -253,6 +251,39 @@ impl From<Attributes> for BTreeMap<AttributeKey, AttributeValue> {
     }
 }
 
+/// The most attributes one answer or event may send, declared or not (undeclared ones are
+/// dropped unread).
+pub const MAX_SENT_RAW: usize = 64;
+
+/// `"attributes"` as sent, before the site is known: only the keys the site declared are read
+/// (`declared`); the others are dropped whatever they hold, so a page's stray key never costs
+/// its answer.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SentAttributes(BTreeMap<String, String>);
+
+impl SentAttributes {
+    pub fn parse(field: &str, raw: BTreeMap<String, String>) -> Result<SentAttributes, FieldError> {
+        if raw.len() > MAX_SENT_RAW {
+            return Err(FieldError::new(field, "at most 64 attributes"));
+        }
+        Ok(SentAttributes(raw))
+    }
+
+    /// The declared keys' values, parsed (a refusal names `attributes.<key>`), and how many
+    /// sent keys were not declared.
+    pub fn declared(&self, keys: &[AttributeKey]) -> Result<(Attributes, usize), FieldError> {
+        let mut kept = BTreeMap::new();
+        for key in keys {
+            if let Some(value) = self.0.get(key.as_str()) {
+                let value = AttributeValue::parse(&format!("attributes.{}", key.as_str()), value)?;
+                kept.insert(*key, value);
+            }
+        }
+        let dropped = self.0.len() - kept.len();
+        Ok((Attributes(kept), dropped))
+    }
+}
+
 /// What a site takes: its declared keys, and how many distinct values each keeps.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttributeSettings {
@@ -363,6 +394,7 @@ mod tests {
             " ",
             "a,b",
             "a=b",
+            "a;b",
             "ann@example.com",
             "tab\there",
             &"x".repeat(65),
@@ -391,6 +423,31 @@ mod tests {
         assert_eq!(attrs.get(key("colour")), None);
         attrs.set_other(key("plan"));
         assert_eq!(attrs.get(key("plan")), Some(OTHER));
+    }
+
+    #[test]
+    fn only_declared_keys_are_read_from_what_was_sent() {
+        let sent = SentAttributes::parse(
+            "attributes",
+            [
+                ("plan", "pro"),
+                ("Bad Key", "x,y"),
+                ("account", "acme"),
+                ("tier", "a@b"),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        )
+        .unwrap();
+        let (kept, dropped) = sent.declared(&[key("plan")]).unwrap();
+        assert_eq!(
+            (kept.get(key("plan")), kept.len(), dropped),
+            (Some("pro"), 1, 3)
+        );
+        // A declared key's bad value is refused, at its field.
+        let err = sent.declared(&[key("plan"), key("tier")]).unwrap_err();
+        assert_eq!(err.field, "attributes.tier");
     }
 
     #[test]

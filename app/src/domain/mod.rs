@@ -5,6 +5,7 @@ mod account;
 mod alert;
 mod attributes;
 mod follow_up;
+mod identity;
 pub mod journey;
 mod keys;
 mod reason;
@@ -21,12 +22,13 @@ pub use account::{
 };
 pub use alert::{AlertRules, MAX_BATCH_MINUTES};
 pub use attributes::{
-    AttributeKey, AttributeSettings, AttributeValue, Attributes,
+    AttributeKey, AttributeSettings, AttributeValue, Attributes, SentAttributes,
     DEFAULT_VALUE_CAP as DEFAULT_ATTRIBUTE_CAP, OTHER as OTHER_ATTRIBUTE_VALUE,
 };
 pub use follow_up::{
     mailto, EntryKind, EntryText, FollowUpHours, FollowUpStatus, ReplySubject, ENTRY_MAX_CHARS,
 };
+pub use identity::{ExternalId, Identification, IDENTIFY};
 pub use keys::SiteKey;
 pub use reason::{LocalReason, ReasonKey, ReasonQuestion};
 pub use response::{

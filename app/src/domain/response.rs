@@ -446,6 +446,12 @@ pub struct NewResponse {
     pub edit_secret: Option<EditSecret>,
     /// The exit reason chosen: an option the survey offers (`ReasonQuestion`).
     pub reason: Option<super::ReasonKey>,
+    /// The site's user and account ids, kept (hashed) only under the `identify` choice.
+    #[serde(skip)]
+    pub identification: super::Identification,
+    /// The attributes sent; the site's declared ones go into `context` (`ingest`).
+    #[serde(skip)]
+    pub attributes: super::SentAttributes,
 }
 
 /// Later parts of an answer already stored by id: the widget stores the score the moment it is
@@ -462,11 +468,19 @@ pub struct ResponseAmendment {
     /// The exit reason chosen (or chosen anew) after the score.
     #[serde(default)]
     pub reason: Option<super::ReasonKey>,
+    /// The keyed hashes of the user and account ids sent with the `identify` choice
+    /// (`ingest::amend_response` makes them; never the ids).
+    #[serde(skip)]
+    pub user_hash: Option<String>,
+    #[serde(skip)]
+    pub account_hash: Option<String>,
 }
 
 impl ResponseAmendment {
     pub fn is_empty(&self) -> bool {
         self.reason.is_none()
+            && self.user_hash.is_none()
+            && self.account_hash.is_none()
             && self.score.is_none()
             && self.comment.is_none()
             && self.contact_email.is_none()

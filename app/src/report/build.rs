@@ -182,6 +182,7 @@ pub async fn build_report(
         loop_closed: None,
         org_id: None,
         attribute_keys,
+        accounts: None,
     })
 }
 

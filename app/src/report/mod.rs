@@ -1,6 +1,7 @@
 //! What a dashboard view asks for (the state its URL holds) and what it shows. Pure: the
 //! browser renders the same types the server computes, and the server's REST API returns them.
 
+pub mod accounts;
 #[cfg(feature = "ssr")]
 pub mod build;
 mod csv;

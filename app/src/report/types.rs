@@ -162,6 +162,9 @@ pub struct Report {
     /// The attributes the site declared: each a segment dimension `attr.<key>`.
     #[serde(default)]
     pub attribute_keys: Vec<crate::domain::AttributeKey>,
+    /// NPS by account (the dashboard's): `None` when no answer in the range carries one.
+    #[serde(default)]
+    pub accounts: Option<super::accounts::Accounts>,
 }
 
 /// How a site's detractors who asked to be contacted were followed up, over a range.

@@ -56,6 +56,15 @@ pub struct PageEnd {
     pub id: Uuid,
 }
 
+/// One account's answers in a range and in the range before (`ReportStore::account_counts`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AccountCounts {
+    /// The account id's keyed hash (`tokens::identity_hash`).
+    pub account_hash: String,
+    pub current: ScoreCounts,
+    pub previous: ScoreCounts,
+}
+
 /// A tag in use, with how many of the site's answers carry it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TagCount {
@@ -145,6 +154,16 @@ pub trait ReportStore: Send + Sync + 'static {
         filter: &AnswerFilter,
         boundaries: &[DateTime<Utc>],
     ) -> StoreResult<Vec<ScoreCounts>>;
+    /// Each account's answers (by its keyed hash) with the filter, in `current` and in
+    /// `previous` (the range before it): the accounts table.
+    async fn account_counts(
+        &self,
+        org: Uuid,
+        site: Uuid,
+        filter: &AnswerFilter,
+        current: TimeRange,
+        previous: TimeRange,
+    ) -> StoreResult<Vec<AccountCounts>>;
     /// Score counts per value of one dimension, from the pre-aggregates plus the answers not
     /// counted into them yet.
     async fn segment_counts(

@@ -20,6 +20,8 @@ pub struct PublicSite {
     pub current_notice: Option<NoticeVersion>,
     /// The attributes it takes.
     pub attributes: AttributeSettings,
+    /// The key of the site's identity hashes (`tokens::identity_hash`): never shown.
+    pub identity_secret: String,
 }
 
 /// A response ready to be written: every reference resolved, every field parsed.
@@ -42,6 +44,10 @@ pub struct StoredResponse {
     pub edit_secret_hash: Option<String>,
     /// The exit reason's key.
     pub reason: Option<String>,
+    /// Keyed hashes of the site's user and account ids (`tokens::identity_hash`), kept only
+    /// under the `identify` choice.
+    pub user_hash: Option<String>,
+    pub account_hash: Option<String>,
 }
 
 /// What an amendment must match: the answer's edit secret (hashed), and a stored time recent

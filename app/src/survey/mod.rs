@@ -257,6 +257,9 @@ pub async fn submit_answer(
                 // A plain form sends the whole answer at once: nothing to amend later.
                 edit_secret,
                 reason: reason_key(reason.as_deref())?,
+                // The hosted page knows no site's user, and carries no attributes.
+                identification: Default::default(),
+                attributes: Default::default(),
             };
             let store = crate::auth::store()?;
             let sink = use_context::<crate::store::SharedSink>().ok_or(AppError::Internal)?;
@@ -389,6 +392,7 @@ pub async fn amend_answer(
                     contact.map(|granted| (crate::domain::CONTACT, granted)),
                 )?,
                 reason: reason_key(reason.as_deref())?,
+                ..Default::default()
             };
             let store = crate::auth::store()?;
             let site = ingest::find_site(store.as_ref(), &site_key)
@@ -401,6 +405,7 @@ pub async fn amend_answer(
                 id,
                 &secret,
                 &amendment,
+                &Default::default(),
                 settings.amend_window,
                 ingest::received_now(),
             )

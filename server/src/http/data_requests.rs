@@ -154,10 +154,8 @@ pub async fn admin_answers(
     if membership.role == Role::Viewer {
         return Err(ApiError::Forbidden);
     }
-    let (respondent, email) = app::admin::search_terms(&query.respondent, &query.email)?;
-    let answers = store
-        .find_answers(query.org, respondent, email.as_deref())
-        .await?;
+    let terms = app::admin::search_terms(&query.respondent, &query.email)?;
+    let answers = app::admin::find_answers_of(store.as_ref(), query.org, &terms).await?;
     // One person's answers: a handful, so a consent lookup each is fine.
     let mut exported = Vec::with_capacity(answers.len());
     for answer in answers {

@@ -8,9 +8,9 @@ use super::site_cache::SiteCache;
 use super::visitor::{with_cors, VisitorGate};
 use app::domain::journey;
 use app::domain::{
-    Attributes, BrowserFamily, Comment, ConsentChoices, DeviceClass, EditSecret, Email, FieldError,
-    ImpressionKind, Language, NewResponse, PagePath, ReferrerOrigin, ResponseAmendment, SiteKey,
-    Trigger, UsageContext,
+    BrowserFamily, Comment, ConsentChoices, DeviceClass, EditSecret, Email, ExternalId, FieldError,
+    Identification, ImpressionKind, Language, NewResponse, PagePath, ReferrerOrigin,
+    ResponseAmendment, SentAttributes, SiteKey, Trigger, UsageContext,
 };
 use app::ingest::{self, IngestError, IngestSettings, NewImpression, Recorded};
 use app::nps::Score;
@@ -65,6 +65,11 @@ pub struct ResponseDto {
     /// What the site says of the visitor's situation (`{"plan": "pro"}`): keys the site did
     /// not declare are dropped; never personal data.
     pub attributes: Option<BTreeMap<String, String>>,
+    /// The site's own user id (`farewell.identify`): only with the consent choice
+    /// `identify: true`; kept only as a keyed hash.
+    pub user_id: Option<String>,
+    /// The site's own account id (`farewell.set({account})`): as `user_id`.
+    pub account: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
@@ -107,6 +112,24 @@ pub struct AmendmentDto {
     pub choices: BTreeMap<String, bool>,
     /// The exit reason chosen after the score: the key of an option the survey offers.
     pub reason: Option<String>,
+    /// As on an answer: only with `choices: {"identify": true}`; kept only hashed.
+    pub user_id: Option<String>,
+    pub account: Option<String>,
+}
+
+/// The user and account ids as sent → the domain's (refused at their field).
+fn parse_identification(
+    user_id: Option<String>,
+    account: Option<String>,
+) -> Result<Identification, FieldError> {
+    Ok(Identification {
+        user: user_id
+            .map(|u| ExternalId::parse("user_id", &u))
+            .transpose()?,
+        account: account
+            .map(|a| ExternalId::parse("account", &a))
+            .transpose()?,
+    })
 }
 
 #[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
@@ -126,12 +149,9 @@ pub struct ImpressionDto {
     pub attributes: Option<BTreeMap<String, String>>,
 }
 
-/// `"attributes"` as sent → the domain's, each refusal naming `attributes.<key>`.
-fn parse_attributes(raw: Option<BTreeMap<String, String>>) -> Result<Attributes, FieldError> {
-    Attributes::parse(
-        "attributes",
-        raw.iter().flatten().map(|(k, v)| (k.as_str(), v.as_str())),
-    )
+/// `"attributes"` as sent: read against the site's declared keys later (`ingest`).
+fn parse_attributes(raw: Option<BTreeMap<String, String>>) -> Result<SentAttributes, FieldError> {
+    SentAttributes::parse("attributes", raw.unwrap_or_default())
 }
 
 /// What the widget sends when it flushes its queue on the device.
@@ -180,12 +200,12 @@ impl ResponseDto {
             ),
             None => (None, ConsentChoices::default()),
         };
-        let mut context = self
+        let context = self
             .context
             .map(ContextDto::parse)
             .transpose()?
             .unwrap_or_default();
-        context.attributes = parse_attributes(self.attributes)?;
+        let attributes = parse_attributes(self.attributes)?;
         let contact_email = self
             .contact_email
             .filter(|e| !e.trim().is_empty())
@@ -211,6 +231,8 @@ impl ResponseDto {
                 .reason
                 .map(|r| app::domain::ReasonKey::parse("reason", &r))
                 .transpose()?,
+            identification: parse_identification(self.user_id, self.account)?,
+            attributes,
         })
     }
 
@@ -256,7 +278,7 @@ impl ContextDto {
             errors_seen: journey_number(self.errors_seen, "context.errors_seen", |f, n| {
                 journey::parse_errors_seen(f, n)
             })?,
-            attributes: Attributes::default(),
+            attributes: Default::default(),
         })
     }
 }
@@ -273,7 +295,9 @@ fn journey_number<T>(
 }
 
 impl AmendmentDto {
-    pub fn parse(self) -> Result<(Uuid, EditSecret, ResponseAmendment), FieldError> {
+    pub fn parse(
+        self,
+    ) -> Result<(Uuid, EditSecret, ResponseAmendment, Identification), FieldError> {
         let secret = EditSecret::parse("edit_secret", &self.edit_secret)?;
         let score = self
             .score
@@ -304,7 +328,9 @@ impl AmendmentDto {
                     .reason
                     .map(|r| app::domain::ReasonKey::parse("reason", &r))
                     .transpose()?,
+                ..Default::default()
             },
+            parse_identification(self.user_id, self.account)?,
         ))
     }
 }
@@ -316,7 +342,6 @@ impl ImpressionDto {
             .map(ContextDto::parse)
             .transpose()?
             .unwrap_or_default();
-        context.attributes = parse_attributes(self.attributes)?;
         if context.trigger.is_none() {
             context.trigger = self
                 .trigger
@@ -332,6 +357,7 @@ impl ImpressionDto {
                 .map(|l| Language::parse("language", &l))
                 .transpose()?,
             context,
+            attributes: parse_attributes(self.attributes)?,
         })
     }
 }
@@ -385,10 +411,12 @@ impl Ingest {
         ingest::settle_attributes(
             self.store.as_ref(),
             site,
+            &answer.attributes,
             &mut answer.context,
             &self.settings.attributes_dropped,
         )
-        .await?;
+        .await
+        .map_err(ingest_error)?;
         match ingest::record_response(self.store.as_ref(), self.sink.as_ref(), site, answer, at)
             .await
         {
@@ -544,13 +572,14 @@ pub async fn post_batch(
             if !collecting {
                 return Err(ApiError::OptedOut);
             }
-            let (id, secret, amendment) = dto.parse()?;
+            let (id, secret, amendment, identification) = dto.parse()?;
             ingest::amend_response(
                 ingest.store.as_ref(),
                 &site,
                 id,
                 &secret,
                 &amendment,
+                &identification,
                 ingest.settings.amend_window,
                 now,
             )
@@ -574,14 +603,23 @@ pub async fn post_batch(
                     &headers,
                     ingest.settings.country_header.as_deref(),
                 );
-                ingest::settle_attributes(
+                let settled = ingest::settle_attributes(
                     ingest.store.as_ref(),
                     &site,
+                    &event.attributes,
                     &mut event.context,
                     &ingest.settings.attributes_dropped,
                 )
-                .await?;
-                events.push(event)
+                .await
+                .map(|()| StatusCode::OK)
+                .map_err(ingest_error);
+                if settled.is_ok() {
+                    events.push(event);
+                } else if must_retry(&settled) {
+                    return Err(settled.unwrap_err());
+                } else {
+                    results.push(item_result(id, settled));
+                }
             }
             Ok(_) => results.push(item_result(id, Err(ApiError::OptedOut))),
             Err(e) => results.push(item_result(id, Err(e.into()))),

@@ -242,6 +242,8 @@ mod tests {
             contact_email: None,
             edit_secret_hash: None,
             reason: None,
+            user_hash: None,
+            account_hash: None,
         }
     }
 

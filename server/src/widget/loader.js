@@ -46,10 +46,13 @@
     tally('t0') || tally('t0', Date.now());
     ['error', 'unhandledrejection'].map(e => addEventListener(e, () => tally('er', 1)));
   }
-  // What the site says of the visit (data-attributes, farewell.set), never personal data: sent
-  // as the fourth item of the visit.
+  // What the site says of the visit (data-attributes, farewell.set), never personal data, and
+  // the user (farewell.identify) and account it names, sent only if the visitor agrees: the
+  // fourth item of the visit. Own keys with a string, number or boolean, as strings: nothing
+  // else is kept (or could be posted to the exit window).
   var attrs = {};
-  try { attrs = JSON.parse(me.dataset.attributes) || {}; } catch (e) {}
+  function put(o) { for (var k in o) if ({}.hasOwnProperty.call(o, k) && /^(st|n|b)/.test(typeof o[k])) attrs[k] = '' + o[k]; }
+  try { put(JSON.parse(me.dataset.attributes)); } catch (e) {}
   // The exit window has no visit of its own: it has what the site's page last told it.
   function visit() { return exitMode ? watched : ['pv', 't0', 'er'].map(k => tally(k)).concat(attrs); }
 
@@ -253,7 +256,8 @@
     optIn: () => { set('out', false); set('change', false); button(); flush(); },
     optedOut,
     flush,
-    set: o => { Object.assign(attrs, o); }
+    set: put,
+    identify: user => { put({ user }); }
   };
 
   // Global Privacy Control is an opt-out: the first page that sees it sends the queue with one.

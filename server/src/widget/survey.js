@@ -102,12 +102,21 @@
     if (o.me.hasAttribute('data-datalayer')) (window.dataLayer = window.dataLayer || []).push({ event: 'farewell_' + kind, farewell_survey: detail.survey, farewell_band: detail.band });
   }
 
-  // The attributes the site set (the visit's fourth item): strings; the server keeps only the
-  // keys the site declared.
+  // The attributes the site set (the visit's fourth item, strings): those a server can take
+  // (it keeps only the keys the site declared); the user and account go only with consent.
   function attributes(v) {
     var a = {}, x = v && v[3] || {};
-    for (var k in x) if (x[k] != null && typeof x[k] != 'object') a[k] = String(x[k]);
+    for (var k in x) {
+      var s = x[k].trim();
+      if (k != 'user' && k != 'account' && /^[^,;=@\u0000-\u001f\u007f]{1,64}$/.test(s)) a[k] = s;
+    }
     return a;
+  }
+  function identity(v) {
+    var x = v && v[3] || {}, ids = {};
+    if (x.user) ids.user_id = x.user.slice(0, 200);
+    if (x.account) ids.account = x.account.slice(0, 200);
+    return ids;
   }
 
   function band(score) { return score >= 9 ? 'promoter' : score >= 7 ? 'passive' : 'detractor'; }
@@ -235,6 +244,10 @@
     var email = h('input', { type: 'email', id: 'fw-email', autocomplete: 'email', maxlength: '254' });
     var emailRow = h('div', { hidden: true }, h('label', { 'for': 'fw-email' }, t.email), email);
     var contact = h('input', { type: 'checkbox', id: 'fw-contact', onchange: function () { emailRow.hidden = !contact.checked; } });
+    // Offered only when the site named the visitor's user or account; unticked, nothing of
+    // either is sent.
+    var ids = identity(o.visit), identifiable = ids.user_id || ids.account;
+    var identify = h('input', { type: 'checkbox', id: 'fw-identify' });
     var error = h('p', { 'class': 'error', role: 'alert' });
     var details = h('form', {
       hidden: true, novalidate: true,
@@ -258,12 +271,17 @@
         var extra = { id: id, edit_secret: key, choices: { contact: contact.checked } };
         if (comment.value.trim()) extra.comment = comment.value;
         if (contact.checked) extra.contact_email = address;
+        if (identifiable) {
+          extra.choices.identify = identify.checked;
+          if (identify.checked) Object.assign(extra, ids);
+        }
         o.send('amendments', extra);
         thanks(t.saved);
       }
     },
       reasons, followUp, h('span', { 'class': 'small' }, ' ' + t.comment_optional), comment, left,
-      h('label', { 'class': 'check' }, contact, t.contact_me), emailRow, error,
+      h('label', { 'class': 'check' }, contact, t.contact_me), emailRow,
+      identifiable ? h('label', { 'class': 'check' }, identify, t.identify_me) : null, error,
       h('button', { 'class': 'send', type: 'submit' }, t.send)
     );
 

@@ -47,6 +47,8 @@ async fn answer_aged(
             contact_email: None,
             edit_secret_hash: Some(app::ingest::edit_secret_hash(&secret)),
             reason: None,
+            user_hash: None,
+            account_hash: None,
         }])
         .await
         .unwrap();
@@ -297,7 +299,13 @@ both_backends!(
         // Taking the choice back takes the address with it.
         assert!(app
             .store
-            .find_answers(demo.organisation_id, None, Some("ann@example.com"))
+            .find_answers(
+                demo.organisation_id,
+                &app::store::AnswerSearch {
+                    email: Some("ann@example.com".into()),
+                    ..Default::default()
+                }
+            )
             .await
             .unwrap()
             .is_empty());

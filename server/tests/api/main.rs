@@ -18,6 +18,7 @@ mod faults;
 mod headers;
 mod health;
 mod hostile_queries;
+mod identification;
 mod inbox;
 mod ingest;
 mod instances;

@@ -48,6 +48,8 @@ async fn answer(
         contact_email: email.map(str::to_string),
         edit_secret_hash: None,
         reason: None,
+        user_hash: None,
+        account_hash: None,
     };
     app.store.insert_responses(&[r]).await.unwrap();
     id
@@ -359,7 +361,13 @@ both_backends!(
         // Another organisation's admin finds nothing of it and cannot erase it.
         let outsider = app
             .store
-            .find_answers(other.organisation_id, Some(person), None)
+            .find_answers(
+                other.organisation_id,
+                &app::store::AnswerSearch {
+                    respondent: Some(person),
+                    ..Default::default()
+                },
+            )
             .await
             .unwrap();
         assert!(outsider.is_empty());
@@ -383,7 +391,13 @@ both_backends!(
         assert_eq!(erased, 2);
         assert!(app
             .store
-            .find_answers(demo.organisation_id, Some(person), None)
+            .find_answers(
+                demo.organisation_id,
+                &app::store::AnswerSearch {
+                    respondent: Some(person),
+                    ..Default::default()
+                }
+            )
             .await
             .unwrap()
             .is_empty());
@@ -634,6 +648,8 @@ both_backends!(
                     contact_email: None,
                     edit_secret_hash: None,
                     reason: None,
+                    user_hash: None,
+                    account_hash: None,
                 });
             }
         }

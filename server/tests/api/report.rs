@@ -182,6 +182,8 @@ async fn fill(app: &TestApp, n: usize, seed: u64) -> Fixture {
                 contact_email: None,
                 edit_secret_hash: Some(FIXTURE_SECRET_HASH.into()),
                 reason: rng.pick(&REASONS).map(str::to_owned),
+                user_hash: None,
+                account_hash: None,
             }
         })
         .collect();

@@ -21,6 +21,8 @@ async fn answer_at(app: &TestApp, site_key: &str, score: u8, at: DateTime<Utc>) 
         contact_email: None,
         edit_secret: None,
         reason: None,
+        identification: Default::default(),
+        attributes: Default::default(),
     };
     let sink = app::store::Direct(app.store.clone());
     let site = app::ingest::find_site(app.store.as_ref(), site_key)

@@ -380,7 +380,13 @@ both_backends!(
         assert_eq!(row.choices["contact"], true);
         let found = app
             .store
-            .find_answers(demo.organisation_id, None, Some("pat@example.com"))
+            .find_answers(
+                demo.organisation_id,
+                &app::store::AnswerSearch {
+                    email: Some("pat@example.com".into()),
+                    ..Default::default()
+                },
+            )
             .await
             .unwrap();
         assert_eq!(found.len(), 1);
@@ -392,7 +398,13 @@ both_backends!(
         assert!(crate::ingest::stored(&app, id).await.is_none());
         assert!(app
             .store
-            .find_answers(demo.organisation_id, None, Some("kept@example.com"))
+            .find_answers(
+                demo.organisation_id,
+                &app::store::AnswerSearch {
+                    email: Some("kept@example.com".into()),
+                    ..Default::default()
+                }
+            )
             .await
             .unwrap()
             .is_empty());

@@ -26,21 +26,23 @@ crate::store::sql::visitor_store!(super::PostgresStore {
             "INSERT INTO responses (id, org_id, site_id, survey_id, score, comment, language,
                  received_at, notice_id, consent_choices, page_path, device_class, browser_family,
                  country, respondent_id, trigger, referrer_origin, contact_email, edit_secret_hash,
-                 pages_viewed, seconds_on_site, errors_seen, reason, attributes)
+                 pages_viewed, seconds_on_site, errors_seen, reason, attributes, user_hash,
+                 account_hash)
              SELECT r.id, r.org_id, r.site_id, r.survey_id, r.score, r.comment, r.language,
                  r.received_at, r.notice_id, r.choices::jsonb, r.page_path, r.device_class,
                  r.browser_family, r.country, r.respondent_id, r.trigger, r.referrer_origin,
                  r.contact_email, r.edit_secret_hash, r.pages_viewed, r.seconds_on_site,
-                 r.errors_seen, r.reason, r.attributes
+                 r.errors_seen, r.reason, r.attributes, r.user_hash, r.account_hash
              FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::smallint[], $6::text[],
                  $7::text[], $8::timestamptz[], $9::uuid[], $10::text[], $11::text[], $12::text[],
                  $13::text[], $14::text[], $15::uuid[], $16::text[], $17::text[], $18::text[],
                  $19::text[], $20::smallint[], $21::integer[], $22::smallint[], $23::text[],
-                 $24::text[])
+                 $24::text[], $25::text[], $26::text[])
                  AS r(id, org_id, site_id, survey_id, score, comment, language, received_at,
                       notice_id, choices, page_path, device_class, browser_family, country,
                       respondent_id, trigger, referrer_origin, contact_email, edit_secret_hash,
-                      pages_viewed, seconds_on_site, errors_seen, reason, attributes)
+                      pages_viewed, seconds_on_site, errors_seen, reason, attributes, user_hash,
+                      account_hash)
              WHERE NOT EXISTS (SELECT 1 FROM opt_outs o WHERE o.site_id = r.site_id
                                AND o.respondent_id = r.respondent_id AND o.opted_out)
              ON CONFLICT (id) DO NOTHING
@@ -100,6 +102,8 @@ crate::store::sql::visitor_store!(super::PostgresStore {
         )
         .bind(column(&|r| r.reason.clone()))
         .bind(column(&|r| r.context.attributes.stored()))
+        .bind(column(&|r| r.user_hash.clone()))
+        .bind(column(&|r| r.account_hash.clone()))
         .fetch_all(&mut *tx)
         .await
         .map_err(backend)?;

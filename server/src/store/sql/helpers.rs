@@ -416,7 +416,9 @@ macro_rules! store_helpers {
                              contact_email = CASE WHEN $3 THEN NULL ELSE COALESCE($4, contact_email) END,
                              consent_choices = $5,
                              updated_at = $6,
-                             reason = $8
+                             reason = $8,
+                             user_hash = CASE WHEN $9 THEN NULL ELSE COALESCE($10, user_hash) END,
+                             account_hash = CASE WHEN $9 THEN NULL ELSE COALESCE($11, account_hash) END
                          WHERE id = $7",
                     )
                     .bind(a.score.map(|s| i16::from(s.value())))
@@ -428,6 +430,10 @@ macro_rules! store_helpers {
                     .bind(At(at))
                     .bind(id)
                     .bind(reason)
+                    // Consent to be identified taken back: the hashes go with it.
+                    .bind(choices.granted(app::domain::IDENTIFY) == Some(false))
+                    .bind(a.user_hash.as_deref())
+                    .bind(a.account_hash.as_deref())
                     .execute(&mut *conn)
                     .await
                     .map_err(backend)?;

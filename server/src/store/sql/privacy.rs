@@ -24,26 +24,39 @@ macro_rules! privacy_store {
                     Ok(rows.into_iter().map(Verbatim::from).collect())
                 }
 
-                async fn find_answers(
-                    &self,
-                    org: Uuid,
-                    respondent: Option<Uuid>,
-                    email: Option<&str>,
-                ) -> StoreResult<Vec<Verbatim>> {
-                    let rows: Vec<VerbatimRow> = sqlx::query_as(&format!(
-                        "SELECT {VERBATIM_COLUMNS} FROM responses r
-                         WHERE r.org_id = $1
-                           AND (($2 IS NOT NULL AND r.respondent_id = $2)
-                                OR ($3 IS NOT NULL AND lower(r.contact_email) = lower($3)))
-                         ORDER BY r.received_at DESC LIMIT 10000"
-                    ))
+                async fn find_answers(&self, org: Uuid, search: &AnswerSearch) -> StoreResult<Vec<Verbatim>> {
+                    let mut sql = sqlx::QueryBuilder::new(format!(
+                        "SELECT {VERBATIM_COLUMNS} FROM responses r WHERE r.org_id = "
+                    ));
+                    sql.push_bind(org).push(" AND (1 = 0");
+                    if let Some(respondent) = search.respondent {
+                        sql.push(" OR r.respondent_id = ").push_bind(respondent);
+                    }
+                    if let Some(email) = &search.email {
+                        sql.push(" OR lower(r.contact_email) = lower(").push_bind(email.clone()).push(")");
+                    }
+                    for (site, hash) in &search.user_hashes {
+                        sql.push(" OR (r.site_id = ")
+                            .push_bind(*site)
+                            .push(" AND r.user_hash = ")
+                            .push_bind(hash.clone())
+                            .push(")");
+                    }
+                    sql.push(") ORDER BY r.received_at DESC LIMIT 10000");
+                    let rows: Vec<VerbatimRow> =
+                        sql.build_query_as().fetch_all(&self.pool).await.map_err(backend)?;
+                    Ok(rows.into_iter().map(Verbatim::from).collect())
+                }
+
+                async fn identity_secrets(&self, org: Uuid) -> StoreResult<Vec<(Uuid, String)>> {
+                    sqlx::query_as(
+                        "SELECT id, identity_secret FROM sites
+                         WHERE org_id = $1 AND identity_secret IS NOT NULL",
+                    )
                     .bind(org)
-                    .bind(respondent)
-                    .bind(email)
                     .fetch_all(&self.pool)
                     .await
-                    .map_err(backend)?;
-                    Ok(rows.into_iter().map(Verbatim::from).collect())
+                    .map_err(backend)
                 }
 
                 async fn retention_days(&self, org: Uuid) -> StoreResult<Option<u32>> {

@@ -339,6 +339,61 @@ macro_rules! report_store {
                     Ok(rows.into_iter().map(Into::into).collect())
                 }
 
+                async fn account_counts(
+                    &self,
+                    org: Uuid,
+                    site: Uuid,
+                    filter: &AnswerFilter,
+                    current: TimeRange,
+                    previous: TimeRange,
+                ) -> StoreResult<Vec<AccountCounts>> {
+                    // Raw answers: only those given under the identify choice carry an account
+                    // (a partial index holds them by time).
+                    let mut sql = sqlx::QueryBuilder::new(
+                        "SELECT r.account_hash, r.score,
+                                CASE WHEN r.received_at >= ",
+                    );
+                    sql.push_bind(At(current.from))
+                        .push(
+                            " THEN 1 ELSE 0 END AS now, COUNT(*) AS answers
+                             FROM responses r WHERE r.org_id = ",
+                        )
+                        .push_bind(org)
+                        .push(" AND r.site_id = ")
+                        .push_bind(site)
+                        .push(" AND r.account_hash IS NOT NULL AND r.received_at >= ")
+                        .push_bind(At(previous.from.min(current.from)))
+                        .push(" AND r.received_at < ")
+                        .push_bind(At(current.to))
+                        .push(" AND (r.received_at >= ")
+                        .push_bind(At(current.from))
+                        .push(" OR r.received_at < ")
+                        .push_bind(At(previous.to))
+                        .push(")");
+                    if let Some(survey) = filter.survey {
+                        sql.push(" AND r.survey_id = ").push_bind(survey);
+                    }
+                    if let Some(segment) = &filter.segment {
+                        $crate::store::sql::push_segment!(sql, "r.", segment, false);
+                    }
+                    sql.push(" GROUP BY r.account_hash, r.score, 3");
+                    let rows: Vec<(String, i16, i32, i64)> =
+                        sql.build_query_as().fetch_all(&self.pool).await.map_err(backend)?;
+                    let mut by_account: std::collections::BTreeMap<String, AccountCounts> =
+                        Default::default();
+                    for (hash, score, now, answers) in rows {
+                        let entry = by_account.entry(hash.clone()).or_insert_with(|| AccountCounts {
+                            account_hash: hash,
+                            ..Default::default()
+                        });
+                        let counts = if now == 1 { &mut entry.current } else { &mut entry.previous };
+                        if let Some(slot) = usize::try_from(score).ok().and_then(|s| counts.0.get_mut(s)) {
+                            *slot += u64::try_from(answers).unwrap_or(0);
+                        }
+                    }
+                    Ok(by_account.into_values().collect())
+                }
+
                 async fn segment_counts(
                     &self,
                     org: Uuid,

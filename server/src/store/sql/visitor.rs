@@ -35,18 +35,35 @@ macro_rules! visitor_store {
                     .fetch_optional(&self.pool)
                     .await
                     .map_err(backend)?;
-                    let (keys, cap): (String, i64) = sqlx::query_as(
-                        "SELECT attribute_keys, CAST(attribute_cap AS BIGINT) FROM sites WHERE id = $1",
+                    let (keys, cap, mut secret): (String, i64, Option<String>) = sqlx::query_as(
+                        "SELECT attribute_keys, CAST(attribute_cap AS BIGINT), identity_secret
+                         FROM sites WHERE id = $1",
                     )
                     .bind(site.id)
                     .fetch_one(&self.pool)
                     .await
                     .map_err(backend)?;
+                    if secret.is_none() {
+                        // Made when first needed; of two servers making one at once, the first
+                        // written is the one every server reads.
+                        sqlx::query("UPDATE sites SET identity_secret = $1 WHERE id = $2 AND identity_secret IS NULL")
+                            .bind(app::tokens::random_hex(32))
+                            .bind(site.id)
+                            .execute(&self.pool)
+                            .await
+                            .map_err(backend)?;
+                        secret = sqlx::query_scalar("SELECT identity_secret FROM sites WHERE id = $1")
+                            .bind(site.id)
+                            .fetch_one(&self.pool)
+                            .await
+                            .map_err(backend)?;
+                    }
                     Ok(Some(PublicSite {
                         site,
                         default_survey: default_survey.map(Survey::from),
                         current_notice: current_notice.map(NoticeVersion::from),
                         attributes: AttributeSettings::from_stored(&keys, cap),
+                        identity_secret: secret.unwrap_or_default(),
                     }))
                 }
 
@@ -182,10 +199,30 @@ macro_rules! visitor_store {
                     let new: Vec<&(AttributeKey, String)> =
                         values.iter().filter(|pair| !is_known(&known, pair)).collect();
                     if !new.is_empty() {
+                        // A key already at its cap takes nothing more: no write at all.
+                        let mut sql = sqlx::QueryBuilder::new(
+                            "SELECT key, COUNT(*) FROM site_attribute_values WHERE site_id = ",
+                        );
+                        sql.push_bind(site).push(" AND key IN (");
+                        let mut keys = sql.separated(", ");
+                        for (key, _) in &new {
+                            keys.push_bind(key.as_str().to_owned());
+                        }
+                        sql.push(") GROUP BY key");
+                        let held: std::collections::HashMap<String, i64> =
+                            sql.build_query_as::<(String, i64)>()
+                                .fetch_all(&self.pool)
+                                .await
+                                .map_err(backend)?
+                                .into_iter()
+                                .collect();
+                        let new: Vec<&(AttributeKey, String)> = new
+                            .into_iter()
+                            .filter(|(key, _)| held.get(key.as_str()).copied().unwrap_or(0) < cap)
+                            .collect();
                         // Each remembered while its key holds fewer than the cap, then looked up
-                        // again. Two servers taking new values at once may each see room for
-                        // one: the cap can be passed by the number of concurrent writers, never
-                        // without bound.
+                        // again. Requests taking new values at once may each see room for one:
+                        // the cap can be passed by as many as run together, never without bound.
                         for (key, value) in &new {
                             sqlx::query(
                                 "INSERT INTO site_attribute_values (site_id, key, value)
@@ -201,12 +238,14 @@ macro_rules! visitor_store {
                             .await
                             .map_err(backend)?;
                         }
-                        let rows: Vec<(String, String)> = look_up(new)
-                            .build_query_as()
-                            .fetch_all(&self.pool)
-                            .await
-                            .map_err(backend)?;
-                        known.extend(rows);
+                        if !new.is_empty() {
+                            let rows: Vec<(String, String)> = look_up(new)
+                                .build_query_as()
+                                .fetch_all(&self.pool)
+                                .await
+                                .map_err(backend)?;
+                            known.extend(rows);
+                        }
                     }
                     let admitted = values.iter().map(|pair| is_known(&known, pair)).collect();
                     Ok(admitted)

@@ -15,7 +15,8 @@ struct Amendable {
 /// shared statements: SQLite looks each numbered or named parameter up in a list of those seen
 /// so far, so a statement of thousands of them (500 answers × 19) costs time quadratic in their
 /// number to prepare, while anonymous ones are numbered as they come.
-const ANSWER_ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+const ANSWER_ROW: &str =
+    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 crate::store::sql::visitor_store!(super::SqliteStore {
     fn concurrent_batch_writers(&self) -> usize {
@@ -38,7 +39,7 @@ crate::store::sql::visitor_store!(super::SqliteStore {
                      received_at, notice_id, consent_choices, page_path, device_class, browser_family,
                      country, respondent_id, trigger, referrer_origin, contact_email,
                      edit_secret_hash, pages_viewed, seconds_on_site, errors_seen, reason,
-                     attributes)
+                     attributes, user_hash, account_hash)
                  SELECT * FROM (VALUES {rows}) AS v
                  WHERE NOT EXISTS (SELECT 1 FROM opt_outs o WHERE o.site_id = v.column3
                                    AND o.respondent_id = v.column15 AND o.opted_out = 1)
@@ -71,7 +72,9 @@ crate::store::sql::visitor_store!(super::SqliteStore {
                     .bind(r.context.seconds_on_site.map(i64::from))
                     .bind(r.context.errors_seen.map(i32::from))
                     .bind(r.reason.clone())
-                    .bind(r.context.attributes.stored());
+                    .bind(r.context.attributes.stored())
+                    .bind(r.user_hash.clone())
+                    .bind(r.account_hash.clone());
             }
             inserted.extend(query.fetch_all(&mut *tx).await.map_err(backend)?);
         }
