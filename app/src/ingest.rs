@@ -201,11 +201,10 @@ pub async fn amend_response(
     id: Uuid,
     secret: &EditSecret,
     amendment: &ResponseAmendment,
-    identification: &Identification,
     window: AmendWindow,
     at: DateTime<Utc>,
 ) -> Result<(), IngestError> {
-    if amendment.is_empty() && identification.is_empty() {
+    if amendment.is_empty() {
         return Err(FieldError::new("body", "names nothing to change").into());
     }
     // After the answer, only the contact choice is ever shown (with the e-mail field); any
@@ -222,11 +221,13 @@ pub async fn amend_response(
         )
         .into());
     }
-    identification.check_consent(&amendment.choices)?;
-    let (user_hash, account_hash) = identification.hashes(&site.identity_secret);
+    let ids = &amendment.identification;
+    ids.check_consent(&amendment.choices)?;
+    let (user_hash, account_hash) = ids.hashes(&site.identity_secret);
     let amendment = &ResponseAmendment {
         user_hash,
         account_hash,
+        identification: Identification::default(),
         ..amendment.clone()
     };
     if amendment.contact_email.is_some() && amendment.choices.granted(CONTACT) != Some(true) {

@@ -4,6 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
 import { devices } from 'playwright-core';
 import { startFarewell, startSite, launchBrowser, watchErrors, eventually, assertScaleOnOneRow, screenshots, signIn } from './support.mjs';
@@ -28,6 +29,10 @@ before(async () => {
     // The shop says which plan its visitor is on (an attribute the demo site declares).
     '/': shopPage('en', 'Demo shop', '/page2', { attributes: `data-attributes='{"plan":"free"}'` }),
     '/page2': shopPage('en', 'Page two', '/', { attributes: `data-attributes='{"plan":"free"}'` }),
+    // A signed-in page of the shop: it names its user and account (sent only with consent).
+    '/me': shopPage('en', 'My account', '/', {
+      script: '<script>addEventListener("load", () => { farewell.identify("u-77"); farewell.set({ account: "acme", plan: "pro" }); });</script>',
+    }),
     // A page that sets attributes from the tag and from its own script, one of them undeclared.
     '/account': shopPage('en', 'Account', '/', {
       attributes: `data-attributes='{"plan":"team","colour":"red"}'`,
@@ -683,4 +688,56 @@ test('attributes the site sets travel with the answer and its events, declared k
   assert.match(await ap.locator('table.attribute-values').first().innerText(), /pro/);
   assert.deepEqual(adminErrors.filter((e) => !/422/.test(e)), []);
   await admin.close();
+});
+
+test('identify takes effect only when the visitor ticks the choice, and keeps only keyed hashes', async () => {
+  farewell.configure({ triggers: { armed_exit: false, exit_intent: true, exit_intent_min_seconds: 0 } });
+  const answer = async (score, tick) => {
+    const { context, page, errors } = await openShop({ viewport: { width: 390, height: 844 } }, '/me');
+    await page.waitForFunction(() => document.readyState === 'complete');
+    await page.evaluate(() => document.documentElement.dispatchEvent(new MouseEvent('mouseout', { clientY: 0, bubbles: true })));
+    const dialog = page.getByRole('dialog', { name: 'How was your experience?' });
+    await dialog.waitFor();
+    await page.waitForTimeout(READ);
+    await dialog.getByRole('radio', { name: String(score), exact: true }).click();
+    const choice = dialog.getByLabel('Link this answer to my account, so the team can follow it up');
+    await choice.waitFor();
+    assert.equal(await choice.isChecked(), false, 'never ticked for the visitor');
+    if (tick) await choice.check();
+    await page.screenshot({ path: join(screenshots, `identify-${tick ? 'ticked' : 'unticked'}-390.png`) });
+    await dialog.getByRole('button', { name: 'Send' }).click();
+    const row = await eventually(() => farewell.rows(`SELECT user_hash, account_hash, attributes, consent_choices FROM responses
+        WHERE page_path = '/me' AND score = ${score} AND consent_choices LIKE '%identify%'`)[0], 15_000, 'the answer with its choice');
+    assert.deepEqual(errors, []);
+    await context.close();
+    return row;
+  };
+  // Not ticked: the choice is recorded as declined, and nothing of either id is kept.
+  const declined = await answer(5, false);
+  assert.equal(JSON.parse(declined.consent_choices).identify, false);
+  assert.equal(declined.user_hash, null);
+  assert.equal(declined.account_hash, null);
+  // Ticked: the ids' HMACs under the site's own secret, never the ids.
+  const granted = await answer(3, true);
+  assert.equal(JSON.parse(granted.consent_choices).identify, true);
+  const secret = farewell.rows('SELECT identity_secret FROM sites')[0].identity_secret;
+  const hmac = (kind, id) => createHmac('sha256', secret).update(`${kind}:${id}`).digest('hex');
+  assert.equal(granted.user_hash, hmac('user', 'u-77'));
+  assert.equal(granted.account_hash, hmac('account', 'acme'));
+  assert.equal(granted.attributes, ',plan=pro,', 'the account is never an attribute');
+  assert.equal(farewell.rows("SELECT COUNT(*) AS n FROM responses WHERE attributes LIKE '%acme%' OR comment LIKE '%u-77%'")[0].n, 0);
+
+  // The dashboard lists the account by NPS; looked up by its id, it is marked.
+  const member = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const mp = await member.newPage();
+  await signIn(mp, farewell);
+  await mp.goto(`${farewell.base}/dashboard/${farewell.demo.site_key}#accounts`);
+  const panel = mp.locator('section.accounts');
+  await panel.getByLabel('Find an account by its id').fill('acme');
+  await panel.getByRole('button', { name: 'Find' }).click();
+  await mp.waitForLoadState('load');
+  await mp.locator('section.accounts tr.looked-up').waitFor();
+  assert.match(await mp.locator('section.accounts tr.looked-up').innerText(), new RegExp(hmac('account', 'acme').slice(0, 10)));
+  await mp.locator('section.accounts').screenshot({ path: join(screenshots, 'accounts-390.png') });
+  await member.close();
 });

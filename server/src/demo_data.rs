@@ -343,9 +343,26 @@ pub async fn generate(
                         &id.simple().to_string()[..8]
                     )),
                 )
+            } else if (generated_so_far - 1).is_multiple_of(4) {
+                // Signed-in visitors who agreed to be identified: their company's account.
+                (
+                    ConsentChoices::parse(
+                        "choices",
+                        [
+                            (app::domain::IMPROVEMENT_PROGRAM, true),
+                            (app::domain::IDENTIFY, true),
+                        ],
+                    )?,
+                    None,
+                )
             } else {
                 (ConsentChoices::improvement_program(), None)
             };
+            let account_hash = (choices.granted(app::domain::IDENTIFY) == Some(true)).then(|| {
+                let account =
+                    DEMO_ACCOUNTS[((generated_so_far - 1) / 4) as usize % DEMO_ACCOUNTS.len()];
+                app::tokens::identity_hash(&site.identity_secret, "account", account)
+            });
             batch.push(StoredResponse {
                 id,
                 org_id: site.site.org_id,
@@ -363,7 +380,7 @@ pub async fn generate(
                 edit_secret_hash: None,
                 reason: None,
                 user_hash: None,
-                account_hash: None,
+                account_hash,
             });
             if with_impressions {
                 let event = |kind, at| Impression {
@@ -420,3 +437,8 @@ fn demo_plan(score: Score, n: u64) -> app::domain::Attributes {
     };
     app::domain::Attributes::parse("attributes", [("plan", plan)]).unwrap_or_default()
 }
+
+/// The demo's customer accounts (a B2B shop's), as its pages would pass them.
+const DEMO_ACCOUNTS: [&str; 8] = [
+    "acme", "globex", "initech", "umbrella", "hooli", "stark", "wayne", "tyrell",
+];

@@ -463,7 +463,11 @@ fn AccountsView(
     view! {
         <section class="panel accounts" id="accounts">
             <h2>"NPS by account"</h2>
-            <p class="hint">{format!("{} accounts answered in this range; the lowest NPS first, with the change from the range before. Only answers whose visitor agreed to be identified carry an account, kept as a keyed hash.", numbers.count(accounts.answered as u64))}</p>
+            <p class="hint">{format!(
+                "{} {} answered in this range; the lowest NPS first, with the change from the range before. Only answers whose visitor agreed to be identified carry an account, kept as a keyed hash.",
+                numbers.count(accounts.answered as u64),
+                if accounts.answered == 1 { "account" } else { "accounts" }
+            )}</p>
             {lookup}
             <div class="table-scroll">
                 <table class="account-table">

@@ -468,8 +468,10 @@ pub struct ResponseAmendment {
     /// The exit reason chosen (or chosen anew) after the score.
     #[serde(default)]
     pub reason: Option<super::ReasonKey>,
-    /// The keyed hashes of the user and account ids sent with the `identify` choice
-    /// (`ingest::amend_response` makes them; never the ids).
+    /// The user and account ids sent with the `identify` choice, as parsed: only their
+    /// keyed hashes are stored (`ingest::amend_response` makes them, below).
+    #[serde(skip)]
+    pub identification: super::Identification,
     #[serde(skip)]
     pub user_hash: Option<String>,
     #[serde(skip)]
@@ -479,6 +481,7 @@ pub struct ResponseAmendment {
 impl ResponseAmendment {
     pub fn is_empty(&self) -> bool {
         self.reason.is_none()
+            && self.identification.is_empty()
             && self.user_hash.is_none()
             && self.account_hash.is_none()
             && self.score.is_none()

@@ -405,7 +405,6 @@ pub async fn amend_answer(
                 id,
                 &secret,
                 &amendment,
-                &Default::default(),
                 settings.amend_window,
                 ingest::received_now(),
             )

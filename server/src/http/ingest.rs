@@ -295,9 +295,7 @@ fn journey_number<T>(
 }
 
 impl AmendmentDto {
-    pub fn parse(
-        self,
-    ) -> Result<(Uuid, EditSecret, ResponseAmendment, Identification), FieldError> {
+    pub fn parse(self) -> Result<(Uuid, EditSecret, ResponseAmendment), FieldError> {
         let secret = EditSecret::parse("edit_secret", &self.edit_secret)?;
         let score = self
             .score
@@ -328,9 +326,9 @@ impl AmendmentDto {
                     .reason
                     .map(|r| app::domain::ReasonKey::parse("reason", &r))
                     .transpose()?,
+                identification: parse_identification(self.user_id, self.account)?,
                 ..Default::default()
             },
-            parse_identification(self.user_id, self.account)?,
         ))
     }
 }
@@ -572,14 +570,13 @@ pub async fn post_batch(
             if !collecting {
                 return Err(ApiError::OptedOut);
             }
-            let (id, secret, amendment, identification) = dto.parse()?;
+            let (id, secret, amendment) = dto.parse()?;
             ingest::amend_response(
                 ingest.store.as_ref(),
                 &site,
                 id,
                 &secret,
                 &amendment,
-                &identification,
                 ingest.settings.amend_window,
                 now,
             )
@@ -613,12 +610,12 @@ pub async fn post_batch(
                 .await
                 .map(|()| StatusCode::OK)
                 .map_err(ingest_error);
-                if settled.is_ok() {
-                    events.push(event);
-                } else if must_retry(&settled) {
-                    return Err(settled.unwrap_err());
-                } else {
-                    results.push(item_result(id, settled));
+                if must_retry(&settled) {
+                    return Err(settled.err().unwrap_or(ApiError::Unavailable));
+                }
+                match settled {
+                    Ok(_) => events.push(event),
+                    Err(e) => results.push(item_result(id, Err(e))),
                 }
             }
             Ok(_) => results.push(item_result(id, Err(ApiError::OptedOut))),

@@ -19,7 +19,7 @@
     'label{display:block;margin:12px 0 4px;font-weight:600}',
     'label.check{display:flex;gap:8px;align-items:center;font-weight:400;min-height:44px;margin:4px 0}',
     'textarea,input[type=email]{box-sizing:border-box;width:100%;font:inherit;padding:8px;border:1px solid #c9cfdb;border-radius:6px}',
-    'input[type=checkbox],input[type=radio]{width:22px;height:22px}',
+    'input[type=checkbox],input[type=radio]{width:22px;height:22px;flex:none}',
     '.reasons{border:0;padding:0;margin:12px 0 0}.reasons legend{font-weight:600;padding:0}',
     '.count,.small{font-size:.85em;color:#5b6478}',
     '.error{color:#c0392b;font-weight:600}',
