@@ -120,9 +120,30 @@ fn without(t: &str) -> String {
     format!("not {t}")
 }
 
-/// The factors of a sample: the context dimensions, then its most held saved themes.
+/// The site's attributes the model takes, the most carried first.
+pub const DRIVER_ATTRIBUTES: usize = 5;
+
+/// The factors of a sample: the context dimensions, the attributes its answers carry (a plan
+/// is the first thing a team would hold fixed), then its most held saved themes.
 pub fn factors_of(sample: &Sample) -> Vec<Factor> {
     let mut factors: Vec<Factor> = DRIVER_DIMENSIONS.into_iter().map(Factor::Context).collect();
+    // Only the server reads an answer's attributes.
+    #[cfg(feature = "ssr")]
+    {
+        let mut carried: std::collections::HashMap<crate::domain::AttributeKey, usize> =
+            Default::default();
+        for (key, _) in sample.answers.iter().flat_map(|a| a.attributes.iter()) {
+            *carried.entry(key).or_default() += 1;
+        }
+        let mut carried: Vec<_> = carried.into_iter().collect();
+        carried.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        factors.extend(
+            carried
+                .into_iter()
+                .take(DRIVER_ATTRIBUTES)
+                .map(|(key, _)| Factor::Context(Dimension::Attribute(key))),
+        );
+    }
     let mut held: std::collections::HashMap<&str, usize> = Default::default();
     for theme in sample.answers.iter().flat_map(|a| &a.themes) {
         *held.entry(theme.as_str()).or_default() += 1;

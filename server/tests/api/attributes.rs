@@ -416,3 +416,38 @@ both_backends!(
         assert_eq!(n(&json(other).await["total"]), 1);
     }
 );
+
+// A declared attribute is a driver like any context: the plan that explains the scores is
+// found, held against the pages, and reported by its dimension's name.
+both_backends!(
+    an_attribute_is_a_driver_held_against_the_others,
+    |app: TestApp| async move {
+        let demo = signed_in(&app).await;
+        for (plan, score, count) in [("pro", 10, 44), ("free", 1, 40)] {
+            for i in 0..count {
+                let path = if i % 2 == 0 { "/a" } else { "/b" };
+                let r = app
+                    .post_response(&json!({"id": Uuid::new_v4(), "site": demo.site_key,
+                        "score": score, "context": {"path": path},
+                        "attributes": {"plan": plan}}))
+                    .await;
+                assert_eq!(r.status(), 201);
+            }
+        }
+        let body = json(analysis(&app, &demo, "drivers", "").await).await;
+        let effects = body["effects"].as_array().unwrap();
+        let free = effects
+            .iter()
+            .find(|e| e["dimension"] == "attr.plan" && e["value"] == "free")
+            .unwrap_or_else(|| panic!("the plan's effect: {body}"));
+        assert_eq!(free["reference"], "pro");
+        assert_eq!(free["raw"].as_f64().unwrap(), -200.0);
+        assert!(free["adjusted"].as_f64().unwrap() < -150.0, "{free}");
+        // The pages, split evenly within each plan, explain nothing.
+        let page = effects
+            .iter()
+            .find(|e| e["dimension"] == "page")
+            .map_or(0.0, |e| e["adjusted"].as_f64().unwrap());
+        assert!(page.abs() < 20.0, "{body}");
+    }
+);

@@ -244,9 +244,14 @@ both_backends!(
             .text()
             .await
             .unwrap();
-        assert!(csv.lines().next().unwrap().ends_with(",reason"), "{csv}");
+        assert!(
+            csv.lines().next().unwrap().ends_with(",reason,attributes"),
+            "{csv}"
+        );
         assert_eq!(
-            csv.lines().filter(|l| l.ends_with(",\"bugs\"")).count(),
+            csv.lines()
+                .filter(|l| l.ends_with(",\"bugs\",\"\""))
+                .count(),
             2,
             "{csv}"
         );

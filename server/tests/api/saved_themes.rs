@@ -226,7 +226,7 @@ both_backends!(
         assert_eq!(rows.len(), 8, "{csv}");
         assert!(
             rows.iter()
-                .all(|r| r.ends_with(",\"\",\"checkout\",\"\",\"\",\"\",\"\"")),
+                .all(|r| r.ends_with(",\"\",\"checkout\",\"\",\"\",\"\",\"\",\"\"")),
             "{csv}"
         );
         let refused = analysis(&app, &demo, "report", "?segment=theme:Check%20out").await;
