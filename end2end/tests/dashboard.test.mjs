@@ -106,9 +106,9 @@ test('a member explores a site: range, bucket, segment, search, tag, export', as
   // Every field is quoted, so no separator (`,` or Excel's `;`) can split one.
   assert.ok(csv[1].startsWith(`"${id}"`), csv[1]);
   // Its tag, then its saved themes (none here), the visit's pages, seconds and errors, and its
-  // exit reason (none asked).
+  // exit reason (none asked) and its plan (the demo site's attribute).
   assert.match(csv[0], /,tags,themes,pages_viewed,seconds_on_site,errors_seen,reason,attributes$/);
-  assert.match(csv[1], /,"speed","","\d+","\d+","\d+",""$/);
+  assert.match(csv[1], /,"speed","","\d+","\d+","\d+","","plan=\w+"$/);
   assert.match(download.suggestedFilename(), /^farewell-st_[0-9a-f]+-.*\.csv$/);
 
   assert.deepEqual(errors, []);

@@ -141,7 +141,9 @@ async fn load_report(site_key: String, query: String) -> Result<Report, AppError
                     .await?,
             );
             report.org_id = Some(org);
-            report.accounts = accounts(&store, org, site.id, &view, range, get("account")).await?;
+            // A blank lookup is no lookup.
+            let account = get("account").filter(|a| !a.trim().is_empty());
+            report.accounts = accounts(&store, org, site.id, &view, range, account).await?;
             Ok::<Report, AppError>(report)
         };
         match attempt.await {

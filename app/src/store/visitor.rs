@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 /// What a visitor-facing request needs to know about a site, found by its public key.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct PublicSite {
     pub site: Site,
     pub default_survey: Option<Survey>,
@@ -22,6 +22,18 @@ pub struct PublicSite {
     pub attributes: AttributeSettings,
     /// The key of the site's identity hashes (`tokens::identity_hash`): never shown.
     pub identity_secret: String,
+}
+
+/// Never prints the identity secret.
+impl std::fmt::Debug for PublicSite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PublicSite")
+            .field("site", &self.site)
+            .field("default_survey", &self.default_survey)
+            .field("current_notice", &self.current_notice)
+            .field("attributes", &self.attributes)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A response ready to be written: every reference resolved, every field parsed.

@@ -318,9 +318,13 @@ pub async fn participation(
         .get(&site_key)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let admitted = ingest
+    let admitted = match ingest
         .gate
-        .admit(&site.site, &headers, peer.map(|Extension(p)| p), 1)?;
+        .admit(&site.site, &headers, peer.map(|Extension(p)| p), 1)
+    {
+        Ok(admitted) => admitted,
+        Err(refused) => return Ok(refused),
+    };
     let opted_out = admitted.gpc
         || ingest
             .store

@@ -457,9 +457,13 @@ pub async fn post_response(
     ValidJson(dto): ValidJson<ResponseDto, BODY_LIMIT>,
 ) -> Result<Response, ApiError> {
     let site = ingest.site(&dto.site).await?;
-    let admitted = ingest
+    let admitted = match ingest
         .gate
-        .admit(&site.site, &headers, peer.map(|Extension(p)| p), 1)?;
+        .admit(&site.site, &headers, peer.map(|Extension(p)| p), 1)
+    {
+        Ok(admitted) => admitted,
+        Err(refused) => return Ok(refused),
+    };
     let origin = admitted.origin.clone();
     let result = async {
         if admitted.gpc {
@@ -537,9 +541,13 @@ pub async fn post_batch(
         return Err(FieldError::new("body", format!("at most {BATCH_MAX_ITEMS} items")).into());
     }
     let site = ingest.site(&batch.site).await?;
-    let admitted = ingest
+    let admitted = match ingest
         .gate
-        .admit(&site.site, &headers, peer.map(|Extension(p)| p), items)?;
+        .admit(&site.site, &headers, peer.map(|Extension(p)| p), items)
+    {
+        Ok(admitted) => admitted,
+        Err(refused) => return Ok(refused),
+    };
     let plan = ingest::BatchPlan::new(admitted.gpc, batch.opt_out, batch.respondent);
     let collecting = plan.collects_items();
     let now = ingest::received_now();

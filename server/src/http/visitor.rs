@@ -32,10 +32,12 @@ impl VisitorGate {
         headers: &HeaderMap,
         peer: Option<ConnectInfo<SocketAddr>>,
         cost: usize,
-    ) -> Result<Admitted, ApiError> {
-        let origin = allowed_origin(headers, site)?;
+    ) -> Result<Admitted, Response> {
+        let origin = allowed_origin(headers, site).map_err(IntoResponse::into_response)?;
+        // Throttled, the page of an allowed origin can read its 429 (not a CORS failure).
         self.limits
-            .check(&site.site_key, &self.client_key(headers, peer), cost)?;
+            .check(&site.site_key, &self.client_key(headers, peer), cost)
+            .map_err(|e| with_cors(origin.as_ref(), e))?;
         let gpc = headers
             .get("sec-gpc")
             .and_then(|v| v.to_str().ok())

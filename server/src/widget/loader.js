@@ -51,7 +51,8 @@
   // fourth item of the visit. Own keys with a string, number or boolean, as strings: nothing
   // else is kept (or could be posted to the exit window).
   var attrs = {};
-  function put(o) { for (var k in o) if ({}.hasOwnProperty.call(o, k) && /^(st|n|b)/.test(typeof o[k])) attrs[k] = '' + o[k]; }
+  // null or '' takes a key away (a signed-out page: farewell.identify(null)).
+  function put(o) { for (var k in o) if ({}.hasOwnProperty.call(o, k)) o[k] == null || o[k] === '' ? delete attrs[k] : /^(st|n|b)/.test(typeof o[k]) && (attrs[k] = '' + o[k]); }
   try { put(JSON.parse(me.dataset.attributes)); } catch (e) {}
   // The exit window has no visit of its own: it has what the site's page last told it.
   function visit() { return exitMode ? watched : ['pv', 't0', 'er'].map(k => tally(k)).concat(attrs); }
@@ -257,7 +258,7 @@
     optedOut,
     flush,
     set: put,
-    identify: user => { put({ user }); }
+    identify: user => { put({ user: user || null }); }
   };
 
   // Global Privacy Control is an opt-out: the first page that sees it sends the queue with one.

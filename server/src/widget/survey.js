@@ -104,18 +104,24 @@
 
   // The attributes the site set (the visit's fourth item, strings): those a server can take
   // (it keeps only the keys the site declared); the user and account go only with consent.
+  // Checked as the server checks them (trimmed, counted in characters, no control character),
+  // so that a value it would refuse never costs the answer it rides with.
+  function own(x, k) {
+    var s = {}.hasOwnProperty.call(x, k) && typeof x[k] == 'string' ? x[k].trim() : '';
+    return /[\u0000-\u001f\u007f-\u009f]/.test(s) ? '' : s;
+  }
   function attributes(v) {
     var a = {}, x = v && v[3] || {};
     for (var k in x) {
-      var s = x[k].trim();
-      if (k != 'user' && k != 'account' && /^[^,;=@\u0000-\u001f\u007f]{1,64}$/.test(s)) a[k] = s;
+      var s = own(x, k);
+      if (k != 'user' && k != 'account' && s && Array.from(s).length <= 64 && !/[,;=@]/.test(s)) a[k] = s;
     }
     return a;
   }
   function identity(v) {
-    var x = v && v[3] || {}, ids = {};
-    if (x.user) ids.user_id = x.user.slice(0, 200);
-    if (x.account) ids.account = x.account.slice(0, 200);
+    var x = v && v[3] || {}, ids = {}, user = own(x, 'user'), account = own(x, 'account');
+    if (user && Array.from(user).length <= 200) ids.user_id = user;
+    if (account && Array.from(account).length <= 200) ids.account = account;
     return ids;
   }
 

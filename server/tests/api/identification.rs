@@ -341,3 +341,56 @@ both_backends!(
         assert!(hashes(&app, foreign).await.0.is_some());
     }
 );
+
+// Leaving the improvement program withdraws the identify choice at any time (an answer's own
+// amendment can only within its window): every answer of that browser on the site is unlinked
+// and its consent record says so. A search by user id also finds that browser's answers given
+// without the choice; a blank account lookup is no lookup.
+both_backends!(
+    leaving_the_program_unlinks_and_a_user_search_finds_the_whole_browser,
+    |app: TestApp| async move {
+        let demo = signed_in(&app).await;
+        let rid = Uuid::new_v4();
+        let (linked, mut body) = identified(&demo.site_key, 6, "u-5", "acme");
+        body["respondent"] = json!(rid);
+        assert_eq!(app.post_response(&body).await.status(), 201);
+        let unlinked = Uuid::new_v4();
+        let r = app
+            .post_response(&json!({"id": unlinked, "site": demo.site_key, "score": 2,
+                "respondent": rid}))
+            .await;
+        assert_eq!(r.status(), 201);
+        let org = demo.organisation_id.to_string();
+        let found = json(
+            app.call_fn(
+                &app.client,
+                "find_answers",
+                &[("org", org.as_str()), ("respondent", "u-5")],
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(found.as_array().unwrap().len(), 2, "{found}");
+
+        let blank = json(report(&app, &demo.site_key, "account=").await).await;
+        assert_eq!(blank["refused"], json!([]), "{blank}");
+        assert_eq!(blank["accounts"]["lookup"], Value::Null);
+
+        let out = app
+            .post_batch(&json!({"site": demo.site_key, "respondent": rid, "opt_out": true}))
+            .await;
+        assert_eq!(out.status(), 200);
+        assert_eq!(hashes(&app, linked).await, (None, None));
+        let consent = app
+            .store
+            .consent_of(demo.organisation_id, linked)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(consent.choices.granted("identify"), Some(false));
+        assert!(consent
+            .changes
+            .iter()
+            .any(|c| c.choice == "identify" && c.granted_before == Some(true) && !c.granted));
+    }
+);

@@ -232,6 +232,21 @@ async fn throttled_case(backend: Backend) {
             .unwrap();
         assert_eq!(dodge.status(), 429, "user agent {i}");
     }
+    // The page of an allowed origin can read its 429 (the widget then waits), where a CORS
+    // failure would tell it nothing and fill the site's console.
+    let from_page = app
+        .client
+        .post(app.url("/api/v1/batch"))
+        .header("Origin", crate::helpers::SITE_ORIGIN)
+        .json(&json!({"site": demo.site_key, "responses": []}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(from_page.status(), 429);
+    assert_eq!(
+        from_page.headers()["access-control-allow-origin"],
+        crate::helpers::SITE_ORIGIN
+    );
     // What was acknowledged before is all there, once.
     assert_eq!(count_responses(&app).await, 3);
     for id in ids {

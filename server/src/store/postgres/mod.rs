@@ -139,6 +139,9 @@ impl PostgresStore {
     /// Where a text first holds another (1-based; 0: nowhere), case-sensitive: the two
     /// backends name the same function differently.
     const FIND_TEXT: &'static str = "strpos";
+    /// The stored consent choices with `identify` set to false: PostgreSQL's jsonb functions.
+    const IDENTIFY_DECLINED: &'static str =
+        "jsonb_set(consent_choices, '{identify}', 'false'::jsonb)";
     const AGGREGATES_JOIN_END: &'static str = " OFFSET 0) a";
 
     /// A search keeps the list's order (time, then id).

@@ -35,12 +35,19 @@ macro_rules! privacy_store {
                     if let Some(email) = &search.email {
                         sql.push(" OR lower(r.contact_email) = lower(").push_bind(email.clone()).push(")");
                     }
+                    // A user's answers, and every other answer the same browsers gave on that
+                    // site (before they were identified, or without ticking the choice).
                     for (site, hash) in &search.user_hashes {
                         sql.push(" OR (r.site_id = ")
                             .push_bind(*site)
-                            .push(" AND r.user_hash = ")
+                            .push(" AND (r.user_hash = ")
                             .push_bind(hash.clone())
-                            .push(")");
+                            .push(
+                                " OR r.respondent_id IN (SELECT u.respondent_id FROM responses u
+                                   WHERE u.site_id = r.site_id AND u.user_hash = ",
+                            )
+                            .push_bind(hash.clone())
+                            .push(" AND u.respondent_id IS NOT NULL)))");
                     }
                     sql.push(") ORDER BY r.received_at DESC LIMIT 10000");
                     let rows: Vec<VerbatimRow> =

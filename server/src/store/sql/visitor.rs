@@ -151,6 +151,7 @@ macro_rules! visitor_store {
                     opted_out: bool,
                     at: DateTime<Utc>,
                 ) -> StoreResult<()> {
+                    let mut tx = self.write_transaction().await?;
                     sqlx::query(
                         "INSERT INTO opt_outs (site_id, respondent_id, opted_out, changed_at) VALUES ($1, $2, $3, $4)
                          ON CONFLICT (site_id, respondent_id)
@@ -160,10 +161,39 @@ macro_rules! visitor_store {
                     .bind(respondent)
                     .bind(opted_out)
                     .bind(At(at))
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await
                     .map_err(backend)?;
-                    Ok(())
+                    if opted_out {
+                        // Leaving the program withdraws the identify choice too, at any time
+                        // (an answer's own amendment can only within its window): every answer
+                        // of this browser on the site is unlinked, and its record says so.
+                        sqlx::query(
+                            "INSERT INTO consent_changes (response_id, choice, granted_before, granted, at)
+                             SELECT id, 'identify', TRUE, FALSE, $3 FROM responses
+                             WHERE site_id = $1 AND respondent_id = $2
+                               AND (user_hash IS NOT NULL OR account_hash IS NOT NULL)",
+                        )
+                        .bind(site)
+                        .bind(respondent)
+                        .bind(At(at))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(backend)?;
+                        sqlx::query(&format!(
+                            "UPDATE responses SET user_hash = NULL, account_hash = NULL,
+                                 consent_choices = {}
+                             WHERE site_id = $1 AND respondent_id = $2
+                               AND (user_hash IS NOT NULL OR account_hash IS NOT NULL)",
+                            Self::IDENTIFY_DECLINED
+                        ))
+                        .bind(site)
+                        .bind(respondent)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(backend)?;
+                    }
+                    tx.commit().await.map_err(backend)
                 }
 
                 async fn admit_attribute_values(

@@ -171,6 +171,9 @@ impl SqliteStore {
     /// Where a text first holds another (1-based; 0: nowhere), case-sensitive: the two
     /// backends name the same function differently.
     const FIND_TEXT: &'static str = "instr";
+    /// The stored consent choices with `identify` set to false: SQLite's JSON functions.
+    const IDENTIFY_DECLINED: &'static str =
+        "json_set(consent_choices, '$.identify', json('false'))";
     const AGGREGATES_JOIN_END: &'static str = "";
 
     /// A search yields the newest first by the index's order, which within one millisecond is
