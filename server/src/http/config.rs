@@ -323,7 +323,7 @@ pub async fn participation(
         .admit(&site.site, &headers, peer.map(|Extension(p)| p), 1)
     {
         Ok(admitted) => admitted,
-        Err(refused) => return Ok(refused),
+        Err(refused) => return Ok(*refused),
     };
     let opted_out = admitted.gpc
         || ingest

@@ -462,7 +462,7 @@ pub async fn post_response(
         .admit(&site.site, &headers, peer.map(|Extension(p)| p), 1)
     {
         Ok(admitted) => admitted,
-        Err(refused) => return Ok(refused),
+        Err(refused) => return Ok(*refused),
     };
     let origin = admitted.origin.clone();
     let result = async {
@@ -546,7 +546,7 @@ pub async fn post_batch(
         .admit(&site.site, &headers, peer.map(|Extension(p)| p), items)
     {
         Ok(admitted) => admitted,
-        Err(refused) => return Ok(refused),
+        Err(refused) => return Ok(*refused),
     };
     let plan = ingest::BatchPlan::new(admitted.gpc, batch.opt_out, batch.respondent);
     let collecting = plan.collects_items();

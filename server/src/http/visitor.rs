@@ -32,12 +32,12 @@ impl VisitorGate {
         headers: &HeaderMap,
         peer: Option<ConnectInfo<SocketAddr>>,
         cost: usize,
-    ) -> Result<Admitted, Response> {
-        let origin = allowed_origin(headers, site).map_err(IntoResponse::into_response)?;
+    ) -> Result<Admitted, Box<Response>> {
+        let origin = allowed_origin(headers, site).map_err(|e| Box::new(e.into_response()))?;
         // Throttled, the page of an allowed origin can read its 429 (not a CORS failure).
         self.limits
             .check(&site.site_key, &self.client_key(headers, peer), cost)
-            .map_err(|e| with_cors(origin.as_ref(), e))?;
+            .map_err(|e| Box::new(with_cors(origin.as_ref(), e)))?;
         let gpc = headers
             .get("sec-gpc")
             .and_then(|v| v.to_str().ok())
