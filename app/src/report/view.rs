@@ -81,9 +81,17 @@ impl Dimension {
         }
     }
 
-    pub fn label(&self) -> &str {
-        match self {
-            Dimension::Attribute(key) => key.as_str(),
+    /// How the page names it: an attribute by its key, `team_size` as "Team size".
+    pub fn label(&self) -> String {
+        let name = match self {
+            Dimension::Attribute(key) => {
+                let words = key.as_str().replace('_', " ");
+                let mut chars = words.chars();
+                return chars
+                    .next()
+                    .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                    .unwrap_or_default();
+            }
             Dimension::Country => "Country",
             Dimension::Device => "Device",
             Dimension::Browser => "Browser",
@@ -96,7 +104,8 @@ impl Dimension {
             Dimension::TimeOnSite => "Time on site",
             Dimension::HadError => "Had an error",
             Dimension::Reason => "Exit reason",
-        }
+        };
+        name.into()
     }
 
     /// Whether an answer may have several values (themes), so that segments overlap and their
@@ -185,11 +194,10 @@ impl SegmentFilter {
         // A theme is known by its name, lower case: anything else could match no answer.
         let value = match dimension {
             // Only answers that carried an attribute are counted under it.
-            Dimension::Attribute(key) => {
-                crate::domain::AttributeValue::parse(&format!("{field}.{}", key.as_str()), value)?
-                    .as_str()
-                    .to_string()
-            }
+            // The refusal names the view's field, where the value was typed.
+            Dimension::Attribute(_) => crate::domain::AttributeValue::parse(field, value)?
+                .as_str()
+                .to_string(),
             Dimension::Theme if !value.is_empty() => crate::domain::ThemeName::parse(value)
                 .map_err(|_| FieldError::new(field, "names no theme (letters, digits and - only)"))?
                 .as_str()
@@ -433,5 +441,37 @@ pub fn parse_report_date(field: &str, raw: &str) -> Result<NaiveDate, FieldError
             field,
             "must be between 2000-01-01 and 2100-12-31",
         ))
+    }
+}
+
+#[cfg(test)]
+mod attribute_dimensions {
+    use super::*;
+
+    #[test]
+    fn an_attribute_is_a_dimension_named_attr_key_and_labelled_by_its_key() {
+        let d = Dimension::parse("attr.team_size").unwrap();
+        assert_eq!(d.as_str(), "attr.team_size");
+        assert_eq!(d.label(), "Team size");
+        assert_eq!(serde_json::to_string(&d).unwrap(), r#""attr.team_size""#);
+        assert_eq!(
+            serde_json::from_str::<Dimension>(r#""attr.team_size""#).unwrap(),
+            d
+        );
+        assert_eq!(
+            serde_json::to_string(&Dimension::PagesViewed).unwrap(),
+            r#""pages_viewed""#
+        );
+        for bad in ["attr.", "attr.Plan", "attr.account", "attr.a-b", "plan"] {
+            assert_eq!(Dimension::parse(bad), None, "{bad}");
+        }
+        let refused = SegmentFilter::parse("segment", "attr.plan:").unwrap_err();
+        assert_eq!(refused.field, "segment");
+        assert_eq!(
+            SegmentFilter::parse("segment", "attr.plan:Pro")
+                .unwrap()
+                .value,
+            "Pro"
+        );
     }
 }
