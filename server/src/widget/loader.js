@@ -52,7 +52,7 @@
   // else is kept (or could be posted to the exit window).
   var attrs = {};
   // null or '' takes a key away (a signed-out page: farewell.identify(null)).
-  function put(o) { for (var k in o) if ({}.hasOwnProperty.call(o, k)) o[k] == null || o[k] === '' ? delete attrs[k] : /^(st|n|b)/.test(typeof o[k]) && (attrs[k] = '' + o[k]); }
+  function put(o) { Object.keys(o || {}).map(k => { var v = o[k]; (v ?? '') === '' ? delete attrs[k] : /^(st|n|b)/.test(typeof v) && (attrs[k] = '' + v); }); }
   try { put(JSON.parse(me.dataset.attributes)); } catch (e) {}
   // The exit window has no visit of its own: it has what the site's page last told it.
   function visit() { return exitMode ? watched : ['pv', 't0', 'er'].map(k => tally(k)).concat(attrs); }
