@@ -349,12 +349,17 @@ pub async fn settle_attributes(
     if gone > 0 {
         dropped.fetch_add(gone as u64, std::sync::atomic::Ordering::Relaxed);
     }
-    // "other" is what the cap stores anyway: sent as a value, it takes no slot.
-    let values: Vec<_> = attributes
-        .iter()
-        .filter(|(_, value)| *value != crate::domain::OTHER_ATTRIBUTE_VALUE)
-        .map(|(key, value)| (key, value.to_owned()))
-        .collect();
+    // A key with its own list of values keeps those and no other; "other" is what the cap
+    // stores anyway: sent as a value, it takes no slot. The rest go by the cap.
+    let mut values = Vec::new();
+    for (key, value) in attributes.clone().iter() {
+        match site.attributes.listed(key, value) {
+            Some(true) => {}
+            Some(false) => attributes.set_other(key),
+            None if value == crate::domain::OTHER_ATTRIBUTE_VALUE => {}
+            None => values.push((key, value.to_owned())),
+        }
+    }
     if values.is_empty() {
         context.attributes = attributes;
         return Ok(());

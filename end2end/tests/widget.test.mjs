@@ -700,7 +700,7 @@ test('identify takes effect only when the visitor ticks the choice, and keeps on
     await dialog.waitFor();
     await page.waitForTimeout(READ);
     await dialog.getByRole('radio', { name: String(score), exact: true }).click();
-    const choice = dialog.getByLabel('Link this answer to my account, so the team can follow it up');
+    const choice = dialog.getByLabel("Link this answer to my account (optional): the team sees it with my account's other answers");
     await choice.waitFor();
     assert.equal(await choice.isChecked(), false, 'never ticked for the visitor');
     if (tick) await choice.check();

@@ -51,7 +51,7 @@ async fn load() -> Result<Vec<SetupOfOrganisation>, AppError> {
                 } else {
                     format!(
                         "attributes: {} (at most {} values each)",
-                        attributes.stored_keys().replace(',', ", "),
+                        attributes.to_text(", "),
                         attributes.value_cap
                     )
                 },

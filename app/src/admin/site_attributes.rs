@@ -80,7 +80,7 @@ async fn read(org: String, id: String) -> Result<AttributesView, AppError> {
     Ok(AttributesView {
         site_name,
         site_id: site.to_string(),
-        keys: settings.stored_keys().replace(',', ", "),
+        keys: settings.to_text(", "),
         value_cap: settings.value_cap,
         seen,
     })
@@ -157,17 +157,22 @@ fn AttributesForm(data: AttributesView, org: String) -> impl IntoView {
         .into_iter()
         .map(|k| {
             let taken = k.values.len();
+            let summary = if taken == 0 {
+                format!("No answer carried \"{}\" in the last 30 days: check that your pages send it.", k.key)
+            } else {
+                format!(
+                    "{taken} {} in the last 30 days.",
+                    if taken == 1 { "value" } else { "values" }
+                )
+            };
             let rows = k
                 .values
                 .into_iter()
                 .map(|(value, n)| view! { <tr><td><code>{value}</code></td><td class="num">{n}</td></tr> })
                 .collect_view();
             view! {
-                <h3><code>{format!("attr.{}", k.key)}</code></h3>
-                <p class="hint">{format!(
-                    "{taken} {} in the last 30 days; at most {cap} are kept, the rest are stored as \"other\".",
-                    if taken == 1 { "value" } else { "values" }
-                )}</p>
+                <h3>{k.key.clone()}</h3>
+                <p class="hint">{summary}</p>
                 {(taken > 0).then(|| view! {
                     <div class="table-scroll">
                         <table class="attribute-values">
@@ -181,21 +186,24 @@ fn AttributesForm(data: AttributesView, org: String) -> impl IntoView {
         .collect_view();
     view! {
         <p>{format!("Site: {}", data.site_name)}</p>
-        <p class="hint" id="attributes-hint">"Your pages say what plan or tier a visitor is on with "<code>"farewell.set({plan: \"pro\"})"</code>" or "<code>"data-attributes='{\"plan\": \"pro\"}'"</code>" on the script tag. Only the keys listed here are kept (others are dropped and counted), and each is a dashboard segment: "<code>"attr.plan"</code>". Never send personal data: no names, e-mail addresses or user ids. Keys: lower-case letters, digits and _, at most 10."</p>
+        <p id="attributes-hint">"Attributes let you compare NPS by something your site knows about a visitor, such as their plan (free, pro, team). Each key listed here becomes a tab under \"NPS by segment\" on the dashboard. Your pages send them on the script tag or from their own script:"</p>
+        <pre class="snippet"><code>"data-attributes='{\"plan\": \"pro\"}'\nfarewell.set({plan: \"pro\"})"</code></pre>
+        <p class="hint">"Never send names, e-mail addresses, or user or account ids: for NPS by customer account, pages use farewell.set({account: …}), which is kept only when the visitor agrees, never as an attribute. Keys the list does not name are dropped."</p>
         <ActionForm action=save attr:class="stack">
             <input type="hidden" name="org" value=org />
             <input type="hidden" name="id" value=data.site_id />
             <label for="keys">"Keys"</label>
-            <input id="keys" name="keys" type="text" maxlength="300" value=data.keys aria-describedby="attributes-hint" placeholder="plan, tier" />
+            <textarea id="keys" name="keys" rows="3" maxlength="4000" aria-describedby="attributes-hint keys-hint" placeholder="plan: free | pro | team, tier">{data.keys}</textarea>
+            <p class="hint" id="keys-hint">"Separate keys with commas. After a key and a colon, list its only values, separated by | (plan: free | pro | team): any other value is stored as \"other\", so no page can fill the key with values of its own. A key without a list keeps its first values, up to the number below."</p>
             {feedback.at("keys")}
-            <label for="value_cap">"Distinct values kept per key"</label>
+            <label for="value_cap">"Most values per key without a list (default 50, up to 1,000): further values are grouped as \"other\""</label>
             <input id="value_cap" name="value_cap" type="number" min="1" max="1000" value=cap.to_string() />
             {feedback.at("value_cap")}
             <label class="check">
                 <input type="checkbox" name="forget_values" value="on" aria-describedby="forget-hint" />
-                " Forget the values taken so far"
+                " Start the values list again"
             </label>
-            <p class="hint" id="forget-hint">"When a key filled its cap with values you do not want (a page that sent an id, say): the next values count anew. Answers keep what they carried."</p>
+            <p class="hint" id="forget-hint">"Use this if a page sent wrong values, such as ids, and real ones now show as \"other\". Past answers keep theirs."</p>
             <button type="submit">"Save attributes"</button>
             {feedback.saved("Saved. New answers keep these keys within seconds.")}
             {feedback.rest()}

@@ -48,9 +48,9 @@ async fn accounts(
     let counts = store
         .account_counts(org, site, &filter, range, previous)
         .await?;
-    let looked_up = match account {
+    let looked_up = match &account {
         Some(id) => {
-            let id = crate::domain::ExternalId::parse("account", &id)?;
+            let id = crate::domain::ExternalId::parse("account", id)?;
             let secret = store
                 .identity_secrets(org)
                 .await?
@@ -71,10 +71,8 @@ async fn accounts(
         .into_iter()
         .map(|c| (c.account_hash, c.current, c.previous))
         .collect();
-    Ok(Some(crate::report::accounts::build(
-        counts,
-        looked_up.as_deref(),
-    )))
+    let lookup = account.as_deref().map(str::trim).zip(looked_up.as_deref());
+    Ok(Some(crate::report::accounts::build(counts, lookup)))
 }
 
 #[cfg(feature = "ssr")]
@@ -435,15 +433,15 @@ fn AccountsView(
                 .map(|n| numbers.signed(n))
                 .unwrap_or_default();
             let trend = match r.trend() {
-                Some(t) if t > 0.0 => format!("▲ {}", numbers.one_decimal(t)),
-                Some(t) if t < 0.0 => format!("▼ {}", numbers.one_decimal(-t)),
+                Some(t) if t > 0.0 => format!("▲ {} points", numbers.one_decimal(t)),
+                Some(t) if t < 0.0 => format!("▼ {} points", numbers.one_decimal(-t)),
                 Some(_) => "no change".into(),
                 None => "new".into(),
             };
             let class = r.looked_up.then_some("looked-up");
             view! {
                 <tr class=class>
-                    <th scope="row"><code>{r.label.clone()}</code></th>
+                    <th scope="row">{r.typed.clone().map(|t| view! { <strong>{t}</strong>" " })}<code>{r.label.clone()}</code></th>
                     <td class="n">{numbers.count(r.current.n())}</td>
                     <td class="nps">{nps}</td>
                     <td class="trend">{trend}</td>
@@ -453,9 +451,9 @@ fn AccountsView(
         .collect_view();
     let lookup = accounts.lookup.map(|found| {
         if found {
-            view! { <p role="status" class="found">"The account looked up is highlighted."</p> }.into_any()
+            view! { <p role="status" class="found">"The account you looked up is marked, with the id you typed."</p> }.into_any()
         } else {
-            view! { <p role="status" class="empty">"No answer of that account in this range (or it never agreed to be identified)."</p> }.into_any()
+            view! { <p role="status" class="empty">"No answer from that account in this period (or its visitors did not tick \"Link this answer to my account\")."</p> }.into_any()
         }
     });
     let hidden = crate::report::parse_query(&view.to_query())
@@ -466,7 +464,7 @@ fn AccountsView(
         <section class="panel accounts" id="accounts">
             <h2>"NPS by account"</h2>
             <p class="hint">{format!(
-                "{} {} answered in this range; the lowest NPS first, with the change from the range before. Only answers whose visitor agreed to be identified carry an account, kept as a keyed hash.",
+                "{} {} answered in this period, the lowest NPS first. Trend: the change in NPS since the period before. Only visitors who ticked \"Link this answer to my account\" are counted. Farewell never stores account ids, so each account shows as a short code: type an id below to find its row.",
                 numbers.count(accounts.answered as u64),
                 if accounts.answered == 1 { "account" } else { "accounts" }
             )}</p>

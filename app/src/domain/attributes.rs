@@ -284,10 +284,16 @@ impl SentAttributes {
     }
 }
 
-/// What a site takes: its declared keys, and how many distinct values each keeps.
+/// What a site takes: its declared keys, the only values some of them take (a plan's names:
+/// nothing else, not even a hostile page, can fill its segments), and how many distinct values
+/// each other key keeps.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttributeSettings {
     pub keys: Vec<AttributeKey>,
+    /// Per key, its only values: any other is stored as "other". Keys not here take any value,
+    /// up to the cap.
+    #[serde(default)]
+    pub allowed: BTreeMap<AttributeKey, Vec<AttributeValue>>,
     pub value_cap: u32,
 }
 
@@ -295,22 +301,54 @@ impl Default for AttributeSettings {
     fn default() -> Self {
         AttributeSettings {
             keys: Vec::new(),
+            allowed: BTreeMap::new(),
             value_cap: DEFAULT_VALUE_CAP,
         }
     }
 }
 
+/// The most values one key may list.
+pub const MAX_ALLOWED_VALUES: usize = 50;
+
 impl AttributeSettings {
-    /// Keys as an admin or the CLI writes them (`plan, tier`), and the cap.
+    /// Keys as an admin or the CLI writes them, separated by commas or lines, each perhaps
+    /// with its only values after a colon: `plan: free | pro | team, tier`; and the cap.
     pub fn parse(keys: &str, value_cap: &str) -> Result<AttributeSettings, FieldError> {
         let mut parsed: Vec<AttributeKey> = Vec::new();
-        for raw in keys
-            .split([',', '\n', ' '])
-            .filter(|k| !k.trim().is_empty())
-        {
-            let key = AttributeKey::parse("keys", raw)?;
-            if !parsed.contains(&key) {
-                parsed.push(key);
+        let mut allowed = BTreeMap::new();
+        for item in keys.split([',', '\n']).filter(|k| !k.trim().is_empty()) {
+            let (raw_key, values) = match item.split_once(':') {
+                Some((key, values)) => (key, Some(values)),
+                None => (item, None),
+            };
+            let key = AttributeKey::parse("keys", raw_key)?;
+            if parsed.contains(&key) {
+                return Err(FieldError::new(
+                    "keys",
+                    format!("{} is listed twice", key.as_str()),
+                ));
+            }
+            parsed.push(key);
+            if let Some(values) = values {
+                let mut list: Vec<AttributeValue> = Vec::new();
+                for raw in values.split('|').filter(|v| !v.trim().is_empty()) {
+                    let value = AttributeValue::parse("keys", raw).map_err(|e| {
+                        FieldError::new("keys", format!("{}: a value {}", key.as_str(), e.reason))
+                    })?;
+                    if !list.contains(&value) {
+                        list.push(value);
+                    }
+                }
+                if list.is_empty() || list.len() > MAX_ALLOWED_VALUES {
+                    return Err(FieldError::new(
+                        "keys",
+                        format!(
+                            "{}: list 1–50 values after the colon, separated by |",
+                            key.as_str()
+                        ),
+                    ));
+                }
+                allowed.insert(key, list);
             }
         }
         if parsed.len() > MAX_DECLARED {
@@ -326,12 +364,39 @@ impl AttributeSettings {
         };
         Ok(AttributeSettings {
             keys: parsed,
+            allowed,
             value_cap,
         })
     }
 
-    /// As stored: `plan,tier`.
+    /// As an admin writes it, and as stored with `,` alone between keys:
+    /// `plan: free | pro | team, tier`.
+    pub fn to_text(&self, between: &str) -> String {
+        self.keys
+            .iter()
+            .map(|key| match self.allowed.get(key) {
+                Some(values) => format!(
+                    "{}: {}",
+                    key.as_str(),
+                    values
+                        .iter()
+                        .map(AttributeValue::as_str)
+                        .collect::<Vec<_>>()
+                        .join(" | ")
+                ),
+                None => key.as_str().to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join(between)
+    }
+
+    /// As stored: `plan: free | pro, tier`.
     pub fn stored_keys(&self) -> String {
+        self.to_text(",")
+    }
+
+    /// The keys alone: `plan,tier`.
+    pub fn key_names(&self) -> String {
         self.keys
             .iter()
             .map(AttributeKey::as_str)
@@ -339,15 +404,30 @@ impl AttributeSettings {
             .join(",")
     }
 
-    /// Read back from the stored columns; a key that does not parse (never written) is skipped.
+    /// Whether `key` takes `value` by its own list: `None` when the key has none (the cap
+    /// decides).
+    pub fn listed(&self, key: AttributeKey, value: &str) -> Option<bool> {
+        self.allowed
+            .get(&key)
+            .map(|values| values.iter().any(|v| v.as_str() == value))
+    }
+
+    /// Read back from the stored columns; what does not parse (never written) is skipped.
     pub fn from_stored(keys: &str, value_cap: i64) -> AttributeSettings {
-        AttributeSettings {
-            keys: keys
-                .split(',')
-                .filter_map(|k| AttributeKey::parse("keys", k).ok())
-                .collect(),
+        let mut settings = AttributeSettings {
             value_cap: u32::try_from(value_cap).unwrap_or(DEFAULT_VALUE_CAP),
+            ..Default::default()
+        };
+        for item in keys.split(',') {
+            let one = AttributeSettings::parse(item, "").unwrap_or_default();
+            for key in one.keys {
+                if !settings.keys.contains(&key) {
+                    settings.keys.push(key);
+                }
+            }
+            settings.allowed.extend(one.allowed);
         }
+        settings
     }
 }
 
@@ -464,8 +544,24 @@ mod tests {
     }
 
     #[test]
-    fn settings_parse_keys_and_cap() {
-        let s = AttributeSettings::parse("plan, tier\nplan", "").unwrap();
+    fn settings_parse_keys_their_values_and_cap() {
+        let s = AttributeSettings::parse("plan: free | pro |team\ntier", "").unwrap();
+        assert_eq!(s.stored_keys(), "plan: free | pro | team,tier");
+        assert_eq!(s.key_names(), "plan,tier");
+        assert_eq!(AttributeSettings::from_stored(&s.stored_keys(), 50), s);
+        assert_eq!(s.listed(key("plan"), "pro"), Some(true));
+        assert_eq!(s.listed(key("plan"), "Pro"), Some(false));
+        assert_eq!(s.listed(key("tier"), "gold"), None);
+        for (bad, reason) in [
+            ("plan:", "list 1–50 values"),
+            ("plan: a@b", "e-mail"),
+            ("plan, plan", "listed twice"),
+        ] {
+            let err = AttributeSettings::parse(bad, "").unwrap_err();
+            assert_eq!(err.field, "keys");
+            assert!(err.reason.contains(reason), "{bad}: {}", err.reason);
+        }
+        let s = AttributeSettings::parse("plan, tier", "").unwrap();
         assert_eq!(s.stored_keys(), "plan,tier");
         assert_eq!(s.value_cap, DEFAULT_VALUE_CAP);
         assert_eq!(AttributeSettings::from_stored("plan,tier", 50), s);

@@ -20,6 +20,9 @@ pub struct AccountRow {
     pub previous: ScoreCounts,
     /// The account the viewer looked up by its id.
     pub looked_up: bool,
+    /// The id the viewer typed to look it up (only in that view's answer, never stored).
+    #[serde(default)]
+    pub typed: Option<String>,
 }
 
 impl AccountRow {
@@ -40,16 +43,22 @@ pub struct Accounts {
     pub lookup: Option<bool>,
 }
 
-/// The table from each account's counts (hash, now, before) and the hash of the account
-/// looked up, if any.
-pub fn build(counts: Vec<(String, ScoreCounts, ScoreCounts)>, looked_up: Option<&str>) -> Accounts {
+/// The table from each account's counts (hash, now, before) and the account looked up, if
+/// any: (the id typed, its hash).
+pub fn build(
+    counts: Vec<(String, ScoreCounts, ScoreCounts)>,
+    lookup: Option<(&str, &str)>,
+) -> Accounts {
+    let looked_up = lookup.map(|(_, hash)| hash);
     let mut rows: Vec<(String, AccountRow)> = counts
         .into_iter()
         .filter(|(_, current, _)| current.n() > 0)
         .map(|(hash, current, previous)| {
+            let found = looked_up == Some(hash.as_str());
             let row = AccountRow {
                 label: hash.chars().take(LABEL_CHARS).collect(),
-                looked_up: looked_up == Some(hash.as_str()),
+                looked_up: found,
+                typed: lookup.filter(|_| found).map(|(typed, _)| typed.to_owned()),
                 current,
                 previous,
             };
@@ -102,7 +111,7 @@ mod tests {
                 ("bbbbbbbbbbbb22".into(), counts(&[2, 3]), counts(&[])),
                 ("cccccccccccc33".into(), counts(&[]), counts(&[9])),
             ],
-            Some("aaaaaaaaaaaa11"),
+            Some(("acme", "aaaaaaaaaaaa11")),
         );
         assert_eq!(
             table.answered, 2,
@@ -114,6 +123,8 @@ mod tests {
         // NPS 100·(2 − 1)/3 = 33.3 now, 100 before: down 66.7.
         let a = &table.rows[1];
         assert!(a.looked_up);
+        assert_eq!(a.typed.as_deref(), Some("acme"));
+        assert_eq!(table.rows[0].typed, None);
         assert!(
             (a.trend().unwrap() + 66.666).abs() < 0.01,
             "{:?}",
@@ -131,11 +142,11 @@ mod tests {
         let many: Vec<_> = (0..30u8)
             .map(|i| (format!("{i:02}hash"), counts(&[i % 11]), counts(&[])))
             .collect();
-        let table = build(many, Some("29hash"));
+        let table = build(many, Some(("x", "29hash")));
         assert_eq!(table.answered, 30);
         assert_eq!(table.rows.len(), LISTED + 1);
         assert!(table.rows.last().unwrap().looked_up);
-        assert_eq!(build(vec![], Some("x")).lookup, Some(false));
+        assert_eq!(build(vec![], Some(("x", "y"))).lookup, Some(false));
         assert_eq!(build(vec![], None).lookup, None);
     }
 }

@@ -224,7 +224,7 @@ both_backends!(
             .page(&format!("/admin/{org}/sites/{site}/attributes"))
             .await;
         assert!(
-            page.contains("attr.plan") && page.contains(">Pro<"),
+            page.contains("<h3>plan</h3>") && page.contains(">Pro<"),
             "{page}"
         );
         let (_, viewer) = member(&app, &demo, Role::Viewer).await;
@@ -451,5 +451,42 @@ both_backends!(
             .find(|e| e["dimension"] == "page")
             .map_or(0.0, |e| e["adjusted"].as_f64().unwrap());
         assert!(page.abs() < 20.0, "{body}");
+    }
+);
+
+// A key may list its only values: any other is stored as "other" without touching the cap,
+// so no page can fill its segments with values of its own.
+both_backends!(
+    a_key_with_its_own_list_takes_only_those_values,
+    |app: TestApp| async move {
+        let demo = signed_in(&app).await;
+        let (org, site) = (demo.organisation_id, demo.site_id);
+        let (status, body) =
+            save_attributes(&app, &app.client, org, site, "plan: free | pro, tier", "1").await;
+        assert_eq!(status, 200, "{body}");
+        let (status, body) = save_attributes(&app, &app.client, org, site, "plan: a@b", "").await;
+        assert_eq!((status, &body["Invalid"]["field"]), (422, &json!("keys")));
+        let answer = |plan: &'static str, tier: &'static str| {
+            let (app, key) = (&app, demo.site_key.clone());
+            async move {
+                let id = Uuid::new_v4();
+                let r = app
+                    .post_response(&json!({"id": id, "site": key, "score": 9,
+                        "attributes": {"plan": plan, "tier": tier}}))
+                    .await;
+                assert_eq!(r.status(), 201);
+                stored(app, "responses", id).await.unwrap()
+            }
+        };
+        assert_eq!(answer("pro", "gold").await, ",plan=pro,tier=gold,");
+        assert_eq!(answer("u-12345", "silver").await, ",plan=other,tier=other,");
+        assert_eq!(answer("free", "gold").await, ",plan=free,tier=gold,");
+        // A listed key never enters the cap's table; the other key took its one value.
+        assert_eq!(taken(&app, site, "plan").await, Vec::<String>::new());
+        assert_eq!(taken(&app, site, "tier").await, ["gold"]);
+        let page = app
+            .page(&format!("/admin/{org}/sites/{site}/attributes"))
+            .await;
+        assert!(page.contains("plan: free | pro, tier"), "{page}");
     }
 );

@@ -248,11 +248,18 @@ both_backends!(
             .await;
         assert!(page.contains("NPS by account"), "{page}");
         assert!(
-            page.contains("▼ 133.3") || page.contains("▼ 133,3"),
+            page.contains("▼ 133.3 points") || page.contains("▼ 133,3 points"),
             "{page}"
         );
+        assert!(
+            page.contains("<strong>globex</strong>"),
+            "the id typed, beside its row"
+        );
         assert!(page.contains("looked-up"));
-        assert!(!page.contains(">globex<") && !page.contains(&hash("globex")[10..]));
+        assert!(
+            !page.contains(&hash("globex")[10..]),
+            "only the start of a hash"
+        );
 
         // A range with no account answer shows no table.
         let empty =

@@ -152,7 +152,7 @@ macro_rules! site_store {
                     let declared = if forget_values {
                         String::new()
                     } else {
-                        format!(",{},", settings.stored_keys())
+                        format!(",{},", settings.key_names())
                     };
                     sqlx::query(&format!(
                         "DELETE FROM site_attribute_values WHERE site_id = $1
