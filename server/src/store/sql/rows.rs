@@ -23,6 +23,16 @@ pub struct SiteRow {
     allowed_origins: Json<Vec<String>>,
 }
 
+/// A site with what visitors' requests need of it besides (`VisitorStore::public_site`).
+#[derive(FromRow)]
+pub struct PublicSiteRow {
+    #[sqlx(flatten)]
+    pub site: SiteRow,
+    pub attribute_keys: String,
+    pub attribute_cap: i64,
+    pub identity_secret: Option<String>,
+}
+
 impl From<SiteRow> for Site {
     fn from(r: SiteRow) -> Site {
         Site {

@@ -12,15 +12,20 @@ macro_rules! visitor_store {
                 $($own)*
 
                 async fn public_site(&self, site_key: &SiteKey) -> StoreResult<Option<PublicSite>> {
-                    let site: Option<SiteRow> =
-                        sqlx::query_as(&format!("SELECT {SITE_COLUMNS} FROM sites WHERE site_key = $1"))
-                            .bind(site_key.as_str())
-                            .fetch_optional(&self.pool)
-                            .await
-                            .map_err(backend)?;
-                    let Some(site) = site.map(Site::from) else {
+                    let row: Option<PublicSiteRow> = sqlx::query_as(&format!(
+                        "SELECT {SITE_COLUMNS}, attribute_keys,
+                                CAST(attribute_cap AS BIGINT) AS attribute_cap, identity_secret
+                         FROM sites WHERE site_key = $1"
+                    ))
+                    .bind(site_key.as_str())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                    let Some(row) = row else {
                         return Ok(None);
                     };
+                    let (keys, cap, mut secret) = (row.attribute_keys, row.attribute_cap, row.identity_secret);
+                    let site = Site::from(row.site);
                     let default_survey: Option<SurveyRow> = sqlx::query_as(&format!(
                         "SELECT {SURVEY_COLUMNS} FROM surveys WHERE site_id = $1 ORDER BY created_at, id LIMIT 1"
                     ))
@@ -33,14 +38,6 @@ macro_rules! visitor_store {
                     )
                     .bind(site.org_id)
                     .fetch_optional(&self.pool)
-                    .await
-                    .map_err(backend)?;
-                    let (keys, cap, mut secret): (String, i64, Option<String>) = sqlx::query_as(
-                        "SELECT attribute_keys, CAST(attribute_cap AS BIGINT), identity_secret
-                         FROM sites WHERE id = $1",
-                    )
-                    .bind(site.id)
-                    .fetch_one(&self.pool)
                     .await
                     .map_err(backend)?;
                     if secret.is_none() {
