@@ -16,16 +16,16 @@ use uuid::Uuid;
 
 const SECRET: &str = "0123456789abcdef0123456789abcdef";
 
-/// (user_hash, account_hash) stored with answer `id`.
-async fn hashes(app: &TestApp, id: Uuid) -> (Option<String>, Option<String>) {
-    let sql = "SELECT user_hash, account_hash FROM responses WHERE id = $1";
+/// One text of answer `id`'s row: `expression` over the `responses` columns.
+async fn text_of(app: &TestApp, expression: &str, id: Uuid) -> Option<String> {
+    let sql = format!("SELECT {expression} FROM responses WHERE id = $1");
     match app.backend() {
-        Backend::Sqlite => sqlx::query_as(sql)
+        Backend::Sqlite => sqlx::query_scalar(&sql)
             .bind(id)
             .fetch_one(&mut app.raw_sqlite().await)
             .await
             .unwrap(),
-        Backend::Postgres => sqlx::query_as(sql)
+        Backend::Postgres => sqlx::query_scalar(&sql)
             .bind(id)
             .fetch_one(&mut app.raw_postgres().await)
             .await
@@ -33,23 +33,22 @@ async fn hashes(app: &TestApp, id: Uuid) -> (Option<String>, Option<String>) {
     }
 }
 
+/// (user_hash, account_hash) stored with answer `id`.
+async fn hashes(app: &TestApp, id: Uuid) -> (Option<String>, Option<String>) {
+    (
+        text_of(app, "user_hash", id).await,
+        text_of(app, "account_hash", id).await,
+    )
+}
+
 /// Whether any text column of the answer's row holds `needle`.
 async fn row_holds(app: &TestApp, id: Uuid, needle: &str) -> bool {
-    let sql = "SELECT COALESCE(comment, '') || COALESCE(user_hash, '') || COALESCE(account_hash, '')
-               || COALESCE(attributes, '') || COALESCE(contact_email, '') FROM responses WHERE id = $1";
-    let text: String = match app.backend() {
-        Backend::Sqlite => sqlx::query_scalar(sql)
-            .bind(id)
-            .fetch_one(&mut app.raw_sqlite().await)
-            .await
-            .unwrap(),
-        Backend::Postgres => sqlx::query_scalar(sql)
-            .bind(id)
-            .fetch_one(&mut app.raw_postgres().await)
-            .await
-            .unwrap(),
-    };
-    text.contains(needle)
+    let all = "COALESCE(comment, '') || COALESCE(user_hash, '') || COALESCE(account_hash, '')
+               || COALESCE(attributes, '') || COALESCE(contact_email, '')";
+    text_of(app, all, id)
+        .await
+        .expect("the answer's row")
+        .contains(needle)
 }
 
 fn identified(site: &str, score: u8, user: &str, account: &str) -> (Uuid, Value) {
