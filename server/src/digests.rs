@@ -124,9 +124,11 @@ async fn run_one(
     let sub = &due.subscription;
     let schedule: &DigestSchedule = &sub.schedule;
     let (org, user) = (sub.org_id, sub.user_id);
-    // The days are those of the look as scheduled, not of when it ran: a look run late (after
-    // the member's midnight), or retried, is still of the day it was for.
-    let at = schedule.last_run_at_or_before(sub.next_run_at.min(now));
+    // The days are those of the newest look due, not of when it ran: a look run late (after
+    // the member's midnight), or retried, is still of the day it was for; after a server was
+    // down for days, the letter is of the last day (the missed ones are not sent one by one,
+    // and the newest is not skipped for the oldest).
+    let at = schedule.last_run_at_or_before(now);
     let sites = store.sites(org).await?;
     let link = |site_key: &str, from: chrono::NaiveDate, to: chrono::NaiveDate| {
         settings.public_url.as_ref().map(|base| {
