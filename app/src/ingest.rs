@@ -248,6 +248,7 @@ pub async fn amend_response(
         AmendOutcome::Amended => Ok(()),
         AmendOutcome::NotFound => Err(IngestError::UnknownResponse),
         AmendOutcome::Expired => Err(IngestError::AmendExpired),
+        AmendOutcome::OptedOut => Err(IngestError::OptedOut),
         // Checked by the store, against the answer's own survey and final score, under its
         // lock, and only once the secret matched.
         AmendOutcome::ReasonNotOffered => Err(FieldError::new(
@@ -271,29 +272,37 @@ pub struct NewImpression {
     pub attributes: SentAttributes,
 }
 
+/// Stores a batch's events; one outcome per event, in order. An event naming a survey that is
+/// not the site's is refused alone: the others of its batch are stored.
 pub async fn record_impressions(
     store: &dyn Store,
     site: &PublicSite,
     events: Vec<NewImpression>,
     at: DateTime<Utc>,
-) -> Result<(), IngestError> {
+) -> Result<Vec<Result<(), FieldError>>, IngestError> {
     let mut batch = Vec::with_capacity(events.len());
+    let mut outcomes = Vec::with_capacity(events.len());
     for event in events {
         let survey = match event.survey {
-            Some(id) => {
-                store
-                    .survey_of_site(site.site.id, id)
-                    .await?
-                    .ok_or_else(|| FieldError::new("survey", "is not a survey of this site"))?
-                    .id
-            }
-            None => {
-                site.default_survey
-                    .as_ref()
-                    .ok_or_else(|| FieldError::new("survey", "this site has no survey yet"))?
-                    .id
+            Some(id) => store
+                .survey_of_site(site.site.id, id)
+                .await?
+                .map(|s| s.id)
+                .ok_or_else(|| FieldError::new("survey", "is not a survey of this site")),
+            None => site
+                .default_survey
+                .as_ref()
+                .map(|s| s.id)
+                .ok_or_else(|| FieldError::new("survey", "this site has no survey yet")),
+        };
+        let survey = match survey {
+            Ok(survey) => survey,
+            Err(refused) => {
+                outcomes.push(Err(refused));
+                continue;
             }
         };
+        outcomes.push(Ok(()));
         batch.push(Impression {
             id: event.id,
             org_id: site.site.org_id,
@@ -308,7 +317,8 @@ pub async fn record_impressions(
             at,
         });
     }
-    Ok(store.insert_impressions(&batch).await?)
+    store.insert_impressions(&batch).await?;
+    Ok(outcomes)
 }
 
 /// Fills what the client did not say from the request itself: device class and browser family

@@ -78,6 +78,9 @@ pub enum AmendOutcome {
     NotFound,
     /// The secret matched, but the answer is older than the window: nothing changed.
     Expired,
+    /// The secret matched, but its browser has left the improvement program since: nothing
+    /// after an opt-out is taken, an answer's later parts included.
+    OptedOut,
     /// The reason sent is not an option its survey offers for its (final) score's band:
     /// nothing changed.
     ReasonNotOffered,
@@ -124,8 +127,9 @@ pub trait VisitorStore: Send + Sync + 'static {
     fn concurrent_batch_writers(&self) -> usize {
         usize::MAX
     }
-    /// Adds later parts to a stored answer of this site, if `guard` matches it. Consent
-    /// choices that change are recorded with their time.
+    /// Adds later parts to a stored answer of this site, if `guard` matches it and its browser
+    /// has not left the improvement program. Consent choices that change are recorded with
+    /// their time.
     async fn amend_response(
         &self,
         site: Uuid,

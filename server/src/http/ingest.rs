@@ -631,19 +631,13 @@ pub async fn post_batch(
         }
     }
     let event_ids: Vec<Uuid> = events.iter().map(|e| e.id).collect();
-    let recorded = ingest::record_impressions(ingest.store.as_ref(), &site, events, now).await;
-    let status = recorded.map(|_| StatusCode::OK).map_err(ingest_error);
-    if must_retry(&status) {
-        return Err(status.unwrap_err());
-    }
-    for id in event_ids {
-        let outcome = match &status {
-            Ok(s) => Ok(*s),
-            Err(ApiError::Invalid(e)) => Err(ApiError::Invalid(e.clone())),
-            Err(_) => Err(ApiError::Internal(anyhow::anyhow!(
-                "impressions not recorded"
-            ))),
-        };
+    // Only the store fails the whole batch (the widget then sends it again); a refused event
+    // is refused alone.
+    let outcomes = ingest::record_impressions(ingest.store.as_ref(), &site, events, now)
+        .await
+        .map_err(ingest_error)?;
+    for (id, outcome) in event_ids.into_iter().zip(outcomes) {
+        let outcome = outcome.map(|()| StatusCode::OK).map_err(ApiError::from);
         results.push(item_result(id, outcome));
     }
 

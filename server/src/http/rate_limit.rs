@@ -70,8 +70,11 @@ impl RateLimiter {
         }
     }
 
-    /// Takes `cost` tokens from `key`'s bucket, or says how long until there are enough.
+    /// Takes `cost` tokens from `key`'s bucket, or says how long until there are enough. A
+    /// request never costs more than a full bucket: one larger than the burst (a batch of 40
+    /// items under a burst of 30) would otherwise wait for tokens that never come.
     pub fn check(&self, key: &str, cost: f64) -> Result<(), Duration> {
+        let cost = cost.min(self.rate.burst);
         let now = Instant::now();
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         if buckets.len() > 100_000 {
@@ -176,8 +179,9 @@ impl IngestLimits {
         self.per_client
             .check(client, cost)
             .and_then(|_| self.per_site.check(site_key, cost))
+            // Rounded up: a client that waits as told finds its tokens there.
             .map_err(|wait| ApiError::Throttled {
-                retry_after_secs: wait.as_secs().max(1),
+                retry_after_secs: (wait.as_secs_f64().ceil() as u64).max(1),
             })
     }
 }
@@ -201,6 +205,22 @@ mod tests {
             "{wait:?}"
         );
         assert!(limiter.check("b", 1.0).is_ok(), "buckets are per key");
+    }
+
+    #[test]
+    fn a_request_larger_than_the_burst_costs_a_full_bucket() {
+        let limiter = RateLimiter::new(Rate {
+            per_second: 10.0,
+            burst: 3.0,
+        });
+        assert!(limiter.check("a", 5.0).is_ok());
+        let wait = limiter.check("a", 5.0).unwrap_err();
+        assert!(
+            wait > Duration::from_millis(250) && wait <= Duration::from_millis(300),
+            "{wait:?}: the bucket's three tokens, not five"
+        );
+        std::thread::sleep(wait);
+        assert!(limiter.check("a", 5.0).is_ok(), "waiting as told is enough");
     }
 
     #[test]

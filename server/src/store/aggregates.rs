@@ -222,6 +222,13 @@ pub(crate) const ANSWER_KEYS: &str =
      browser_family, language, page_path, trigger, themes, pages_viewed, seconds_on_site,
      errors_seen, reason, attributes";
 
+/// Whether the browser that sent answer `$1` has left the improvement program of its site
+/// (then nothing of it is taken, not even the answer's later parts).
+pub(crate) const AUTHOR_OPTED_OUT: &str =
+    "SELECT EXISTS (SELECT 1 FROM responses r JOIN opt_outs o
+                      ON o.site_id = r.site_id AND o.respondent_id = r.respondent_id
+                    WHERE r.id = $1 AND o.opted_out)";
+
 /// The column a dimension is stored in, for queries over raw answers.
 pub(crate) fn column(dimension: Dimension) -> &'static str {
     match dimension {

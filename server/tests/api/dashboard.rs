@@ -209,13 +209,25 @@ both_backends!(
         let demo = app.seed().await;
         let other = app.seed().await;
         let event = |kind: &str| json!({"id": uuid::Uuid::new_v4(), "kind": kind});
+        // An event naming another site's survey is refused alone; the rest are stored.
+        let foreign = uuid::Uuid::new_v4();
+        let their_survey = app.public_site(&other.site_key).await.default_survey.unwrap().id;
         let batch = json!({
             "site": demo.site_key,
-            "impressions": [event("shown"), event("shown"), event("shown"), event("shown"),
-                            event("answered"), event("dismissed")],
+            "impressions": [event("shown"), event("shown"), event("shown"),
+                            {"id": foreign, "kind": "shown", "survey": their_survey},
+                            event("shown"), event("answered"), event("dismissed")],
         });
         let response = app.post_batch(&batch).await;
         assert_eq!(response.status(), 200);
+        let results = crate::helpers::json(response).await["results"].clone();
+        let results = results.as_array().unwrap();
+        assert_eq!(results.len(), 7);
+        for item in results {
+            let refused = item["id"] == json!(foreign);
+            assert_eq!(item["status"], if refused { 422 } else { 200 }, "{item}");
+            assert_eq!(refused, item["field"] == "survey", "{item}");
+        }
         app.sign_in(&demo.email, PASSWORD).await;
         let html = app.page("/dashboard").await;
         assert!(html.contains(r#"<dd class="shown">4</dd>"#), "{html}");

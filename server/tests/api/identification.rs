@@ -363,7 +363,7 @@ both_backends!(
         let unlinked = Uuid::new_v4();
         let r = app
             .post_response(&json!({"id": unlinked, "site": demo.site_key, "score": 2,
-                "respondent": rid}))
+                "respondent": rid, "edit_secret": SECRET}))
             .await;
         assert_eq!(r.status(), 201);
         let org = demo.organisation_id.to_string();
@@ -382,11 +382,32 @@ both_backends!(
         assert_eq!(blank["refused"], json!([]), "{blank}");
         assert_eq!(blank["accounts"]["lookup"], Value::Null);
 
+        // What was queued before the opt-out goes with it; nothing after, not even a later
+        // part of an answer sent before (its secret is no longer enough).
         let out = app
-            .post_batch(&json!({"site": demo.site_key, "respondent": rid, "opt_out": true}))
+            .post_batch(&json!({"site": demo.site_key, "respondent": rid, "opt_out": true,
+                "amendments": [{"id": unlinked, "edit_secret": SECRET,
+                                "comment": "queued before leaving"}]}))
             .await;
         assert_eq!(out.status(), 200);
+        assert_eq!(json(out).await["results"][0]["status"], 200);
+        assert!(row_holds(&app, unlinked, "queued before leaving").await);
         assert_eq!(hashes(&app, linked).await, (None, None));
+        let after = app
+            .post_batch(&json!({"site": demo.site_key, "amendments": [
+                {"id": unlinked, "edit_secret": SECRET, "comment": "after leaving",
+                 "contact_email": "someone@example.com", "user_id": "u-9", "account": "acme",
+                 "choices": {"contact": true, "identify": true}}]}))
+            .await;
+        let after = json(after).await;
+        assert_eq!(
+            (&after["results"][0]["status"], &after["results"][0]["reason"]),
+            (&json!(403), &json!("opted_out")),
+            "{after}"
+        );
+        assert!(!row_holds(&app, unlinked, "after leaving").await);
+        assert!(!row_holds(&app, unlinked, "someone@example.com").await);
+        assert_eq!(hashes(&app, unlinked).await, (None, None));
         let consent = app
             .store
             .consent_of(demo.organisation_id, linked)

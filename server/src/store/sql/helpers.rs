@@ -347,6 +347,17 @@ macro_rules! store_helpers {
                     at: DateTime<Utc>,
                     counted: bool,
                 ) -> StoreResult<AmendOutcome> {
+                    // Read under the answer's lock: an opt-out locks its browser's answers
+                    // before it commits (`set_opted_out`), so it is either seen here or waits
+                    // for this amendment and then unlinks what it added.
+                    let opted_out: bool = sqlx::query_scalar(AUTHOR_OPTED_OUT)
+                        .bind(id)
+                        .fetch_one(&mut *conn)
+                        .await
+                        .map_err(backend)?;
+                    if opted_out {
+                        return Ok(AmendOutcome::OptedOut);
+                    }
                     let score = a.score.map_or(before.score, |s| s.value());
                     let Ok(reason) =
                         Self::reason_after_amendment(conn, before, score, a.reason.as_ref()).await?

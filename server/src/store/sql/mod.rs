@@ -52,7 +52,7 @@ pub(crate) mod prelude {
     pub(crate) use super::At;
     pub(crate) use crate::store::aggregates::{
         add_uncounted_to_segments, column, counts_from_sums, deltas, quarter_hour, AnswerKeys,
-        ToTag, ANSWER_KEYS,
+        ToTag, ANSWER_KEYS, AUTHOR_OPTED_OUT,
     };
     pub(crate) use crate::store::{backend, counts_from_rows, map_err, search_words};
     pub(crate) use app::domain::{

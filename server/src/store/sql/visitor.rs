@@ -162,6 +162,18 @@ macro_rules! visitor_store {
                     .await
                     .map_err(backend)?;
                     if opted_out {
+                        // The browser's answers are held first: an amendment of one of them
+                        // under way (it holds its row) ends before this commits, and is
+                        // unlinked below; a later one sees the opt-out (`apply_amendment`).
+                        sqlx::query(&format!(
+                            "SELECT id FROM responses WHERE site_id = $1 AND respondent_id = $2{}",
+                            Self::ROW_LOCK
+                        ))
+                        .bind(site)
+                        .bind(respondent)
+                        .fetch_all(&mut *tx)
+                        .await
+                        .map_err(backend)?;
                         // Leaving the program withdraws the identify choice too, at any time
                         // (an answer's own amendment can only within its window): every answer
                         // of this browser on the site is unlinked, and its record says so.
