@@ -89,12 +89,12 @@ pub fn SharePage() -> impl IntoView {
                             view! {
                                 <h1>{format!("{} — Net Promoter Score", r.site_name)}</h1>
                                 <p class="hint">{format!(
-                                    "The {} days up to {}, aggregated. Groups of fewer than {} answers are not shown, nor any figure they could be worked out from. No comments.",
-                                    r.days, r.through, r.k
+                                    "The {} weeks up to {} (UTC), aggregated, in periods of four weeks. Groups of fewer than {} answers in any period are not shown, nor any figure they could be worked out from. No comments.",
+                                    r.days / 7, r.through, r.k
                                 )}</p>
                                 <table class="shared-total"><tbody><tr><th scope="row">"All answers"</th>{cells(&r.total)}</tr></tbody></table>
                                 <h2>"Trend"</h2>
-                                <table class="shared-trend"><thead><tr><th>"Bucket"</th><th>"n"</th><th>"NPS"</th><th>"95 % interval"</th></tr></thead>
+                                <table class="shared-trend"><thead><tr><th>"Four weeks"</th><th>"n"</th><th>"NPS"</th><th>"95 % interval"</th></tr></thead>
                                 <tbody>{rows(r.trend.clone())}</tbody></table>
                                 {segments}
                             }

@@ -24,7 +24,7 @@ before(async () => {
     return r.json();
   }, [path, fields]);
   links = {
-    share: await call('/fn/create_share_link', { org: app.demo.organisation_id, site: app.demo.site_id, days: '30' }),
+    share: await call('/fn/create_share_link', { org: app.demo.organisation_id, site: app.demo.site_id, days: '84' }),
     invite: await call('/fn/invite_member', { org: app.demo.organisation_id, role: 'viewer' }),
   };
   member = await context.storageState();

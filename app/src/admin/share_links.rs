@@ -21,8 +21,6 @@ pub struct ShareLinksData {
     pub sites: Vec<Site>,
     /// Share links never show a group of fewer answers than this.
     pub k: u32,
-    /// Share links' reports end at the last complete day in this zone.
-    pub time_zone: String,
 }
 
 #[server(prefix = "/fn", endpoint = "share_links_section")]
@@ -33,11 +31,11 @@ pub async fn share_links_section(org: String) -> Result<ShareLinksData, AppError
         links: who.store.share_links(who.org()).await?,
         sites: who.store.sites(who.org()).await?,
         k: settings.k,
-        time_zone: settings.time_zone,
     })
 }
 
-/// A revocable, unguessable link to the site's aggregated report over the last `days` days.
+/// A revocable, unguessable link to the site's aggregated report over the last `days` days:
+/// whole periods of four weeks (see `report::share`: why no other lengths).
 #[server(prefix = "/fn", endpoint = "create_share_link")]
 pub async fn create_share_link(
     org: String,
@@ -46,9 +44,16 @@ pub async fn create_share_link(
 ) -> Result<String, AppError> {
     let who = acting(&org, Role::Admin).await?;
     let site = parse_id("site", &site)?;
+    use crate::report::share::{MAX_PERIODS, PERIOD_DAYS};
     let days = match days.trim().parse::<u32>() {
-        Ok(d @ 1..=3660) => d,
-        _ => return Err(AppError::invalid("days", "must be 1 to 3660")),
+        Ok(d) if d % PERIOD_DAYS == 0 && (1..=MAX_PERIODS).contains(&(d / PERIOD_DAYS)) => d,
+        _ => {
+            let reason = format!(
+                "must be whole periods of four weeks: {PERIOD_DAYS} to {} days",
+                PERIOD_DAYS * MAX_PERIODS
+            );
+            return Err(AppError::invalid("days", &reason));
+        }
     };
     let (token, hash) = crate::tokens::new_share_token();
     let id = who
@@ -75,30 +80,17 @@ pub async fn revoke_share_link(org: String, id: String) -> Result<(), AppError> 
     who.audit("share.revoke", id.to_string()).await
 }
 
-/// The smallest group a share link may show (at least 2; 10 by default), and the zone whose
-/// last complete day its reports end on.
+/// The smallest group a share link may show (at least 2; 10 by default).
 #[server(prefix = "/fn", endpoint = "set_share_k")]
-pub async fn set_share_k(
-    org: String,
-    k: String,
-    #[server(default)] time_zone: Option<String>,
-) -> Result<(), AppError> {
+pub async fn set_share_k(org: String, k: String) -> Result<(), AppError> {
     let who = acting(&org, Role::Admin).await?;
     let k = match k.trim().parse::<u32>() {
         Ok(k @ 2..=1000) => k,
         _ => return Err(AppError::invalid("k", "must be 2 to 1000")),
     };
-    let mut settings = who.store.share_settings(who.org()).await?;
-    if let Some(zone) = time_zone.filter(|z| !z.trim().is_empty()) {
-        let zone = zone.trim();
-        crate::report::periods::zone(zone)
-            .map_err(|_| AppError::invalid("time_zone", "is not a known time zone"))?;
-        settings.time_zone = zone.to_string();
-    }
-    settings.k = k;
+    let settings = crate::store::ShareSettings { k };
     who.store.set_share_settings(who.org(), &settings).await?;
-    who.audit("share.k", format!("{k} {}", settings.time_zone))
-        .await
+    who.audit("share.k", k.to_string()).await
 }
 
 #[component]
@@ -159,7 +151,12 @@ pub fn ShareLinks(
                 );
                 view! {
                     <li>
-                        {format!("{} — last {} days, created {}", site_name(l.site_id), l.days, l.created_at.format("%Y-%m-%d"))}
+                        {format!(
+                            "{} — last {} weeks, created {}",
+                            site_name(l.site_id),
+                            crate::report::share::periods_for(l.days) * 4,
+                            l.created_at.format("%Y-%m-%d"),
+                        )}
                         <ActionForm action=unshare attr:class="inline">
                             <input type="hidden" name="org" value=org />
                             <input type="hidden" name="id" value=id />
@@ -175,22 +172,25 @@ pub fn ShareLinks(
             .map(|x| view! { <option value=x.id.to_string()>{x.name.clone()}</option> })
             .collect_view();
         let (o1, o2) = (org_id.clone(), org_id.clone());
-        let (k, time_zone) = (s.k.to_string(), s.time_zone.clone());
+        let k = s.k.to_string();
         view! {
             <ul class="share-links">{links}</ul>
             <ActionForm action=share attr:class="inline">
                 <input type="hidden" name="org" value=o1 />
                 <label>"Site "<select name="site">{sites}</select></label>
-                <label>"Last "<input name="days" type="number" min="1" max="3660" value="90" size="5" />" days"</label>
+                <label>"Covering "<select name="days">
+                    <option value="28">"the last 4 weeks"</option>
+                    <option value="84" selected>"the last 12 weeks"</option>
+                    <option value="168">"the last 24 weeks"</option>
+                    <option value="364">"the last 52 weeks"</option>
+                </select></label>
                 {on_share.at("days")}
                 <button type="submit">"Create share link"</button>
             </ActionForm>
-            <ActionForm action=share_k attr:class="inline">
+            <ActionForm action=share_k attr:class="share-k">
                 <input type="hidden" name="org" value=o2 />
-                <label>"k = "<input name="k" type="number" min="2" max="1000" value=k size="5" /></label>
+                <label>"Smallest group shown (k): "<input name="k" type="number" min="2" max="1000" value=k size="5" /></label>
                 {on_k.at("k")}
-                <label>"Days end in "<input name="time_zone" type="text" maxlength="64" value=time_zone size="16" /></label>
-                {on_k.at("time_zone")}
                 <button type="submit">"Save"</button>
                 {on_k.saved("Saved.")}
             </ActionForm>
@@ -199,7 +199,7 @@ pub fn ShareLinks(
     view! {
         <section class="panel">
             <h3>"Share links"</h3>
-            <p class="hint">"A read-only, aggregated report: trend and segments, no comments. Groups of fewer than k answers are hidden, with whatever they could be worked out from."</p>
+            <p class="hint">"A read-only, aggregated report: trend and segments, no comments. Answers are counted in fixed periods of four weeks (UTC); a group is shown only where it has at least k answers in every period, so that no two links, or two days' views of one, can be compared to reveal a small group."</p>
             {shared.rest()}
             {unshared.rest()}
             {unshared.saved("Link revoked.")}

@@ -199,8 +199,9 @@ pub fn localise_times(verbatims: &mut [super::Verbatim], tz: &str) -> Result<(),
     Ok(())
 }
 
-/// The aggregated report behind a share link: the last `days` days (UTC), every figure run
-/// through the k-anonymity rules before it leaves the server.
+/// The aggregated report behind a share link: the last whole periods of four weeks (UTC) of
+/// its length, every figure run through the k-anonymity rules of each period before it leaves
+/// the server (see `share`: why periods, and why fixed).
 pub async fn build_shared(
     store: &SharedStore,
     site: Site,
@@ -208,84 +209,88 @@ pub async fn build_shared(
     now: DateTime<Utc>,
     amend_window: chrono::Duration,
 ) -> Result<super::share::SharedReport, AppError> {
-    use super::share::{publish, SharedRow, SharedSegments};
-    use super::{Dimension, Granularity};
+    use super::share::{
+        period_starts, periods_end, periods_for, publish_periods, PeriodCells, SharedFigure,
+        SharedRow, SharedSegments, PERIOD_DAYS,
+    };
+    use super::Dimension;
     let k = u64::from(scope.settings.k);
     let org = scope.org;
-    // The window ends with the last day that is over in the organisation's zone, and over for
-    // longer than an answer can still be amended: today's answers (even one that arrives
-    // between two loads of the page), and amendments to yesterday's, change nothing.
-    let tz = zone(&scope.settings.time_zone).unwrap_or(chrono_tz::UTC);
+    // The window ends with the last period that is over, and over for longer than an answer
+    // can still be amended: today's answers (even one that arrives between two loads of the
+    // page), and amendments to the last period's, change nothing.
     let settled = now - amend_window;
-    let through = settled.with_timezone(&tz).date_naive() - chrono::Duration::days(1);
-    let from = through - chrono::Duration::days(i64::from(scope.days) - 1);
-    let granularity = match scope.days {
-        0..=62 => Granularity::Day,
-        63..=400 => Granularity::Week,
-        _ => Granularity::Month,
-    };
-    let buckets = periods::periods(tz, from, through, granularity)?;
-    let counts = store
-        .period_counts(org, site.id, &AnswerFilter::default(), &buckets.boundaries)
+    let end = periods_end(settled.date_naive());
+    let starts = period_starts(end, periods_for(scope.days));
+    let boundaries: Vec<DateTime<Utc>> = starts
+        .iter()
+        .chain(std::iter::once(&end))
+        .map(|day| periods::start_of_day(chrono_tz::UTC, *day))
+        .collect();
+    let totals = store
+        .period_counts(org, site.id, &AnswerFilter::default(), &boundaries)
         .await?;
-    let mut total = ScoreCounts::default();
-    counts.iter().for_each(|c| total.merge(c));
-    let range = periods::range(tz, from, through);
     const DIMENSIONS: [Dimension; 4] = [
         Dimension::Country,
         Dimension::Device,
         Dimension::Browser,
         Dimension::Language,
     ];
-    // Every cell of every dimension, answers without the value included ("not known"), so
-    // each dimension adds up to the same total: the suppression reasons over whole partitions.
-    let mut labels: Vec<Vec<String>> = vec![buckets.labels.into_iter().map(|(l, _)| l).collect()];
-    let mut cells: Vec<Vec<ScoreCounts>> = vec![counts];
-    for dimension in DIMENSIONS {
-        let mut rows = store
-            .segment_counts(org, site.id, None, dimension, range)
-            .await?;
-        rows.retain(|r| r.counts.n() > 0);
-        rows.sort_by(|a, b| a.value.cmp(&b.value));
-        labels.push(
-            rows.iter()
-                .map(|r| {
-                    if r.value.is_empty() {
-                        "(not known)".to_string()
-                    } else {
-                        r.value.clone()
-                    }
-                })
-                .collect(),
-        );
-        cells.push(rows.into_iter().map(|r| r.counts).collect());
+    // Every cell of every dimension in every period, answers without the value included
+    // ("not known"), so each dimension adds up to the period's total: the suppression reasons
+    // over whole partitions.
+    let mut periods = Vec::with_capacity(starts.len());
+    for (bounds, total) in boundaries.windows(2).zip(totals) {
+        let range = TimeRange {
+            from: bounds[0],
+            to: bounds[1],
+        };
+        let mut dimensions = Vec::with_capacity(DIMENSIONS.len());
+        for dimension in DIMENSIONS {
+            let rows = store
+                .segment_counts(org, site.id, None, dimension, range)
+                .await?;
+            dimensions.push(
+                rows.into_iter()
+                    .filter(|r| r.counts.n() > 0)
+                    .map(|r| (r.value, r.counts))
+                    .collect(),
+            );
+        }
+        periods.push(PeriodCells { total, dimensions });
     }
-    let published = publish(&total, &cells, k);
-    let mut rows = labels
-        .into_iter()
-        .zip(published.dimensions)
-        .map(|(labels, figures)| {
-            labels
-                .into_iter()
-                .zip(figures)
-                .map(|(label, figure)| SharedRow { label, figure })
-                .collect::<Vec<_>>()
-        });
-    let trend = rows.next().unwrap_or_default();
+    let published = publish_periods(&periods, k);
+    let days = i64::from(PERIOD_DAYS) - 1;
+    let trend = starts
+        .iter()
+        .zip(published.trend)
+        .map(|(start, figure)| SharedRow {
+            label: format!("{start} – {}", *start + chrono::Duration::days(days)),
+            figure,
+        })
+        .collect();
     // A hidden segment row keeps no label: even "at least one answer came from Iceland"
     // says something. The hidden ones are shown as one row.
     let segments = DIMENSIONS
         .iter()
-        .zip(rows)
-        .map(|(dimension, rows)| {
-            let (shown, hidden): (Vec<SharedRow>, Vec<SharedRow>) = rows
+        .zip(published.dimensions)
+        .map(|(dimension, values)| {
+            let (shown, hidden): (Vec<SharedRow>, Vec<SharedRow>) = values
                 .into_iter()
-                .partition(|r| r.figure != super::share::SharedFigure::Hidden);
+                .map(|(value, figure)| SharedRow {
+                    label: if value.is_empty() {
+                        "(not known)".to_string()
+                    } else {
+                        value
+                    },
+                    figure,
+                })
+                .partition(|r| r.figure != SharedFigure::Hidden);
             let mut rows = shown;
             if !hidden.is_empty() {
                 rows.push(SharedRow {
                     label: "Other values".into(),
-                    figure: super::share::SharedFigure::Hidden,
+                    figure: SharedFigure::Hidden,
                 });
             }
             SharedSegments {
@@ -296,8 +301,8 @@ pub async fn build_shared(
         .collect();
     Ok(super::share::SharedReport {
         site_name: site.name,
-        days: scope.days,
-        through,
+        days: PERIOD_DAYS * starts.len() as u32,
+        through: end - chrono::Duration::days(1),
         k,
         total: published.total,
         trend,

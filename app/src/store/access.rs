@@ -12,8 +12,6 @@ use uuid::Uuid;
 pub struct ShareSettings {
     /// No group smaller than this is shown or computable.
     pub k: u32,
-    /// An IANA zone: reports end at the last complete day there.
-    pub time_zone: String,
 }
 
 /// What a live share link shows.

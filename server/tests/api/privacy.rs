@@ -216,6 +216,27 @@ both_backends!(
             .await
             .unwrap();
         assert_eq!(by_url.status(), 405);
+        // A bad body is refused the API's way: a field named, JSON, never a bare text.
+        let site_only = format!("site={}", demo.site_key);
+        for (body, status, field) in [
+            (site_only.as_str(), 422, Some("rid")),
+            ("rid=x&site=st_", 422, Some("site")),
+            ("%%%", 422, Some("site")),
+            (&*"x".repeat(5000), 413, None),
+        ] {
+            let refused = new_client()
+                .post(app.url("/my-answers"))
+                .header("Content-Type", "application/json")
+                .body(body.to_owned())
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(refused.status(), status, "{body:.40}");
+            let refused = json(refused).await;
+            if let Some(field) = field {
+                assert_eq!(refused["field"], field, "{refused}");
+            }
+        }
         let download = new_client()
             .post(app.url("/my-answers"))
             .form(&[("site", demo.site_key.as_str()), ("rid", &me.to_string())])
@@ -621,13 +642,33 @@ both_backends!(
         let demo = app.seed().await;
         let public = app.public_site(&demo.site_key).await;
         let mut batch = vec![];
-        // Two days ago (UTC, the organisation's zone by default): inside the shared window,
-        // which ends with the last day over for longer than the amend window.
-        let yesterday_noon = (Utc::now().date_naive() - Duration::days(2))
-            .and_hms_opt(12, 0, 0)
+        // Share links count in fixed four-week periods (UTC); a window ends with the last one
+        // over for longer than the amend window (the test server's 30 minutes). Not within a
+        // minute of the next one ending, so that the server sees the same periods.
+        let settled = |now: chrono::DateTime<Utc>| now - Duration::minutes(30);
+        let end = app::report::share::periods_end(settled(Utc::now()).date_naive());
+        let next = (end + Duration::days(28))
+            .and_hms_opt(0, 0, 0)
             .unwrap()
             .and_utc();
-        for (country, n, score) in [("FI", 30, 10u8), ("SE", 3, 0), ("DE", 12, 9), ("NO", 10, 2)] {
+        if next - settled(Utc::now()) < Duration::minutes(1) {
+            tokio::time::sleep(std::time::Duration::from_secs(61)).await;
+        }
+        let end = app::report::share::periods_end(settled(Utc::now()).date_naive());
+        let noon = |day: chrono::NaiveDate| day.and_hms_opt(12, 0, 0).unwrap().and_utc();
+        // In the last period over, and in the one before it.
+        let (last, before) = (
+            noon(end - Duration::days(10)),
+            noon(end - Duration::days(38)),
+        );
+        for (at, country, n, score) in [
+            (last, "FI", 30, 10u8),
+            (last, "SE", 3, 0),
+            (last, "DE", 12, 9),
+            (last, "NO", 10, 2),
+            (before, "FI", 20, 10),
+            (before, "SE", 12, 0),
+        ] {
             for i in 0..n {
                 batch.push(StoredResponse {
                     id: Uuid::new_v4(),
@@ -637,7 +678,7 @@ both_backends!(
                     score: Score::try_from(score).unwrap(),
                     comment: Some("secret words".into()),
                     language: None,
-                    received_at: yesterday_noon - Duration::minutes(i),
+                    received_at: at - Duration::minutes(i),
                     notice_id: public.current_notice.clone().unwrap().id,
                     choices: ConsentChoices::improvement_program(),
                     context: UsageContext {
@@ -664,7 +705,7 @@ both_backends!(
                 &[
                     ("org", org.as_str()),
                     ("site", site.as_str()),
-                    ("days", "30"),
+                    ("days", "28"),
                 ],
             )
             .await;
@@ -723,6 +764,46 @@ both_backends!(
             "{page}"
         );
 
+        // Two periods: the 12 detractors of the one before would be this window's SE minus
+        // the last period's, and the 3 of the last period that minus them. SE is hidden in
+        // every window holding the last period, though it has 15 answers in this one.
+        let longer = app
+            .call_fn(
+                &app.client,
+                "create_share_link",
+                &[
+                    ("org", org.as_str()),
+                    ("site", site.as_str()),
+                    ("days", "56"),
+                ],
+            )
+            .await;
+        let longer: String = serde_json::from_str(&longer.text().await.unwrap()).unwrap();
+        let longer = json(shared(longer.trim_start_matches("/share/").to_string()).await).await;
+        assert_eq!(longer["total"]["Shown"]["n"], 87, "{longer}");
+        let rows = longer["segments"][0]["rows"].as_array().unwrap().clone();
+        assert_eq!(longer["segments"][0]["dimension"], "Country");
+        assert!(rows.iter().all(|r| r["label"] != "SE"), "{rows:?}");
+        let fi = rows.iter().find(|r| r["label"] == "FI").unwrap();
+        assert_eq!(fi["figure"]["Shown"]["n"], 50);
+        assert_eq!(longer["trend"].as_array().unwrap().len(), 2);
+        // Other lengths are not whole periods.
+        for days in ["30", "0", "392"] {
+            let refused = app
+                .call_fn(
+                    &app.client,
+                    "create_share_link",
+                    &[
+                        ("org", org.as_str()),
+                        ("site", site.as_str()),
+                        ("days", days),
+                    ],
+                )
+                .await;
+            assert_eq!(refused.status(), 422, "{days}");
+            assert_eq!(json(refused).await["Invalid"]["field"], "days");
+        }
+
         // A new answer today publishes nothing new: the window ends with yesterday.
         app.post_response(
             &serde_json::json!({"id": Uuid::new_v4(), "site": demo.site_key, "score": 0}),
@@ -743,9 +824,8 @@ both_backends!(
         .await;
         let body = json(shared(token.clone()).await).await;
         assert!(body.to_string().contains("\"n\":3,"), "{body}");
-        let link = app.store.share_links(demo.organisation_id).await.unwrap()[0]
-            .id
-            .to_string();
+        let links = app.store.share_links(demo.organisation_id).await.unwrap();
+        let link = links.iter().find(|l| l.days == 28).unwrap().id.to_string();
         let revoked = app
             .call_fn(
                 &app.client,

@@ -193,8 +193,8 @@ macro_rules! access_store {
                 }
 
                 async fn share_by_token(&self, token_hash: &str) -> StoreResult<Option<ShareScope>> {
-                    let row: Option<(Uuid, Uuid, i32, i32, String)> = sqlx::query_as(
-                        "SELECT l.org_id, l.site_id, l.days, o.share_k, o.share_time_zone FROM share_links l
+                    let row: Option<(Uuid, Uuid, i32, i32)> = sqlx::query_as(
+                        "SELECT l.org_id, l.site_id, l.days, o.share_k FROM share_links l
                          JOIN organisations o ON o.id = l.org_id
                          WHERE l.token_hash = $1 AND l.revoked_at IS NULL",
                     )
@@ -202,29 +202,27 @@ macro_rules! access_store {
                     .fetch_optional(&self.pool)
                     .await
                     .map_err(backend)?;
-                    Ok(row.map(|(org, site, days, k, time_zone)| ShareScope {
+                    Ok(row.map(|(org, site, days, k)| ShareScope {
                         org,
                         site,
                         days: days.max(1) as u32,
-                        settings: ShareSettings { k: k.max(2) as u32, time_zone },
+                        settings: ShareSettings { k: k.max(2) as u32 },
                     }))
                 }
 
                 async fn share_settings(&self, org: Uuid) -> StoreResult<ShareSettings> {
-                    let row: Option<(i32, String)> =
-                        sqlx::query_as("SELECT share_k, share_time_zone FROM organisations WHERE id = $1")
+                    let k: Option<i32> =
+                        sqlx::query_scalar("SELECT share_k FROM organisations WHERE id = $1")
                             .bind(org)
                             .fetch_optional(&self.pool)
                             .await
                             .map_err(backend)?;
-                    let (k, time_zone) = row.unwrap_or((10, "UTC".into()));
-                    Ok(ShareSettings { k: k.max(2) as u32, time_zone })
+                    Ok(ShareSettings { k: k.unwrap_or(10).max(2) as u32 })
                 }
 
                 async fn set_share_settings(&self, org: Uuid, settings: &ShareSettings) -> StoreResult<()> {
-                    sqlx::query("UPDATE organisations SET share_k = $1, share_time_zone = $2 WHERE id = $3")
+                    sqlx::query("UPDATE organisations SET share_k = $1 WHERE id = $2")
                         .bind(i32::try_from(settings.k).unwrap_or(i32::MAX))
-                        .bind(&settings.time_zone)
                         .bind(org)
                         .execute(&self.pool)
                         .await
