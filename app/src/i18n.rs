@@ -63,6 +63,7 @@ impl Lang {
                 choose_score: "Please choose a score from 0 to 10.",
                 comment_too_long: "This comment is too long. Please shorten it.",
                 tick_or_clear: "Tick the box to let us contact you, or clear the address.",
+                email_missing: "Please enter your e-mail address, or untick the box.",
                 send: "Send",
                 close: "Close",
                 thanks: "Thank you!",
@@ -106,6 +107,7 @@ impl Lang {
                 choose_score: "Valitse arvosana 0–10.",
                 comment_too_long: "Kommentti on liian pitkä. Lyhennä sitä.",
                 tick_or_clear: "Rastita ruutu, jos saamme ottaa sinuun yhteyttä, tai tyhjennä osoite.",
+                email_missing: "Kirjoita sähköpostiosoitteesi tai poista rasti ruudusta.",
                 send: "Lähetä",
                 close: "Sulje",
                 thanks: "Kiitos!",
@@ -149,6 +151,7 @@ impl Lang {
                 choose_score: "Välj ett betyg från 0 till 10.",
                 comment_too_long: "Kommentaren är för lång. Korta den.",
                 tick_or_clear: "Kryssa i rutan om vi får kontakta dig, eller töm adressen.",
+                email_missing: "Skriv din e-postadress, eller kryssa ur rutan.",
                 send: "Skicka",
                 close: "Stäng",
                 thanks: "Tack!",
@@ -192,6 +195,7 @@ impl Lang {
                 choose_score: "Bitte wählen Sie eine Bewertung von 0 bis 10.",
                 comment_too_long: "Dieser Kommentar ist zu lang. Bitte kürzen Sie ihn.",
                 tick_or_clear: "Kreuzen Sie das Feld an, wenn wir Sie kontaktieren dürfen, oder löschen Sie die Adresse.",
+                email_missing: "Bitte geben Sie Ihre E-Mail-Adresse ein oder entfernen Sie das Häkchen.",
                 send: "Senden",
                 close: "Schließen",
                 thanks: "Vielen Dank!",
@@ -235,6 +239,7 @@ impl Lang {
                 choose_score: "يرجى اختيار تقييم من 0 إلى 10.",
                 comment_too_long: "هذا التعليق طويل جدًا. يرجى اختصاره.",
                 tick_or_clear: "ضع علامة في المربع لتسمح لنا بالتواصل معك، أو امسح العنوان.",
+                email_missing: "يرجى إدخال بريدك الإلكتروني، أو إزالة العلامة من المربع.",
                 send: "إرسال",
                 close: "إغلاق",
                 thanks: "شكرًا لك!",
@@ -285,6 +290,8 @@ pub struct Texts {
     pub email_invalid: &'static str,
     /// An address typed without the contact choice ticked: never dropped in silence.
     pub tick_or_clear: &'static str,
+    /// The contact choice is ticked and no address typed.
+    pub email_missing: &'static str,
     /// A hosted form sent without a score.
     pub choose_score: &'static str,
     pub comment_too_long: &'static str,

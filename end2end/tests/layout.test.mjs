@@ -62,6 +62,8 @@ test('no member page scrolls sideways at 390 px, nor at 1440 px', async () => {
       const response = await page.goto(`${app.base}${path}`);
       assert.equal(response.status(), 200, path);
       await page.waitForLoadState('networkidle');
+      // What a click opens counts too (the trend's figures table, questions before deleting).
+      await page.$$eval('details', (all) => all.forEach((d) => { d.open = true; }));
       const overflow = await sideways(page);
       await page.screenshot({ path: join(screenshots, `layout-${name}-${width}.png`), fullPage: true });
       if (overflow > 0) wider.push(`${path} by ${overflow} px`);

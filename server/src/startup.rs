@@ -80,6 +80,17 @@ impl Application {
         // request asks first.
         tokio::task::spawn_blocking(|| std::sync::LazyLock::force(&crate::widget::SCRIPTS)).await?;
         let listener = TcpListener::bind(settings.addr).await?;
+        let hashed = bundle_is_hashed();
+        if !hashed && settings.site_root.join("pkg").join("hash.txt").exists() {
+            // A binary copied away from its build: every page would ask for unhashed names
+            // that do not exist and load without its style and script.
+            tracing::error!(
+                site_root = %settings.site_root.display(),
+                "the browser files are hashed but hash.txt is not beside this binary: pages will \
+                 load without style or script. Copy hash.txt and hash-admin.txt (site/pkg has \
+                 them too) next to the binary"
+            );
+        }
         let leptos_options = LeptosOptions::builder()
             .output_name("farewell")
             .site_root(settings.site_root.to_string_lossy().into_owned())
@@ -87,7 +98,7 @@ impl Application {
             .site_addr(listener.local_addr()?)
             // cargo-leptos's convention, kept by scripts/build.sh: the bundle's files carry
             // their content hash, listed in `hash.txt` beside the server binary.
-            .hash_files(bundle_is_hashed())
+            .hash_files(hashed)
             .build();
         let (queue, writer) = GroupCommit::start(
             store.clone(),

@@ -70,10 +70,16 @@ async fn read(org: String) -> Result<DigestView, AppError> {
         hour: schedule.as_ref().map_or(8, |s| s.hour()),
         weekday: schedule.as_ref().map_or(1, |s| s.weekday()),
         alerts: schedule.as_ref().is_some_and(|s| s.alerts()),
+        // Without a relay, e-mail is no choice: the first webhook is offered instead.
         to: sub
             .as_ref()
             .and_then(|s| s.webhook_id)
             .map(|w| w.to_string())
+            .or_else(|| {
+                (!mail)
+                    .then(|| webhooks.first().map(|(id, _)| id.clone()))
+                    .flatten()
+            })
             .unwrap_or_default(),
         webhooks,
         mail,
@@ -186,18 +192,30 @@ fn DigestForm(data: DigestView, org: String) -> impl IntoView {
         .enumerate()
         .map(|(i, d)| choice((i + 1).to_string(), d.to_string(), &weekday))
         .collect_view();
-    let destinations = std::iter::once((String::new(), format!("My e-mail ({})", data.email)))
-        .chain(
-            data.webhooks
-                .iter()
-                .map(|(id, url)| (id.clone(), format!("Webhook {url}"))),
-        )
-        .map(|(v, l)| choice(v, l, &data.to))
+    let by_mail = if data.mail {
+        view! { <option value="" selected=data.to.is_empty()>{format!("My e-mail ({})", data.email)}</option> }.into_any()
+    } else {
+        view! { <option value="" disabled selected=data.to.is_empty()>"My e-mail (this server sends no e-mail)"</option> }.into_any()
+    };
+    let destinations = data
+        .webhooks
+        .iter()
+        .map(|(id, url)| choice(id.clone(), format!("Webhook {url}"), &data.to))
         .collect_view();
     view! {
         <p>{format!("{}: NPS, its change with the verdict of the period test, top themes, the number of answers and the response rate of each site.", data.org_name)}</p>
-        {(!data.mail).then(|| view! {
-            <p class="hint warning">"This server sends no e-mail (no SMTP relay is set up): a digest can go to a chat webhook only."</p>
+        {(!data.mail).then(|| {
+            let none = data.webhooks.is_empty();
+            view! {
+                <p class="hint warning">
+                    "This server sends no e-mail (no SMTP relay is set up): a digest can go to a chat webhook only. "
+                    {none.then(|| view! {
+                        "There is none you can choose yet: an owner or admin adds one (Slack, Microsoft Teams or Mattermost) under Webhooks in "
+                        <a href="/admin" rel="external">"Administration"</a>
+                        "."
+                    })}
+                </p>
+            }
         })}
         <ActionForm action=save attr:class="stack digest-form">
             <input type="hidden" name="org" value=org />
@@ -220,7 +238,7 @@ fn DigestForm(data: DigestView, org: String) -> impl IntoView {
             {feedback.at("zone")}
             <label class="check"><input type="checkbox" name="alerts" checked=data.alerts />" Alert me when a site's NPS changes by more than chance (last 7 days against the 7 before, at least 30 answers in each; looked at daily at that hour)"</label>
             <label for="to">"Send to"</label>
-            <select id="to" name="to">{destinations}</select>
+            <select id="to" name="to">{by_mail}{destinations}</select>
             {feedback.at("to")}
             <button type="submit">"Save"</button>
             {feedback.saved("Saved.")}

@@ -2,7 +2,7 @@
 
 #[cfg(feature = "ssr")]
 use super::acting;
-use super::feedback::{successes, Feedback};
+use super::feedback::{successes, Confirm, Feedback};
 use super::{loaded, OrganisationHeader};
 #[cfg(feature = "ssr")]
 use crate::domain::Role;
@@ -68,7 +68,11 @@ pub fn Retention(org: OrganisationHeader) -> impl IntoView {
                                     <input name="days" type="number" min="1" size="6" value=days.map(|d| d.to_string()).unwrap_or_default() />
                                     " days"</label>
                                 {saved.at("days")}
-                                <button type="submit">"Save"</button>
+                                // Shortening deletes answers for good: asked first.
+                                <Confirm
+                                    label="Save"
+                                    question="Answers older than this are deleted for good, with their comments and context (the figures stay). Save?".to_string()
+                                />
                                 {saved.saved("Saved.")}
                             </ActionForm>
                         })

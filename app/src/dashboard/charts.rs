@@ -303,10 +303,12 @@ fn TrendTable(
     view! {
         <details class="figures">
             <summary>"Figures"</summary>
-            <table class="trend-table">
-                <thead><tr><th>"Bucket"</th><th>"n"</th><th>"NPS"</th><th>"95 % interval"</th><th>"Promoters / passives / detractors"</th>{with_corrected.then(|| view! { <th>"Corrected"</th> })}</tr></thead>
-                <tbody>{rows}</tbody>
-            </table>
+            <div class="table-scroll">
+                <table class="trend-table">
+                    <thead><tr><th>"Bucket"</th><th>"n"</th><th>"NPS"</th><th>"95 % interval"</th><th>"Promoters / passives / detractors"</th>{with_corrected.then(|| view! { <th>"Corrected"</th> })}</tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
         </details>
     }
 }

@@ -113,7 +113,9 @@ pub fn LoginPage() -> impl IntoView {
         .get_untracked()
         .get("next")
         .unwrap_or_default();
+    // The reason alone: "email: …" would show the form's internal field name.
     let error = move || match sign_in.value().get() {
+        Some(Err(crate::error::AppError::Invalid(refused))) => Some(refused.reason),
         Some(Err(e)) => Some(e.to_string()),
         _ => None,
     };

@@ -453,7 +453,7 @@ fn AccountsView(
         if found {
             view! { <p role="status" class="found">"The account you looked up is marked, with the id you typed."</p> }.into_any()
         } else {
-            view! { <p role="status" class="empty">"No answer from that account in this period (or its visitors did not tick \"Link this answer to my account\")."</p> }.into_any()
+            view! { <p role="status" class="empty">"No answer from that account in this period (or its visitors did not tick \"Link this answer to my account\"). Ids are matched exactly, capitals included, as your site sends them."</p> }.into_any()
         }
     });
     let hidden = crate::report::parse_query(&view.to_query())
@@ -478,7 +478,7 @@ fn AccountsView(
             <form method="get" class="search" action=format!("/dashboard/{site_key}#accounts")>
                 {hidden}
                 <label for="account-lookup">"Find an account by its id"</label>
-                <input id="account-lookup" name="account" type="search" maxlength="200" />
+                <input id="account-lookup" name="account" type="search" maxlength="200" value=accounts.typed.clone() />
                 <button type="submit">"Find"</button>
             </form>
         </section>
@@ -696,10 +696,12 @@ fn SegmentsView(report: Report) -> impl IntoView {
         <section class="panel segments">
             <h2>"NPS by segment"</h2>
             <nav class="tabs">{tabs}</nav>
-            <table class="segment-table">
-                <thead><tr><th>{v.by.label().to_owned()}</th><th>"n"</th><th>"Share"</th><th>"NPS"</th><th>"95 % interval"</th><th>"Impact (points)"</th></tr></thead>
-                <tbody>{rows}</tbody>
-            </table>
+            <div class="table-scroll">
+                <table class="segment-table">
+                    <thead><tr><th>{v.by.label().to_owned()}</th><th>"n"</th><th>"Share"</th><th>"NPS"</th><th>"95 % interval"</th><th>"Impact (points)"</th></tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
             {(total == 0).then(|| view! { <p class="empty">"No answers in this view."</p> })}
             <p class="hint">"Impact: share of answers × distance from the overall NPS. Select a segment to filter the whole view."</p>
             {(v.by == Dimension::Theme).then(|| view! {

@@ -94,7 +94,7 @@ impl SurveySettings {
             if from > until {
                 return Err(super::FieldError::new(
                     "settings.active_until",
-                    "must not be before active_from",
+                    "must not be before the start date",
                 ));
             }
         }

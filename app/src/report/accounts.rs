@@ -41,6 +41,8 @@ pub struct Accounts {
     pub answered: usize,
     /// Whether an account was looked up (`account=` in the view's address), and found.
     pub lookup: Option<bool>,
+    /// The id typed for the lookup, shown again in its field.
+    pub typed: Option<String>,
 }
 
 /// The table from each account's counts (hash, now, before) and the account looked up, if
@@ -84,6 +86,7 @@ pub fn build(
         rows: listed,
         answered,
         lookup: looked_up.map(|_| found),
+        typed: lookup.map(|(typed, _)| typed.to_owned()),
     }
 }
 

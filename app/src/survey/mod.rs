@@ -307,11 +307,10 @@ fn contact_address(
     texts: &crate::i18n::Texts,
 ) -> Result<Option<crate::domain::Email>, AppError> {
     match (contact, typed.map(str::trim).filter(|a| !a.is_empty())) {
-        (true, address) => {
-            crate::domain::Email::parse("contact_email", address.unwrap_or_default())
-                .map(Some)
-                .map_err(|_| AppError::invalid("contact_email", texts.email_invalid))
-        }
+        (true, None) => Err(AppError::invalid("contact_email", texts.email_missing)),
+        (true, Some(address)) => crate::domain::Email::parse("contact_email", address)
+            .map(Some)
+            .map_err(|_| AppError::invalid("contact_email", texts.email_invalid)),
         (false, Some(_)) => Err(AppError::invalid("contact_email", texts.tick_or_clear)),
         (false, None) => Ok(None),
     }

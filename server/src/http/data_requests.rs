@@ -9,16 +9,23 @@ use app::store::SharedStore;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use axum::Form;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct MyAnswersForm {
+    // Read as empty when missing, so that each is refused at its own name by its parser.
+    #[serde(default)]
+    #[schema(required = true)]
     pub site: String,
+    #[serde(default)]
+    #[schema(required = true)]
     pub rid: String,
 }
+
+/// A site key and a respondent id, with room to spare.
+pub const MY_ANSWERS_BODY_LIMIT: usize = 1024;
 
 /// The visitor's own copy: the contact e-mail is masked, because the respondent id alone
 /// (which sits in the browser's storage) must not be enough to read an address.
@@ -76,13 +83,18 @@ fn download<T: Serialize + ?Sized>(answers: &T, filename: &str) -> Result<Respon
     responses(
         (status = 200, description = "a download of the respondent's answers, contact e-mails masked", body = OwnCopy),
         (status = 404, description = "no such site", body = super::public_api::ErrorBody),
+        (status = 413, description = "the body is too large", body = super::public_api::ErrorBody),
         (status = 422, description = "a field was refused", body = super::public_api::ErrorBody),
     )
 )]
 pub async fn my_answers(
     State(store): State<SharedStore>,
-    Form(form): Form<MyAnswersForm>,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Response, ApiError> {
+    // Read as any form body, whatever its content type says: the same 413 and 422 as the API.
+    let body = super::extract::read_body(body, MY_ANSWERS_BODY_LIMIT)?;
+    let form: MyAnswersForm = serde_urlencoded::from_bytes(&body)
+        .map_err(|e| FieldError::new("body", format!("is not a form: {e}")))?;
     let site_key = app::domain::SiteKey::parse("site", &form.site)?;
     let rid = Uuid::parse_str(&form.rid).map_err(|_| FieldError::new("rid", "must be a UUID"))?;
     let site = store

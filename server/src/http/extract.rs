@@ -93,13 +93,7 @@ pub fn read_json<T: DeserializeOwned + Validate>(
     body: Result<Bytes, BytesRejection>,
     limit: usize,
 ) -> Result<T, ApiError> {
-    let body = body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::PayloadTooLarge { limit }
-        } else {
-            ApiError::Invalid(FieldError::new("body", rejection.body_text()))
-        }
-    })?;
+    let body = read_body(body, limit)?;
     let mut json = serde_json::Deserializer::from_slice(&body);
     let value: T = serde_path_to_error::deserialize(&mut json).map_err(|e| {
         let path = e.path().to_string();
@@ -114,6 +108,17 @@ pub fn read_json<T: DeserializeOwned + Validate>(
         .validate()
         .map_err(|e| ApiError::Invalid(first_field_error(&e, "")))?;
     Ok(value)
+}
+
+/// A body read whole, or the refusal as the API words it: 413 beyond `limit`, else 422.
+pub fn read_body(body: Result<Bytes, BytesRejection>, limit: usize) -> Result<Bytes, ApiError> {
+    body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge { limit }
+        } else {
+            ApiError::Invalid(FieldError::new("body", rejection.body_text()))
+        }
+    })
 }
 
 /// The first failing field of a (possibly nested) validation, as `outer.inner`.

@@ -74,7 +74,8 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/my-answers",
-            axum::routing::post(data_requests::my_answers),
+            axum::routing::post(data_requests::my_answers)
+                .layer(DefaultBodyLimit::max(data_requests::MY_ANSWERS_BODY_LIMIT)),
         )
         .route("/w.js", get(crate::widget::loader))
         .route("/w/exit", get(crate::widget::exit_window))

@@ -224,8 +224,7 @@ pub(crate) const ANSWER_KEYS: &str =
 
 /// Whether the browser that sent answer `$1` has left the improvement program of its site
 /// (then nothing of it is taken, not even the answer's later parts).
-pub(crate) const AUTHOR_OPTED_OUT: &str =
-    "SELECT EXISTS (SELECT 1 FROM responses r JOIN opt_outs o
+pub(crate) const AUTHOR_OPTED_OUT: &str = "SELECT EXISTS (SELECT 1 FROM responses r JOIN opt_outs o
                       ON o.site_id = r.site_id AND o.respondent_id = r.respondent_id
                     WHERE r.id = $1 AND o.opted_out)";
 

@@ -266,7 +266,7 @@
         var broken = contact.checked && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(address);
         var unticked = !contact.checked && address;
         if (broken || unticked) {
-          error.textContent = broken ? t.email_invalid : t.tick_or_clear;
+          error.textContent = !broken ? t.tick_or_clear : address ? t.email_invalid : t.email_missing;
           emailRow.hidden = false;
           email.setAttribute('aria-invalid', 'true');
           (contact.checked ? email : contact).focus();

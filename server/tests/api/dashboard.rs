@@ -211,7 +211,12 @@ both_backends!(
         let event = |kind: &str| json!({"id": uuid::Uuid::new_v4(), "kind": kind});
         // An event naming another site's survey is refused alone; the rest are stored.
         let foreign = uuid::Uuid::new_v4();
-        let their_survey = app.public_site(&other.site_key).await.default_survey.unwrap().id;
+        let their_survey = app
+            .public_site(&other.site_key)
+            .await
+            .default_survey
+            .unwrap()
+            .id;
         let batch = json!({
             "site": demo.site_key,
             "impressions": [event("shown"), event("shown"), event("shown"),

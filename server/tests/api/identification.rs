@@ -385,9 +385,11 @@ both_backends!(
         // What was queued before the opt-out goes with it; nothing after, not even a later
         // part of an answer sent before (its secret is no longer enough).
         let out = app
-            .post_batch(&json!({"site": demo.site_key, "respondent": rid, "opt_out": true,
+            .post_batch(
+                &json!({"site": demo.site_key, "respondent": rid, "opt_out": true,
                 "amendments": [{"id": unlinked, "edit_secret": SECRET,
-                                "comment": "queued before leaving"}]}))
+                                "comment": "queued before leaving"}]}),
+            )
             .await;
         assert_eq!(out.status(), 200);
         assert_eq!(json(out).await["results"][0]["status"], 200);
@@ -401,7 +403,10 @@ both_backends!(
             .await;
         let after = json(after).await;
         assert_eq!(
-            (&after["results"][0]["status"], &after["results"][0]["reason"]),
+            (
+                &after["results"][0]["status"],
+                &after["results"][0]["reason"]
+            ),
             (&json!(403), &json!("opted_out")),
             "{after}"
         );

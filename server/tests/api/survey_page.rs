@@ -519,6 +519,11 @@ both_backends!(
             .await,
             Lang::De.texts().email_invalid
         );
+        // Ticked with no address: asked for one, not told it is broken.
+        assert_eq!(
+            ask("sv", vec![("contact", "true"), ("contact_email", " ")]).await,
+            Lang::Sv.texts().email_missing
+        );
         // Only the ticked box's own value is consent: a forged `contact=false` is not.
         assert_eq!(
             ask(
