@@ -92,7 +92,10 @@ test('a member chooses a digest; without a relay, e-mail is refused at its field
   await signIn(page, app);
   const org = app.rows('SELECT id FROM organisations')[0].id;
   await page.goto(`${app.base}/admin/${org}/digest`);
-  await page.getByText('This server sends no e-mail').waitFor();
+  await page.locator('.warning').getByText('This server sends no e-mail').waitFor();
+  // With no webhook yet, the page says where one is added; e-mail cannot be chosen.
+  assert.equal(await page.locator('.warning a[href="/admin"]').count(), 1);
+  assert.ok(await page.locator('#to option[value=""]').isDisabled());
   await page.getByRole('radio', { name: /^Daily/ }).check();
   await page.getByLabel('Time zone').fill('Europe/Helsinki');
   await page.getByRole('button', { name: 'Save' }).click();

@@ -570,6 +570,10 @@ fn InboxList(data: InboxView, org: String) -> impl IntoView {
         .collect_view();
     let summary = match (data.items.len(), data.overdue) {
         (0, _) => "No answer here.".to_string(),
+        // A full page is not all there is: said first, not under the list.
+        (n, o) if data.full => format!(
+            "The newest {n} answers here, {o} of them overdue: there are older ones. Narrow the filters (status, person, site) to see them."
+        ),
         (1, 0) => "1 answer.".to_string(),
         (1, _) => "1 answer, overdue.".to_string(),
         (n, 0) => format!("{n} answers."),
@@ -614,7 +618,6 @@ fn InboxList(data: InboxView, org: String) -> impl IntoView {
         </form>
         <p role="status" class="count">{summary}</p>
         <ul class="inbox-list">{rows}</ul>
-        {data.full.then(|| view! { <p class="hint">"Only the newest 200 are listed: narrow the filters to see older ones."</p> })}
         {data.can_act.then(|| view! {
             <ActionForm action=set_hours attr:class="stack inbox-hours">
                 <input type="hidden" name="org" value=org.clone() />

@@ -197,7 +197,7 @@ fn SiteCard(site: SiteOverview, numbers: Numbers) -> impl IntoView {
                 <span class="ci-lo">{numbers.one_decimal(ci.lo)}</span>
                 " and "
                 <span class="ci-hi">{numbers.one_decimal(ci.hi)}</span>
-                " (95 % interval)"
+                " (95 % interval). All answers so far: open the site for a period."
             </p>
             <dl class="counts">
                 <dt>"Answers"</dt><dd class="n">{numbers.count(s.n())}</dd>

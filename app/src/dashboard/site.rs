@@ -495,10 +495,12 @@ fn display_value(value: &str) -> String {
 
 /// A segment's value as the page names it: an answer holding no saved theme is not "not known".
 fn segment_label(dimension: Dimension, value: &str) -> String {
-    if dimension == Dimension::Theme && value.is_empty() {
-        "(no saved theme)".into()
-    } else {
-        display_value(value)
+    match dimension {
+        Dimension::Theme if value.is_empty() => "(no saved theme)".into(),
+        // The survey settings' words, not the stored codes.
+        Dimension::Trigger => crate::domain::Trigger::parse("trigger", value)
+            .map_or_else(|_| display_value(value), |t| t.label().to_owned()),
+        _ => display_value(value),
     }
 }
 

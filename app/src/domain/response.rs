@@ -143,6 +143,21 @@ closed_set!(
       TimeOnSite => "time_on_site", PagesViewed => "pages_viewed", Api => "api", Hosted => "hosted" }
 );
 
+impl Trigger {
+    /// As the survey's settings name it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Trigger::ArmedExit => "Armed exit (the button)",
+            Trigger::ExitIntent => "Exit intent",
+            Trigger::MobileReturn => "Mobile: on return to the tab",
+            Trigger::TimeOnSite => "Time on site",
+            Trigger::PagesViewed => "Page number",
+            Trigger::Api => "The site's script (farewell.show)",
+            Trigger::Hosted => "Hosted survey page",
+        }
+    }
+}
+
 closed_set!(
     /// What the visitor did with a survey that was shown.
     ImpressionKind, "must be one of shown, dismissed, answered",

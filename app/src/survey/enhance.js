@@ -9,6 +9,17 @@
 // is counted, and the thanks replace the form in place. Texts come from the page's data-
 // attributes and are set as text, never as HTML.
 (function () {
+  // A browser's respondent id reaches the notice and preferences pages in their address (so
+  // that they work without script). It is taken out of the address bar and the history, where
+  // anyone at this browser later could find it (it downloads and erases its answers); the
+  // page's links and forms carry it on.
+  if (history.replaceState && /[?&]rid=/.test(location.search)) {
+    var query = new URLSearchParams(location.search);
+    query.delete('rid');
+    var rest = query.toString();
+    history.replaceState(history.state, '', location.pathname + (rest ? '?' + rest : '') + location.hash);
+  }
+
   function secret() {
     var b = crypto.getRandomValues(new Uint8Array(16)), h = '';
     for (var i = 0; i < 16; i++) h += (b[i] + 256).toString(16).slice(1);
