@@ -89,7 +89,12 @@ pub async fn set_share_k(org: String, k: String) -> Result<(), AppError> {
         _ => return Err(AppError::invalid("k", "must be 2 to 1000")),
     };
     let settings = crate::store::ShareSettings { k };
-    who.store.set_share_settings(who.org(), &settings).await?;
+    if !who.store.set_share_settings(who.org(), &settings).await? {
+        return Err(AppError::invalid(
+            "k",
+            "cannot change once a share link has been made: pages under two values of k could be compared to reveal a small group",
+        ));
+    }
     who.audit("share.k", k.to_string()).await
 }
 
@@ -190,6 +195,7 @@ pub fn ShareLinks(
             <ActionForm action=share_k attr:class="share-k">
                 <input type="hidden" name="org" value=o2 />
                 <label>"Smallest group shown (k): "<input name="k" type="number" min="2" max="1000" value=k size="5" /></label>
+                <span class="hint">" Set it before the first link: it cannot change after."</span>
                 {on_k.at("k")}
                 <button type="submit">"Save"</button>
                 {on_k.saved("Saved.")}

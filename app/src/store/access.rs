@@ -62,5 +62,7 @@ pub trait AccessStore: Send + Sync + 'static {
     /// A live link: whose, which site, how many days, and its organisation's rules.
     async fn share_by_token(&self, token_hash: &str) -> StoreResult<Option<ShareScope>>;
     async fn share_settings(&self, org: Uuid) -> StoreResult<ShareSettings>;
-    async fn set_share_settings(&self, org: Uuid, settings: &ShareSettings) -> StoreResult<()>;
+    /// `false`: a share link was made already (revoked ones count: their holders kept what
+    /// they saw), so k stays as it was.
+    async fn set_share_settings(&self, org: Uuid, settings: &ShareSettings) -> StoreResult<bool>;
 }

@@ -10,9 +10,10 @@
 // attributes and are set as text, never as HTML.
 (function () {
   // A browser's respondent id reaches the notice and preferences pages in their address (so
-  // that they work without script). It is taken out of the address bar and the history, where
-  // anyone at this browser later could find it (it downloads and erases its answers); the
-  // page's links and forms carry it on.
+  // that they work without script). It is taken out of the address bar and this tab's history
+  // entry, so that the address is not copied or shared with it (it downloads and erases the
+  // browser's answers); the page's links and forms carry it on. The browser's list of visited
+  // addresses keeps what was opened.
   if (history.replaceState && /[?&]rid=/.test(location.search)) {
     var query = new URLSearchParams(location.search);
     query.delete('rid');

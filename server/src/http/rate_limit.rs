@@ -71,10 +71,11 @@ impl RateLimiter {
     }
 
     /// Takes `cost` tokens from `key`'s bucket, or says how long until there are enough. A
-    /// request never costs more than a full bucket: one larger than the burst (a batch of 40
-    /// items under a burst of 30) would otherwise wait for tokens that never come.
+    /// request larger than the burst (a batch of 40 items under a burst of 30) would wait for
+    /// tokens that never come: it needs only a full bucket, and takes its whole cost, leaving
+    /// the bucket in debt (the next request waits for it to be paid).
     pub fn check(&self, key: &str, cost: f64) -> Result<(), Duration> {
-        let cost = cost.min(self.rate.burst);
+        let needed = cost.min(self.rate.burst);
         let now = Instant::now();
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         if buckets.len() > 100_000 {
@@ -89,7 +90,7 @@ impl RateLimiter {
             .or_insert((self.rate.burst, now));
         let refilled = (*tokens + now.duration_since(*at).as_secs_f64() * self.rate.per_second)
             .min(self.rate.burst);
-        if refilled >= cost {
+        if refilled >= needed {
             *tokens = refilled - cost;
             *at = now;
             if let Some(spent) = self
@@ -105,7 +106,7 @@ impl RateLimiter {
             }
             Ok(())
         } else {
-            let wait = (cost - refilled) / self.rate.per_second;
+            let wait = (needed - refilled) / self.rate.per_second;
             Err(Duration::from_secs_f64(wait))
         }
     }
@@ -208,16 +209,17 @@ mod tests {
     }
 
     #[test]
-    fn a_request_larger_than_the_burst_costs_a_full_bucket() {
+    fn a_request_larger_than_the_burst_passes_with_a_full_bucket_and_pays_in_full() {
         let limiter = RateLimiter::new(Rate {
             per_second: 10.0,
             burst: 3.0,
         });
         assert!(limiter.check("a", 5.0).is_ok());
+        // Two tokens in debt, and a full bucket of three needed again: half a second.
         let wait = limiter.check("a", 5.0).unwrap_err();
         assert!(
-            wait > Duration::from_millis(250) && wait <= Duration::from_millis(300),
-            "{wait:?}: the bucket's three tokens, not five"
+            wait > Duration::from_millis(450) && wait <= Duration::from_millis(500),
+            "{wait:?}: all five tokens paid, not three"
         );
         std::thread::sleep(wait);
         assert!(limiter.check("a", 5.0).is_ok(), "waiting as told is enough");

@@ -139,7 +139,7 @@ fn actions(i: &Ids) -> Vec<(&'static str, Vec<(&'static str, String)>)> {
         ),
         (
             "create_share_link",
-            vec![org(), ("site", i.site.clone()), ("days", "30".into())],
+            vec![org(), ("site", i.site.clone()), ("days", "28".into())],
         ),
         ("revoke_share_link", vec![org(), ("id", i.share.clone())]),
         ("set_share_k", vec![org(), ("k", "5".into())]),

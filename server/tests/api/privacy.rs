@@ -698,17 +698,29 @@ both_backends!(
         app.sign_in(&demo.email, PASSWORD).await;
         let org = demo.organisation_id.to_string();
         let site = demo.site_id.to_string();
-        let created = app
-            .call_fn(
-                &app.client,
-                "create_share_link",
-                &[
+        // Before any link, k may change.
+        for k in ["12", "10"] {
+            let set = app
+                .call_fn(
+                    &app.client,
+                    "set_share_k",
+                    &[("org", org.as_str()), ("k", k)],
+                )
+                .await;
+            assert_eq!(set.status(), 200, "{k}");
+        }
+        let create = |days: &'static str| {
+            let (app, org, site) = (&app, org.clone(), site.clone());
+            async move {
+                let form = [
                     ("org", org.as_str()),
                     ("site", site.as_str()),
-                    ("days", "28"),
-                ],
-            )
-            .await;
+                    ("days", days),
+                ];
+                app.call_fn(&app.client, "create_share_link", &form).await
+            }
+        };
+        let created = create("28").await;
         let status = created.status();
         let text = created.text().await.unwrap();
         assert_eq!(status, 200, "{text}");
@@ -767,17 +779,7 @@ both_backends!(
         // Two periods: the 12 detractors of the one before would be this window's SE minus
         // the last period's, and the 3 of the last period that minus them. SE is hidden in
         // every window holding the last period, though it has 15 answers in this one.
-        let longer = app
-            .call_fn(
-                &app.client,
-                "create_share_link",
-                &[
-                    ("org", org.as_str()),
-                    ("site", site.as_str()),
-                    ("days", "56"),
-                ],
-            )
-            .await;
+        let longer = create("56").await;
         let longer: String = serde_json::from_str(&longer.text().await.unwrap()).unwrap();
         let longer = json(shared(longer.trim_start_matches("/share/").to_string()).await).await;
         assert_eq!(longer["total"]["Shown"]["n"], 87, "{longer}");
@@ -789,17 +791,7 @@ both_backends!(
         assert_eq!(longer["trend"].as_array().unwrap().len(), 2);
         // Other lengths are not whole periods.
         for days in ["30", "0", "392"] {
-            let refused = app
-                .call_fn(
-                    &app.client,
-                    "create_share_link",
-                    &[
-                        ("org", org.as_str()),
-                        ("site", site.as_str()),
-                        ("days", days),
-                    ],
-                )
-                .await;
+            let refused = create(days).await;
             assert_eq!(refused.status(), 422, "{days}");
             assert_eq!(json(refused).await["Invalid"]["field"], "days");
         }
@@ -815,15 +807,19 @@ both_backends!(
             "identical figures before and after today's answer"
         );
 
-        // A smaller k shows more; revoking ends the link.
-        app.call_fn(
-            &app.client,
-            "set_share_k",
-            &[("org", org.as_str()), ("k", "3")],
-        )
-        .await;
+        // A smaller k would show SE's 3: the pages of one period under two values of k could
+        // be subtracted, so k is fixed once a link was made. Revoking ends the link.
+        let refused = app
+            .call_fn(
+                &app.client,
+                "set_share_k",
+                &[("org", org.as_str()), ("k", "3")],
+            )
+            .await;
+        assert_eq!(refused.status(), 422);
+        assert_eq!(json(refused).await["Invalid"]["field"], "k");
         let body = json(shared(token.clone()).await).await;
-        assert!(body.to_string().contains("\"n\":3,"), "{body}");
+        assert!(!body.to_string().contains("\"n\":3,"), "{body}");
         let links = app.store.share_links(demo.organisation_id).await.unwrap();
         let link = links.iter().find(|l| l.days == 28).unwrap().id.to_string();
         let revoked = app

@@ -13,7 +13,9 @@ crate::store::sql::visitor_store!(super::PostgresStore {
     async fn insert_responses(&self, batch: &[StoredResponse]) -> StoreResult<Vec<InsertOutcome>> {
         // One statement for the whole batch: a round trip per answer would cap throughput at
         // the network's latency. Answers of opted-out respondents are filtered in the same
-        // statement, so an opt-out and an answer can never interleave.
+        // statement. Under READ COMMITTED an opt-out committing while this runs is not seen:
+        // an answer sent at the same moment as its browser's opt-out may be kept (with its
+        // identity hashes); one sent after it never is.
         let column =
             |f: &dyn Fn(&StoredResponse) -> Option<String>| batch.iter().map(f).collect::<Vec<_>>();
         let ids: Vec<Uuid> = batch.iter().map(|r| r.id).collect();

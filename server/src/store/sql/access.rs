@@ -220,14 +220,21 @@ macro_rules! access_store {
                     Ok(ShareSettings { k: k.unwrap_or(10).max(2) as u32 })
                 }
 
-                async fn set_share_settings(&self, org: Uuid, settings: &ShareSettings) -> StoreResult<()> {
-                    sqlx::query("UPDATE organisations SET share_k = $1 WHERE id = $2")
-                        .bind(i32::try_from(settings.k).unwrap_or(i32::MAX))
-                        .bind(org)
-                        .execute(&self.pool)
-                        .await
-                        .map_err(backend)?;
-                    Ok(())
+                async fn set_share_settings(&self, org: Uuid, settings: &ShareSettings) -> StoreResult<bool> {
+                    // Pages of one period under two values of k hide different cells, and
+                    // their difference can be a small group: k is fixed once anything was
+                    // shared. Checked in the statement, so a link made meanwhile counts.
+                    let k = i32::try_from(settings.k).unwrap_or(i32::MAX);
+                    let updated = sqlx::query(
+                        "UPDATE organisations SET share_k = $1 WHERE id = $2
+                         AND (share_k = $1 OR NOT EXISTS (SELECT 1 FROM share_links WHERE org_id = $2))",
+                    )
+                    .bind(k)
+                    .bind(org)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                    Ok(updated.rows_affected() > 0)
                 }
             }
         };
