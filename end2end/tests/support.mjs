@@ -30,6 +30,11 @@ export async function startFarewell({ origins = [], responses = 0 } = {}) {
     // configure() writes the database from another process: read it back at once (the
     // integration tests prove the cache itself).
     FAREWELL_VISITOR_CACHE_MS: '0',
+    // Every browser of these tests is one client (127.0.0.1), where real visitors each have
+    // their own address: at the default 1 request a second, a test's pages were refused by
+    // what the tests before them spent. The per-client limit itself is proven by the
+    // integration tests (visitor::clients_over_their_rate_get_429_with_retry_after_*).
+    FAREWELL_CLIENT_RATE: '20',
   };
   const originArgs = origins.flatMap((o) => ['--origin', o]);
   const demo = JSON.parse(
