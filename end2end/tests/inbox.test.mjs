@@ -103,6 +103,7 @@ test('a member chooses a digest; without a relay, e-mail is refused at its field
   // What was chosen is kept.
   assert.equal(await page.getByLabel('Time zone').inputValue(), 'Europe/Helsinki');
   assert.ok(await page.getByRole('radio', { name: /^Daily/ }).isChecked());
+  assert.equal(await page.locator('#to').evaluate((s) => s.selectedIndex), 0, 'the disabled choice still shows, not an empty box');
   assert.equal(await sideways(page), 0);
   await page.screenshot({ path: join(screenshots, 'digest-390.png'), fullPage: true });
   assert.deepEqual(errors.filter((e) => !e.includes('422')), []);

@@ -192,10 +192,13 @@ fn DigestForm(data: DigestView, org: String) -> impl IntoView {
         .enumerate()
         .map(|(i, d)| choice((i + 1).to_string(), d.to_string(), &weekday))
         .collect_view();
+    // Chosen unless a webhook is: a form sent back without `to` (a disabled choice is not
+    // sent) still shows what it means, not an empty box.
+    let mail_chosen = !data.webhooks.iter().any(|(id, _)| *id == data.to);
     let by_mail = if data.mail {
-        view! { <option value="" selected=data.to.is_empty()>{format!("My e-mail ({})", data.email)}</option> }.into_any()
+        view! { <option value="" selected=mail_chosen>{format!("My e-mail ({})", data.email)}</option> }.into_any()
     } else {
-        view! { <option value="" disabled selected=data.to.is_empty()>"My e-mail (this server sends no e-mail)"</option> }.into_any()
+        view! { <option value="" disabled selected=mail_chosen>"My e-mail (this server sends no e-mail)"</option> }.into_any()
     };
     let destinations = data
         .webhooks

@@ -499,6 +499,11 @@ fn put_back(
                         let Some(select) = s.select.clone() else {
                             return Ok(());
                         };
+                        // A select that sent nothing (its choice disabled) shows as rendered:
+                        // taking every option's `selected` away would show an empty box.
+                        if !outcome.fields.iter().any(|(n, _)| *n == select) {
+                            return Ok(());
+                        }
                         let value = el.get_attribute("value").unwrap_or_default();
                         if outcome
                             .fields
@@ -644,6 +649,24 @@ mod tests {
         );
         assert!(
             html.contains(r#"data-field="texts.fi.title">Is wrong.</span>"#),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn a_select_keeps_what_was_sent_or_else_what_was_rendered() {
+        let page = r#"<main><form action="/fn/update_survey"><input type=hidden name="form[survey]" value=b>
+            <select name="form[kind]"><option value="x" selected>x</option><option value="b">b</option></select>
+            <select name="to"><option value="" disabled selected>none</option></select></form></main>"#;
+        let mut sent = outcome("name");
+        sent.fields.push(("form[kind]".into(), "b".into()));
+        let html = put_back(page, &sent).unwrap();
+        assert!(
+            html.contains(r#"<option value="x">x</option><option value="b" selected="">"#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<option value="" disabled selected>none"#),
             "{html}"
         );
     }
