@@ -36,19 +36,7 @@ async fn save_attributes(
 
 /// The attributes stored with answer or event `id`, as stored.
 async fn stored(app: &TestApp, table: &str, id: Uuid) -> Option<String> {
-    let sql = format!("SELECT attributes FROM {table} WHERE id = $1");
-    match app.backend() {
-        Backend::Sqlite => sqlx::query_scalar(&sql)
-            .bind(id)
-            .fetch_one(&mut app.raw_sqlite().await)
-            .await
-            .unwrap(),
-        Backend::Postgres => sqlx::query_scalar(&sql)
-            .bind(id)
-            .fetch_one(&mut app.raw_postgres().await)
-            .await
-            .unwrap(),
-    }
+    app.text_of(table, "attributes", id).await
 }
 
 fn dropped(metrics: &str) -> u64 {

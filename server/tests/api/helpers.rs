@@ -541,6 +541,23 @@ impl TestApp {
             .unwrap()
     }
 
+    /// One text of row `id` of `table`: `expression` over its columns, as stored.
+    pub async fn text_of(&self, table: &str, expression: &str, id: uuid::Uuid) -> Option<String> {
+        let sql = format!("SELECT {expression} FROM {table} WHERE id = $1");
+        match self.backend() {
+            Backend::Sqlite => sqlx::query_scalar(&sql)
+                .bind(id)
+                .fetch_one(&mut self.raw_sqlite().await)
+                .await
+                .unwrap(),
+            Backend::Postgres => sqlx::query_scalar(&sql)
+                .bind(id)
+                .fetch_one(&mut self.raw_postgres().await)
+                .await
+                .unwrap(),
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         if self.database_url.starts_with("sqlite") {
             Backend::Sqlite

@@ -6,7 +6,7 @@
 //! every site of the organisation. Another organisation finds nothing.
 
 use crate::both_backends;
-use crate::helpers::{json, Backend, TestApp};
+use crate::helpers::{json, TestApp};
 use crate::report::{report, signed_in};
 use app::domain::{ConsentChoices, UsageContext};
 use app::store::StoredResponse;
@@ -18,19 +18,7 @@ const SECRET: &str = "0123456789abcdef0123456789abcdef";
 
 /// One text of answer `id`'s row: `expression` over the `responses` columns.
 async fn text_of(app: &TestApp, expression: &str, id: Uuid) -> Option<String> {
-    let sql = format!("SELECT {expression} FROM responses WHERE id = $1");
-    match app.backend() {
-        Backend::Sqlite => sqlx::query_scalar(&sql)
-            .bind(id)
-            .fetch_one(&mut app.raw_sqlite().await)
-            .await
-            .unwrap(),
-        Backend::Postgres => sqlx::query_scalar(&sql)
-            .bind(id)
-            .fetch_one(&mut app.raw_postgres().await)
-            .await
-            .unwrap(),
-    }
+    app.text_of("responses", expression, id).await
 }
 
 /// (user_hash, account_hash) stored with answer `id`.
