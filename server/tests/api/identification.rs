@@ -39,6 +39,20 @@ async fn row_holds(app: &TestApp, id: Uuid, needle: &str) -> bool {
         .contains(needle)
 }
 
+/// Another site of the organisation, with its survey.
+async fn second_site(app: &TestApp, org: Uuid) -> app::domain::Site {
+    let site = app
+        .store
+        .create_site(org, "Second shop", &[])
+        .await
+        .unwrap();
+    app.store
+        .create_survey(org, site.id, "Exit", "Second shop")
+        .await
+        .unwrap();
+    site
+}
+
 fn identified(site: &str, score: u8, user: &str, account: &str) -> (Uuid, Value) {
     let id = Uuid::new_v4();
     (
@@ -98,15 +112,7 @@ both_backends!(
         assert_eq!(user, app::tokens::identity_hash(&secret, "user", "u-42"));
 
         // Another site of the same organisation hashes the same id with its own secret.
-        let second = app
-            .store
-            .create_site(demo.organisation_id, "Second shop", &[])
-            .await
-            .unwrap();
-        app.store
-            .create_survey(demo.organisation_id, second.id, "Exit", "Second shop")
-            .await
-            .unwrap();
+        let second = second_site(&app, demo.organisation_id).await;
         let (other_id, body) = identified(&second.site_key, 2, "u-42", "acme");
         assert_eq!(app.post_response(&body).await.status(), 201);
         assert_ne!(hashes(&app, other_id).await.0.unwrap(), user);
@@ -260,15 +266,7 @@ both_backends!(
     |app: TestApp| async move {
         let demo = signed_in(&app).await;
         let other_org = app.seed().await;
-        let second = app
-            .store
-            .create_site(demo.organisation_id, "Second shop", &[])
-            .await
-            .unwrap();
-        app.store
-            .create_survey(demo.organisation_id, second.id, "Exit", "Second shop")
-            .await
-            .unwrap();
+        let second = second_site(&app, demo.organisation_id).await;
         let mut theirs = vec![];
         for site in [&demo.site_key, &second.site_key] {
             let (id, body) = identified(site, 4, "person-9", "acme");
